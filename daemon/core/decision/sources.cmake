@@ -1,0 +1,1 @@
+# Sources of the decision stage of hostgate_core.

@@ -1,0 +1,1 @@
+# Sources of the dns stage of hostgate_core.

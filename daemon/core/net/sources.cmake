@@ -1,0 +1,1 @@
+target_sources(hostgate_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ip_address.cpp ${CMAKE_CURRENT_LIST_DIR}/hostname.cpp)

@@ -1,0 +1,1 @@
+# Sources of the prompt stage of hostgate_core.

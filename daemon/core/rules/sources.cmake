@@ -1,0 +1,1 @@
+# Sources of the rules stage of hostgate_core.

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package hostgate needs to build, run and test; idempotent.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config git
+  clang llvm lld libclang-rt-14-dev
+  libbpf-dev bpftool linux-libc-dev
+  libnetfilter-queue-dev libmnl-dev libnfnetlink-dev
+  iptables nftables libnftables-dev
+  libldns-dev libidn2-dev
+  libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
+  qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev-tools libqt6svg6 qt6-qpa-plugins
+  libgl-dev
+  libtomlplusplus-dev libsqlite3-dev libcli11-dev libfmt-dev libssl-dev
+  libbenchmark-dev
+  dbus polkitd pkexec
+  dnsmasq xvfb trayer imagemagick x11-utils
+  curl wget dnsutils iproute2 socat python3 util-linux procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+# dnsmasq's package enables a system service; hostgate only runs it inside test namespaces.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  systemctl disable --now dnsmasq 2>/dev/null || true
+fi
