@@ -17,7 +17,8 @@ function(hostgate_unit_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} Qt6::Test)
-  set_target_properties(${name} PROPERTIES AUTOMOC ON)
+  # moc cannot parse libstdc++'s C++20 headers (<concept>); without compiler predefines it skips them.
+  set_target_properties(${name} PROPERTIES AUTOMOC ON AUTOMOC_COMPILER_PREDEFINES OFF)
   hostgate_warnings(${name})
   # moc output trips -Wold-style-cast? keep project code strict, relax only for Qt macros' expansion.
   target_compile_options(${name} PRIVATE -Wno-old-style-cast -Wno-null-dereference)

@@ -1,0 +1,196 @@
+// Reading process identity from /proc, defensively: processes exit while we read them.
+#include "identity/process_info.h"
+
+#include <sys/stat.h>
+
+#include <array>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+namespace hostgate {
+
+namespace {
+
+constexpr std::size_t maxCommandLine = 4096;
+
+std::optional<std::string> readSmallFile(const std::filesystem::path& path, std::size_t limit)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    std::string content(limit, '\0');
+    in.read(content.data(), static_cast<std::streamsize>(limit));
+    content.resize(static_cast<std::size_t>(in.gcount()));
+    return content;
+}
+
+std::vector<std::string> splitNul(std::string_view raw)
+{
+    std::vector<std::string> parts;
+    while (!raw.empty()) {
+        const auto end = raw.find('\0');
+        parts.emplace_back(raw.substr(0, end));
+        if (end == std::string_view::npos)
+            break;
+        raw.remove_prefix(end + 1);
+    }
+    return parts;
+}
+
+std::string joinForDisplay(const std::vector<std::string>& argv)
+{
+    std::string line;
+    for (const auto& arg : argv) {
+        if (!line.empty())
+            line.push_back(' ');
+        line += arg;
+    }
+    return line;
+}
+
+bool isInterpreter(std::string_view name)
+{
+    static constexpr std::array<std::string_view, 13> exact = {"sh",   "bash", "dash", "zsh", "ksh",  "fish", "perl",
+                                                               "node", "nodejs", "ruby", "php", "lua", "tclsh"};
+    for (auto candidate : exact)
+        if (name == candidate)
+            return true;
+    // Versioned names: python3, python3.11, perl5.36, ruby3.1, lua5.4.
+    for (std::string_view prefix : {"python", "perl", "ruby", "lua", "php", "pypy"})
+        if (name.starts_with(prefix))
+            return true;
+    return false;
+}
+
+// Options that consume the following argument, so it is not mistaken for the script.
+bool optionTakesValue(std::string_view interpreter, std::string_view option)
+{
+    if (interpreter.starts_with("python") || interpreter.starts_with("pypy"))
+        return option == "-W" || option == "-X" || option == "-Q";
+    if (interpreter == "node" || interpreter == "nodejs")
+        return option == "-r" || option == "--require";
+    return false;
+}
+
+} // namespace
+
+std::optional<std::string> interpreterScript(std::string_view executable, const std::vector<std::string>& argv,
+                                             const std::filesystem::path& cwd)
+{
+    const auto name = std::filesystem::path(executable).filename().string();
+    if (!isInterpreter(name) || argv.size() < 2)
+        return std::nullopt;
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+        const std::string_view arg = argv[i];
+        if (arg == "-c" || arg == "-e" || arg == "-E" || arg == "--eval" || arg == "-p")
+            return std::nullopt; // inline code, no script file
+        if (arg == "-m" && i + 1 < argv.size())
+            return "-m " + argv[i + 1]; // python -m module: the module is the identity
+        if (arg == "--")
+            continue;
+        if (arg.starts_with('-')) {
+            if (optionTakesValue(name, arg))
+                ++i;
+            continue;
+        }
+        std::filesystem::path script(argv[i]);
+        if (script.is_relative())
+            script = cwd / script;
+        return script.lexically_normal().string();
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem::path& procRoot)
+{
+    const auto base = procRoot / std::to_string(pid);
+
+    if (const auto info = readSmallFile(base / "root/.flatpak-info", 16384)) {
+        std::istringstream lines(*info);
+        std::string line;
+        bool inApplication = false;
+        while (std::getline(lines, line)) {
+            if (line.starts_with('['))
+                inApplication = line == "[Application]";
+            else if (inApplication && line.starts_with("name="))
+                return "flatpak:" + line.substr(5);
+        }
+    }
+
+    if (const auto cgroup = readSmallFile(base / "cgroup", 16384)) {
+        // e.g. "0::/user.slice/user-1000.slice/user@1000.service/app.slice/snap.firefox.firefox-1234.scope"
+        const auto at = cgroup->find("/snap.");
+        if (at != std::string::npos) {
+            const auto start = at + 6;
+            const auto end = cgroup->find('.', start);
+            if (end != std::string::npos && end > start)
+                return "snap:" + cgroup->substr(start, end - start);
+        }
+    }
+
+    if (const auto environ = readSmallFile(base / "environ", 1 << 20)) {
+        for (const auto& entry : splitNul(*environ))
+            if (entry.starts_with("APPIMAGE=") && entry.size() > 9)
+                return "appimage:" + entry.substr(9);
+    }
+    return std::nullopt;
+}
+
+Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::path& procRoot)
+{
+    const auto base = procRoot / std::to_string(pid);
+    const auto failed = [&](std::string_view what, const std::string& reason) {
+        return Error{"Failed to read " + std::string(what) + " of process " + std::to_string(pid) + ": " + reason};
+    };
+
+    ProcessInfo info;
+    info.pid = pid;
+
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink(base / "exe", ec);
+    if (ec)
+        return failed("executable", ec.message());
+    auto exePath = exe.string();
+    // A binary replaced on disk (package upgrade) still runs; /proc marks it so.
+    constexpr std::string_view deletedSuffix = " (deleted)";
+    if (exePath.ends_with(deletedSuffix))
+        exePath.resize(exePath.size() - deletedSuffix.size());
+
+    struct stat st {};
+    if (::stat((base / "exe").c_str(), &st) != 0)
+        return failed("executable", "stat failed");
+    info.app.device = st.st_dev;
+    info.app.inode = st.st_ino;
+    info.app.path = exePath;
+
+    // The real uid decides whose prompt agent is asked (setuid helpers still belong to their user).
+    const auto status = readSmallFile(base / "status", 16384);
+    if (!status)
+        return failed("status", "process is gone");
+    const auto uidLine = status->find("\nUid:");
+    if (uidLine == std::string::npos)
+        return failed("status", "no Uid line");
+    std::istringstream(status->substr(uidLine + 5)) >> info.uid;
+
+    const auto cmdline = readSmallFile(base / "cmdline", maxCommandLine);
+    const auto argv = cmdline ? splitNul(*cmdline) : std::vector<std::string>{};
+    info.commandLine = joinForDisplay(argv);
+
+    if (const auto stat = readSmallFile(base / "stat", 4096)) {
+        // "pid (comm) state ppid ..." — comm may contain spaces and parentheses, so parse after the last ')'.
+        const auto close = stat->rfind(')');
+        if (close != std::string::npos) {
+            std::istringstream rest(stat->substr(close + 1));
+            char state = 0;
+            rest >> state >> info.parentPid;
+        }
+    }
+
+    const auto cwd = std::filesystem::read_symlink(base / "cwd", ec);
+    info.app.script = interpreterScript(exePath, argv, ec ? std::filesystem::path("/") : cwd);
+    info.app.appId = sandboxAppId(pid, procRoot);
+    return info;
+}
+
+} // namespace hostgate

@@ -1,0 +1,39 @@
+// Reads a process's identity from /proc: executable, command line, parent, interpreter script, app id.
+#pragma once
+
+#include "decision/connection.h"
+#include "util/result.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hostgate {
+
+struct ProcessInfo {
+    AppIdentity app;
+    std::int32_t pid = 0;
+    std::int32_t parentPid = 0;
+    std::uint32_t uid = 0;
+    std::string commandLine;
+};
+
+// Reads /proc/<pid> under `procRoot` (injected so tests can point it at a fixture tree).
+// The executable's device and inode come from stat() of /proc/<pid>/exe, i.e. of the file the process
+// really runs, so a rename or a copy of the binary never inherits another file's rules.
+Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
+
+// The script an interpreter runs, from its argv: the first non-option argument after the interpreter,
+// made absolute against `cwd`. nullopt when `executable` is not a known interpreter or no script is given
+// (e.g. `python3 -c ...`, an interactive shell).
+std::optional<std::string> interpreterScript(std::string_view executable, const std::vector<std::string>& argv,
+                                             const std::filesystem::path& cwd);
+
+// Sandboxed application id: Flatpak (`[Application] name=` in /.flatpak-info of the process's root),
+// Snap (a `snap.<name>.` cgroup), AppImage ($APPIMAGE). nullopt for ordinary processes.
+std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
+
+} // namespace hostgate

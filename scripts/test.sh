@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The README's test command: installs dependencies, builds everything, runs every test (unit, kernel,
+# end-to-end) with CTest, then a short fuzz run of the DNS decoder. Must run as root (the kernel and
+# end-to-end tests load BPF programs and create network namespaces; they fail, never skip, otherwise).
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${HOSTGATE_BUILD_DIR:-$top/build}
+fuzz_seconds=${HOSTGATE_FUZZ_SECONDS:-60}
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test.sh: must run as root (kernel and end-to-end tests need it)" >&2
+  exit 1
+fi
+
+"$top/scripts/install-deps.sh"
+
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$build" -j2
+
+# Unit tests run in parallel; kernel and end-to-end tests are RUN_SERIAL in their CTest properties.
+ctest --test-dir "$build" --output-on-failure -j2 --timeout 600
+
+if [ "$fuzz_seconds" -gt 0 ]; then
+  "$top/scripts/run-fuzz.sh" "$fuzz_seconds"
+fi
