@@ -1,1 +1,2 @@
 # Sources of the decision stage of hostgate_core.
+target_sources(hostgate_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/decision_engine.cpp)

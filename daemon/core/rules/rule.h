@@ -95,7 +95,8 @@ struct Lifetime {
     std::optional<TimePoint> until; // UntilTime
     std::optional<std::int32_t> pid; // UntilExit
 
-    static Lifetime forever() { return {}; }
+    // Named "permanent" because Qt defines a `forever` macro.
+    static Lifetime permanent() { return {}; }
     static Lifetime once() { return {Kind::Once, std::nullopt, std::nullopt}; }
     static Lifetime untilExit(std::int32_t pid) { return {Kind::UntilExit, std::nullopt, pid}; }
     static Lifetime untilTime(TimePoint until) { return {Kind::UntilTime, until, std::nullopt}; }

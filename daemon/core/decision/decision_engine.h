@@ -1,0 +1,93 @@
+// DecisionEngine: turns a connection into allow / deny / ask, with the rule and the words that explain it.
+#pragma once
+
+#include "decision/connection.h"
+#include "rules/rule.h"
+#include "rules/rule_index.h"
+#include "util/time.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace hostgate {
+
+// What happens to a connection no rule matches. A matching rule decides in every mode.
+enum class Mode : std::uint8_t {
+    Enforce,     // ask the user
+    SilentAllow, // allow (and record)
+    SilentDeny,  // deny (and record)
+    Learning,    // allow and propose a rule for it
+};
+
+std::string_view toString(Mode mode); // "enforce", "silent-allow", "silent-deny", "learning"
+std::optional<Mode> parseMode(std::string_view text);
+
+enum class Verdict : std::uint8_t { Allow, Deny, Ask };
+
+std::string_view toString(Verdict verdict); // "allow", "deny", "ask"
+
+struct Decision {
+    Verdict verdict = Verdict::Ask;
+    std::optional<Rule> rule; // the rule that decided (with its updated hit count), if any
+    // For people: "rule #12 (admin, /etc/hostgate/rules.d/a.toml): deny *.tracker.example (matched
+    // ads.tracker.example)", "no rule; mode enforce → ask", "no rule; learning mode → allow (rule proposed)".
+    std::string explanation;
+    std::string matchedHost; // see RuleMatch::matchedHost
+};
+
+// Lifetimes as the engine applies them:
+//  - Once: the rule decides one connection, then it is removed.
+//  - UntilExit: the rule matches every connection its fields select (normally its app), for as long as it
+//    exists; processExited(pid) removes every UntilExit rule whose lifetime pid is `pid`. It is not limited
+//    to connections of that pid, because "until the browser quits" must also cover the helper processes a
+//    multi-process app spawns; the rule's app/uid/script fields are what scope it.
+//  - UntilTime: stops matching at its time (it stays in rules() so the store can show and prune it).
+// Single-threaded by design: the daemon's event loop owns the engine.
+class DecisionEngine {
+public:
+    DecisionEngine() = default;
+
+    // Replaces the rule set and rebuilds the index (O(n log n)); decide() stays O(lookup).
+    void setRules(std::vector<Rule> rules);
+    // Adds one rule without rebuilding (e.g. the answer to a prompt).
+    void addRule(Rule rule);
+    void setMode(Mode mode) { mode_ = mode; }
+    Mode mode() const { return mode_; }
+
+    Decision decide(const Connection& connection, TimePoint now);
+    // What decide() would answer, without its effects: no hit counted, no Once rule used up, no proposal
+    // recorded. For deciding ahead of time (e.g. when a DNS answer names a destination).
+    Decision peek(const Connection& connection, TimePoint now) const;
+    // True when the decision for this connection's app, user and hosts may differ between ports or
+    // protocols (see RuleIndex::dependsOnPortOrProtocol); expired rules are counted too.
+    bool dependsOnPort(const Connection& connection) const;
+    void processExited(std::int32_t pid);
+
+    // The live rules (used-up and exited ones removed) with their current hit counts and last hits.
+    std::vector<Rule> rules() const;
+    std::size_t ruleCount() const { return liveCount_; }
+
+    // Rules proposed in learning mode since the last call: allow rules for app (+script) + exact host (or
+    // address when no name is known) + port + protocol. A proposal is made once until the next setRules().
+    std::vector<Rule> takeProposals();
+
+private:
+    Decision ruleDecision(RuleMatch match) const;
+    Decision modeDecision() const;
+    void removeAt(std::size_t position);
+    void propose(const Connection& connection, TimePoint now);
+
+    RuleIndex index_;
+    std::size_t liveCount_ = 0;
+    Mode mode_ = Mode::Enforce;
+    std::unordered_multimap<std::int32_t, std::size_t> untilExitPositions_; // pid → index position
+    std::vector<Rule> proposals_;
+    std::unordered_set<std::string> proposedKeys_;
+};
+
+} // namespace hostgate

@@ -1,0 +1,1 @@
+target_sources(hostgate_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/verdict_cache_policy.cpp)
