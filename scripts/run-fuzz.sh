@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer DNS target with clang and fuzzes it for N seconds (arg 1, default 60); fails on a crash.
+# Build dir: $HOSTGATE_FUZZ_BUILD_DIR (default <repo>/build-fuzz). Crash inputs are kept in <build>/fuzz-artifacts.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-60}
+build=${HOSTGATE_FUZZ_BUILD_DIR:-$top/build-fuzz}
+jobs=${HOSTGATE_FUZZ_JOBS:-2}
+
+case "$seconds" in
+  ''|*[!0-9]*) echo "run-fuzz.sh: seconds must be a positive integer, got '$seconds'" >&2; exit 2 ;;
+esac
+
+CC=clang CXX=clang++ cmake -S "$top" -B "$build" -DHOSTGATE_FUZZ=ON -DHOSTGATE_BUILD_BENCH=OFF \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j"$jobs" --target dns_codec_fuzz
+
+# libFuzzer adds what it finds to the corpus directory: fuzz a copy so the checked-in seeds stay as they are.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$top/tests/fuzz/corpus/dns" "$work/corpus"
+artifacts="$build/fuzz-artifacts"
+mkdir -p "$artifacts"
+
+status=0
+"$build/tests/fuzz/dns_codec_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  -print_final_stats=1 -artifact_prefix="$artifacts/" "$work/corpus" || status=$?
+
+if [ "$status" -ne 0 ]; then
+  echo "run-fuzz.sh: dns_codec_fuzz failed (exit $status); reproducer(s) in $artifacts" >&2
+  exit "$status"
+fi
+echo "run-fuzz.sh: dns_codec_fuzz ran ${seconds}s without a crash"
