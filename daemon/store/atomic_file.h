@@ -1,0 +1,19 @@
+// Crash-safe file replacement: readers see the old content or the new one, never a mix or a truncation.
+#pragma once
+
+#include "util/result.h"
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string_view>
+
+namespace hostgate {
+
+// Writes `content` to a new temporary file next to `path` (created with O_EXCL under a unique name), sets
+// `mode`, fsyncs it, renames it over `path` and fsyncs the directory so the rename itself survives a crash.
+// On any failure before the rename the temporary file is removed and `path` is left untouched. The rename is
+// the commit point: if only the final directory fsync fails, the new content is in place and the error says so.
+Result<void> writeFileAtomically(const std::filesystem::path& path, std::string_view content, mode_t mode);
+
+} // namespace hostgate

@@ -1,0 +1,195 @@
+// RuleStore: loading admin and user rule files with last-good fallback, and saving the user's rules.
+#include "store/rule_store.h"
+
+#include "store/atomic_file.h"
+#include "store/rule_file.h"
+#include "store/unique_fd.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <system_error>
+
+namespace hostgate {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Result<std::string> readWholeFile(const fs::path& path)
+{
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid())
+        return Error{"Failed to open " + path.string() + ": " + std::strerror(errno)};
+    std::string content;
+    char buffer[16384];
+    for (;;) {
+        ssize_t count = ::read(fd.get(), buffer, sizeof buffer);
+        if (count < 0 && errno == EINTR)
+            continue;
+        if (count < 0)
+            return Error{"Failed to read " + path.string() + ": " + std::strerror(errno)};
+        if (count == 0)
+            return content;
+        content.append(buffer, static_cast<std::size_t>(count));
+    }
+}
+
+Result<std::vector<Rule>> loadRuleFile(const fs::path& path, RuleOrigin origin)
+{
+    Result<std::string> text = readWholeFile(path);
+    if (!text)
+        return text.error();
+    return parseRuleFile(*text, path.string(), origin);
+}
+
+// True when `path` is absent; an error when it cannot be examined (then the caller keeps its last good rules).
+Result<bool> isMissing(const fs::path& path)
+{
+    std::error_code error;
+    fs::file_status status = fs::status(path, error);
+    if (status.type() == fs::file_type::not_found)
+        return true;
+    if (error)
+        return Error{"Failed to examine " + path.string() + ": " + error.message()};
+    return false;
+}
+
+Result<std::vector<fs::path>> listAdminFiles(const fs::path& directory)
+{
+    std::vector<fs::path> files;
+    std::error_code error;
+    for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+        const fs::path& path = it->path();
+        std::error_code typeError;
+        if (path.extension() == ".toml" && path.filename().string().front() != '.' && it->is_regular_file(typeError))
+            files.push_back(path);
+    }
+    if (error)
+        return Error{"Failed to list " + directory.string() + ": " + error.message()};
+    std::sort(files.begin(), files.end(),
+              [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
+    return files;
+}
+
+} // namespace
+
+RuleStore::RuleStore(RuleStorePaths paths) : paths_(std::move(paths)) {}
+
+RuleStore::LoadReport RuleStore::load()
+{
+    LoadReport report;
+
+    Result<bool> adminDirMissing = isMissing(paths_.adminDir);
+    if (!adminDirMissing) {
+        report.errors.push_back(adminDirMissing.error());
+    } else if (*adminDirMissing) {
+        lastGoodAdminRules_.clear();
+    } else if (Result<std::vector<fs::path>> files = listAdminFiles(paths_.adminDir); !files) {
+        report.errors.push_back(files.error());
+    } else {
+        std::map<std::string, std::vector<Rule>> loaded;
+        std::map<RuleId, std::string> idOwners;
+        for (const fs::path& file : *files) {
+            std::string name = file.filename().string();
+            Result<std::vector<Rule>> rules = loadRuleFile(file, RuleOrigin::Admin);
+            if (!rules) {
+                report.errors.push_back(rules.error());
+                auto previous = lastGoodAdminRules_.find(name);
+                if (previous == lastGoodAdminRules_.end())
+                    continue;
+                rules = previous->second;
+            }
+            // Ids hash the file name; two names colliding is astronomically unlikely, but must not merge rules.
+            auto clash = std::find_if(rules->begin(), rules->end(),
+                                      [&](const Rule& rule) { return idOwners.count(rule.id) > 0; });
+            if (clash != rules->end()) {
+                report.errors.push_back(Error{"Failed to load " + file.string() + ": its rule ids collide with " +
+                                              idOwners[clash->id] + "; rename one of the files"});
+                continue;
+            }
+            for (const Rule& rule : *rules)
+                idOwners.emplace(rule.id, name);
+            loaded.emplace(name, std::move(*rules));
+        }
+        lastGoodAdminRules_ = std::move(loaded);
+    }
+
+    Result<bool> userFileMissing = isMissing(paths_.userFile);
+    if (!userFileMissing) {
+        report.errors.push_back(userFileMissing.error());
+    } else if (*userFileMissing) {
+        lastGoodUserRules_.clear();
+    } else if (Result<std::vector<Rule>> rules = loadRuleFile(paths_.userFile, RuleOrigin::User); !rules) {
+        report.errors.push_back(rules.error());
+    } else {
+        lastGoodUserRules_ = std::move(*rules);
+    }
+
+    rebuild();
+    report.userRules = lastGoodUserRules_.size();
+    report.adminRules = rules_.size() - report.userRules;
+    return report;
+}
+
+std::vector<Rule> RuleStore::userRules() const
+{
+    return lastGoodUserRules_;
+}
+
+Result<void> RuleStore::saveUserRules(std::vector<Rule> rules)
+{
+    const std::string what = "Failed to save user rules to " + paths_.userFile.string() + ": ";
+    std::set<RuleId> ids;
+    for (Rule& rule : rules) {
+        if (rule.origin != RuleOrigin::User)
+            return Error{what + "rule " + std::to_string(rule.id) + " is an admin rule, and admin rules are read-only"};
+        if (rule.id == 0 || isAdminRuleId(rule.id))
+            return Error{what + "rule id " + std::to_string(rule.id) + " is outside the user range 1..2^63-1"};
+        if (!ids.insert(rule.id).second)
+            return Error{what + "rule id " + std::to_string(rule.id) + " is used twice"};
+        rule.source.clear();
+    }
+
+    // Never write a file the next load would reject or read differently (e.g. a path that is not UTF-8).
+    std::string text = serializeRules(rules);
+    Result<std::vector<Rule>> readBack = parseRuleFile(text, paths_.userFile.string(), RuleOrigin::User);
+    if (!readBack)
+        return Error{what + "the rules cannot be stored as TOML: " + readBack.error().message};
+    if (*readBack != rules)
+        return Error{what + "the rules would not read back unchanged"};
+
+    std::error_code error;
+    if (paths_.userFile.has_parent_path())
+        fs::create_directories(paths_.userFile.parent_path(), error);
+    if (error)
+        return Error{what + "cannot create " + paths_.userFile.parent_path().string() + ": " + error.message()};
+    if (Result<void> written = writeFileAtomically(paths_.userFile, text, userFileMode); !written)
+        return written.error();
+
+    lastGoodUserRules_ = std::move(rules);
+    rebuild();
+    return Ok{};
+}
+
+RuleId RuleStore::nextUserRuleId() const
+{
+    RuleId largest = 0;
+    for (const Rule& rule : lastGoodUserRules_)
+        largest = std::max(largest, rule.id);
+    return largest + 1;
+}
+
+void RuleStore::rebuild()
+{
+    rules_.clear();
+    for (const auto& [name, rules] : lastGoodAdminRules_)
+        rules_.insert(rules_.end(), rules.begin(), rules.end());
+    rules_.insert(rules_.end(), lastGoodUserRules_.begin(), lastGoodUserRules_.end());
+}
+
+} // namespace hostgate

@@ -1,0 +1,234 @@
+// Specification of the rule store: admin before user, last good rules on corruption, safe user saves.
+#include "store/rule_file.h"
+#include "store/rule_store.h"
+
+#include <QtTest>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace hostgate;
+namespace fs = std::filesystem;
+
+namespace {
+
+void writeText(const fs::path& path, const std::string& text)
+{
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::trunc) << text;
+}
+
+std::string denyRule(const std::string& host, int id = 0)
+{
+    std::string idLine = id ? "id = " + std::to_string(id) + "\n" : "";
+    return "[[rule]]\n" + idLine + "host = \"" + host + "\"\naction = \"deny\"\n";
+}
+
+Rule userRule(RuleId id, const std::string& host)
+{
+    Rule rule;
+    rule.id = id;
+    rule.host = *HostPattern::parse(host);
+    rule.action = Action::Allow;
+    return rule;
+}
+
+std::vector<std::string> hostsOf(const std::vector<Rule>& rules)
+{
+    std::vector<std::string> hosts;
+    for (const Rule& rule : rules)
+        hosts.push_back(rule.host.toString());
+    return hosts;
+}
+
+using Hosts = std::vector<std::string>;
+
+} // namespace
+
+class RuleStoreTest : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir dir_;
+    fs::path root() const { return dir_.path().toStdString(); }
+    RuleStorePaths paths() const { return {root() / "rules.d", root() / "state" / "rules.toml"}; }
+
+private slots:
+    void init()
+    {
+        for (const auto& entry : fs::directory_iterator(root()))
+            fs::remove_all(entry.path());
+    }
+
+    void missingAdminDirectoryAndUserFileMeanNoRulesAndNoErrors()
+    {
+        RuleStore store(paths());
+        RuleStore::LoadReport report = store.load();
+        QVERIFY(report.errors.empty());
+        QCOMPARE(report.adminRules, std::size_t{0});
+        QCOMPARE(report.userRules, std::size_t{0});
+        QVERIFY(store.rules().empty());
+        QCOMPARE(store.nextUserRuleId(), RuleId{1});
+    }
+
+    void adminRulesComeFirstInFileNameOrderThenUserRules()
+    {
+        writeText(paths().adminDir / "20-lab.toml", denyRule("lab.example"));
+        writeText(paths().adminDir / "10-corp.toml", denyRule("corp.example") + denyRule("corp2.example"));
+        writeText(paths().adminDir / "README", "not a rule file");
+        writeText(paths().adminDir / ".10-corp.toml.tmp-abc123", "half written");
+        writeText(paths().userFile, denyRule("user.example", 4));
+        RuleStore store(paths());
+        RuleStore::LoadReport report = store.load();
+        QVERIFY(report.errors.empty());
+        QCOMPARE(report.adminRules, std::size_t{3});
+        QCOMPARE(report.userRules, std::size_t{1});
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"corp.example", "corp2.example", "lab.example", "user.example"}));
+        QCOMPARE(store.rules()[0].origin, RuleOrigin::Admin);
+        QCOMPARE(store.rules()[0].source, (paths().adminDir / "10-corp.toml").string());
+        QCOMPARE(store.rules()[3].origin, RuleOrigin::User);
+    }
+
+    void corruptAdminFileKeepsItsLastGoodRules()
+    {
+        writeText(paths().adminDir / "10-corp.toml", denyRule("corp.example"));
+        writeText(paths().adminDir / "20-lab.toml", denyRule("lab.example"));
+        RuleStore store(paths());
+        QVERIFY(store.load().errors.empty());
+
+        writeText(paths().adminDir / "10-corp.toml", "[[rule]]\naction = \"deny\"\nhost = \"new.example\"\noops\n");
+        writeText(paths().adminDir / "20-lab.toml", denyRule("lab2.example"));
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        QVERIFY2(report.errors[0].describe().find((paths().adminDir / "10-corp.toml").string() + ":4:") == 0,
+                 report.errors[0].describe().c_str());
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"corp.example", "lab2.example"}));
+    }
+
+    void corruptFileThatNeverLoadedContributesNothing()
+    {
+        writeText(paths().adminDir / "10-corp.toml", "[[rule]]\naction = \"maybe\"\n");
+        writeText(paths().adminDir / "20-lab.toml", denyRule("lab.example"));
+        RuleStore store(paths());
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        QCOMPARE(report.errors[0].where, (paths().adminDir / "10-corp.toml").string() + ":2:10");
+        QCOMPARE(hostsOf(store.rules()), Hosts{"lab.example"});
+    }
+
+    void deletedAdminFileDropsItsRules()
+    {
+        writeText(paths().adminDir / "10-corp.toml", denyRule("corp.example"));
+        RuleStore store(paths());
+        QVERIFY(store.load().errors.empty());
+        fs::remove(paths().adminDir / "10-corp.toml");
+        QVERIFY(store.load().errors.empty());
+        QVERIFY(store.rules().empty());
+    }
+
+    void corruptUserFileKeepsLastGoodUserRules()
+    {
+        writeText(paths().userFile, denyRule("user.example", 1));
+        RuleStore store(paths());
+        QVERIFY(store.load().errors.empty());
+
+        writeText(paths().userFile, denyRule("user.example", 1) + denyRule("other.example", 1));
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        QCOMPARE(report.errors[0].where, paths().userFile.string() + ":6:6");
+        QVERIFY(report.errors[0].message.find("duplicate rule id 1") != std::string::npos);
+        QCOMPARE(report.userRules, std::size_t{1});
+        QCOMPARE(hostsOf(store.rules()), Hosts{"user.example"});
+    }
+
+    void savedUserRulesAreWrittenPrivatelyAndReloadEqual()
+    {
+        RuleStore store(paths());
+        store.load();
+        std::vector<Rule> rules{userRule(3, "a.example"), userRule(9, "*.b.example")};
+        Result<void> saved = store.saveUserRules(rules);
+        QVERIFY2(saved.ok(), saved.ok() ? "" : saved.error().describe().c_str());
+        QCOMPARE(store.rules(), rules);
+        QCOMPARE(store.nextUserRuleId(), RuleId{10});
+
+        struct stat info{};
+        QCOMPARE(::stat(paths().userFile.c_str(), &info), 0);
+        QCOMPARE(info.st_mode & 07777, unsigned(RuleStore::userFileMode));
+
+        RuleStore reloaded(paths());
+        QVERIFY(reloaded.load().errors.empty());
+        QCOMPARE(reloaded.rules(), rules);
+    }
+
+    void savingUserRulesKeepsAdminRulesFirst()
+    {
+        writeText(paths().adminDir / "10-corp.toml", denyRule("corp.example"));
+        RuleStore store(paths());
+        store.load();
+        QVERIFY(store.saveUserRules({userRule(1, "a.example")}).ok());
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"corp.example", "a.example"}));
+        QCOMPARE(store.userRules().size(), std::size_t{1});
+    }
+
+    void saveRefusesAdminRules()
+    {
+        writeText(paths().adminDir / "10-corp.toml", denyRule("corp.example"));
+        RuleStore store(paths());
+        store.load();
+        Rule admin = store.rules().front();
+        Result<void> saved = store.saveUserRules({userRule(1, "a.example"), admin});
+        QVERIFY(!saved.ok());
+        QVERIFY2(saved.error().message.find("read-only") != std::string::npos, saved.error().message.c_str());
+        QVERIFY(!fs::exists(paths().userFile));
+        QCOMPARE(hostsOf(store.rules()), Hosts{"corp.example"});
+    }
+
+    void saveRefusesDuplicateAndOutOfRangeIds_data()
+    {
+        QTest::addColumn<RuleId>("firstId");
+        QTest::addColumn<RuleId>("secondId");
+        QTest::newRow("duplicate") << RuleId{4} << RuleId{4};
+        QTest::newRow("zero") << RuleId{0} << RuleId{4};
+        QTest::newRow("admin range") << firstAdminRuleId << RuleId{4};
+    }
+    void saveRefusesDuplicateAndOutOfRangeIds()
+    {
+        QFETCH(RuleId, firstId);
+        QFETCH(RuleId, secondId);
+        RuleStore store(paths());
+        store.load();
+        QVERIFY(store.saveUserRules({userRule(1, "kept.example")}).ok());
+        QVERIFY(!store.saveUserRules({userRule(firstId, "a.example"), userRule(secondId, "b.example")}).ok());
+        QCOMPARE(hostsOf(store.rules()), Hosts{"kept.example"});
+        RuleStore reloaded(paths());
+        reloaded.load();
+        QCOMPARE(hostsOf(reloaded.rules()), Hosts{"kept.example"});
+    }
+
+    void saveRefusesTextThatCannotBeStoredAsToml()
+    {
+        RuleStore store(paths());
+        store.load();
+        Rule rule = userRule(1, "a.example");
+        rule.app = std::string("/opt/b\xFF" "d/app"); // a valid Linux path, but not UTF-8
+        QVERIFY(!store.saveUserRules({rule}).ok());
+        QVERIFY(!fs::exists(paths().userFile));
+    }
+
+    void failedSaveKeepsRulesInForce()
+    {
+        RuleStore store(paths());
+        store.load();
+        QVERIFY(store.saveUserRules({userRule(1, "kept.example")}).ok());
+        fs::remove(paths().userFile);
+        fs::create_directory(paths().userFile); // the rename over it must now fail
+        QVERIFY(!store.saveUserRules({userRule(1, "a.example")}).ok());
+        QCOMPARE(hostsOf(store.rules()), Hosts{"kept.example"});
+        QCOMPARE(store.nextUserRuleId(), RuleId{2});
+    }
+};
+
+QTEST_GUILESS_MAIN(RuleStoreTest)
+#include "rule_store_test.moc"
