@@ -1,0 +1,223 @@
+// hostgated's command line (CLI11) and how it overrides the configuration file.
+#include "service/config.h"
+
+#include <CLI/CLI.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <tuple>
+
+#ifndef HOSTGATE_VERSION
+#error "HOSTGATE_VERSION must be defined by the build"
+#endif
+
+namespace hostgate {
+
+namespace {
+
+template <class T>
+Result<T> parseNamed(std::string_view option, const std::string& value, std::optional<T> (*parse)(std::string_view),
+                     std::string_view expectedNames)
+{
+    if (const std::optional<T> parsed = parse(value)) {
+        return *parsed;
+    }
+    return Error(fmt::format("Invalid {} '{}': expected one of {}", option, value, expectedNames));
+}
+
+Result<std::int64_t> parseInRange(std::string_view option, std::int64_t value, std::int64_t min, std::int64_t max)
+{
+    if (value < min || value > max) {
+        return Error(fmt::format("Invalid {} {}: outside {}..{}", option, value, min, max));
+    }
+    return value;
+}
+
+// The raw strings and numbers CLI11 fills in; converted and checked after parsing so every option's
+// error reads the same as the configuration file's.
+struct RawOptions {
+    std::string config, cgroup, adminRulesDir, userRules, stateDir, defaultAction, mode, failureMode, logLevel;
+    std::int64_t promptTimeout = 0, markBit = 0, dnsQueue = 0, decisionQueue = 0;
+    bool version = false, checkConfig = false;
+};
+
+} // namespace
+
+std::string_view hostgateVersion()
+{
+    return HOSTGATE_VERSION;
+}
+
+Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
+{
+    CLI::App app("hostgated: per-application outbound firewall daemon", "hostgated");
+    RawOptions raw;
+    const auto option = [&](std::string_view name, auto& target, std::string_view description) {
+        return app.add_option(std::string(name), target, std::string(description));
+    };
+    CLI::Option* config = option("--config", raw.config, fmt::format("Configuration file (default {})", kDefaultConfigPath));
+    CLI::Option* cgroup = option("--cgroup", raw.cgroup, "cgroup v2 directory to enforce on (default: the hierarchy's root)");
+    CLI::Option* adminRulesDir = option("--admin-rules-dir", raw.adminRulesDir, "Directory of administrator rule files");
+    CLI::Option* userRules = option("--user-rules", raw.userRules, "File of the users' rules");
+    CLI::Option* stateDir = option("--state-dir", raw.stateDir, "Directory of the daemon's state (event log)");
+    CLI::Option* defaultAction = option("--default-action", raw.defaultAction, "deny or allow unanswered connections");
+    CLI::Option* mode = option("--mode", raw.mode, "enforce, silent-allow, silent-deny or learning");
+    CLI::Option* promptTimeout = option("--prompt-timeout", raw.promptTimeout, "Seconds to wait for a prompt's answer");
+    CLI::Option* failureMode = option("--failure-mode", raw.failureMode, "fail-closed or fail-open");
+    CLI::Option* markBit = option("--mark-bit", raw.markBit, "Packet mark bit (0..31) for undecided connections");
+    CLI::Option* dnsQueue = option("--dns-queue", raw.dnsQueue, "nfqueue number for DNS");
+    CLI::Option* decisionQueue = option("--decision-queue", raw.decisionQueue, "nfqueue number for undecided connections");
+    CLI::Option* logLevel = option("--log-level", raw.logLevel, "debug, info, notice, warning or error");
+    CLI::Option* version = app.add_flag("--version", raw.version, "Print the version and exit");
+    CLI::Option* checkConfig = app.add_flag("--check-config", raw.checkConfig, "Validate the configuration, print it and exit");
+
+    CommandLine result;
+    // CLI11 consumes its argument vector from the back.
+    std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());
+    try {
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        result.action = StartupAction::PrintHelp;
+        result.helpText = app.help();
+        return result;
+    } catch (const CLI::ParseError& error) {
+        return Error(fmt::format("Invalid command line: {}", error.what()));
+    }
+
+    if (version->count() > 0) {
+        result.action = StartupAction::PrintVersion;
+    } else if (checkConfig->count() > 0) {
+        result.action = StartupAction::CheckConfig;
+    }
+    if (config->count() > 0) {
+        result.configPath = raw.config;
+    }
+
+    ConfigOverrides& overrides = result.overrides;
+    const auto absolutePath = [](std::string_view name, const std::string& value) -> Result<std::filesystem::path> {
+        std::filesystem::path path(value);
+        if (!path.is_absolute()) {
+            return Error(fmt::format("Invalid {} '{}': not an absolute path", name, value));
+        }
+        return path;
+    };
+    const std::array<std::tuple<CLI::Option*, const std::string*, std::optional<std::filesystem::path>*>, 4> paths{{
+        {cgroup, &raw.cgroup, &overrides.cgroupScope},
+        {adminRulesDir, &raw.adminRulesDir, &overrides.adminRulesDir},
+        {userRules, &raw.userRules, &overrides.userRulesFile},
+        {stateDir, &raw.stateDir, &overrides.stateDir},
+    }};
+    for (const auto& [parsedOption, value, target] : paths) {
+        if (parsedOption->count() == 0) {
+            continue;
+        }
+        auto path = absolutePath(parsedOption->get_name(), *value);
+        if (!path) {
+            return path.error();
+        }
+        *target = *path;
+    }
+
+    if (defaultAction->count() > 0) {
+        auto parsed = parseNamed("--default-action", raw.defaultAction, &parseDefaultAction, "deny, allow");
+        if (!parsed) {
+            return parsed.error();
+        }
+        overrides.defaultAction = *parsed;
+    }
+    if (mode->count() > 0) {
+        auto parsed = parseNamed("--mode", raw.mode, &parseDaemonMode, "enforce, silent-allow, silent-deny, learning");
+        if (!parsed) {
+            return parsed.error();
+        }
+        overrides.mode = *parsed;
+    }
+    if (failureMode->count() > 0) {
+        auto parsed = parseNamed("--failure-mode", raw.failureMode, &parseFailureMode, "fail-closed, fail-open");
+        if (!parsed) {
+            return parsed.error();
+        }
+        overrides.failureMode = *parsed;
+    }
+    if (logLevel->count() > 0) {
+        auto parsed = parseNamed("--log-level", raw.logLevel, &parseLogLevel, "debug, info, notice, warning, error");
+        if (!parsed) {
+            return parsed.error();
+        }
+        overrides.logLevel = *parsed;
+    }
+    if (promptTimeout->count() > 0) {
+        auto parsed = parseInRange("--prompt-timeout", raw.promptTimeout, 1, 3600);
+        if (!parsed) {
+            return parsed.error();
+        }
+        overrides.promptTimeout = Seconds(*parsed);
+    }
+    if (markBit->count() > 0) {
+        auto parsed = parseInRange("--mark-bit", raw.markBit, 0, 31);
+        if (!parsed) {
+            return parsed.error();
+        }
+        overrides.markBit = static_cast<std::uint32_t>(*parsed);
+    }
+    const std::array<std::tuple<CLI::Option*, std::int64_t, std::optional<std::uint16_t>*>, 2> queues{{
+        {dnsQueue, raw.dnsQueue, &overrides.dnsQueue},
+        {decisionQueue, raw.decisionQueue, &overrides.decisionQueue},
+    }};
+    for (const auto& [parsedOption, value, target] : queues) {
+        if (parsedOption->count() == 0) {
+            continue;
+        }
+        auto parsed = parseInRange(parsedOption->get_name(), value, 0, 65535);
+        if (!parsed) {
+            return parsed.error();
+        }
+        *target = static_cast<std::uint16_t>(*parsed);
+    }
+    return result;
+}
+
+Result<CommandLine> parseCommandLine(int argc, char** argv)
+{
+    std::vector<std::string> arguments;
+    for (int i = 1; i < argc; ++i) {
+        arguments.emplace_back(argv[i]);
+    }
+    return parseCommandLine(arguments);
+}
+
+Result<DaemonConfig> applyOverrides(DaemonConfig config, const ConfigOverrides& overrides)
+{
+    if (overrides.cgroupScope) {
+        config.cgroupScope = overrides.cgroupScope;
+    }
+    config.adminRulesDir = overrides.adminRulesDir.value_or(config.adminRulesDir);
+    config.userRulesFile = overrides.userRulesFile.value_or(config.userRulesFile);
+    config.stateDir = overrides.stateDir.value_or(config.stateDir);
+    config.defaultAction = overrides.defaultAction.value_or(config.defaultAction);
+    config.mode = overrides.mode.value_or(config.mode);
+    config.promptTimeout = overrides.promptTimeout.value_or(config.promptTimeout);
+    config.failureMode = overrides.failureMode.value_or(config.failureMode);
+    config.markBit = overrides.markBit.value_or(config.markBit);
+    config.dnsQueue = overrides.dnsQueue.value_or(config.dnsQueue);
+    config.decisionQueue = overrides.decisionQueue.value_or(config.decisionQueue);
+    config.logLevel = overrides.logLevel.value_or(config.logLevel);
+    if (auto valid = validateDaemonConfig(config); !valid) {
+        return valid.error();
+    }
+    return config;
+}
+
+Result<DaemonConfig> resolveDaemonConfig(const CommandLine& commandLine, const std::filesystem::path& defaultConfigPath)
+{
+    const bool explicitPath = commandLine.configPath.has_value();
+    auto fileConfig = loadDaemonConfigFile(explicitPath ? *commandLine.configPath : defaultConfigPath, !explicitPath);
+    if (!fileConfig) {
+        return fileConfig.error();
+    }
+    return applyOverrides(std::move(fileConfig).value(), commandLine.overrides);
+}
+
+} // namespace hostgate

@@ -1,0 +1,158 @@
+// DaemonConfig: hostgated's settings, read from a TOML file and overridden from the command line.
+#pragma once
+
+#include "service/log.h"
+#include "util/result.h"
+#include "util/time.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hostgate {
+
+inline constexpr std::string_view kDefaultConfigPath = "/etc/hostgate/hostgated.toml";
+
+// What happens to a connection nobody decided: the prompt timed out, or no prompt agent is registered.
+// "deny" is the default because an application firewall that lets unanswered connections through fails
+// open precisely when the user is not looking (OpenSnitch and Little Snitch recommend deny as well).
+enum class DefaultAction { Deny, Allow };
+
+// enforce: rules decide, unknown connections prompt. silent-allow / silent-deny: no prompts, unknown
+// connections are allowed / denied and recorded. learning: allow unknown connections and propose rules.
+enum class DaemonMode { Enforce, SilentAllow, SilentDeny, Learning };
+
+// What the kernel does with queued packets while the daemon is not there to answer them. fail-closed
+// drops them (no NFQUEUE --queue-bypass): enforcement never lapses silently. fail-open passes them.
+enum class FailureMode { FailClosed, FailOpen };
+
+struct DnsCacheLimits {
+    // Answers are kept at least this long: apps (browsers) reuse addresses beyond very short TTLs, and a
+    // connection to an address whose name was forgotten could only be matched by IP rules.
+    Seconds minTtl{300};
+    Seconds maxTtl{86400};
+    std::uint32_t maxAddresses = 65536;
+
+    bool operator==(const DnsCacheLimits&) const = default;
+};
+
+struct EventRetention {
+    std::uint32_t maxEvents = 100000;
+    std::uint32_t maxAgeDays = 30;
+
+    bool operator==(const EventRetention&) const = default;
+};
+
+struct DaemonConfig {
+    // The cgroup v2 directory the BPF programs attach to; unset means the root of the cgroup2 hierarchy,
+    // discovered at start from /proc/self/mountinfo (see cgroup.h).
+    std::optional<std::filesystem::path> cgroupScope;
+    std::filesystem::path adminRulesDir = "/etc/hostgate/rules.d";
+    std::filesystem::path userRulesFile = "/var/lib/hostgate/rules.toml";
+    // Holds the event database.
+    std::filesystem::path stateDir = "/var/lib/hostgate";
+
+    DefaultAction defaultAction = DefaultAction::Deny;
+    DaemonMode mode = DaemonMode::Enforce;
+    Seconds promptTimeout{30};
+    FailureMode failureMode = FailureMode::FailClosed;
+
+    // Bits of the packet/socket mark (fwmark) we own; everything else in the mark is preserved. VPNs route
+    // by mark: wg-quick uses 0xca6c (51820, bits 2,3,5,6,9,11,14,15), Tailscale 0x40000/0x80000 inside its
+    // mask 0xff0000 (bits 16-23, which its rules rewrite), kube-proxy 0x4000/0x8000, Cilium bits 8-11,
+    // Mullvad the ct mark 0xf41 and the value 0x6d6f6c65 (bits 24,26,27,29,30 of the top byte). Bits 25
+    // (0x02000000) and 28 (0x10000000) are in none of them, and bit 31 is avoided because some tools print
+    // marks as signed numbers. Calico claims 0xffff0000 by default: on such hosts configure a low bit.
+    std::uint32_t markBit = 25;       // on sockets of undecided connections: their first packet is queued
+    std::uint32_t rejectMarkBit = 28; // on packets we deny, so our chain can reject them with a TCP reset
+    std::uint32_t replyMarkBit = 31;  // on DNS refusals the daemon synthesizes, so they skip the DNS queue
+    std::uint16_t dnsQueue = 7800;
+    std::uint16_t decisionQueue = 7801;
+
+    DnsCacheLimits dnsCache;
+    // Bounds on how long a verdict derived from a DNS answer stays in the kernel's verdict map.
+    Seconds verdictTtlMin{60};
+    Seconds verdictTtlMax{3600};
+
+    LogLevel logLevel = LogLevel::Info;
+    EventRetention events;
+
+    std::uint32_t markMask() const { return std::uint32_t{1} << markBit; }
+    std::uint32_t rejectMarkMask() const { return std::uint32_t{1} << rejectMarkBit; }
+    std::uint32_t replyMarkMask() const { return std::uint32_t{1} << replyMarkBit; }
+    std::filesystem::path eventDatabase() const { return stateDir / "events.sqlite"; }
+
+    bool operator==(const DaemonConfig&) const = default;
+};
+
+std::string_view defaultActionName(DefaultAction action);
+std::string_view daemonModeName(DaemonMode mode);
+std::string_view failureModeName(FailureMode mode);
+std::optional<DefaultAction> parseDefaultAction(std::string_view name);
+std::optional<DaemonMode> parseDaemonMode(std::string_view name);
+std::optional<FailureMode> parseFailureMode(std::string_view name);
+
+// Checks ranges and the relations between settings (distinct mark bits and queues, min <= max, absolute
+// paths). Every loader below calls it; call it yourself after building a DaemonConfig by hand.
+Result<void> validateDaemonConfig(const DaemonConfig& config);
+
+// Parses the text of a config file. `sourceName` locates errors ("hostgated.toml:3:7"). Unknown keys,
+// wrong types and out-of-range values are errors; keys that are absent keep their defaults.
+Result<DaemonConfig> parseDaemonConfig(std::string_view tomlText, std::string_view sourceName);
+
+// Reads and parses `path`. A missing file yields the defaults only when `missingMeansDefaults` (the
+// default path need not exist); a config the user named explicitly must exist.
+Result<DaemonConfig> loadDaemonConfigFile(const std::filesystem::path& path, bool missingMeansDefaults);
+
+// The effective configuration as a TOML document that parseDaemonConfig reads back to an equal value.
+std::string renderConfig(const DaemonConfig& config);
+
+// Settings given on the command line; each set one replaces the file's value.
+struct ConfigOverrides {
+    std::optional<std::filesystem::path> cgroupScope;
+    std::optional<std::filesystem::path> adminRulesDir;
+    std::optional<std::filesystem::path> userRulesFile;
+    std::optional<std::filesystem::path> stateDir;
+    std::optional<DefaultAction> defaultAction;
+    std::optional<DaemonMode> mode;
+    std::optional<Seconds> promptTimeout;
+    std::optional<FailureMode> failureMode;
+    std::optional<std::uint32_t> markBit;
+    std::optional<std::uint16_t> dnsQueue;
+    std::optional<std::uint16_t> decisionQueue;
+    std::optional<LogLevel> logLevel;
+};
+
+enum class StartupAction {
+    Run,
+    PrintHelp,    // --help: print CommandLine::helpText, exit 0
+    PrintVersion, // --version: print hostgateVersion(), exit 0
+    CheckConfig,  // --check-config: print renderConfig() and exit 0, or the error and exit 1
+};
+
+struct CommandLine {
+    StartupAction action = StartupAction::Run;
+    std::optional<std::filesystem::path> configPath; // --config; unset = kDefaultConfigPath
+    ConfigOverrides overrides;
+    std::string helpText;
+};
+
+// `arguments` excludes the program name. Values are checked here (ranges, enum names), so a bad option
+// fails before any file is read.
+Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments);
+Result<CommandLine> parseCommandLine(int argc, char** argv);
+
+// Replaces file values by the overrides, then validates the result.
+Result<DaemonConfig> applyOverrides(DaemonConfig config, const ConfigOverrides& overrides);
+
+// The effective configuration: the file (--config, or the default path, which may be missing) with the
+// command line's overrides applied. `defaultConfigPath` is injected for tests.
+Result<DaemonConfig> resolveDaemonConfig(const CommandLine& commandLine,
+                                         const std::filesystem::path& defaultConfigPath = kDefaultConfigPath);
+
+std::string_view hostgateVersion();
+
+} // namespace hostgate

@@ -1,0 +1,342 @@
+// Specification of hostgated's configuration: defaults, the TOML file, the command line and rendering.
+#include "service/config.h"
+
+#include <QtTest>
+
+#include <QTemporaryDir>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace hostgate;
+
+namespace {
+
+std::vector<std::string> splitArguments(const QString& arguments)
+{
+    std::vector<std::string> result;
+    for (const QString& argument : arguments.split(' ', Qt::SkipEmptyParts)) {
+        result.push_back(argument.toStdString());
+    }
+    return result;
+}
+
+std::string errorOf(const Result<DaemonConfig>& result)
+{
+    return result.ok() ? std::string("(no error)") : result.error().describe();
+}
+
+} // namespace
+
+class ConfigTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void defaultsDenyUnansweredConnectionsAndFailClosed()
+    {
+        const DaemonConfig config;
+        QVERIFY(!config.cgroupScope.has_value());
+        QCOMPARE(config.adminRulesDir.string(), std::string("/etc/hostgate/rules.d"));
+        QCOMPARE(config.userRulesFile.string(), std::string("/var/lib/hostgate/rules.toml"));
+        QCOMPARE(config.stateDir.string(), std::string("/var/lib/hostgate"));
+        QVERIFY(config.defaultAction == DefaultAction::Deny);
+        QVERIFY(config.mode == DaemonMode::Enforce);
+        QVERIFY(config.failureMode == FailureMode::FailClosed);
+        QCOMPARE(config.promptTimeout.count(), Seconds::rep{30});
+        QVERIFY(validateDaemonConfig(config).ok());
+    }
+
+    void defaultMarkBitsAvoidCommonVpnMarks()
+    {
+        const DaemonConfig config;
+        // wg-quick, Tailscale's mask, kube-proxy, Cilium, Mullvad's ct mark and its fwmark value.
+        for (std::uint32_t foreign : {0xca6cu, 0xff0000u, 0xc000u, 0x0f00u, 0xf41u, 0x6d6f6c65u}) {
+            QCOMPARE(config.markMask() & foreign, 0u);
+            QCOMPARE(config.rejectMarkMask() & foreign, 0u);
+            QCOMPARE(config.replyMarkMask() & foreign, 0u);
+        }
+    }
+
+    void emptyFileYieldsDefaults()
+    {
+        auto config = parseDaemonConfig("", "hostgated.toml");
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(*config == DaemonConfig{});
+    }
+
+    void everySettingIsReadFromTheFile()
+    {
+        auto config = parseDaemonConfig(R"(
+cgroup = "/sys/fs/cgroup/unified/hostgate-test"
+admin_rules_dir = "/tmp/admin"
+user_rules_file = "/tmp/state/rules.toml"
+state_dir = "/tmp/state"
+default_action = "allow"
+mode = "learning"
+prompt_timeout = 12
+failure_mode = "fail-open"
+log_level = "debug"
+
+[netfilter]
+mark_bit = 12
+reject_mark_bit = 13
+reply_mark_bit = 14
+dns_queue = 100
+decision_queue = 101
+
+[dns_cache]
+min_ttl = 5
+max_ttl = 600
+max_addresses = 42
+
+[verdicts]
+min_ttl = 7
+max_ttl = 70
+
+[events]
+max_events = 1000
+max_age_days = 3
+)",
+                                        "hostgated.toml");
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QCOMPARE(config->cgroupScope->string(), std::string("/sys/fs/cgroup/unified/hostgate-test"));
+        QCOMPARE(config->adminRulesDir.string(), std::string("/tmp/admin"));
+        QCOMPARE(config->userRulesFile.string(), std::string("/tmp/state/rules.toml"));
+        QCOMPARE(config->stateDir.string(), std::string("/tmp/state"));
+        QVERIFY(config->defaultAction == DefaultAction::Allow);
+        QVERIFY(config->mode == DaemonMode::Learning);
+        QCOMPARE(config->promptTimeout.count(), Seconds::rep{12});
+        QVERIFY(config->failureMode == FailureMode::FailOpen);
+        QVERIFY(config->logLevel == LogLevel::Debug);
+        QCOMPARE(config->markBit, 12u);
+        QCOMPARE(config->markMask(), 0x1000u);
+        QCOMPARE(config->rejectMarkBit, 13u);
+        QCOMPARE(config->replyMarkBit, 14u);
+        QCOMPARE(config->dnsQueue, std::uint16_t{100});
+        QCOMPARE(config->decisionQueue, std::uint16_t{101});
+        QCOMPARE(config->dnsCache.minTtl.count(), Seconds::rep{5});
+        QCOMPARE(config->dnsCache.maxTtl.count(), Seconds::rep{600});
+        QCOMPARE(config->dnsCache.maxAddresses, 42u);
+        QCOMPARE(config->verdictTtlMin.count(), Seconds::rep{7});
+        QCOMPARE(config->verdictTtlMax.count(), Seconds::rep{70});
+        QCOMPARE(config->events.maxEvents, 1000u);
+        QCOMPARE(config->events.maxAgeDays, 3u);
+    }
+
+    void invalidFileIsReportedWithItsLocation_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("where");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown top-level key") << "mode = \"enforce\"\n  colour = \"blue\"\n" << "hostgated.toml:2:3"
+                                               << "Unknown setting 'colour'";
+        QTest::newRow("unknown key in a table") << "[netfilter]\nmark_bit = 3\nmark_bits = 4\n" << "hostgated.toml:3:1"
+                                                << "Unknown setting 'netfilter.mark_bits'";
+        QTest::newRow("unknown table") << "[firewall]\n" << "hostgated.toml:1:2" << "Unknown setting 'firewall'";
+        QTest::newRow("string where an integer belongs") << "prompt_timeout = \"30\"\n" << "hostgated.toml:1:18"
+                                                         << "expected an integer, got a string";
+        QTest::newRow("integer where a string belongs") << "mode = 1\n" << "hostgated.toml:1:8"
+                                                        << "expected a string, got an integer";
+        QTest::newRow("unknown mode") << "mode = \"paranoid\"\n" << "hostgated.toml:1:8"
+                                      << "'paranoid' is not one of enforce, silent-allow, silent-deny, learning";
+        QTest::newRow("mark bit above 31") << "[netfilter]\nmark_bit = 32\n" << "hostgated.toml:2:12"
+                                           << "32 is outside 0..31";
+        QTest::newRow("negative mark bit") << "[netfilter]\nmark_bit = -1\n" << "hostgated.toml:2:12"
+                                           << "-1 is outside 0..31";
+        QTest::newRow("queue above 65535") << "[netfilter]\ndns_queue = 70000\n" << "hostgated.toml:2:13"
+                                           << "70000 is outside 0..65535";
+        QTest::newRow("relative path") << "state_dir = \"var/lib\"\n" << "hostgated.toml:1:13"
+                                       << "is not an absolute path";
+        QTest::newRow("TOML syntax error") << "mode = \n" << "hostgated.toml:1:8" << "Failed to parse configuration";
+    }
+
+    void invalidFileIsReportedWithItsLocation()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, where);
+        QFETCH(QString, message);
+        auto config = parseDaemonConfig(text.toStdString(), "hostgated.toml");
+        QVERIFY(!config.ok());
+        QCOMPARE(QString::fromStdString(config.error().where), where);
+        QVERIFY2(config.error().message.find(message.toStdString()) != std::string::npos, config.error().message.c_str());
+    }
+
+    void conflictingSettingsAreRejected_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("same mark bits") << "[netfilter]\nmark_bit = 7\nreject_mark_bit = 7\n"
+                                        << "must differ";
+        QTest::newRow("reply mark bit reused") << "[netfilter]\nmark_bit = 7\nreply_mark_bit = 7\n"
+                                               << "must differ";
+        QTest::newRow("same queues") << "[netfilter]\ndns_queue = 5\ndecision_queue = 5\n"
+                                     << "the DNS queue and the decision queue are both 5";
+        QTest::newRow("DNS TTL bounds reversed") << "[dns_cache]\nmin_ttl = 600\nmax_ttl = 60\n"
+                                                 << "Invalid DNS cache TTLs";
+        QTest::newRow("verdict TTL bounds reversed") << "[verdicts]\nmin_ttl = 600\nmax_ttl = 60\n"
+                                                     << "Invalid verdict TTLs";
+    }
+
+    void conflictingSettingsAreRejected()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, message);
+        auto config = parseDaemonConfig(text.toStdString(), "hostgated.toml");
+        QVERIFY(!config.ok());
+        QVERIFY2(config.error().message.find(message.toStdString()) != std::string::npos, config.error().message.c_str());
+    }
+
+    void commandLineOverridesFileValues()
+    {
+        QTemporaryDir directory;
+        const std::string path = directory.filePath("hostgated.toml").toStdString();
+        std::ofstream(path) << "mode = \"silent-deny\"\nprompt_timeout = 10\nlog_level = \"warning\"\n"
+                               "[netfilter]\nmark_bit = 3\ndns_queue = 10\n";
+        auto commandLine = parseCommandLine(
+            {"--config", path, "--mode", "learning", "--mark-bit", "4", "--cgroup", "/sys/fs/cgroup/unified/x"});
+        QVERIFY(commandLine.ok());
+        QVERIFY(commandLine->action == StartupAction::Run);
+        auto config = resolveDaemonConfig(*commandLine);
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(config->mode == DaemonMode::Learning);
+        QCOMPARE(config->markBit, 4u);
+        QCOMPARE(config->cgroupScope->string(), std::string("/sys/fs/cgroup/unified/x"));
+        // Not overridden: the file's values stand.
+        QCOMPARE(config->promptTimeout.count(), Seconds::rep{10});
+        QVERIFY(config->logLevel == LogLevel::Warning);
+        QCOMPARE(config->dnsQueue, std::uint16_t{10});
+    }
+
+    void overrideConflictingWithTheFileIsRejected()
+    {
+        QTemporaryDir directory;
+        const std::string path = directory.filePath("hostgated.toml").toStdString();
+        std::ofstream(path) << "[netfilter]\nreject_mark_bit = 9\n";
+        auto commandLine = parseCommandLine({"--config", path, "--mark-bit", "9"});
+        QVERIFY(commandLine.ok());
+        auto config = resolveDaemonConfig(*commandLine);
+        QVERIFY(!config.ok());
+        QVERIFY(config.error().message.find("must differ") != std::string::npos);
+    }
+
+    void explicitlyNamedMissingConfigIsAnError()
+    {
+        auto commandLine = parseCommandLine({"--config", "/nonexistent/hostgated.toml"});
+        QVERIFY(commandLine.ok());
+        auto config = resolveDaemonConfig(*commandLine);
+        QVERIFY(!config.ok());
+        QVERIFY2(config.error().message.find("Failed to read configuration /nonexistent/hostgated.toml") !=
+                     std::string::npos,
+                 config.error().message.c_str());
+    }
+
+    void missingDefaultConfigYieldsDefaults()
+    {
+        auto commandLine = parseCommandLine(std::vector<std::string>{});
+        QVERIFY(commandLine.ok());
+        auto config = resolveDaemonConfig(*commandLine, "/nonexistent/hostgated.toml");
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(*config == DaemonConfig{});
+    }
+
+    void invalidDefaultConfigIsStillAnError()
+    {
+        QTemporaryDir directory;
+        const std::string path = directory.filePath("hostgated.toml").toStdString();
+        std::ofstream(path) << "bogus = 1\n";
+        auto commandLine = parseCommandLine(std::vector<std::string>{});
+        QVERIFY(commandLine.ok());
+        auto config = resolveDaemonConfig(*commandLine, path);
+        QVERIFY(!config.ok());
+        QCOMPARE(config.error().where, path + ":1:1");
+    }
+
+    void badCommandLineIsRejected_data()
+    {
+        QTest::addColumn<QString>("arguments");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown mode") << "--mode paranoid" << "Invalid --mode 'paranoid'";
+        QTest::newRow("mark bit out of range") << "--mark-bit 40" << "Invalid --mark-bit 40: outside 0..31";
+        QTest::newRow("queue out of range") << "--dns-queue 65536" << "Invalid --dns-queue 65536";
+        QTest::newRow("prompt timeout zero") << "--prompt-timeout 0" << "Invalid --prompt-timeout 0";
+        QTest::newRow("relative path") << "--user-rules rules.toml" << "not an absolute path";
+        QTest::newRow("non-numeric number") << "--mark-bit high" << "Invalid command line";
+        QTest::newRow("unknown option") << "--colour blue" << "Invalid command line";
+        QTest::newRow("unknown log level") << "--log-level verbose" << "Invalid --log-level 'verbose'";
+    }
+
+    void badCommandLineIsRejected()
+    {
+        QFETCH(QString, arguments);
+        QFETCH(QString, message);
+        auto commandLine = parseCommandLine(splitArguments(arguments));
+        QVERIFY(!commandLine.ok());
+        QVERIFY2(commandLine.error().message.find(message.toStdString()) != std::string::npos,
+                 commandLine.error().message.c_str());
+    }
+
+    void informationalFlagsSelectTheStartupAction_data()
+    {
+        QTest::addColumn<QString>("arguments");
+        QTest::addColumn<int>("action");
+        QTest::newRow("nothing") << "" << int(StartupAction::Run);
+        QTest::newRow("version") << "--version" << int(StartupAction::PrintVersion);
+        QTest::newRow("check config") << "--check-config --mode learning" << int(StartupAction::CheckConfig);
+        QTest::newRow("help") << "--help" << int(StartupAction::PrintHelp);
+    }
+
+    void informationalFlagsSelectTheStartupAction()
+    {
+        QFETCH(QString, arguments);
+        QFETCH(int, action);
+        auto commandLine = parseCommandLine(splitArguments(arguments));
+        QVERIFY(commandLine.ok());
+        QCOMPARE(int(commandLine->action), action);
+    }
+
+    void helpTextListsTheOptions()
+    {
+        auto commandLine = parseCommandLine({"--help"});
+        QVERIFY(commandLine.ok());
+        for (const char* option : {"--config", "--cgroup", "--mark-bit", "--check-config", "--failure-mode"}) {
+            QVERIFY2(commandLine->helpText.find(option) != std::string::npos, option);
+        }
+    }
+
+    void renderedConfigParsesBackToTheSameConfig()
+    {
+        DaemonConfig config;
+        config.cgroupScope = "/sys/fs/cgroup/unified/odd \"name\"\\dir";
+        config.adminRulesDir = "/srv/hostgate admin";
+        config.defaultAction = DefaultAction::Allow;
+        config.mode = DaemonMode::SilentAllow;
+        config.promptTimeout = Seconds(45);
+        config.failureMode = FailureMode::FailOpen;
+        config.markBit = 2;
+        config.rejectMarkBit = 30;
+        config.replyMarkBit = 3;
+        config.dnsQueue = 1;
+        config.decisionQueue = 65535;
+        config.dnsCache = DnsCacheLimits{Seconds(0), Seconds(60), 7};
+        config.verdictTtlMin = Seconds(1);
+        config.verdictTtlMax = Seconds(2);
+        config.logLevel = LogLevel::Notice;
+        config.events = EventRetention{5, 6};
+        QVERIFY(validateDaemonConfig(config).ok());
+
+        const std::string rendered = renderConfig(config);
+        auto parsed = parseDaemonConfig(rendered, "rendered.toml");
+        QVERIFY2(parsed.ok(), (errorOf(parsed) + "\n" + rendered).c_str());
+        QVERIFY(*parsed == config);
+    }
+
+    void renderedDefaultsParseBackToDefaults()
+    {
+        auto parsed = parseDaemonConfig(renderConfig(DaemonConfig{}), "rendered.toml");
+        QVERIFY2(parsed.ok(), errorOf(parsed).c_str());
+        QVERIFY(*parsed == DaemonConfig{});
+    }
+};
+
+QTEST_GUILESS_MAIN(ConfigTest)
+#include "config_test.moc"
