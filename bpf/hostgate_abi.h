@@ -1,0 +1,120 @@
+/* hostgate_abi.h: the fixed-width structs and constants shared by the cgroup BPF programs and user space. */
+#ifndef HOSTGATE_ABI_H
+#define HOSTGATE_ABI_H
+
+/*
+ * Every struct here is read and written by both sides, so:
+ *  - only fixed-width fields, laid out without implicit padding (explicit pad fields instead), because the
+ *    kernel hashes map keys byte for byte and a garbage padding byte would make two equal keys differ;
+ *  - user space static_asserts every size (daemon/capture/bpf_firewall.cpp);
+ *  - changing a layout means rebuilding both sides together (the skeleton embeds the object).
+ */
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Address families as the kernel numbers them (AF_INET, AF_INET6), defined here because the BPF side has
+ * no libc headers. */
+#define HG_FAMILY_V4 2
+#define HG_FAMILY_V6 10
+
+/* Protocols as IANA/the kernel number them (IPPROTO_TCP, IPPROTO_UDP). */
+#define HG_PROTO_TCP 6
+#define HG_PROTO_UDP 17
+
+/* Verdict actions. 0 is deliberately unused so an all-zero value is never mistaken for a verdict. */
+#define HG_ACTION_ALLOW 1
+#define HG_ACTION_DENY 2
+
+/* Ring buffer event types. */
+#define HG_EVENT_MISS 1
+
+/* DNS traffic is never judged by the verdict map: the DNS nfqueue path owns it. */
+#define HG_DNS_PORT 53
+
+/*
+ * An application: the (device, inode) of the executable the task runs, read from
+ * task->mm->exe_file->f_inode.
+ *
+ * `dev` uses the KERNEL's dev_t encoding (MKDEV: major << 20 | minor), which is what i_sb->s_dev holds.
+ * stat() reports st_dev in glibc's encoding (makedev), so user space must convert:
+ *     kernel = major(st_dev) << 20 | minor(st_dev)
+ * Worked example: /usr/bin/curl on /dev/vda (254:0): stat says st_dev = 0xfe00, inode 247228;
+ * the key is { .dev = 254 << 20 | 0 = 0x0fe00000 = 266338304, .ino = 247228 }.
+ * (btrfs subvolumes and overlayfs report an st_dev that differs from the superblock's s_dev; keys for
+ * binaries on those file systems must come from a BPF-observed owner record, not from stat().)
+ */
+struct hg_app_key {
+    __u64 dev;
+    __u64 ino;
+};
+
+/*
+ * Key of the verdict map: who (app, uid) may reach what (address, port, protocol).
+ *
+ * Addresses are in network byte order. IPv4 is stored in addr[0..3] with addr[4..15] zero and
+ * family = HG_FAMILY_V4, the same layout as the core's IpAddress::bytes(). A connect6/sendmsg6 to an
+ * IPv4-mapped address (::ffff:a.b.c.d) is looked up as that IPv4 key, so one entry covers both socket kinds.
+ * port is in HOST byte order; port 0 means "any port" and is consulted after the exact port misses.
+ *
+ * Worked example: curl (above) run by uid 1000, TCP to 198.51.100.1:80 →
+ *   { app = {0x0fe00000, 247228}, uid = 1000, addr = {198, 51, 100, 1, 0...}, port = 80,
+ *     proto = HG_PROTO_TCP, family = HG_FAMILY_V4 }
+ * and to [2001:db8::1]:443 → addr = {0x20, 0x01, 0x0d, 0xb8, 0, ..., 0, 1}, port = 443, family = HG_FAMILY_V6.
+ */
+struct hg_verdict_key {
+    struct hg_app_key app;
+    __u32 uid;
+    __u8 addr[16];
+    __u16 port;
+    __u8 proto;
+    __u8 family;
+};
+
+/*
+ * Value of the verdict map. expires_ns is CLOCK_MONOTONIC in nanoseconds (bpf_ktime_get_ns(), which is what
+ * std::chrono::steady_clock reads on Linux); 0 means never. An expired entry behaves exactly like a miss;
+ * user space sweeps expired entries away.
+ * Worked example: allow for 60 s from now: { .action = HG_ACTION_ALLOW, .expires_ns = now_ns + 60e9 }.
+ */
+struct hg_verdict {
+    __u8 action;
+    __u8 pad[7];
+    __u64 expires_ns;
+};
+
+/*
+ * Who owns a socket, recorded at every connect/sendmsg in an LRU hash keyed by the socket cookie
+ * (bpf_get_socket_cookie(), the same value getsockopt(SO_COOKIE) and sock_diag report).
+ * pid is the thread-group id (what user space calls the PID), tid the thread. comm is NUL-terminated.
+ */
+struct hg_sock_owner {
+    __u64 cookie;
+    __u32 pid;
+    __u32 tid;
+    __u32 uid;
+    __u32 gid;
+    struct hg_app_key app;
+    char comm[16];
+};
+
+/*
+ * Ring buffer record, sent for every verdict-map miss that was marked (one per connect/sendmsg, not
+ * rate-limited: the buffer size bounds the burst; when it is full the event is dropped and counted in the
+ * program's `dropped_events` global, and the marked packet still reaches the decision queue).
+ * addr/port/proto/family use the hg_verdict_key conventions. mark_error is 0 or the negative errno of the
+ * bpf_setsockopt(SO_MARK) call.
+ */
+struct hg_event {
+    __u32 type;
+    __s32 mark_error;
+    struct hg_sock_owner owner;
+    __u8 addr[16];
+    __u16 port;
+    __u8 proto;
+    __u8 family;
+    __u32 pad;
+};
+
+#endif /* HOSTGATE_ABI_H */

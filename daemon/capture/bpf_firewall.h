@@ -1,0 +1,87 @@
+// BpfFirewall: loads hostgate's cgroup connect/sendmsg programs and manages their verdict, owner and event maps.
+#pragma once
+
+#include "capture/bpf_features.h"
+#include "capture/bpf_types.h"
+#include "rules/rule.h"
+#include "util/result.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace hostgate {
+
+// Owns the loaded programs and their attachment to one cgroup v2 directory: everything is detached and
+// freed when the object is destroyed. Not thread-safe; one owner (the daemon's event loop) drives it.
+// A moved-from BpfFirewall may only be destroyed or assigned to.
+class BpfFirewall {
+public:
+    struct Options {
+        // The cgroup v2 directory whose processes (and descendants') are judged. The daemon's default scope is
+        // the hierarchy root; tests must use a child they created and set refuseRootCgroup.
+        std::filesystem::path cgroup;
+        // The one SO_MARK bit that flags a miss; other bits of the socket's mark are preserved.
+        std::uint32_t markBit = 0x10000000;
+        std::uint32_t verdictEntries = 65536;
+        std::uint32_t ownerEntries = 65536; // LRU: the oldest sockets' owners are evicted first
+        std::uint32_t eventBufferBytes = 256 * 1024; // power of two, multiple of the page size
+        // Misses to 127.0.0.0/8 and ::1 are allowed unmarked (no packet of theirs leaves the host);
+        // explicit verdicts still apply to them.
+        bool bypassLoopback = true;
+        // Fail instead of attaching to the root of a cgroup v2 hierarchy (a safety net for tests).
+        bool refuseRootCgroup = false;
+    };
+
+    using MissHandler = std::function<void(const MissEvent&)>;
+
+    static KernelFeatures probe() { return probeKernelFeatures(); }
+
+    // Opens, sizes, loads and attaches all four programs (connect4/6, sendmsg4/6) to options.cgroup.
+    static Result<BpfFirewall> open(const Options& options);
+
+    BpfFirewall(BpfFirewall&&) noexcept;
+    BpfFirewall& operator=(BpfFirewall&&) noexcept;
+    ~BpfFirewall();
+
+    // Installs or replaces a verdict. `expires` uses steady_clock, which is CLOCK_MONOTONIC like
+    // bpf_ktime_get_ns(); an expired entry acts as a miss until sweepExpired() removes it.
+    Result<void> setVerdict(const VerdictKey& key, Action action,
+                            std::optional<std::chrono::steady_clock::time_point> expires = std::nullopt);
+    Result<void> removeVerdict(const VerdictKey& key);
+    Result<void> clearVerdicts();
+    // Removes the verdicts `matches` selects (e.g. all of one app after its rules changed); returns how many.
+    std::size_t removeVerdictsIf(const std::function<bool(const VerdictKey&)>& matches);
+    // Removes entries that expired at or before `now`; returns how many.
+    std::size_t sweepExpired(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+
+    std::optional<SocketOwner> ownerOfCookie(std::uint64_t cookie) const;
+
+    // Readable (epoll) when miss events are waiting; then call pollEvents().
+    int eventFd() const;
+    // Hands every waiting miss event to `onMiss` without blocking; returns how many were handled.
+    // An exception thrown by `onMiss` stops the consumption and propagates.
+    Result<std::size_t> pollEvents(const MissHandler& onMiss);
+    // Miss events the kernel could not queue because the ring buffer was full.
+    std::uint64_t droppedEvents() const;
+
+    std::uint32_t markBit() const;
+    const std::filesystem::path& cgroup() const;
+
+    // The key of the executable `st` describes (st_dev converted to the kernel's encoding).
+    static AppKey appKeyFromStat(const struct stat& st);
+
+private:
+    struct Impl;
+    explicit BpfFirewall(std::unique_ptr<Impl> impl);
+
+    std::unique_ptr<Impl> impl_;
+};
+
+} // namespace hostgate

@@ -1,0 +1,66 @@
+// Value types of the kernel enforcement layer: what the cgroup BPF programs key on and report, in C++ terms.
+#pragma once
+
+#include "net/ip_address.h"
+#include "rules/rule.h"
+
+#include <compare>
+#include <cstdint>
+#include <string>
+
+namespace hostgate {
+
+// An executable as the kernel identifies it. `device` uses the KERNEL's dev_t encoding
+// (major << 20 | minor, what inode->i_sb->s_dev holds), not glibc's st_dev encoding: convert with
+// kernelDeviceFromUser()/userDeviceFromKernel() (e.g. 254:0 is st_dev 0xfe00 but kernel 0x0fe00000).
+struct AppKey {
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+
+    auto operator<=>(const AppKey&) const = default;
+    bool operator==(const AppKey&) const = default;
+};
+
+// glibc makedev() encoding (stat's st_dev, AppIdentity::device) → kernel MKDEV encoding.
+std::uint64_t kernelDeviceFromUser(std::uint64_t userDevice);
+// Kernel MKDEV encoding → glibc makedev() encoding.
+std::uint64_t userDeviceFromKernel(std::uint64_t kernelDevice);
+
+// Key of one verdict-map entry. `address` follows IpAddress (IPv4-mapped addresses are IPv4), so one entry
+// covers IPv4 and IPv6 sockets reaching the same IPv4 host. `port` 0 means any port; an exact port entry is
+// consulted first. `protocol` must be Tcp or Udp: a kernel decision is always about one concrete protocol.
+struct VerdictKey {
+    AppKey app;
+    std::uint32_t uid = 0;
+    IpAddress address;
+    std::uint16_t port = 0;
+    Protocol protocol = Protocol::Tcp;
+
+    bool operator==(const VerdictKey&) const = default;
+};
+
+// Who made a socket, recorded by the BPF programs at its first connect()/sendmsg(), keyed by socket cookie
+// (the value getsockopt(SO_COOKIE) and sock_diag report).
+struct SocketOwner {
+    std::uint64_t cookie = 0;
+    std::int32_t pid = 0; // thread-group id
+    std::int32_t tid = 0;
+    std::uint32_t uid = 0; // real uid of the task
+    std::uint32_t gid = 0;
+    AppKey app;
+    std::string command; // the kernel's comm: at most 15 characters
+
+    bool operator==(const SocketOwner&) const = default;
+};
+
+// A connect()/sendmsg() the verdict map had no live entry for: the socket was marked and allowed through,
+// so its first packet reaches the decision queue.
+struct MissEvent {
+    SocketOwner owner;
+    IpAddress destination;
+    std::uint16_t port = 0;
+    Protocol protocol = Protocol::Tcp;
+    int markError = 0; // 0, or the negative errno with which setting SO_MARK failed (then nothing is queued)
+};
+
+} // namespace hostgate

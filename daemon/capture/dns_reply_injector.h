@@ -1,0 +1,39 @@
+// Answers a DNS query locally: sends a UDP datagram that appears to come from the queried server.
+#pragma once
+
+#include "capture/packet.h"
+#include "util/result.h"
+
+#include <cstdint>
+#include <span>
+
+namespace hostgate {
+
+// The DNS gate drops a denied query (NfQueue::drop) and hands the synthesized answer (NXDOMAIN/REFUSED)
+// to sendSpoofedUdpReply(). It builds the IP and UDP headers itself and sends them through a raw socket
+// (IPPROTO_RAW, header included) in the daemon's network namespace: the answer goes from the query's
+// destination ip:port to its source ip:port, so the application's socket accepts it as the server's reply,
+// without a timeout. The packet carries `replyMark` (SO_MARK); the firewall's input chain lets packets
+// with that bit pass its DNS response queue, so the daemon does not inspect its own answers.
+// Gated TCP queries are not answered here: they are reset (NfQueue::repeatWithMark with the reject bit).
+class DnsReplyInjector {
+public:
+    static Result<DnsReplyInjector> open(std::uint32_t replyMark);
+    DnsReplyInjector(DnsReplyInjector&& other) noexcept;
+    DnsReplyInjector& operator=(DnsReplyInjector&& other) noexcept;
+    DnsReplyInjector(const DnsReplyInjector&) = delete;
+    DnsReplyInjector& operator=(const DnsReplyInjector&) = delete;
+    ~DnsReplyInjector();
+
+    // `query` is the tuple of the UDP query packet as queued (src = the application).
+    Result<void> sendSpoofedUdpReply(const FiveTuple& query, std::span<const std::uint8_t> payload);
+
+private:
+    DnsReplyInjector(int ipv4Socket, int ipv6Socket) : ipv4Socket_(ipv4Socket), ipv6Socket_(ipv6Socket) {}
+    void close();
+
+    int ipv4Socket_ = -1;
+    int ipv6Socket_ = -1; // -1 when the namespace has no IPv6
+};
+
+} // namespace hostgate

@@ -1,0 +1,432 @@
+// Generates, applies and removes the daemon's iptables-nft (or nft) rules through the standard tools.
+#include "capture/firewall_rules.h"
+
+#include <fmt/format.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <sstream>
+#include <system_error>
+
+extern char** environ;
+
+namespace hostgate {
+
+namespace {
+
+constexpr std::size_t maxChainNameLength = 28; // xtables: 29 bytes including the terminating zero
+
+std::string errnoText(int error)
+{
+    return std::error_code(error, std::generic_category()).message();
+}
+
+// Closes both ends of a pipe on scope exit unless they were handed over.
+struct Pipe {
+    int fds[2] = {-1, -1};
+    ~Pipe()
+    {
+        for (const int fd : fds)
+            if (fd >= 0)
+                close(fd);
+    }
+    void closeEnd(int index)
+    {
+        if (fds[index] >= 0)
+            close(fds[index]);
+        fds[index] = -1;
+    }
+};
+
+// Daemons often run with a PATH lacking the sbin directories the firewall tools live in.
+std::string resolveTool(const std::string& name)
+{
+    for (const char* directory : {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"}) {
+        std::string path = directory + name;
+        if (access(path.c_str(), X_OK) == 0)
+            return path;
+    }
+    return name;
+}
+
+// Runs a tool with `input` on stdin and returns its stdout; a non-zero exit becomes an Error with stderr.
+Result<std::string> runTool(const std::vector<std::string>& arguments, const std::string& input)
+{
+    Pipe in;
+    Pipe out;
+    Pipe err;
+    if (pipe2(in.fds, O_CLOEXEC) < 0 || pipe2(out.fds, O_CLOEXEC) < 0 || pipe2(err.fds, O_CLOEXEC) < 0)
+        return Error("Failed to create pipes for " + arguments[0] + ": " + errnoText(errno));
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in.fds[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out.fds[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err.fds[1], STDERR_FILENO);
+    const std::string program = resolveTool(arguments[0]);
+    std::vector<char*> argv;
+    for (const std::string& argument : arguments)
+        argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    // The daemon may block signals for a signalfd; the tool must start with a clean mask and SIGPIPE default.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t noSignals;
+    sigemptyset(&noSignals);
+    sigset_t pipeSignal;
+    sigemptyset(&pipeSignal);
+    sigaddset(&pipeSignal, SIGPIPE);
+    posix_spawnattr_setsigmask(&attributes, &noSignals);
+    posix_spawnattr_setsigdefault(&attributes, &pipeSignal);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t child = -1;
+    const int spawned = posix_spawnp(&child, program.c_str(), &actions, &attributes, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attributes);
+    if (spawned != 0)
+        return Error("Failed to run " + arguments[0] + ": " + errnoText(spawned));
+    in.closeEnd(0);
+    out.closeEnd(1);
+    err.closeEnd(1);
+
+    // A tool that exits without reading all of stdin must not kill us with SIGPIPE: block it on this
+    // thread while writing and discard one that became pending (write then fails with EPIPE instead).
+    sigset_t previousMask;
+    pthread_sigmask(SIG_BLOCK, &pipeSignal, &previousMask);
+    // Feed stdin and drain both outputs together so neither side can block on a full pipe.
+    std::string stdoutText;
+    std::string stderrText;
+    std::size_t written = 0;
+    if (input.empty())
+        in.closeEnd(1);
+    while (out.fds[0] >= 0 || err.fds[0] >= 0) {
+        std::array<pollfd, 3> polled{{{in.fds[1], POLLOUT, 0}, {out.fds[0], POLLIN, 0}, {err.fds[0], POLLIN, 0}}};
+        if (poll(polled.data(), polled.size(), -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (polled[0].revents != 0) {
+            const ssize_t n = write(in.fds[1], input.data() + written, input.size() - written);
+            if (n > 0)
+                written += static_cast<std::size_t>(n);
+            if (n < 0 || written == input.size())
+                in.closeEnd(1);
+        }
+        std::array<char, 4096> chunk;
+        for (int index : {1, 2}) {
+            if (polled[static_cast<std::size_t>(index)].revents == 0)
+                continue;
+            Pipe& pipe = index == 1 ? out : err;
+            const ssize_t n = read(pipe.fds[0], chunk.data(), chunk.size());
+            if (n > 0)
+                (index == 1 ? stdoutText : stderrText).append(chunk.data(), static_cast<std::size_t>(n));
+            else
+                pipe.closeEnd(0);
+        }
+    }
+    in.closeEnd(1);
+    const timespec noWait{};
+    while (sigtimedwait(&pipeSignal, nullptr, &noWait) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &previousMask, nullptr);
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        while (!stderrText.empty() && stderrText.back() == '\n')
+            stderrText.pop_back();
+        return Error(arguments[0] + " failed: " + (stderrText.empty() ? "exit status " + std::to_string(status)
+                                                                        : stderrText));
+    }
+    return stdoutText;
+}
+
+std::string hex(std::uint32_t value)
+{
+    return fmt::format("{:#x}", value);
+}
+
+bool isSingleBit(std::uint32_t value)
+{
+    return value != 0 && (value & (value - 1)) == 0;
+}
+
+std::string saveTool(bool ipv6)
+{
+    return ipv6 ? "ip6tables-nft-save" : "iptables-nft-save";
+}
+
+std::string restoreTool(bool ipv6)
+{
+    return ipv6 ? "ip6tables-nft-restore" : "iptables-nft-restore";
+}
+
+Result<void> restore(bool ipv6, const std::string& script)
+{
+    auto result = runTool({restoreTool(ipv6), "--noflush"}, script);
+    if (!result)
+        return result.error();
+    return {};
+}
+
+// The chains of one table in iptables-save output, with the rules in it that jump to chains we own.
+struct SavedTable {
+    std::string name;
+    std::vector<std::string> ownChains;
+    std::vector<std::string> jumpDeletions; // "-D CHAIN spec" for rules in other chains targeting ours
+};
+
+std::vector<SavedTable> findOwnChains(const std::string& saved, const std::function<bool(const std::string&)>& isOwn)
+{
+    std::vector<SavedTable> tables;
+    std::istringstream lines(saved);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.starts_with('*')) {
+            tables.push_back({line.substr(1), {}, {}});
+        } else if (line.starts_with(':') && !tables.empty()) {
+            const std::string chain = line.substr(1, line.find(' ') - 1);
+            if (isOwn(chain))
+                tables.back().ownChains.push_back(chain);
+        } else if (line.starts_with("-A ") && !tables.empty()) {
+            std::istringstream words(line.substr(3));
+            std::string chain;
+            words >> chain;
+            if (isOwn(chain))
+                continue; // flushed with the chain
+            std::string word;
+            std::string previous;
+            while (words >> word) {
+                if ((previous == "-j" || previous == "-g") && isOwn(word)) {
+                    tables.back().jumpDeletions.push_back("-D " + line.substr(3));
+                    break;
+                }
+                previous = word;
+            }
+        }
+    }
+    std::erase_if(tables, [](const SavedTable& table) { return table.ownChains.empty() && table.jumpDeletions.empty(); });
+    return tables;
+}
+
+Result<void> runNft(const std::string& script)
+{
+    auto result = runTool({"nft", "-f", "-"}, script);
+    if (!result)
+        return result.error();
+    return {};
+}
+
+} // namespace
+
+FirewallRules::FirewallRules(FirewallConfig config, FirewallBackend backend)
+    : config_(std::move(config)), backend_(backend)
+{
+}
+
+FirewallBackend FirewallRules::probe()
+{
+    // One transaction that adds and deletes: nothing is ever committed, but the kernel must accept the
+    // queue expression (nft_queue) to get to the delete.
+    const bool nftQueueWorks = runNft("add table ip hostgate_probe\n"
+                                      "add chain ip hostgate_probe probe\n"
+                                      "add rule ip hostgate_probe probe queue num 0 bypass\n"
+                                      "delete table ip hostgate_probe\n")
+                                   .ok();
+    if (nftQueueWorks)
+        return FirewallBackend::NftNative;
+    // A chain nothing jumps to: the NFQUEUE rule never sees a packet during its short life.
+    const bool iptablesWorks = restore(false, "*filter\n:HOSTGATE-PROBE - [0:0]\n"
+                                              "-A HOSTGATE-PROBE -j NFQUEUE --queue-num 0 --queue-bypass\nCOMMIT\n")
+                                   .ok();
+    if (!iptablesWorks)
+        return FirewallBackend::None;
+    if (auto removed = restore(false, "*filter\n-F HOSTGATE-PROBE\n-X HOSTGATE-PROBE\nCOMMIT\n"); !removed)
+        return FirewallBackend::None;
+    return FirewallBackend::IptablesNft;
+}
+
+Result<void> FirewallRules::validate() const
+{
+    const std::string& prefix = config_.chainPrefix;
+    if (prefix.empty() || prefix.size() + 4 > maxChainNameLength)
+        return Error("Failed to install firewall rules: chain prefix must have 1 to "
+                     + std::to_string(maxChainNameLength - 4) + " characters");
+    if (!std::all_of(prefix.begin(), prefix.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+        return Error("Failed to install firewall rules: chain prefix '" + prefix + "' may only hold letters, digits and '_'");
+    const std::uint32_t bits[] = {config_.markMask, config_.rejectMark, config_.replyMark};
+    if (!std::all_of(std::begin(bits), std::end(bits), isSingleBit))
+        return Error("Failed to install firewall rules: markMask, rejectMark and replyMark must each be one bit");
+    if ((config_.markMask | config_.rejectMark | config_.replyMark)
+        != (config_.markMask ^ config_.rejectMark ^ config_.replyMark))
+        return Error("Failed to install firewall rules: markMask, rejectMark and replyMark must be different bits");
+    if (config_.dnsQueue == config_.decisionQueue)
+        return Error("Failed to install firewall rules: the DNS and decision queues must differ");
+    return {};
+}
+
+std::string FirewallRules::iptablesRestoreScript(bool ipv6) const
+{
+    const std::string out = config_.chainPrefix + "-OUT";
+    const std::string in = config_.chainPrefix + "-IN";
+    const std::string bypass = config_.failOpen ? " --queue-bypass" : "";
+    const std::string dns = "-j NFQUEUE --queue-num " + std::to_string(config_.dnsQueue) + bypass;
+    const std::string decide = "-j NFQUEUE --queue-num " + std::to_string(config_.decisionQueue) + bypass;
+    const std::string reject = hex(config_.rejectMark) + "/" + hex(config_.rejectMark);
+    const std::string mark = hex(config_.markMask) + "/" + hex(config_.markMask);
+    const std::string reply = hex(config_.replyMark) + "/" + hex(config_.replyMark);
+    const std::string unreachable = ipv6 ? "icmp6-port-unreachable" : "icmp-port-unreachable";
+
+    std::string script = "*filter\n";
+    script += ":" + out + " - [0:0]\n";
+    script += ":" + in + " - [0:0]\n";
+    script += "-A " + out + " -p tcp -m mark --mark " + reject + " -j REJECT --reject-with tcp-reset\n";
+    script += "-A " + out + " -p udp -m mark --mark " + reject + " -j REJECT --reject-with " + unreachable + "\n";
+    script += "-A " + out + " -p udp -m udp --dport 53 " + dns + "\n";
+    script += "-A " + out + " -p tcp -m tcp --dport 53 " + dns + "\n";
+    script += "-A " + out + " -p tcp -m mark --mark " + mark + " -m conntrack --ctstate NEW " + decide + "\n";
+    script += "-A " + out + " -p udp -m mark --mark " + mark + " -m conntrack --ctstate NEW " + decide + "\n";
+    script += "-A " + in + " -m mark --mark " + reply + " -j RETURN\n";
+    script += "-A " + in + " -p udp -m udp --sport 53 " + dns + "\n";
+    script += "-A " + in + " -p tcp -m tcp --sport 53 " + dns + "\n";
+    script += "-I OUTPUT 1 -j " + out + "\n";
+    script += "-I INPUT 1 -j " + in + "\n";
+    script += "COMMIT\n";
+    return script;
+}
+
+std::string FirewallRules::nftTableFamily() const
+{
+    return config_.ipv6 ? "inet" : "ip";
+}
+
+std::string FirewallRules::nftTableName() const
+{
+    std::string name = config_.chainPrefix;
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    return name;
+}
+
+std::string FirewallRules::nftScript() const
+{
+    const std::string table = nftTableFamily() + " " + nftTableName();
+    const std::string bypass = config_.failOpen ? " bypass" : "";
+    const std::string dns = "queue num " + std::to_string(config_.dnsQueue) + bypass;
+    const std::string decide = "queue num " + std::to_string(config_.decisionQueue) + bypass;
+    const auto bitSet = [](std::uint32_t bit) { return "meta mark & " + hex(bit) + " == " + hex(bit); };
+    const std::string unreachable = config_.ipv6 ? "icmpx type port-unreachable" : "icmp type port-unreachable";
+
+    // Declaring then deleting the table makes the script replace an existing one in one transaction.
+    std::string script = "table " + table + " {}\ndelete table " + table + "\n";
+    script += "table " + table + " {\n";
+    script += "    chain output {\n        type filter hook output priority filter; policy accept;\n";
+    script += "        meta l4proto tcp " + bitSet(config_.rejectMark) + " reject with tcp reset\n";
+    script += "        meta l4proto udp " + bitSet(config_.rejectMark) + " reject with " + unreachable + "\n";
+    script += "        udp dport 53 " + dns + "\n";
+    script += "        tcp dport 53 " + dns + "\n";
+    script += "        meta l4proto { tcp, udp } " + bitSet(config_.markMask) + " ct state new " + decide + "\n";
+    script += "    }\n";
+    script += "    chain input {\n        type filter hook input priority filter; policy accept;\n";
+    script += "        " + bitSet(config_.replyMark) + " return\n";
+    script += "        udp sport 53 " + dns + "\n";
+    script += "        tcp sport 53 " + dns + "\n";
+    script += "    }\n}\n";
+    return script;
+}
+
+Result<void> FirewallRules::install()
+{
+    if (auto valid = validate(); !valid)
+        return valid;
+    if (auto cleaned = removeStale(); !cleaned)
+        return cleaned;
+    if (backend_ == FirewallBackend::NftNative) {
+        if (auto applied = runNft(nftScript()); !applied)
+            return Error("Failed to install nft table " + nftTableName() + ": " + applied.error().message);
+        return {};
+    }
+    if (backend_ != FirewallBackend::IptablesNft)
+        return Error("Failed to install firewall rules: no working firewall backend (nft queue or iptables-nft NFQUEUE)");
+    if (auto applied = restore(false, iptablesRestoreScript(false)); !applied)
+        return Error("Failed to install iptables rules: " + applied.error().message);
+    if (config_.ipv6) {
+        if (auto applied = restore(true, iptablesRestoreScript(true)); !applied) {
+            // All or nothing across both families: take the IPv4 half back out.
+            (void)removeIptablesChains(false, true);
+            return Error("Failed to install ip6tables rules: " + applied.error().message);
+        }
+    }
+    return {};
+}
+
+Result<void> FirewallRules::remove()
+{
+    if (backend_ == FirewallBackend::NftNative) {
+        const std::string table = nftTableFamily() + " " + nftTableName();
+        if (auto removed = runNft("table " + table + " {}\ndelete table " + table + "\n"); !removed)
+            return Error("Failed to remove nft table " + nftTableName() + ": " + removed.error().message);
+        return {};
+    }
+    if (auto removed = removeIptablesChains(false, true); !removed)
+        return removed;
+    if (config_.ipv6)
+        return removeIptablesChains(true, true);
+    return {};
+}
+
+Result<void> FirewallRules::removeStale()
+{
+    if (backend_ == FirewallBackend::NftNative)
+        return remove();
+    if (auto removed = removeIptablesChains(false, false); !removed)
+        return removed;
+    if (config_.ipv6)
+        return removeIptablesChains(true, false);
+    return {};
+}
+
+Result<void> FirewallRules::removeIptablesChains(bool ipv6, bool onlyInstalledChains)
+{
+    auto saved = runTool({saveTool(ipv6)}, {});
+    if (!saved)
+        return Error("Failed to read " + std::string(ipv6 ? "ip6tables" : "iptables") + " rules: " + saved.error().message);
+    const std::string out = config_.chainPrefix + "-OUT";
+    const std::string in = config_.chainPrefix + "-IN";
+    const std::string stalePrefix = config_.chainPrefix + "-";
+    const auto isOwn = [&](const std::string& chain) {
+        return onlyInstalledChains ? chain == out || chain == in : chain.starts_with(stalePrefix);
+    };
+    std::vector<SavedTable> tables = findOwnChains(*saved, isOwn);
+    if (tables.empty())
+        return {};
+    // Jumps first, then empty every chain, then delete them: chains may reference each other.
+    std::string script;
+    for (const SavedTable& table : tables) {
+        script += "*" + table.name + "\n";
+        for (const std::string& deletion : table.jumpDeletions)
+            script += deletion + "\n";
+        for (const std::string& chain : table.ownChains)
+            script += "-F " + chain + "\n";
+        for (const std::string& chain : table.ownChains)
+            script += "-X " + chain + "\n";
+        script += "COMMIT\n";
+    }
+    if (auto applied = restore(ipv6, script); !applied)
+        return Error("Failed to remove " + std::string(ipv6 ? "ip6tables" : "iptables") + " chains "
+                     + stalePrefix + "*: " + applied.error().message);
+    return {};
+}
+
+} // namespace hostgate
