@@ -1,0 +1,54 @@
+// Packet → socket cookie → recorded owner → process identity.
+#include "hostgated/attribution.h"
+
+namespace hostgate {
+
+Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
+{
+    auto socket = sockDiag_.lookup(outgoing);
+    if (!socket)
+        return Error{"Failed to find the socket of " + outgoing.src.toString() + ":" + std::to_string(outgoing.sport) +
+                     " -> " + outgoing.dst.toString() + ":" + std::to_string(outgoing.dport) + ": " +
+                     socket.error().message};
+    auto owner = bpf_.ownerOfCookie(socket->cookie);
+    if (!owner)
+        return Error{"No owner recorded for socket cookie " + std::to_string(socket->cookie) +
+                     " (opened before hostgated attached, or outside its cgroup)"};
+
+    Attribution attribution;
+    attribution.owner = *owner;
+    auto process = readProcessInfo(owner->pid);
+    if (process) {
+        attribution.process = std::move(*process);
+    } else {
+        // The process exited right after sending: the kernel's record still says who it was.
+        attribution.process.pid = owner->pid;
+        attribution.process.uid = owner->uid;
+        attribution.process.app.path = "[exited] " + owner->command;
+    }
+    // The kernel's key is authoritative: it was read at connect() time, /proc may show a later exec().
+    const auto userDevice = userDeviceFromKernel(owner->app.device);
+    if (attribution.process.app.device != userDevice || attribution.process.app.inode != owner->app.inode) {
+        attribution.process.app.device = userDevice;
+        attribution.process.app.inode = owner->app.inode;
+        attribution.process.app.script.reset();
+    }
+    attribution.process.uid = owner->uid;
+    return attribution;
+}
+
+Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoing)
+{
+    Connection connection;
+    connection.app = attribution.process.app;
+    connection.pid = attribution.owner.pid;
+    connection.parentPid = attribution.process.parentPid;
+    connection.uid = attribution.owner.uid;
+    connection.commandLine = attribution.process.commandLine;
+    connection.destination = outgoing.dst;
+    connection.port = outgoing.dport;
+    connection.protocol = outgoing.proto;
+    return connection;
+}
+
+} // namespace hostgate

@@ -1,0 +1,34 @@
+// Finds the application behind a queued packet: sock_diag gives the socket cookie, the BPF owner map
+// gives who opened the connection (recorded in connect()/sendmsg(), so no /proc race), /proc the rest.
+#pragma once
+
+#include "capture/bpf_firewall.h"
+#include "capture/packet.h"
+#include "capture/sock_diag.h"
+#include "decision/connection.h"
+#include "identity/process_info.h"
+#include "util/result.h"
+
+namespace hostgate {
+
+struct Attribution {
+    SocketOwner owner; // as the kernel saw it at connect()/sendmsg() time
+    ProcessInfo process; // read from /proc afterwards; app.device/inode are the kernel's
+};
+
+class Attributor {
+public:
+    Attributor(SockDiag& sockDiag, const BpfFirewall& bpf) : sockDiag_(sockDiag), bpf_(bpf) {}
+
+    // `outgoing` is oriented from the local socket to its peer.
+    Result<Attribution> attribute(const FiveTuple& outgoing);
+
+private:
+    SockDiag& sockDiag_;
+    const BpfFirewall& bpf_;
+};
+
+// A connection of `attribution`'s app to `outgoing`'s destination, without hostnames.
+Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoing);
+
+} // namespace hostgate

@@ -1,0 +1,99 @@
+// Daemon: the one object that owns and wires every stage — kernel capture, DNS, decisions, prompts,
+// storage — around the event loop. No globals: everything it uses is created here and passed down.
+#pragma once
+
+#include "capture/bpf_firewall.h"
+#include "capture/dns_reply_injector.h"
+#include "capture/firewall_rules.h"
+#include "capture/nfqueue.h"
+#include "capture/sock_diag.h"
+#include "decision/decision_engine.h"
+#include "dns/dns_cache.h"
+#include "dns/dns_query_tracker.h"
+#include "hostgated/attribution.h"
+#include "hostgated/decision_log.h"
+#include "hostgated/decision_path.h"
+#include "hostgated/dns_path.h"
+#include "hostgated/kernel_verdicts.h"
+#include "prompt/prompt_broker.h"
+#include "service/config.h"
+#include "service/event_loop.h"
+#include "service/file_watch.h"
+#include "service/log.h"
+#include "service/signals.h"
+#include "store/event_log.h"
+#include "store/rule_store.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+
+namespace hostgate {
+
+class Daemon {
+public:
+    // Loads rules, opens the queues, loads and attaches BPF, installs the firewall chains — in the order
+    // that never leaves a queue rule without a reader. Fails with a clear error, leaving nothing behind.
+    static Result<std::unique_ptr<Daemon>> create(const DaemonConfig& config, Logger& log);
+    ~Daemon();
+
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Runs until SIGTERM/SIGINT; SIGHUP or a change of a rule file reloads the rules.
+    Result<void> run();
+
+    void reloadRules();
+
+private:
+    Daemon(const DaemonConfig& config, Logger& log, EventLoop loop);
+
+    Result<void> start();
+    void shutdown();
+    void onDnsReadable();
+    void onDecisionReadable();
+    void onBpfEvents();
+    void maintain();
+    void armPromptTimer();
+    void applyRules(const std::vector<Rule>& stored);
+    Rule adoptRule(Rule rule);
+    void watchProcessExit(std::int32_t pid);
+    void persistUserRules();
+
+    DaemonConfig config_;
+    Logger& log_;
+    EventLoop loop_;
+
+    RuleStore store_;
+    std::optional<EventLog> events_;
+    DecisionEngine engine_;
+    DnsCache dnsCache_;
+    DnsQueryTracker dnsQueries_;
+    PromptBroker prompts_;
+
+    std::optional<NfQueue> dnsQueue_;
+    std::optional<NfQueue> decisionQueue_;
+    std::optional<BpfFirewall> bpf_;
+    std::optional<FirewallRules> firewall_;
+    bool firewallInstalled_ = false;
+    std::optional<SockDiag> sockDiag_;
+    std::optional<DnsReplyInjector> injector_;
+
+    std::unique_ptr<Attributor> attributor_;
+    std::unique_ptr<KernelVerdicts> kernel_;
+    std::unique_ptr<DecisionLog> decisions_;
+    std::unique_ptr<DecisionPath> decisionPath_;
+    std::unique_ptr<DnsPath> dnsPath_;
+
+    std::optional<SignalSource> signals_;
+    std::optional<FileWatcher> fileWatcher_;
+    std::optional<TimerId> promptTimer_;
+    std::optional<TimePoint> promptTimerAt_;
+
+    // Rules that live only in memory (answers "once" and "until the app quits"), kept across reloads.
+    std::vector<Rule> runtimeRules_;
+    RuleId nextRuntimeId_ = 1;
+    std::map<std::int32_t, std::pair<int, WatchId>> exitWatches_; // pid → (pidfd, watch)
+};
+
+} // namespace hostgate

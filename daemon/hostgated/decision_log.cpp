@@ -1,0 +1,44 @@
+// One decision, logged for journald and stored for the connection log.
+#include "hostgated/decision_log.h"
+
+namespace hostgate {
+
+void DecisionLog::record(const Connection& connection, std::string_view verdict, std::optional<RuleId> ruleId,
+                         const std::string& explanation, TimePoint now)
+{
+    const std::string host = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
+    log_.info("Connection " + std::string(verdict),
+              {{"exe", connection.app.path},
+               {"script", connection.app.script.value_or("")},
+               {"pid", connection.pid},
+               {"uid", connection.uid},
+               {"host", host},
+               {"ip", connection.destination.toString()},
+               {"port", connection.port},
+               {"proto", toString(connection.protocol)},
+               {"rule", ruleId ? std::to_string(*ruleId) : std::string("none")},
+               {"why", explanation}});
+
+    ConnectionEvent event;
+    event.time = now;
+    event.verdict = std::string(verdict);
+    event.appPath = connection.app.path;
+    event.pid = connection.pid;
+    event.uid = connection.uid;
+    event.host = host;
+    event.address = connection.destination.toString();
+    event.port = connection.port;
+    event.protocol = connection.protocol;
+    event.ruleId = ruleId;
+    event.explanation = explanation;
+    if (events_) {
+        if (auto id = events_->append(event))
+            event.id = *id;
+        else
+            log_.warning("Failed to store connection event, ignoring", {{"error", id.error().message}});
+    }
+    if (listener_)
+        listener_(event);
+}
+
+} // namespace hostgate

@@ -1,0 +1,58 @@
+// The miss path: the first packet of a connection the kernel had no verdict for, held in the decision
+// nfqueue until the engine (or the user, through the prompt broker) decides.
+#pragma once
+
+#include "capture/nfqueue.h"
+#include "capture/packet.h"
+#include "decision/decision_engine.h"
+#include "dns/dns_cache.h"
+#include "hostgated/attribution.h"
+#include "hostgated/decision_log.h"
+#include "hostgated/kernel_verdicts.h"
+#include "prompt/prompt_broker.h"
+#include "service/log.h"
+
+#include <functional>
+
+namespace hostgate {
+
+struct DecisionMarks {
+    std::uint32_t pending = 0; // set by the cgroup program on sockets awaiting a decision
+    std::uint32_t reject = 0;  // a held packet re-injected with it is rejected by our chain
+};
+
+class DecisionPath {
+public:
+    struct Hooks {
+        // Delivers a new prompt to the user's agent; must end in broker.assignAgent() or broker.noAgent().
+        std::function<void(const PromptRequest&)> deliverPrompt;
+        // Adopts the rule a prompt answer stands for: assigns its id, adds it to the engine, persists it
+        // when its lifetime outlasts the daemon. Returns the rule as adopted.
+        std::function<Rule(Rule)> adoptRule;
+    };
+
+    DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dnsCache, DecisionEngine& engine,
+                 PromptBroker& prompts, KernelVerdicts& kernel, DecisionLog& decisions, Logger& log,
+                 DecisionMarks marks, Hooks hooks);
+
+    void onPacket(QueuedPacket&& packet, TimePoint now);
+
+private:
+    void release(std::uint32_t packetId, std::uint32_t mark, Protocol protocol, Action action);
+    std::optional<TimePoint> nameExpiry(const Connection& connection, const Decision& decision, TimePoint now) const;
+    void completePrompt(std::uint32_t packetId, std::uint32_t mark, const Connection& connection,
+                        const PromptOutcome& outcome);
+
+    NfQueue& queue_;
+    Attributor& attributor_;
+    DnsCache& dnsCache_;
+    DecisionEngine& engine_;
+    PromptBroker& prompts_;
+    KernelVerdicts& kernel_;
+    DecisionLog& decisions_;
+    Logger& log_;
+    DecisionMarks marks_;
+    Hooks hooks_;
+};
+
+} // namespace hostgate

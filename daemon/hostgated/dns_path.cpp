@@ -1,0 +1,191 @@
+// DNS packets: decode, attribute, gate, validate, cache, pre-install; then release.
+#include "hostgated/dns_path.h"
+
+#include "dns/dns_codec.h"
+
+namespace hostgate {
+
+namespace {
+
+constexpr std::uint16_t dnsPort = 53;
+
+FiveTuple reversed(const FiveTuple& tuple)
+{
+    return {tuple.dst, tuple.src, tuple.dport, tuple.sport, tuple.proto};
+}
+
+std::string questionNames(const DnsMessage& message)
+{
+    std::string names;
+    for (const auto& question : message.questions)
+        names += (names.empty() ? "" : ",") + question.name;
+    return names;
+}
+
+} // namespace
+
+DnsPath::DnsPath(NfQueue& queue, Attributor& attributor, DnsQueryTracker& queries, DnsCache& cache,
+                 DecisionEngine& engine, KernelVerdicts& kernel, DnsReplyInjector& injector, DecisionLog& decisions,
+                 Logger& log, DecisionMarks marks)
+    : queue_(queue), attributor_(attributor), queries_(queries), cache_(cache), engine_(engine), kernel_(kernel),
+      injector_(injector), decisions_(decisions), log_(log), marks_(marks)
+{
+}
+
+void DnsPath::onPacket(QueuedPacket&& packet, TimePoint now)
+{
+    const auto parsed = parseIpPacket(packet.payload);
+    if (!parsed) {
+        // Not ours to judge: only DNS ports are queued here and the kernel already accepted the headers.
+        log_.debug("Failed to parse queued DNS packet, accepting", {{"error", parsed.error().message}});
+        release(packet, Outcome::Accept);
+        return;
+    }
+    const bool isQuery = parsed->tuple.dport == dnsPort;
+    const auto handle = [&](std::span<const std::uint8_t> message) {
+        return isQuery ? onQuery(*parsed, message, now) : onResponse(*parsed, message, now);
+    };
+
+    if (parsed->tuple.proto == Protocol::Udp) {
+        release(packet, handle(parsed->payload));
+        return;
+    }
+
+    // DNS over TCP: the app reads nothing before the whole message is there, so holding the segment that
+    // completes a message is enough to keep the cache ahead of the app.
+    const auto& tuple = parsed->tuple;
+    if (parsed->tcpFlags & (tcp_flags::Fin | tcp_flags::Rst)) {
+        tcpStreams_.erase(tuple);
+        release(packet, Outcome::Accept);
+        return;
+    }
+    if (parsed->payload.empty()) {
+        release(packet, Outcome::Accept);
+        return;
+    }
+    if (tcpStreams_.size() >= maxTcpStreams && !tcpStreams_.contains(tuple))
+        tcpStreams_.erase(tcpStreams_.begin());
+    auto messages = tcpStreams_[tuple].feed(parsed->payload);
+    if (!messages) {
+        log_.notice("Failed to reassemble DNS over TCP, accepting", {{"error", messages.error().message}});
+        tcpStreams_.erase(tuple);
+        release(packet, Outcome::Accept);
+        return;
+    }
+    Outcome outcome = Outcome::Accept;
+    for (const auto& message : *messages)
+        if (const auto each = handle(message); each != Outcome::Accept)
+            outcome = Outcome::Reject; // a refused TCP query is answered with a reset
+    release(packet, outcome);
+}
+
+DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::span<const std::uint8_t> wire, TimePoint now)
+{
+    const auto message = decodeDnsMessage(wire);
+    if (!message) {
+        log_.debug("Failed to decode DNS query, accepting", {{"error", message.error().message}});
+        return Outcome::Accept;
+    }
+    const auto& tuple = packet.tuple;
+
+    if (auto attribution = attributor_.attribute(tuple)) {
+        Connection connection = connectionFor(*attribution, tuple);
+        for (const auto& question : message->questions) {
+            connection.hostnames = {question.name};
+            const auto decision = nameRuleDecision(connection, now);
+            if (!decision || decision->verdict != Verdict::Deny)
+                continue;
+            const auto explanation = "DNS query for " + question.name + " refused: " + decision->explanation;
+            decisions_.record(connection, "denied", decision->rule->id, explanation, now);
+            if (tuple.proto == Protocol::Tcp)
+                return Outcome::Reject;
+            auto reply = buildRefusalResponse(wire, dns_rcode::NxDomain);
+            if (!reply) {
+                log_.warning("Failed to build DNS refusal, dropping the query", {{"error", reply.error().message}});
+                return Outcome::Drop;
+            }
+            if (auto sent = injector_.sendSpoofedUdpReply(tuple, *reply); !sent)
+                log_.warning("Failed to send DNS refusal, dropping the query", {{"error", sent.error().message}});
+            return Outcome::Drop;
+        }
+    } else {
+        log_.debug("DNS query not attributed", {{"names", questionNames(*message)}, {"error", attribution.error().message}});
+    }
+
+    const DnsFlow flow{tuple.src, tuple.sport, tuple.dst, tuple.dport, tuple.proto};
+    queries_.onQuery(flow, *message, now);
+    return Outcome::Accept;
+}
+
+DnsPath::Outcome DnsPath::onResponse(const ParsedPacket& packet, std::span<const std::uint8_t> wire, TimePoint now)
+{
+    const auto& tuple = packet.tuple;
+    // A TCP segment cannot be dropped without stalling the stream; an unmatched TCP answer is only not trusted.
+    const Outcome untrusted = tuple.proto == Protocol::Udp ? Outcome::Drop : Outcome::Accept;
+    const auto message = decodeDnsMessage(wire);
+    if (!message) {
+        log_.notice("Failed to decode DNS answer, not trusting it",
+                    {{"from", tuple.src.toString()}, {"error", message.error().message}});
+        return untrusted;
+    }
+    const DnsFlow flow{tuple.dst, tuple.dport, tuple.src, tuple.sport, tuple.proto};
+    if (!queries_.matchResponse(flow, *message, now)) {
+        log_.notice("Ignored DNS answer that matches no outstanding query",
+                    {{"from", tuple.src.toString()}, {"to_port", tuple.dport}, {"id", message->id},
+                     {"names", questionNames(*message)}});
+        return untrusted;
+    }
+    const auto addresses = cache_.addResponse(*message, now);
+    if (!addresses.empty())
+        preinstallVerdicts(reversed(tuple), addresses, now);
+    return Outcome::Accept;
+}
+
+std::optional<Decision> DnsPath::nameRuleDecision(const Connection& connection, TimePoint now) const
+{
+    // Only a decision that cannot depend on port or protocol may be taken before the app even connects.
+    if (engine_.dependsOnPort(connection))
+        return std::nullopt;
+    auto decision = engine_.peek(connection, now);
+    if (!decision.rule || (decision.rule->host.kind() != HostPattern::Kind::Exact &&
+                           decision.rule->host.kind() != HostPattern::Kind::Suffix))
+        return std::nullopt;
+    return decision;
+}
+
+void DnsPath::preinstallVerdicts(const FiveTuple& clientToServer, const std::vector<CachedAddress>& addresses,
+                                 TimePoint now)
+{
+    auto attribution = attributor_.attribute(clientToServer);
+    if (!attribution)
+        return; // e.g. the resolver's own upstream socket already closed: the miss path decides later
+    for (const auto& address : addresses) {
+        FiveTuple toAddress = clientToServer;
+        toAddress.dst = address.address;
+        toAddress.dport = 0;
+        Connection connection = connectionFor(*attribution, toAddress);
+        connection.hostnames = address.names;
+        if (const auto decision = nameRuleDecision(connection, now))
+            kernel_.rememberForAnyPort(connection, *decision, address.expires, now);
+    }
+}
+
+void DnsPath::release(const QueuedPacket& packet, Outcome outcome)
+{
+    Result<void> sent = Ok{};
+    switch (outcome) {
+    case Outcome::Accept:
+        sent = queue_.accept(packet.id);
+        break;
+    case Outcome::Drop:
+        sent = queue_.drop(packet.id);
+        break;
+    case Outcome::Reject:
+        sent = queue_.repeatWithMark(packet.id, packet.mark | marks_.reject);
+        break;
+    }
+    if (!sent)
+        log_.error("Failed to set verdict on DNS packet", {{"packet", packet.id}, {"error", sent.error().message}});
+}
+
+} // namespace hostgate
