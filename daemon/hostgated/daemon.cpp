@@ -89,8 +89,7 @@ Result<void> Daemon::start()
     }
 
     const auto report = store_.load();
-    for (const auto& error : report.errors)
-        log_.error("Failed to load rule file, keeping its last good rules", {{"error", error.describe()}});
+    noteLoadErrors(report);
     engine_.setMode(engineMode(config_.mode));
     applyRules(store_.rules());
     log_.info("Rules loaded", {{"admin", report.adminRules}, {"user", report.userRules}});
@@ -233,8 +232,7 @@ void Daemon::shutdown()
     bpf_.reset();
     dnsQueue_.reset();
     decisionQueue_.reset();
-    if (events_)
-        persistUserRules(); // hit counts and last hits
+    // The user file is not rewritten here: if it failed to load, rewriting it would erase the user's edit.
 }
 
 void Daemon::onDnsReadable()
@@ -305,10 +303,19 @@ void Daemon::armPromptTimer()
 void Daemon::reloadRules()
 {
     const auto report = store_.load();
-    for (const auto& error : report.errors)
-        log_.error("Failed to load rule file, keeping its last good rules", {{"error", error.describe()}});
+    noteLoadErrors(report);
     applyRules(store_.rules());
     log_.info("Rules reloaded", {{"admin", report.adminRules}, {"user", report.userRules}});
+}
+
+void Daemon::noteLoadErrors(const RuleStore::LoadReport& report)
+{
+    userFileBroken_ = false;
+    for (const auto& error : report.errors) {
+        log_.error("Failed to load rule file, keeping its last good rules", {{"error", error.describe()}});
+        if (error.describe().find(config_.userRulesFile.string()) != std::string::npos)
+            userFileBroken_ = true;
+    }
 }
 
 void Daemon::applyRules(const std::vector<Rule>& stored)
@@ -340,6 +347,12 @@ Rule Daemon::adoptRule(Rule rule)
 
 void Daemon::persistUserRules()
 {
+    if (userFileBroken_) {
+        // Saving would replace the user's broken edit with our copy; keep the new rule in memory until fixed.
+        log_.error("Not saving user rules: the rule file has errors; fix it and the daemon reloads it",
+                   {{"file", config_.userRulesFile}});
+        return;
+    }
     std::vector<Rule> lasting;
     for (const auto& rule : engine_.rules())
         if (rule.origin == RuleOrigin::User && outlivesDaemon(rule))

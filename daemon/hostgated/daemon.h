@@ -55,6 +55,7 @@ private:
     void onBpfEvents();
     void maintain();
     void armPromptTimer();
+    void noteLoadErrors(const RuleStore::LoadReport& report);
     void applyRules(const std::vector<Rule>& stored);
     Rule adoptRule(Rule rule);
     void watchProcessExit(std::int32_t pid);
@@ -92,6 +93,7 @@ private:
 
     // Rules that live only in memory (answers "once" and "until the app quits"), kept across reloads.
     std::vector<Rule> runtimeRules_;
+    bool userFileBroken_ = false; // its last load failed: never overwrite it
     RuleId nextRuntimeId_ = 1;
     std::map<std::int32_t, std::pair<int, WatchId>> exitWatches_; // pid → (pidfd, watch)
 };
