@@ -14,21 +14,26 @@ esac
 
 CC=clang CXX=clang++ cmake -S "$top" -B "$build" -DHOSTGATE_FUZZ=ON -DHOSTGATE_BUILD_BENCH=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$jobs" --target dns_codec_fuzz
+targets=(dns_codec_fuzz:dns rule_file_fuzz:rules)
+cmake --build "$build" -j"$jobs" --target dns_codec_fuzz rule_file_fuzz
 
-# libFuzzer adds what it finds to the corpus directory: fuzz a copy so the checked-in seeds stay as they are.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r "$top/tests/fuzz/corpus/dns" "$work/corpus"
 artifacts="$build/fuzz-artifacts"
 mkdir -p "$artifacts"
 
-status=0
-"$build/tests/fuzz/dns_codec_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-  -print_final_stats=1 -artifact_prefix="$artifacts/" "$work/corpus" || status=$?
-
-if [ "$status" -ne 0 ]; then
-  echo "run-fuzz.sh: dns_codec_fuzz failed (exit $status); reproducer(s) in $artifacts" >&2
-  exit "$status"
-fi
-echo "run-fuzz.sh: dns_codec_fuzz ran ${seconds}s without a crash"
+# Each target gets the given number of seconds. libFuzzer adds what it finds to the corpus directory, so
+# each fuzzes a copy: the checked-in seeds stay as they are.
+for entry in "${targets[@]}"; do
+  target=${entry%%:*}
+  corpus=${entry#*:}
+  cp -r "$top/tests/fuzz/corpus/$corpus" "$work/$corpus"
+  status=0
+  "$build/tests/fuzz/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$artifacts/$target-" "$work/$corpus" || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "run-fuzz.sh: $target failed (exit $status); reproducer(s) in $artifacts" >&2
+    exit "$status"
+  fi
+  echo "run-fuzz.sh: $target ran ${seconds}s without a crash"
+done

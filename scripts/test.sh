@@ -6,7 +6,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${HOSTGATE_BUILD_DIR:-$top/build}
-fuzz_seconds=${HOSTGATE_FUZZ_SECONDS:-60}
+fuzz_seconds=${HOSTGATE_FUZZ_SECONDS:-45}
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "test.sh: must run as root (kernel and end-to-end tests need it)" >&2
