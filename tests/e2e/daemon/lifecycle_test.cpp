@@ -1,0 +1,210 @@
+// hostgated end to end: rules reloaded while running, and what a stopped or killed daemon leaves behind.
+#include "daemon/clients.h"
+#include "daemon/daemon_fixture.h"
+
+#include <QTest>
+
+#include <csignal>
+#include <memory>
+
+using namespace hostgate::e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+const QString curlPath = QStringLiteral("/usr/bin/curl");
+const QString allowedAddress = QStringLiteral("203.0.113.10");
+const QString reloadAddress = QStringLiteral("203.0.113.11");
+const QString unknownAddress = QStringLiteral("203.0.113.12");
+
+DaemonEnvironment environment()
+{
+    DaemonEnvironment world;
+    world.zone.hosts = {{QStringLiteral("allowed.test"), allowedAddress, {}},
+                        {QStringLiteral("reload.test"), reloadAddress, {}},
+                        {QStringLiteral("unknown.test"), unknownAddress, {}}};
+    world.zone.ttlSeconds = 30;
+    world.httpAddresses = {allowedAddress, reloadAddress, unknownAddress};
+    return world;
+}
+
+QString baseRules() { return ruleToml(curlPath, QStringLiteral("allowed.test"), QStringLiteral("allow")); }
+
+QString rulesAllowingReloadTest() { return baseRules() + ruleToml(curlPath, QStringLiteral("reload.test"), QStringLiteral("allow")); }
+
+DaemonSettings enforcingDaemon()
+{
+    return {baseRules(), QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
+            {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
+}
+
+QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+
+} // namespace
+
+class LifecycleTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        if (!requireRoot() || !requireTools(defaultRequiredTools() << QStringLiteral("bpftool") << QStringLiteral("iptables-save")
+                                                                  << QStringLiteral("ip6tables-save"))) {
+            return;
+        }
+        fixture_ = std::make_unique<DaemonFixture>(QStringLiteral("hgd-life"));
+        HG_E2E_VERIFY(fixture_->setUp(environment()));
+    }
+
+    void cleanupTestCase()
+    {
+        if (fixture_ && fixture_->daemonIsRunning()) {
+            HG_E2E_VERIFY(fixture_->stopDaemon());
+        }
+        fixture_.reset();
+    }
+
+    // Every test starts from a daemon enforcing the base rules; one whose rules a test changed is restarted.
+    void init()
+    {
+        HG_E2E_VERIFY(fixture_->ensureDaemon(enforcingDaemon()));
+        mark_ = fixture_->daemonLogSize();
+    }
+
+    void replacedRuleFileAppliesToTheNextConnection()
+    {
+        const RunResult before = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
+        QVERIFY2(before.exitCode == 7, qPrintable(before.describe()));
+
+        HG_E2E_VERIFY(fixture_->replaceAdminRules(rulesAllowingReloadTest()));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=2")}, mark_));
+
+        const RunResult after = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
+        QVERIFY2(after.succeeded(), qPrintable(after.describe()));
+        QCOMPARE(after.out, Servers::defaultBody(reloadAddress, 80));
+    }
+
+    void sighupReloadsAChangeTheFileWatchCannotSee()
+    {
+        HG_E2E_VERIFY(fixture_->rewriteAdminRulesUnnoticed(rulesAllowingReloadTest()));
+        const RunResult unnoticed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
+        QVERIFY2(unnoticed.exitCode == 7, qPrintable(unnoticed.describe()));
+        QCOMPARE(fixture_->countLogLines(QStringLiteral("Rules reloaded"), mark_), 0);
+
+        HG_E2E_VERIFY(fixture_->signalDaemon(SIGHUP));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=2")}, mark_));
+
+        const RunResult reloaded = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
+        QVERIFY2(reloaded.succeeded(), qPrintable(reloaded.describe()));
+        QCOMPARE(reloaded.out, Servers::defaultBody(reloadAddress, 80));
+    }
+
+    void brokenRuleFileKeepsTheLastGoodRules()
+    {
+        HG_E2E_VERIFY(fixture_->replaceAdminRules(baseRules() + QStringLiteral("[[rule]]\nhost = \"reload.test\"\naction = \"maybe\"\n")));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Failed to load rule file, keeping its last good rules"),
+                                                QStringLiteral("10-test.toml")},
+                                               mark_));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded")}, mark_));
+
+        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
+        const RunResult unknown = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
+        QVERIFY2(unknown.exitCode == 7 && unknown.elapsed < failsFast, qPrintable(unknown.describe()));
+    }
+
+    void sigtermLeavesNoProgramChainOrQueueBehind()
+    {
+        // While running, all of them are there: the checks after the stop can fail.
+        auto programs = systemState(State::CgroupPrograms);
+        HG_E2E_VERIFY(programs);
+        QVERIFY2(programs->contains("hg_connect4") && programs->contains("hg_sendmsg6"), programs->constData());
+        auto queues = systemState(State::BoundQueues);
+        HG_E2E_VERIFY(queues);
+        QVERIFY2(queues->contains(" 7800 ") && queues->contains(" 7801 "), queues->constData());
+        for (const State rules : {State::Ipv4Rules, State::Ipv6Rules}) {
+            const auto saved = systemState(rules);
+            HG_E2E_VERIFY(saved);
+            QVERIFY2(saved->contains("HOSTGATE"), saved->constData());
+        }
+
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+
+        programs = systemState(State::CgroupPrograms);
+        HG_E2E_VERIFY(programs);
+        QCOMPARE(programs->trimmed(), QByteArray());
+        queues = systemState(State::BoundQueues);
+        HG_E2E_VERIFY(queues);
+        QCOMPARE(queues->trimmed(), QByteArray());
+        for (const State rules : {State::Ipv4Rules, State::Ipv6Rules}) {
+            const auto saved = systemState(rules);
+            HG_E2E_VERIFY(saved);
+            QVERIFY2(!saved->contains("HOSTGATE"), saved->constData());
+        }
+        QVERIFY2(fixture_->daemonLog().contains("Firewall chains removed"), fixture_->daemonLog().constData());
+    }
+
+    void chainsLeftByAKilledDaemonAreReplacedByTheNextStart()
+    {
+        fixture_->killDaemon();
+        // SIGKILL gives no chance to clean up: the chains stay (and keep failing closed); the programs go with
+        // the process, whose links were their only holders.
+        const auto left = systemState(State::Ipv4Rules);
+        HG_E2E_VERIFY(left);
+        QVERIFY2(left->contains("-A OUTPUT -j HOSTGATE-OUT"), left->constData());
+        const auto programs = systemState(State::CgroupPrograms);
+        HG_E2E_VERIFY(programs);
+        QCOMPARE(programs->trimmed(), QByteArray());
+
+        HG_E2E_VERIFY(fixture_->startDaemon(enforcingDaemon()));
+        const auto rules = systemState(State::Ipv4Rules);
+        HG_E2E_VERIFY(rules);
+        QCOMPARE(rules->count("-A OUTPUT -j HOSTGATE-OUT"), qsizetype{1});
+        QCOMPARE(rules->count("-A INPUT -j HOSTGATE-IN"), qsizetype{1});
+        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
+        QCOMPARE(allowed.out, Servers::defaultBody(allowedAddress, 80));
+        const RunResult unknown = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
+        QVERIFY2(unknown.exitCode == 7 && unknown.elapsed < failsFast, qPrintable(unknown.describe()));
+    }
+
+private:
+    enum class State {
+        CgroupPrograms, // bpftool cgroup show <child cgroup>
+        Ipv4Rules,      // iptables-save in the test netns
+        Ipv6Rules,      // ip6tables-save in the test netns
+        BoundQueues,    // /proc/net/netfilter/nfnetlink_queue, read from inside the test netns (it is per netns)
+    };
+
+    hostgate::Result<QByteArray> systemState(State state) const
+    {
+        QStringList argv;
+        Placement placement = Placement::in(fixture_->network());
+        switch (state) {
+        case State::CgroupPrograms:
+            placement = Placement::host();
+            argv = {QStringLiteral("bpftool"), QStringLiteral("cgroup"), QStringLiteral("show"), fixture_->cgroup().path()};
+            break;
+        case State::Ipv4Rules:
+            argv = {QStringLiteral("iptables-save")};
+            break;
+        case State::Ipv6Rules:
+            argv = {QStringLiteral("ip6tables-save")};
+            break;
+        case State::BoundQueues:
+            argv = {QStringLiteral("cat"), QStringLiteral("/proc/net/netfilter/nfnetlink_queue")};
+            break;
+        }
+        const RunResult result = run(placement, argv, 10s);
+        if (!result.succeeded()) {
+            return harnessError(QStringLiteral("Failed to read the kernel's state: %1").arg(result.describe()));
+        }
+        return result.out;
+    }
+
+    std::unique_ptr<DaemonFixture> fixture_;
+    qint64 mark_ = 0;
+};
+
+QTEST_GUILESS_MAIN(LifecycleTest)
+#include "lifecycle_test.moc"
