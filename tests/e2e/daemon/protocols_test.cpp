@@ -24,6 +24,7 @@ const QString tcpDnsAddress = QStringLiteral("203.0.113.15");
 const QString tcpDeniedAddress = QStringLiteral("203.0.113.16");
 const QString udpAllowedAddress = QStringLiteral("203.0.113.18");
 const QString udpDeniedAddress = QStringLiteral("203.0.113.19");
+const QString stubAddress = QStringLiteral("203.0.113.17");
 const QString allowedIpv6 = QString::fromLatin1(webServer1Ipv6);
 const QString unknownIpv6 = QString::fromLatin1(webServer2Ipv6);
 // A resolver address nobody answers on: queries sent there stay outstanding, so forged answers race nothing.
@@ -44,10 +45,13 @@ DaemonEnvironment environment()
                         {QStringLiteral("ttl.test"), ttlAddress, {}},
                         {QStringLiteral("tcpdns.test"), tcpDnsAddress, {}},
                         {QStringLiteral("tcpdenied.test"), tcpDeniedAddress, {}},
+                        {QStringLiteral("stub.test"), stubAddress, {}},
+                        {QStringLiteral("stubdenied.test"), stubAddress, {}},
                         {QStringLiteral("v6.test"), {}, allowedIpv6}};
     world.zone.cnames = {{QStringLiteral("alias.test"), QStringLiteral("target.test")}};
     world.zone.ttlSeconds = dnsTtlSeconds;
-    world.httpAddresses = {suffixAddress, spoofAddress, lookalikeAddress, cnameAddress, ttlAddress, tcpDnsAddress, allowedIpv6, unknownIpv6};
+    world.httpAddresses = {suffixAddress, spoofAddress, lookalikeAddress, cnameAddress, ttlAddress, tcpDnsAddress,
+                           stubAddress,   allowedIpv6, unknownIpv6};
     world.udpEchoAddresses = {udpAllowedAddress, udpDeniedAddress};
     world.extraAddresses = {silentResolver + QStringLiteral("/24")};
     return world;
@@ -62,6 +66,8 @@ QString adminRules()
            ruleToml(curlPath, QStringLiteral("spoof.test"), QStringLiteral("allow")) +
            ruleToml(curlPath, QStringLiteral("ttl.test"), QStringLiteral("allow")) +
            ruleToml(curlPath, QStringLiteral("tcpdns.test"), QStringLiteral("allow")) +
+           ruleToml(curlPath, QStringLiteral("stub.test"), QStringLiteral("allow")) +
+           ruleToml(curlPath, QStringLiteral("stubdenied.test"), QStringLiteral("deny")) +
            ruleToml(digPath, QStringLiteral("tcpdenied.test"), QStringLiteral("deny")) +
            ruleToml(python, udpAllowedAddress, QStringLiteral("allow"), QStringLiteral("udp")) +
            ruleToml(python, udpDeniedAddress, QStringLiteral("deny"), QStringLiteral("udp"));
@@ -94,10 +100,14 @@ private slots:
         fixture_ = std::make_unique<DaemonFixture>(QStringLiteral("hgd-proto"));
         HG_E2E_VERIFY(fixture_->setUp(environment()));
         HG_E2E_VERIFY(fixture_->startDaemon(enforcingDaemon()));
+        // A local stub resolver (like systemd-resolved or dnsmasq on a desktop) forwarding to the real server.
+        stub_ = std::make_unique<DnsServer>(fixture_->network(), DnsServer::stubResolver());
+        HG_E2E_VERIFY(stub_->start());
     }
 
     void cleanupTestCase()
     {
+        stub_.reset();
         if (fixture_ && fixture_->daemonIsRunning()) {
             HG_E2E_VERIFY(fixture_->stopDaemon());
         }
@@ -216,6 +226,25 @@ private slots:
                                                mark_));
     }
 
+    void nameResolvedThroughALocalStubResolverIsAllowedByItsRule()
+    {
+        const auto viaStub = fixture_->confined().withResolvConf(stub_->address());
+        const RunResult result = run(viaStub, curlCommand(IpFamily::V4, url(QStringLiteral("stub.test"))), 10s);
+        QVERIFY2(result.succeeded(), qPrintable(result.describe() + fixture_->daemonLog()));
+        QCOMPARE(result.out, Servers::defaultBody(stubAddress, 80));
+    }
+
+    void deniedNameIsRefusedAtOnceThroughALocalStubResolver()
+    {
+        const auto viaStub = fixture_->confined().withResolvConf(stub_->address());
+        const RunResult result = run(viaStub, curlCommand(IpFamily::V4, url(QStringLiteral("stubdenied.test"))), 10s);
+        QCOMPARE(result.exitCode, 6); // curl: could not resolve host
+        QVERIFY2(result.elapsed < 1000ms, qPrintable(result.describe()));
+        // Attributed to curl on the loopback hop, not to the stub that forwards upstream.
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("exe=/usr/bin/curl"), QStringLiteral("DNS query for stubdenied.test refused")}, mark_, 5s));
+    }
+
     void cnameChainIsAllowedByTheNameTheAppAskedFor()
     {
         const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("alias.test"))), 10s);
@@ -287,6 +316,7 @@ private slots:
 
 private:
     std::unique_ptr<DaemonFixture> fixture_;
+    std::unique_ptr<DnsServer> stub_;
     qint64 mark_ = 0;
 };
 
