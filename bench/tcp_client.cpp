@@ -1,5 +1,5 @@
 // Connect-latency client for the connection benchmark: times blocking connect() calls, one at a time.
-#include "service/unique_fd.h"
+#include "util/unique_fd.h"
 
 #include <fmt/core.h>
 

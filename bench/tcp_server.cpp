@@ -1,5 +1,5 @@
 // Accept-and-close TCP server for the connection benchmark: listens on a range of ports of one address.
-#include "service/unique_fd.h"
+#include "util/unique_fd.h"
 
 #include <fmt/core.h>
 

@@ -1,6 +1,8 @@
 // Kernel feature probing for the cgroup BPF programs: cgroup v2 mount, BTF, program/map/helper support.
 #include "capture/bpf_features.h"
 
+#include "capture/cgroup.h"
+
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
@@ -9,24 +11,6 @@
 
 namespace hostgate {
 namespace {
-
-// mountinfo escapes space, tab, newline and backslash as \ooo octal.
-std::string unescapeMountField(const std::string& field)
-{
-    std::string out;
-    for (std::size_t i = 0; i < field.size(); ++i) {
-        if (field[i] == '\\' && i + 3 < field.size()) {
-            const std::string octal = field.substr(i + 1, 3);
-            if (octal.find_first_not_of("01234567") == std::string::npos) {
-                out += static_cast<char>(std::stoi(octal, nullptr, 8));
-                i += 3;
-                continue;
-            }
-        }
-        out += field[i];
-    }
-    return out;
-}
 
 bool probeHelper(bpf_prog_type type, bpf_func_id helper)
 {
@@ -59,40 +43,11 @@ std::vector<std::string> KernelFeatures::missing() const
     return problems;
 }
 
-std::optional<std::filesystem::path> findCgroup2Mount(const std::filesystem::path& mountInfo)
-{
-    std::ifstream in(mountInfo);
-    std::optional<std::filesystem::path> subtreeMount;
-    std::string line;
-    while (std::getline(in, line)) {
-        // "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTIONS"
-        const auto separator = line.find(" - ");
-        if (separator == std::string::npos) {
-            continue;
-        }
-        std::istringstream before(line.substr(0, separator));
-        std::istringstream after(line.substr(separator + 3));
-        std::string id, parent, devices, root, mountPoint, fsType;
-        if (!(before >> id >> parent >> devices >> root >> mountPoint) || !(after >> fsType)) {
-            continue;
-        }
-        if (fsType != "cgroup2") {
-            continue;
-        }
-        if (root == "/") {
-            return std::filesystem::path(unescapeMountField(mountPoint));
-        }
-        if (!subtreeMount) {
-            subtreeMount = std::filesystem::path(unescapeMountField(mountPoint));
-        }
-    }
-    return subtreeMount;
-}
-
 KernelFeatures probeKernelFeatures(const std::filesystem::path& mountInfo)
 {
     KernelFeatures features;
-    features.cgroup2Mount = findCgroup2Mount(mountInfo);
+    if (auto mount = findCgroup2Mount(mountInfo))
+        features.cgroup2Mount = std::move(*mount);
     features.kernelBtf = ::access("/sys/kernel/btf/vmlinux", R_OK) == 0;
     features.cgroupSockAddrPrograms = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, nullptr) == 1;
     features.currentTaskBtfHelper = probeHelper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_task_btf);

@@ -24,9 +24,4 @@ struct KernelFeatures {
 // Probes the running kernel; needs the privileges the daemon has (CAP_BPF, CAP_PERFMON) for the load probes.
 KernelFeatures probeKernelFeatures(const std::filesystem::path& mountInfo = "/proc/self/mountinfo");
 
-// The mount point of the cgroup v2 hierarchy's root, from a mountinfo file (mount points are unescaped:
-// "\040" is a space). Never hard-code it: it is /sys/fs/cgroup on unified systems, /sys/fs/cgroup/unified
-// in hybrid mode. A bind mount of a sub-cgroup is used only when no root mount exists.
-std::optional<std::filesystem::path> findCgroup2Mount(const std::filesystem::path& mountInfo = "/proc/self/mountinfo");
-
 } // namespace hostgate

@@ -2,6 +2,7 @@
 #include "hostgated/daemon.h"
 
 #include "capture/bpf_features.h"
+#include "capture/cgroup.h"
 
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -81,6 +82,8 @@ Result<void> Daemon::start()
 
     std::filesystem::path cgroup;
     if (config_.cgroupScope) {
+        if (auto valid = validateCgroupScope(*config_.cgroupScope); !valid)
+            return failedTo("use cgroup scope " + config_.cgroupScope->string(), valid);
         cgroup = *config_.cgroupScope;
     } else if (features.cgroup2Mount) {
         cgroup = *features.cgroup2Mount;

@@ -1,7 +1,7 @@
 // EventLoop: the daemon's single-threaded epoll loop with one-shot timers.
 #pragma once
 
-#include "service/unique_fd.h"
+#include "util/unique_fd.h"
 #include "util/result.h"
 
 #include <chrono>

@@ -1,7 +1,7 @@
 // FileWatcher: inotify on rule directories, filtered by entry name and debounced on the EventLoop.
 #include "service/file_watch.h"
 
-#include "service/unique_fd.h"
+#include "util/unique_fd.h"
 
 #include <sys/epoll.h>
 #include <sys/inotify.h>

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "service/event_loop.h"
-#include "service/unique_fd.h"
+#include "util/unique_fd.h"
 #include "util/result.h"
 
 #include <functional>

@@ -1,7 +1,7 @@
 // Atomic file replacement: temp file, fsync, rename, fsync of the directory.
 #include "store/atomic_file.h"
 
-#include "store/unique_fd.h"
+#include "util/unique_fd.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -3,7 +3,7 @@
 
 #include "store/atomic_file.h"
 #include "store/rule_file.h"
-#include "store/unique_fd.h"
+#include "util/unique_fd.h"
 
 #include <fcntl.h>
 #include <unistd.h>

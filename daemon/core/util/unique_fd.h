@@ -31,6 +31,9 @@ public:
     // Gives up ownership without closing, e.g. to hand the descriptor to an API that closes it itself.
     [[nodiscard]] int release() { return std::exchange(fd_, -1); }
 
+    // Closes now and reports close()'s result: on some file systems a failed write surfaces only here.
+    int close() { return ::close(std::exchange(fd_, -1)); }
+
     void reset(int fd = -1)
     {
         // close() errors are not actionable here: the descriptor is released by the kernel even on EINTR.

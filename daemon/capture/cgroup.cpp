@@ -1,5 +1,5 @@
 // cgroup v2 discovery from mountinfo and validation of the configured cgroup scope.
-#include "service/cgroup.h"
+#include "capture/cgroup.h"
 
 #include <linux/magic.h>
 #include <sys/statfs.h>

@@ -1,5 +1,5 @@
 // Specification of cgroup2 discovery from mountinfo and of the cgroup scope check.
-#include "service/cgroup.h"
+#include "capture/cgroup.h"
 
 #include <QtTest>
 
