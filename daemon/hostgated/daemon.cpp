@@ -15,26 +15,6 @@ namespace {
 constexpr std::uint32_t queueLength = 4096;
 constexpr auto maintenanceInterval = std::chrono::seconds(5);
 
-Mode engineMode(DaemonMode mode)
-{
-    switch (mode) {
-    case DaemonMode::Enforce:
-        return Mode::Enforce;
-    case DaemonMode::SilentAllow:
-        return Mode::SilentAllow;
-    case DaemonMode::SilentDeny:
-        return Mode::SilentDeny;
-    case DaemonMode::Learning:
-        return Mode::Learning;
-    }
-    return Mode::Enforce;
-}
-
-Action defaultAction(const DaemonConfig& config)
-{
-    return config.defaultAction == DefaultAction::Allow ? Action::Allow : Action::Deny;
-}
-
 bool outlivesDaemon(const Rule& rule)
 {
     return rule.lifetime.kind == Lifetime::Kind::Forever || rule.lifetime.kind == Lifetime::Kind::UntilTime;
@@ -52,7 +32,7 @@ Daemon::Daemon(const DaemonConfig& config, Logger& log, EventLoop loop)
     : config_(config), log_(log), loop_(std::move(loop)),
       store_(RuleStorePaths{config.adminRulesDir, config.userRulesFile}),
       dnsCache_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl, config.dnsCache.maxAddresses}),
-      prompts_(PromptBroker::Config{config.promptTimeout, defaultAction(config)})
+      prompts_(PromptBroker::Config{config.promptTimeout, config.defaultAction})
 {
 }
 
@@ -93,7 +73,7 @@ Result<void> Daemon::start()
 
     const auto report = store_.load();
     noteLoadErrors(report);
-    engine_.setMode(engineMode(config_.mode));
+    engine_.setMode(config_.mode);
     applyRules(store_.rules());
     log_.info("Rules loaded", {{"admin", report.adminRules}, {"user", report.userRules}});
 

@@ -22,12 +22,7 @@ namespace {
 template <class Enum, std::size_t N>
 using NameTable = std::array<std::pair<Enum, std::string_view>, N>;
 
-constexpr NameTable<DefaultAction, 2> kDefaultActionNames{{{DefaultAction::Deny, "deny"},
-                                                            {DefaultAction::Allow, "allow"}}};
-constexpr NameTable<DaemonMode, 4> kModeNames{{{DaemonMode::Enforce, "enforce"},
-                                                {DaemonMode::SilentAllow, "silent-allow"},
-                                                {DaemonMode::SilentDeny, "silent-deny"},
-                                                {DaemonMode::Learning, "learning"}}};
+
 constexpr NameTable<FailureMode, 2> kFailureModeNames{{{FailureMode::FailClosed, "fail-closed"},
                                                         {FailureMode::FailOpen, "fail-open"}}};
 
@@ -276,11 +271,11 @@ std::string tomlString(std::string_view text)
 
 } // namespace
 
-std::string_view defaultActionName(DefaultAction action) { return nameOf(kDefaultActionNames, action); }
-std::string_view daemonModeName(DaemonMode mode) { return nameOf(kModeNames, mode); }
+std::string_view defaultActionName(DefaultAction action) { return toString(action); }
+std::string_view daemonModeName(DaemonMode mode) { return toString(mode); }
 std::string_view failureModeName(FailureMode mode) { return nameOf(kFailureModeNames, mode); }
-std::optional<DefaultAction> parseDefaultAction(std::string_view name) { return valueOf(kDefaultActionNames, name); }
-std::optional<DaemonMode> parseDaemonMode(std::string_view name) { return valueOf(kModeNames, name); }
+std::optional<DefaultAction> parseDefaultAction(std::string_view name) { return parseAction(name); }
+std::optional<DaemonMode> parseDaemonMode(std::string_view name) { return parseMode(name); }
 std::optional<FailureMode> parseFailureMode(std::string_view name) { return valueOf(kFailureModeNames, name); }
 
 Result<void> validateDaemonConfig(const DaemonConfig& config)

@@ -1,6 +1,9 @@
 // DaemonConfig: hostgated's settings, read from a TOML file and overridden from the command line.
 #pragma once
 
+#include "decision/decision_engine.h"
+#include "rules/rule.h"
+
 #include "service/log.h"
 #include "util/result.h"
 #include "util/time.h"
@@ -19,11 +22,11 @@ inline constexpr std::string_view kDefaultConfigPath = "/etc/hostgate/hostgated.
 // What happens to a connection nobody decided: the prompt timed out, or no prompt agent is registered.
 // "deny" is the default because an application firewall that lets unanswered connections through fails
 // open precisely when the user is not looking (OpenSnitch and Little Snitch recommend deny as well).
-enum class DefaultAction { Deny, Allow };
+using DefaultAction = Action; // the core's allow/deny
 
 // enforce: rules decide, unknown connections prompt. silent-allow / silent-deny: no prompts, unknown
 // connections are allowed / denied and recorded. learning: allow unknown connections and propose rules.
-enum class DaemonMode { Enforce, SilentAllow, SilentDeny, Learning };
+using DaemonMode = Mode; // the decision engine's mode
 
 // What the kernel does with queued packets while the daemon is not there to answer them. fail-closed
 // drops them (no NFQUEUE --queue-bypass): enforcement never lapses silently. fail-open passes them.
