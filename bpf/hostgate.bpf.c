@@ -1,4 +1,4 @@
-// hostgate.bpf.c: cgroup connect/sendmsg programs that apply per-application verdicts and flag misses.
+// hostgate.bpf.c: cgroup socket programs that apply per-application verdicts and flag misses.
 //
 // Flow for every connect()/unconnected sendmsg() of a socket in the attached cgroup:
 //   1. app key = executable (dev, inode) of the current task; no executable (kernel thread) → allow.
@@ -6,14 +6,31 @@
 //   3. port 53 → allow (the DNS nfqueue path judges DNS); non-TCP/UDP (ping sockets) → allow.
 //   4. verdict {app, uid, addr, port, proto, family}, then the same with port 0 ("any port");
 //      an expired entry counts as missing. allow → 1; deny → 0 (the caller gets EPERM at once).
-//   5. miss: loopback destinations are allowed unmarked when `bypass_loopback` (nothing outside the host
-//      judges them); otherwise OR `mark_bit` into SO_MARK (keeping the other bits, which policy routing
-//      owns), emit a ring buffer event, allow. The firewall queues marked new flows for a decision.
+//   5. miss: loopback destinations are allowed without marking when `bypass_loopback` (nothing outside the
+//      host judges them); otherwise OR `mark_bit` into SO_MARK (keeping the other bits, which policy
+//      routing owns), emit a ring buffer event, allow. The firewall queues marked new flows for a decision.
+//   6. a connected UDP socket allowed in 4 or bypassed in 5 has `mark_bit` cleared (see below).
 //
-// sendmsg caveat (kernel behaviour, covered by bpf_firewall_test): udp_sendmsg() copies sk_mark into the
-// datagram's cmsg cookie before the sendmsg hook runs, so on an UNCONNECTED UDP socket the mark set on a miss
-// applies from its second datagram on; the first leaves unqueued. Connected UDP sockets (glibc's resolver,
-// most QUIC stacks) are marked by the connect hook and so from their first datagram, like TCP from the SYN.
+// UDP sockets are marked from birth (hg_sock_create). Why: udp_sendmsg() copies sk_mark into the datagram's
+// cmsg cookie BEFORE the sendmsg hook runs, so a mark set by the hook on a miss of an unconnected socket
+// would apply only from its second datagram on, and the first would leave unqueued. With the bit set at
+// socket() time, the first datagram of every new unconnected flow reaches the decision queue. Consequences:
+//   - Unconnected sends never clear the bit, not even on an allow hit or a bypassed loopback miss: the
+//     hook cannot unmark the datagram being sent anyway, and a cleared bit would let the socket's next
+//     datagram to a NEW destination (a miss) leave unmarked. So the first datagram of an allowed
+//     unconnected flow costs one queue round trip (the decision path re-decides it with the same rules and
+//     accepts it); the conntrack entry then keeps the rest of the flow out of the queue once the peer
+//     replies. A pre-marked datagram to loopback is queued as well: the firewall should skip `-o lo` for
+//     the mark rule when loopback is bypassed, or the decision path decides it.
+//   - connect() on UDP decides the socket's one destination up front: an allow hit, or a bypassed loopback
+//     miss, CLEARS the bit so the connected flow stays in the kernel (TCP sockets are never pre-marked and
+//     are left alone). Residual gap: a connected socket whose bit was cleared that then sendto()s a
+//     different, unknown destination (or disconnects with AF_UNSPEC and sends again) leaks that first
+//     datagram; the hook re-marks the socket for the ones after it.
+//   - Port 53 is left as created: the firewall's DNS rules come before its mark rule, so DNS datagrams go
+//     to the DNS queue whatever their mark.
+//   - Sockets created before the programs were attached, outside the cgroup, or whose SO_MARK a privileged
+//     process overwrote after socket(), are not pre-marked and keep the old first-datagram gap.
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
@@ -23,6 +40,7 @@
 
 #define SOL_SOCKET 1
 #define SO_MARK 36
+#define SOCK_DGRAM 2
 
 #define ALLOW 1
 #define DENY 0
@@ -145,7 +163,28 @@ static __always_inline int mark_socket(struct bpf_sock_addr *ctx)
     return bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 }
 
-static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *dst)
+// Takes mark_bit out of the socket's mark, keeping the other bits. Failures leave the bit set, which only
+// costs a queue round trip.
+static __always_inline void unmark_socket(struct bpf_sock_addr *ctx)
+{
+    int mark = 0;
+
+    if (bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) || !(mark & mark_bit))
+        return;
+    mark &= ~mark_bit;
+    bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+}
+
+// A connected UDP socket judged allowed (or bypassed) sends its whole flow unqueued: drop its birth mark.
+static __always_inline int allow_flow(struct bpf_sock_addr *ctx, const struct destination *dst, int connecting)
+{
+    if (connecting && dst->proto == HG_PROTO_UDP)
+        unmark_socket(ctx);
+    return ALLOW;
+}
+
+// connecting: 1 for connect(), which fixes the socket's destination; 0 for an unconnected sendmsg().
+static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *dst, int connecting)
 {
     struct task_struct *task = bpf_get_current_task_btf();
     struct file *exe = BPF_CORE_READ(task, mm, exe_file);
@@ -188,12 +227,12 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
         action = live_action(&key);
     }
     if (action == HG_ACTION_ALLOW)
-        return ALLOW;
+        return allow_flow(ctx, dst, connecting);
     if (action == HG_ACTION_DENY)
         return DENY;
 
     if (bypass_loopback && is_loopback(dst))
-        return ALLOW;
+        return allow_flow(ctx, dst, connecting);
     emit_miss(&owner, dst, mark_socket(ctx));
     return ALLOW;
 }
@@ -204,7 +243,7 @@ int hg_connect4(struct bpf_sock_addr *ctx)
     struct destination dst = {};
 
     destination_v4(ctx, &dst);
-    return judge(ctx, &dst);
+    return judge(ctx, &dst, 1);
 }
 
 SEC("cgroup/connect6")
@@ -213,7 +252,7 @@ int hg_connect6(struct bpf_sock_addr *ctx)
     struct destination dst = {};
 
     destination_v6(ctx, &dst);
-    return judge(ctx, &dst);
+    return judge(ctx, &dst, 1);
 }
 
 SEC("cgroup/sendmsg4")
@@ -222,7 +261,7 @@ int hg_sendmsg4(struct bpf_sock_addr *ctx)
     struct destination dst = {};
 
     destination_v4(ctx, &dst);
-    return judge(ctx, &dst);
+    return judge(ctx, &dst, 0);
 }
 
 SEC("cgroup/sendmsg6")
@@ -231,7 +270,18 @@ int hg_sendmsg6(struct bpf_sock_addr *ctx)
     struct destination dst = {};
 
     destination_v6(ctx, &dst);
-    return judge(ctx, &dst);
+    return judge(ctx, &dst, 0);
+}
+
+// Pre-marks every new UDP socket of the cgroup (see the top of this file for why). Raw sockets with
+// protocol 17, ping sockets and TCP are left alone; the socket's other mark bits are kept.
+SEC("cgroup/sock_create")
+int hg_sock_create(struct bpf_sock *ctx)
+{
+    if ((ctx->family == HG_FAMILY_V4 || ctx->family == HG_FAMILY_V6) && ctx->type == SOCK_DGRAM &&
+        ctx->protocol == HG_PROTO_UDP)
+        ctx->mark |= mark_bit;
+    return ALLOW;
 }
 
 char LICENSE[] SEC("license") = "GPL";

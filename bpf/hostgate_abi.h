@@ -30,6 +30,22 @@
 /* Ring buffer event types. */
 #define HG_EVENT_MISS 1
 
+/*
+ * The miss mark (load-time `mark_bit`, one SO_MARK bit) and who sets it:
+ *  - every new UDP socket (AF_INET/AF_INET6, SOCK_DGRAM, IPPROTO_UDP) of the cgroup gets it at socket()
+ *    time (cgroup/sock_create), because udp_sendmsg() reads sk_mark before the sendmsg hook could set it:
+ *    that way the first datagram of every new unconnected flow is queued for a decision;
+ *  - connect()/sendmsg() misses set it (TCP and sockets created before the programs were attached);
+ *  - connect() on a UDP socket clears it when the destination is allowed by a live verdict or is a
+ *    bypassed loopback address, so an allowed connected flow never enters the queue;
+ *  - unconnected sendmsg() never clears it: the datagram being sent already carries the old mark, and a
+ *    cleared bit would let the next datagram to an unknown destination out unqueued. The price: the first
+ *    datagram of each new unconnected UDP flow is queued even when a verdict allows it (the decision path
+ *    re-decides it with the same rules and accepts it), and so is one to loopback.
+ * Worked example (mark_bit 0x10000000): socket(AF_INET, SOCK_DGRAM) → mark 0x10000000; sendto(203.0.113.9:
+ * 4433), a miss → datagram queued, event sent; connect(198.51.100.1:9999) with an allow verdict → mark 0.
+ */
+
 /* DNS traffic is never judged by the verdict map: the DNS nfqueue path owns it. */
 #define HG_DNS_PORT 53
 

@@ -28,6 +28,9 @@ std::vector<std::string> KernelFeatures::missing() const
     if (!kernelBtf) {
         problems.emplace_back("no kernel BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot be relocated");
     }
+    if (!cgroupSockPrograms) {
+        problems.emplace_back("cgroup socket-creation BPF programs (BPF_PROG_TYPE_CGROUP_SOCK) are not supported");
+    }
     if (!cgroupSockAddrPrograms) {
         problems.emplace_back("cgroup sock_addr BPF programs are not supported (or not permitted)");
     }
@@ -50,6 +53,7 @@ KernelFeatures probeKernelFeatures(const std::filesystem::path& mountInfo)
         features.cgroup2Mount = std::move(*mount);
     features.kernelBtf = ::access("/sys/kernel/btf/vmlinux", R_OK) == 0;
     features.cgroupSockAddrPrograms = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, nullptr) == 1;
+    features.cgroupSockPrograms = libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_CGROUP_SOCK, nullptr) == 1;
     features.currentTaskBtfHelper = probeHelper(BPF_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_FUNC_get_current_task_btf);
     features.ringBuffer = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
     features.lruHash = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_LRU_HASH, nullptr) == 1;

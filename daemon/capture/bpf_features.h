@@ -11,6 +11,7 @@ namespace hostgate {
 struct KernelFeatures {
     std::optional<std::filesystem::path> cgroup2Mount; // where the cgroup v2 hierarchy is mounted
     bool kernelBtf = false;                             // /sys/kernel/btf/vmlinux, needed for CO-RE
+    bool cgroupSockPrograms = false;                    // BPF_PROG_TYPE_CGROUP_SOCK loads (UDP sockets born marked)
     bool cgroupSockAddrPrograms = false;                // BPF_PROG_TYPE_CGROUP_SOCK_ADDR loads
     bool currentTaskBtfHelper = false;                  // bpf_get_current_task_btf() usable there
     bool ringBuffer = false;                            // BPF_MAP_TYPE_RINGBUF

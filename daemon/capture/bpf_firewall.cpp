@@ -300,8 +300,10 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
         return failure("load the BPF programs (the verifier log is on stderr)", err);
     }
 
-    for (bpf_program* program : {skeleton.progs.hg_connect4, skeleton.progs.hg_connect6,
-                                 skeleton.progs.hg_sendmsg4, skeleton.progs.hg_sendmsg6}) {
+    // sock_create first: a UDP socket created while the others attach is then already pre-marked.
+    for (bpf_program* program : {skeleton.progs.hg_sock_create, skeleton.progs.hg_connect4,
+                                 skeleton.progs.hg_connect6, skeleton.progs.hg_sendmsg4,
+                                 skeleton.progs.hg_sendmsg6}) {
         LinkPtr link(bpf_program__attach_cgroup(program, impl->cgroupFd.get()));
         if (!link) {
             return failure(std::string("attach BPF program ") + bpf_program__name(program) + " to cgroup " +

@@ -1,4 +1,4 @@
-// BpfFirewall: loads hostgate's cgroup connect/sendmsg programs and manages their verdict, owner and event maps.
+// BpfFirewall: loads hostgate's cgroup socket programs and manages their verdict, owner and event maps.
 #pragma once
 
 #include "capture/bpf_features.h"
@@ -27,13 +27,19 @@ public:
         // The cgroup v2 directory whose processes (and descendants') are judged. The daemon's default scope is
         // the hierarchy root; tests must use a child they created and set refuseRootCgroup.
         std::filesystem::path cgroup;
-        // The one SO_MARK bit that flags a miss; other bits of the socket's mark are preserved.
+        // The one SO_MARK bit that flags a flow awaiting a decision; other bits of the socket's mark are
+        // preserved. Every new UDP socket of the cgroup carries it from socket() on (the kernel reads the
+        // mark of an unconnected datagram before the sendmsg hook runs), so the first datagram of every new
+        // unconnected UDP flow is queued, even an allowed one; connect() to an allowed (or bypassed
+        // loopback) destination clears it. TCP sockets get it only on a miss. See hostgate_abi.h.
         std::uint32_t markBit = 0x10000000;
         std::uint32_t verdictEntries = 65536;
         std::uint32_t ownerEntries = 65536; // LRU: the oldest sockets' owners are evicted first
         std::uint32_t eventBufferBytes = 256 * 1024; // power of two, multiple of the page size
-        // Misses to 127.0.0.0/8 and ::1 are allowed unmarked (no packet of theirs leaves the host);
-        // explicit verdicts still apply to them.
+        // Misses to 127.0.0.0/8 and ::1 are allowed without marking (no packet of theirs leaves the host),
+        // and a connected UDP socket to them loses its birth mark; explicit verdicts still apply to them.
+        // Unconnected UDP datagrams to loopback keep the birth mark and so reach the decision queue unless
+        // the firewall's mark rule skips the loopback interface.
         bool bypassLoopback = true;
         // Fail instead of attaching to the root of a cgroup v2 hierarchy (a safety net for tests).
         bool refuseRootCgroup = false;
@@ -43,7 +49,8 @@ public:
 
     static KernelFeatures probe() { return probeKernelFeatures(); }
 
-    // Opens, sizes, loads and attaches all four programs (connect4/6, sendmsg4/6) to options.cgroup.
+    // Opens, sizes, loads and attaches all five programs (sock_create, connect4/6, sendmsg4/6) to
+    // options.cgroup.
     static Result<BpfFirewall> open(const Options& options);
 
     BpfFirewall(BpfFirewall&&) noexcept;

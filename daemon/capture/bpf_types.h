@@ -53,8 +53,8 @@ struct SocketOwner {
     bool operator==(const SocketOwner&) const = default;
 };
 
-// A connect()/sendmsg() the verdict map had no live entry for: the socket was marked and allowed through,
-// so its first packet reaches the decision queue.
+// A connect()/sendmsg() the verdict map had no live entry for: the socket was marked (UDP sockets already
+// are from birth) and allowed through, so its first packet reaches the decision queue.
 struct MissEvent {
     SocketOwner owner;
     IpAddress destination;

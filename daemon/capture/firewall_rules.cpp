@@ -296,6 +296,9 @@ std::string FirewallRules::iptablesRestoreScript(bool ipv6) const
     script += "-A " + out + " -p udp -m mark --mark " + reject + " -j REJECT --reject-with " + unreachable + "\n";
     script += "-A " + out + " -p udp -m udp --dport 53 " + dns + "\n";
     script += "-A " + out + " -p tcp -m tcp --dport 53 " + dns + "\n";
+    // Loopback is never judged: UDP sockets are born marked (cgroup/sock_create), and an unconnected
+    // datagram to a local service must not wait for, or be denied by, a decision.
+    script += "-A " + out + " -d " + std::string(ipv6 ? "::1/128" : "127.0.0.0/8") + " -j RETURN\n";
     script += "-A " + out + " -p tcp -m mark --mark " + mark + " -m conntrack --ctstate NEW " + decide + "\n";
     script += "-A " + out + " -p udp -m mark --mark " + mark + " -m conntrack --ctstate NEW " + decide + "\n";
     script += "-A " + in + " -m mark --mark " + reply + " -j RETURN\n";
@@ -336,6 +339,9 @@ std::string FirewallRules::nftScript() const
     script += "        meta l4proto udp " + bitSet(config_.rejectMark) + " reject with " + unreachable + "\n";
     script += "        udp dport 53 " + dns + "\n";
     script += "        tcp dport 53 " + dns + "\n";
+    script += "        ip daddr 127.0.0.0/8 return\n";
+    if (config_.ipv6)
+        script += "        ip6 daddr ::1 return\n";
     script += "        meta l4proto { tcp, udp } " + bitSet(config_.markMask) + " ct state new " + decide + "\n";
     script += "    }\n";
     script += "    chain input {\n        type filter hook input priority filter; policy accept;\n";

@@ -66,6 +66,7 @@ void BpfFeaturesTest::everyFeatureTheFirewallNeedsIsPresentOnThisKernel()
     const KernelFeatures features = probeKernelFeatures();
     QVERIFY(features.cgroup2Mount.has_value());
     QVERIFY(features.kernelBtf);
+    QVERIFY(features.cgroupSockPrograms);
     QVERIFY(features.cgroupSockAddrPrograms);
     QVERIFY(features.currentTaskBtfHelper);
     QVERIFY(features.ringBuffer);
@@ -77,6 +78,7 @@ void BpfFeaturesTest::missingFeaturesAreExplained()
 {
     KernelFeatures features;
     features.kernelBtf = true;
+    features.cgroupSockPrograms = true;
     features.cgroupSockAddrPrograms = true;
     features.currentTaskBtfHelper = true;
     features.lruHash = true;

@@ -1,6 +1,7 @@
 # Opens one socket the way an application would and prints, as JSON, what the kernel made of it.
-# Usage: bpf_socket_probe.py tcp|udp|udp-connected ADDRESS PORT [PRESET_MARK]
-# (udp sends one datagram with sendto(); udp-connected connects first, then sends one with send()).
+# Usage: bpf_socket_probe.py tcp|udp|udp-connected|new-tcp|new-udp|new-raw-udp ADDRESS PORT [PRESET_MARK]
+# (udp sends one datagram with sendto(); udp-connected connects first, then sends one with send();
+# new-* only create the socket (ADDRESS picks the family), so "mark" is what it was born with).
 # Prints {"pid", "cookie" (SO_COOKIE), "mark" (SO_MARK after the call), "errno" (0 on success)}.
 import errno
 import json
@@ -14,12 +15,17 @@ SO_COOKIE = 57
 kind, address, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 preset_mark = int(sys.argv[4], 0) if len(sys.argv) > 4 else 0
 family = socket.AF_INET6 if ":" in address else socket.AF_INET
-sock = socket.socket(family, socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM)
+if kind == "new-raw-udp":
+    sock = socket.socket(family, socket.SOCK_RAW, socket.IPPROTO_UDP)
+else:
+    sock = socket.socket(family, socket.SOCK_STREAM if kind in ("tcp", "new-tcp") else socket.SOCK_DGRAM)
 if preset_mark:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, preset_mark)
 error = 0
 try:
-    if kind == "tcp":
+    if kind.startswith("new-"):
+        pass
+    elif kind == "tcp":
         sock.settimeout(5)
         sock.connect((address, port))
     elif kind == "udp-connected":

@@ -2,6 +2,8 @@
 #include "bpf_test_sandbox.h"
 
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 
 #include <arpa/inet.h>
@@ -263,6 +265,21 @@ CommandResult runInSandbox(const std::filesystem::path& cgroup, const std::strin
     result.standardOutput = process.readAllStandardOutput();
     result.standardError = process.readAllStandardError();
     return result;
+}
+
+ProbeResult runSocketProbe(const std::filesystem::path& cgroup, const std::string& netnsPath, const QString& python,
+                           const char* kind, const char* address, std::uint16_t port, std::uint32_t presetMark)
+{
+    const CommandResult run = runInSandbox(
+        cgroup, netnsPath,
+        {python, HOSTGATE_SOCKET_PROBE, kind, address, QString::number(port), QString::number(presetMark)});
+    const QJsonObject json = QJsonDocument::fromJson(run.standardOutput).object();
+    if (run.exitCode != 0 || json.isEmpty()) {
+        qWarning("socket probe failed: %s", run.standardError.constData());
+        return {};
+    }
+    return {json["pid"].toInt(), static_cast<std::uint64_t>(json["cookie"].toDouble()),
+            static_cast<std::uint32_t>(json["mark"].toDouble()), json["errno"].toInt()};
 }
 
 } // namespace hostgate::test

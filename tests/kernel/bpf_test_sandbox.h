@@ -5,6 +5,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -87,6 +88,18 @@ struct CommandResult {
 // namespace (nsenter keeps /sys, ip netns exec would hide the cgroup tree).
 CommandResult runInSandbox(const std::filesystem::path& cgroup, const std::string& netnsPath,
                            const QStringList& argv, int timeoutMs = 15000);
+
+// What tests/kernel/bpf_socket_probe.py reports about the one socket it made.
+struct ProbeResult {
+    std::int32_t pid = 0;
+    std::uint64_t cookie = 0;
+    std::uint32_t mark = 0; // SO_MARK after the call
+    int error = -1;         // 0 or the errno of the call; -1 when the probe itself failed
+};
+
+// Runs the socket probe (`kind` as the script's usage says) with `python` inside the cgroup and namespace.
+ProbeResult runSocketProbe(const std::filesystem::path& cgroup, const std::string& netnsPath, const QString& python,
+                           const char* kind, const char* address, std::uint16_t port, std::uint32_t presetMark = 0);
 
 // Counts the packets `traffic` sends through the OUTPUT chain of namespace `netnsName` that match the iptables
 // `match` options, with a rule that exists only while it runs (and only inside that namespace).

@@ -62,6 +62,7 @@ QStringList expectedLines(bool ipv6, const QString& bypass)
         "-A HOSTGATE-OUT -p udp -m mark --mark 0x200000/0x200000 -j REJECT --reject-with " + unreachable,
         "-A HOSTGATE-OUT -p udp -m udp --dport 53 -j NFQUEUE --queue-num 4270" + bypass,
         "-A HOSTGATE-OUT -p tcp -m tcp --dport 53 -j NFQUEUE --queue-num 4270" + bypass,
+        QString(ipv6 ? "-A HOSTGATE-OUT -d ::1/128 -j RETURN" : "-A HOSTGATE-OUT -d 127.0.0.0/8 -j RETURN"),
         "-A HOSTGATE-OUT -p tcp -m mark --mark 0x100000/0x100000 -m conntrack --ctstate NEW -j NFQUEUE --queue-num 4271"
             + bypass,
         "-A HOSTGATE-OUT -p udp -m mark --mark 0x100000/0x100000 -m conntrack --ctstate NEW -j NFQUEUE --queue-num 4271"
