@@ -1,5 +1,6 @@
 // DaemonConfig: names of the settings' values, validation, the TOML file format and its rendering.
 #include "service/config.h"
+#include "store/toml_values.h"
 
 #include <toml++/toml.h>
 
@@ -82,23 +83,6 @@ std::string locate(std::string_view sourceName, const toml::source_region& regio
     return fmt::format("{}:{}:{}", sourceName, region.begin.line, region.begin.column);
 }
 
-std::string_view describeType(toml::node_type type)
-{
-    switch (type) {
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    case toml::node_type::none: break;
-    }
-    return "nothing";
-}
-
 // Reads one TOML table into settings: each known key has a reader, anything else is an error located
 // at the key, every bad value an error located at the value.
 class TableReader {
@@ -139,7 +123,7 @@ private:
 
 Result<void> wrongType(const toml::node& node, const std::string& key, std::string_view expected)
 {
-    return Error(fmt::format("Invalid value for '{}': expected {}, got {}", key, expected, describeType(node.type())));
+    return Error(fmt::format("Invalid value for '{}': expected {}, got {}", key, expected, describeTomlType(node.type())));
 }
 
 TableReader::KeyReader readInteger(std::function<void(std::int64_t)> store, Range range)
