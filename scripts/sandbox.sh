@@ -23,10 +23,15 @@ cleanup() {
   fi
   ip netns del "$ns" 2>/dev/null || true
   rm -rf "$dir"
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then echo "sandbox: process $pid survived cleanup" >&2; fi
+  done
 }
 trap cleanup EXIT
 
 in_ns() { nsenter --net="/run/netns/$ns" "$@"; }
+# For background jobs: `exec` makes the job's PID the program's own, so cleanup signals the program itself.
+in_ns_exec() { exec nsenter --net="/run/netns/$ns" "$@"; }
 wait_for() { # wait_for SECONDS COMMAND...: polls a readiness check, bounded
   local deadline=$((SECONDS + $1)); shift
   until "$@" >/dev/null 2>&1; do
@@ -45,14 +50,14 @@ for address in 198.51.100.1/24 198.51.100.53/24 203.0.113.10/24 203.0.113.11/24;
 done
 mkdir "$cg"
 
-in_ns dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.53 \
+in_ns_exec dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.51.100.53 \
   --port 53 --user=root --group=root --local-ttl=60 \
   --address=/allowed.test/203.0.113.10 --address=/blocked.test/203.0.113.11 \
   --address=/unknown.test/203.0.113.11 2>"$dir/dnsmasq.log" &
 pids+=($!)
 mkdir -p "$dir/www"
 echo "hello from 203.0.113.x (served inside the sandbox)" > "$dir/www/index.html"
-in_ns /usr/bin/python3 -m http.server --bind 0.0.0.0 80 --directory "$dir/www" >/dev/null 2>&1 &
+in_ns_exec /usr/bin/python3 -m http.server --bind 0.0.0.0 80 --directory "$dir/www" >/dev/null 2>&1 &
 pids+=($!)
 
 mkdir -p "$dir/rules.d" "$dir/state"
@@ -70,7 +75,7 @@ action = "deny"
 RULES
 echo "nameserver 198.51.100.53" > "$dir/resolv.conf"
 
-in_ns "$hostgated" --cgroup "$cg" --admin-rules-dir "$dir/rules.d" --user-rules "$dir/state/rules.toml" \
+in_ns_exec "$hostgated" --cgroup "$cg" --admin-rules-dir "$dir/rules.d" --user-rules "$dir/state/rules.toml" \
   --state-dir "$dir/state" --prompt-timeout 5 >"$dir/hostgated.log" 2>&1 &
 daemon=$!
 pids+=($daemon)
