@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: installs dependencies, builds everything, runs every test (unit, kernel,
-# end-to-end) with CTest, then a short fuzz run of the DNS decoder. Must run as root (the kernel and
+# The README's test command: installs dependencies, builds everything, fuzzes the DNS decoder and the
+# rule-file parser briefly, then runs every test (unit, kernel, end-to-end) with CTest. Must run as root (the kernel and
 # end-to-end tests load BPF programs and create network namespaces; they fail, never skip, otherwise).
 set -euo pipefail
 
@@ -18,9 +18,10 @@ fi
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j2
 
-# Unit tests run in parallel; kernel and end-to-end tests are RUN_SERIAL in their CTest properties.
-ctest --test-dir "$build" --output-on-failure -j2 --timeout 600
-
 if [ "$fuzz_seconds" -gt 0 ]; then
   "$top/scripts/run-fuzz.sh" "$fuzz_seconds"
 fi
+
+# Last, so its summary closes the output. Unit tests run in parallel; kernel and end-to-end tests are
+# RUN_SERIAL in their CTest properties.
+ctest --test-dir "$build" --output-on-failure -j2 --timeout 600
