@@ -17,9 +17,8 @@ Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
 
     Attribution attribution;
     attribution.owner = *owner;
-    auto process = readProcessInfo(owner->pid);
-    if (process) {
-        attribution.process = std::move(*process);
+    if (const auto* process = cachedProcess(*owner)) {
+        attribution.process = *process;
     } else {
         // The process exited right after sending: the kernel's record still says who it was.
         attribution.process.pid = owner->pid;
@@ -35,6 +34,24 @@ Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
     }
     attribution.process.uid = owner->uid;
     return attribution;
+}
+
+const ProcessInfo* Attributor::cachedProcess(const SocketOwner& owner)
+{
+    const auto startTime = processStartTime(owner.pid);
+    if (!startTime)
+        return nullptr;
+    const ProcessKey key{owner.pid, *startTime, owner.app};
+    if (const auto found = processes_.find(key); found != processes_.end())
+        return &found->second;
+    auto process = readProcessInfo(owner.pid);
+    if (!process)
+        return nullptr;
+    // Exited processes are not tracked, so the cache is simply emptied when full: refilling it costs one
+    // /proc read per live process.
+    if (processes_.size() >= maxCachedProcesses)
+        processes_.clear();
+    return &processes_.emplace(key, std::move(*process)).first->second;
 }
 
 Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoing)

@@ -9,6 +9,8 @@
 #include "identity/process_info.h"
 #include "util/result.h"
 
+#include <map>
+
 namespace hostgate {
 
 struct Attribution {
@@ -24,8 +26,22 @@ public:
     Result<Attribution> attribute(const FiveTuple& outgoing);
 
 private:
+    // A process's identity is read from /proc once: every DNS query and miss of a chatty app would
+    // otherwise read its exe, status, cmdline, cwd and environ again. The key names one process image:
+    // a reused pid has a later start time, an exec() has another executable.
+    struct ProcessKey {
+        std::int32_t pid = 0;
+        std::uint64_t startTime = 0;
+        AppKey app;
+        auto operator<=>(const ProcessKey&) const = default;
+    };
+    static constexpr std::size_t maxCachedProcesses = 1024;
+
+    const ProcessInfo* cachedProcess(const SocketOwner& owner);
+
     SockDiag& sockDiag_;
     const BpfFirewall& bpf_;
+    std::map<ProcessKey, ProcessInfo> processes_;
 };
 
 // A connection of `attribution`'s app to `outgoing`'s destination, without hostnames.

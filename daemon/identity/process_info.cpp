@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <charconv>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -135,6 +136,28 @@ std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem:
                 return "appimage:" + entry.substr(9);
     }
     return std::nullopt;
+}
+
+std::optional<std::uint64_t> processStartTime(std::int32_t pid, const std::filesystem::path& procRoot)
+{
+    const auto stat = readSmallFile(procRoot / std::to_string(pid) / "stat", 4096);
+    if (!stat)
+        return std::nullopt;
+    // Fields after the command name, which may contain spaces and ')': state is field 3, starttime 22.
+    const auto close = stat->rfind(')');
+    if (close == std::string::npos)
+        return std::nullopt;
+    std::istringstream fields(stat->substr(close + 1));
+    std::string field;
+    for (int index = 3; index <= 22; ++index) {
+        if (!(fields >> field))
+            return std::nullopt;
+    }
+    std::uint64_t ticks = 0;
+    const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), ticks);
+    if (ec != std::errc() || end != field.data() + field.size())
+        return std::nullopt;
+    return ticks;
 }
 
 Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::path& procRoot)

@@ -26,6 +26,10 @@ struct ProcessInfo {
 // really runs, so a rename or a copy of the binary never inherits another file's rules.
 Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
 
+// The process's start time (clock ticks after boot, /proc/<pid>/stat field 22): with the pid it names one
+// process for its whole life, since a reused pid starts later. nullopt when the process is gone.
+std::optional<std::uint64_t> processStartTime(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
+
 // The script an interpreter runs, from its argv: the first non-option argument after the interpreter,
 // made absolute against `cwd`. nullopt when `executable` is not a known interpreter or no script is given
 // (e.g. `python3 -c ...`, an interactive shell).

@@ -65,6 +65,29 @@ private slots:
         QCOMPARE(info->commandLine, std::string("tool --flag"));
     }
 
+    void startTimeIsField22EvenWhenTheCommandNameHasSpacesAndParentheses()
+    {
+        QTemporaryDir proc;
+        const std::filesystem::path base = proc.path().toStdString() + "/9";
+        writeFile(base / "stat", "9 (we ird) (x) S 1 9 9 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 123456 999 10");
+        QCOMPARE(processStartTime(9, proc.path().toStdString()).value_or(0), std::uint64_t{123456});
+    }
+
+    void startTimeOfAMissingOrTruncatedProcessIsUnknown()
+    {
+        QTemporaryDir proc;
+        QVERIFY(!processStartTime(10, proc.path().toStdString()).has_value());
+        writeFile(std::filesystem::path(proc.path().toStdString()) / "11/stat", "11 (short) S 1 2 3");
+        QVERIFY(!processStartTime(11, proc.path().toStdString()).has_value());
+    }
+
+    void ownStartTimeIsStable()
+    {
+        const auto first = processStartTime(getpid());
+        QVERIFY(first.has_value());
+        QCOMPARE(processStartTime(getpid()), first);
+    }
+
     void interpreterScriptIsTakenFromTheCommandLine_data()
     {
         QTest::addColumn<QString>("exe");
