@@ -37,8 +37,6 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
         else
             log_.warning("Failed to store connection event, ignoring", {{"error", id.error().message}});
     }
-    if (listener_)
-        listener_(event);
 }
 
 } // namespace hostgate

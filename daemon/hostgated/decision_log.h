@@ -6,28 +6,21 @@
 #include "service/log.h"
 #include "store/event_log.h"
 
-#include <functional>
 #include <optional>
 
 namespace hostgate {
 
 class DecisionLog {
 public:
-    using Listener = std::function<void(const ConnectionEvent&)>;
-
     DecisionLog(Logger& log, EventLog* events) : log_(log), events_(events) {}
 
     // `verdict` is what happened to the connection: "allowed", "denied" or "asked".
     void record(const Connection& connection, std::string_view verdict, std::optional<RuleId> ruleId,
                 const std::string& explanation, TimePoint now);
 
-    // Called for each recorded event (the D-Bus layer turns these into signals).
-    void setListener(Listener listener) { listener_ = std::move(listener); }
-
 private:
     Logger& log_;
     EventLog* events_;
-    Listener listener_;
 };
 
 } // namespace hostgate

@@ -28,8 +28,6 @@ public:
 
     void onPacket(QueuedPacket&& packet, TimePoint now);
 
-    std::size_t openTcpStreams() const { return tcpStreams_.size(); }
-
 private:
     enum class Outcome { Accept, Drop, Reject };
 
