@@ -205,10 +205,8 @@ void Daemon::shutdown()
             log_.info("Firewall chains removed");
         firewallInstalled_ = false;
     }
-    for (auto& [pid, watch] : exitWatches_) {
-        loop_.unwatch(watch.second);
-        ::close(watch.first);
-    }
+    for (const auto& [pid, exit] : exitWatches_)
+        loop_.unwatch(exit.watch);
     exitWatches_.clear();
     dnsPath_.reset();
     decisionPath_.reset();
@@ -344,37 +342,39 @@ void Daemon::persistUserRules()
         log_.error("Failed to save user rules", {{"file", config_.userRulesFile}, {"error", saved.error().describe()}});
 }
 
+void Daemon::endRulesOfExitedProcess(std::int32_t pid)
+{
+    engine_.processExited(pid);
+    // Also from the rules kept across reloads, or the next reload would bring them back.
+    std::erase_if(runtimeRules_, [pid](const Rule& rule) {
+        return rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid == pid;
+    });
+    kernel_->forgetAll();
+    log_.info("Process exited, its rules ended", {{"pid", pid}});
+}
+
 void Daemon::watchProcessExit(std::int32_t pid)
 {
     if (exitWatches_.contains(pid))
         return;
-    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    if (pidfd < 0) {
-        // Already gone: its rules end now.
-        engine_.processExited(pid);
-        kernel_->forgetAll();
+    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    if (!pidfd.valid()) {
+        endRulesOfExitedProcess(pid); // already gone
         return;
     }
-    auto watch = loop_.watchFd(pidfd, EPOLLIN, [this, pid](std::uint32_t) {
+    auto watch = loop_.watchFd(pidfd.get(), EPOLLIN, [this, pid](std::uint32_t) {
         const auto it = exitWatches_.find(pid);
         if (it == exitWatches_.end())
             return;
-        loop_.unwatch(it->second.second);
-        ::close(it->second.first);
-        exitWatches_.erase(it);
-        engine_.processExited(pid);
-        std::erase_if(runtimeRules_, [pid](const Rule& rule) {
-            return rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid == pid;
-        });
-        kernel_->forgetAll();
-        log_.info("Process exited, its rules ended", {{"pid", pid}});
+        loop_.unwatch(it->second.watch);
+        exitWatches_.erase(it); // closes the pidfd
+        endRulesOfExitedProcess(pid);
     });
     if (!watch) {
-        ::close(pidfd);
         log_.warning("Failed to watch process exit", {{"pid", pid}, {"error", watch.error().describe()}});
         return;
     }
-    exitWatches_.emplace(pid, std::make_pair(pidfd, *watch));
+    exitWatches_.emplace(pid, ExitWatch{std::move(pidfd), *watch});
 }
 
 } // namespace hostgate

@@ -23,6 +23,7 @@
 #include "service/signals.h"
 #include "store/event_log.h"
 #include "store/rule_store.h"
+#include "util/unique_fd.h"
 
 #include <map>
 #include <memory>
@@ -43,8 +44,6 @@ public:
     // Runs until SIGTERM/SIGINT; SIGHUP or a change of a rule file reloads the rules.
     Result<void> run();
 
-    void reloadRules();
-
 private:
     Daemon(const DaemonConfig& config, Logger& log, EventLoop loop);
 
@@ -54,11 +53,13 @@ private:
     void onDecisionReadable();
     void onBpfEvents();
     void maintain();
+    void reloadRules();
     void armPromptTimer();
     void noteLoadErrors(const RuleStore::LoadReport& report);
     void applyRules(const std::vector<Rule>& stored);
     Rule adoptRule(Rule rule);
     void watchProcessExit(std::int32_t pid);
+    void endRulesOfExitedProcess(std::int32_t pid);
     void persistUserRules();
 
     DaemonConfig config_;
@@ -95,7 +96,11 @@ private:
     std::vector<Rule> runtimeRules_;
     bool userFileBroken_ = false; // its last load failed: never overwrite it
     RuleId nextRuntimeId_ = 1;
-    std::map<std::int32_t, std::pair<int, WatchId>> exitWatches_; // pid → (pidfd, watch)
+    struct ExitWatch {
+        UniqueFd pidfd; // readable when the process exits
+        WatchId watch;
+    };
+    std::map<std::int32_t, ExitWatch> exitWatches_; // by pid
 };
 
 } // namespace hostgate
