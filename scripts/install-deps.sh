@@ -12,7 +12,7 @@ packages=(
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev-tools libqt6svg6 qt6-qpa-plugins
   libgl-dev
-  libtomlplusplus-dev libsqlite3-dev libcli11-dev libfmt-dev libssl-dev
+  libtomlplusplus-dev libsqlite3-dev libcli11-dev libfmt-dev libssl-dev nlohmann-json3-dev
   libbenchmark-dev
   dbus polkitd pkexec
   dnsmasq xvfb trayer imagemagick x11-utils

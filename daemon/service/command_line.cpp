@@ -40,7 +40,7 @@ Result<std::int64_t> parseInRange(std::string_view option, std::int64_t value, s
 struct RawOptions {
     std::string config, cgroup, adminRulesDir, userRules, stateDir, defaultAction, mode, failureMode, logLevel;
     std::int64_t promptTimeout = 0, markBit = 0, dnsQueue = 0, decisionQueue = 0;
-    bool version = false, checkConfig = false;
+    bool version = false, checkConfig = false, noBus = false;
 };
 
 } // namespace
@@ -70,6 +70,8 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
     CLI::Option* dnsQueue = option("--dns-queue", raw.dnsQueue, "nfqueue number for DNS");
     CLI::Option* decisionQueue = option("--decision-queue", raw.decisionQueue, "nfqueue number for undecided connections");
     CLI::Option* logLevel = option("--log-level", raw.logLevel, "debug, info, notice, warning or error");
+    CLI::Option* noBus = app.add_flag("--no-bus", raw.noBus,
+                                      "Do not serve D-Bus (no API, no prompt agents: prompts get the default action)");
     CLI::Option* version = app.add_flag("--version", raw.version, "Print the version and exit");
     CLI::Option* checkConfig = app.add_flag("--check-config", raw.checkConfig, "Validate the configuration, print it and exit");
 
@@ -93,6 +95,9 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
     }
     if (config->count() > 0) {
         result.configPath = raw.config;
+    }
+    if (noBus->count() > 0) {
+        result.overrides.dbus = false;
     }
 
     ConfigOverrides& overrides = result.overrides;
@@ -204,6 +209,7 @@ Result<DaemonConfig> applyOverrides(DaemonConfig config, const ConfigOverrides& 
     config.dnsQueue = overrides.dnsQueue.value_or(config.dnsQueue);
     config.decisionQueue = overrides.decisionQueue.value_or(config.decisionQueue);
     config.logLevel = overrides.logLevel.value_or(config.logLevel);
+    config.dbus = overrides.dbus.value_or(config.dbus);
     if (auto valid = validateDaemonConfig(config); !valid) {
         return valid.error();
     }

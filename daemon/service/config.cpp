@@ -373,6 +373,8 @@ std::string renderConfig(const DaemonConfig& config)
     text += fmt::format("prompt_timeout = {}\n", config.promptTimeout.count());
     text += fmt::format("failure_mode = \"{}\"\n", failureModeName(config.failureMode));
     text += fmt::format("log_level = \"{}\"\n", logLevelName(config.logLevel));
+    if (!config.dbus)
+        text += "# D-Bus disabled by --no-bus\n";
     text += "\n[netfilter]\n";
     text += fmt::format("mark_bit = {} # mask 0x{:08x}\n", config.markBit, config.markMask());
     text += fmt::format("reject_mark_bit = {} # mask 0x{:08x}\n", config.rejectMarkBit, config.rejectMarkMask());

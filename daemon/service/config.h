@@ -82,6 +82,8 @@ struct DaemonConfig {
 
     LogLevel logLevel = LogLevel::Info;
     EventRetention events;
+    // Serve org.hostgate.Firewall1 on the system bus (the API and the users' prompt agents).
+    bool dbus = true;
 
     std::uint32_t markMask() const { return std::uint32_t{1} << markBit; }
     std::uint32_t rejectMarkMask() const { return std::uint32_t{1} << rejectMarkBit; }
@@ -127,6 +129,7 @@ struct ConfigOverrides {
     std::optional<std::uint16_t> dnsQueue;
     std::optional<std::uint16_t> decisionQueue;
     std::optional<LogLevel> logLevel;
+    std::optional<bool> dbus;
 };
 
 enum class StartupAction {

@@ -175,7 +175,12 @@ void readLifetime(RuleTableReader& reader, Rule& rule)
     }
 }
 
-Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, RuleOrigin origin, std::size_t position)
+// How a file's rule ids are treated: stored in the user file, derived for admin files, dropped on import
+// (the importing store assigns fresh ones, so an exported file can be imported next to existing rules).
+enum class IdPolicy { Stored, Derived, Dropped };
+
+Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, RuleOrigin origin, std::size_t position,
+                      IdPolicy ids)
 {
     RuleTableReader reader(table, sourcePath);
     reader.rejectUnknownKeys();
@@ -188,6 +193,9 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
                                    "file name and the rule's position");
         rule.id = adminRuleId(std::filesystem::path(sourcePath).filename().string(), position);
         rule.source = std::string(sourcePath);
+    } else if (ids == IdPolicy::Dropped) {
+        if (reader.has("id"))
+            static_cast<void>(reader.integer("id", 1, std::numeric_limits<std::int64_t>::max())); // well-formed
     } else if (!reader.has("id")) {
         reader.failAtTable("user rule without 'id'");
     } else if (std::optional<std::int64_t> id = reader.integer("id", 1, std::numeric_limits<std::int64_t>::max())) {
@@ -229,7 +237,8 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
     return rule;
 }
 
-Result<std::vector<Rule>> readRules(const toml::table& document, std::string_view sourcePath, RuleOrigin origin)
+Result<std::vector<Rule>> readRules(const toml::table& document, std::string_view sourcePath, RuleOrigin origin,
+                                    IdPolicy ids)
 {
     for (auto&& [key, node] : document) {
         if (key.str() != "version" && key.str() != "rule")
@@ -258,10 +267,10 @@ Result<std::vector<Rule>> readRules(const toml::table& document, std::string_vie
 
     std::set<RuleId> seenIds;
     for (const toml::node& element : *tables) {
-        Result<Rule> rule = readRule(*element.as_table(), sourcePath, origin, rules.size() + 1);
+        Result<Rule> rule = readRule(*element.as_table(), sourcePath, origin, rules.size() + 1, ids);
         if (!rule)
             return rule.error();
-        if (!seenIds.insert(rule->id).second)
+        if (ids != IdPolicy::Dropped && !seenIds.insert(rule->id).second)
             return Error{fmt::format("duplicate rule id {}", rule->id),
                          locate(sourcePath, element.as_table()->get("id")->source())};
         rules.push_back(std::move(*rule));
@@ -322,9 +331,20 @@ Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view 
 {
     try {
         toml::table document = toml::parse(text, sourcePath);
-        return readRules(document, sourcePath, origin);
+        return readRules(document, sourcePath, origin,
+                         origin == RuleOrigin::Admin ? IdPolicy::Derived : IdPolicy::Stored);
     } catch (const toml::parse_error& error) {
         return Error{std::string(error.description()), locate(sourcePath, error.source())};
+    }
+}
+
+Result<std::vector<Rule>> parseImportedRules(std::string_view text, std::string_view sourceName)
+{
+    try {
+        toml::table document = toml::parse(text, sourceName);
+        return readRules(document, sourceName, RuleOrigin::User, IdPolicy::Dropped);
+    } catch (const toml::parse_error& error) {
+        return Error{std::string(error.description()), locate(sourceName, error.source())};
     }
 }
 

@@ -52,6 +52,10 @@ inline bool isAdminRuleId(RuleId id) { return id >= firstAdminRuleId; }
 // understood file never changes what is enforced.
 Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view sourcePath, RuleOrigin origin);
 
+// Parses rules a user imports (the user-file format, e.g. an export): user origin, and every rule gets id 0
+// whether or not the text has ids, because the store assigns fresh ones. Errors as parseRuleFile.
+Result<std::vector<Rule>> parseImportedRules(std::string_view text, std::string_view sourceName);
+
 // Writes rules in the same format. User rules get their `id`; admin rules get none (it is derived on load),
 // so parsing the output as the same file yields equal rules. Rule::origin and Rule::source are not written.
 std::string serializeRules(const std::vector<Rule>& rules);

@@ -102,6 +102,8 @@ struct Lifetime {
     static Lifetime untilTime(TimePoint until) { return {Kind::UntilTime, until, std::nullopt}; }
 
     bool expiredAt(TimePoint now) const { return kind == Kind::UntilTime && until && now >= *until; }
+    // Whether a rule with this lifetime is saved to disk: once and until-exit rules live only in memory.
+    bool persistent() const { return kind == Kind::Forever || kind == Kind::UntilTime; }
     bool operator==(const Lifetime&) const = default;
 };
 

@@ -12,8 +12,18 @@ struct Error {
     Error() = default;
     Error(std::string message_, std::string where_ = {}) : message(std::move(message_)), where(std::move(where_)) {}
 
+    // A stable name for APIs that must tell failures apart (e.g. "NoSuchRule" becomes the D-Bus error
+    // org.hostgate.Firewall1.Error.NoSuchRule); empty when only the message matters.
+    static Error named(std::string code_, std::string message_)
+    {
+        Error error(std::move(message_));
+        error.code = std::move(code_);
+        return error;
+    }
+
     std::string message;
     std::string where;
+    std::string code;
 
     std::string describe() const { return where.empty() ? message : where + ": " + message; }
 };

@@ -273,6 +273,40 @@ hit_count = 3
         QVERIFY(!rules.ok());
         QCOMPARE(rules.error().where, std::string("/etc/hostgate/rules.d/a.toml:2:6"));
     }
+
+    void importedRulesDropTheirIdsSoAnExportCanBeImportedTwice()
+    {
+        Rule exported = fullRule();
+        const std::string text = serializeRules({exported, exported});
+        QVERIFY(!parseRuleFile(text, "rules.toml", RuleOrigin::User).ok()); // duplicate ids in a user file
+
+        Result<std::vector<Rule>> imported = parseImportedRules(text, "import");
+        QVERIFY2(imported.ok(), imported.ok() ? "" : imported.error().describe().c_str());
+        QCOMPARE(imported->size(), std::size_t{2});
+        exported.id = 0;
+        QVERIFY(imported->front() == exported);
+        QVERIFY(imported->back() == exported);
+    }
+
+    void importedRulesNeedNoIds()
+    {
+        Result<std::vector<Rule>> imported = parseImportedRules("[[rule]]\naction = \"allow\"\nhost = \"a.example\"\n", "import");
+        QVERIFY(imported.ok());
+        QCOMPARE(imported->size(), std::size_t{1});
+        QCOMPARE(imported->front().id, RuleId{0});
+        QVERIFY(imported->front().origin == RuleOrigin::User);
+    }
+
+    void importedRulesAreStillValidatedAtTheProblem()
+    {
+        Result<std::vector<Rule>> imported =
+            parseImportedRules("[[rule]]\nid = -4\naction = \"allow\"\n", "import");
+        QVERIFY(!imported.ok());
+        QCOMPARE(imported.error().where, std::string("import:2:6"));
+        imported = parseImportedRules("[[rule]]\naction = \"maybe\"\n", "import");
+        QVERIFY(!imported.ok());
+        QCOMPARE(imported.error().where, std::string("import:2:10"));
+    }
 };
 
 QTEST_GUILESS_MAIN(RuleFileTest)
