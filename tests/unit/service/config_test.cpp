@@ -186,6 +186,24 @@ max_age_days = 3
         QVERIFY2(config.error().message.find(message.toStdString()) != std::string::npos, config.error().message.c_str());
     }
 
+    void busIsServedUnlessNoBusIsGiven()
+    {
+        QTemporaryDir directory;
+        const std::string path = directory.filePath("hostgated.toml").toStdString();
+        std::ofstream(path) << "";
+        auto served = parseCommandLine({"--config", path});
+        QVERIFY(served.ok());
+        auto config = resolveDaemonConfig(*served);
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(config->dbus);
+
+        auto withoutBus = parseCommandLine({"--config", path, "--no-bus"});
+        QVERIFY(withoutBus.ok());
+        config = resolveDaemonConfig(*withoutBus);
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(!config->dbus);
+    }
+
     void commandLineOverridesFileValues()
     {
         QTemporaryDir directory;
