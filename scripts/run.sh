@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The README's main-job command: installs dependencies, builds, installs and starts hostgated.
-#   scripts/run.sh            on a Debian 12 desktop (systemd): installs and starts the hostgated service,
-#                             enforcing on every process of the machine (cgroup2 root).
+# The README's main-job command: installs dependencies, builds, installs and starts hostgate — the daemon
+# and, for the desktop user who ran it (through sudo), the tray application.
+#   scripts/run.sh            on a Debian 12 desktop (systemd): installs everything (daemon, hostgatectl,
+#                             tray, D-Bus and polkit policy, systemd unit, desktop and autostart entries),
+#                             starts the hostgated service, enforcing on every process of the machine (cgroup2
+#                             root), and starts the tray in the desktop session of $SUDO_USER. Without
+#                             systemd it starts a system bus and polkitd when none runs, then hostgated in the
+#                             foreground (Ctrl-C stops it and removes its rules).
 #   scripts/run.sh --sandbox  anywhere, safely: runs hostgated in a private network namespace scoped to a
 #                             child cgroup, with a demo DNS server and web servers, and runs a demo (or the
 #                             command given after --) inside it; removes everything on exit.
@@ -22,23 +27,71 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 "$top/scripts/install-deps.sh"
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build "$build" -j2 --target hostgated
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOSTGATE_BUILD_BENCH=OFF
 
-if [ "$mode" = system ]; then
-  cmake --install "$build"
-  install -d -m 0755 /etc/hostgate/rules.d
-  install -d -m 0700 /var/lib/hostgate
-  if [ -d /run/systemd/system ]; then
-    systemctl daemon-reload
-    systemctl enable --now hostgated.service
-    systemctl --no-pager status hostgated.service || true
-    echo "hostgated is running. Logs: journalctl -u hostgated -f"
-  else
-    echo "run.sh: no systemd; running hostgated in the foreground (Ctrl-C stops it and removes its rules)"
-    exec /usr/local/sbin/hostgated
+if [ "$mode" = sandbox ]; then
+  cmake --build "$build" -j2 --target hostgated
+  exec "$top/scripts/sandbox.sh" "$build/daemon/hostgated/hostgated" "$@"
+fi
+
+cmake --build "$build" -j2 --target hostgated hostgatectl hostgate
+cmake --install "$build"
+install -d -m 0755 /etc/hostgate/rules.d
+install -d -m 0700 /var/lib/hostgate
+
+# The tray runs as the desktop user, in that user's graphical session.
+start_tray() {
+  local user=${SUDO_USER:-}
+  if [ -z "$user" ] || [ "$user" = root ]; then
+    echo "run.sh: not started through sudo from a desktop user: start the tray yourself with 'hostgate'"
+    echo "        (it also starts at every login: /etc/xdg/autostart/hostgate-tray.desktop)"
+    return
   fi
+  local uid display wayland runtime
+  uid=$(id -u "$user")
+  display=${DISPLAY:-}
+  wayland=${WAYLAND_DISPLAY:-}
+  runtime=/run/user/$uid
+  if [ -z "$display" ] && [ -z "$wayland" ]; then
+    echo "run.sh: no DISPLAY or WAYLAND_DISPLAY: the tray starts at $user's next graphical login"
+    return
+  fi
+  runuser -u "$user" -- env DISPLAY="$display" WAYLAND_DISPLAY="$wayland" XDG_RUNTIME_DIR="$runtime" \
+    DBUS_SESSION_BUS_ADDRESS="unix:path=$runtime/bus" setsid /usr/local/bin/hostgate >/dev/null 2>&1 &
+  echo "run.sh: tray started for $user (pid $!)"
+}
+
+if [ -d /run/systemd/system ]; then
+  systemctl reload dbus.service || true # picks up the bus policy just installed
+  systemctl daemon-reload
+  systemctl enable --now hostgated.service
+  systemctl --no-pager status hostgated.service || true
+  start_tray
+  echo "hostgated is running. Logs: journalctl -u hostgated -f; CLI: hostgatectl status"
   exit 0
 fi
 
-exec "$top/scripts/sandbox.sh" "$build/daemon/hostgated/hostgated" "$@"
+echo "run.sh: no systemd; starting what the service needs, then hostgated in the foreground"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+if [ ! -S /run/dbus/system_bus_socket ]; then
+  install -d -m 0755 /run/dbus
+  dbus-daemon --system --nofork --nopidfile &
+  pids+=($!)
+  for _ in $(seq 100); do [ -S /run/dbus/system_bus_socket ] && break; sleep 0.1; done
+else
+  dbus-send --system --type=method_call --dest=org.freedesktop.DBus / org.freedesktop.DBus.ReloadConfig || true
+fi
+if ! dbus-send --system --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner \
+  string:org.freedesktop.PolicyKit1 2>/dev/null | grep -q true; then
+  /usr/lib/polkit-1/polkitd --no-debug &
+  pids+=($!)
+fi
+/usr/local/sbin/hostgated &
+daemon=$!
+pids+=($daemon)
+start_tray
+wait "$daemon"

@@ -76,7 +76,7 @@ RULES
 echo "nameserver 198.51.100.53" > "$dir/resolv.conf"
 
 in_ns_exec "$hostgated" --cgroup "$cg" --admin-rules-dir "$dir/rules.d" --user-rules "$dir/state/rules.toml" \
-  --state-dir "$dir/state" --prompt-timeout 5 >"$dir/hostgated.log" 2>&1 &
+  --state-dir "$dir/state" --prompt-timeout 5 --no-bus >"$dir/hostgated.log" 2>&1 &
 daemon=$!
 pids+=($daemon)
 wait_for 10 grep -q "hostgated started" "$dir/hostgated.log" || { cat "$dir/hostgated.log"; exit 1; }

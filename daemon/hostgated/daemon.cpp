@@ -3,6 +3,7 @@
 
 #include "capture/bpf_features.h"
 #include "capture/cgroup.h"
+#include "store/rule_file.h"
 
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -15,10 +16,6 @@ namespace {
 constexpr std::uint32_t queueLength = 4096;
 constexpr auto maintenanceInterval = std::chrono::seconds(5);
 
-bool outlivesDaemon(const Rule& rule)
-{
-    return rule.lifetime.kind == Lifetime::Kind::Forever || rule.lifetime.kind == Lifetime::Kind::UntilTime;
-}
 
 template <class T>
 Error failedTo(std::string_view what, const Result<T>& result)
@@ -56,7 +53,9 @@ Daemon::~Daemon()
 
 Result<void> Daemon::start()
 {
-    const auto features = probeKernelFeatures();
+    started_ = Clock::now();
+    features_ = probeKernelFeatures();
+    const auto& features = features_;
     for (const auto& missing : features.missing())
         log_.warning("Kernel feature missing", {{"feature", missing}});
 
@@ -143,6 +142,7 @@ Result<void> Daemon::start()
                                                log_);
     decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr);
     DecisionPath::Hooks hooks;
+    hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
     hooks.adoptRule = [this](Rule rule) { return adoptRule(std::move(rule)); };
     decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
                                                    *decisions_, log_, marks, std::move(hooks));
@@ -183,6 +183,11 @@ Result<void> Daemon::start()
     else
         log_.warning("Failed to watch rule files, reload with SIGHUP", {{"error", watcher.error().describe()}});
 
+    if (config_.dbus)
+        startBus();
+    else
+        log_.notice("D-Bus disabled (--no-bus): no API and no prompt agents; prompts get the default action");
+
     loop_.addTimer(maintenanceInterval, [this] { maintain(); });
     log_.notice("hostgated started", {{"mode", toString(engine_.mode())}, {"rules", engine_.ruleCount()}});
     return Ok{};
@@ -197,6 +202,9 @@ void Daemon::shutdown()
 {
     // Held packets get the default verdict while their queue can still carry it.
     prompts_.cancelAll();
+    if (decisions_)
+        decisions_->setListener({});
+    bus_.reset();
     // Chains first, so nothing is queued to a reader that is about to go; then the programs.
     if (firewall_ && firewallInstalled_) {
         if (auto removed = firewall_->remove(); !removed)
@@ -287,12 +295,15 @@ void Daemon::reloadRules()
     noteLoadErrors(report);
     applyRules(store_.rules());
     log_.info("Rules reloaded", {{"admin", report.adminRules}, {"user", report.userRules}});
+    notifyRulesChanged();
 }
 
 void Daemon::noteLoadErrors(const RuleStore::LoadReport& report)
 {
     userFileBroken_ = false;
+    ruleErrors_.clear();
     for (const auto& error : report.errors) {
+        ruleErrors_.push_back(error.describe());
         log_.error("Failed to load rule file, keeping its last good rules", {{"error", error.describe()}});
         if (error.describe().find(config_.userRulesFile.string()) != std::string::npos)
             userFileBroken_ = true;
@@ -304,7 +315,8 @@ void Daemon::applyRules(const std::vector<Rule>& stored)
     std::vector<Rule> rules = stored;
     rules.insert(rules.end(), runtimeRules_.begin(), runtimeRules_.end());
     for (const auto& rule : rules)
-        nextRuntimeId_ = std::max(nextRuntimeId_, rule.id + 1);
+        if (!isAdminRuleId(rule.id)) // admin ids live above 2^63 and never share the user range
+            nextRuntimeId_ = std::max(nextRuntimeId_, rule.id + 1);
     engine_.setRules(std::move(rules));
     if (kernel_)
         kernel_->forgetAll();
@@ -316,13 +328,14 @@ Rule Daemon::adoptRule(Rule rule)
     nextRuntimeId_ = rule.id + 1;
     rule.origin = RuleOrigin::User;
     engine_.addRule(rule);
-    if (outlivesDaemon(rule)) {
+    if (rule.lifetime.persistent()) {
         persistUserRules();
     } else {
         runtimeRules_.push_back(rule);
         if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid)
             watchProcessExit(*rule.lifetime.pid);
     }
+    notifyRulesChanged();
     return rule;
 }
 
@@ -336,7 +349,7 @@ void Daemon::persistUserRules()
     }
     std::vector<Rule> lasting;
     for (const auto& rule : engine_.rules())
-        if (rule.origin == RuleOrigin::User && outlivesDaemon(rule))
+        if (rule.origin == RuleOrigin::User && rule.lifetime.persistent())
             lasting.push_back(rule);
     if (auto saved = store_.saveUserRules(std::move(lasting)); !saved)
         log_.error("Failed to save user rules", {{"file", config_.userRulesFile}, {"error", saved.error().describe()}});
@@ -351,6 +364,33 @@ void Daemon::endRulesOfExitedProcess(std::int32_t pid)
     });
     kernel_->forgetAll();
     log_.info("Process exited, its rules ended", {{"pid", pid}});
+    notifyRulesChanged();
+}
+
+void Daemon::startBus()
+{
+    BusService::Options options;
+    options.version = std::string(hostgateVersion());
+    auto bus = BusService::create(loop_, *this, log_, options);
+    if (!bus) {
+        // The firewall works without the bus; only the API and prompts (which get the default) are missing.
+        log_.warning("D-Bus API unavailable, prompts get the default action", {{"error", bus.error().describe()}});
+        return;
+    }
+    bus_ = std::move(*bus);
+    decisions_->setListener([this](const ConnectionEvent& event) {
+        if (bus_)
+            bus_->emitConnectionEvent(event);
+    });
+    log_.info("D-Bus API ready", {{"name", options.busName}});
+}
+
+void Daemon::deliverPrompt(const PromptRequest& request)
+{
+    if (bus_)
+        bus_->deliverPrompt(request);
+    else
+        prompts_.noAgent(request.id, Clock::now());
 }
 
 void Daemon::watchProcessExit(std::int32_t pid)

@@ -2,6 +2,9 @@
 // storage — around the event loop. No globals: everything it uses is created here and passed down.
 #pragma once
 
+#include "bus/bus_service.h"
+#include "bus/firewall_control.h"
+#include "capture/bpf_features.h"
 #include "capture/bpf_firewall.h"
 #include "capture/dns_reply_injector.h"
 #include "capture/firewall_rules.h"
@@ -25,24 +28,46 @@
 #include "store/rule_store.h"
 #include "util/unique_fd.h"
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace hostgate {
 
-class Daemon {
+class Daemon final : public FirewallControl {
 public:
     // Loads rules, opens the queues, loads and attaches BPF, installs the firewall chains — in the order
     // that never leaves a queue rule without a reader. Fails with a clear error, leaving nothing behind.
     static Result<std::unique_ptr<Daemon>> create(const DaemonConfig& config, Logger& log);
-    ~Daemon();
+    ~Daemon() override;
 
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
     // Runs until SIGTERM/SIGINT; SIGHUP or a change of a rule file reloads the rules.
     Result<void> run();
+
+    // FirewallControl (the D-Bus API's view of the daemon; daemon_control.cpp).
+    FirewallStatus status() const override;
+    Mode mode() const override;
+    Result<void> setMode(Mode mode) override;
+    std::vector<Rule> rules() const override;
+    std::optional<Rule> rule(RuleId id) const override;
+    Result<Rule> addRule(Rule rule) override;
+    Result<void> updateRule(Rule rule) override;
+    Result<void> removeRule(RuleId id) override;
+    Result<void> setRuleEnabled(RuleId id, bool enabled) override;
+    std::string exportRules() const override;
+    Result<std::size_t> importRules(std::string_view toml, bool replace) override;
+    Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter& filter) const override;
+    Result<std::vector<AppSummary>> apps() const override;
+    void promptDelivered(PromptId id, const std::string& agentBusName) override;
+    void promptUndeliverable(PromptId id) override;
+    Result<void> answerPrompt(PromptId id, const PromptAnswer& answer, std::uint32_t answeringUid) override;
+    void agentGone(const std::string& agentBusName) override;
 
 private:
     Daemon(const DaemonConfig& config, Logger& log, EventLoop loop);
@@ -61,6 +86,13 @@ private:
     void watchProcessExit(std::int32_t pid);
     void endRulesOfExitedProcess(std::int32_t pid);
     void persistUserRules();
+    void startBus();
+    void deliverPrompt(const PromptRequest& request);
+    // Applies `change` to a copy of the rules in force, saves the user file, and only then enforces the copy:
+    // on any failure nothing changes, in memory or on disk.
+    Result<void> changeRules(const std::function<Result<void>(std::vector<Rule>&)>& change);
+    RuleId takeRuleId();
+    void notifyRulesChanged();
 
     DaemonConfig config_;
     Logger& log_;
@@ -101,6 +133,12 @@ private:
         WatchId watch;
     };
     std::map<std::int32_t, ExitWatch> exitWatches_; // by pid
+
+    KernelFeatures features_;
+    std::vector<std::string> ruleErrors_; // of the last load
+    TimePoint started_{};
+    // Last: destroyed first, while everything it calls back into still exists.
+    std::unique_ptr<BusService> bus_;
 };
 
 } // namespace hostgate

@@ -37,6 +37,14 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
         else
             log_.warning("Failed to store connection event, ignoring", {{"error", id.error().message}});
     }
+    if (verdict == "allowed")
+        ++counters_.allowed;
+    else if (verdict == "denied")
+        ++counters_.denied;
+    else
+        ++counters_.asked;
+    if (listener_)
+        listener_(event);
 }
 
 } // namespace hostgate

@@ -6,21 +6,37 @@
 #include "service/log.h"
 #include "store/event_log.h"
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 
 namespace hostgate {
 
+struct DecisionCounters {
+    std::uint64_t allowed = 0;
+    std::uint64_t denied = 0;
+    std::uint64_t asked = 0;
+};
+
 class DecisionLog {
 public:
+    // Called with every recorded event (its id set when the event log stored it), e.g. to broadcast it.
+    using Listener = std::function<void(const ConnectionEvent&)>;
+
     DecisionLog(Logger& log, EventLog* events) : log_(log), events_(events) {}
 
     // `verdict` is what happened to the connection: "allowed", "denied" or "asked".
     void record(const Connection& connection, std::string_view verdict, std::optional<RuleId> ruleId,
                 const std::string& explanation, TimePoint now);
 
+    void setListener(Listener listener) { listener_ = std::move(listener); }
+    const DecisionCounters& counters() const { return counters_; }
+
 private:
     Logger& log_;
     EventLog* events_;
+    Listener listener_;
+    DecisionCounters counters_;
 };
 
 } // namespace hostgate

@@ -1,0 +1,39 @@
+// AgentRegistry: which bus connections registered prompt agents for which uid (newest registration wins).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hostgate {
+
+struct AgentRegistration {
+    std::string busName; // the agent connection's unique name, e.g. ":1.42"
+    std::string path;    // its org.hostgate.PromptAgent1 object
+    std::uint32_t uid = 0;
+
+    bool operator==(const AgentRegistration&) const = default;
+};
+
+// Pure bookkeeping; the bus service feeds it RegisterAgent, UnregisterAgent and NameOwnerChanged.
+class AgentRegistry {
+public:
+    // Registering the same (busName, path) again is idempotent apart from making it the newest.
+    void add(AgentRegistration registration);
+    // False when the caller has no such registration (callers remove only their own).
+    bool remove(const std::string& busName, const std::string& path);
+    // Everything `busName` registered, removed; returns how many registrations went.
+    std::size_t removeAllOf(const std::string& busName);
+
+    // The agent prompts about processes of `uid` go to: the most recently registered one.
+    std::optional<AgentRegistration> newestFor(std::uint32_t uid) const;
+    bool contains(const std::string& busName, const std::string& path) const;
+    std::size_t count() const { return registrations_.size(); }
+
+private:
+    std::vector<AgentRegistration> registrations_; // oldest first
+};
+
+} // namespace hostgate

@@ -1,0 +1,418 @@
+// Conversions between the API's a{sv} records and the core's rules, events, status and prompts.
+#include "bus/bus_records.h"
+
+#include <fmt/format.h>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace hostgate {
+
+namespace {
+
+constexpr std::string_view errorPrefix = "org.hostgate.Firewall1.Error.";
+constexpr std::array knownErrorCodes{"NotAuthorized", "InvalidArgument", "InvalidRule", "NoSuchRule",
+                                     "ReadOnlyRule",  "RulesFileBroken", "NoSuchAgent", "Failed"};
+
+// Reads one typed value out of a record, naming the key in every complaint, so a caller learns which
+// field of a long dictionary was wrong.
+class RecordReader {
+public:
+    RecordReader(std::string_view errorCode, std::string_view what) : errorCode_(errorCode), what_(what) {}
+
+    template <class T>
+    Result<T> read(const std::string& key, const sdbus::Variant& value) const
+    {
+        if (!value.containsValueOfType<T>()) {
+            return fail(key, fmt::format("expected type '{}', got '{}'", sdbus::signature_of<T>::str(),
+                                         value.peekValueType()));
+        }
+        T result = value.get<T>();
+        if constexpr (std::is_same_v<T, std::string>) {
+            if (result.size() > maxRecordStringBytes)
+                return fail(key, fmt::format("longer than {} bytes", maxRecordStringBytes));
+        }
+        return result;
+    }
+
+    Error fail(const std::string& key, std::string_view reason) const
+    {
+        return Error::named(std::string(errorCode_), fmt::format("Invalid {} key '{}': {}", what_, key, reason));
+    }
+
+private:
+    std::string_view errorCode_;
+    std::string_view what_;
+};
+
+// The part of applyRuleRecord that handles one key; returns an error naming the key, or nothing.
+std::optional<Error> applyRuleKey(Rule& rule, const std::string& key, const sdbus::Variant& value,
+                                  const RecordReader& reader, std::optional<std::int64_t>& untilUsec,
+                                  bool& lifetimeGiven)
+{
+    if (key == "app" || key == "script") {
+        auto text = reader.read<std::string>(key, value);
+        if (!text)
+            return text.error();
+        if (key == "app" && !text->empty() && !text->starts_with('/'))
+            return reader.fail(key, "must be an absolute executable path, or \"\" for any application");
+        auto& field = key == "app" ? rule.app : rule.script;
+        field = text->empty() ? std::nullopt : std::optional<std::string>(std::move(text).value());
+    } else if (key == "user") {
+        auto uid = reader.read<std::uint32_t>(key, value);
+        if (!uid)
+            return uid.error();
+        rule.uid = *uid;
+    } else if (key == "host") {
+        auto text = reader.read<std::string>(key, value);
+        if (!text)
+            return text.error();
+        auto host = HostPattern::parse(*text);
+        if (!host)
+            return reader.fail(key, host.error().message);
+        rule.host = std::move(host).value();
+    } else if (key == "ports") {
+        auto text = reader.read<std::string>(key, value);
+        if (!text)
+            return text.error();
+        auto ports = text->empty() ? Result<PortSet>(PortSet::any()) : PortSet::parse(*text);
+        if (!ports)
+            return reader.fail(key, ports.error().message);
+        rule.ports = std::move(ports).value();
+    } else if (key == "protocol") {
+        auto text = reader.read<std::string>(key, value);
+        if (!text)
+            return text.error();
+        const auto protocol = parseProtocol(*text);
+        if (!protocol)
+            return reader.fail(key, fmt::format("'{}' is not one of tcp, udp, any", *text));
+        rule.protocol = *protocol;
+    } else if (key == "action") {
+        auto text = reader.read<std::string>(key, value);
+        if (!text)
+            return text.error();
+        const auto action = parseAction(*text);
+        if (!action)
+            return reader.fail(key, fmt::format("'{}' is not one of allow, deny", *text));
+        rule.action = *action;
+    } else if (key == "lifetime") {
+        auto text = reader.read<std::string>(key, value);
+        if (!text)
+            return text.error();
+        const auto kind = parseLifetimeKind(*text);
+        if (!kind)
+            return reader.fail(key, fmt::format("'{}' is not one of forever, once, until-time", *text));
+        if (*kind == Lifetime::Kind::UntilExit)
+            return reader.fail(key, "until-exit rules are only created by prompt answers (they need a process)");
+        rule.lifetime.kind = *kind;
+        lifetimeGiven = true;
+    } else if (key == "until_usec") {
+        auto usec = reader.read<std::int64_t>(key, value);
+        if (!usec)
+            return usec.error();
+        untilUsec = *usec;
+    } else if (key == "enabled") {
+        auto enabled = reader.read<bool>(key, value);
+        if (!enabled)
+            return enabled.error();
+        rule.enabled = *enabled;
+    } else if (key == "note") {
+        auto note = reader.read<std::string>(key, value);
+        if (!note)
+            return note.error();
+        rule.note = std::move(note).value();
+    } else {
+        return reader.fail(key, "unknown or read-only key");
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::string busErrorName(const Error& error)
+{
+    for (const std::string_view code : knownErrorCodes) {
+        if (error.code == code)
+            return fmt::format("{}{}", errorPrefix, code);
+    }
+    return fmt::format("{}Failed", errorPrefix);
+}
+
+std::int64_t toUsec(TimePoint time)
+{
+    return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
+}
+
+TimePoint fromUsec(std::int64_t usec)
+{
+    return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(usec)));
+}
+
+VariantMap ruleToRecord(const Rule& rule)
+{
+    VariantMap record;
+    record["id"] = sdbus::Variant(std::uint64_t{rule.id});
+    record["origin"] = sdbus::Variant(std::string(rule.origin == RuleOrigin::Admin ? "admin" : "user"));
+    record["read_only"] = sdbus::Variant(rule.origin == RuleOrigin::Admin);
+    record["app"] = sdbus::Variant(rule.app.value_or(""));
+    record["script"] = sdbus::Variant(rule.script.value_or(""));
+    if (rule.uid)
+        record["user"] = sdbus::Variant(std::uint32_t{*rule.uid});
+    record["host"] = sdbus::Variant(rule.host.toString());
+    record["ports"] = sdbus::Variant(rule.ports.isAny() ? std::string("*") : rule.ports.toString());
+    record["protocol"] = sdbus::Variant(std::string(toString(rule.protocol)));
+    record["action"] = sdbus::Variant(std::string(toString(rule.action)));
+    record["lifetime"] = sdbus::Variant(std::string(toString(rule.lifetime.kind)));
+    if (rule.lifetime.until)
+        record["until_usec"] = sdbus::Variant(toUsec(*rule.lifetime.until));
+    if (rule.lifetime.pid)
+        record["pid"] = sdbus::Variant(std::int32_t{*rule.lifetime.pid});
+    record["enabled"] = sdbus::Variant(rule.enabled);
+    record["note"] = sdbus::Variant(rule.note);
+    record["created_usec"] = sdbus::Variant(toUsec(rule.created));
+    if (rule.lastHit)
+        record["last_hit_usec"] = sdbus::Variant(toUsec(*rule.lastHit));
+    record["hit_count"] = sdbus::Variant(std::uint64_t{rule.hitCount});
+    if (!rule.source.empty())
+        record["source"] = sdbus::Variant(rule.source);
+    return record;
+}
+
+Result<Rule> applyRuleRecord(Rule rule, const VariantMap& changes, TimePoint now)
+{
+    const RecordReader reader(control_error::invalidRule, "rule");
+    std::optional<std::int64_t> untilUsec;
+    bool lifetimeGiven = false;
+    for (const auto& [key, value] : changes) {
+        if (auto error = applyRuleKey(rule, key, value, reader, untilUsec, lifetimeGiven))
+            return std::move(*error);
+    }
+
+    if (rule.lifetime.kind == Lifetime::Kind::UntilTime) {
+        if (untilUsec)
+            rule.lifetime.until = fromUsec(*untilUsec);
+        if (!rule.lifetime.until)
+            return reader.fail("until_usec", "required by lifetime until-time");
+        if (*rule.lifetime.until <= now)
+            return reader.fail("until_usec", "must be in the future");
+    } else if (untilUsec) {
+        return reader.fail("until_usec", "only valid with lifetime until-time");
+    } else if (lifetimeGiven) {
+        rule.lifetime.until.reset();
+        rule.lifetime.pid.reset();
+    }
+    return rule;
+}
+
+VariantMap connectionEventToRecord(const ConnectionEvent& event)
+{
+    VariantMap record;
+    record["id"] = sdbus::Variant(std::int64_t{event.id});
+    record["time_usec"] = sdbus::Variant(toUsec(event.time));
+    record["verdict"] = sdbus::Variant(event.verdict);
+    record["app"] = sdbus::Variant(event.appPath);
+    record["pid"] = sdbus::Variant(std::int32_t{event.pid});
+    record["uid"] = sdbus::Variant(std::uint32_t{event.uid});
+    record["host"] = sdbus::Variant(event.host);
+    record["address"] = sdbus::Variant(event.address);
+    record["port"] = sdbus::Variant(std::uint16_t{event.port});
+    record["protocol"] = sdbus::Variant(std::string(toString(event.protocol)));
+    if (event.ruleId)
+        record["rule_id"] = sdbus::Variant(std::uint64_t{*event.ruleId});
+    record["explanation"] = sdbus::Variant(event.explanation);
+    return record;
+}
+
+Result<EventFilter> eventFilterFromRecord(const VariantMap& filter)
+{
+    const RecordReader reader(control_error::invalidArgument, "filter");
+    EventFilter result;
+    for (const auto& [key, value] : filter) {
+        if (key == "app" || key == "host") {
+            auto text = reader.read<std::string>(key, value);
+            if (!text)
+                return text.error();
+            (key == "app" ? result.appContains : result.hostContains) = std::move(text).value();
+        } else if (key == "verdict") {
+            auto text = reader.read<std::string>(key, value);
+            if (!text)
+                return text.error();
+            if (*text != "allowed" && *text != "denied" && *text != "asked")
+                return reader.fail(key, fmt::format("'{}' is not one of allowed, denied, asked", *text));
+            result.verdict = std::move(text).value();
+        } else if (key == "since_usec") {
+            auto usec = reader.read<std::int64_t>(key, value);
+            if (!usec)
+                return usec.error();
+            result.since = fromUsec(*usec);
+        } else {
+            return reader.fail(key, "unknown key (known: app, host, verdict, since_usec)");
+        }
+    }
+    return result;
+}
+
+std::size_t clampConnectionLimit(std::uint32_t limit)
+{
+    if (limit == 0)
+        return defaultConnectionLimit;
+    return std::min<std::size_t>(limit, maxConnectionLimit);
+}
+
+VariantMap statusToRecord(const FirewallStatus& status, std::size_t agents)
+{
+    const auto count = [](std::size_t n) { return sdbus::Variant(static_cast<std::uint32_t>(n)); };
+    VariantMap record;
+    record["version"] = sdbus::Variant(status.version);
+    record["api_version"] = sdbus::Variant(std::uint32_t{1});
+    record["mode"] = sdbus::Variant(std::string(toString(status.mode)));
+    record["default_action"] = sdbus::Variant(std::string(toString(status.defaultAction)));
+    record["prompt_timeout_ms"] = sdbus::Variant(static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(status.promptTimeout).count()));
+    record["kernel_features"] = sdbus::Variant(status.kernelFeatures);
+    record["missing_features"] = sdbus::Variant(status.missingFeatures);
+    record["rules"] = count(status.rules);
+    record["admin_rules"] = count(status.adminRules);
+    record["user_rules"] = count(status.userRules);
+    record["runtime_rules"] = count(status.runtimeRules);
+    record["rule_errors"] = sdbus::Variant(status.ruleErrors);
+    record["pending_prompts"] = count(status.pendingPrompts);
+    record["agents"] = count(agents);
+    record["allowed"] = sdbus::Variant(std::uint64_t{status.allowed});
+    record["denied"] = sdbus::Variant(std::uint64_t{status.denied});
+    record["asked"] = sdbus::Variant(std::uint64_t{status.asked});
+    record["started_usec"] = sdbus::Variant(toUsec(status.started));
+    return record;
+}
+
+VariantMap appSummaryToRecord(const AppSummary& app)
+{
+    VariantMap record;
+    record["app"] = sdbus::Variant(app.app);
+    record["connections"] = sdbus::Variant(std::uint64_t{app.connections});
+    record["allowed"] = sdbus::Variant(std::uint64_t{app.allowed});
+    record["denied"] = sdbus::Variant(std::uint64_t{app.denied});
+    record["asked"] = sdbus::Variant(std::uint64_t{app.asked});
+    if (app.lastSeen)
+        record["last_seen_usec"] = sdbus::Variant(toUsec(*app.lastSeen));
+    record["rules"] = sdbus::Variant(static_cast<std::uint32_t>(app.rules));
+    return record;
+}
+
+VariantMap promptRequestToRecord(const PromptRequest& request, const std::string& userName,
+                                 const std::string& parentApp)
+{
+    const Connection& connection = request.connection;
+    const std::string firstName = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
+    const auto domain = firstName.empty() ? std::nullopt : domainScopeOf(firstName);
+
+    VariantMap record;
+    record["id"] = sdbus::Variant(std::uint64_t{request.id});
+    record["pid"] = sdbus::Variant(std::int32_t{connection.pid});
+    record["parent_pid"] = sdbus::Variant(std::int32_t{connection.parentPid});
+    record["parent_app"] = sdbus::Variant(parentApp);
+    record["uid"] = sdbus::Variant(std::uint32_t{connection.uid});
+    record["user"] = sdbus::Variant(userName);
+    record["app"] = sdbus::Variant(connection.app.path);
+    record["script"] = sdbus::Variant(connection.app.script.value_or(""));
+    record["app_id"] = sdbus::Variant(connection.app.appId.value_or(""));
+    record["command_line"] = sdbus::Variant(connection.commandLine);
+    record["hostnames"] = sdbus::Variant(connection.hostnames);
+    record["address"] = sdbus::Variant(connection.destination.toString());
+    record["port"] = sdbus::Variant(std::uint16_t{connection.port});
+    record["protocol"] = sdbus::Variant(std::string(toString(connection.protocol)));
+    record["asked_usec"] = sdbus::Variant(toUsec(request.asked));
+    record["deadline_usec"] = sdbus::Variant(toUsec(request.deadline));
+    record["default_action"] = sdbus::Variant(std::string(toString(request.defaultAction)));
+    record["attempts"] = sdbus::Variant(static_cast<std::uint32_t>(request.attempts));
+    record["domain_pattern"] = sdbus::Variant(domain ? "*." + *domain : std::string());
+    return record;
+}
+
+Result<PromptAnswer> promptAnswerFromRecord(const VariantMap& answer)
+{
+    const RecordReader reader(control_error::invalidArgument, "answer");
+    PromptAnswer result;
+    bool actionGiven = false;
+    std::optional<std::int64_t> untilUsec;
+    for (const auto& [key, value] : answer) {
+        if (key == "until_usec") {
+            auto usec = reader.read<std::int64_t>(key, value);
+            if (!usec)
+                return usec.error();
+            untilUsec = *usec;
+            continue;
+        }
+        auto text = reader.read<std::string>(key, value);
+        if (!text)
+            return text.error();
+        if (key == "action") {
+            const auto action = parseAction(*text);
+            if (!action)
+                return reader.fail(key, fmt::format("'{}' is not one of allow, deny", *text));
+            result.action = *action;
+            actionGiven = true;
+        } else if (key == "host_scope") {
+            if (*text == "host")
+                result.hostScope = PromptAnswer::HostScope::ThisHost;
+            else if (*text == "domain")
+                result.hostScope = PromptAnswer::HostScope::Domain;
+            else if (*text == "any")
+                result.hostScope = PromptAnswer::HostScope::AnyHost;
+            else
+                return reader.fail(key, fmt::format("'{}' is not one of host, domain, any", *text));
+        } else if (key == "port_scope") {
+            if (*text == "port")
+                result.portScope = PromptAnswer::PortScope::ThisPort;
+            else if (*text == "any")
+                result.portScope = PromptAnswer::PortScope::AnyPort;
+            else
+                return reader.fail(key, fmt::format("'{}' is not one of port, any", *text));
+        } else if (key == "lifetime") {
+            const auto kind = parseLifetimeKind(*text);
+            if (!kind)
+                return reader.fail(key, fmt::format("'{}' is not one of once, until-exit, until-time, forever", *text));
+            result.lifetime = *kind;
+        } else {
+            return reader.fail(key, "unknown key");
+        }
+    }
+    if (!actionGiven)
+        return reader.fail("action", "missing (it is required)");
+    if (untilUsec) {
+        if (result.lifetime != Lifetime::Kind::UntilTime)
+            return reader.fail("until_usec", "only valid with lifetime until-time");
+        result.until = fromUsec(*untilUsec);
+    }
+    return result;
+}
+
+std::string userNameOf(std::uint32_t uid)
+{
+    std::array<char, 4096> buffer{};
+    passwd entry{};
+    passwd* found = nullptr;
+    if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr)
+        return {};
+    return found->pw_name;
+}
+
+std::string executableOf(std::int32_t pid)
+{
+    if (pid <= 0)
+        return {};
+    std::array<char, 4096> buffer{};
+    const auto link = fmt::format("/proc/{}/exe", pid);
+    const auto length = readlink(link.c_str(), buffer.data(), buffer.size() - 1);
+    if (length <= 0)
+        return {};
+    return std::string(buffer.data(), static_cast<std::size_t>(length));
+}
+
+} // namespace hostgate

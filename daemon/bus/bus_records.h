@@ -1,0 +1,70 @@
+// The D-Bus API's a{sv} records <-> the core's types: pure conversions with strict validation of input.
+#pragma once
+
+#include "bus/firewall_control.h"
+#include "decision/decision_engine.h"
+#include "prompt/prompt_answer.h"
+#include "prompt/prompt_broker.h"
+#include "rules/rule.h"
+#include "store/event_log.h"
+#include "util/result.h"
+#include "util/time.h"
+
+#include <sdbus-c++/Types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace hostgate {
+
+using VariantMap = std::map<std::string, sdbus::Variant>;
+
+// Longest string a caller may put into any record field; longer ones are refused, not truncated.
+inline constexpr std::size_t maxRecordStringBytes = 4096;
+// ListConnections: a limit of 0 means this many; larger limits are clamped to maxConnectionLimit.
+inline constexpr std::size_t defaultConnectionLimit = 100;
+inline constexpr std::size_t maxConnectionLimit = 10000;
+
+// The D-Bus error name of a failure: "org.hostgate.Firewall1.Error.<code>" for the codes the API
+// documents, ".Failed" for an empty or unknown code.
+std::string busErrorName(const Error& error);
+
+// Microseconds since the Unix epoch, the API's time unit.
+std::int64_t toUsec(TimePoint time);
+TimePoint fromUsec(std::int64_t usec);
+
+VariantMap ruleToRecord(const Rule& rule);
+
+// Applies the editable keys of `changes` (app, script, user, host, ports, protocol, action, lifetime,
+// until_usec, enabled, note) to `rule`. Any other key, a wrong variant type, an invalid or oversized
+// value, an "until-time" lifetime not ending after `now` or an "until-exit" lifetime is an InvalidRule
+// error naming the key. AddRule applies a record to a default Rule, UpdateRule to the stored one.
+Result<Rule> applyRuleRecord(Rule rule, const VariantMap& changes, TimePoint now);
+
+VariantMap connectionEventToRecord(const ConnectionEvent& event);
+// Filter keys: app s, host s, verdict s ("allowed" | "denied" | "asked"), since_usec x. Anything else
+// is an InvalidArgument error naming the key.
+Result<EventFilter> eventFilterFromRecord(const VariantMap& filter);
+// 0 -> defaultConnectionLimit; at most maxConnectionLimit.
+std::size_t clampConnectionLimit(std::uint32_t limit);
+
+VariantMap statusToRecord(const FirewallStatus& status, std::size_t agents);
+VariantMap appSummaryToRecord(const AppSummary& app);
+
+// The Ask request. `userName` and `parentApp` come from the system (see userNameOf/executableOf);
+// "" when unknown.
+VariantMap promptRequestToRecord(const PromptRequest& request, const std::string& userName,
+                                 const std::string& parentApp);
+// An agent's answer (keys: action, host_scope, port_scope, lifetime, until_usec). Strict: a missing
+// action, unknown key, wrong type or invalid value is an InvalidArgument error naming the key.
+Result<PromptAnswer> promptAnswerFromRecord(const VariantMap& answer);
+
+// The login name of `uid` (getpwuid_r), "" when unknown.
+std::string userNameOf(std::uint32_t uid);
+// The executable of process `pid` (readlink /proc/PID/exe), "" when unknown or not readable.
+std::string executableOf(std::int32_t pid);
+
+} // namespace hostgate

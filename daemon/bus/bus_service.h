@@ -1,0 +1,51 @@
+// BusService: hostgated's D-Bus face — the org.hostgate.Firewall1 object (sdbus-c++ adaptor generated
+// from dbus/org.hostgate.Firewall1.xml), polkit authorization of its callers, and the registry of
+// users' prompt agents. Runs on the daemon's event loop; never blocks it on a remote peer.
+#pragma once
+
+#include "bus/firewall_control.h"
+#include "prompt/prompt_broker.h"
+#include "service/event_loop.h"
+#include "service/log.h"
+#include "store/event_log.h"
+#include "util/result.h"
+
+#include <memory>
+#include <string>
+
+namespace hostgate {
+
+class BusService {
+public:
+    struct Options {
+        std::string busName = "org.hostgate.Firewall1";
+        std::string objectPath = "/org/hostgate/Firewall1";
+        std::string version; // reported by GetStatus
+    };
+
+    // Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), claims the name, exports the object
+    // and starts watching agents. Fails when the bus is unreachable or the name is taken.
+    static Result<std::unique_ptr<BusService>> create(EventLoop& loop, FirewallControl& control, Logger& log,
+                                                      Options options);
+    ~BusService();
+    BusService(const BusService&) = delete;
+    BusService& operator=(const BusService&) = delete;
+
+    // Sends the prompt to the newest agent of request.connection.uid; ends, now or later, in exactly one of
+    // control.promptDelivered / promptUndeliverable, and then answerPrompt or nothing (timeout/agent gone
+    // are the broker's business).
+    void deliverPrompt(const PromptRequest& request);
+
+    void emitConnectionEvent(const ConnectionEvent& event);
+    void emitRulesChanged();
+    void emitModeChanged(Mode mode);
+
+    std::size_t agentCount() const;
+
+private:
+    struct State;
+    explicit BusService(std::unique_ptr<State> state);
+    std::unique_ptr<State> state_;
+};
+
+} // namespace hostgate

@@ -1,0 +1,98 @@
+// FirewallControl: what the D-Bus service asks of the daemon. The daemon implements it; the bus layer's
+// tests fake it. Plain C++ (no sdbus types), called only on the daemon's event-loop thread.
+#pragma once
+
+#include "decision/decision_engine.h"
+#include "prompt/prompt_broker.h"
+#include "rules/rule.h"
+#include "store/event_log.h"
+#include "util/result.h"
+#include "util/time.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hostgate {
+
+// Error codes (Error::code) the control may return; the bus maps each to
+// org.hostgate.Firewall1.Error.<code>. Anything else (or an empty code) becomes ".Failed".
+namespace control_error {
+inline constexpr std::string_view invalidArgument = "InvalidArgument";
+inline constexpr std::string_view invalidRule = "InvalidRule";
+inline constexpr std::string_view noSuchRule = "NoSuchRule";
+inline constexpr std::string_view readOnlyRule = "ReadOnlyRule";
+inline constexpr std::string_view rulesFileBroken = "RulesFileBroken";
+inline constexpr std::string_view failed = "Failed";
+} // namespace control_error
+
+struct FirewallStatus {
+    std::string version;
+    Mode mode = Mode::Enforce;
+    Action defaultAction = Action::Deny;
+    Seconds promptTimeout{30};
+    std::vector<std::string> kernelFeatures;  // available, e.g. "cgroup-sock-addr", "ringbuf"
+    std::vector<std::string> missingFeatures; // missing, with a short reason each
+    std::size_t rules = 0;
+    std::size_t adminRules = 0;
+    std::size_t userRules = 0;
+    std::size_t runtimeRules = 0;
+    std::vector<std::string> ruleErrors; // "file:line:column: message" of rule files that failed to load
+    std::size_t pendingPrompts = 0;
+    std::uint64_t allowed = 0; // decisions since start
+    std::uint64_t denied = 0;
+    std::uint64_t asked = 0;
+    TimePoint started{};
+};
+
+struct AppSummary {
+    std::string app;
+    std::uint64_t connections = 0;
+    std::uint64_t allowed = 0;
+    std::uint64_t denied = 0;
+    std::uint64_t asked = 0;
+    std::optional<TimePoint> lastSeen; // nullopt: only a rule names the app
+    std::size_t rules = 0;
+};
+
+class FirewallControl {
+public:
+    virtual ~FirewallControl() = default;
+
+    virtual FirewallStatus status() const = 0;
+    virtual Mode mode() const = 0;
+    virtual Result<void> setMode(Mode mode) = 0;
+
+    // Admin rules, then user rules, then in-memory rules (once / until-exit answers).
+    virtual std::vector<Rule> rules() const = 0;
+    virtual std::optional<Rule> rule(RuleId id) const = 0;
+    // Adds a user rule (its id is assigned; origin forced to User) and persists it before returning the
+    // rule as stored. Nothing changes on failure.
+    virtual Result<Rule> addRule(Rule rule) = 0;
+    // Replaces the user rule with `rule.id` (NoSuchRule, ReadOnlyRule for admin rules); persists.
+    virtual Result<void> updateRule(Rule rule) = 0;
+    virtual Result<void> removeRule(RuleId id) = 0;
+    virtual Result<void> setRuleEnabled(RuleId id, bool enabled) = 0;
+    // The user rules in the TOML rule-file format.
+    virtual std::string exportRules() const = 0;
+    // Parses `toml` (rule-file format; ids in it are ignored), then appends or replaces the user rules,
+    // all or nothing. Returns how many rules were imported.
+    virtual Result<std::size_t> importRules(std::string_view toml, bool replace) = 0;
+
+    virtual Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter& filter) const = 0;
+    virtual Result<std::vector<AppSummary>> apps() const = 0;
+
+    // Prompts (see PromptBroker for the protocol): the bus delivers a PromptRequest to the uid's agent, then
+    // reports either promptDelivered(id, agent bus name) or promptUndeliverable(id); an agent's reply
+    // becomes answerPrompt(); an agent leaving the bus becomes agentGone(). Each completes held
+    // connections synchronously.
+    virtual void promptDelivered(PromptId id, const std::string& agentBusName) = 0;
+    virtual void promptUndeliverable(PromptId id) = 0;
+    virtual Result<void> answerPrompt(PromptId id, const PromptAnswer& answer, std::uint32_t answeringUid) = 0;
+    virtual void agentGone(const std::string& agentBusName) = 0;
+};
+
+} // namespace hostgate

@@ -1,0 +1,111 @@
+// FirewallObject: the org.hostgate.Firewall1 object — parse, validate, authorize, act, signal, reply.
+#pragma once
+
+#include "bus/bus_context.h"
+#include "bus/bus_records.h"
+#include "bus/polkit_authorizer.h"
+
+#include "firewall1_adaptor.h"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace hostgate {
+
+class FirewallObject final : public sdbus::AdaptorInterfaces<org::hostgate::Firewall1_adaptor> {
+public:
+    explicit FirewallObject(BusContext& bus);
+    ~FirewallObject();
+    FirewallObject(const FirewallObject&) = delete;
+    FirewallObject& operator=(const FirewallObject&) = delete;
+
+    // Signals; each refreshes the loop binding, since they are sent from outside a dispatch too.
+    void sendRulesChanged();
+    void sendModeChanged(Mode mode);
+    void sendConnectionEvent(const ConnectionEvent& event);
+
+private:
+    using Records = std::vector<VariantMap>;
+
+    std::map<std::string, sdbus::Variant> GetStatus() override;
+    std::string GetMode() override;
+    void SetMode(sdbus::Result<>&& result, std::string mode) override;
+    std::vector<std::map<std::string, sdbus::Variant>> ListRules() override;
+    std::map<std::string, sdbus::Variant> GetRule(const uint64_t& id) override;
+    void AddRule(sdbus::Result<uint64_t>&& result, std::map<std::string, sdbus::Variant> rule) override;
+    void UpdateRule(sdbus::Result<>&& result, uint64_t id, std::map<std::string, sdbus::Variant> changes) override;
+    void RemoveRule(sdbus::Result<>&& result, uint64_t id) override;
+    void SetRuleEnabled(sdbus::Result<>&& result, uint64_t id, bool enabled) override;
+    std::string ExportRules() override;
+    void ImportRules(sdbus::Result<uint32_t>&& result, std::string toml, bool replace) override;
+    void ListConnections(sdbus::Result<Records>&& result, uint32_t limit,
+                         std::map<std::string, sdbus::Variant> filter) override;
+    void ListApps(sdbus::Result<Records>&& result) override;
+    void RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath agent) override;
+    void UnregisterAgent(const sdbus::ObjectPath& agent) override;
+
+    // Authorizes the call being dispatched for `action`, then runs `work(reply, caller)`; errors (the
+    // authorization's, sdbus::Error or any exception from `work`) become the method's error reply.
+    template <class... Out, class Work>
+    void authorizeThen(sdbus::Result<Out...>&& result, std::string_view action, Work work);
+
+    // Runs a synchronous method body, turning any non-sdbus exception into a .Failed error.
+    template <class Body>
+    auto guarded(Body body) -> decltype(body());
+
+    BusContext& bus_;
+};
+
+template <class... Out, class Work>
+void FirewallObject::authorizeThen(sdbus::Result<Out...>&& result, std::string_view action, Work work)
+{
+    auto reply = std::make_shared<sdbus::Result<Out...>>(std::move(result));
+    auto caller = bus_.callers.identify(*getObject().getCurrentlyProcessedMessage());
+    if (!caller) {
+        reply->returnError(toBusError(caller.error()));
+        return;
+    }
+    bus_.authorizer->check(*caller, action, [this, reply, work = std::move(work), who = *caller](Result<void> allowed) {
+        // Runs inside sd-bus's reply callback (or the method handler, for root): nothing may escape.
+        const auto fail = [this, &reply](const sdbus::Error& error) {
+            try {
+                reply->returnError(error);
+            } catch (const std::exception& failure) {
+                bus_.log.warning("Failed to send an error reply, ignoring", {{"error", failure.what()}});
+            }
+        };
+        try {
+            if (!allowed)
+                fail(toBusError(allowed.error()));
+            else
+                work(*reply, who);
+        } catch (const sdbus::Error& error) {
+            fail(error);
+        } catch (const std::exception& failure) {
+            fail(toBusError(Error(failure.what())));
+        }
+        bus_.afterSend();
+    });
+}
+
+template <class Body>
+auto FirewallObject::guarded(Body body) -> decltype(body())
+{
+    try {
+        return body();
+    } catch (const sdbus::Error&) {
+        throw;
+    } catch (const std::exception& failure) {
+        throw toBusError(Error(failure.what()));
+    }
+}
+
+} // namespace hostgate

@@ -1,0 +1,178 @@
+// FirewallObject: reading and changing rules (validated before polkit, applied after it, then signalled).
+#include "bus/firewall_object.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+
+namespace hostgate {
+
+namespace {
+
+// TOML of a rules file people write by hand stays far below this; a larger text is refused unparsed.
+constexpr std::size_t maxImportBytes = 4 * 1024 * 1024;
+
+Error noSuchRule(RuleId id)
+{
+    return Error::named(std::string(control_error::noSuchRule), fmt::format("No rule has id {}", id));
+}
+
+// Admin rules are read-only to every caller, so that is known before polkit is asked.
+std::optional<Error> notEditable(const std::optional<Rule>& rule, RuleId id)
+{
+    if (!rule)
+        return noSuchRule(id);
+    if (rule->origin == RuleOrigin::Admin) {
+        return Error::named(std::string(control_error::readOnlyRule),
+                            fmt::format("Rule {} is an admin rule from {}; it is read-only", id, rule->source));
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::vector<std::map<std::string, sdbus::Variant>> FirewallObject::ListRules()
+{
+    return guarded([this] {
+        Records records;
+        for (const auto& rule : bus_.control.rules())
+            records.push_back(ruleToRecord(rule));
+        return records;
+    });
+}
+
+std::map<std::string, sdbus::Variant> FirewallObject::GetRule(const uint64_t& id)
+{
+    return guarded([&] {
+        const auto rule = bus_.control.rule(id);
+        if (!rule)
+            throw toBusError(noSuchRule(id));
+        return ruleToRecord(*rule);
+    });
+}
+
+std::string FirewallObject::ExportRules()
+{
+    return guarded([this] { return bus_.control.exportRules(); });
+}
+
+void FirewallObject::AddRule(sdbus::Result<uint64_t>&& result, std::map<std::string, sdbus::Variant> record)
+{
+    // Validate before asking polkit (no password prompt for a request that cannot succeed); apply again
+    // afterwards, because an interactive check can take minutes and "until" may have passed meanwhile.
+    if (auto checked = applyRuleRecord(Rule{}, record, Clock::now()); !checked) {
+        result.returnError(toBusError(checked.error()));
+        return;
+    }
+    authorizeThen(std::move(result), polkit_action::manageRules,
+                            [this, record = std::move(record)](const auto& reply, const Caller& caller) {
+                                const auto now = Clock::now();
+                                auto rule = applyRuleRecord(Rule{}, record, now);
+                                if (!rule) {
+                                    reply.returnError(toBusError(rule.error()));
+                                    return;
+                                }
+                                rule->created = now;
+                                auto added = bus_.control.addRule(std::move(rule).value());
+                                if (!added) {
+                                    reply.returnError(toBusError(added.error()));
+                                    return;
+                                }
+                                bus_.log.info("Rule added over D-Bus", {{"rule", describe(*added)}, {"uid", caller.uid}});
+                                sendRulesChanged();
+                                reply.returnResults(added->id);
+                            });
+}
+
+void FirewallObject::UpdateRule(sdbus::Result<>&& result, uint64_t id, std::map<std::string, sdbus::Variant> changes)
+{
+    const auto existing = bus_.control.rule(id);
+    if (auto refused = notEditable(existing, id)) {
+        result.returnError(toBusError(*refused));
+        return;
+    }
+    if (auto checked = applyRuleRecord(*existing, changes, Clock::now()); !checked) {
+        result.returnError(toBusError(checked.error()));
+        return;
+    }
+    authorizeThen(std::move(result), polkit_action::manageRules,
+                    [this, id, changes = std::move(changes)](const auto& reply, const Caller& caller) {
+                        const auto current = bus_.control.rule(id);
+                        if (!current) {
+                            reply.returnError(toBusError(noSuchRule(id)));
+                            return;
+                        }
+                        auto rule = applyRuleRecord(*current, changes, Clock::now());
+                        if (!rule) {
+                            reply.returnError(toBusError(rule.error()));
+                            return;
+                        }
+                        if (auto updated = bus_.control.updateRule(*rule); !updated) {
+                            reply.returnError(toBusError(updated.error()));
+                            return;
+                        }
+                        bus_.log.info("Rule updated over D-Bus", {{"rule", describe(*rule)}, {"uid", caller.uid}});
+                        sendRulesChanged();
+                        reply.returnResults();
+                    });
+}
+
+void FirewallObject::RemoveRule(sdbus::Result<>&& result, uint64_t id)
+{
+    if (auto refused = notEditable(bus_.control.rule(id), id)) {
+        result.returnError(toBusError(*refused));
+        return;
+    }
+    authorizeThen(std::move(result), polkit_action::manageRules, [this, id](const auto& reply, const Caller& caller) {
+        if (auto removed = bus_.control.removeRule(id); !removed) {
+            reply.returnError(toBusError(removed.error()));
+            return;
+        }
+        bus_.log.info("Rule removed over D-Bus", {{"rule", id}, {"uid", caller.uid}});
+        sendRulesChanged();
+        reply.returnResults();
+    });
+}
+
+void FirewallObject::SetRuleEnabled(sdbus::Result<>&& result, uint64_t id, bool enabled)
+{
+    if (auto refused = notEditable(bus_.control.rule(id), id)) {
+        result.returnError(toBusError(*refused));
+        return;
+    }
+    authorizeThen(std::move(result), polkit_action::manageRules,
+                    [this, id, enabled](const auto& reply, const Caller& caller) {
+                        if (auto changed = bus_.control.setRuleEnabled(id, enabled); !changed) {
+                            reply.returnError(toBusError(changed.error()));
+                            return;
+                        }
+                        bus_.log.info("Rule enabled state changed over D-Bus",
+                                      {{"rule", id}, {"enabled", enabled}, {"uid", caller.uid}});
+                        sendRulesChanged();
+                        reply.returnResults();
+                    });
+}
+
+void FirewallObject::ImportRules(sdbus::Result<uint32_t>&& result, std::string toml, bool replace)
+{
+    if (toml.size() > maxImportBytes) {
+        result.returnError(toBusError(Error::named(std::string(control_error::invalidArgument),
+                                                   fmt::format("Rules text too large: {} bytes (at most {})",
+                                                               toml.size(), maxImportBytes))));
+        return;
+    }
+    authorizeThen(std::move(result), polkit_action::manageRules,
+                            [this, toml = std::move(toml), replace](const auto& reply, const Caller& caller) {
+                                auto imported = bus_.control.importRules(toml, replace);
+                                if (!imported) {
+                                    reply.returnError(toBusError(imported.error()));
+                                    return;
+                                }
+                                bus_.log.info("Rules imported over D-Bus",
+                                              {{"count", *imported}, {"replace", replace}, {"uid", caller.uid}});
+                                sendRulesChanged();
+                                reply.returnResults(static_cast<uint32_t>(*imported));
+                            });
+}
+
+} // namespace hostgate

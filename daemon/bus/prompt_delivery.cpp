@@ -1,0 +1,162 @@
+// PromptDelivery: one async Ask per prompt to the newest agent of the connection's uid; never blocks.
+#include "bus/prompt_delivery.h"
+
+#include "prompt_agent1_proxy.h"
+
+#include <sdbus-c++/Error.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace hostgate {
+
+namespace {
+
+constexpr auto minimumAskTimeout = std::chrono::seconds(1);
+// sd-bus reports its own call timeout as NoReply ("Method call timed out"), and so does the bus when the
+// agent disconnects: the time tells them apart.
+constexpr auto timeoutSlack = std::chrono::milliseconds(100);
+constexpr std::string_view noReplyError = "org.freedesktop.DBus.Error.NoReply";
+constexpr std::string_view timeoutError = "org.freedesktop.DBus.Error.Timeout";
+
+} // namespace
+
+// One agent object. Ask goes through the raw proxy (it needs a per-call timeout and the prompt id in the
+// reply handler, which the generated Ask lacks); Cancel is the generated no-reply call.
+class AgentProxy final : public org::hostgate::PromptAgent1_proxy {
+public:
+    explicit AgentProxy(std::unique_ptr<sdbus::IProxy> proxy)
+        : PromptAgent1_proxy(*proxy), proxy_(std::move(proxy))
+    {
+    }
+    sdbus::IProxy& raw() { return *proxy_; }
+
+private:
+    // The generated single-callback Ask is never used (see above), so its reply hook has nothing to do.
+    void onAskReply(const std::map<std::string, sdbus::Variant>&, const sdbus::Error*) override {}
+
+    std::unique_ptr<sdbus::IProxy> proxy_;
+};
+
+PromptDelivery::PromptDelivery(BusContext& bus) : bus_(bus) {}
+
+PromptDelivery::~PromptDelivery()
+{
+    if (reaper_)
+        bus_.loop.cancelTimer(*reaper_);
+}
+
+void PromptDelivery::deliver(const PromptRequest& request)
+{
+    const auto id = request.id;
+    const auto agent = bus_.agents.newestFor(request.connection.uid);
+    if (!agent) {
+        bus_.log.info("No prompt agent for the connection's user", {{"prompt", id}, {"uid", request.connection.uid}});
+        bus_.control.promptUndeliverable(id);
+        return;
+    }
+    if (const auto previous = pending_.find(id); previous != pending_.end())
+        retire(previous);
+
+    const auto record = promptRequestToRecord(request, userNameOf(request.connection.uid),
+                                              executableOf(request.connection.parentPid));
+    const auto timeout = std::max<std::chrono::microseconds>(
+        minimumAskTimeout, std::chrono::duration_cast<std::chrono::microseconds>(request.deadline - Clock::now()));
+    try {
+        auto proxy = std::make_unique<AgentProxy>(sdbus::createProxy(*bus_.connection, agent->busName, agent->path));
+        proxy->raw()
+            .callMethodAsync("Ask")
+            .onInterface(AgentProxy::INTERFACE_NAME)
+            .withTimeout(timeout)
+            .withArguments(record)
+            .uponReplyInvoke([this, id](const sdbus::Error* error, const VariantMap& answer) {
+                onAskReply(id, error, answer);
+            });
+        pending_[id] = PendingAsk{*agent, std::move(proxy), std::chrono::steady_clock::now() + timeout};
+    } catch (const sdbus::Error& error) {
+        bus_.afterSend();
+        bus_.log.warning("Failed to send a prompt to the agent",
+                         {{"prompt", id}, {"agent", agent->busName}, {"error", error.getMessage()}});
+        bus_.control.promptUndeliverable(id);
+        return;
+    }
+    bus_.afterSend();
+    bus_.log.debug("Prompt sent to agent", {{"prompt", id}, {"agent", agent->busName}, {"path", agent->path}});
+    bus_.control.promptDelivered(id, agent->busName);
+}
+
+void PromptDelivery::onAskReply(PromptId id, const sdbus::Error* error, const VariantMap& answer)
+{
+    const auto it = pending_.find(id);
+    if (it == pending_.end())
+        return; // dropped meanwhile (agent left, or re-delivered): the newer state decides
+    const AgentRegistration agent = it->second.agent;
+    const auto timesOutAt = it->second.timesOutAt;
+
+    try {
+        if (error != nullptr) {
+            const bool noReply = error->getName() == noReplyError || error->getName() == timeoutError;
+            if (noReply && std::chrono::steady_clock::now() + timeoutSlack >= timesOutAt) {
+                // The broker times the prompt out by itself; the agent only needs to close its dialog.
+                bus_.log.info("Prompt agent did not answer in time", {{"prompt", id}, {"agent", agent.busName}});
+                it->second.proxy->Cancel(id, "timeout");
+                bus_.afterSend();
+            } else if (noReply) {
+                bus_.log.info("Prompt agent left without answering", {{"prompt", id}, {"agent", agent.busName}});
+            } else {
+                bus_.log.info("Prompt agent declined to answer",
+                              {{"prompt", id}, {"agent", agent.busName}, {"error", error->getName()}});
+                retire(it);
+                bus_.control.promptUndeliverable(id);
+                return;
+            }
+            retire(it);
+            return;
+        }
+        retire(it);
+        auto parsed = promptAnswerFromRecord(answer);
+        if (!parsed) {
+            bus_.log.warning("Failed to accept a prompt answer, applying the default",
+                             {{"prompt", id}, {"agent", agent.busName}, {"error", parsed.error().describe()}});
+            bus_.control.promptUndeliverable(id);
+            return;
+        }
+        if (auto answered = bus_.control.answerPrompt(id, *parsed, agent.uid); !answered) {
+            bus_.log.warning("Failed to apply a prompt answer, ignoring",
+                             {{"prompt", id}, {"agent", agent.busName}, {"error", answered.error().describe()}});
+        }
+    } catch (const std::exception& failure) {
+        // Nothing may escape into sd-bus's callback.
+        bus_.log.error("Failed to handle a prompt agent's reply", {{"prompt", id}, {"error", failure.what()}});
+    }
+}
+
+bool PromptDelivery::agentLeft(const std::string& busName)
+{
+    bool had = false;
+    for (auto it = pending_.begin(); it != pending_.end();) {
+        const auto next = std::next(it);
+        if (it->second.agent.busName == busName) {
+            retire(it);
+            had = true;
+        }
+        it = next;
+    }
+    return had;
+}
+
+void PromptDelivery::retire(std::map<PromptId, PendingAsk>::iterator it)
+{
+    retired_.push_back(std::move(it->second.proxy));
+    pending_.erase(it);
+    if (!reaper_) {
+        reaper_ = bus_.loop.addTimer(std::chrono::steady_clock::duration::zero(), [this] {
+            reaper_.reset();
+            retired_.clear();
+        });
+    }
+}
+
+} // namespace hostgate

@@ -1,0 +1,54 @@
+// PromptDelivery: sends prompts to users' agents (async Ask with the prompt's deadline) and routes replies.
+#pragma once
+
+#include "bus/agent_registry.h"
+#include "bus/bus_context.h"
+#include "bus/bus_records.h"
+#include "prompt/prompt_broker.h"
+#include "service/event_loop.h"
+
+#include <sdbus-c++/IProxy.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hostgate {
+
+class AgentProxy;
+
+class PromptDelivery {
+public:
+    explicit PromptDelivery(BusContext& bus);
+    ~PromptDelivery();
+    PromptDelivery(const PromptDelivery&) = delete;
+    PromptDelivery& operator=(const PromptDelivery&) = delete;
+
+    // See BusService::deliverPrompt.
+    void deliver(const PromptRequest& request);
+    // The agent connection `busName` left the bus: its pending asks are dropped (the broker learns it
+    // through agentGone). Returns whether it had any.
+    bool agentLeft(const std::string& busName);
+
+private:
+    struct PendingAsk {
+        AgentRegistration agent;
+        std::unique_ptr<AgentProxy> proxy;
+        std::chrono::steady_clock::time_point timesOutAt;
+    };
+
+    void onAskReply(PromptId id, const sdbus::Error* error, const VariantMap& answer);
+    // sd-bus must not see a proxy destroyed inside its own reply callback: retired proxies are destroyed
+    // on the loop's next turn.
+    void retire(std::map<PromptId, PendingAsk>::iterator it);
+
+    BusContext& bus_;
+    std::map<PromptId, PendingAsk> pending_;
+    std::vector<std::unique_ptr<AgentProxy>> retired_;
+    std::optional<TimerId> reaper_;
+};
+
+} // namespace hostgate
