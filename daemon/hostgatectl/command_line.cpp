@@ -1,0 +1,184 @@
+// Parses hostgatectl's arguments with CLI11; documents the commands, the JSON output and the exit statuses.
+#include "command_line.h"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <sstream>
+
+namespace hostgate::ctl {
+namespace {
+
+constexpr const char* jsonHelp =
+    "JSON output (--json): status, rules show: one object; rules list, connections, apps: an array of\n"
+    "objects; connections --follow: one object per line. Objects use the D-Bus API's key names; every\n"
+    "\"<name>_usec\" time also appears as \"<name>\" in ISO 8601 UTC (\"created\": \"2026-11-23T10:00:00Z\").\n"
+    "mode: {\"mode\": ...}; rules add: {\"id\": N}; rules import: {\"imported\": N}; rules export: {\"toml\": ...};\n"
+    "other changes print {\"id\": N} or {\"mode\": ...} on success.";
+
+// CLI11 stores into plain strings; whether an option was given at all is asked afterwards.
+struct RuleOptionValues {
+    std::string action, app, script, user, host, ports, protocol, lifetime, until, note;
+    bool disabled = false;
+    std::vector<std::pair<CLI::Option*, std::string*>> options;
+    CLI::Option* actionOption = nullptr;
+};
+
+void addRuleOptions(CLI::App& command, RuleOptionValues& values)
+{
+    values.actionOption = command.add_option("--action", values.action, "allow or deny")
+                              ->check(CLI::IsMember({"allow", "deny"}));
+    values.options = {
+        {values.actionOption, &values.action},
+        {command.add_option("--app", values.app, "executable path (\"\" = any application)"), &values.app},
+        {command.add_option("--script", values.script, "interpreter's script path"), &values.script},
+        {command.add_option("--user", values.user, "uid or user name (default: any user)"), &values.user},
+        {command.add_option("--host", values.host, "*, name, *.domain, address or CIDR"), &values.host},
+        {command.add_option("--ports", values.ports, "e.g. 443 or 80,8000-8100 (default: any)"), &values.ports},
+        {command.add_option("--protocol", values.protocol, "tcp, udp or any")->check(CLI::IsMember({"tcp", "udp", "any"})),
+         &values.protocol},
+        {command.add_option("--lifetime", values.lifetime, "forever or until-time")
+             ->check(CLI::IsMember({"forever", "until-time"})),
+         &values.lifetime},
+        {command.add_option("--until", values.until, "end of an until-time rule: ISO 8601 or +DURATION (+2h)"),
+         &values.until},
+        {command.add_option("--note", values.note, "free text"), &values.note},
+    };
+    command.add_flag("--disabled", values.disabled, "store the rule disabled");
+}
+
+RuleOptions collectRuleOptions(const RuleOptionValues& values)
+{
+    RuleOptions rule;
+    const std::vector<std::optional<std::string>*> targets = {&rule.action, &rule.app,      &rule.script,
+                                                               &rule.user,   &rule.host,     &rule.ports,
+                                                               &rule.protocol, &rule.lifetime, &rule.until,
+                                                               &rule.note};
+    for (std::size_t i = 0; i < values.options.size(); ++i) {
+        if (values.options[i].first->count() > 0) {
+            *targets[i] = *values.options[i].second;
+        }
+    }
+    rule.disabled = values.disabled;
+    return rule;
+}
+
+CLI::App* addRuleIdCommand(CLI::App& parent, const char* name, const char* description, std::uint64_t& id)
+{
+    CLI::App* command = parent.add_subcommand(name, description);
+    command->add_option("ID", id, "rule id")->required();
+    command->fallthrough();
+    return command;
+}
+
+} // namespace
+
+ParseOutcome parseArguments(const std::vector<std::string>& arguments)
+{
+    CLI::App app("Control the hostgate application firewall (hostgated) over D-Bus.", "hostgatectl");
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.footer(std::string(jsonHelp) + "\n\n" + std::string(exitStatusHelp()));
+
+    Command command;
+    app.add_flag("--json", command.json, "machine-readable JSON output (see below)");
+
+    CLI::App* status = app.add_subcommand("status", "show the daemon's state and counters");
+    CLI::App* mode = app.add_subcommand("mode", "show the mode, or set it (enforce, silent-allow, silent-deny, learning)");
+    mode->add_option("MODE", command.mode, "the new mode");
+
+    CLI::App* rules = app.add_subcommand("rules", "list and change rules");
+    rules->require_subcommand(1);
+    rules->fallthrough();
+    CLI::App* list = rules->add_subcommand("list", "list rules (admin, then user, then temporary)");
+    list->add_option("--app", command.appFilter, "only rules naming this executable path");
+    list->fallthrough();
+    CLI::App* show = addRuleIdCommand(*rules, "show", "show one rule", command.ruleId);
+
+    CLI::App* add = rules->add_subcommand("add", "add a user rule; prints its id");
+    add->fallthrough();
+    RuleOptionValues addValues;
+    addRuleOptions(*add, addValues);
+    addValues.actionOption->required();
+
+    CLI::App* update = addRuleIdCommand(*rules, "update", "change the given fields of a user rule", command.ruleId);
+    RuleOptionValues updateValues;
+    addRuleOptions(*update, updateValues);
+
+    CLI::App* remove = addRuleIdCommand(*rules, "remove", "remove a user rule", command.ruleId);
+    CLI::App* enable = addRuleIdCommand(*rules, "enable", "enable a user rule", command.ruleId);
+    CLI::App* disable = addRuleIdCommand(*rules, "disable", "disable a user rule", command.ruleId);
+
+    CLI::App* exportRules = rules->add_subcommand("export", "write the user rules as TOML to FILE or stdout");
+    exportRules->add_option("FILE", command.file, "output file");
+    exportRules->fallthrough();
+    CLI::App* importRules = rules->add_subcommand("import", "import rules from a TOML file (- = stdin), all or nothing");
+    importRules->add_option("FILE", command.file, "input file or -")->required();
+    importRules->add_flag("--replace", command.replace, "replace every user rule instead of appending");
+    importRules->fallthrough();
+
+    CLI::App* connections = app.add_subcommand("connections", "recent connection events, newest first");
+    connections->fallthrough();
+    ConnectionQuery& query = command.connections;
+    connections->add_option("--limit", query.limit, "at most N events (default 100, at most 10000)");
+    connections->add_option("--app", query.app, "executable path contains S");
+    connections->add_option("--host", query.host, "host contains S (any case)");
+    connections->add_option("--verdict", query.verdict, "allowed, denied or asked")
+        ->check(CLI::IsMember({"allowed", "denied", "asked"}));
+    connections->add_option("--since", query.since, "ISO 8601 time, or a duration ago (15m, 2h)");
+    connections->add_flag("--follow", query.follow, "print new matching events as they happen, until interrupted");
+
+    CLI::App* apps = app.add_subcommand("apps", "applications seen in the log or named by rules");
+
+    // CLI11 consumes a reversed vector (it pops arguments from the back).
+    std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());
+    try {
+        app.parse(reversed);
+    } catch (const CLI::CallForHelp& help) {
+        std::ostringstream out;
+        std::ostringstream err;
+        app.exit(help, out, err);
+        return {std::nullopt, ExitStatus::Ok, out.str()};
+    } catch (const CLI::ParseError& error) {
+        return {std::nullopt, ExitStatus::Usage,
+                errorLine(ExitStatus::Usage, std::string(error.what()) + " (see hostgatectl --help)")};
+    }
+
+    const auto chosen = [](const CLI::App* subcommand) { return subcommand->parsed(); };
+    if (chosen(status)) {
+        command.verb = Verb::Status;
+    } else if (chosen(mode)) {
+        command.verb = command.mode.empty() ? Verb::GetMode : Verb::SetMode;
+    } else if (chosen(apps)) {
+        command.verb = Verb::Apps;
+    } else if (chosen(connections)) {
+        command.verb = Verb::Connections;
+    } else if (chosen(list)) {
+        command.verb = Verb::ListRules;
+    } else if (chosen(show)) {
+        command.verb = Verb::ShowRule;
+    } else if (chosen(add)) {
+        command.verb = Verb::AddRule;
+        command.rule = collectRuleOptions(addValues);
+    } else if (chosen(update)) {
+        command.verb = Verb::UpdateRule;
+        command.rule = collectRuleOptions(updateValues);
+        if (command.rule == RuleOptions{}) {
+            return {std::nullopt, ExitStatus::Usage,
+                    errorLine(ExitStatus::Usage, "rules update needs at least one option to change (see --help)")};
+        }
+    } else if (chosen(remove)) {
+        command.verb = Verb::RemoveRule;
+    } else if (chosen(enable)) {
+        command.verb = Verb::EnableRule;
+    } else if (chosen(disable)) {
+        command.verb = Verb::DisableRule;
+    } else if (chosen(exportRules)) {
+        command.verb = Verb::ExportRules;
+    } else if (chosen(importRules)) {
+        command.verb = Verb::ImportRules;
+    }
+    return {command, ExitStatus::Ok, {}};
+}
+
+} // namespace hostgate::ctl

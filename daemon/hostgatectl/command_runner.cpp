@@ -1,0 +1,175 @@
+// One function per hostgatectl command: the D-Bus call, then JSON or human output.
+#include "command_runner.h"
+
+#include "firewall_client.h"
+#include "output.h"
+#include "requests.h"
+
+#include <fmt/format.h>
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+namespace hostgate::ctl {
+namespace {
+
+std::optional<std::uint32_t> lookupUser(std::string_view name)
+{
+    const std::string nameText(name);
+    std::vector<char> buffer(16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (getpwnam_r(nameText.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
+        return std::nullopt;
+    }
+    return found->pw_uid;
+}
+
+void print(const std::string& text)
+{
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+ExitStatus invalid(const Error& error)
+{
+    std::cerr << errorLine(ExitStatus::Invalid, error.describe()) << '\n';
+    return ExitStatus::Invalid;
+}
+
+void printObjectOr(const Command& command, const nlohmann::json& json, const std::string& human)
+{
+    print(command.json ? renderJson(json) : human);
+}
+
+ExitStatus exportRules(const Command& command, FirewallClient& client)
+{
+    const std::string toml = client.ExportRules();
+    if (command.file.empty()) {
+        print(command.json ? renderJson({{"toml", toml}}) : toml);
+        return ExitStatus::Ok;
+    }
+    std::FILE* file = std::fopen(command.file.c_str(), "wb");
+    const bool written = file != nullptr && std::fwrite(toml.data(), 1, toml.size(), file) == toml.size();
+    const bool closed = file != nullptr && std::fclose(file) == 0;
+    if (!written || !closed) {
+        std::cerr << errorLine(ExitStatus::Failure, fmt::format("Failed to write {}: {}", command.file, std::strerror(errno))) << '\n';
+        return ExitStatus::Failure;
+    }
+    return ExitStatus::Ok;
+}
+
+// Reads all of `file`; false on a read error.
+bool readAll(std::FILE* file, std::string& text)
+{
+    char buffer[65536];
+    std::size_t count = 0;
+    while ((count = std::fread(buffer, 1, sizeof buffer, file)) > 0) {
+        text.append(buffer, count);
+    }
+    return std::ferror(file) == 0;
+}
+
+ExitStatus importRules(const Command& command, FirewallClient& client)
+{
+    std::string toml;
+    const bool fromStdin = command.file == "-";
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(fromStdin ? stdin : std::fopen(command.file.c_str(), "rb"),
+                                                              fromStdin ? [](std::FILE*) { return 0; } : &std::fclose);
+    if (!file || !readAll(file.get(), toml)) {
+        std::cerr << errorLine(ExitStatus::Failure, fmt::format("Failed to read {}: {}", command.file, std::strerror(errno))) << '\n';
+        return ExitStatus::Failure;
+    }
+    const std::uint32_t imported = client.importRules(toml, command.replace);
+    printObjectOr(command, {{"imported", imported}}, fmt::format("imported {} rule{}\n", imported, imported == 1 ? "" : "s"));
+    return ExitStatus::Ok;
+}
+
+ExitStatus listConnections(const Command& command, FirewallClient& client)
+{
+    auto filter = connectionFilter(command.connections, Clock::now());
+    if (!filter) {
+        return invalid(filter.error());
+    }
+    const nlohmann::json events = toJson(client.listConnections(command.connections.limit, toVariantMap(*filter)));
+    print(command.json ? renderJson(withIsoTimes(events)) : renderConnectionsTable(events));
+    return ExitStatus::Ok;
+}
+
+} // namespace
+
+ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
+{
+    FirewallClient client(connection);
+    switch (command.verb) {
+    case Verb::Status: {
+        const nlohmann::json status = toJson(client.GetStatus());
+        print(command.json ? renderJson(withIsoTimes(status)) : renderStatus(status));
+        return ExitStatus::Ok;
+    }
+    case Verb::GetMode: {
+        const std::string mode = client.GetMode();
+        printObjectOr(command, {{"mode", mode}}, mode + '\n');
+        return ExitStatus::Ok;
+    }
+    case Verb::SetMode:
+        client.setMode(command.mode);
+        printObjectOr(command, {{"mode", command.mode}}, {});
+        return ExitStatus::Ok;
+    case Verb::ListRules: {
+        const nlohmann::json rules = rulesForApp(toJson(client.ListRules()), command.appFilter);
+        print(command.json ? renderJson(withIsoTimes(rules)) : renderRulesTable(rules));
+        return ExitStatus::Ok;
+    }
+    case Verb::ShowRule: {
+        const nlohmann::json rule = toJson(client.GetRule(command.ruleId));
+        print(command.json ? renderJson(withIsoTimes(rule)) : renderRule(rule));
+        return ExitStatus::Ok;
+    }
+    case Verb::AddRule:
+    case Verb::UpdateRule: {
+        auto fields = ruleFields(command.rule, Clock::now(), lookupUser);
+        if (!fields) {
+            return invalid(fields.error());
+        }
+        if (command.verb == Verb::AddRule) {
+            const std::uint64_t id = client.addRule(toVariantMap(*fields));
+            printObjectOr(command, {{"id", id}}, fmt::format("{}\n", id));
+        } else {
+            client.updateRule(command.ruleId, toVariantMap(*fields));
+            printObjectOr(command, {{"id", command.ruleId}}, {});
+        }
+        return ExitStatus::Ok;
+    }
+    case Verb::RemoveRule:
+        client.removeRule(command.ruleId);
+        printObjectOr(command, {{"id", command.ruleId}}, {});
+        return ExitStatus::Ok;
+    case Verb::EnableRule:
+    case Verb::DisableRule:
+        client.setRuleEnabled(command.ruleId, command.verb == Verb::EnableRule);
+        printObjectOr(command, {{"id", command.ruleId}}, {});
+        return ExitStatus::Ok;
+    case Verb::ExportRules:
+        return exportRules(command, client);
+    case Verb::ImportRules:
+        return importRules(command, client);
+    case Verb::Connections:
+        return command.connections.follow ? followConnections(command, connection) : listConnections(command, client);
+    case Verb::Apps: {
+        const nlohmann::json apps = toJson(client.listApps());
+        print(command.json ? renderJson(withIsoTimes(apps)) : renderAppsTable(apps));
+        return ExitStatus::Ok;
+    }
+    }
+    return ExitStatus::Failure;
+}
+
+} // namespace hostgate::ctl

@@ -1,0 +1,120 @@
+// FirewallClient's authorized calls: messages with ALLOW_INTERACTIVE_AUTHORIZATION set, so a desktop polkit
+// agent may ask the user for a password instead of the call failing.
+#include "firewall_client.h"
+
+#include <systemd/sd-bus.h>
+
+#include <chrono>
+
+namespace hostgate::ctl {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Long enough for a person to type a password into a polkit dialog; non-interactive calls use sd-bus' 25 s.
+constexpr auto interactiveCallTimeout = 120s;
+
+// sdbus::Message keeps the sd_bus_message* in a protected member and 1.2 offers no flag setter. A member
+// pointer formed inside a derived class may name it legally, without casting the object to a type it is not.
+class RawMessageAccess : public sdbus::Message {
+public:
+    static sd_bus_message* raw(const sdbus::Message& message)
+    {
+        return static_cast<sd_bus_message*>(message.*(&RawMessageAccess::msg_));
+    }
+};
+
+void allowInteractiveAuthorization(sdbus::MethodCall& call)
+{
+    const int result = sd_bus_message_set_allow_interactive_authorization(RawMessageAccess::raw(call), 1);
+    if (result < 0) {
+        throw sdbus::createError(-result, "Failed to set the interactive authorization flag");
+    }
+}
+
+} // namespace
+
+FirewallClient::FirewallClient(sdbus::IConnection& connection)
+    : ProxyInterfaces(connection, firewallBusName, firewallObjectPath)
+{
+}
+
+FirewallClient::~FirewallClient()
+{
+    if (registered_) {
+        unregisterProxy();
+    }
+}
+
+template <typename... Arguments>
+static sdbus::MethodReply callInteractively(sdbus::IProxy& proxy, const std::string& method, const Arguments&... arguments)
+{
+    sdbus::MethodCall call = proxy.createMethodCall(org::hostgate::Firewall1_proxy::INTERFACE_NAME, method);
+    allowInteractiveAuthorization(call);
+    ((void)(call << arguments), ...);
+    return proxy.callMethod(call, interactiveCallTimeout);
+}
+
+void FirewallClient::setMode(const std::string& mode) { (void)callInteractively(getProxy(), "SetMode", mode); }
+
+std::uint64_t FirewallClient::addRule(const VariantMap& rule)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "AddRule", rule);
+    std::uint64_t id = 0;
+    reply >> id;
+    return id;
+}
+
+void FirewallClient::updateRule(std::uint64_t id, const VariantMap& changes)
+{
+    (void)callInteractively(getProxy(), "UpdateRule", id, changes);
+}
+
+void FirewallClient::removeRule(std::uint64_t id) { (void)callInteractively(getProxy(), "RemoveRule", id); }
+
+void FirewallClient::setRuleEnabled(std::uint64_t id, bool enabled)
+{
+    (void)callInteractively(getProxy(), "SetRuleEnabled", id, enabled);
+}
+
+std::uint32_t FirewallClient::importRules(const std::string& toml, bool replace)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "ImportRules", toml, replace);
+    std::uint32_t imported = 0;
+    reply >> imported;
+    return imported;
+}
+
+std::vector<VariantMap> FirewallClient::listConnections(std::uint32_t limit, const VariantMap& filter)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "ListConnections", limit, filter);
+    std::vector<VariantMap> events;
+    reply >> events;
+    return events;
+}
+
+std::vector<VariantMap> FirewallClient::listApps()
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "ListApps");
+    std::vector<VariantMap> apps;
+    reply >> apps;
+    return apps;
+}
+
+void FirewallClient::listenForConnectionEvents(std::function<void(const VariantMap&)> onEvent)
+{
+    onEvent_ = std::move(onEvent);
+    if (!registered_) {
+        registerProxy();
+        registered_ = true;
+    }
+}
+
+void FirewallClient::onConnectionEvent(const VariantMap& event)
+{
+    if (onEvent_) {
+        onEvent_(event);
+    }
+}
+
+} // namespace hostgate::ctl

@@ -1,0 +1,51 @@
+// FirewallClient: hostgatectl's proxy of org.hostgate.Firewall1 (generated from the XML by
+// sdbus-c++-xml2cpp) plus the calls that need the ALLOW_INTERACTIVE_AUTHORIZATION flag.
+#pragma once
+
+#include "variant_json.h"
+
+#include "firewall1_proxy.h" // generated at build time
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace hostgate::ctl {
+
+inline constexpr const char* firewallBusName = "org.hostgate.Firewall1";
+inline constexpr const char* firewallObjectPath = "/org/hostgate/Firewall1";
+
+class FirewallClient : public sdbus::ProxyInterfaces<org::hostgate::Firewall1_proxy> {
+public:
+    // Signals are not subscribed to until listenForConnectionEvents(), so one-shot commands add no match rules.
+    explicit FirewallClient(sdbus::IConnection& connection);
+    virtual ~FirewallClient();
+    FirewallClient(const FirewallClient&) = delete;
+    FirewallClient& operator=(const FirewallClient&) = delete;
+
+    // Calls that polkit may authorize. sdbus-c++ 1.2 has no setter for the interactive flag, so these build
+    // their messages themselves and set it through libsystemd (see firewall_client.cpp).
+    void setMode(const std::string& mode);
+    std::uint64_t addRule(const VariantMap& rule);
+    void updateRule(std::uint64_t id, const VariantMap& changes);
+    void removeRule(std::uint64_t id);
+    void setRuleEnabled(std::uint64_t id, bool enabled);
+    std::uint32_t importRules(const std::string& toml, bool replace);
+    std::vector<VariantMap> listConnections(std::uint32_t limit, const VariantMap& filter);
+    std::vector<VariantMap> listApps();
+
+    // Subscribes to ConnectionEvent; `onEvent` runs from the connection's processPendingRequest().
+    void listenForConnectionEvents(std::function<void(const VariantMap&)> onEvent);
+
+private:
+    void onRulesChanged() override {}
+    void onModeChanged(const std::string&) override {}
+    void onConnectionEvent(const VariantMap& event) override;
+
+    std::function<void(const VariantMap&)> onEvent_;
+    bool registered_ = false;
+};
+
+} // namespace hostgate::ctl

@@ -1,0 +1,26 @@
+// Conversion between the API's a{sv} records (sdbus-c++ Variants) and the JSON values hostgatectl works with.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <sdbus-c++/Types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hostgate::ctl {
+
+using VariantMap = std::map<std::string, sdbus::Variant>;
+
+// Basic types become JSON numbers, strings and booleans; "as" an array of strings; object paths and
+// signatures strings. A value of another type becomes its D-Bus signature in angle brackets ("<a{sv}>"), so
+// a record with a field this client does not know still prints.
+nlohmann::json toJson(const sdbus::Variant& value);
+nlohmann::json toJson(const VariantMap& record);
+nlohmann::json toJson(const std::vector<VariantMap>& records);
+
+// A flat JSON object of request fields as a{sv} with the XML's types: strings "s", booleans "b", "user" "u",
+// other integers (until_usec, since_usec) "x".
+VariantMap toVariantMap(const nlohmann::json& fields);
+
+} // namespace hostgate::ctl

@@ -1,0 +1,56 @@
+// BusWorld: what the D-Bus end-to-end tests share — a private system bus and polkitd (hostgate_test_bus),
+// hostgated on it inside a DaemonFixture, and helpers that run hostgatectl and the test agent as given users.
+#pragma once
+
+#include "daemon/clients.h"
+#include "daemon/daemon_fixture.h"
+
+#include <QJsonDocument>
+#include <QString>
+#include <QStringList>
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace hostgate::e2e {
+
+// The users of the polkit test rules: nobody may do everything, "daemon" nothing; root needs no polkit.
+inline constexpr uid_t rootUid = 0;
+inline constexpr uid_t allowedUid = 65534;
+inline constexpr uid_t deniedUid = 1;
+
+QString hostgatectlExecutable();
+QString testAgentExecutable();
+
+class BusWorld {
+public:
+    explicit BusWorld(const QString& tag);
+    ~BusWorld();
+    BusWorld(const BusWorld&) = delete;
+    BusWorld& operator=(const BusWorld&) = delete;
+
+    // Starts the bus and polkitd, points DBUS_SYSTEM_BUS_ADDRESS of this process (and so of every child) at
+    // the bus, then sets up the fixture's network.
+    Result<void> setUp(const DaemonEnvironment& environment);
+    // Starts hostgated and waits until it serves the bus ("D-Bus service ready" in its log).
+    Result<void> startDaemon(const DaemonSettings& settings);
+
+    DaemonFixture& fixture() { return *fixture_; }
+    // The daemon's user rule file.
+    QString userRulesFile() const;
+
+    // hostgatectl ARGS as `uid` (root without setpriv), on the host: the bus is a unix socket path.
+    RunResult ctl(std::optional<uid_t> uid, const QStringList& arguments, const QByteArray& stdinData = {}) const;
+    // `hostgatectl --json ARGS` as root, parsed; fails the Result when the exit status is not 0.
+    Result<QJsonDocument> ctlJson(const QStringList& arguments) const;
+
+private:
+    struct Bus;
+    std::unique_ptr<Bus> bus_;
+    std::unique_ptr<DaemonFixture> fixture_;
+};
+
+} // namespace hostgate::e2e

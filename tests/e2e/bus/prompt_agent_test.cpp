@@ -1,0 +1,228 @@
+// Prompts end to end: curl in the enforced cgroup reaches an unknown host, hostgated asks the user's agent
+// over the private bus, and the answer (or its absence) decides; hostgatectl follows the events.
+#include "bus/bus_world.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QTest>
+
+#include <csignal>
+#include <memory>
+
+using namespace hostgate::e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto promptTimeout = 3s;
+// An answer, a vanished agent or a deny must decide well before the prompt would time out.
+constexpr auto wellUnderTheTimeout = 1500ms;
+
+const QString foreverAddress = QStringLiteral("203.0.113.21");
+const QString denyAddress = QStringLiteral("203.0.113.22");
+const QString silentAddress = QStringLiteral("203.0.113.23");
+const QString killedAddress = QStringLiteral("203.0.113.24");
+const QString perUserAddress = QStringLiteral("203.0.113.25");
+
+DaemonEnvironment environment()
+{
+    DaemonEnvironment world;
+    world.zone.hosts = {{QStringLiteral("forever.test"), foreverAddress, {}},
+                        {QStringLiteral("deny.test"), denyAddress, {}},
+                        {QStringLiteral("silent.test"), silentAddress, {}},
+                        {QStringLiteral("killed.test"), killedAddress, {}},
+                        {QStringLiteral("per-user.test"), perUserAddress, {}}};
+    world.zone.ttlSeconds = 30;
+    world.httpAddresses = {foreverAddress, denyAddress, silentAddress, killedAddress, perUserAddress};
+    return world;
+}
+
+// Enforce mode, default deny: unknown connections are asked about, unanswered ones denied.
+DaemonSettings promptingDaemon()
+{
+    return {QString(), QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
+            {QStringLiteral("--prompt-timeout"), QString::number(promptTimeout.count())}};
+}
+
+QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+
+QList<QJsonObject> agentLines(const QByteArray& output, const QString& event)
+{
+    QList<QJsonObject> lines;
+    for (const QByteArray& line : output.split('\n')) {
+        const QJsonObject object = QJsonDocument::fromJson(line).object();
+        if (object.value(QStringLiteral("event")).toString() == event) {
+            lines << object;
+        }
+    }
+    return lines;
+}
+
+// Everything the agent printed: SIGTERM, then its output up to its exit, so no line is still in the pipe.
+QByteArray stopAgent(BackgroundProcess& agent)
+{
+    ::kill(agent.pid(), SIGTERM);
+    return agent.finish(5s).out;
+}
+
+} // namespace
+
+class PromptAgentTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase()
+    {
+        if (!requireRoot() ||
+            !requireTools(defaultRequiredTools() << QStringLiteral("setpriv") << QStringLiteral("dbus-daemon")
+                                                 << QStringLiteral("/usr/lib/polkit-1/polkitd"))) {
+            return;
+        }
+        world_ = std::make_unique<BusWorld>(QStringLiteral("hgb-prompt"));
+        HG_E2E_VERIFY(world_->setUp(environment()));
+        HG_E2E_VERIFY(world_->startDaemon(promptingDaemon()));
+        auto follower = startBackground(Placement::host(), {hostgatectlExecutable(), QStringLiteral("--json"),
+                                                            QStringLiteral("connections"), QStringLiteral("--follow")});
+        HG_E2E_VERIFY(follower);
+        follower_.emplace(std::move(*follower));
+        QVERIFY2(QTest::qWaitFor([this] { return follower_->stderrSoFar().contains("following connection events") || !follower_->isRunning(); }, 10000),
+                 qPrintable(QString::fromUtf8(follower_->stderrSoFar())));
+        QVERIFY2(follower_->isRunning(), qPrintable(QString::fromUtf8(follower_->stderrSoFar())));
+    }
+
+    void cleanupTestCase()
+    {
+        follower_.reset();
+        world_.reset();
+    }
+
+    void allowForeverAnswerLetsCurlThroughSavesTheRuleAndIsNotAskedAgain()
+    {
+        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+                                             QStringLiteral("forever")});
+        QVERIFY(agent);
+        const RunResult first = curlAs(allowedUid, QStringLiteral("forever.test"));
+        QVERIFY2(first.succeeded(), qPrintable(first.describe()));
+        QCOMPARE(first.out, Servers::defaultBody(foreverAddress, 80));
+
+        HG_E2E_VERIFY(agent->waitForStdout("\"event\":\"ask\"", 5s));
+        const QList<QJsonObject> asks = agentLines(agent->stdoutSoFar(), QStringLiteral("ask"));
+        const QJsonObject request = asks.first().value(QStringLiteral("request")).toObject();
+        QCOMPARE(request.value(QStringLiteral("app")).toString(), QStringLiteral("/usr/bin/curl"));
+        QVERIFY2(request.value(QStringLiteral("hostnames")).toArray().contains(QStringLiteral("forever.test")),
+                 qPrintable(QJsonDocument(request).toJson()));
+        QCOMPARE(request.value(QStringLiteral("address")).toString(), foreverAddress);
+        QCOMPARE(request.value(QStringLiteral("port")).toInt(), 80);
+        QCOMPARE(request.value(QStringLiteral("uid")).toInt(), int(allowedUid));
+
+        const auto rules = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("list")});
+        HG_E2E_VERIFY(rules);
+        bool saved = false;
+        for (const QJsonValue& rule : rules->array()) {
+            saved = saved || (rule[QStringLiteral("host")] == QStringLiteral("forever.test") &&
+                              rule[QStringLiteral("action")] == QStringLiteral("allow") &&
+                              rule[QStringLiteral("origin")] == QStringLiteral("user"));
+        }
+        QVERIFY2(saved, rules->toJson().constData());
+        QFile userRules(world_->userRulesFile());
+        QVERIFY(userRules.open(QIODevice::ReadOnly));
+        QVERIFY2(userRules.readAll().contains("forever.test"), qPrintable(world_->userRulesFile()));
+
+        const RunResult second = curlAs(allowedUid, QStringLiteral("forever.test"));
+        QVERIFY2(second.succeeded(), qPrintable(second.describe()));
+        QCOMPARE(agentLines(stopAgent(*agent), QStringLiteral("ask")).size(), 1);
+
+        // The follower saw the decision of the first curl, with the API's keys.
+        QVERIFY2(QTest::qWaitFor([this] { return follower_->stdoutSoFar().contains("\"host\":\"forever.test\""); }, 5000),
+                 follower_->stdoutSoFar().constData());
+    }
+
+    void denyAnswerFailsCurlWellBeforeTheTimeout()
+    {
+        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("deny")});
+        QVERIFY(agent);
+        const RunResult result = curlAs(allowedUid, QStringLiteral("deny.test"));
+        QVERIFY2(!result.succeeded() && result.out.isEmpty(), qPrintable(result.describe()));
+        QVERIFY2(result.elapsed < wellUnderTheTimeout, qPrintable(result.describe()));
+        QCOMPARE(agentLines(stopAgent(*agent), QStringLiteral("ask")).size(), 1);
+    }
+
+    void unansweredPromptAppliesTheDefaultAtTheDeadlineAndIsCancelled()
+    {
+        auto agent = startAgent(allowedUid, {QStringLiteral("--never-answer")});
+        QVERIFY(agent);
+        const RunResult result = curlAs(allowedUid, QStringLiteral("silent.test"));
+        QVERIFY2(!result.succeeded(), qPrintable(result.describe()));
+        QVERIFY2(result.elapsed >= promptTimeout - 500ms, qPrintable(result.describe()));
+        HG_E2E_VERIFY(agent->waitForStdout("\"event\":\"cancel\"", 5s));
+        const QList<QJsonObject> cancels = agentLines(agent->stdoutSoFar(), QStringLiteral("cancel"));
+        QCOMPARE(cancels.first().value(QStringLiteral("reason")).toString(), QStringLiteral("timeout"));
+        const QJsonObject ask = agentLines(agent->stdoutSoFar(), QStringLiteral("ask")).first().value(QStringLiteral("request")).toObject();
+        QCOMPARE(cancels.first().value(QStringLiteral("id")).toInteger(), ask.value(QStringLiteral("id")).toInteger());
+    }
+
+    void agentLeavingWhileAskedAppliesTheDefaultAtOnce()
+    {
+        auto agent = startAgent(allowedUid, {QStringLiteral("--never-answer")});
+        QVERIFY(agent);
+        auto curl = startBackground(world_->fixture().confined().asUser(allowedUid),
+                                    curlCommand(IpFamily::V4, url(QStringLiteral("killed.test"))));
+        HG_E2E_VERIFY(curl);
+        HG_E2E_VERIFY(agent->waitForStdout("\"event\":\"ask\"", 5s));
+        QElapsedTimer sinceKill;
+        sinceKill.start();
+        agent->kill();
+        const RunResult result = curl->finish(10s);
+        QVERIFY2(!result.succeeded(), qPrintable(result.describe()));
+        QVERIFY2(sinceKill.elapsed() < std::chrono::milliseconds(wellUnderTheTimeout).count(), qPrintable(result.describe()));
+    }
+
+    void promptGoesOnlyToTheAgentOfTheConnectionsUser()
+    {
+        // polkit denies uid 1 answer-prompts, so its agent cannot even register.
+        auto refused = startBackground(Placement::host().asUser(deniedUid), {testAgentExecutable(), QStringLiteral("--answer"), QStringLiteral("allow")});
+        HG_E2E_VERIFY(refused);
+        const RunResult refusal = refused->finish(10s);
+        QVERIFY2(refusal.exitCode == 1 && refusal.out.contains("NotAuthorized"), qPrintable(refusal.describe()));
+
+        auto rootAgent = startAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("deny"), QStringLiteral("--path"),
+                                                   QStringLiteral("/org/hostgate/RootAgent")});
+        QVERIFY(rootAgent);
+        auto userAgent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        QVERIFY(userAgent);
+        const RunResult result = curlAs(allowedUid, QStringLiteral("per-user.test"));
+        QVERIFY2(result.succeeded(), qPrintable(result.describe()));
+        QCOMPARE(agentLines(stopAgent(*userAgent), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopAgent(*rootAgent), QStringLiteral("ask")).size(), 0);
+    }
+
+private:
+    // Starts the agent as `uid` (root when unset) and waits until it is registered.
+    std::optional<BackgroundProcess> startAgent(std::optional<uid_t> uid, const QStringList& arguments)
+    {
+        const Placement placement = uid ? Placement::host().asUser(*uid) : Placement::host();
+        auto agent = startBackground(placement, QStringList{testAgentExecutable()} + arguments);
+        if (!agent) {
+            qWarning("%s", qPrintable(describe(agent.error())));
+            return std::nullopt;
+        }
+        if (auto registered = agent->waitForStdout("\"event\":\"registered\"", 10s); !registered) {
+            qWarning("%s\n%s", qPrintable(describe(registered.error())), agent->stderrSoFar().constData());
+            return std::nullopt;
+        }
+        return std::move(*agent);
+    }
+
+    RunResult curlAs(uid_t uid, const QString& host)
+    {
+        return run(world_->fixture().confined().asUser(uid), curlCommand(IpFamily::V4, url(host)), 15s);
+    }
+
+    std::unique_ptr<BusWorld> world_;
+    std::optional<BackgroundProcess> follower_;
+};
+
+QTEST_GUILESS_MAIN(PromptAgentTest)
+#include "prompt_agent_test.moc"

@@ -1,0 +1,135 @@
+// hostgate_test_agent: a scriptable org.hostgate.PromptAgent1 for end-to-end tests. Registers with hostgated,
+// prints every Ask and Cancel as one JSON line on stdout, answers per its command line, exits on SIGTERM.
+//
+//   hostgate_test_agent [--path /org/hostgate/TestAgent] (--answer allow|deny [--lifetime L] [--host-scope S]
+//                       [--port-scope S] | --never-answer)
+// stdout lines: {"event":"registered","path":...}, {"event":"ask","request":{...}},
+//               {"event":"cancel","id":N,"reason":"timeout"}, {"event":"error","message":...}
+#include "variant_json.h"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace {
+
+using hostgate::ctl::VariantMap;
+
+constexpr const char* agentInterface = "org.hostgate.PromptAgent1";
+
+struct AgentPolicy {
+    std::string objectPath = "/org/hostgate/TestAgent";
+    std::string action;
+    std::string lifetime;
+    std::string hostScope;
+    std::string portScope;
+    bool neverAnswer = false;
+};
+
+void printLine(const nlohmann::json& line)
+{
+    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + '\n';
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+VariantMap answerFor(const AgentPolicy& policy)
+{
+    VariantMap answer{{"action", sdbus::Variant(policy.action)}};
+    if (!policy.lifetime.empty()) {
+        answer.emplace("lifetime", sdbus::Variant(policy.lifetime));
+    }
+    if (!policy.hostScope.empty()) {
+        answer.emplace("host_scope", sdbus::Variant(policy.hostScope));
+    }
+    if (!policy.portScope.empty()) {
+        answer.emplace("port_scope", sdbus::Variant(policy.portScope));
+    }
+    return answer;
+}
+
+int pollTimeoutMs(std::uint64_t absoluteUsec)
+{
+    if (absoluteUsec == std::numeric_limits<std::uint64_t>::max()) {
+        return -1;
+    }
+    timespec now{};
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    const std::uint64_t nowUsec = static_cast<std::uint64_t>(now.tv_sec) * 1000000 + static_cast<std::uint64_t>(now.tv_nsec) / 1000;
+    return absoluteUsec <= nowUsec ? 0 : static_cast<int>(std::min<std::uint64_t>((absoluteUsec - nowUsec) / 1000 + 1, 60000));
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    AgentPolicy policy;
+    CLI::App app("Scriptable hostgate prompt agent for tests", "hostgate_test_agent");
+    app.add_option("--path", policy.objectPath, "object path of the agent");
+    auto* answer = app.add_option("--answer", policy.action, "allow or deny")->check(CLI::IsMember({"allow", "deny"}));
+    app.add_option("--lifetime", policy.lifetime, "once, until-exit, until-time or forever");
+    app.add_option("--host-scope", policy.hostScope, "host, domain or any");
+    app.add_option("--port-scope", policy.portScope, "port or any");
+    auto* never = app.add_flag("--never-answer", policy.neverAnswer, "keep every Ask pending");
+    answer->excludes(never);
+    CLI11_PARSE(app, argc, argv);
+    if (policy.action.empty() && !policy.neverAnswer) {
+        std::fprintf(stderr, "hostgate_test_agent: give --answer or --never-answer\n");
+        return 2;
+    }
+
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGTERM);
+    sigaddset(&stopSignals, SIGINT);
+    sigprocmask(SIG_BLOCK, &stopSignals, nullptr);
+    const int signalFd = signalfd(-1, &stopSignals, SFD_CLOEXEC);
+
+    try {
+        auto connection = sdbus::createSystemBusConnection();
+        auto object = sdbus::createObject(*connection, policy.objectPath);
+        // Withheld replies stay here, so --never-answer leaves the daemon waiting until its own deadline.
+        std::vector<sdbus::Result<VariantMap>> withheld;
+        object->registerMethod("Ask").onInterface(agentInterface).implementedAs(
+            [&](sdbus::Result<VariantMap>&& result, VariantMap request) {
+                printLine({{"event", "ask"}, {"request", hostgate::ctl::toJson(request)}});
+                if (policy.neverAnswer) {
+                    withheld.push_back(std::move(result));
+                } else {
+                    result.returnResults(answerFor(policy));
+                }
+            });
+        object->registerMethod("Cancel").onInterface(agentInterface).implementedAs([](std::uint64_t id, const std::string& reason) {
+            printLine({{"event", "cancel"}, {"id", id}, {"reason", reason}});
+        }).withNoReply();
+        object->finishRegistration();
+
+        auto firewall = sdbus::createProxy(*connection, "org.hostgate.Firewall1", "/org/hostgate/Firewall1");
+        firewall->callMethod("RegisterAgent").onInterface("org.hostgate.Firewall1").withArguments(sdbus::ObjectPath(policy.objectPath));
+        printLine({{"event", "registered"}, {"path", policy.objectPath}, {"uid", getuid()}});
+
+        for (;;) {
+            while (connection->processPendingRequest()) {
+            }
+            const auto bus = connection->getEventLoopPollData();
+            pollfd fds[2] = {{bus.fd, bus.events, 0}, {signalFd, POLLIN, 0}};
+            poll(fds, 2, pollTimeoutMs(bus.timeout_usec));
+            if ((fds[1].revents & POLLIN) != 0) {
+                return 0;
+            }
+        }
+    } catch (const sdbus::Error& error) {
+        printLine({{"event", "error"}, {"name", error.getName()}, {"message", error.getMessage()}});
+        return 1;
+    }
+}

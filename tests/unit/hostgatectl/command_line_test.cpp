@@ -1,0 +1,161 @@
+// hostgatectl's argument parsing: which call each command line becomes, and which are usage errors.
+#include "command_line.h"
+
+#include <QTest>
+
+using namespace hostgate::ctl;
+
+namespace {
+
+std::vector<std::string> words(const QString& line)
+{
+    std::vector<std::string> result;
+    for (const QString& word : line.split(QLatin1Char(' '), Qt::SkipEmptyParts)) {
+        result.push_back(word.toStdString());
+    }
+    return result;
+}
+
+Command parsed(const QString& line)
+{
+    const ParseOutcome outcome = parseArguments(words(line));
+    if (!outcome.command) {
+        qFatal("unexpected parse failure for '%s': %s", qPrintable(line), outcome.text.c_str());
+    }
+    return *outcome.command;
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(hostgate::ctl::Verb)
+
+class CommandLineTest : public QObject {
+    Q_OBJECT
+
+private slots:
+    void eachCommandSelectsItsCall_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::addColumn<Verb>("verb");
+        QTest::newRow("status") << "status" << Verb::Status;
+        QTest::newRow("mode") << "mode" << Verb::GetMode;
+        QTest::newRow("mode set") << "mode learning" << Verb::SetMode;
+        QTest::newRow("rules list") << "rules list" << Verb::ListRules;
+        QTest::newRow("rules show") << "rules show 4" << Verb::ShowRule;
+        QTest::newRow("rules add") << "rules add --action deny" << Verb::AddRule;
+        QTest::newRow("rules update") << "rules update 4 --note x" << Verb::UpdateRule;
+        QTest::newRow("rules remove") << "rules remove 4" << Verb::RemoveRule;
+        QTest::newRow("rules enable") << "rules enable 4" << Verb::EnableRule;
+        QTest::newRow("rules disable") << "rules disable 4" << Verb::DisableRule;
+        QTest::newRow("rules export") << "rules export" << Verb::ExportRules;
+        QTest::newRow("rules import") << "rules import -" << Verb::ImportRules;
+        QTest::newRow("connections") << "connections" << Verb::Connections;
+        QTest::newRow("apps") << "apps" << Verb::Apps;
+    }
+
+    void eachCommandSelectsItsCall()
+    {
+        QFETCH(QString, line);
+        QFETCH(Verb, verb);
+        QCOMPARE(parsed(line).verb, verb);
+    }
+
+    void jsonFlagWorksBeforeAndAfterTheCommand()
+    {
+        QVERIFY(parsed(QStringLiteral("--json status")).json);
+        QVERIFY(parsed(QStringLiteral("rules list --json")).json);
+        QVERIFY(!parsed(QStringLiteral("rules list")).json);
+    }
+
+    void setModeCarriesTheModeName() { QCOMPARE(parsed(QStringLiteral("mode silent-deny")).mode, std::string("silent-deny")); }
+
+    void ruleIdIsParsedAsNumber() { QCOMPARE(parsed(QStringLiteral("rules remove 18446744073709551615")).ruleId, UINT64_MAX); }
+
+    void addRuleKeepsExactlyTheGivenOptions()
+    {
+        const Command command = parsed(QStringLiteral(
+            "rules add --action allow --app /usr/bin/curl --host *.example.org --ports 80,443 --protocol tcp --note hi --disabled"));
+        RuleOptions expected;
+        expected.action = "allow";
+        expected.app = "/usr/bin/curl";
+        expected.host = "*.example.org";
+        expected.ports = "80,443";
+        expected.protocol = "tcp";
+        expected.note = "hi";
+        expected.disabled = true;
+        QVERIFY(command.rule == expected);
+    }
+
+    void emptyAppMeansAnyApplicationAndIsKept()
+    {
+        const Command command = *parseArguments({"rules", "add", "--action", "deny", "--app", ""}).command;
+        QVERIFY(command.rule.app.has_value());
+        QCOMPARE(*command.rule.app, std::string());
+    }
+
+    void updateRuleCarriesIdAndOnlyChangedFields()
+    {
+        const Command command = parsed(QStringLiteral("rules update 7 --host a.test --until +2h"));
+        QCOMPARE(command.ruleId, std::uint64_t{7});
+        QCOMPARE(*command.rule.host, std::string("a.test"));
+        QCOMPARE(*command.rule.until, std::string("+2h"));
+        QVERIFY(!command.rule.action && !command.rule.app && !command.rule.lifetime);
+    }
+
+    void connectionsOptionsAreParsed()
+    {
+        const Command command =
+            parsed(QStringLiteral("connections --limit 5 --app curl --host Example --verdict denied --since 15m --follow"));
+        const ConnectionQuery expected{5, "curl", "Example", "denied", "15m", true};
+        QVERIFY(command.connections == expected);
+    }
+
+    void importReadsFileAndReplaceFlag()
+    {
+        const Command command = parsed(QStringLiteral("rules import rules.toml --replace"));
+        QCOMPARE(command.file, std::string("rules.toml"));
+        QVERIFY(command.replace);
+    }
+
+    void listRulesFiltersByApp() { QCOMPARE(parsed(QStringLiteral("rules list --app /usr/bin/wget")).appFilter, std::string("/usr/bin/wget")); }
+
+    void malformedCommandLinesAreUsageErrors_data()
+    {
+        QTest::addColumn<QString>("line");
+        QTest::newRow("nothing") << "";
+        QTest::newRow("unknown command") << "frobnicate";
+        QTest::newRow("rules without subcommand") << "rules";
+        QTest::newRow("add without action") << "rules add --host a.test";
+        QTest::newRow("unknown action") << "rules add --action maybe";
+        QTest::newRow("unknown protocol") << "rules add --action allow --protocol icmp";
+        QTest::newRow("unsupported lifetime") << "rules add --action allow --lifetime once";
+        QTest::newRow("id not a number") << "rules show twelve";
+        QTest::newRow("missing id") << "rules remove";
+        QTest::newRow("update without changes") << "rules update 3";
+        QTest::newRow("import without file") << "rules import";
+        QTest::newRow("unknown verdict") << "connections --verdict maybe";
+        QTest::newRow("unknown option") << "status --verbose";
+    }
+
+    void malformedCommandLinesAreUsageErrors()
+    {
+        QFETCH(QString, line);
+        const ParseOutcome outcome = parseArguments(words(line));
+        QVERIFY(!outcome.command);
+        QCOMPARE(outcome.status, ExitStatus::Usage);
+        QVERIFY2(outcome.text.rfind("hostgatectl: usage error: ", 0) == 0, outcome.text.c_str());
+        QVERIFY2(outcome.text.find('\n') == std::string::npos, outcome.text.c_str());
+    }
+
+    void helpIsPrintedWithTheExitStatusesAndSucceeds()
+    {
+        const ParseOutcome outcome = parseArguments({"--help"});
+        QVERIFY(!outcome.command);
+        QCOMPARE(outcome.status, ExitStatus::Ok);
+        QVERIFY(outcome.text.find("3 not authorized") != std::string::npos);
+        QVERIFY(outcome.text.find("connections") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(CommandLineTest)
+#include "command_line_test.moc"
