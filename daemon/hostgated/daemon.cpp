@@ -6,6 +6,7 @@
 #include "store/rule_file.h"
 
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@ namespace {
 
 constexpr std::uint32_t queueLength = 4096;
 constexpr auto maintenanceInterval = std::chrono::seconds(5);
+constexpr std::size_t userRulesTarget = 1; // index of the user file among the watched targets
 
 
 template <class T>
@@ -24,6 +26,14 @@ Error failedTo(std::string_view what, const Result<T>& result)
 }
 
 } // namespace
+
+FileSignature fileSignature(const std::filesystem::path& path)
+{
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0)
+        return {};
+    return {status.st_dev, status.st_ino, status.st_size, status.st_mtim.tv_sec, status.st_mtim.tv_nsec};
+}
 
 Daemon::Daemon(const DaemonConfig& config, Logger& log, EventLoop loop)
     : config_(config), log_(log), loop_(std::move(loop)),
@@ -177,7 +187,12 @@ Result<void> Daemon::start()
     auto watcher = FileWatcher::create(loop_,
                                        {WatchTarget::entriesWithSuffix(config_.adminRulesDir, ".toml"),
                                         WatchTarget::file(config_.userRulesFile)},
-                                       [this](const std::vector<std::size_t>&) { reloadRules(); });
+                                       [this](const std::vector<std::size_t>& changed) {
+                                           if (changed == std::vector<std::size_t>{userRulesTarget} &&
+                                               fileSignature(config_.userRulesFile) == ownUserFileWrite_)
+                                               return; // our own save: what is in force is what was written
+                                           reloadRules();
+                                       });
     if (watcher)
         fileWatcher_.emplace(std::move(*watcher));
     else
@@ -353,6 +368,8 @@ void Daemon::persistUserRules()
             lasting.push_back(rule);
     if (auto saved = store_.saveUserRules(std::move(lasting)); !saved)
         log_.error("Failed to save user rules", {{"file", config_.userRulesFile}, {"error", saved.error().describe()}});
+    else
+        ownUserFileWrite_ = fileSignature(config_.userRulesFile);
 }
 
 void Daemon::endRulesOfExitedProcess(std::int32_t pid)

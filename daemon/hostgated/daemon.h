@@ -37,6 +37,18 @@
 
 namespace hostgate {
 
+// Identifies one version of a file (an atomic save replaces the inode), to recognize our own writes when the
+// file watcher reports them.
+struct FileSignature {
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::int64_t size = -1;
+    std::int64_t mtimeSeconds = 0;
+    std::int64_t mtimeNanoseconds = 0;
+    bool operator==(const FileSignature&) const = default;
+};
+FileSignature fileSignature(const std::filesystem::path& path);
+
 class Daemon final : public FirewallControl {
 public:
     // Loads rules, opens the queues, loads and attaches BPF, installs the firewall chains — in the order
@@ -127,6 +139,7 @@ private:
     // Rules that live only in memory (answers "once" and "until the app quits"), kept across reloads.
     std::vector<Rule> runtimeRules_;
     bool userFileBroken_ = false; // its last load failed: never overwrite it
+    std::optional<FileSignature> ownUserFileWrite_; // the user file as our last save left it
     RuleId nextRuntimeId_ = 1;
     struct ExitWatch {
         UniqueFd pidfd; // readable when the process exits

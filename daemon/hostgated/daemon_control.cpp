@@ -133,6 +133,7 @@ Result<void> Daemon::changeRules(const std::function<Result<void>(std::vector<Ru
     if (auto saved = store_.saveUserRules(std::move(lasting)); !saved)
         return Error::named(std::string(control_error::failed), "Failed to save user rules, nothing changed: " +
                                                                      saved.error().describe());
+    ownUserFileWrite_ = fileSignature(config_.userRulesFile);
     runtimeRules_ = std::move(runtime);
     for (const auto& rule : rules)
         if (!isAdminRuleId(rule.id)) // admin ids live above 2^63 and never share the user range
