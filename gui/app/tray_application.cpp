@@ -1,0 +1,84 @@
+// TrayApplication: which signal reaches which object; no logic of its own beyond the wiring.
+#include "app/tray_application.h"
+
+#include "windows/connection_log_window.h"
+#include "windows/rules_window.h"
+
+namespace hostgate::gui {
+
+namespace {
+
+void showAndRaise(QWidget& window)
+{
+    window.show();
+    window.raise();
+    window.activateWindow();
+}
+
+} // namespace
+
+TrayApplication::TrayApplication(const QDBusConnection& bus, TrayApplicationOptions chosen, QObject* parent)
+    : QObject(parent)
+    , options(chosen)
+    , client(bus)
+    , prompts(apps)
+    , agent(bus, client)
+    , tray(client)
+{
+    connect(&agent, &PromptAgent::promptRequested, &prompts, &PromptQueue::enqueue);
+    connect(&agent, &PromptAgent::promptCancelled, &prompts, [this](quint64 id, const QString&) { prompts.cancel(id); });
+    connect(&prompts, &PromptQueue::answered, &agent, &PromptAgent::answer);
+    connect(&agent, &PromptAgent::registrationFailed, &tray, [this](const CallError& error) {
+        tray.showBalloon(tr("Prompts are not shown"), error.describe());
+    });
+
+    connect(&tray, &TrayIcon::pausePromptsToggled, this, [this](bool paused) {
+        agent.setPaused(paused);
+        tray.setPromptsPaused(paused);
+    });
+    connect(&tray, &TrayIcon::rulesWindowRequested, this, &TrayApplication::showRulesWindow);
+    connect(&tray, &TrayIcon::connectionLogRequested, this, &TrayApplication::showConnectionLog);
+    connect(&tray, &TrayIcon::quitRequested, this, &TrayApplication::quitRequested);
+}
+
+TrayApplication::~TrayApplication() = default;
+
+QString TrayApplication::start()
+{
+    tray.show();
+    if (!options.promptAgent) {
+        // Never exported, so there is nothing to resume: the menu cannot offer it.
+        agent.setPaused(true);
+        tray.setPromptsPaused(true);
+        tray.pausePromptsAction()->setEnabled(false);
+        return {};
+    }
+    return agent.start();
+}
+
+RulesWindow& TrayApplication::rules()
+{
+    if (!rulesWindow) {
+        rulesWindow = std::make_unique<RulesWindow>(client);
+    }
+    return *rulesWindow;
+}
+
+void TrayApplication::showRulesWindow()
+{
+    showAndRaise(rules());
+}
+
+void TrayApplication::showConnectionLog()
+{
+    if (!connectionLog) {
+        connectionLog = std::make_unique<ConnectionLogWindow>(client);
+        connect(connectionLog.get(), &ConnectionLogWindow::makeRuleRequested, this, [this](const ConnectionRecord& event) {
+            showAndRaise(rules());
+            rules().openNewRuleFrom(event);
+        });
+    }
+    showAndRaise(*connectionLog);
+}
+
+} // namespace hostgate::gui

@@ -1,0 +1,58 @@
+// TrayApplication: the one object that wires hostgate's tray: client, prompt agent and queue, tray icon, windows.
+#pragma once
+
+#include "client/dbus_firewall_client.h"
+#include "prompt/app_info.h"
+#include "prompt/prompt_agent.h"
+#include "prompt/prompt_queue.h"
+#include "tray/tray_icon.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace hostgate::gui {
+
+class ConnectionLogWindow;
+class RulesWindow;
+
+struct TrayApplicationOptions {
+    bool promptAgent = true; // false: never registers, the daemon applies its defaults
+};
+
+class TrayApplication : public QObject {
+    Q_OBJECT
+public:
+    TrayApplication(const QDBusConnection& bus, TrayApplicationOptions options, QObject* parent = nullptr);
+    ~TrayApplication() override;
+
+    // Shows the tray icon and starts the prompt agent; returns "" or why prompts will not be shown.
+    QString start();
+
+    // Windows are made on first use: opening the log may need authorization, which must not pop up at login.
+    void showRulesWindow();
+    void showConnectionLog();
+
+    // The parts, for the end-to-end test that drives the real wiring.
+    DbusFirewallClient& firewallClient() { return client; }
+    PromptAgent& promptAgent() { return agent; }
+    PromptQueue& promptQueue() { return prompts; }
+    TrayIcon& trayIcon() { return tray; }
+
+signals:
+    void quitRequested();
+
+private:
+    TrayApplicationOptions options;
+    DbusFirewallClient client;
+    AppInfoResolver apps;
+    PromptQueue prompts;
+    PromptAgent agent;
+    TrayIcon tray;
+    std::unique_ptr<RulesWindow> rulesWindow;
+    std::unique_ptr<ConnectionLogWindow> connectionLog;
+
+    RulesWindow& rules();
+};
+
+} // namespace hostgate::gui

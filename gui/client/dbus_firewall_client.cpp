@@ -1,0 +1,206 @@
+// DbusFirewallClient: asynchronous calls with QDBusPendingCallWatcher, availability from the bus name's owner.
+#include "client/dbus_firewall_client.h"
+
+#include "firewall1_proxy.h"
+
+#include <QDBusConnectionInterface>
+#include <QDBusMessage>
+#include <QDBusMetaType>
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
+
+namespace hostgate::gui {
+namespace {
+
+// Long enough for a person to type a password into the polkit agent.
+constexpr int interactiveTimeoutMs = 5 * 60 * 1000;
+
+const QString firewallInterface = QStringLiteral("org.hostgate.Firewall1");
+
+CallError errorOf(const QDBusError& error)
+{
+    return {error.name(), error.message()};
+}
+
+// The first reply argument as T, for replies read through QDBusMessage (complex types arrive as QDBusArgument).
+template <class T>
+T firstArgument(const QDBusMessage& reply)
+{
+    if (reply.arguments().isEmpty()) {
+        return T{};
+    }
+    return qdbus_cast<T>(reply.arguments().constFirst());
+}
+
+template <class Record>
+QList<Record> recordsFrom(const QList<QVariantMap>& maps)
+{
+    QList<Record> records;
+    records.reserve(maps.size());
+    for (const QVariantMap& map : maps) {
+        records.append(Record::fromMap(map));
+    }
+    return records;
+}
+
+} // namespace
+
+DbusFirewallClient::DbusFirewallClient(const QDBusConnection& busConnection, QObject* parent)
+    : FirewallClient(parent)
+    , bus(busConnection)
+    , serviceWatcher(QString::fromLatin1(serviceName), busConnection, QDBusServiceWatcher::WatchForOwnerChange)
+{
+    qDBusRegisterMetaType<QList<QVariantMap>>();
+    proxy = std::make_unique<OrgHostgateFirewall1Interface>(QString::fromLatin1(serviceName),
+                                                            QString::fromLatin1(objectPath), bus);
+    connect(proxy.get(), &OrgHostgateFirewall1Interface::RulesChanged, this, &FirewallClient::rulesChanged);
+    connect(proxy.get(), &OrgHostgateFirewall1Interface::ModeChanged, this, &FirewallClient::modeChanged);
+    connect(proxy.get(), &OrgHostgateFirewall1Interface::ConnectionEvent, this,
+            [this](const QVariantMap& event) { emit connectionEvent(ConnectionRecord::fromMap(event)); });
+    // A restart shows as the old owner leaving and a new one arriving (possibly in one change).
+    connect(&serviceWatcher, &QDBusServiceWatcher::serviceOwnerChanged, this,
+            [this](const QString&, const QString& oldOwner, const QString& newOwner) {
+                if (!oldOwner.isEmpty()) {
+                    setAvailable(false);
+                }
+                if (!newOwner.isEmpty()) {
+                    setAvailable(true);
+                }
+            });
+    queryInitialAvailability();
+}
+
+DbusFirewallClient::~DbusFirewallClient() = default;
+
+void DbusFirewallClient::setAvailable(bool nowAvailable)
+{
+    if (available == nowAvailable) {
+        return;
+    }
+    available = nowAvailable;
+    emit availabilityChanged(available);
+}
+
+void DbusFirewallClient::queryInitialAvailability()
+{
+    if (!bus.isConnected()) {
+        return;
+    }
+    QDBusMessage ask = QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.DBus"), QStringLiteral("/org/freedesktop/DBus"),
+                                                      QStringLiteral("org.freedesktop.DBus"), QStringLiteral("NameHasOwner"));
+    ask << QString::fromLatin1(serviceName);
+    whenFinished(bus.asyncCall(ask), [this](const QDBusMessage& reply, const CallError& error) {
+        if (!error.failed() && firstArgument<bool>(reply)) {
+            setAvailable(true);
+        }
+    });
+}
+
+QDBusPendingCall DbusFirewallClient::callInteractively(const QString& method, const QVariantList& arguments)
+{
+    QDBusMessage call = QDBusMessage::createMethodCall(QString::fromLatin1(serviceName), QString::fromLatin1(objectPath),
+                                                       firewallInterface, method);
+    call.setArguments(arguments);
+    call.setInteractiveAuthorizationAllowed(true);
+    return bus.asyncCall(call, interactiveTimeoutMs);
+}
+
+void DbusFirewallClient::whenFinished(const QDBusPendingCall& call,
+                                      std::function<void(const QDBusMessage& reply, const CallError& error)> handle)
+{
+    auto* watcher = new QDBusPendingCallWatcher(call, this);
+    connect(watcher, &QDBusPendingCallWatcher::finished, this, [watcher, handle = std::move(handle)] {
+        watcher->deleteLater();
+        if (watcher->isError()) {
+            handle(QDBusMessage(), errorOf(watcher->error()));
+            return;
+        }
+        handle(watcher->reply(), CallError{});
+    });
+}
+
+void DbusFirewallClient::whenDone(const QDBusPendingCall& call, Done done)
+{
+    whenFinished(call, [done = std::move(done)](const QDBusMessage&, const CallError& error) { done(error); });
+}
+
+void DbusFirewallClient::fetchStatus(Callback<StatusRecord> done)
+{
+    whenFinished(proxy->GetStatus(), [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+        done(error.failed() ? StatusRecord{} : StatusRecord::fromMap(firstArgument<QVariantMap>(reply)), error);
+    });
+}
+
+void DbusFirewallClient::setMode(const QString& mode, Done done)
+{
+    whenDone(callInteractively(QStringLiteral("SetMode"), {mode}), std::move(done));
+}
+
+void DbusFirewallClient::fetchRules(Callback<QList<RuleRecord>> done)
+{
+    whenFinished(proxy->ListRules(), [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+        done(error.failed() ? QList<RuleRecord>{} : recordsFrom<RuleRecord>(firstArgument<QList<QVariantMap>>(reply)), error);
+    });
+}
+
+void DbusFirewallClient::addRule(const QVariantMap& fields, Callback<quint64> done)
+{
+    whenFinished(callInteractively(QStringLiteral("AddRule"), {fields}),
+                 [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+                     done(error.failed() ? 0 : firstArgument<quint64>(reply), error);
+                 });
+}
+
+void DbusFirewallClient::updateRule(quint64 id, const QVariantMap& changes, Done done)
+{
+    whenDone(callInteractively(QStringLiteral("UpdateRule"), {QVariant::fromValue(id), changes}), std::move(done));
+}
+
+void DbusFirewallClient::removeRule(quint64 id, Done done)
+{
+    whenDone(callInteractively(QStringLiteral("RemoveRule"), {QVariant::fromValue(id)}), std::move(done));
+}
+
+void DbusFirewallClient::setRuleEnabled(quint64 id, bool enabled, Done done)
+{
+    whenDone(callInteractively(QStringLiteral("SetRuleEnabled"), {QVariant::fromValue(id), enabled}), std::move(done));
+}
+
+void DbusFirewallClient::exportRules(Callback<QString> done)
+{
+    whenFinished(proxy->ExportRules(), [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+        done(error.failed() ? QString() : firstArgument<QString>(reply), error);
+    });
+}
+
+void DbusFirewallClient::importRules(const QString& toml, bool replace, Callback<uint> done)
+{
+    whenFinished(callInteractively(QStringLiteral("ImportRules"), {toml, replace}),
+                 [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+                     done(error.failed() ? 0 : firstArgument<uint>(reply), error);
+                 });
+}
+
+void DbusFirewallClient::fetchConnections(uint limit, const QVariantMap& filter, Callback<QList<ConnectionRecord>> done)
+{
+    // Reading the log may need polkit (org.hostgate.read-log), so it may ask too.
+    whenFinished(callInteractively(QStringLiteral("ListConnections"), {limit, filter}),
+                 [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+                     done(error.failed() ? QList<ConnectionRecord>{}
+                                         : recordsFrom<ConnectionRecord>(firstArgument<QList<QVariantMap>>(reply)),
+                          error);
+                 });
+}
+
+void DbusFirewallClient::registerAgent(const QString& agentPath, Done done)
+{
+    whenDone(callInteractively(QStringLiteral("RegisterAgent"), {QVariant::fromValue(QDBusObjectPath(agentPath))}),
+             std::move(done));
+}
+
+void DbusFirewallClient::unregisterAgent(const QString& agentPath, Done done)
+{
+    whenDone(proxy->UnregisterAgent(QDBusObjectPath(agentPath)), std::move(done));
+}
+
+} // namespace hostgate::gui

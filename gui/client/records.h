@@ -1,0 +1,115 @@
+// The records the tray exchanges with hostgated, decoded from the a{sv} dictionaries of the D-Bus API
+// (key names and meanings: dbus/org.hostgate.Firewall1.xml and dbus/org.hostgate.PromptAgent1.xml).
+#pragma once
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <QStringList>
+#include <QVariantMap>
+
+#include <optional>
+
+namespace hostgate::gui {
+
+struct RuleRecord {
+    quint64 id = 0;
+    QString origin; // "admin" | "user"
+    bool readOnly = false;
+    QString app;    // "" = any application
+    QString script;
+    std::optional<uint> user; // nullopt = any user
+    QString host = QStringLiteral("*");
+    QString ports;  // "" = any
+    QString protocol = QStringLiteral("any");
+    QString action = QStringLiteral("deny");
+    QString lifetime = QStringLiteral("forever");
+    std::optional<QDateTime> until;
+    std::optional<int> pid;
+    bool enabled = true;
+    QString note;
+    QDateTime created;
+    std::optional<QDateTime> lastHit;
+    quint64 hitCount = 0;
+    QString source;
+
+    static RuleRecord fromMap(const QVariantMap& map);
+    // The keys AddRule/UpdateRule accept (app, script, user, host, ports, protocol, action, lifetime,
+    // until_usec, enabled, note); unset optionals are left out.
+    QVariantMap editableFields() const;
+};
+
+struct ConnectionRecord {
+    qint64 id = 0;
+    QDateTime time;
+    QString verdict; // "allowed" | "denied" | "asked"
+    QString app;
+    int pid = 0;
+    uint uid = 0;
+    QString host;
+    QString address;
+    quint16 port = 0;
+    QString protocol;
+    std::optional<quint64> ruleId;
+    QString explanation;
+
+    static ConnectionRecord fromMap(const QVariantMap& map);
+};
+
+struct StatusRecord {
+    QString version;
+    QString mode;
+    QString defaultAction;
+    uint promptTimeoutMs = 0;
+    QStringList kernelFeatures;
+    QStringList missingFeatures;
+    QStringList ruleErrors;
+    uint rules = 0;
+    uint pendingPrompts = 0;
+    uint agents = 0;
+    quint64 allowed = 0;
+    quint64 denied = 0;
+    quint64 asked = 0;
+
+    static StatusRecord fromMap(const QVariantMap& map);
+};
+
+struct PromptRequestRecord {
+    quint64 id = 0;
+    int pid = 0;
+    int parentPid = 0;
+    QString parentApp;
+    uint uid = 0;
+    QString user;
+    QString app;
+    QString script;
+    QString appId;
+    QString commandLine;
+    QStringList hostnames; // ASCII (punycode) forms, most specific first
+    QString address;
+    quint16 port = 0;
+    QString protocol;
+    QDateTime asked;
+    QDateTime deadline;
+    QString defaultAction;
+    uint attempts = 1;
+    QString domainPattern; // "" when a domain answer stays exact
+
+    static PromptRequestRecord fromMap(const QVariantMap& map);
+};
+
+struct PromptAnswerRecord {
+    QString action = QStringLiteral("deny");   // allow | deny
+    QString hostScope = QStringLiteral("host"); // host | domain | any
+    QString portScope = QStringLiteral("port"); // port | any
+    QString lifetime = QStringLiteral("once");  // once | until-exit | until-time | forever
+    std::optional<QDateTime> until;            // until-time only
+
+    QVariantMap toMap() const;
+};
+
+// Microseconds since the Unix epoch, the API's time unit.
+QDateTime fromUsec(qint64 usec);
+qint64 toUsec(const QDateTime& time);
+
+} // namespace hostgate::gui

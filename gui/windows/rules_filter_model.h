@@ -1,0 +1,31 @@
+// RulesFilterModel: narrows and sorts the rules table by a search text and by application.
+#pragma once
+
+#include "windows/rules_model.h"
+
+#include <QSortFilterProxyModel>
+
+#include <optional>
+
+namespace hostgate::gui {
+
+class RulesFilterModel : public QSortFilterProxyModel {
+    Q_OBJECT
+public:
+    explicit RulesFilterModel(RulesModel& rules, QObject* parent = nullptr);
+
+    // Case-insensitive substring over application path, script, host and note; "" shows every rule.
+    void setSearchText(const QString& text);
+    // Only rules naming exactly this application ("" = the rules for any application); nullopt = all.
+    void setApplication(std::optional<QString> app);
+
+protected:
+    bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
+
+private:
+    RulesModel& rules_;
+    QString searchText_;
+    std::optional<QString> application_;
+};
+
+} // namespace hostgate::gui

@@ -1,0 +1,74 @@
+// RulesWindow: lists, filters and edits the daemon's rules; admin rules are shown but never editable.
+#pragma once
+
+#include "client/firewall_client.h"
+
+#include <QMainWindow>
+
+class QAction;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QTreeView;
+
+namespace hostgate::gui {
+
+class RuleEditorDialog;
+class RulesFilterModel;
+class RulesModel;
+
+class RulesWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit RulesWindow(FirewallClient& client, QWidget* parent = nullptr);
+    ~RulesWindow() override;
+
+    // Opens the rule editor filled from a logged connection: its app, host (or address), port and
+    // protocol, with action allow.
+    void openNewRuleFrom(const ConnectionRecord& event);
+    // Fetches every rule again; the table is replaced in one reset when the answer arrives.
+    void reload();
+
+    // Asks for confirmation, then removes the selected user rules.
+    void deleteSelected();
+    void addRule();
+    void editSelected();
+    // The file-dialog-free halves of import and export, so they can be driven directly.
+    void importFromFile(const QString& path, bool replace);
+    void exportToFile(const QString& path);
+
+    RulesModel& model() { return *model_; }
+    RulesFilterModel& filterModel() { return *filter_; }
+    QTreeView& view() { return *view_; }
+
+private:
+    void buildUi();
+    void rebuildApplicationFilter();
+    void updateActions();
+    QList<quint64> selectedRuleIds(bool* includesReadOnly) const;
+    void removeRules(const QList<quint64>& ids);
+    void importWithDialog();
+    void exportWithDialog();
+    RuleEditorDialog* openEditor();
+    // Status bar line plus a message box: "Failed to <action>: <reason>".
+    void showError(const QString& action, const CallError& error);
+    void showFailure(const QString& action, const QString& reason);
+
+    FirewallClient& client_;
+    RulesModel* model_ = nullptr;
+    RulesFilterModel* filter_ = nullptr;
+    QTreeView* view_ = nullptr;
+    QLineEdit* searchEdit_ = nullptr;
+    QComboBox* appCombo_ = nullptr;
+    QLabel* countLabel_ = nullptr;
+    QAction* addAction_ = nullptr;
+    QAction* editAction_ = nullptr;
+    QAction* deleteAction_ = nullptr;
+    QAction* importAction_ = nullptr;
+    QAction* exportAction_ = nullptr;
+    QAction* refreshAction_ = nullptr;
+    // Answers to older fetches are dropped so a slow reply cannot overwrite a newer one.
+    quint64 reloadGeneration_ = 0;
+};
+
+} // namespace hostgate::gui

@@ -1,0 +1,480 @@
+// The tray application end to end: real hostgated on a private bus, prompts clicked on a real X server with a tray.
+#include "daemon/daemon_fixture.h"
+#include "harness/private_bus.h"
+#include "screenshots.h"
+#include "x_session.h"
+
+#include "app/tray_application.h"
+#include "client/dbus_firewall_client.h"
+#include "prompt/prompt_dialog.h"
+#include "windows/connection_log_model.h"
+#include "windows/connection_log_window.h"
+#include "windows/rules_model.h"
+#include "windows/rules_window.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QDBusConnection>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTest>
+
+#include <memory>
+#include <optional>
+
+using namespace hostgate::e2e;
+using namespace std::chrono_literals;
+namespace gui = hostgate::gui;
+
+namespace {
+
+const QString curlPath = QStringLiteral("/usr/bin/curl");
+const QString firewallService = QStringLiteral("org.hostgate.Firewall1");
+const QString trayConnection = QStringLiteral("hostgate-e2e-tray");
+const QString observerConnection = QStringLiteral("hostgate-e2e-observer");
+// Root is authorized without polkit; everyone else is refused, so nothing but the rules below can grant.
+const QString polkitRules = QStringLiteral(
+    "polkit.addRule(function(action, subject) {\n"
+    "    if (action.id.indexOf(\"org.hostgate.\") == 0) return polkit.Result.NO;\n"
+    "});\n");
+// One address per behaviour, so a verdict cached in the kernel for one test can never decide another.
+const QString allowedHost = QStringLiteral("allow-me.test");
+const QString allowedAddress = QStringLiteral("203.0.113.30");
+const QString deniedHost = QStringLiteral("deny-me.test");
+const QString deniedAddress = QStringLiteral("203.0.113.31");
+const QString ignoredHost = QStringLiteral("ignore-me.test");
+const QString ignoredAddress = QStringLiteral("203.0.113.32");
+
+// Long enough that a click always comes first; short enough that the countdown test stays quick.
+constexpr auto clickedPromptTimeout = 60s;
+constexpr auto countdownPromptTimeout = 3s;
+// Upper bound for what the GUI waits on the daemon or the X server for (registration, windows, replies).
+constexpr int guiBoundMs = 15000;
+constexpr auto curlBound = 50s;
+
+DaemonEnvironment environment()
+{
+    DaemonEnvironment world;
+    world.zone.hosts = {{allowedHost, allowedAddress, {}}, {deniedHost, deniedAddress, {}}, {ignoredHost, ignoredAddress, {}}};
+    world.zone.ttlSeconds = 30;
+    world.httpAddresses = {allowedAddress, deniedAddress, ignoredAddress};
+    return world;
+}
+
+// No rules: every connection of the test is unknown, so hostgated asks the registered agent (the tray).
+DaemonSettings promptingDaemon(std::chrono::seconds promptTimeout)
+{
+    return {QString(), QString(),
+            {QStringLiteral("--prompt-timeout"), QString::number(promptTimeout.count()), QStringLiteral("--default-action"),
+             QStringLiteral("deny")}};
+}
+
+// curl as a person runs it: its own time limit is longer than any prompt of the test takes to be answered.
+QStringList promptedCurl(const QString& host)
+{
+    return {QStringLiteral("curl"), QStringLiteral("-4"), QStringLiteral("-sS"), QStringLiteral("--noproxy"), QStringLiteral("*"),
+            QStringLiteral("--max-time"), QStringLiteral("45"), QStringLiteral("http://%1/").arg(host)};
+}
+
+template <class Window>
+Window* topLevel()
+{
+    for (QWidget* widget : QApplication::topLevelWidgets()) {
+        if (auto* window = qobject_cast<Window*>(widget)) {
+            return window;
+        }
+    }
+    return nullptr;
+}
+
+// The prompt dialog, once it is on screen asking about `host`.
+gui::PromptDialog* visiblePromptAbout(const QString& host)
+{
+    auto* dialog = topLevel<gui::PromptDialog>();
+    return dialog && dialog->isVisible() && dialog->hostText().contains(host) ? dialog : nullptr;
+}
+
+// Qt's X11 tray icon is a small window docked into the tray host; it is visible once embedded.
+QWidget* dockedTrayIcon()
+{
+    for (QWidget* widget : QApplication::topLevelWidgets()) {
+        if (qstrcmp(widget->metaObject()->className(), "QSystemTrayIconSys") == 0 && widget->isVisible()) {
+            return widget;
+        }
+    }
+    return nullptr;
+}
+
+bool listsRememberedAllow(const gui::RulesModel& model)
+{
+    for (const gui::RuleRecord& rule : model.rules()) {
+        if (rule.host == allowedHost && rule.action == QLatin1String("allow") && rule.lifetime == QLatin1String("forever") &&
+            rule.app == curlPath && rule.origin == QLatin1String("user")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool logShows(const gui::ConnectionLogModel& model, const QString& address, const QString& verdict)
+{
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const gui::ConnectionRecord& event = model.eventAt(row);
+        if (event.address == address && event.verdict == verdict && event.app == curlPath) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Waits for the client to exit while the event loop runs, so the tray keeps serving the bus meanwhile.
+RunResult finishWhileGuiRuns(BackgroundProcess& client)
+{
+    // On expiry finish() kills the client and reports the timeout.
+    static_cast<void>(QTest::qWaitFor([&client] { return !client.isRunning(); },
+                                      static_cast<int>(std::chrono::milliseconds(curlBound).count())));
+    return client.finish(1s);
+}
+
+// Counts every PromptDialog shown while it exists, so a test can assert that nobody was asked.
+class PromptShowCounter : public QObject {
+public:
+    PromptShowCounter() { qApp->installEventFilter(this); }
+    ~PromptShowCounter() override { qApp->removeEventFilter(this); }
+    int shown() const { return shown_; }
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (event->type() == QEvent::Show && qobject_cast<gui::PromptDialog*>(watched)) {
+            ++shown_;
+        }
+        return false;
+    }
+
+private:
+    int shown_ = 0;
+};
+
+// Records the text of every message box the tray shows, and closes it at once: a modal box left open would
+// block the clicks and cover the screenshots of the tests that follow.
+class MessageBoxCatcher : public QObject {
+public:
+    MessageBoxCatcher() { qApp->installEventFilter(this); }
+    ~MessageBoxCatcher() override { qApp->removeEventFilter(this); }
+    const QStringList& texts() const { return texts_; }
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override
+    {
+        if (event->type() == QEvent::Show) {
+            if (auto* box = qobject_cast<QMessageBox*>(watched)) {
+                texts_.append(QStringLiteral("%1 — %2 %3").arg(QString::fromLatin1(QTest::currentTestFunction()), box->text(),
+                                                               box->informativeText()));
+                QMetaObject::invokeMethod(box, &QMessageBox::reject, Qt::QueuedConnection);
+            }
+        }
+        return false;
+    }
+
+private:
+    QStringList texts_;
+};
+
+} // namespace
+
+class GuiEndToEndTest : public QObject {
+    Q_OBJECT
+public:
+    GuiEndToEndTest(const XvfbServer* display, QString displayProblem)
+        : display_(display), displayProblem_(std::move(displayProblem))
+    {
+    }
+
+private slots:
+    void initTestCase()
+    {
+        if (!requireRoot() ||
+            !requireTools(defaultRequiredTools() << QStringLiteral("Xvfb") << QStringLiteral("trayer") << QStringLiteral("import")
+                                                 << QStringLiteral("dbus-daemon"))) {
+            return;
+        }
+        QVERIFY2(display_, qPrintable(QStringLiteral("No X server for the tray: ") + displayProblem_));
+        QCOMPARE(QGuiApplication::platformName(), QStringLiteral("xcb"));
+        const QString output = QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR);
+        screenshots_ = std::make_unique<Screenshots>(display_->displayName(), output + QStringLiteral("/screenshots"),
+                                                     Screenshots::publishDirectoryFromEnvironment(QStringLiteral(HOSTGATE_DOCS_SCREENSHOT_DIR)));
+
+        auto trayHost = startTrayHost(output + QStringLiteral("/trayer.log"));
+        HG_E2E_VERIFY(trayHost);
+        trayHost_.emplace(std::move(*trayHost));
+        QTRY_VERIFY_WITH_TIMEOUT(QSystemTrayIcon::isSystemTrayAvailable(), guiBoundMs);
+
+        const QString source = QStringLiteral(HOSTGATE_SOURCE_DIR);
+        auto bus = hostgate::testbus::PrivateSystemBus::start({source + QStringLiteral("/dbus/org.hostgate.Firewall1.conf")});
+        HG_E2E_VERIFY(bus);
+        bus_ = std::move(*bus);
+        // hostgated inherits the address; the tray and the observer get their own connections to it.
+        bus_->exportAddress();
+        auto polkit = hostgate::testbus::PrivatePolkit::start(*bus_, {source + QStringLiteral("/polkit/org.hostgate.policy")}, polkitRules);
+        HG_E2E_VERIFY(polkit);
+        polkit_ = std::move(*polkit);
+
+        fixture_ = std::make_unique<DaemonFixture>(QStringLiteral("hgd-gui"));
+        HG_E2E_VERIFY(fixture_->setUp(environment()));
+        HG_E2E_VERIFY(startDaemon(clickedPromptTimeout));
+
+        observer_ = std::make_unique<gui::DbusFirewallClient>(QDBusConnection::connectToBus(bus_->address(), observerConnection));
+        QVERIFY(observer_->connection().isConnected());
+        tray_ = std::make_unique<gui::TrayApplication>(QDBusConnection::connectToBus(bus_->address(), trayConnection),
+                                                       gui::TrayApplicationOptions{});
+        const QString problem = tray_->start();
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+    }
+
+    void cleanupTestCase()
+    {
+        // The tray unregisters while the daemon and the bus still exist; the X server outlives the QApplication.
+        tray_.reset();
+        observer_.reset();
+        QDBusConnection::disconnectFromBus(trayConnection);
+        QDBusConnection::disconnectFromBus(observerConnection);
+        if (fixture_ && fixture_->daemonIsRunning()) {
+            HG_E2E_VERIFY(fixture_->stopDaemon());
+        }
+        fixture_.reset();
+        polkit_.reset();
+        bus_.reset();
+        trayHost_.reset();
+    }
+
+    void trayIconDocksIntoTheTrayHost()
+    {
+        QTRY_VERIFY_WITH_TIMEOUT(dockedTrayIcon() != nullptr, guiBoundMs);
+        QVERIFY(QTest::qWaitForWindowExposed(dockedTrayIcon()));
+    }
+
+    void trayRegistersAsThePromptAgentOfItsUser()
+    {
+        QTRY_COMPARE_WITH_TIMEOUT(registeredAgents(), 1, guiBoundMs);
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Prompt agent registered"), QStringLiteral("path=/org/hostgate/PromptAgent1"),
+                                                QStringLiteral("uid=0")},
+                                               0));
+    }
+
+    void promptAnsweredAllowForeverLetsTheConnectionThrough()
+    {
+        auto curl = startBackground(fixture_->confined(), promptedCurl(allowedHost));
+        HG_E2E_VERIFY(curl);
+        gui::PromptDialog* dialog = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((dialog = visiblePromptAbout(allowedHost)) != nullptr, guiBoundMs);
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        // The buttons ignore clicks for a moment after a prompt appears, so a stray keystroke cannot answer it.
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->allowButton()->isEnabled(), guiBoundMs);
+        const int rememberForever = dialog->lifetimeBox()->findData(QStringLiteral("forever"));
+        QVERIFY(rememberForever >= 0);
+        dialog->lifetimeBox()->setCurrentIndex(rememberForever);
+        dialog->repaint();
+        HG_E2E_VERIFY(takeScreenshot(QStringLiteral("prompt.png")));
+
+        QTest::mouseClick(dialog->allowButton(), Qt::LeftButton);
+        const RunResult result = finishWhileGuiRuns(*curl);
+        QVERIFY2(result.succeeded(), qPrintable(result.describe()));
+        QCOMPARE(result.out, Servers::defaultBody(allowedAddress, 80));
+        QTRY_VERIFY(!dialog->isVisible());
+    }
+
+    void rememberedAnswerIsListedInTheRulesWindow()
+    {
+        tray_->showRulesWindow();
+        auto* rules = topLevel<gui::RulesWindow>();
+        QVERIFY(rules);
+        QVERIFY(QTest::qWaitForWindowExposed(rules));
+        QTRY_VERIFY_WITH_TIMEOUT(listsRememberedAllow(rules->model()), guiBoundMs);
+        rules->repaint();
+        HG_E2E_VERIFY(takeScreenshot(QStringLiteral("rules.png")));
+    }
+
+    void trayReconnectsToARestartedDaemonWhoseRememberedRuleAllowsWithoutAsking()
+    {
+        auto* rules = topLevel<gui::RulesWindow>();
+        QVERIFY(rules);
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        // The tray's client saw the daemon's name go (availabilityChanged(false)); its rules window says so.
+        QTRY_VERIFY_WITH_TIMEOUT(rules->statusBar()->currentMessage().contains(QStringLiteral("not running")), guiBoundMs);
+
+        QSignalSpy reloads(&rules->model(), &QAbstractItemModel::modelReset);
+        HG_E2E_VERIFY(startDaemon(clickedPromptTimeout));
+        // availabilityChanged(true): the window reloads by itself and the agent registers again by itself.
+        QTRY_VERIFY_WITH_TIMEOUT(reloads.count() > 0, guiBoundMs);
+        QVERIFY(listsRememberedAllow(rules->model()));
+        QTRY_COMPARE_WITH_TIMEOUT(registeredAgents(), 1, guiBoundMs);
+
+        const PromptShowCounter prompts;
+        const qint64 mark = fixture_->daemonLogSize();
+        auto curl = startBackground(fixture_->confined(), promptedCurl(allowedHost));
+        HG_E2E_VERIFY(curl);
+        const RunResult result = finishWhileGuiRuns(*curl);
+        QVERIFY2(result.succeeded(), qPrintable(result.describe()));
+        QCOMPARE(result.out, Servers::defaultBody(allowedAddress, 80));
+        QCOMPARE(prompts.shown(), 0);
+        QCOMPARE(fixture_->countLogLines(QStringLiteral("Connection asked"), mark), 0);
+    }
+
+    void promptAnsweredDenyFailsTheConnectionBeforeTheDefaultWouldApply()
+    {
+        auto curl = startBackground(fixture_->confined(), promptedCurl(deniedHost));
+        HG_E2E_VERIFY(curl);
+        gui::PromptDialog* dialog = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((dialog = visiblePromptAbout(deniedHost)) != nullptr, guiBoundMs);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->denyButton()->isEnabled(), guiBoundMs);
+
+        QElapsedTimer sinceClick;
+        sinceClick.start();
+        QTest::mouseClick(dialog->denyButton(), Qt::LeftButton);
+        const RunResult result = finishWhileGuiRuns(*curl);
+        const auto failedAfter = std::chrono::milliseconds(sinceClick.elapsed());
+        qInfo("curl failed %lld ms after Deny was clicked (the default would have applied after %lld s)",
+              static_cast<long long>(failedAfter.count()), static_cast<long long>(clickedPromptTimeout.count()));
+        QVERIFY2(result.exitCode == 7 && result.err.contains("Couldn't connect"), qPrintable(result.describe()));
+        QVERIFY2(failedAfter < clickedPromptTimeout, qPrintable(result.describe()));
+        QTRY_VERIFY(!dialog->isVisible());
+    }
+
+    void unansweredPromptClosesItselfAtZeroAndTheDefaultDenyApplies()
+    {
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        HG_E2E_VERIFY(startDaemon(countdownPromptTimeout));
+        QTRY_COMPARE_WITH_TIMEOUT(registeredAgents(), 1, guiBoundMs);
+        const qint64 mark = fixture_->daemonLogSize();
+        auto curl = startBackground(fixture_->confined(), promptedCurl(ignoredHost));
+        HG_E2E_VERIFY(curl);
+        gui::PromptDialog* dialog = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((dialog = visiblePromptAbout(ignoredHost)) != nullptr, guiBoundMs);
+        QVERIFY2(dialog->countdownText().startsWith(QStringLiteral("Denying in")), qPrintable(dialog->countdownText()));
+
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog->isVisible(),
+                                 static_cast<int>(std::chrono::milliseconds(countdownPromptTimeout).count()) + guiBoundMs);
+        const RunResult result = finishWhileGuiRuns(*curl);
+        QVERIFY2(result.exitCode == 7 && result.err.contains("Couldn't connect"), qPrintable(result.describe()));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + ignoredAddress}, mark));
+    }
+
+    void connectionLogShowsTheDecisions()
+    {
+        tray_->showConnectionLog();
+        auto* log = topLevel<gui::ConnectionLogWindow>();
+        QVERIFY(log);
+        QVERIFY(QTest::qWaitForWindowExposed(log));
+        QTRY_VERIFY_WITH_TIMEOUT(logShows(log->model(), allowedAddress, QStringLiteral("allowed")), guiBoundMs);
+        QTRY_VERIFY_WITH_TIMEOUT(logShows(log->model(), deniedAddress, QStringLiteral("denied")), guiBoundMs);
+        QTRY_VERIFY_WITH_TIMEOUT(logShows(log->model(), ignoredAddress, QStringLiteral("denied")), guiBoundMs);
+        log->raise();
+        log->repaint();
+        HG_E2E_VERIFY(takeScreenshot(QStringLiteral("log.png")));
+    }
+
+    void trayIconIsVisibleInTheScreenshotOfTheDesktop()
+    {
+        // The windows go, so the picture shows the desktop with trayer's panel and the icon in it.
+        for (QWidget* window : QApplication::topLevelWidgets()) {
+            if (qobject_cast<gui::RulesWindow*>(window) || qobject_cast<gui::ConnectionLogWindow*>(window)) {
+                window->hide();
+            }
+        }
+        QWidget* icon = dockedTrayIcon();
+        QVERIFY(icon);
+        icon->repaint();
+        const auto shot = takeScreenshot(QStringLiteral("tray.png"));
+        HG_E2E_VERIFY(shot);
+        // Docked icons live inside trayer's flat panel: with an icon in it, the panel shows more than its tint.
+        const QImage desktop(*shot);
+        const QImage panel = desktop.copy(trayHostArea(desktop.size()));
+        QVERIFY2(distinctColours(panel, 3) >= 3, "trayer's panel in tray.png shows no icon");
+    }
+
+    // Everything above is routine for the tray, daemon restarts included: nothing deserved an error box.
+    void noErrorMessageBoxInterruptedTheUser()
+    {
+        QVERIFY2(messageBoxes_.texts().isEmpty(),
+                 qPrintable(QStringLiteral("message boxes shown:\n") + messageBoxes_.texts().join(QLatin1Char('\n'))));
+    }
+
+private:
+    // Everything painted so far reaches the X server before `import` reads the root window.
+    hostgate::Result<QString> takeScreenshot(const QString& name)
+    {
+        QCoreApplication::processEvents();
+        QGuiApplication::sync();
+        return screenshots_->take(name);
+    }
+
+    // hostgated with no rules and `promptTimeout`, once it owns its name on the bus.
+    hostgate::Result<void> startDaemon(std::chrono::seconds promptTimeout)
+    {
+        if (auto started = fixture_->startDaemon(promptingDaemon(promptTimeout)); !started) {
+            return started;
+        }
+        return bus_->waitForName(firewallService, std::chrono::milliseconds(guiBoundMs));
+    }
+
+    // The number of prompt agents the daemon knows, asked through a second, independent connection.
+    int registeredAgents()
+    {
+        auto answer = std::make_shared<std::optional<int>>();
+        observer_->fetchStatus([answer](const gui::StatusRecord& status, const gui::CallError& error) {
+            *answer = error.failed() ? -1 : static_cast<int>(status.agents);
+        });
+        // No answer within the bound counts as "unknown" (-1), which no caller expects.
+        static_cast<void>(QTest::qWaitFor([answer] { return answer->has_value(); }, 2000));
+        return answer->value_or(-1);
+    }
+
+    const XvfbServer* display_;
+    QString displayProblem_;
+    MessageBoxCatcher messageBoxes_;
+    std::unique_ptr<Screenshots> screenshots_;
+    std::optional<BackgroundProcess> trayHost_;
+    std::unique_ptr<hostgate::testbus::PrivateSystemBus> bus_;
+    std::unique_ptr<hostgate::testbus::PrivatePolkit> polkit_;
+    std::unique_ptr<DaemonFixture> fixture_;
+    std::unique_ptr<gui::DbusFirewallClient> observer_;
+    std::unique_ptr<gui::TrayApplication> tray_;
+};
+
+int main(int argc, char* argv[])
+{
+    // Qt connects to the X server when the QApplication is built and aborts when that connection breaks, so the
+    // server starts first and stops last. Without one the test still runs (offscreen), only to fail loudly.
+    const QString output = QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR);
+    QString displayProblem;
+    std::unique_ptr<XvfbServer> display;
+    if (!QDir().mkpath(output)) {
+        displayProblem = QStringLiteral("Failed to create %1").arg(output);
+    } else if (auto started = XvfbServer::start(output + QStringLiteral("/xvfb.log")); !started) {
+        displayProblem = describe(started.error());
+    } else {
+        display = std::move(*started);
+    }
+    qputenv("QT_QPA_PLATFORM", display ? "xcb" : "offscreen");
+    if (display) {
+        qputenv("DISPLAY", display->displayName().toLocal8Bit());
+    }
+    int status = 0;
+    {
+        QApplication app(argc, argv);
+        // Windows closing between tests must not end the application (the tray lives on, as in `hostgate`).
+        QApplication::setQuitOnLastWindowClosed(false);
+        GuiEndToEndTest test(display.get(), displayProblem);
+        QTEST_SET_MAIN_SOURCE_PATH
+        status = QTest::qExec(&test, argc, argv);
+    }
+    return status;
+}
+
+#include "gui_e2e_test.moc"

@@ -1,0 +1,366 @@
+// RulesWindow as a specification, against a fake daemon: filtering, toggling, deleting, errors, scale.
+#include "fake_firewall_client.h"
+#include "window_test_support.h"
+#include "windows/rule_editor_dialog.h"
+#include "windows/rules_filter_model.h"
+#include "windows/rules_model.h"
+#include "windows/rules_window.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QItemSelectionModel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QStatusBar>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeView>
+
+using namespace hostgate::gui;
+using namespace hostgate::gui::testing;
+
+class RulesWindowTest : public QObject {
+    Q_OBJECT
+
+    static QList<RuleRecord> sampleRules()
+    {
+        return {
+            userRule(1, "/usr/bin/curl", "example.com"),
+            userRule(2, "/usr/lib/firefox/firefox", "mozilla.org", "browser updates"),
+            userRule(3, "/usr/bin/ssh", "git.example.net"),
+            adminRule(4, "/usr/bin/telnet", "*"),
+        };
+    }
+
+    // Selects the rows showing the given rule ids, as a user's clicks would.
+    static void selectRules(RulesWindow& window, const QList<quint64>& ids)
+    {
+        QItemSelectionModel* selection = window.view().selectionModel();
+        selection->clearSelection();
+        const QAbstractItemModel& rows = window.filterModel();
+        for (int row = 0; row < rows.rowCount(); ++row) {
+            const QModelIndex index = rows.index(row, 0);
+            if (ids.contains(index.data(RulesModel::RuleIdRole).toULongLong())) {
+                selection->select(index, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+            }
+        }
+    }
+
+    static QModelIndex rowOfRule(RulesWindow& window, quint64 id, int column)
+    {
+        const QAbstractItemModel& rows = window.filterModel();
+        for (int row = 0; row < rows.rowCount(); ++row) {
+            if (rows.index(row, 0).data(RulesModel::RuleIdRole).toULongLong() == id) {
+                return rows.index(row, column);
+            }
+        }
+        return {};
+    }
+
+    static QAction* action(RulesWindow& window, const QString& text)
+    {
+        for (QAction* candidate : window.findChildren<QAction*>()) {
+            if (candidate->text().remove('&') == text) {
+                return candidate;
+            }
+        }
+        return nullptr;
+    }
+
+private slots:
+    void showsEveryRuleTheDaemonLists()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+
+        QCOMPARE(window.filterModel().rowCount(), 4);
+    }
+
+    void rulesChangedSignalReloadsTheTable()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        client.rules.append(userRule(9, "/usr/bin/wget", "example.org"));
+
+        client.emitRulesChanged();
+
+        QCOMPARE(window.filterModel().rowCount(), 5);
+    }
+
+    void filterBoxKeepsRulesWhoseAppHostOrNoteContainTheText_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<int>("rows");
+        QTest::newRow("host, any case") << "EXAMPLE" << 2;
+        QTest::newRow("application path") << "firefox" << 1;
+        QTest::newRow("note") << "browser upd" << 1;
+        QTest::newRow("nothing matches") << "nowhere.invalid" << 0;
+        QTest::newRow("empty shows all") << "" << 4;
+    }
+
+    void filterBoxKeepsRulesWhoseAppHostOrNoteContainTheText()
+    {
+        QFETCH(QString, text);
+        QFETCH(int, rows);
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+
+        window.findChild<QLineEdit*>("searchEdit")->setText(text);
+
+        QCOMPARE(window.filterModel().rowCount(), rows);
+    }
+
+    void applicationFilterShowsOnlyThatApplicationsRules()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        client.rules.append(userRule(5, "/usr/bin/curl", "example.org"));
+        RulesWindow window(client);
+        auto* apps = window.findChild<QComboBox*>("appCombo");
+        QCOMPARE(apps->itemText(0), QString("All applications"));
+
+        apps->setCurrentIndex(apps->findData(QString("/usr/bin/curl")));
+
+        QCOMPARE(window.filterModel().rowCount(), 2);
+        for (int row = 0; row < 2; ++row) {
+            QCOMPARE(window.filterModel().index(row, RulesModel::AppColumn).data().toString(), QString("curl"));
+        }
+    }
+
+    void applicationFilterSurvivesAReload()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        auto* apps = window.findChild<QComboBox*>("appCombo");
+        apps->setCurrentIndex(apps->findData(QString("/usr/bin/ssh")));
+
+        client.emitRulesChanged();
+
+        QCOMPARE(apps->currentData().toString(), QString("/usr/bin/ssh"));
+        QCOMPARE(window.filterModel().rowCount(), 1);
+    }
+
+    void togglingTheCheckboxCallsSetRuleEnabledWithTheRuleId()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+
+        window.filterModel().setData(rowOfRule(window, 3, RulesModel::EnabledColumn), Qt::Unchecked, Qt::CheckStateRole);
+
+        QCOMPARE(client.callCount("setRuleEnabled"), 1);
+        QCOMPARE(client.lastCall("setRuleEnabled")->args, (QVariantList{quint64{3}, false}));
+    }
+
+    void adminRuleCannotBeOpenedForEditing()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        selectRules(window, {4});
+
+        QVERIFY(!action(window, "Edit…")->isEnabled());
+        window.editSelected();
+
+        QVERIFY(window.findChild<RuleEditorDialog*>() == nullptr);
+        QVERIFY(window.statusBar()->currentMessage().contains("read-only"));
+    }
+
+    void adminRuleIsNeverSentForRemoval()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        selectRules(window, {4});
+
+        QVERIFY(!action(window, "Delete")->isEnabled());
+        window.deleteSelected();
+
+        QVERIFY(window.findChild<QMessageBox*>("confirmDelete") == nullptr);
+        QCOMPARE(client.callCount("removeRule"), 0);
+    }
+
+    void deletingAfterConfirmationRemovesEverySelectedRule()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        selectRules(window, {1, 3});
+
+        window.deleteSelected();
+        auto* confirm = window.findChild<QMessageBox*>("confirmDelete");
+        QVERIFY(confirm != nullptr);
+        confirm->button(QMessageBox::Yes)->click();
+
+        QCOMPARE(client.callCount("removeRule"), 2);
+        QList<quint64> removed;
+        for (const FakeFirewallClient::Call& call : client.calls) {
+            if (call.method == "removeRule") {
+                removed << call.args.at(0).toULongLong();
+            }
+        }
+        std::sort(removed.begin(), removed.end());
+        QCOMPARE(removed, (QList<quint64>{1, 3}));
+        QCOMPARE(window.filterModel().rowCount(), 2);
+    }
+
+    void cancellingTheConfirmationRemovesNothing()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        selectRules(window, {1});
+
+        window.deleteSelected();
+        window.findChild<QMessageBox*>("confirmDelete")->button(QMessageBox::Cancel)->click();
+
+        QCOMPARE(client.callCount("removeRule"), 0);
+    }
+
+    void notAuthorizedErrorIsShownInTheStatusBarAndAMessageBox()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        client.failNext("removeRule", FakeFirewallClient::notAuthorizedError());
+        RulesWindow window(client);
+        selectRules(window, {2});
+
+        window.deleteSelected();
+        window.findChild<QMessageBox*>("confirmDelete")->button(QMessageBox::Yes)->click();
+
+        QVERIFY2(window.statusBar()->currentMessage().contains("Failed to delete rule #2: Not authorized"),
+                 qPrintable(window.statusBar()->currentMessage()));
+        auto* error = window.findChild<QMessageBox*>("errorMessage");
+        QVERIFY(error != nullptr);
+        QVERIFY(error->isVisible());
+        QVERIFY(error->informativeText().contains("Not authorized"));
+    }
+
+    void reloadWhileTheDaemonRestartsSaysSoQuietlyWithoutAnErrorBox()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        client.failNext("fetchRules", CallError{QStringLiteral("org.freedesktop.DBus.Error.ServiceUnknown"),
+                                                QStringLiteral("The name org.hostgate.Firewall1 was not provided")});
+
+        window.reload();
+
+        QVERIFY(window.findChild<QMessageBox*>("errorMessage") == nullptr);
+        QVERIFY2(window.statusBar()->currentMessage().contains("not running"),
+                 qPrintable(window.statusBar()->currentMessage()));
+        QCOMPARE(window.model().rowCount(), int(client.rules.size())); // the last rules stay visible
+    }
+
+    void failedToggleShowsTheErrorAndRestoresTheCheckbox()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        client.failNext("setRuleEnabled", FakeFirewallClient::notAuthorizedError());
+        RulesWindow window(client);
+
+        window.filterModel().setData(rowOfRule(window, 1, RulesModel::EnabledColumn), Qt::Unchecked, Qt::CheckStateRole);
+
+        QVERIFY(window.findChild<QMessageBox*>("errorMessage") != nullptr);
+        QCOMPARE(rowOfRule(window, 1, RulesModel::EnabledColumn).data(Qt::CheckStateRole).toInt(), int(Qt::Checked));
+    }
+
+    void newRuleFromAConnectionEventPrefillsTheEditor()
+    {
+        FakeFirewallClient client;
+        RulesWindow window(client);
+
+        window.openNewRuleFrom(connectionEvent(1, "denied", "/usr/bin/curl", "api.example.com", "203.0.113.10", 8443));
+
+        auto* editor = window.findChild<RuleEditorDialog*>();
+        QVERIFY(editor != nullptr);
+        QVERIFY(!editor->isEditing());
+        const QVariantMap fields = editor->fields();
+        QCOMPARE(fields.value("app").toString(), QString("/usr/bin/curl"));
+        QCOMPARE(fields.value("host").toString(), QString("api.example.com"));
+        QCOMPARE(fields.value("ports").toString(), QString("8443"));
+        QCOMPARE(fields.value("protocol").toString(), QString("tcp"));
+        QCOMPARE(fields.value("action").toString(), QString("allow"));
+        QVERIFY(editor->validationProblem().isEmpty());
+    }
+
+    void newRuleFromAnEventWithoutHostNameUsesTheAddress()
+    {
+        FakeFirewallClient client;
+        RulesWindow window(client);
+
+        window.openNewRuleFrom(connectionEvent(1, "denied", "/usr/bin/nc", "", "2001:db8::7", 22));
+
+        QCOMPARE(window.findChild<RuleEditorDialog*>()->fields().value("host").toString(), QString("2001:db8::7"));
+    }
+
+    void importSendsTheFileAndTheReplaceChoice()
+    {
+        FakeFirewallClient client;
+        client.importedCount = 2;
+        RulesWindow window(client);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("rules.toml");
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("[[rule]]\nhost = \"example.org\"\naction = \"allow\"\n");
+        file.close();
+
+        window.importFromFile(path, true);
+
+        QCOMPARE(client.lastCall("importRules")->args,
+                 (QVariantList{QString("[[rule]]\nhost = \"example.org\"\naction = \"allow\"\n"), true}));
+        QVERIFY(window.statusBar()->currentMessage().contains("Imported 2 rules"));
+    }
+
+    void exportWritesTheDaemonsRulesToTheFile()
+    {
+        FakeFirewallClient client;
+        client.exportedToml = "[[rule]]\nhost = \"example.net\"\n";
+        RulesWindow window(client);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("out.toml");
+
+        window.exportToFile(path);
+
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(QString::fromUtf8(file.readAll()), client.exportedToml);
+    }
+
+    void tenThousandRulesLoadIntoTheTable()
+    {
+        FakeFirewallClient client;
+        for (quint64 id = 1; id <= 10000; ++id) {
+            RuleRecord rule = userRule(id, QString("/usr/bin/app%1").arg(id % 250), QString("host%1.example.com").arg(id));
+            rule.hitCount = id * 7 % 1000;
+            client.rules.append(rule);
+        }
+        QElapsedTimer timer;
+        timer.start();
+        RulesWindow window(client);
+        window.show();
+        QCoreApplication::processEvents();
+        const qint64 openMs = timer.elapsed();
+        timer.restart();
+        client.emitRulesChanged();
+        QCoreApplication::processEvents();
+        const qint64 reloadMs = timer.elapsed();
+        timer.restart();
+        window.findChild<QLineEdit*>("searchEdit")->setText("host99");
+        const qint64 filterMs = timer.elapsed();
+
+        qInfo("10000 rules: open and show %lld ms, reload %lld ms, filter %lld ms", openMs, reloadMs, filterMs);
+        QCOMPARE(window.model().rowCount(), 10000);
+        QCOMPARE(window.filterModel().rowCount(), 111); // host99, host990-999, host9900-9999
+    }
+};
+
+QTEST_MAIN(RulesWindowTest)
+#include "test_rules_window.moc"
