@@ -329,10 +329,16 @@ void Daemon::applyRules(const std::vector<Rule>& stored)
 {
     std::vector<Rule> rules = stored;
     rules.insert(rules.end(), runtimeRules_.begin(), runtimeRules_.end());
+    enforceRules(std::move(rules));
+}
+
+void Daemon::enforceRules(std::vector<Rule> rules)
+{
     for (const auto& rule : rules)
         if (!isAdminRuleId(rule.id)) // admin ids live above 2^63 and never share the user range
             nextRuntimeId_ = std::max(nextRuntimeId_, rule.id + 1);
     engine_.setRules(std::move(rules));
+    // Verdicts the kernel cached may come from rules that just changed.
     if (kernel_)
         kernel_->forgetAll();
 }

@@ -94,6 +94,8 @@ private:
     void armPromptTimer();
     void noteLoadErrors(const RuleStore::LoadReport& report);
     void applyRules(const std::vector<Rule>& stored);
+    // Puts `rules` in force (engine and, by forgetting its cache, kernel) and keeps fresh ids above them.
+    void enforceRules(std::vector<Rule> rules);
     Rule adoptRule(Rule rule);
     void watchProcessExit(std::int32_t pid);
     void endRulesOfExitedProcess(std::int32_t pid);

@@ -135,12 +135,7 @@ Result<void> Daemon::changeRules(const std::function<Result<void>(std::vector<Ru
                                                                      saved.error().describe());
     ownUserFileWrite_ = fileSignature(config_.userRulesFile);
     runtimeRules_ = std::move(runtime);
-    for (const auto& rule : rules)
-        if (!isAdminRuleId(rule.id)) // admin ids live above 2^63 and never share the user range
-            nextRuntimeId_ = std::max(nextRuntimeId_, rule.id + 1);
-    engine_.setRules(std::move(rules));
-    if (kernel_)
-        kernel_->forgetAll();
+    enforceRules(std::move(rules));
     notifyRulesChanged();
     return Ok{};
 }

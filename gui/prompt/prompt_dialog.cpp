@@ -94,6 +94,7 @@ void PromptDialog::buildLayout()
     header->addLayout(headerText, 1);
 
     auto* details = new QFormLayout;
+    detailsForm = details;
     details->addRow(tr("Application:"), appPath);
     details->addRow(tr("Script:"), script);
     details->addRow(tr("Command line:"), commandLine);
@@ -178,7 +179,8 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
 
     appPath->setText(request.appId.isEmpty() ? request.app : tr("%1 (%2)").arg(request.app, request.appId));
     script->setText(request.script);
-    script->setVisible(!request.script.isEmpty());
+    // The whole row, label included: most programs are not interpreters running a script.
+    detailsForm->setRowVisible(script, !request.script.isEmpty());
     commandLine->setText(elided(request.commandLine, maxCommandLineChars));
     commandLine->setToolTip(request.commandLine);
     process->setText(request.attempts > 1 ? tr("PID %1 (%2 attempts)").arg(request.pid).arg(request.attempts)

@@ -19,6 +19,8 @@ class QLabel;
 class QPushButton;
 class QTimer;
 
+class QFormLayout;
+
 namespace hostgate::gui {
 
 class AppInfoResolver;
@@ -82,6 +84,7 @@ private:
     QLabel* destination;
     QLabel* appPath;
     QLabel* script;
+    QFormLayout* detailsForm = nullptr;
     QLabel* commandLine;
     QLabel* process;
     QLabel* user;

@@ -4,6 +4,7 @@
 
 #include <QComboBox>
 #include <QPushButton>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -64,6 +65,26 @@ private slots:
     {
         const auto dialog = dialogShowing(requestFor({"xn--80ak6aa92e.com"}));
         QCOMPARE(dialog->hostText(), QString("xn--80ak6aa92e.com"));
+    }
+
+    void scriptRowAppearsOnlyForInterpreters()
+    {
+        const auto labelNamed = [](const PromptDialog& dialog, const QString& text) -> QLabel* {
+            for (auto* label : dialog.findChildren<QLabel*>())
+                if (label->text() == text)
+                    return label;
+            return nullptr;
+        };
+        auto request = requestFor({"example.com"});
+        const auto binary = dialogShowing(request);
+        QVERIFY(labelNamed(*binary, "Script:") != nullptr);
+        QVERIFY(!labelNamed(*binary, "Script:")->isVisible());
+
+        request.app = "/usr/bin/python3.11";
+        request.script = "/home/u/sync.py";
+        const auto script = dialogShowing(request);
+        QVERIFY(labelNamed(*script, "Script:")->isVisible());
+        QVERIFY(labelNamed(*script, "/home/u/sync.py") != nullptr);
     }
 
     void unicodeFormOfPunycodeIsOnlyAMarkedHint()

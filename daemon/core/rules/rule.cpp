@@ -352,7 +352,9 @@ std::string describe(const Rule& rule)
         break;
     }
 
-    return fmt::format("#{} {} {} -> {} {}/{} ({}){}", rule.id, toString(rule.action), who, rule.host.toString(),
+    // A rule not stored yet (id 0, e.g. one a prompt answer is about to become) has no number to show.
+    const std::string number = rule.id == 0 ? std::string() : fmt::format("#{} ", rule.id);
+    return fmt::format("{}{} {} -> {} {}/{} ({}){}", number, toString(rule.action), who, rule.host.toString(),
                        toString(rule.protocol), rule.ports.toString(), lifetime, rule.enabled ? "" : " [disabled]");
 }
 

@@ -275,6 +275,8 @@ private slots:
         rule.protocol = Protocol::Tcp;
         rule.action = Action::Allow;
         QCOMPARE(text(describe(rule)), QStringLiteral("#12 allow /usr/bin/curl -> *.example.com tcp/443 (forever)"));
+        rule.id = 0;
+        QCOMPARE(text(describe(rule)), QStringLiteral("allow /usr/bin/curl -> *.example.com tcp/443 (forever)"));
     }
 
     void describeShowsAnyAppUidScriptLifetimeAndDisabled()
