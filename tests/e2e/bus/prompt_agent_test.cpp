@@ -25,6 +25,25 @@ const QString denyAddress = QStringLiteral("203.0.113.22");
 const QString silentAddress = QStringLiteral("203.0.113.23");
 const QString killedAddress = QStringLiteral("203.0.113.24");
 const QString perUserAddress = QStringLiteral("203.0.113.25");
+const QString untilExitAddress = QStringLiteral("203.0.113.26");
+
+// One process, two HTTP requests to until-exit.test: the second only after a line on stdin, so the test
+// decides when. Prints "first <status line>" / "second <status line>" (or the exception) and exits.
+const QString twoRequestsScript = QStringLiteral(R"(
+import socket, sys
+def get():
+    try:
+        s = socket.create_connection(("until-exit.test", 80), timeout=10)
+        s.sendall(b"GET / HTTP/1.0\r\nHost: until-exit.test\r\n\r\n")
+        line = s.makefile("rb").readline().decode().strip()
+        s.close()
+        return line
+    except OSError as error:
+        return "error " + str(error)
+print("first", get(), flush=True)
+sys.stdin.readline()
+print("second", get(), flush=True)
+)");
 
 DaemonEnvironment environment()
 {
@@ -33,9 +52,10 @@ DaemonEnvironment environment()
                         {QStringLiteral("deny.test"), denyAddress, {}},
                         {QStringLiteral("silent.test"), silentAddress, {}},
                         {QStringLiteral("killed.test"), killedAddress, {}},
-                        {QStringLiteral("per-user.test"), perUserAddress, {}}};
+                        {QStringLiteral("per-user.test"), perUserAddress, {}},
+                        {QStringLiteral("until-exit.test"), untilExitAddress, {}}};
     world.zone.ttlSeconds = 30;
-    world.httpAddresses = {foreverAddress, denyAddress, silentAddress, killedAddress, perUserAddress};
+    world.httpAddresses = {foreverAddress, denyAddress, silentAddress, killedAddress, perUserAddress, untilExitAddress};
     return world;
 }
 
@@ -196,6 +216,48 @@ private slots:
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(agentLines(stopAgent(*userAgent), QStringLiteral("ask")).size(), 1);
         QCOMPARE(agentLines(stopAgent(*rootAgent), QStringLiteral("ask")).size(), 0);
+    }
+
+    void untilExitAnswerLastsWhileTheProcessRunsAndEndsWithIt()
+    {
+        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+                                             QStringLiteral("until-exit")});
+        QVERIFY(agent);
+        auto client = startBackground(world_->fixture().confined().asUser(allowedUid),
+                                      {python3ExecutablePath(), QStringLiteral("-c"), twoRequestsScript});
+        HG_E2E_VERIFY(client);
+        HG_E2E_VERIFY(client->waitForStdout("first ", 10s));
+        HG_E2E_VERIFY(client->waitForStdout("\n", 1s));
+        QVERIFY2(client->stdoutSoFar().startsWith("first HTTP/") && client->stdoutSoFar().contains(" 200"),
+                 client->stdoutSoFar().constData());
+
+        // While the process runs, its answer is a rule in memory only: listed, never written to the file.
+        const auto rules = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("list")});
+        HG_E2E_VERIFY(rules);
+        bool listed = false;
+        for (const QJsonValue& rule : rules->array())
+            listed = listed || (rule[QStringLiteral("host")] == QStringLiteral("until-exit.test") &&
+                                rule[QStringLiteral("lifetime")] == QStringLiteral("until-exit") &&
+                                rule[QStringLiteral("pid")].toInt() == int(client->pid()));
+        QVERIFY2(listed, rules->toJson().constData());
+        QFile userRules(world_->userRulesFile());
+        if (userRules.open(QIODevice::ReadOnly))
+            QVERIFY(!userRules.readAll().contains("until-exit.test"));
+
+        const qint64 beforeExit = world_->fixture().daemonLogSize();
+        client->writeStdin("go\n");
+        const RunResult both = client->finish(10s);
+        QVERIFY2(both.out.contains("second HTTP/") && both.out.count(" 200") == 2, qPrintable(both.describe()));
+
+        // The process is gone, so is its rule: the next process is asked again (and this time denied).
+        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Process exited, its rules ended")}, beforeExit, 5s));
+        QByteArray seen = stopAgent(*agent);
+        QCOMPARE(agentLines(seen, QStringLiteral("ask")).size(), 1);
+        auto denier = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("deny")});
+        QVERIFY(denier);
+        const RunResult after = curlAs(allowedUid, QStringLiteral("until-exit.test"));
+        QVERIFY2(!after.succeeded(), qPrintable(after.describe()));
+        QCOMPARE(agentLines(stopAgent(*denier), QStringLiteral("ask")).size(), 1);
     }
 
 private:
