@@ -2,6 +2,7 @@
 // take effect, import/export, the connection log, and the prompt agents' replies fed to the broker.
 #include "hostgated/daemon.h"
 
+#include "hostgated/saved_mode.h"
 #include "store/rule_file.h"
 
 #include <fmt/core.h>
@@ -88,6 +89,10 @@ Mode Daemon::mode() const
 
 Result<void> Daemon::setMode(Mode mode)
 {
+    // Saved first, so the mode the user picked is the one a restart comes back with.
+    if (auto saved = saveMode(config_.stateDir, mode); !saved)
+        return Error::named(std::string(control_error::failed), "Failed to save the mode, nothing changed: " +
+                                                                     saved.error().describe());
     const Mode before = engine_.mode();
     engine_.setMode(mode);
     // Verdicts cached in the kernel may be the old mode's default ("no rule → allow" in silent-allow).

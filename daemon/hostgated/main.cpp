@@ -1,5 +1,6 @@
 // hostgated: the privileged daemon. Parses its command line and configuration, then runs the Daemon.
 #include "hostgated/daemon.h"
+#include "hostgated/saved_mode.h"
 #include "service/config.h"
 #include "service/log.h"
 #include "service/signals.h"
@@ -38,6 +39,13 @@ int main(int argc, char** argv)
     }
 
     Logger log(config->logLevel);
+    // The mode last chosen over D-Bus outlives restarts; an explicit --mode still wins.
+    if (!commandLine->overrides.mode) {
+        if (auto saved = loadSavedMode(config->stateDir); !saved)
+            log.warning("Ignoring the saved mode", {{"error", saved.error().describe()}});
+        else if (*saved)
+            config->mode = **saved;
+    }
     // Before any thread or fd exists, so the signals reach only our signalfd.
     if (auto blocked = blockDaemonSignals(); !blocked) {
         log.error("Failed to block signals", {{"error", blocked.error().describe()}});

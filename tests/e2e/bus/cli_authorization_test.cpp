@@ -231,6 +231,22 @@ private slots:
         }
     }
 
+    void modeChosenOverTheBusSurvivesARestartUnlessTheCommandLineSaysOtherwise()
+    {
+        QVERIFY(world_->ctl(std::nullopt, {QStringLiteral("mode"), QStringLiteral("learning")}).succeeded());
+        HG_E2E_VERIFY(world_->fixture().stopDaemon());
+        HG_E2E_VERIFY(world_->startDaemon(daemonSettings()));
+        RunResult mode = world_->ctl(std::nullopt, {QStringLiteral("mode")});
+        QVERIFY2(mode.succeeded() && mode.out.trimmed() == "learning", qPrintable(mode.describe()));
+
+        DaemonSettings explicitMode = daemonSettings();
+        explicitMode.extraArguments << QStringLiteral("--mode") << QStringLiteral("enforce");
+        HG_E2E_VERIFY(world_->fixture().stopDaemon());
+        HG_E2E_VERIFY(world_->startDaemon(explicitMode));
+        mode = world_->ctl(std::nullopt, {QStringLiteral("mode")});
+        QVERIFY2(mode.succeeded() && mode.out.trimmed() == "enforce", qPrintable(mode.describe()));
+    }
+
     // Last: it stops the daemon.
     void stoppedDaemonIsReportedAsUnreachable()
     {
