@@ -17,25 +17,9 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
-#include <limits>
 
 namespace hostgate::ctl {
 namespace {
-
-// Milliseconds until sd-bus' next timer (absolute CLOCK_MONOTONIC microseconds), -1 for none.
-int pollTimeoutMs(std::uint64_t absoluteUsec)
-{
-    if (absoluteUsec == std::numeric_limits<std::uint64_t>::max()) {
-        return -1;
-    }
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    const std::uint64_t nowUsec = static_cast<std::uint64_t>(now.tv_sec) * 1000000 + static_cast<std::uint64_t>(now.tv_nsec) / 1000;
-    if (absoluteUsec <= nowUsec) {
-        return 0;
-    }
-    return static_cast<int>(std::min<std::uint64_t>((absoluteUsec - nowUsec + 999) / 1000, 60000));
-}
 
 // Blocks SIGINT and SIGTERM and returns a signalfd that reports them: the loop sees them as events
 // instead of being interrupted at an arbitrary point.
@@ -93,7 +77,7 @@ ExitStatus followConnections(const Command& command, sdbus::IConnection& connect
         }
         const sdbus::IConnection::PollData bus = connection.getEventLoopPollData();
         pollfd fds[2] = {{bus.fd, bus.events, 0}, {signals->get(), POLLIN, 0}};
-        if (poll(fds, 2, pollTimeoutMs(bus.timeout_usec)) < 0 && errno != EINTR) {
+        if (poll(fds, 2, bus.getPollTimeout()) < 0 && errno != EINTR) {
             std::cerr << errorLine(ExitStatus::Failure, fmt::format("Failed to wait for events: {}", std::strerror(errno))) << '\n';
             return ExitStatus::Failure;
         }

@@ -17,7 +17,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <limits>
 #include <string>
 #include <vector>
 
@@ -56,17 +55,6 @@ VariantMap answerFor(const AgentPolicy& policy)
         answer.emplace("port_scope", sdbus::Variant(policy.portScope));
     }
     return answer;
-}
-
-int pollTimeoutMs(std::uint64_t absoluteUsec)
-{
-    if (absoluteUsec == std::numeric_limits<std::uint64_t>::max()) {
-        return -1;
-    }
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    const std::uint64_t nowUsec = static_cast<std::uint64_t>(now.tv_sec) * 1000000 + static_cast<std::uint64_t>(now.tv_nsec) / 1000;
-    return absoluteUsec <= nowUsec ? 0 : static_cast<int>(std::min<std::uint64_t>((absoluteUsec - nowUsec) / 1000 + 1, 60000));
 }
 
 } // namespace
@@ -123,7 +111,7 @@ int main(int argc, char** argv)
             }
             const auto bus = connection->getEventLoopPollData();
             pollfd fds[2] = {{bus.fd, bus.events, 0}, {signalFd, POLLIN, 0}};
-            poll(fds, 2, pollTimeoutMs(bus.timeout_usec));
+            poll(fds, 2, bus.getPollTimeout());
             if ((fds[1].revents & POLLIN) != 0) {
                 return 0;
             }
