@@ -66,6 +66,9 @@ public:
     virtual Mode mode() const = 0;
     virtual Result<void> setMode(Mode mode) = 0;
 
+    // Changes made through the methods below are announced (RulesChanged, ModeChanged) by the bus service
+    // itself; the daemon announces only the changes it makes on its own (reloads, prompt answers, exits).
+
     // Admin rules, then user rules, then in-memory rules (once / until-exit answers).
     virtual std::vector<Rule> rules() const = 0;
     virtual std::optional<Rule> rule(RuleId id) const = 0;

@@ -368,14 +368,25 @@ void Daemon::persistUserRules()
                    {{"file", config_.userRulesFile}});
         return;
     }
+    if (auto saved = writeUserRules(engine_.rules()); !saved)
+        log_.error("Failed to save user rules", {{"file", config_.userRulesFile}, {"error", saved.error().describe()}});
+}
+
+std::vector<Rule> Daemon::lastingUserRules(const std::vector<Rule>& rules)
+{
     std::vector<Rule> lasting;
-    for (const auto& rule : engine_.rules())
+    for (const auto& rule : rules)
         if (rule.origin == RuleOrigin::User && rule.lifetime.persistent())
             lasting.push_back(rule);
-    if (auto saved = store_.saveUserRules(std::move(lasting)); !saved)
-        log_.error("Failed to save user rules", {{"file", config_.userRulesFile}, {"error", saved.error().describe()}});
-    else
-        ownUserFileWrite_ = fileSignature(config_.userRulesFile);
+    return lasting;
+}
+
+Result<void> Daemon::writeUserRules(const std::vector<Rule>& rules)
+{
+    if (auto saved = store_.saveUserRules(lastingUserRules(rules)); !saved)
+        return saved;
+    ownUserFileWrite_ = fileSignature(config_.userRulesFile);
+    return Ok{};
 }
 
 void Daemon::endRulesOfExitedProcess(std::int32_t pid)

@@ -100,6 +100,10 @@ private:
     void watchProcessExit(std::int32_t pid);
     void endRulesOfExitedProcess(std::int32_t pid);
     void persistUserRules();
+    // The user rules that are saved to disk (forever and until-time) among `rules`.
+    static std::vector<Rule> lastingUserRules(const std::vector<Rule>& rules);
+    // Saves the lasting user rules among `rules` and remembers the file as written, so its watch event is ours.
+    Result<void> writeUserRules(const std::vector<Rule>& rules);
     void startBus();
     void deliverPrompt(const PromptRequest& request);
     // Applies `change` to a copy of the rules in force, saves the user file, and only then enforces the copy:

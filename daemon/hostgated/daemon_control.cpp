@@ -127,21 +127,16 @@ Result<void> Daemon::changeRules(const std::function<Result<void>(std::vector<Ru
     if (auto changed = change(rules); !changed)
         return changed;
 
-    std::vector<Rule> lasting;
-    std::vector<Rule> runtime;
-    for (const auto& rule : rules) {
-        if (rule.origin != RuleOrigin::User)
-            continue;
-        (rule.lifetime.persistent() ? lasting : runtime).push_back(rule);
-    }
     // Saved first: a rule that cannot be written never takes effect, so what is enforced is what is on disk.
-    if (auto saved = store_.saveUserRules(std::move(lasting)); !saved)
+    if (auto saved = writeUserRules(rules); !saved)
         return Error::named(std::string(control_error::failed), "Failed to save user rules, nothing changed: " +
                                                                      saved.error().describe());
-    ownUserFileWrite_ = fileSignature(config_.userRulesFile);
-    runtimeRules_ = std::move(runtime);
+    runtimeRules_.clear();
+    for (const auto& rule : rules)
+        if (rule.origin == RuleOrigin::User && !rule.lifetime.persistent())
+            runtimeRules_.push_back(rule);
     enforceRules(std::move(rules));
-    notifyRulesChanged();
+    // No RulesChanged here: these are the API's own changes, which the bus announces once it replied.
     return Ok{};
 }
 
@@ -224,11 +219,7 @@ Result<void> Daemon::setRuleEnabled(RuleId id, bool enabled)
 
 std::string Daemon::exportRules() const
 {
-    std::vector<Rule> lasting;
-    for (const auto& rule : engine_.rules())
-        if (rule.origin == RuleOrigin::User && rule.lifetime.persistent())
-            lasting.push_back(rule);
-    return serializeRules(lasting);
+    return serializeRules(lastingUserRules(engine_.rules()));
 }
 
 Result<std::size_t> Daemon::importRules(std::string_view toml, bool replace)

@@ -2,6 +2,9 @@
 // statuses of invalid input, unknown rules and a stopped daemon, and an API that matches its XML.
 #include "bus/bus_world.h"
 
+#include <QCoreApplication>
+#include <QDBusConnection>
+#include <QDBusMessage>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -28,6 +31,15 @@ QString describeUid(std::optional<uid_t> uid) { return uid ? QString::number(*ui
 } // namespace
 
 Q_DECLARE_METATYPE(std::optional<uid_t>)
+
+// Counts a D-Bus signal it is connected to.
+class SignalCounter : public QObject {
+    Q_OBJECT
+public:
+    int count = 0;
+public slots:
+    void seen() { ++count; }
+};
 
 class CliAuthorizationTest : public QObject {
     Q_OBJECT
@@ -229,6 +241,26 @@ private slots:
         for (const QString& member : members) {
             QVERIFY2(listed.contains(member), qPrintable(member + QStringLiteral(" missing from:\n") + QString::fromUtf8(introspected.out)));
         }
+    }
+
+    void ruleChangeMadeThroughTheApiIsAnnouncedExactlyOnce()
+    {
+        QDBusConnection bus = QDBusConnection::systemBus(); // the private bus: its address is exported
+        QVERIFY2(bus.isConnected(), qPrintable(bus.lastError().message()));
+        SignalCounter rulesChanged;
+        const QString service = QStringLiteral("org.hostgate.Firewall1");
+        const QString path = QStringLiteral("/org/hostgate/Firewall1");
+        QVERIFY(bus.connect(service, path, service, QStringLiteral("RulesChanged"), &rulesChanged, SLOT(seen())));
+
+        const RunResult added = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"),
+                                                           QStringLiteral("allow"), QStringLiteral("--host"), QStringLiteral("once.test")});
+        QVERIFY2(added.succeeded(), qPrintable(added.describe()));
+        QTRY_VERIFY(rulesChanged.count >= 1);
+        // The daemon handles this call after everything it sent before, so every signal of the change is in.
+        const QDBusMessage mode = bus.call(QDBusMessage::createMethodCall(service, path, service, QStringLiteral("GetMode")));
+        QCOMPARE(mode.type(), QDBusMessage::ReplyMessage);
+        QCoreApplication::processEvents();
+        QCOMPARE(rulesChanged.count, 1);
     }
 
     void modeChosenOverTheBusSurvivesARestartUnlessTheCommandLineSaysOtherwise()
