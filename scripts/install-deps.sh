@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git
+  build-essential cmake pkg-config git ccache
   clang llvm lld libclang-rt-14-dev
   libbpf-dev bpftool linux-libc-dev
   libnetfilter-queue-dev libmnl-dev libnfnetlink-dev
@@ -12,7 +12,7 @@ packages=(
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev-tools libqt6svg6 qt6-qpa-plugins
   libgl-dev
-  libtomlplusplus-dev libsqlite3-dev libcli11-dev libfmt-dev libssl-dev nlohmann-json3-dev
+  libtomlplusplus-dev libsqlite3-dev libcli11-dev libfmt-dev libssl-dev nlohmann-json3-dev libseccomp-dev libcap-dev
   libbenchmark-dev
   dbus polkitd pkexec
   dnsmasq xvfb trayer imagemagick x11-utils
