@@ -196,7 +196,7 @@ protocol = "tcp"
 action = "allow"
 note = "connect_bench.sh"
 EOF
-nsenter --net="/run/netns/$ns_hostgate" "$daemon_bin" --cgroup "$cgroup" --admin-rules-dir "$work/rules.d" \
+nsenter --net="/run/netns/$ns_hostgate" "$daemon_bin" --cgroup "$cgroup" --bpf-pin-dir "" --admin-rules-dir "$work/rules.d" \
   --user-rules "$work/state/rules.toml" --state-dir "$work/state" --default-action deny --mode enforce \
   >"$work/hostgated.log" 2>&1 &
 hostgated_pid=$!

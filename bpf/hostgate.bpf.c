@@ -2,35 +2,36 @@
 //
 // Flow for every connect()/unconnected sendmsg() of a socket in the attached cgroup:
 //   1. app key = executable (dev, inode) of the current task; no executable (kernel thread) → allow.
-//   2. record cookie → owner in `socket_owners`, always: DNS attribution needs it even for port 53.
-//   3. port 53 → allow (the DNS nfqueue path judges DNS); non-TCP/UDP (ping sockets) → allow.
-//   4. verdict {app, uid, addr, port, proto, family}, then the same with port 0 ("any port");
-//      an expired entry counts as missing. allow → 1; deny → 0 (the caller gets EPERM at once).
-//   5. miss: loopback destinations are allowed without marking when `bypass_loopback` (nothing outside the
-//      host judges them); otherwise OR `mark_bit` into SO_MARK (keeping the other bits, which policy
-//      routing owns), emit a ring buffer event, allow. The firewall queues marked new flows for a decision.
-//   6. a connected UDP socket allowed in 4 or bypassed in 5 has `mark_bit` cleared (see below).
+//   2. record cookie → owner in `socket_owners`, always (DNS attribution needs it for port 53 too).
+//   3. not TCP or UDP (ping sockets' connect()) → refused when HG_STATE_DENY_OTHER_PROTOCOLS, else allowed.
+//   4. verdict {app, process 0, uid, addr, port, proto, family}, then port 0 ("any port"), then the same two
+//      with the per-process key (interpreters); an expired entry counts as missing. allow → 1; deny → 0 (the
+//      caller gets EPERM at once).
+//   5. miss to a trusted resolver on port 53, or to a loopback address → allowed unmarked: the daemon's DNS
+//      queue observes trusted DNS, and nothing to loopback leaves the host.
+//   6. miss while the daemon is gone (heartbeat stale, see hg_state) → refused (fail-closed) or allowed
+//      unmarked (fail-open): a queue without a reader is never relied on.
+//   7. miss in another network namespace (a container: the daemon's queues cannot see its packets, and the
+//      mark does not survive the veth) → refused and reported; the daemon decides from the report, so the
+//      next attempt finds a verdict.
+//   8. miss otherwise: OR `mark_bit` into SO_MARK (keeping the other bits, which policy routing owns) and
+//      report it; the firewall queues the first packet of marked new flows for a decision. An unconnected
+//      datagram whose socket did not already carry the bit would leave unmarked: it is refused (EPERM) and
+//      reported, and the socket keeps the bit, so the next datagram is held.
+//   9. a connected UDP socket allowed in 4 or 5 has `mark_bit` cleared (see below).
 //
 // UDP sockets are marked from birth (hg_sock_create). Why: udp_sendmsg() copies sk_mark into the datagram's
 // cmsg cookie BEFORE the sendmsg hook runs, so a mark set by the hook on a miss of an unconnected socket
-// would apply only from its second datagram on, and the first would leave unqueued. With the bit set at
-// socket() time, the first datagram of every new unconnected flow reaches the decision queue. Consequences:
-//   - Unconnected sends never clear the bit, not even on an allow hit or a bypassed loopback miss: the
-//     hook cannot unmark the datagram being sent anyway, and a cleared bit would let the socket's next
-//     datagram to a NEW destination (a miss) leave unmarked. So the first datagram of an allowed
-//     unconnected flow costs one queue round trip (the decision path re-decides it with the same rules and
-//     accepts it); the conntrack entry then keeps the rest of the flow out of the queue once the peer
-//     replies. A pre-marked datagram to loopback is queued as well: the firewall should skip `-o lo` for
-//     the mark rule when loopback is bypassed, or the decision path decides it.
-//   - connect() on UDP decides the socket's one destination up front: an allow hit, or a bypassed loopback
-//     miss, CLEARS the bit so the connected flow stays in the kernel (TCP sockets are never pre-marked and
-//     are left alone). Residual gap: a connected socket whose bit was cleared that then sendto()s a
-//     different, unknown destination (or disconnects with AF_UNSPEC and sends again) leaks that first
-//     datagram; the hook re-marks the socket for the ones after it.
-//   - Port 53 is left as created: the firewall's DNS rules come before its mark rule, so DNS datagrams go
-//     to the DNS queue whatever their mark.
-//   - Sockets created before the programs were attached, outside the cgroup, or whose SO_MARK a privileged
-//     process overwrote after socket(), are not pre-marked and keep the old first-datagram gap.
+// would apply only from its second datagram on. With the bit set at socket() time, the first datagram of
+// every new unconnected flow reaches the decision queue. Consequences:
+//   - Unconnected sends never clear the bit, not even on an allow hit: the hook cannot unmark the datagram
+//     being sent anyway, and a cleared bit would let the socket's next datagram to a NEW destination leave
+//     unmarked. So the first datagram of an allowed unconnected flow costs one queue round trip.
+//   - connect() on UDP decides the socket's one destination up front: an allow hit CLEARS the bit so the
+//     connected flow stays in the kernel. If that socket later sendto()s an unknown destination, step 8
+//     refuses that datagram and re-marks the socket: nothing leaves undecided.
+//   - Sockets created before the programs were attached, or whose SO_MARK a privileged process overwrote,
+//     are caught by step 8 the same way.
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
@@ -49,6 +50,9 @@
 const volatile __u32 mark_bit = 0;
 const volatile __u8 bypass_loopback = 1;
 
+#define SOCK_STREAM 1
+#define SOCK_RAW 3
+
 // Events lost because the ring buffer was full; user space reads it from the skeleton's bss.
 __u64 dropped_events = 0;
 
@@ -66,6 +70,21 @@ struct {
     __type(key, __u64);
     __type(value, struct hg_sock_owner);
 } socket_owners SEC(".maps");
+
+// The daemon's liveness and settings that may change without reloading the programs (hg_state).
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct hg_state);
+} state SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 256);
+    __type(key, struct hg_resolver_key);
+    __type(value, __u8);
+} trusted_resolvers SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -128,8 +147,49 @@ static __always_inline __u8 live_action(const struct hg_verdict_key *key)
     return verdict->action;
 }
 
+// The verdict for `key` at its exact port, then at port 0 ("any port").
+static __always_inline __u8 live_action_any_port(struct hg_verdict_key *key)
+{
+    __u16 port = key->port;
+    __u8 action = live_action(key);
+
+    if (!action) {
+        key->port = 0;
+        action = live_action(key);
+        key->port = port;
+    }
+    return action;
+}
+
+static __always_inline const struct hg_state *daemon_state(void)
+{
+    __u32 zero = 0;
+
+    return bpf_map_lookup_elem(&state, &zero);
+}
+
+// Whether the daemon has shown a sign of life recently enough to be trusted with queued packets.
+static __always_inline int daemon_alive(const struct hg_state *st)
+{
+    __u64 now;
+
+    if (!st || st->heartbeat_ns == 0)
+        return 0;
+    now = bpf_ktime_get_ns();
+    return now < st->heartbeat_ns || now - st->heartbeat_ns <= st->stale_after_ns;
+}
+
+static __always_inline int is_trusted_resolver(const struct destination *dst)
+{
+    struct hg_resolver_key key = {};
+
+    __builtin_memcpy(key.addr, dst->addr, sizeof(key.addr));
+    key.family = dst->family;
+    return bpf_map_lookup_elem(&trusted_resolvers, &key) != 0;
+}
+
 static __always_inline void emit_miss(const struct hg_sock_owner *owner, const struct destination *dst,
-                                      int mark_error)
+                                      int mark_error, __u32 flags)
 {
     struct hg_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 
@@ -144,21 +204,25 @@ static __always_inline void emit_miss(const struct hg_sock_owner *owner, const s
     event->port = dst->port;
     event->proto = dst->proto;
     event->family = dst->family;
-    event->pad = 0;
+    event->flags = flags;
     bpf_ringbuf_submit(event, 0);
 }
 
-// ORs mark_bit into the socket's mark. Returns 0 or a negative errno. When the current mark cannot be
-// read, nothing is written: clobbering another program's routing mark would be worse than an unmarked miss.
-static __always_inline int mark_socket(struct bpf_sock_addr *ctx)
+// ORs mark_bit into the socket's mark. Returns 0 or a negative errno; *had_bit says whether the socket
+// already carried it (so a datagram being sent right now is marked too). When the current mark cannot be
+// read, nothing is written: clobbering another program's routing mark would be worse; the caller refuses.
+static __always_inline int mark_socket(struct bpf_sock_addr *ctx, int *had_bit)
 {
     int mark = 0;
     int err = bpf_getsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 
+    *had_bit = 0;
     if (err)
         return err;
-    if (mark & mark_bit)
+    if (mark & mark_bit) {
+        *had_bit = 1;
         return 0;
+    }
     mark |= mark_bit;
     return bpf_setsockopt(ctx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
 }
@@ -188,10 +252,12 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
 {
     struct task_struct *task = bpf_get_current_task_btf();
     struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+    const struct hg_state *st;
     struct hg_sock_owner owner = {};
     struct hg_verdict_key key = {};
     __u64 pid_tgid, uid_gid;
     __u8 action;
+    int had_bit = 0, err;
 
     if (!exe)
         return ALLOW;
@@ -206,14 +272,17 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     owner.app.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
     owner.app.ino = BPF_CORE_READ(exe, f_inode, i_ino);
     bpf_get_current_comm(owner.comm, sizeof(owner.comm));
+    owner.netns_cookie = bpf_get_netns_cookie(ctx);
+    owner.cgroup_id = bpf_get_current_cgroup_id();
+    owner.exec_id = (__u32)BPF_CORE_READ(task, self_exec_id);
     bpf_map_update_elem(&socket_owners, &owner.cookie, &owner, BPF_ANY);
 
     dst->port = bpf_ntohs((__u16)ctx->user_port);
     dst->proto = (__u8)ctx->protocol;
-    if (dst->port == HG_DNS_PORT)
-        return ALLOW;
-    if (dst->proto != HG_PROTO_TCP && dst->proto != HG_PROTO_UDP)
-        return ALLOW;
+    if (dst->proto != HG_PROTO_TCP && dst->proto != HG_PROTO_UDP) {
+        st = daemon_state();
+        return st && (st->flags & HG_STATE_DENY_OTHER_PROTOCOLS) ? DENY : ALLOW;
+    }
 
     key.app = owner.app;
     key.uid = owner.uid;
@@ -221,19 +290,37 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     key.port = dst->port;
     key.proto = dst->proto;
     key.family = dst->family;
-    action = live_action(&key);
+    action = live_action_any_port(&key);
     if (!action) {
-        key.port = 0;
-        action = live_action(&key);
+        key.process = ((__u64)owner.pid << 32) | owner.exec_id;
+        action = live_action_any_port(&key);
     }
     if (action == HG_ACTION_ALLOW)
         return allow_flow(ctx, dst, connecting);
     if (action == HG_ACTION_DENY)
         return DENY;
 
+    if (dst->port == HG_DNS_PORT && is_trusted_resolver(dst))
+        return allow_flow(ctx, dst, connecting);
     if (bypass_loopback && is_loopback(dst))
         return allow_flow(ctx, dst, connecting);
-    emit_miss(&owner, dst, mark_socket(ctx));
+    st = daemon_state();
+    if (!daemon_alive(st))
+        return st && (st->flags & HG_STATE_FAIL_OPEN) ? allow_flow(ctx, dst, connecting) : DENY;
+    if (st->netns_cookie != 0 && owner.netns_cookie != st->netns_cookie) {
+        emit_miss(&owner, dst, 0, HG_MISS_REFUSED | HG_MISS_FOREIGN_NETNS);
+        return DENY;
+    }
+    err = mark_socket(ctx, &had_bit);
+    if (err) {
+        emit_miss(&owner, dst, err, HG_MISS_REFUSED | HG_MISS_MARK_FAILED);
+        return DENY;
+    }
+    if (!connecting && !had_bit) {
+        emit_miss(&owner, dst, 0, HG_MISS_REFUSED | HG_MISS_UNMARKED);
+        return DENY;
+    }
+    emit_miss(&owner, dst, 0, 0);
     return ALLOW;
 }
 
@@ -273,15 +360,29 @@ int hg_sendmsg6(struct bpf_sock_addr *ctx)
     return judge(ctx, &dst, 0);
 }
 
-// Pre-marks every new UDP socket of the cgroup (see the top of this file for why). Raw sockets with
-// protocol 17, ping sockets and TCP are left alone; the socket's other mark bits are kept.
+// Pre-marks every new UDP socket of the cgroup (see the top of this file for why), keeping the socket's
+// other mark bits. INET sockets that are neither TCP nor UDP (raw, ping, SCTP, UDP-Lite, MPTCP) cannot be
+// judged per destination by these programs: with HG_STATE_DENY_OTHER_PROTOCOLS they are refused here,
+// except the daemon's own (its raw DNS reply socket).
 SEC("cgroup/sock_create")
 int hg_sock_create(struct bpf_sock *ctx)
 {
-    if ((ctx->family == HG_FAMILY_V4 || ctx->family == HG_FAMILY_V6) && ctx->type == SOCK_DGRAM &&
-        ctx->protocol == HG_PROTO_UDP)
+    const struct hg_state *st;
+
+    if (ctx->family != HG_FAMILY_V4 && ctx->family != HG_FAMILY_V6)
+        return ALLOW;
+    if (ctx->type == SOCK_DGRAM && ctx->protocol == HG_PROTO_UDP) {
         ctx->mark |= mark_bit;
-    return ALLOW;
+        return ALLOW;
+    }
+    if (ctx->type == SOCK_STREAM && ctx->protocol == HG_PROTO_TCP)
+        return ALLOW;
+    st = daemon_state();
+    if (!st || !(st->flags & HG_STATE_DENY_OTHER_PROTOCOLS))
+        return ALLOW;
+    if (st->daemon_tgid != 0 && (bpf_get_current_pid_tgid() >> 32) == st->daemon_tgid)
+        return ALLOW;
+    return DENY;
 }
 
 char LICENSE[] SEC("license") = "GPL";

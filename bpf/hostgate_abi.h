@@ -30,23 +30,34 @@
 /* Ring buffer event types. */
 #define HG_EVENT_MISS 1
 
+/* hg_event.flags: why and where a miss happened. */
+#define HG_MISS_REFUSED 1        /* the kernel refused the attempt (EPERM): it could not be held for a decision */
+#define HG_MISS_FOREIGN_NETNS 2  /* the socket lives in another network namespace than the daemon's (a container) */
+#define HG_MISS_UNMARKED 4       /* an unconnected datagram left without the miss mark (a socket older than the
+                                    programs, or whose SO_MARK another program rewrote) */
+#define HG_MISS_MARK_FAILED 8    /* bpf_setsockopt(SO_MARK) failed; the attempt was refused */
+
+/* hg_state.flags */
+#define HG_STATE_FAIL_OPEN 1             /* daemon gone: undecided attempts pass instead of being refused */
+#define HG_STATE_DENY_OTHER_PROTOCOLS 2  /* INET sockets other than TCP and UDP are refused at socket()/connect() */
+
 /*
  * The miss mark (load-time `mark_bit`, one SO_MARK bit) and who sets it:
  *  - every new UDP socket (AF_INET/AF_INET6, SOCK_DGRAM, IPPROTO_UDP) of the cgroup gets it at socket()
  *    time (cgroup/sock_create), because udp_sendmsg() reads sk_mark before the sendmsg hook could set it:
  *    that way the first datagram of every new unconnected flow is queued for a decision;
- *  - connect()/sendmsg() misses set it (TCP and sockets created before the programs were attached);
- *  - connect() on a UDP socket clears it when the destination is allowed by a live verdict or is a
- *    bypassed loopback address, so an allowed connected flow never enters the queue;
- *  - unconnected sendmsg() never clears it: the datagram being sent already carries the old mark, and a
- *    cleared bit would let the next datagram to an unknown destination out unqueued. The price: the first
- *    datagram of each new unconnected UDP flow is queued even when a verdict allows it (the decision path
- *    re-decides it with the same rules and accepts it), and so is one to loopback.
- * Worked example (mark_bit 0x10000000): socket(AF_INET, SOCK_DGRAM) → mark 0x10000000; sendto(203.0.113.9:
+ *  - connect()/sendmsg() misses set it (TCP, and UDP sockets that lost it);
+ *  - connect() on a UDP socket clears it when the destination is allowed by a live verdict, is a trusted
+ *    resolver on port 53 or a loopback address, so an allowed connected flow never enters the queue;
+ *  - an unconnected datagram of a miss whose socket did NOT carry the bit (created before the programs were
+ *    attached, or another program rewrote SO_MARK) would leave unqueued: it is refused with EPERM instead,
+ *    the bit is set so the next attempt is held, and the daemon is told (HG_MISS_REFUSED | HG_MISS_UNMARKED).
+ * Worked example (mark_bit 0x02000000): socket(AF_INET, SOCK_DGRAM) → mark 0x02000000; sendto(203.0.113.9:
  * 4433), a miss → datagram queued, event sent; connect(198.51.100.1:9999) with an allow verdict → mark 0.
  */
 
-/* DNS traffic is never judged by the verdict map: the DNS nfqueue path owns it. */
+/* DNS: port 53 is judged like any other port, except that queries to a trusted resolver (the
+ * `trusted_resolvers` map) are allowed: the daemon's DNS queue observes them. */
 #define HG_DNS_PORT 53
 
 /*
@@ -74,13 +85,19 @@ struct hg_app_key {
  * IPv4-mapped address (::ffff:a.b.c.d) is looked up as that IPv4 key, so one entry covers both socket kinds.
  * port is in HOST byte order; port 0 means "any port" and is consulted after the exact port misses.
  *
+ * `process` is 0 for a verdict that holds for every process of the app. Interpreters (python, sh, node...)
+ * share one executable for every script they run, so their verdicts are per process instead:
+ * process = tgid << 32 | (u32)task->self_exec_id (an exec() within the same pid changes self_exec_id).
+ * The programs look up the app-wide key first, then the per-process one.
+ *
  * Worked example: curl (above) run by uid 1000, TCP to 198.51.100.1:80 →
- *   { app = {0x0fe00000, 247228}, uid = 1000, addr = {198, 51, 100, 1, 0...}, port = 80,
+ *   { app = {0x0fe00000, 247228}, process = 0, uid = 1000, addr = {198, 51, 100, 1, 0...}, port = 80,
  *     proto = HG_PROTO_TCP, family = HG_FAMILY_V4 }
  * and to [2001:db8::1]:443 → addr = {0x20, 0x01, 0x0d, 0xb8, 0, ..., 0, 1}, port = 443, family = HG_FAMILY_V6.
  */
 struct hg_verdict_key {
     struct hg_app_key app;
+    __u64 process;
     __u32 uid;
     __u8 addr[16];
     __u16 port;
@@ -113,6 +130,10 @@ struct hg_sock_owner {
     __u32 gid;
     struct hg_app_key app;
     char comm[16];
+    __u64 netns_cookie; /* bpf_get_netns_cookie() of the socket's network namespace */
+    __u64 cgroup_id;    /* bpf_get_current_cgroup_id(): the cgroup v2 directory's inode (a container scope) */
+    __u32 exec_id;      /* (u32)task->self_exec_id, for per-process verdict keys */
+    __u32 pad;
 };
 
 /*
@@ -120,7 +141,9 @@ struct hg_sock_owner {
  * rate-limited: the buffer size bounds the burst; when it is full the event is dropped and counted in the
  * program's `dropped_events` global, and the marked packet still reaches the decision queue).
  * addr/port/proto/family use the hg_verdict_key conventions. mark_error is 0 or the negative errno of the
- * bpf_setsockopt(SO_MARK) call.
+ * bpf_setsockopt(SO_MARK) call. flags are HG_MISS_*: a miss without HG_MISS_REFUSED was let through marked
+ * (its first packet is held in the decision queue); one with it was refused, and the daemon decides it from
+ * the event alone so that the next attempt finds a verdict.
  */
 struct hg_event {
     __u32 type;
@@ -130,7 +153,35 @@ struct hg_event {
     __u16 port;
     __u8 proto;
     __u8 family;
-    __u32 pad;
+    __u32 flags;
+};
+
+/*
+ * The one entry (key 0) of the `state` array map: what the programs need to know about the daemon.
+ * heartbeat_ns is bpf_ktime_get_ns() (CLOCK_MONOTONIC) of the daemon's last sign of life; when it is older
+ * than stale_after_ns (or 0: no daemon ever ran) the daemon counts as gone: undecided attempts are refused
+ * (fail-closed) or let through unmarked (HG_STATE_FAIL_OPEN), instead of being marked for a queue nobody reads.
+ * netns_cookie is the daemon's network namespace: sockets in another one (containers) cannot be held by
+ * its queues, so their misses are refused and reported. daemon_tgid may always create sockets.
+ * Worked example: daemon pid 812 in the init netns (cookie 1), fail-closed, heartbeat every 250 ms:
+ *   { .heartbeat_ns = <now>, .stale_after_ns = 3e9, .netns_cookie = 1, .daemon_tgid = 812, .flags = 0 }
+ * policy_hash lets a restarted daemon keep the verdicts its predecessor cached only when its rules are the
+ * same ones.
+ */
+struct hg_state {
+    __u64 heartbeat_ns;
+    __u64 stale_after_ns;
+    __u64 netns_cookie;
+    __u64 policy_hash; /* user space only: fingerprint of the rules the verdict map was filled from */
+    __u32 daemon_tgid;
+    __u32 flags;
+};
+
+/* Key of the `trusted_resolvers` set (value: __u8 1): a DNS server whose answers name addresses. */
+struct hg_resolver_key {
+    __u8 addr[16]; /* hg_verdict_key conventions */
+    __u8 family;
+    __u8 pad[3];
 };
 
 #endif /* HOSTGATE_ABI_H */

@@ -16,7 +16,7 @@ packages=(
   libbenchmark-dev
   dbus polkitd pkexec
   dnsmasq xvfb trayer imagemagick x11-utils
-  curl wget dnsutils iproute2 socat python3 util-linux procps
+  curl wget dnsutils iproute2 socat python3 util-linux procps iputils-ping dnsperf iperf3
 )
 
 missing=()

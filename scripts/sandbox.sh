@@ -75,7 +75,7 @@ action = "deny"
 RULES
 echo "nameserver 198.51.100.53" > "$dir/resolv.conf"
 
-in_ns_exec "$hostgated" --cgroup "$cg" --admin-rules-dir "$dir/rules.d" --user-rules "$dir/state/rules.toml" \
+in_ns_exec "$hostgated" --cgroup "$cg" --bpf-pin-dir "" --resolver-files "$dir/resolv.conf" --admin-rules-dir "$dir/rules.d" --user-rules "$dir/state/rules.toml" \
   --state-dir "$dir/state" --prompt-timeout 5 --no-bus >"$dir/hostgated.log" 2>&1 &
 daemon=$!
 pids+=($daemon)

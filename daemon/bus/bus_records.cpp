@@ -226,6 +226,8 @@ VariantMap connectionEventToRecord(const ConnectionEvent& event)
     if (event.ruleId)
         record["rule_id"] = sdbus::Variant(std::uint64_t{*event.ruleId});
     record["explanation"] = sdbus::Variant(event.explanation);
+    if (!event.container.empty())
+        record["container"] = sdbus::Variant(event.container);
     return record;
 }
 
@@ -332,6 +334,14 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
     record["default_action"] = sdbus::Variant(std::string(toString(request.defaultAction)));
     record["attempts"] = sdbus::Variant(static_cast<std::uint32_t>(request.attempts));
     record["domain_pattern"] = sdbus::Variant(domain ? "*." + *domain : std::string());
+    if (connection.foreignNetns)
+        record["container"] = sdbus::Variant(connection.cgroup.empty() ? std::string("(another network namespace)")
+                                                                        : connection.cgroup);
+    if (!connection.unverifiedHostnames.empty()) {
+        record["unverified_hostnames"] = sdbus::Variant(connection.unverifiedHostnames);
+        record["unverified_resolver"] =
+            sdbus::Variant(connection.unverifiedResolver ? connection.unverifiedResolver->toString() : std::string());
+    }
     return record;
 }
 

@@ -10,10 +10,13 @@
 #include <linux/magic.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cerrno>
@@ -28,11 +31,14 @@ namespace hostgate {
 
 // The ABI structs are copied byte for byte between the kernel and us: their layout is the contract.
 static_assert(sizeof(hg_app_key) == 16);
-static_assert(sizeof(hg_verdict_key) == 40, "verdict keys must have no implicit padding");
+static_assert(sizeof(hg_verdict_key) == 48, "verdict keys must have no implicit padding");
+static_assert(offsetof(hg_verdict_key, process) == 16 && offsetof(hg_verdict_key, uid) == 24);
+static_assert(offsetof(hg_verdict_key, addr) == 28 && offsetof(hg_verdict_key, port) == 44);
 static_assert(sizeof(hg_verdict) == 16);
-static_assert(sizeof(hg_sock_owner) == 56);
-static_assert(sizeof(hg_event) == 88);
-static_assert(offsetof(hg_verdict_key, addr) == 20 && offsetof(hg_verdict_key, port) == 36);
+static_assert(sizeof(hg_sock_owner) == 80);
+static_assert(sizeof(hg_event) == 112);
+static_assert(sizeof(hg_state) == 40);
+static_assert(sizeof(hg_resolver_key) == 20);
 static_assert(HG_FAMILY_V4 == AF_INET && HG_FAMILY_V6 == AF_INET6);
 static_assert(HG_PROTO_TCP == IPPROTO_TCP && HG_PROTO_UDP == IPPROTO_UDP);
 
@@ -106,6 +112,7 @@ Result<hg_verdict_key> toKernelKey(const VerdictKey& key)
     hg_verdict_key kernelKey{};
     kernelKey.app.dev = key.app.device;
     kernelKey.app.ino = key.app.inode;
+    kernelKey.process = key.process;
     kernelKey.uid = key.uid;
     std::memcpy(kernelKey.addr, key.address.bytes().data(), sizeof(kernelKey.addr));
     kernelKey.port = key.port;
@@ -141,6 +148,7 @@ VerdictKey fromKernelKey(const hg_verdict_key& kernelKey)
 {
     VerdictKey key;
     key.app = {kernelKey.app.dev, kernelKey.app.ino};
+    key.process = kernelKey.process;
     key.uid = kernelKey.uid;
     key.address = addressFromKernel(kernelKey.addr, kernelKey.family);
     key.port = kernelKey.port;
@@ -158,6 +166,9 @@ SocketOwner fromKernelOwner(const hg_sock_owner& kernelOwner)
     owner.gid = kernelOwner.gid;
     owner.app = {kernelOwner.app.dev, kernelOwner.app.ino};
     owner.command.assign(kernelOwner.comm, strnlen(kernelOwner.comm, sizeof(kernelOwner.comm)));
+    owner.netnsCookie = kernelOwner.netns_cookie;
+    owner.cgroupId = kernelOwner.cgroup_id;
+    owner.execId = kernelOwner.exec_id;
     return owner;
 }
 
@@ -199,12 +210,68 @@ Result<UniqueFd> openCgroup(const std::filesystem::path& path, bool refuseRoot)
     return fd;
 }
 
+constexpr long kBpfFsMagic = 0xcafe4a11;
+
+std::uint64_t monotonicNow()
+{
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(now.tv_nsec);
+}
+
+// The pin directory must live on a bpf filesystem: pins elsewhere fail, and pins on a bpffs that only this
+// process's mount namespace sees would vanish with it.
+Result<void> preparePinDirectory(const std::filesystem::path& directory)
+{
+    struct statfs fs {};
+    if (::statfs(directory.c_str(), &fs) != 0) {
+        if (errno != ENOENT)
+            return failure("inspect BPF pin directory " + directory.string(), errno);
+        if (::statfs(directory.parent_path().c_str(), &fs) != 0)
+            return failure("inspect " + directory.parent_path().string(), errno);
+        if (fs.f_type != kBpfFsMagic)
+            return Error("Failed to use BPF pin directory " + directory.string() + ": " +
+                         directory.parent_path().string() + " is not a bpf filesystem (mount -t bpf bpf " +
+                         directory.parent_path().string() + ")");
+        if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST)
+            return failure("create BPF pin directory " + directory.string(), errno);
+        return Ok{};
+    }
+    if (fs.f_type != kBpfFsMagic)
+        return Error("Failed to use BPF pin directory " + directory.string() + ": not on a bpf filesystem");
+    return Ok{};
+}
+
+std::uint64_t ownNetnsCookie()
+{
+    UniqueFd probe(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    std::uint64_t cookie = 0;
+    socklen_t length = sizeof(cookie);
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+    if (probe.get() < 0 || ::getsockopt(probe.get(), SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &length) != 0)
+        return 0; // unknown: the programs then treat every namespace as the daemon's
+    return cookie;
+}
+
+std::uint64_t cgroupIdOf(int cgroupFd)
+{
+    struct stat status {};
+    return ::fstat(cgroupFd, &status) == 0 ? status.st_ino : 0;
+}
+
 } // namespace
 
 struct BpfFirewall::Impl {
     // Declaration order is teardown order reversed: events stop first, then programs detach, then unload.
     std::filesystem::path cgroupPath;
     std::uint32_t markBit = 0;
+    std::filesystem::path pinDirectory; // empty: nothing pinned
+    bool adopted = false;
+    hg_state state{};
+    std::uint64_t previousPolicyHash = 0; // what the state map held when it was adopted
+    std::vector<hg_resolver_key> resolvers;
     UniqueFd cgroupFd;
     SkeletonPtr skeleton;
     std::vector<LinkPtr> links;
@@ -215,6 +282,8 @@ struct BpfFirewall::Impl {
     std::size_t handled = 0;
 
     static int onRecord(void* context, void* data, size_t size);
+    Result<void> writeState();
+    Result<void> attach(bpf_program* program);
     std::vector<hg_verdict_key> verdictKeys() const;
     // 0 or a negative errno.
     int deleteVerdict(const hg_verdict_key& key);
@@ -237,6 +306,9 @@ int BpfFirewall::Impl::onRecord(void* context, void* data, size_t size)
     miss.port = event.port;
     miss.protocol = protocolFromKernel(event.proto);
     miss.markError = event.mark_error;
+    miss.refused = (event.flags & HG_MISS_REFUSED) != 0;
+    miss.foreignNetns = (event.flags & HG_MISS_FOREIGN_NETNS) != 0;
+    miss.unmarked = (event.flags & HG_MISS_UNMARKED) != 0;
     // Exceptions must not unwind through libbpf's C frames: stop consuming and rethrow in pollEvents().
     try {
         (*self->handler)(miss);
@@ -265,6 +337,55 @@ int BpfFirewall::Impl::deleteVerdict(const hg_verdict_key& key)
     return bpf_map__delete_elem(skeleton->maps.verdicts, &key, sizeof(key), 0);
 }
 
+Result<void> BpfFirewall::Impl::writeState()
+{
+    const std::uint32_t zero = 0;
+    if (int err = bpf_map__update_elem(skeleton->maps.state, &zero, sizeof(zero), &state, sizeof(state), BPF_ANY); err != 0)
+        return failure("write the BPF state map", err);
+    return Ok{};
+}
+
+// Attaches `program` to the cgroup, or takes over the link an earlier process pinned for it: the link's
+// program is replaced atomically (BPF_LINK_UPDATE), so enforcement never lapses during a restart.
+Result<void> BpfFirewall::Impl::attach(bpf_program* program)
+{
+    const std::string name = bpf_program__name(program);
+    const std::filesystem::path pin = pinDirectory.empty() ? std::filesystem::path() : pinDirectory / ("link_" + name);
+    LinkPtr previous;
+    if (!pin.empty() && std::filesystem::exists(pin)) {
+        previous.reset(bpf_link__open(pin.c_str()));
+        if (previous) {
+            bpf_link_info info{};
+            std::uint32_t length = sizeof(info);
+            const bool sameCgroup = bpf_obj_get_info_by_fd(bpf_link__fd(previous.get()), &info, &length) == 0 &&
+                                    info.type == BPF_LINK_TYPE_CGROUP &&
+                                    info.cgroup.cgroup_id == cgroupIdOf(cgroupFd.get());
+            if (sameCgroup && bpf_link__update_program(previous.get(), program) == 0) {
+                adopted = true;
+                links.push_back(std::move(previous));
+                return Ok{};
+            }
+        }
+    }
+    // A fresh attachment first, then the old one goes: cgroup links are multi-attach, so there is no gap.
+    LinkPtr link(bpf_program__attach_cgroup(program, cgroupFd.get()));
+    if (!link)
+        return failure("attach BPF program " + name + " to cgroup " + cgroupPath.string(), errno);
+    if (previous) {
+        adopted = true;
+        bpf_link__unpin(previous.get());
+        bpf_link_detach(bpf_link__fd(previous.get()));
+        previous.reset();
+    } else if (!pin.empty()) {
+        ::unlink(pin.c_str()); // a pin that could not be opened
+    }
+    if (!pin.empty())
+        if (int err = bpf_link__pin(link.get(), pin.c_str()); err != 0)
+            return failure("pin BPF link " + pin.string(), err);
+    links.push_back(std::move(link));
+    return Ok{};
+}
+
 Result<BpfFirewall> BpfFirewall::open(const Options& options)
 {
     auto cgroupFd = openCgroup(options.cgroup, options.refuseRootCgroup);
@@ -274,43 +395,77 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
     if (auto valid = validate(options); !valid) {
         return valid.error();
     }
+    if (!options.pinDirectory.empty())
+        if (auto prepared = preparePinDirectory(options.pinDirectory); !prepared)
+            return prepared.error();
 
     auto impl = std::make_unique<Impl>();
     impl->cgroupPath = options.cgroup;
     impl->markBit = options.markBit;
+    impl->pinDirectory = options.pinDirectory;
     impl->cgroupFd = std::move(cgroupFd.value());
-    impl->skeleton.reset(hostgate_bpf__open());
-    if (!impl->skeleton) {
-        return failure("open the BPF object", errno);
+    // Maps an earlier process pinned are reused when their definition still matches (libbpf checks); the
+    // verdicts in them keep applying. One that does not match (an upgrade changed it) is replaced.
+    for (int attempt = 0;; ++attempt) {
+        impl->skeleton.reset(hostgate_bpf__open());
+        if (!impl->skeleton) {
+            return failure("open the BPF object", errno);
+        }
+        hostgate_bpf& skeleton = *impl->skeleton;
+        skeleton.rodata->mark_bit = options.markBit;
+        skeleton.rodata->bypass_loopback = options.bypassLoopback ? 1 : 0;
+        const std::array<std::pair<bpf_map*, std::uint32_t>, 3> sizes = {{
+            {skeleton.maps.verdicts, options.verdictEntries},
+            {skeleton.maps.socket_owners, options.ownerEntries},
+            {skeleton.maps.events, options.eventBufferBytes},
+        }};
+        for (const auto& [map, entries] : sizes) {
+            if (int err = bpf_map__set_max_entries(map, entries); err != 0) {
+                return failure(std::string("size BPF map ") + bpf_map__name(map), err);
+            }
+        }
+        const std::array<bpf_map*, 4> pinned = {skeleton.maps.verdicts, skeleton.maps.socket_owners, skeleton.maps.state,
+                                                skeleton.maps.trusted_resolvers};
+        if (!options.pinDirectory.empty())
+            for (bpf_map* map : pinned)
+                if (int err = bpf_map__set_pin_path(map, (options.pinDirectory / bpf_map__name(map)).c_str()); err != 0)
+                    return failure(std::string("set the pin path of BPF map ") + bpf_map__name(map), err);
+        const int err = hostgate_bpf__load(&skeleton);
+        if (err == 0)
+            break;
+        if (options.pinDirectory.empty() || attempt > 0)
+            return failure("load the BPF programs (the verifier log is on stderr)", err);
+        // Most likely a pinned map of an older layout: unpin the maps (their programs keep them alive until
+        // replaced below) and load with fresh ones.
+        for (bpf_map* map : pinned)
+            ::unlink((options.pinDirectory / bpf_map__name(map)).c_str());
     }
     hostgate_bpf& skeleton = *impl->skeleton;
-    skeleton.rodata->mark_bit = options.markBit;
-    skeleton.rodata->bypass_loopback = options.bypassLoopback ? 1 : 0;
-    const std::array<std::pair<bpf_map*, std::uint32_t>, 3> sizes = {{
-        {skeleton.maps.verdicts, options.verdictEntries},
-        {skeleton.maps.socket_owners, options.ownerEntries},
-        {skeleton.maps.events, options.eventBufferBytes},
-    }};
-    for (const auto& [map, entries] : sizes) {
-        if (int err = bpf_map__set_max_entries(map, entries); err != 0) {
-            return failure(std::string("size BPF map ") + bpf_map__name(map), err);
-        }
+
+    {
+        const std::uint32_t zero = 0;
+        hg_state previous{};
+        if (bpf_map__lookup_elem(skeleton.maps.state, &zero, sizeof(zero), &previous, sizeof(previous), 0) == 0)
+            impl->previousPolicyHash = previous.policy_hash;
+        impl->state.policy_hash = impl->previousPolicyHash;
     }
-    if (int err = hostgate_bpf__load(&skeleton); err != 0) {
-        return failure("load the BPF programs (the verifier log is on stderr)", err);
-    }
+    // Alive before anything is attached (or adopted programs would refuse misses until the first heartbeat).
+    impl->state.heartbeat_ns = monotonicNow();
+    impl->state.stale_after_ns = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(options.staleAfter).count());
+    impl->state.netns_cookie = options.refuseForeignNetns ? ownNetnsCookie() : 0;
+    impl->state.daemon_tgid = static_cast<std::uint32_t>(::getpid());
+    impl->state.flags = (options.failOpen ? HG_STATE_FAIL_OPEN : 0) |
+                        (options.denyOtherProtocols ? HG_STATE_DENY_OTHER_PROTOCOLS : 0);
+    if (auto written = impl->writeState(); !written)
+        return written.error();
 
     // sock_create first: a UDP socket created while the others attach is then already pre-marked.
     for (bpf_program* program : {skeleton.progs.hg_sock_create, skeleton.progs.hg_connect4,
                                  skeleton.progs.hg_connect6, skeleton.progs.hg_sendmsg4,
                                  skeleton.progs.hg_sendmsg6}) {
-        LinkPtr link(bpf_program__attach_cgroup(program, impl->cgroupFd.get()));
-        if (!link) {
-            return failure(std::string("attach BPF program ") + bpf_program__name(program) + " to cgroup " +
-                               options.cgroup.string(),
-                           errno);
-        }
-        impl->links.push_back(std::move(link));
+        if (auto attached = impl->attach(program); !attached)
+            return attached.error();
     }
 
     impl->events.reset(ring_buffer__new(bpf_map__fd(skeleton.maps.events), &Impl::onRecord, impl.get(), nullptr));
@@ -318,6 +473,28 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
         return failure("open the BPF event ring buffer", errno);
     }
     return BpfFirewall(std::move(impl));
+}
+
+Result<void> BpfFirewall::removePinned(const std::filesystem::path& directory)
+{
+    std::error_code ec;
+    if (!std::filesystem::exists(directory, ec))
+        return Ok{};
+    for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("link_")) {
+            UniqueFd link(bpf_obj_get(entry.path().c_str()));
+            if (link.get() >= 0)
+                bpf_link_detach(link.get()); // detaches even while another process holds the link
+        }
+        if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT)
+            return failure("remove BPF pin " + entry.path().string(), errno);
+    }
+    if (ec)
+        return Error("Failed to list BPF pin directory " + directory.string() + ": " + ec.message());
+    if (::rmdir(directory.c_str()) != 0 && errno != ENOENT)
+        return failure("remove BPF pin directory " + directory.string(), errno);
+    return Ok{};
 }
 
 BpfFirewall::BpfFirewall(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -395,6 +572,79 @@ std::size_t BpfFirewall::sweepExpired(std::chrono::steady_clock::time_point now)
     return removed;
 }
 
+Result<void> BpfFirewall::heartbeat()
+{
+    impl_->state.heartbeat_ns = monotonicNow();
+    return impl_->writeState();
+}
+
+Result<void> BpfFirewall::setTrustedResolvers(const std::vector<IpAddress>& resolvers)
+{
+    std::vector<hg_resolver_key> keys;
+    for (const IpAddress& resolver : resolvers) {
+        hg_resolver_key key{};
+        std::memcpy(key.addr, resolver.bytes().data(), sizeof(key.addr));
+        key.family = resolver.isV4() ? HG_FAMILY_V4 : HG_FAMILY_V6;
+        keys.push_back(key);
+    }
+    bpf_map* map = impl_->skeleton->maps.trusted_resolvers;
+    // New ones first, then the ones that left: a resolver in both sets is never missing.
+    const std::uint8_t yes = 1;
+    for (const auto& key : keys)
+        if (int err = bpf_map__update_elem(map, &key, sizeof(key), &yes, sizeof(yes), BPF_ANY); err != 0)
+            return failure("store a trusted resolver", err);
+    std::vector<hg_resolver_key> present;
+    hg_resolver_key key{};
+    const hg_resolver_key* previous = nullptr;
+    while (bpf_map__get_next_key(map, previous, &key, sizeof(key)) == 0) {
+        present.push_back(key);
+        previous = &present.back();
+    }
+    for (const auto& old : present) {
+        const bool kept = std::any_of(keys.begin(), keys.end(), [&](const hg_resolver_key& wanted) {
+            return std::memcmp(&wanted, &old, sizeof(old)) == 0;
+        });
+        if (!kept)
+            bpf_map__delete_elem(map, &old, sizeof(old), 0);
+    }
+    return Ok{};
+}
+
+bool BpfFirewall::adopted() const
+{
+    return impl_->adopted;
+}
+
+std::uint64_t BpfFirewall::adoptedPolicyHash() const
+{
+    return impl_->previousPolicyHash;
+}
+
+Result<void> BpfFirewall::setPolicyHash(std::uint64_t hash)
+{
+    impl_->state.policy_hash = hash;
+    return impl_->writeState();
+}
+
+std::uint64_t BpfFirewall::netnsCookie() const
+{
+    return impl_->state.netns_cookie;
+}
+
+void BpfFirewall::detachAndUnpin()
+{
+    impl_->events.reset();
+    for (auto& link : impl_->links)
+        bpf_link__unpin(link.get());
+    impl_->links.clear(); // the last fd of each unpinned link: the program is detached
+    if (impl_->pinDirectory.empty())
+        return;
+    for (bpf_map* map : {impl_->skeleton->maps.verdicts, impl_->skeleton->maps.socket_owners,
+                         impl_->skeleton->maps.state, impl_->skeleton->maps.trusted_resolvers})
+        bpf_map__unpin(map, nullptr);
+    (void)removePinned(impl_->pinDirectory); // anything else an older version left
+}
+
 std::optional<SocketOwner> BpfFirewall::ownerOfCookie(std::uint64_t cookie) const
 {
     hg_sock_owner owner{};
@@ -429,16 +679,6 @@ Result<std::size_t> BpfFirewall::pollEvents(const MissHandler& onMiss)
 std::uint64_t BpfFirewall::droppedEvents() const
 {
     return __atomic_load_n(&impl_->skeleton->bss->dropped_events, __ATOMIC_RELAXED);
-}
-
-std::uint32_t BpfFirewall::markBit() const
-{
-    return impl_->markBit;
-}
-
-const std::filesystem::path& BpfFirewall::cgroup() const
-{
-    return impl_->cgroupPath;
 }
 
 AppKey BpfFirewall::appKeyFromStat(const struct stat& st)

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace hostgate {
 
@@ -43,6 +44,21 @@ public:
         bool bypassLoopback = true;
         // Fail instead of attaching to the root of a cgroup v2 hierarchy (a safety net for tests).
         bool refuseRootCgroup = false;
+        // A directory on a bpf filesystem (created when missing) where the links and the verdict, owner, state
+        // and resolver maps are pinned, so enforcement outlives the process: a crash leaves the programs
+        // attached and refusing what is undecided, and the next open() adopts them (replacing the programs in
+        // the links atomically, keeping the verdicts). Empty: nothing is pinned, destruction detaches.
+        std::filesystem::path pinDirectory;
+        // While the daemon is gone (no heartbeat for staleAfter): refuse undecided attempts (false) or let
+        // them through unmarked (true).
+        bool failOpen = false;
+        std::chrono::milliseconds staleAfter{3000};
+        // Refuse INET sockets that are neither TCP nor UDP (raw, ping, SCTP...) at socket() and connect().
+        bool denyOtherProtocols = true;
+        // Misses of sockets in another network namespace than the caller's are refused (the daemon's queues
+        // cannot hold them). Off: every namespace is treated as the caller's (kernel tests, whose clients run
+        // in a namespace of their own while the test holds the programs).
+        bool refuseForeignNetns = true;
     };
 
     using MissHandler = std::function<void(const MissEvent&)>;
@@ -50,8 +66,13 @@ public:
     static KernelFeatures probe() { return probeKernelFeatures(); }
 
     // Opens, sizes, loads and attaches all five programs (sock_create, connect4/6, sendmsg4/6) to
-    // options.cgroup.
+    // options.cgroup, adopting what an earlier process pinned in options.pinDirectory. The state map says
+    // "alive" from before the programs are attached; call heartbeat() more often than options.staleAfter.
     static Result<BpfFirewall> open(const Options& options);
+
+    // Removes everything pinned in `directory` (detaching the programs) — an orderly stop of a daemon that is
+    // not running (hostgated --cleanup). Succeeds when there is nothing.
+    static Result<void> removePinned(const std::filesystem::path& directory);
 
     BpfFirewall(BpfFirewall&&) noexcept;
     BpfFirewall& operator=(BpfFirewall&&) noexcept;
@@ -78,8 +99,21 @@ public:
     // Miss events the kernel could not queue because the ring buffer was full.
     std::uint64_t droppedEvents() const;
 
-    std::uint32_t markBit() const;
-    const std::filesystem::path& cgroup() const;
+    // The daemon is alive: refreshes the state map's heartbeat.
+    Result<void> heartbeat();
+    // Queries to these servers on port 53 are allowed without a verdict (the DNS queue observes them).
+    Result<void> setTrustedResolvers(const std::vector<IpAddress>& resolvers);
+    // Whether open() found programs an earlier process left attached (and took them over).
+    bool adopted() const;
+    // The fingerprint of the rules the verdict map was filled from, as the state map held it at open() (0:
+    // none); the daemon keeps adopted verdicts only when its own rules have the same fingerprint.
+    std::uint64_t adoptedPolicyHash() const;
+    Result<void> setPolicyHash(std::uint64_t hash);
+    // The network namespace the programs treat as the daemon's (sockets elsewhere are refused on a miss).
+    std::uint64_t netnsCookie() const;
+    // An orderly stop: detaches the programs and removes every pin. Without it (a crash, or destruction
+    // after open() with a pin directory) the pinned programs stay attached and keep enforcing.
+    void detachAndUnpin();
 
     // The key of the executable `st` describes (st_dev converted to the kernel's encoding).
     static AppKey appKeyFromStat(const struct stat& st);

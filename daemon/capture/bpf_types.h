@@ -31,6 +31,9 @@ std::uint64_t userDeviceFromKernel(std::uint64_t kernelDevice);
 // consulted first. `protocol` must be Tcp or Udp: a kernel decision is always about one concrete protocol.
 struct VerdictKey {
     AppKey app;
+    // 0: every process of the app. Otherwise one process image: pid << 32 | exec id (SocketOwner::processKey),
+    // for interpreters, whose scripts all share one executable.
+    std::uint64_t process = 0;
     std::uint32_t uid = 0;
     IpAddress address;
     std::uint16_t port = 0;
@@ -49,6 +52,12 @@ struct SocketOwner {
     std::uint32_t gid = 0;
     AppKey app;
     std::string command; // the kernel's comm: at most 15 characters
+    std::uint64_t netnsCookie = 0; // the socket's network namespace
+    std::uint64_t cgroupId = 0;    // the task's cgroup v2 directory (inode number)
+    std::uint32_t execId = 0;      // changes at every exec() of the process
+
+    // The per-process verdict key for this owner's process image (VerdictKey::process).
+    std::uint64_t processKey() const { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(pid)) << 32 | execId; }
 
     bool operator==(const SocketOwner&) const = default;
 };
@@ -60,7 +69,12 @@ struct MissEvent {
     IpAddress destination;
     std::uint16_t port = 0;
     Protocol protocol = Protocol::Tcp;
-    int markError = 0; // 0, or the negative errno with which setting SO_MARK failed (then nothing is queued)
+    int markError = 0; // 0, or the negative errno with which setting SO_MARK failed (then it was refused)
+    // The kernel refused this attempt (EPERM) because it could not be held: decide it from the event, so the
+    // next attempt finds a verdict. Otherwise its first packet is held in the decision queue.
+    bool refused = false;
+    bool foreignNetns = false; // the socket is in another network namespace (a container)
+    bool unmarked = false;     // an unconnected datagram of a socket without the mark (older than the programs)
 };
 
 } // namespace hostgate

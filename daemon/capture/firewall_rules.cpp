@@ -277,35 +277,64 @@ Result<void> FirewallRules::validate() const
     return {};
 }
 
-std::string FirewallRules::iptablesRestoreScript(bool ipv6) const
+std::vector<std::string> FirewallRules::ownChainNames() const
+{
+    return {config_.chainPrefix + "-OUT", config_.chainPrefix + "-IN", config_.chainPrefix + "-DNS"};
+}
+
+std::string FirewallRules::trustedResolverRules(bool ipv6) const
+{
+    const std::string chain = config_.chainPrefix + "-DNS";
+    const std::string dns = "-j NFQUEUE --queue-num " + std::to_string(config_.dnsQueue) + " --queue-bypass";
+    std::string rules;
+    for (const IpAddress& resolver : config_.trustedResolvers)
+        if (resolver.isV4() != ipv6)
+            rules += "-A " + chain + " -d " + resolver.toString() + (ipv6 ? "/128 " : "/32 ") + dns + "\n";
+    return rules;
+}
+
+std::string FirewallRules::iptablesRestoreScript(bool ipv6, bool withJumps) const
 {
     const std::string out = config_.chainPrefix + "-OUT";
     const std::string in = config_.chainPrefix + "-IN";
+    const std::string trusted = config_.chainPrefix + "-DNS";
     const std::string bypass = config_.failOpen ? " --queue-bypass" : "";
-    const std::string dns = "-j NFQUEUE --queue-num " + std::to_string(config_.dnsQueue) + bypass;
+    // DNS always bypasses: see the header.
+    const std::string dns = "-j NFQUEUE --queue-num " + std::to_string(config_.dnsQueue) + " --queue-bypass";
     const std::string decide = "-j NFQUEUE --queue-num " + std::to_string(config_.decisionQueue) + bypass;
     const std::string reject = hex(config_.rejectMark) + "/" + hex(config_.rejectMark);
     const std::string mark = hex(config_.markMask) + "/" + hex(config_.markMask);
     const std::string reply = hex(config_.replyMark) + "/" + hex(config_.replyMark);
     const std::string unreachable = ipv6 ? "icmp6-port-unreachable" : "icmp-port-unreachable";
 
+    // Declaring a chain that exists flushes it (--noflush keeps everything else): the refill is atomic.
     std::string script = "*filter\n";
     script += ":" + out + " - [0:0]\n";
     script += ":" + in + " - [0:0]\n";
+    script += ":" + trusted + " - [0:0]\n";
     script += "-A " + out + " -p tcp -m mark --mark " + reject + " -j REJECT --reject-with tcp-reset\n";
     script += "-A " + out + " -p udp -m mark --mark " + reject + " -j REJECT --reject-with " + unreachable + "\n";
-    script += "-A " + out + " -p udp -m udp --dport 53 " + dns + "\n";
-    script += "-A " + out + " -p tcp -m tcp --dport 53 " + dns + "\n";
+    script += "-A " + out + " -p udp -m udp --dport 53 -j " + trusted + "\n";
+    script += "-A " + out + " -p tcp -m tcp --dport 53 -j " + trusted + "\n";
     // Loopback is never judged: UDP sockets are born marked (cgroup/sock_create), and an unconnected
     // datagram to a local service must not wait for, or be denied by, a decision.
     script += "-A " + out + " -d " + std::string(ipv6 ? "::1/128" : "127.0.0.0/8") + " -j RETURN\n";
     script += "-A " + out + " -p tcp -m mark --mark " + mark + " -m conntrack --ctstate NEW " + decide + "\n";
     script += "-A " + out + " -p udp -m mark --mark " + mark + " -m conntrack --ctstate NEW " + decide + "\n";
+    // Decided DNS to servers that are not trusted resolvers: inspected (what is not DNS is dropped).
+    script += "-A " + out + " -p udp -m udp --dport 53 " + dns + "\n";
+    script += "-A " + out + " -p tcp -m tcp --dport 53 " + dns + "\n";
+    script += trustedResolverRules(ipv6);
     script += "-A " + in + " -m mark --mark " + reply + " -j RETURN\n";
+    // A reset carries no DNS, and the one our REJECT sends for a denied SYN to port 53 shares the SYN's
+    // unconfirmed conntrack entry, which nfqueue refuses (it would be dropped and the app would time out).
+    script += "-A " + in + " -p tcp -m tcp --tcp-flags RST RST -j RETURN\n";
     script += "-A " + in + " -p udp -m udp --sport 53 " + dns + "\n";
     script += "-A " + in + " -p tcp -m tcp --sport 53 " + dns + "\n";
-    script += "-I OUTPUT 1 -j " + out + "\n";
-    script += "-I INPUT 1 -j " + in + "\n";
+    if (withJumps) {
+        script += "-I OUTPUT 1 -j " + out + "\n";
+        script += "-I INPUT 1 -j " + in + "\n";
+    }
     script += "COMMIT\n";
     return script;
 }
@@ -326,26 +355,39 @@ std::string FirewallRules::nftScript() const
 {
     const std::string table = nftTableFamily() + " " + nftTableName();
     const std::string bypass = config_.failOpen ? " bypass" : "";
-    const std::string dns = "queue num " + std::to_string(config_.dnsQueue) + bypass;
+    const std::string dns = "queue num " + std::to_string(config_.dnsQueue) + " bypass";
     const std::string decide = "queue num " + std::to_string(config_.decisionQueue) + bypass;
     const auto bitSet = [](std::uint32_t bit) { return "meta mark & " + hex(bit) + " == " + hex(bit); };
     const std::string unreachable = config_.ipv6 ? "icmpx type port-unreachable" : "icmp type port-unreachable";
 
     // Declaring then deleting the table makes the script replace an existing one in one transaction.
+    std::string v4Resolvers;
+    std::string v6Resolvers;
+    for (const IpAddress& resolver : config_.trustedResolvers)
+        (resolver.isV4() ? v4Resolvers : v6Resolvers) += (resolver.isV4() ? v4Resolvers : v6Resolvers).empty()
+                                                              ? resolver.toString()
+                                                              : ", " + resolver.toString();
     std::string script = "table " + table + " {}\ndelete table " + table + "\n";
     script += "table " + table + " {\n";
+    script += "    set trusted4 { type ipv4_addr;" + (v4Resolvers.empty() ? "" : " elements = { " + v4Resolvers + " };") + " }\n";
+    if (config_.ipv6)
+        script += "    set trusted6 { type ipv6_addr;" + (v6Resolvers.empty() ? "" : " elements = { " + v6Resolvers + " };") + " }\n";
     script += "    chain output {\n        type filter hook output priority filter; policy accept;\n";
     script += "        meta l4proto tcp " + bitSet(config_.rejectMark) + " reject with tcp reset\n";
     script += "        meta l4proto udp " + bitSet(config_.rejectMark) + " reject with " + unreachable + "\n";
-    script += "        udp dport 53 " + dns + "\n";
-    script += "        tcp dport 53 " + dns + "\n";
+    script += "        ip daddr @trusted4 meta l4proto { tcp, udp } th dport 53 " + dns + "\n";
+    if (config_.ipv6)
+        script += "        ip6 daddr @trusted6 meta l4proto { tcp, udp } th dport 53 " + dns + "\n";
     script += "        ip daddr 127.0.0.0/8 return\n";
     if (config_.ipv6)
         script += "        ip6 daddr ::1 return\n";
     script += "        meta l4proto { tcp, udp } " + bitSet(config_.markMask) + " ct state new " + decide + "\n";
+    script += "        udp dport 53 " + dns + "\n";
+    script += "        tcp dport 53 " + dns + "\n";
     script += "    }\n";
     script += "    chain input {\n        type filter hook input priority filter; policy accept;\n";
     script += "        " + bitSet(config_.replyMark) + " return\n";
+    script += "        tcp flags & rst == rst return\n";
     script += "        udp sport 53 " + dns + "\n";
     script += "        tcp sport 53 " + dns + "\n";
     script += "    }\n}\n";
@@ -365,14 +407,45 @@ Result<void> FirewallRules::install()
     }
     if (backend_ != FirewallBackend::IptablesNft)
         return Error("Failed to install firewall rules: no working firewall backend (nft queue or iptables-nft NFQUEUE)");
-    if (auto applied = restore(false, iptablesRestoreScript(false)); !applied)
+    if (auto applied = installIptables(false); !applied)
         return Error("Failed to install iptables rules: " + applied.error().message);
     if (config_.ipv6) {
-        if (auto applied = restore(true, iptablesRestoreScript(true)); !applied) {
+        if (auto applied = installIptables(true); !applied) {
             // All or nothing across both families: take the IPv4 half back out.
             (void)removeIptablesChains(false, true);
             return Error("Failed to install ip6tables rules: " + applied.error().message);
         }
+    }
+    return {};
+}
+
+Result<void> FirewallRules::installIptables(bool ipv6)
+{
+    // The jumps are added only when missing: a restart refills the chains in place and keeps the jumps.
+    auto saved = runTool({saveTool(ipv6)}, {});
+    if (!saved)
+        return saved.error();
+    std::string script = iptablesRestoreScript(ipv6, false);
+    std::string jumps;
+    for (const auto& [hook, chain] : {std::pair{"OUTPUT", config_.chainPrefix + "-OUT"}, std::pair{"INPUT", config_.chainPrefix + "-IN"}})
+        if (saved->find("-A " + std::string(hook) + " -j " + chain + "\n") == std::string::npos)
+            jumps += "-I " + std::string(hook) + " 1 -j " + chain + "\n";
+    script.insert(script.rfind("COMMIT\n"), jumps);
+    return restore(ipv6, script);
+}
+
+Result<void> FirewallRules::setTrustedResolvers(std::vector<IpAddress> resolvers)
+{
+    config_.trustedResolvers = std::move(resolvers);
+    if (backend_ == FirewallBackend::NftNative)
+        return install();
+    const std::string chain = config_.chainPrefix + "-DNS";
+    for (const bool ipv6 : {false, true}) {
+        if (ipv6 && !config_.ipv6)
+            continue;
+        const std::string script = "*filter\n:" + chain + " - [0:0]\n" + trustedResolverRules(ipv6) + "COMMIT\n";
+        if (auto applied = restore(ipv6, script); !applied)
+            return Error("Failed to update the trusted resolvers: " + applied.error().message);
     }
     return {};
 }
@@ -394,8 +467,10 @@ Result<void> FirewallRules::remove()
 
 Result<void> FirewallRules::removeStale()
 {
+    // nftScript() replaces the whole table in one transaction: nothing to remove first (and removing it
+    // would open a window).
     if (backend_ == FirewallBackend::NftNative)
-        return remove();
+        return {};
     if (auto removed = removeIptablesChains(false, false); !removed)
         return removed;
     if (config_.ipv6)
@@ -408,11 +483,14 @@ Result<void> FirewallRules::removeIptablesChains(bool ipv6, bool onlyInstalledCh
     auto saved = runTool({saveTool(ipv6)}, {});
     if (!saved)
         return Error("Failed to read " + std::string(ipv6 ? "ip6tables" : "iptables") + " rules: " + saved.error().message);
-    const std::string out = config_.chainPrefix + "-OUT";
-    const std::string in = config_.chainPrefix + "-IN";
+    const std::vector<std::string> current = ownChainNames();
     const std::string stalePrefix = config_.chainPrefix + "-";
+    const auto isCurrent = [&](const std::string& chain) {
+        return std::find(current.begin(), current.end(), chain) != current.end();
+    };
+    // removeStale() keeps the chains install() refills in place (a restart must not open a window).
     const auto isOwn = [&](const std::string& chain) {
-        return onlyInstalledChains ? chain == out || chain == in : chain.starts_with(stalePrefix);
+        return onlyInstalledChains ? isCurrent(chain) : chain.starts_with(stalePrefix) && !isCurrent(chain);
     };
     std::vector<SavedTable> tables = findOwnChains(*saved, isOwn);
     if (tables.empty())

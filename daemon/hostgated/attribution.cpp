@@ -1,6 +1,8 @@
 // Packet → socket cookie → recorded owner → process identity.
 #include "hostgated/attribution.h"
 
+#include <fstream>
+
 namespace hostgate {
 
 Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
@@ -14,7 +16,12 @@ Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
     if (!owner)
         return Error{"No owner recorded for socket cookie " + std::to_string(socket->cookie) +
                      " (opened before hostgated attached, or outside its cgroup)"};
+    return attributeOwner(*owner);
+}
 
+Attribution Attributor::attributeOwner(const SocketOwner& ownerRecord)
+{
+    const SocketOwner* owner = &ownerRecord;
     Attribution attribution;
     attribution.owner = *owner;
     if (const auto* process = cachedProcess(*owner)) {
@@ -24,6 +31,7 @@ Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
         attribution.process.pid = owner->pid;
         attribution.process.uid = owner->uid;
         attribution.process.app.path = "[exited] " + owner->command;
+        attribution.process.app.sharedExecutable = true; // who it was is not known well enough to cache
     }
     // The kernel's key is authoritative: it was read at connect() time, /proc may show a later exec().
     const auto userDevice = userDeviceFromKernel(owner->app.device);
@@ -31,6 +39,7 @@ Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
         attribution.process.app.device = userDevice;
         attribution.process.app.inode = owner->app.inode;
         attribution.process.app.script.reset();
+        attribution.process.app.sharedExecutable = true;
     }
     attribution.process.uid = owner->uid;
     return attribution;
@@ -54,6 +63,16 @@ const ProcessInfo* Attributor::cachedProcess(const SocketOwner& owner)
     return &processes_.emplace(key, std::move(*process)).first->second;
 }
 
+std::string cgroupPathOf(std::int32_t pid)
+{
+    std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
+    std::string line;
+    while (std::getline(file, line))
+        if (line.starts_with("0::"))
+            return line.substr(3);
+    return {};
+}
+
 Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoing)
 {
     Connection connection;
@@ -65,6 +84,7 @@ Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoi
     connection.destination = outgoing.dst;
     connection.port = outgoing.dport;
     connection.protocol = outgoing.proto;
+    connection.processImage = attribution.owner.processKey();
     return connection;
 }
 

@@ -24,6 +24,8 @@ public:
 
     // `outgoing` is oriented from the local socket to its peer.
     Result<Attribution> attribute(const FiveTuple& outgoing);
+    // The identity behind an owner the kernel reported directly (a refused attempt's event).
+    Attribution attributeOwner(const SocketOwner& owner);
 
 private:
     // A process's identity is read from /proc once: every DNS query and miss of a chatty app would
@@ -46,5 +48,9 @@ private:
 
 // A connection of `attribution`'s app to `outgoing`'s destination, without hostnames.
 Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoing);
+
+// The cgroup v2 path of a process ("/system.slice/docker-<id>.scope"), from /proc/PID/cgroup; empty when
+// the process is gone.
+std::string cgroupPathOf(std::int32_t pid);
 
 } // namespace hostgate

@@ -5,8 +5,13 @@
 #include "capture/cgroup.h"
 #include "store/rule_file.h"
 
+#include <cstring>
+#include <fstream>
+
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -16,6 +21,43 @@ namespace {
 
 constexpr std::uint32_t queueLength = 4096;
 constexpr auto maintenanceInterval = std::chrono::seconds(5);
+// The kernel programs consider the daemon gone when its heartbeat is older than heartbeatStale: then they
+// refuse (fail-closed) or pass (fail-open) what is undecided instead of marking it for a queue nobody reads.
+constexpr auto heartbeatInterval = std::chrono::milliseconds(250);
+constexpr auto heartbeatStale = std::chrono::milliseconds(3000);
+constexpr std::string_view defaultBpfFs = "/sys/fs/bpf";
+
+// FNV-1a: a fingerprint, not a defence (the verdict map is root's).
+std::uint64_t fnv1a(std::uint64_t hash, std::string_view text)
+{
+    for (const char c : text) {
+        hash ^= static_cast<unsigned char>(c);
+        hash *= 0x100000001b3ULL;
+    }
+    return hash;
+}
+
+// The default pin directory lives on the bpffs systemd mounts at boot; a system without it gets one, as
+// systemd would have mounted it. Any other directory must already be on a bpf filesystem.
+Result<void> ensureBpfFilesystem(const std::filesystem::path& pinDirectory)
+{
+    if (pinDirectory.parent_path() != defaultBpfFs)
+        return Ok{};
+    struct statfs fs {};
+    if (::statfs(std::string(defaultBpfFs).c_str(), &fs) == 0 && fs.f_type == 0xcafe4a11)
+        return Ok{};
+    if (::mount("bpf", std::string(defaultBpfFs).c_str(), "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") != 0)
+        return Error{"Failed to mount a bpf filesystem on /sys/fs/bpf: " + std::string(std::strerror(errno))};
+    return Ok{};
+}
+
+std::string readSmallTextFile(const std::filesystem::path& path)
+{
+    std::ifstream file(path);
+    std::string text;
+    std::getline(file, text, '\0');
+    return text.size() > 65536 ? text.substr(0, 65536) : text;
+}
 constexpr std::size_t userRulesTarget = 1; // index of the user file among the watched targets
 
 
@@ -39,6 +81,8 @@ Daemon::Daemon(const DaemonConfig& config, Logger& log, EventLoop loop)
     : config_(config), log_(log), loop_(std::move(loop)),
       store_(RuleStorePaths{config.adminRulesDir, config.userRulesFile}),
       dnsCache_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl, config.dnsCache.maxAddresses}),
+      unverifiedNames_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl,
+                                        std::min<std::uint32_t>(config.dnsCache.maxAddresses, 16384)}),
       prompts_(PromptBroker::Config{config.promptTimeout, config.defaultAction})
 {
 }
@@ -50,7 +94,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, Logge
         return failedTo("create event loop", loop);
     std::unique_ptr<Daemon> daemon(new Daemon(config, log, std::move(*loop)));
     if (auto started = daemon->start(); !started) {
-        daemon->shutdown();
+        daemon->shutdown(!(daemon->bpf_ && daemon->bpf_->adopted()));
         return started.error();
     }
     return daemon;
@@ -58,7 +102,25 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, Logge
 
 Daemon::~Daemon()
 {
-    shutdown();
+    shutdown(true);
+}
+
+Result<void> Daemon::cleanup(const DaemonConfig& config, Logger& log)
+{
+    const auto backend = FirewallRules::probe();
+    if (backend != FirewallBackend::None) {
+        FirewallConfig firewallConfig;
+        FirewallRules firewall(firewallConfig, backend);
+        if (auto removed = firewall.remove(); !removed)
+            return removed.error();
+        log.info("Firewall chains removed");
+    }
+    if (!config.bpfPinDir.empty()) {
+        if (auto removed = BpfFirewall::removePinned(config.bpfPinDir); !removed)
+            return removed.error();
+        log.info("BPF programs detached and pins removed", {{"directory", config.bpfPinDir}});
+    }
+    return Ok{};
 }
 
 Result<void> Daemon::start()
@@ -110,41 +172,15 @@ Result<void> Daemon::start()
     if (!sockDiag)
         return failedTo("open sock_diag", sockDiag);
     sockDiag_.emplace(std::move(*sockDiag));
+
+    if (auto opened = openKernel(cgroup); !opened)
+        return opened;
+    // After the programs: they may already be a killed predecessor's, which let only the daemon's own process
+    // create raw sockets, and the state map now names this one.
     auto injector = DnsReplyInjector::open(config_.replyMarkMask());
     if (!injector)
         return failedTo("open DNS reply socket", injector);
     injector_.emplace(std::move(*injector));
-
-    BpfFirewall::Options bpfOptions;
-    bpfOptions.cgroup = cgroup;
-    bpfOptions.markBit = config_.markMask();
-    auto bpf = BpfFirewall::open(bpfOptions);
-    if (!bpf)
-        return failedTo("load BPF programs into " + cgroup.string(), bpf);
-    bpf_.emplace(std::move(*bpf));
-    log_.info("BPF programs attached", {{"cgroup", cgroup}});
-
-    FirewallConfig firewallConfig;
-    firewallConfig.dnsQueue = config_.dnsQueue;
-    firewallConfig.decisionQueue = config_.decisionQueue;
-    firewallConfig.markMask = config_.markMask();
-    firewallConfig.rejectMark = config_.rejectMarkMask();
-    firewallConfig.replyMark = config_.replyMarkMask();
-    firewallConfig.failOpen = failOpen;
-    const auto backend = FirewallRules::probe();
-    if (backend == FirewallBackend::None)
-        return Error{"Failed to find a firewall backend: neither nft queue nor iptables-nft NFQUEUE works"};
-    firewall_.emplace(firewallConfig, backend);
-    if (auto stale = firewall_->removeStale(); !stale)
-        log_.warning("Failed to remove chains of an earlier run, ignoring", {{"error", stale.error().describe()}});
-    if (auto installed = firewall_->install(); !installed)
-        return failedTo("install firewall chains", installed);
-    firewallInstalled_ = true;
-    log_.info("Firewall chains installed",
-              {{"backend", backend == FirewallBackend::NftNative ? "nft" : "iptables-nft"},
-               {"dns_queue", config_.dnsQueue},
-               {"decision_queue", config_.decisionQueue},
-               {"failure_mode", failureModeName(config_.failureMode)}});
 
     const DecisionMarks marks{config_.markMask(), config_.rejectMarkMask()};
     attributor_ = std::make_unique<Attributor>(*sockDiag_, *bpf_);
@@ -156,8 +192,14 @@ Result<void> Daemon::start()
     hooks.adoptRule = [this](Rule rule) { return adoptRule(std::move(rule)); };
     decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
                                                    *decisions_, log_, marks, std::move(hooks));
+    decisionPath_->setUnverifiedNames(&unverifiedNames_);
     dnsPath_ = std::make_unique<DnsPath>(*dnsQueue_, *attributor_, dnsQueries_, dnsCache_, engine_, *kernel_, *injector_,
-                                         *decisions_, log_, marks);
+                                         *decisions_, log_, marks, trustedResolvers_, unverifiedNames_);
+    // Verdicts a killed predecessor cached stay only if they came from exactly these rules.
+    if (bpf_->adopted() && bpf_->adoptedPolicyHash() == policyFingerprint())
+        log_.notice("Adopted the kernel state of the previous run, keeping its verdicts");
+    else
+        invalidateKernelVerdicts();
 
     const auto watch = [this](int fd, auto handler) -> Result<void> {
         auto id = loop_.watchFd(fd, EPOLLIN, [handler](std::uint32_t) { handler(); });
@@ -198,6 +240,20 @@ Result<void> Daemon::start()
     else
         log_.warning("Failed to watch rule files, reload with SIGHUP", {{"error", watcher.error().describe()}});
 
+    std::vector<WatchTarget> resolverTargets;
+    for (const auto& file : config_.resolverFiles)
+        resolverTargets.push_back(WatchTarget::file(file));
+    if (!resolverTargets.empty()) {
+        auto resolverWatcher =
+            FileWatcher::create(loop_, resolverTargets, [this](const std::vector<std::size_t>&) { refreshTrustedResolvers(); });
+        if (resolverWatcher)
+            resolverWatcher_.emplace(std::move(*resolverWatcher));
+        else
+            log_.warning("Failed to watch the resolver files, trusted resolvers follow them only at SIGHUP",
+                         {{"error", resolverWatcher.error().describe()}});
+    }
+    loop_.addTimer(heartbeatInterval, [this] { heartbeat(); });
+
     if (config_.dbus)
         startBus();
     else
@@ -213,13 +269,27 @@ Result<void> Daemon::run()
     return loop_.run();
 }
 
-void Daemon::shutdown()
+void Daemon::shutdown(bool removeKernelState)
 {
+    if (shutDown_)
+        return;
+    shutDown_ = true;
     // Held packets get the default verdict while their queue can still carry it.
     prompts_.cancelAll();
     if (decisions_)
         decisions_->setListener({});
     bus_.reset();
+    if (!removeKernelState) {
+        // The programs and chains a predecessor left keep enforcing (fail-closed) until a daemon starts.
+        log_.warning("Leaving the kernel state of the previous run in place: undecided connections are refused "
+                     "until hostgated runs again (hostgated --cleanup removes it)");
+        dnsPath_.reset();
+        decisionPath_.reset();
+        bpf_.reset();
+        dnsQueue_.reset();
+        decisionQueue_.reset();
+        return;
+    }
     // Chains first, so nothing is queued to a reader that is about to go; then the programs.
     if (firewall_ && firewallInstalled_) {
         if (auto removed = firewall_->remove(); !removed)
@@ -233,6 +303,10 @@ void Daemon::shutdown()
     exitWatches_.clear();
     dnsPath_.reset();
     decisionPath_.reset();
+    if (bpf_) {
+        bpf_->detachAndUnpin();
+        log_.info("BPF programs detached");
+    }
     bpf_.reset();
     dnsQueue_.reset();
     decisionQueue_.reset();
@@ -261,14 +335,19 @@ void Daemon::onDecisionReadable()
 
 void Daemon::onBpfEvents()
 {
-    // Misses are decided from the queued packet; the events are only a trace for debugging.
+    // A held miss is decided from its queued packet (the event is only a trace); a refused one has no packet
+    // and is decided from the event, so the next attempt finds a verdict.
     const auto polled = bpf_->pollEvents([this](const MissEvent& miss) {
         if (log_.enabled(LogLevel::Debug))
             log_.debug("Kernel verdict miss", {{"pid", miss.owner.pid}, {"comm", miss.owner.command},
-                                               {"ip", miss.destination.toString()}, {"port", miss.port}});
+                                               {"ip", miss.destination.toString()}, {"port", miss.port},
+                                               {"refused", miss.refused}});
+        if (miss.refused)
+            decisionPath_->onRefusedMiss(miss, Clock::now());
     });
     if (!polled)
         log_.warning("Failed to read BPF events", {{"error", polled.error().describe()}});
+    armPromptTimer();
 }
 
 void Daemon::maintain()
@@ -276,6 +355,7 @@ void Daemon::maintain()
     const auto now = Clock::now();
     kernel_->sweepExpired();
     dnsCache_.expire(now);
+    unverifiedNames_.expire(now);
     dnsQueries_.expire(now);
     if (events_)
         if (auto pruned = events_->prune(now); !pruned)
@@ -306,6 +386,7 @@ void Daemon::armPromptTimer()
 
 void Daemon::reloadRules()
 {
+    refreshTrustedResolvers();
     const auto report = store_.load();
     noteLoadErrors(report);
     applyRules(store_.rules());
@@ -339,8 +420,118 @@ void Daemon::enforceRules(std::vector<Rule> rules)
             nextRuntimeId_ = std::max(nextRuntimeId_, rule.id + 1);
     engine_.setRules(std::move(rules));
     // Verdicts the kernel cached may come from rules that just changed.
-    if (kernel_)
-        kernel_->forgetAll();
+    invalidateKernelVerdicts();
+}
+
+void Daemon::invalidateKernelVerdicts()
+{
+    if (!kernel_ || !bpf_)
+        return;
+    kernel_->forgetAll();
+    if (auto written = bpf_->setPolicyHash(policyFingerprint()); !written)
+        log_.warning("Failed to record the policy fingerprint, ignoring", {{"error", written.error().describe()}});
+}
+
+std::uint64_t Daemon::policyFingerprint() const
+{
+    std::uint64_t hash = 0xcbf29ce484222325ULL;
+    hash = fnv1a(hash, toString(engine_.mode()));
+    hash = fnv1a(hash, toString(config_.defaultAction));
+    for (const Rule& rule : engine_.rules()) {
+        hash = fnv1a(hash, describe(rule));
+        hash = fnv1a(hash, fmt::format("|{}|{}|{}|{}|{}|", rule.id, rule.enabled, rule.uid.value_or(~0u),
+                                       rule.script.value_or(""),
+                                       rule.lifetime.until ? rule.lifetime.until->time_since_epoch().count() : 0));
+    }
+    return hash == 0 ? 1 : hash;
+}
+
+Result<void> Daemon::openKernel(const std::filesystem::path& cgroup)
+{
+    if (!config_.bpfPinDir.empty())
+        if (auto mounted = ensureBpfFilesystem(config_.bpfPinDir); !mounted)
+            return mounted;
+    BpfFirewall::Options bpfOptions;
+    bpfOptions.cgroup = cgroup;
+    bpfOptions.markBit = config_.markMask();
+    bpfOptions.pinDirectory = config_.bpfPinDir;
+    bpfOptions.failOpen = config_.failureMode == FailureMode::FailOpen;
+    bpfOptions.staleAfter = heartbeatStale;
+    bpfOptions.denyOtherProtocols = config_.otherProtocols == OtherProtocols::Deny;
+    auto bpf = BpfFirewall::open(bpfOptions);
+    if (!bpf)
+        return failedTo("load BPF programs into " + cgroup.string(), bpf);
+    bpf_.emplace(std::move(*bpf));
+    log_.info(bpf_->adopted() ? "BPF programs of the previous run taken over" : "BPF programs attached",
+              {{"cgroup", cgroup}, {"pinned", config_.bpfPinDir.empty() ? std::string("no") : config_.bpfPinDir.string()}});
+
+    trustedResolvers_ = TrustedResolvers(currentTrustedResolvers());
+    if (auto stored = bpf_->setTrustedResolvers(trustedResolvers_.addresses()); !stored)
+        return failedTo("store the trusted resolvers", stored);
+
+    FirewallConfig firewallConfig;
+    firewallConfig.dnsQueue = config_.dnsQueue;
+    firewallConfig.decisionQueue = config_.decisionQueue;
+    firewallConfig.markMask = config_.markMask();
+    firewallConfig.rejectMark = config_.rejectMarkMask();
+    firewallConfig.replyMark = config_.replyMarkMask();
+    firewallConfig.failOpen = bpfOptions.failOpen;
+    firewallConfig.trustedResolvers = trustedResolvers_.addresses();
+    const auto backend = FirewallRules::probe();
+    if (backend == FirewallBackend::None)
+        return Error{"Failed to find a firewall backend: neither nft queue nor iptables-nft NFQUEUE works"};
+    firewall_.emplace(firewallConfig, backend);
+    // In place: the chains of a killed predecessor are refilled in one transaction, never removed first.
+    if (auto installed = firewall_->install(); !installed)
+        return failedTo("install firewall chains", installed);
+    firewallInstalled_ = true;
+    std::string resolvers;
+    for (const auto& resolver : trustedResolvers_.addresses())
+        resolvers += (resolvers.empty() ? "" : ",") + resolver.toString();
+    log_.info("Firewall chains installed",
+              {{"backend", backend == FirewallBackend::NftNative ? "nft" : "iptables-nft"},
+               {"dns_queue", config_.dnsQueue},
+               {"decision_queue", config_.decisionQueue},
+               {"failure_mode", failureModeName(config_.failureMode)},
+               {"trusted_resolvers", resolvers}});
+    return Ok{};
+}
+
+std::vector<IpAddress> Daemon::currentTrustedResolvers() const
+{
+    std::vector<IpAddress> resolvers = config_.trustedResolvers;
+    for (const auto& file : config_.resolverFiles)
+        for (const auto& server : parseResolvConf(readSmallTextFile(file)))
+            resolvers.push_back(server);
+    return resolvers;
+}
+
+void Daemon::refreshTrustedResolvers()
+{
+    TrustedResolvers now(currentTrustedResolvers());
+    if (now == trustedResolvers_)
+        return;
+    // The firewall first (so answers of a new resolver are observed before the kernel lets queries to it
+    // through unmarked), then the kernel; the DNS path reads trustedResolvers_.
+    if (auto updated = firewall_->setTrustedResolvers(now.addresses()); !updated) {
+        log_.error("Failed to update the trusted resolvers, keeping the old ones", {{"error", updated.error().describe()}});
+        return;
+    }
+    if (auto stored = bpf_->setTrustedResolvers(now.addresses()); !stored)
+        log_.error("Failed to store the trusted resolvers in the kernel", {{"error", stored.error().describe()}});
+    trustedResolvers_ = std::move(now);
+    std::string resolvers;
+    for (const auto& resolver : trustedResolvers_.addresses())
+        resolvers += (resolvers.empty() ? "" : ",") + resolver.toString();
+    log_.notice("Trusted resolvers changed", {{"trusted_resolvers", resolvers}});
+}
+
+void Daemon::heartbeat()
+{
+    if (bpf_)
+        if (auto beat = bpf_->heartbeat(); !beat)
+            log_.error("Failed to refresh the kernel heartbeat", {{"error", beat.error().describe()}});
+    loop_.addTimer(heartbeatInterval, [this] { heartbeat(); });
 }
 
 Rule Daemon::adoptRule(Rule rule)
@@ -396,7 +587,7 @@ void Daemon::endRulesOfExitedProcess(std::int32_t pid)
     std::erase_if(runtimeRules_, [pid](const Rule& rule) {
         return rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid == pid;
     });
-    kernel_->forgetAll();
+    invalidateKernelVerdicts();
     log_.info("Process exited, its rules ended", {{"pid", pid}});
     notifyRulesChanged();
 }

@@ -13,11 +13,13 @@
 #include "decision/decision_engine.h"
 #include "dns/dns_cache.h"
 #include "dns/dns_query_tracker.h"
+#include "dns/trusted_resolvers.h"
 #include "hostgated/attribution.h"
 #include "hostgated/decision_log.h"
 #include "hostgated/decision_path.h"
 #include "hostgated/dns_path.h"
 #include "hostgated/kernel_verdicts.h"
+#include "hostgated/unverified_names.h"
 #include "prompt/prompt_broker.h"
 #include "service/config.h"
 #include "service/event_loop.h"
@@ -54,6 +56,9 @@ public:
     // Loads rules, opens the queues, loads and attaches BPF, installs the firewall chains — in the order
     // that never leaves a queue rule without a reader. Fails with a clear error, leaving nothing behind.
     static Result<std::unique_ptr<Daemon>> create(const DaemonConfig& config, Logger& log);
+    // hostgated --cleanup: removes the chains (in this network namespace) and the pinned BPF objects a daemon
+    // that is not running left, exactly as its orderly stop would have.
+    static Result<void> cleanup(const DaemonConfig& config, Logger& log);
     ~Daemon() override;
 
     Daemon(const Daemon&) = delete;
@@ -85,7 +90,16 @@ private:
     Daemon(const DaemonConfig& config, Logger& log, EventLoop loop);
 
     Result<void> start();
-    void shutdown();
+    // An orderly stop (removeKernelState) takes the programs, pins and chains away; a failed start that took
+    // over a predecessor's kernel state leaves it enforcing (fail-closed) instead.
+    void shutdown(bool removeKernelState);
+    Result<void> openKernel(const std::filesystem::path& cgroup);
+    void refreshTrustedResolvers();
+    std::vector<IpAddress> currentTrustedResolvers() const;
+    void heartbeat();
+    // Rules or the mode changed: cached kernel verdicts may be wrong; remembers what they are now based on.
+    void invalidateKernelVerdicts();
+    std::uint64_t policyFingerprint() const;
     void onDnsReadable();
     void onDecisionReadable();
     void onBpfEvents();
@@ -121,6 +135,8 @@ private:
     DecisionEngine engine_;
     DnsCache dnsCache_;
     DnsQueryTracker dnsQueries_;
+    UnverifiedNames unverifiedNames_;
+    TrustedResolvers trustedResolvers_;
     PromptBroker prompts_;
 
     std::optional<NfQueue> dnsQueue_;
@@ -139,6 +155,8 @@ private:
 
     std::optional<SignalSource> signals_;
     std::optional<FileWatcher> fileWatcher_;
+    std::optional<FileWatcher> resolverWatcher_;
+    bool shutDown_ = false;
     std::optional<TimerId> promptTimer_;
     std::optional<TimePoint> promptTimerAt_;
 

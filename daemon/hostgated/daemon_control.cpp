@@ -96,8 +96,7 @@ Result<void> Daemon::setMode(Mode mode)
     const Mode before = engine_.mode();
     engine_.setMode(mode);
     // Verdicts cached in the kernel may be the old mode's default ("no rule → allow" in silent-allow).
-    if (kernel_)
-        kernel_->forgetAll();
+    invalidateKernelVerdicts();
     if (before != mode)
         log_.notice("Mode changed", {{"from", toString(before)}, {"to", toString(mode)}});
     return Ok{};

@@ -17,6 +17,7 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
                {"port", connection.port},
                {"proto", toString(connection.protocol)},
                {"rule", ruleId ? std::to_string(*ruleId) : std::string("none")},
+               {"container", connection.foreignNetns ? connection.cgroup : std::string()},
                {"why", explanation}});
 
     ConnectionEvent event;
@@ -31,6 +32,8 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
     event.protocol = connection.protocol;
     event.ruleId = ruleId;
     event.explanation = explanation;
+    if (connection.foreignNetns)
+        event.container = connection.cgroup.empty() ? std::string("(another network namespace)") : connection.cgroup;
     if (events_) {
         if (auto id = events_->append(event))
             event.id = *id;

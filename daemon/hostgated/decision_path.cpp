@@ -17,7 +17,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     if (!parsed) {
         // Only our mark rule queues here, so this is a packet we cannot read: fail closed.
         log_.warning("Failed to parse held packet, rejecting", {{"error", parsed.error().message}});
-        release(packet.id, packet.mark, Protocol::Tcp, Action::Deny);
+        release(packet.id, packet.mark, FiveTuple{}, Action::Deny);
         return;
     }
     const FiveTuple& tuple = parsed->tuple;
@@ -30,12 +30,13 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
         log_.warning("Failed to attribute connection, deciding it as an unknown application",
                      {{"error", attribution.error().message}});
         connection.app.path = "[unknown]";
+        connection.app.sharedExecutable = true; // nothing may be cached for an unknown app
         connection.uid = packet.uid.value_or(0);
         connection.destination = tuple.dst;
         connection.port = tuple.dport;
         connection.protocol = tuple.proto;
     }
-    connection.hostnames = dnsCache_.namesFor(connection.destination, now);
+    addNames(connection, now);
 
     const Decision decision = engine_.decide(connection, now);
     const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
@@ -44,7 +45,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     case Verdict::Deny: {
         const auto action = decision.verdict == Verdict::Allow ? Action::Allow : Action::Deny;
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
-        release(packet.id, packet.mark, tuple.proto, action);
+        release(packet.id, packet.mark, tuple, action);
         decisions_.record(connection, action == Action::Allow ? "allowed" : "denied", ruleId, decision.explanation,
                           now);
         return;
@@ -55,8 +56,8 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
 
     decisions_.record(connection, "asked", std::nullopt, decision.explanation, now);
     const auto asked = prompts_.ask(connection, now,
-                                    [this, id = packet.id, mark = packet.mark, connection](const PromptOutcome& outcome) {
-                                        completePrompt(id, mark, connection, outcome);
+                                    [this, id = packet.id, mark = packet.mark, tuple, connection](const PromptOutcome& outcome) {
+                                        completePrompt(id, mark, tuple, connection, outcome);
                                     });
     if (asked.isNew) {
         if (const auto request = prompts_.find(asked.promptId); request && hooks_.deliverPrompt)
@@ -66,8 +67,8 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     }
 }
 
-void DecisionPath::completePrompt(std::uint32_t packetId, std::uint32_t mark, const Connection& connection,
-                                  const PromptOutcome& outcome)
+void DecisionPath::completePrompt(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple,
+                                  const Connection& connection, const PromptOutcome& outcome)
 {
     const auto now = Clock::now();
     std::optional<RuleId> ruleId;
@@ -82,21 +83,97 @@ void DecisionPath::completePrompt(std::uint32_t packetId, std::uint32_t mark, co
         decision.matchedHost = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
     }
-    release(packetId, mark, connection.protocol, outcome.action);
+    release(packetId, mark, tuple, outcome.action);
     decisions_.record(connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId, outcome.explanation,
                       now);
 }
 
-void DecisionPath::release(std::uint32_t packetId, std::uint32_t mark, Protocol protocol, Action action)
+void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
 {
-    Result<void> sent = action == Action::Allow
-                            ? queue_.accept(packetId)
-                            // Re-injected with the reject bit, our chain answers with a TCP reset or ICMP
-                            // unreachable, so the app fails at once instead of timing out.
-                            : queue_.repeatWithMark(packetId, (mark & ~marks_.pending) | marks_.reject);
+    const Attribution attribution = attributor_.attributeOwner(miss.owner);
+    FiveTuple tuple;
+    tuple.dst = miss.destination;
+    tuple.dport = miss.port;
+    tuple.proto = miss.protocol;
+    Connection connection = connectionFor(attribution, tuple);
+    connection.foreignNetns = miss.foreignNetns;
+    connection.cgroup = cgroupPathOf(miss.owner.pid);
+    addNames(connection, now);
+    const std::string why = miss.foreignNetns ? "refused: it comes from another network namespace (" +
+                                                    (connection.cgroup.empty() ? std::string("a container") : connection.cgroup) +
+                                                    "), whose packets the daemon cannot hold"
+                            : miss.unmarked ? "refused: its socket predates the firewall or lost its mark, so the datagram "
+                                              "could not be held"
+                                            : "refused: the socket could not be marked for a decision";
+
+    const Decision decision = engine_.decide(connection, now);
+    if (decision.verdict != Verdict::Ask) {
+        kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
+        const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
+        const std::string next = decision.verdict == Verdict::Allow ? "the next attempt is allowed" : "denied";
+        decisions_.record(connection, "denied", ruleId, "Attempt " + why + "; " + next + ": " + decision.explanation,
+                          now);
+        return;
+    }
+    decisions_.record(connection, "asked", std::nullopt, "Attempt " + why + "; asking: " + decision.explanation, now);
+    const auto asked = prompts_.ask(connection, now, [this, connection](const PromptOutcome& outcome) {
+        completeRefusedPrompt(connection, outcome);
+    });
+    if (asked.isNew) {
+        if (const auto request = prompts_.find(asked.promptId); request && hooks_.deliverPrompt)
+            hooks_.deliverPrompt(*request);
+        else if (request)
+            prompts_.noAgent(asked.promptId, now);
+    }
+}
+
+void DecisionPath::completeRefusedPrompt(const Connection& connection, const PromptOutcome& outcome)
+{
+    const auto now = Clock::now();
+    std::optional<RuleId> ruleId;
+    if (outcome.rule) {
+        Rule rule = *outcome.rule;
+        if (outcome.persistRule && hooks_.adoptRule)
+            rule = hooks_.adoptRule(std::move(rule));
+        ruleId = rule.id;
+        Decision decision;
+        decision.verdict = outcome.action == Action::Allow ? Verdict::Allow : Verdict::Deny;
+        decision.rule = rule;
+        decision.matchedHost = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
+        kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
+    }
+    decisions_.record(connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId,
+                      outcome.explanation + (outcome.action == Action::Allow ? " (from the next attempt on)" : ""), now);
+}
+
+void DecisionPath::addNames(Connection& connection, TimePoint now) const
+{
+    connection.hostnames = dnsCache_.namesFor(connection.destination, now);
+    if (!connection.hostnames.empty() || !unverifiedNames_)
+        return;
+    if (auto unverified = unverifiedNames_->lookup(connection.destination, now)) {
+        connection.unverifiedHostnames = std::move(unverified->names);
+        connection.unverifiedResolver = unverified->resolver;
+    }
+}
+
+void DecisionPath::release(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple, Action action)
+{
+    constexpr std::uint16_t dnsPort = 53;
+    Result<void> sent = Ok{};
+    if (action == Action::Deny)
+        // Re-injected with the reject bit, our chain answers with a TCP reset or ICMP unreachable, so the app
+        // fails at once instead of timing out.
+        sent = queue_.repeatWithMark(packetId, (mark & ~marks_.pending) | marks_.reject);
+    else if (tuple.dport == dnsPort)
+        // An allowed flow to a DNS server that is not a trusted resolver: re-run without the pending bit, so
+        // the chain's last rules hand it to the DNS queue (tracked, and dropped if it is not DNS).
+        sent = queue_.repeatWithMark(packetId, mark & ~marks_.pending);
+    else
+        sent = queue_.accept(packetId);
     if (!sent)
         log_.error("Failed to set verdict on held packet",
-                   {{"packet", packetId}, {"proto", toString(protocol)}, {"error", sent.error().message}});
+                   {{"packet", packetId}, {"proto", toString(tuple.proto)}, {"error", sent.error().message}});
 }
 
 std::optional<TimePoint> DecisionPath::nameExpiry(const Connection& connection, const Decision& decision,

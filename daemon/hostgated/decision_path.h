@@ -9,6 +9,7 @@
 #include "hostgated/attribution.h"
 #include "hostgated/decision_log.h"
 #include "hostgated/kernel_verdicts.h"
+#include "hostgated/unverified_names.h"
 #include "prompt/prompt_broker.h"
 #include "service/log.h"
 
@@ -36,12 +37,19 @@ public:
                  DecisionMarks marks, Hooks hooks);
 
     void onPacket(QueuedPacket&& packet, TimePoint now);
+    // An attempt the kernel refused because it could not hold it (a container's socket, a datagram of a
+    // socket older than the programs): decided now, so that the verdict is in the kernel for the next attempt.
+    void onRefusedMiss(const MissEvent& miss, TimePoint now);
+    // Names answered by DNS servers that are not trusted resolvers: shown, never matched.
+    void setUnverifiedNames(const UnverifiedNames* names) { unverifiedNames_ = names; }
 
 private:
-    void release(std::uint32_t packetId, std::uint32_t mark, Protocol protocol, Action action);
+    void release(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple, Action action);
+    void addNames(Connection& connection, TimePoint now) const;
+    void completeRefusedPrompt(const Connection& connection, const PromptOutcome& outcome);
     std::optional<TimePoint> nameExpiry(const Connection& connection, const Decision& decision, TimePoint now) const;
-    void completePrompt(std::uint32_t packetId, std::uint32_t mark, const Connection& connection,
-                        const PromptOutcome& outcome);
+    void completePrompt(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple,
+                        const Connection& connection, const PromptOutcome& outcome);
 
     NfQueue& queue_;
     Attributor& attributor_;
@@ -53,6 +61,7 @@ private:
     Logger& log_;
     DecisionMarks marks_;
     Hooks hooks_;
+    const UnverifiedNames* unverifiedNames_ = nullptr;
 };
 
 } // namespace hostgate

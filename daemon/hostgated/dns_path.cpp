@@ -26,9 +26,9 @@ std::string questionNames(const DnsMessage& message)
 
 DnsPath::DnsPath(NfQueue& queue, Attributor& attributor, DnsQueryTracker& queries, DnsCache& cache,
                  DecisionEngine& engine, KernelVerdicts& kernel, DnsReplyInjector& injector, DecisionLog& decisions,
-                 Logger& log, DecisionMarks marks)
+                 Logger& log, DecisionMarks marks, const TrustedResolvers& trusted, UnverifiedNames& unverified)
     : queue_(queue), attributor_(attributor), queries_(queries), cache_(cache), engine_(engine), kernel_(kernel),
-      injector_(injector), decisions_(decisions), log_(log), marks_(marks)
+      injector_(injector), decisions_(decisions), log_(log), marks_(marks), trusted_(trusted), unverified_(unverified)
 {
 }
 
@@ -36,9 +36,9 @@ void DnsPath::onPacket(QueuedPacket&& packet, TimePoint now)
 {
     const auto parsed = parseIpPacket(packet.payload);
     if (!parsed) {
-        // Not ours to judge: only DNS ports are queued here and the kernel already accepted the headers.
-        log_.debug("Failed to parse queued DNS packet, accepting", {{"error", parsed.error().message}});
-        release(packet, Outcome::Accept);
+        // Only port 53 is queued here: what cannot even be read as a UDP/TCP packet is not passed.
+        log_.notice("Failed to parse a packet on port 53, dropping it", {{"error", parsed.error().message}});
+        release(packet, Outcome::Drop);
         return;
     }
     const bool isQuery = parsed->tuple.dport == dnsPort;
@@ -67,26 +67,43 @@ void DnsPath::onPacket(QueuedPacket&& packet, TimePoint now)
         tcpStreams_.erase(tcpStreams_.begin());
     auto messages = tcpStreams_[tuple].feed(parsed->payload);
     if (!messages) {
-        log_.notice("Failed to reassemble DNS over TCP, accepting", {{"error", messages.error().message}});
+        // Port 53 is no free channel: a stream that is not DNS is cut (a reset towards the server's side is not
+        // possible for answers, which are dropped instead).
+        log_.notice("Dropped TCP traffic on port 53 that is not DNS",
+                    {{"from", tuple.src.toString()}, {"to", tuple.dst.toString()}, {"error", messages.error().message}});
         tcpStreams_.erase(tuple);
-        release(packet, Outcome::Accept);
+        release(packet, isQuery ? Outcome::Reject : Outcome::Drop);
+        return;
+    }
+    // A query leaves only once it is whole: an outgoing segment may end inside the 2-byte length prefix
+    // (resolvers write prefix and message at once, or the prefix alone), never inside a message, or bytes
+    // that turn out not to be DNS would already have left. Answers may span segments (large answers do).
+    if (isQuery && tcpStreams_[tuple].pendingBytes() > 2) {
+        log_.notice("Dropped a TCP segment to port 53 that ends inside a message (not DNS as resolvers send it)",
+                    {{"to", tuple.dst.toString()}, {"pending", tcpStreams_[tuple].pendingBytes()}});
+        tcpStreams_.erase(tuple);
+        release(packet, Outcome::Reject);
         return;
     }
     Outcome outcome = Outcome::Accept;
     for (const auto& message : *messages)
         if (const auto each = handle(message); each != Outcome::Accept)
-            outcome = Outcome::Reject; // a refused TCP query is answered with a reset
+            outcome = isQuery ? Outcome::Reject : Outcome::Drop; // a refused TCP query is answered with a reset
+    if (outcome != Outcome::Accept)
+        tcpStreams_.erase(tuple);
     release(packet, outcome);
 }
 
 DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::span<const std::uint8_t> wire, TimePoint now)
 {
-    const auto message = decodeDnsMessage(wire);
-    if (!message) {
-        log_.debug("Failed to decode DNS query, accepting", {{"error", message.error().message}});
-        return Outcome::Accept;
-    }
     const auto& tuple = packet.tuple;
+    const auto message = decodeDnsMessage(wire);
+    if (!message || message->isResponse) {
+        // Port 53 is no free channel: what is not a DNS query does not leave.
+        log_.notice("Dropped a packet to port 53 that is not a DNS query",
+                    {{"to", tuple.dst.toString()}, {"error", message ? std::string("it is a response") : message.error().message}});
+        return Outcome::Drop;
+    }
 
     if (auto attribution = attributor_.attribute(tuple)) {
         Connection connection = connectionFor(*attribution, tuple);
@@ -123,10 +140,10 @@ DnsPath::Outcome DnsPath::onResponse(const ParsedPacket& packet, std::span<const
     // A TCP segment cannot be dropped without stalling the stream; an unmatched TCP answer is only not trusted.
     const Outcome untrusted = tuple.proto == Protocol::Udp ? Outcome::Drop : Outcome::Accept;
     const auto message = decodeDnsMessage(wire);
-    if (!message) {
-        log_.notice("Failed to decode DNS answer, not trusting it",
-                    {{"from", tuple.src.toString()}, {"error", message.error().message}});
-        return untrusted;
+    if (!message || !message->isResponse) {
+        log_.notice("Dropped a packet from port 53 that is not a DNS answer",
+                    {{"from", tuple.src.toString()}, {"error", message ? std::string("it is a query") : message.error().message}});
+        return Outcome::Drop;
     }
     const DnsFlow flow{tuple.dst, tuple.dport, tuple.src, tuple.sport, tuple.proto};
     if (!queries_.matchResponse(flow, *message, now)) {
@@ -134,6 +151,11 @@ DnsPath::Outcome DnsPath::onResponse(const ParsedPacket& packet, std::span<const
                     {{"from", tuple.src.toString()}, {"to_port", tuple.dport}, {"id", message->id},
                      {"names", questionNames(*message)}});
         return untrusted;
+    }
+    if (!trusted_.contains(tuple.src)) {
+        // Reached only after the app was allowed to talk to this server; what it says names nothing.
+        unverified_.addResponse(*message, tuple.src, now);
+        return Outcome::Accept;
     }
     const auto addresses = cache_.addResponse(*message, now);
     if (!addresses.empty())

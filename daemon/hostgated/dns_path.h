@@ -1,6 +1,8 @@
 // The DNS path: every DNS query and answer passes through the DNS nfqueue. Queries are attributed and
-// may be refused locally; answers are validated against the queries really sent, fill the DNS cache and
-// pre-install the querying app's kernel verdicts — all before the answer is released to the app.
+// may be refused locally; answers are validated against the queries really sent and, when they come from a
+// trusted resolver, fill the DNS cache and pre-install the querying app's kernel verdicts — all before the
+// answer is released to the app. Answers of other servers (reached only after a decision) name nothing:
+// they are kept apart as unverified hints for prompts. What is not DNS on port 53 is dropped.
 #pragma once
 
 #include "capture/dns_reply_injector.h"
@@ -14,6 +16,8 @@
 #include "hostgated/decision_log.h"
 #include "hostgated/decision_path.h"
 #include "hostgated/kernel_verdicts.h"
+#include "hostgated/unverified_names.h"
+#include "dns/trusted_resolvers.h"
 #include "service/log.h"
 
 #include <map>
@@ -24,7 +28,7 @@ class DnsPath {
 public:
     DnsPath(NfQueue& queue, Attributor& attributor, DnsQueryTracker& queries, DnsCache& cache, DecisionEngine& engine,
             KernelVerdicts& kernel, DnsReplyInjector& injector, DecisionLog& decisions, Logger& log,
-            DecisionMarks marks);
+            DecisionMarks marks, const TrustedResolvers& trusted, UnverifiedNames& unverified);
 
     void onPacket(QueuedPacket&& packet, TimePoint now);
 
@@ -48,6 +52,8 @@ private:
     DecisionLog& decisions_;
     Logger& log_;
     DecisionMarks marks_;
+    const TrustedResolvers& trusted_;
+    UnverifiedNames& unverified_;
 
     struct TupleLess {
         bool operator()(const FiveTuple& a, const FiveTuple& b) const

@@ -9,6 +9,8 @@ VerdictKey keyFor(const Connection& connection, std::uint16_t port, Protocol pro
 {
     VerdictKey key;
     key.app = {kernelDeviceFromUser(connection.app.device), connection.app.inode};
+    // An interpreter's decision belongs to this process image only (its script), never to the interpreter.
+    key.process = connection.app.sharedExecutable ? connection.processImage : 0;
     key.uid = connection.uid;
     key.address = connection.destination;
     key.port = port;

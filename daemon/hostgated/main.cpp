@@ -24,6 +24,7 @@ int main(int argc, char** argv)
         fmt::print("hostgated {}\n", hostgateVersion());
         return 0;
     case StartupAction::CheckConfig:
+    case StartupAction::Cleanup:
     case StartupAction::Run:
         break;
     }
@@ -39,6 +40,13 @@ int main(int argc, char** argv)
     }
 
     Logger log(config->logLevel);
+    if (commandLine->action == StartupAction::Cleanup) {
+        if (auto cleaned = Daemon::cleanup(*config, log); !cleaned) {
+            log.error("Failed to clean up", {{"error", cleaned.error().describe()}});
+            return 1;
+        }
+        return 0;
+    }
     // The mode last chosen over D-Bus outlives restarts; an explicit --mode still wins.
     if (!commandLine->overrides.mode) {
         if (auto saved = loadSavedMode(config->stateDir); !saved)

@@ -212,6 +212,9 @@ Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::pat
 
     const auto cwd = std::filesystem::read_symlink(base / "cwd", ec);
     info.app.script = interpreterScript(exePath, argv, ec ? std::filesystem::path("/") : cwd);
+    info.app.sharedExecutable = isInterpreter(std::filesystem::path(exePath).filename().string());
+    if (info.app.sharedExecutable && !info.app.script)
+        info.app.script = std::string(kInlineScript);
     info.app.appId = sandboxAppId(pid, procRoot);
     return info;
 }

@@ -38,10 +38,25 @@ Result<std::int64_t> parseInRange(std::string_view option, std::int64_t value, s
 // The raw strings and numbers CLI11 fills in; converted and checked after parsing so every option's
 // error reads the same as the configuration file's.
 struct RawOptions {
-    std::string config, cgroup, adminRulesDir, userRules, stateDir, defaultAction, mode, failureMode, logLevel;
+    std::string config, cgroup, adminRulesDir, userRules, stateDir, bpfPinDir, defaultAction, mode, failureMode, logLevel;
     std::int64_t promptTimeout = 0, markBit = 0, dnsQueue = 0, decisionQueue = 0;
-    bool version = false, checkConfig = false, noBus = false;
+    bool version = false, checkConfig = false, noBus = false, cleanup = false;
+    std::string trustedResolvers, resolverFiles; // comma-separated
 };
+
+// "a,b,,c" → {"a", "b", "c"}.
+std::vector<std::string> splitList(const std::string& text)
+{
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', start), text.size());
+        if (comma > start)
+            items.push_back(text.substr(start, comma - start));
+        start = comma + 1;
+    }
+    return items;
+}
 
 } // namespace
 
@@ -62,6 +77,12 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
     CLI::Option* adminRulesDir = option("--admin-rules-dir", raw.adminRulesDir, "Directory of administrator rule files");
     CLI::Option* userRules = option("--user-rules", raw.userRules, "File of the users' rules");
     CLI::Option* stateDir = option("--state-dir", raw.stateDir, "Directory of the daemon's state (event log)");
+    CLI::Option* bpfPinDir = option("--bpf-pin-dir", raw.bpfPinDir,
+                                    "Directory on a bpf filesystem where the enforcing BPF objects are pinned");
+    CLI::Option* trustedResolvers = option("--trusted-resolvers", raw.trustedResolvers,
+                                           "DNS servers whose answers name addresses (comma-separated)");
+    CLI::Option* resolverFiles = option("--resolver-files", raw.resolverFiles,
+                                        "resolv.conf files whose nameservers are trusted (comma-separated; \"\" for none)");
     CLI::Option* defaultAction = option("--default-action", raw.defaultAction, "deny or allow unanswered connections");
     CLI::Option* mode = option("--mode", raw.mode, "enforce, silent-allow, silent-deny or learning");
     CLI::Option* promptTimeout = option("--prompt-timeout", raw.promptTimeout, "Seconds to wait for a prompt's answer");
@@ -74,6 +95,9 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
                                       "Do not serve D-Bus (no API, no prompt agents: prompts get the default action)");
     CLI::Option* version = app.add_flag("--version", raw.version, "Print the version and exit");
     CLI::Option* checkConfig = app.add_flag("--check-config", raw.checkConfig, "Validate the configuration, print it and exit");
+    CLI::Option* cleanup = app.add_flag("--cleanup", raw.cleanup,
+                                        "Remove the BPF programs, pins and firewall chains a daemon that is not running "
+                                        "left behind (as an orderly stop would), and exit");
 
     CommandLine result;
     // CLI11 consumes its argument vector from the back.
@@ -92,6 +116,8 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
         result.action = StartupAction::PrintVersion;
     } else if (checkConfig->count() > 0) {
         result.action = StartupAction::CheckConfig;
+    } else if (cleanup->count() > 0) {
+        result.action = StartupAction::Cleanup;
     }
     if (config->count() > 0) {
         result.configPath = raw.config;
@@ -108,14 +134,19 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
         }
         return path;
     };
-    const std::array<std::tuple<CLI::Option*, const std::string*, std::optional<std::filesystem::path>*>, 4> paths{{
+    const std::array<std::tuple<CLI::Option*, const std::string*, std::optional<std::filesystem::path>*>, 5> paths{{
         {cgroup, &raw.cgroup, &overrides.cgroupScope},
         {adminRulesDir, &raw.adminRulesDir, &overrides.adminRulesDir},
         {userRules, &raw.userRules, &overrides.userRulesFile},
         {stateDir, &raw.stateDir, &overrides.stateDir},
+        {bpfPinDir, &raw.bpfPinDir, &overrides.bpfPinDir},
     }};
     for (const auto& [parsedOption, value, target] : paths) {
         if (parsedOption->count() == 0) {
+            continue;
+        }
+        if (parsedOption == bpfPinDir && value->empty()) {
+            *target = std::filesystem::path(); // --bpf-pin-dir "": nothing pinned
             continue;
         }
         auto path = absolutePath(parsedOption->get_name(), *value);
@@ -123,6 +154,27 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
             return path.error();
         }
         *target = *path;
+    }
+
+    if (trustedResolvers->count() > 0) {
+        std::vector<IpAddress> addresses;
+        for (const auto& text : splitList(raw.trustedResolvers)) {
+            const auto address = IpAddress::parse(text);
+            if (!address)
+                return Error(fmt::format("Invalid --trusted-resolvers '{}': not an IP address", text));
+            addresses.push_back(*address);
+        }
+        overrides.trustedResolvers = std::move(addresses);
+    }
+    if (resolverFiles->count() > 0) {
+        std::vector<std::filesystem::path> files;
+        for (const auto& text : splitList(raw.resolverFiles)) {
+            auto file = absolutePath("--resolver-files", text);
+            if (!file)
+                return file.error();
+            files.push_back(*file);
+        }
+        overrides.resolverFiles = std::move(files);
     }
 
     if (defaultAction->count() > 0) {
@@ -201,6 +253,9 @@ Result<DaemonConfig> applyOverrides(DaemonConfig config, const ConfigOverrides& 
     config.adminRulesDir = overrides.adminRulesDir.value_or(config.adminRulesDir);
     config.userRulesFile = overrides.userRulesFile.value_or(config.userRulesFile);
     config.stateDir = overrides.stateDir.value_or(config.stateDir);
+    config.bpfPinDir = overrides.bpfPinDir.value_or(config.bpfPinDir);
+    config.trustedResolvers = overrides.trustedResolvers.value_or(config.trustedResolvers);
+    config.resolverFiles = overrides.resolverFiles.value_or(config.resolverFiles);
     config.defaultAction = overrides.defaultAction.value_or(config.defaultAction);
     config.mode = overrides.mode.value_or(config.mode);
     config.promptTimeout = overrides.promptTimeout.value_or(config.promptTimeout);

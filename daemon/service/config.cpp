@@ -27,6 +27,9 @@ using NameTable = std::array<std::pair<Enum, std::string_view>, N>;
 constexpr NameTable<FailureMode, 2> kFailureModeNames{{{FailureMode::FailClosed, "fail-closed"},
                                                         {FailureMode::FailOpen, "fail-open"}}};
 
+constexpr NameTable<OtherProtocols, 2> kOtherProtocolsNames{{{OtherProtocols::Deny, "deny"},
+                                                              {OtherProtocols::Allow, "allow"}}};
+
 template <class Enum, std::size_t N>
 std::string_view nameOf(const NameTable<Enum, N>& table, Enum value)
 {
@@ -185,6 +188,43 @@ TableReader::KeyReader readName(Enum& target, std::optional<Enum> (*parse)(std::
     };
 }
 
+// An array of strings, each converted (and checked) by `convert`.
+template <class T>
+TableReader::KeyReader readList(std::vector<T>& target, std::function<Result<T>(const std::string&)> convert)
+{
+    return [&target, convert = std::move(convert)](const toml::node& node, const std::string& key) -> Result<void> {
+        if (!node.is_array())
+            return wrongType(node, key, "an array of strings");
+        std::vector<T> values;
+        for (const toml::node& element : *node.as_array()) {
+            if (!element.is_string())
+                return wrongType(element, key + "[]", "a string");
+            auto value = convert(*element.value<std::string>());
+            if (!value)
+                return Error(fmt::format("Invalid value in '{}': {}", key, value.error().message));
+            values.push_back(std::move(*value));
+        }
+        target = std::move(values);
+        return Ok{};
+    };
+}
+
+Result<IpAddress> parseResolverAddress(const std::string& text)
+{
+    const auto address = IpAddress::parse(text);
+    if (!address)
+        return Error(fmt::format("'{}' is not an IP address", text));
+    return *address;
+}
+
+Result<std::filesystem::path> parseAbsolutePath(const std::string& text)
+{
+    std::filesystem::path path(text);
+    if (!path.is_absolute())
+        return Error(fmt::format("'{}' is not an absolute path", text));
+    return path;
+}
+
 TableReader::KeyReader readSubtable(std::function<Result<void>(const toml::table&)> readTable)
 {
     return [readTable = std::move(readTable)](const toml::node& node, const std::string& key) -> Result<void> {
@@ -222,6 +262,17 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
     top.on("admin_rules_dir", readAbsolutePath([&](std::filesystem::path path) { config.adminRulesDir = std::move(path); }));
     top.on("user_rules_file", readAbsolutePath([&](std::filesystem::path path) { config.userRulesFile = std::move(path); }));
     top.on("state_dir", readAbsolutePath([&](std::filesystem::path path) { config.stateDir = std::move(path); }));
+    top.on("bpf_pin_dir", [&](const toml::node& node, const std::string& key) -> Result<void> {
+        // "" turns pinning off; anything else must be absolute.
+        if (node.is_string() && node.value<std::string>()->empty()) {
+            config.bpfPinDir.clear();
+            return Ok{};
+        }
+        return readAbsolutePath([&](std::filesystem::path path) { config.bpfPinDir = std::move(path); })(node, key);
+    });
+    top.on("trusted_resolvers", readList<IpAddress>(config.trustedResolvers, &parseResolverAddress));
+    top.on("resolver_files", readList<std::filesystem::path>(config.resolverFiles, &parseAbsolutePath));
+    top.on("other_protocols", readName(config.otherProtocols, &parseOtherProtocols, "deny, allow"));
     top.on("default_action", readName(config.defaultAction, &parseDefaultAction, "deny, allow"));
     top.on("mode", readName(config.mode, &parseDaemonMode, "enforce, silent-allow, silent-deny, learning"));
     top.on("prompt_timeout", readSeconds(config.promptTimeout, kPromptTimeoutRange));
@@ -261,6 +312,8 @@ std::string_view failureModeName(FailureMode mode) { return nameOf(kFailureModeN
 std::optional<DefaultAction> parseDefaultAction(std::string_view name) { return parseAction(name); }
 std::optional<DaemonMode> parseDaemonMode(std::string_view name) { return parseMode(name); }
 std::optional<FailureMode> parseFailureMode(std::string_view name) { return valueOf(kFailureModeNames, name); }
+std::string_view otherProtocolsName(OtherProtocols value) { return nameOf(kOtherProtocolsNames, value); }
+std::optional<OtherProtocols> parseOtherProtocols(std::string_view name) { return valueOf(kOtherProtocolsNames, name); }
 
 Result<void> validateDaemonConfig(const DaemonConfig& config)
 {
@@ -276,6 +329,16 @@ Result<void> validateDaemonConfig(const DaemonConfig& config)
     }
     if (config.cgroupScope) {
         if (auto absolute = checkAbsolute("cgroup scope", *config.cgroupScope); !absolute) {
+            return absolute;
+        }
+    }
+    if (!config.bpfPinDir.empty()) {
+        if (auto absolute = checkAbsolute("BPF pin directory", config.bpfPinDir); !absolute) {
+            return absolute;
+        }
+    }
+    for (const auto& file : config.resolverFiles) {
+        if (auto absolute = checkAbsolute("resolver file", file); !absolute) {
             return absolute;
         }
     }
@@ -368,6 +431,16 @@ std::string renderConfig(const DaemonConfig& config)
     text += fmt::format("admin_rules_dir = {}\n", tomlString(config.adminRulesDir.string()));
     text += fmt::format("user_rules_file = {}\n", tomlString(config.userRulesFile.string()));
     text += fmt::format("state_dir = {}\n", tomlString(config.stateDir.string()));
+    text += fmt::format("bpf_pin_dir = {}\n", tomlString(config.bpfPinDir.string()));
+    std::string resolvers;
+    for (const auto& resolver : config.trustedResolvers)
+        resolvers += (resolvers.empty() ? "" : ", ") + tomlString(resolver.toString());
+    text += fmt::format("trusted_resolvers = [{}]\n", resolvers);
+    std::string files;
+    for (const auto& file : config.resolverFiles)
+        files += (files.empty() ? "" : ", ") + tomlString(file.string());
+    text += fmt::format("resolver_files = [{}]\n", files);
+    text += fmt::format("other_protocols = \"{}\"\n", otherProtocolsName(config.otherProtocols));
     text += fmt::format("default_action = \"{}\"\n", defaultActionName(config.defaultAction));
     text += fmt::format("mode = \"{}\"\n", daemonModeName(config.mode));
     text += fmt::format("prompt_timeout = {}\n", config.promptTimeout.count());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "decision/decision_engine.h"
+#include "net/ip_address.h"
 #include "rules/rule.h"
 
 #include "service/log.h"
@@ -32,6 +33,11 @@ using DaemonMode = Mode; // the decision engine's mode
 // drops them (no NFQUEUE --queue-bypass): enforcement never lapses silently. fail-open passes them.
 enum class FailureMode { FailClosed, FailOpen };
 
+// INET sockets that are neither TCP nor UDP (ICMP echo through ping sockets, raw sockets, SCTP, UDP-Lite,
+// MPTCP): the kernel programs cannot judge them per destination, so they are refused (deny, the default) or
+// let through unjudged (allow) for the whole enforced cgroup.
+enum class OtherProtocols { Deny, Allow };
+
 struct DnsCacheLimits {
     // Answers are kept at least this long: apps (browsers) reuse addresses beyond very short TTLs, and a
     // connection to an address whose name was forgotten could only be matched by IP rules.
@@ -57,6 +63,14 @@ struct DaemonConfig {
     std::filesystem::path userRulesFile = "/var/lib/hostgate/rules.toml";
     // Holds the event database.
     std::filesystem::path stateDir = "/var/lib/hostgate";
+    // Where the BPF links and maps are pinned (on a bpf filesystem), so enforcement survives a crash of the
+    // daemon and the next start adopts it. Empty: nothing is pinned (the programs die with the process).
+    std::filesystem::path bpfPinDir = "/sys/fs/bpf/hostgate";
+    // DNS servers whose answers name addresses, besides those the resolver files list.
+    std::vector<IpAddress> trustedResolvers;
+    // resolv.conf-format files whose nameservers are trusted resolvers; followed when they change.
+    std::vector<std::filesystem::path> resolverFiles{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"};
+    OtherProtocols otherProtocols = OtherProtocols::Deny;
 
     DefaultAction defaultAction = DefaultAction::Deny;
     DaemonMode mode = DaemonMode::Enforce;
@@ -99,6 +113,8 @@ std::string_view failureModeName(FailureMode mode);
 std::optional<DefaultAction> parseDefaultAction(std::string_view name);
 std::optional<DaemonMode> parseDaemonMode(std::string_view name);
 std::optional<FailureMode> parseFailureMode(std::string_view name);
+std::string_view otherProtocolsName(OtherProtocols value);
+std::optional<OtherProtocols> parseOtherProtocols(std::string_view name);
 
 // Checks ranges and the relations between settings (distinct mark bits and queues, min <= max, absolute
 // paths). Every loader below calls it; call it yourself after building a DaemonConfig by hand.
@@ -121,6 +137,9 @@ struct ConfigOverrides {
     std::optional<std::filesystem::path> adminRulesDir;
     std::optional<std::filesystem::path> userRulesFile;
     std::optional<std::filesystem::path> stateDir;
+    std::optional<std::filesystem::path> bpfPinDir;
+    std::optional<std::vector<IpAddress>> trustedResolvers;
+    std::optional<std::vector<std::filesystem::path>> resolverFiles;
     std::optional<DefaultAction> defaultAction;
     std::optional<DaemonMode> mode;
     std::optional<Seconds> promptTimeout;
@@ -137,6 +156,7 @@ enum class StartupAction {
     PrintHelp,    // --help: print CommandLine::helpText, exit 0
     PrintVersion, // --version: print hostgateVersion(), exit 0
     CheckConfig,  // --check-config: print renderConfig() and exit 0, or the error and exit 1
+    Cleanup,      // --cleanup: remove every kernel object a daemon that is not running left behind, and exit
 };
 
 struct CommandLine {

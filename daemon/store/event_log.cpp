@@ -43,10 +43,17 @@ const char* const createSchema = R"sql(
         port        INTEGER NOT NULL,
         protocol    INTEGER NOT NULL,  -- hostgate::Protocol: 0 any, 1 tcp, 2 udp
         rule_id     INTEGER,           -- RuleId's 64 bits reinterpreted as signed; NULL: no rule decided
-        explanation TEXT    NOT NULL
+        explanation TEXT    NOT NULL,
+        container   TEXT    NOT NULL DEFAULT ''  -- cgroup of a process in another network namespace
     );
     CREATE INDEX events_by_time ON events (time_ns, id);
-    PRAGMA user_version = 1;
+    PRAGMA user_version = 2;
+)sql";
+
+// Version 1 → 2: the container column.
+const char* const upgradeFrom1 = R"sql(
+    ALTER TABLE events ADD COLUMN container TEXT NOT NULL DEFAULT '';
+    PRAGMA user_version = 2;
 )sql";
 
 Error sqliteError(sqlite3* db, const std::string& verb)
@@ -106,6 +113,9 @@ Result<EventLog> EventLog::open(const std::filesystem::path& path, Retention ret
         }
         if (sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
             return sqliteError(db.get(), what);
+    } else if (version == 1) {
+        if (sqlite3_exec(db.get(), upgradeFrom1, nullptr, nullptr, nullptr) != SQLITE_OK)
+            return sqliteError(db.get(), what + " (upgrading its schema)");
     }
 
     EventLog log(std::move(db), retention);
@@ -125,10 +135,10 @@ Result<void> EventLog::prepareStatements()
     };
     for (auto [sql, statement] : {
              std::pair{"INSERT INTO events (time_ns, verdict, app_path, pid, uid, host, address, port, protocol, "
-                       "rule_id, explanation) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                       "rule_id, explanation, container) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                        &insert_},
              std::pair{"SELECT id, time_ns, verdict, app_path, pid, uid, host, address, port, protocol, rule_id, "
-                       "explanation FROM events "
+                       "explanation, container FROM events "
                        "WHERE (?1 = '' OR instr(app_path, ?1) > 0) AND (?2 = '' OR instr(lower(host), lower(?2)) > 0) "
                        "AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR time_ns >= ?4) "
                        "ORDER BY time_ns DESC, id DESC LIMIT ?5",
@@ -166,6 +176,7 @@ Result<std::int64_t> EventLog::append(const ConnectionEvent& event)
         sqlite3_bind_null(statement, 10);
     sqlite3_bind_text(statement, 11, event.explanation.data(), static_cast<int>(event.explanation.size()),
                       SQLITE_STATIC);
+    sqlite3_bind_text(statement, 12, event.container.data(), static_cast<int>(event.container.size()), SQLITE_STATIC);
     int rc = sqlite3_step(statement);
     sqlite3_reset(statement);
     sqlite3_clear_bindings(statement); // the bound text belongs to `event`
@@ -214,6 +225,7 @@ Result<std::vector<ConnectionEvent>> EventLog::recent(std::size_t limit, const E
         if (sqlite3_column_type(statement, 10) != SQLITE_NULL)
             event.ruleId = std::bit_cast<RuleId>(sqlite3_column_int64(statement, 10));
         event.explanation = text(11);
+        event.container = text(12);
         events.push_back(std::move(event));
     }
     sqlite3_reset(statement);

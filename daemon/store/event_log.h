@@ -32,6 +32,9 @@ struct ConnectionEvent {
     Protocol protocol = Protocol::Any;
     std::optional<RuleId> ruleId; // the rule that decided; nullopt for the default action or a prompt
     std::string explanation;
+    // The cgroup of a process in another network namespace than the daemon's (a container, e.g.
+    // "/system.slice/docker-<id>.scope"); empty for the host's own processes.
+    std::string container;
 
     bool operator==(const ConnectionEvent&) const = default;
 };
@@ -72,7 +75,7 @@ public:
 
     const Retention& retention() const { return retention_; }
 
-    static constexpr int schemaVersion = 1;
+    static constexpr int schemaVersion = 2;
 
 private:
     struct DatabaseCloser {

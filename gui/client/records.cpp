@@ -229,6 +229,9 @@ PromptRequestRecord PromptRequestRecord::fromMap(const QVariantMap& map)
     readString(map, QStringLiteral("default_action"), request.defaultAction);
     readInteger(map, QStringLiteral("attempts"), request.attempts);
     readString(map, QStringLiteral("domain_pattern"), request.domainPattern);
+    readString(map, QStringLiteral("container"), request.container);
+    readStringList(map, QStringLiteral("unverified_hostnames"), request.unverifiedHostnames);
+    readString(map, QStringLiteral("unverified_resolver"), request.unverifiedResolver);
     return request;
 }
 

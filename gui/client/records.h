@@ -94,6 +94,10 @@ struct PromptRequestRecord {
     QString defaultAction;
     uint attempts = 1;
     QString domainPattern; // "" when a domain answer stays exact
+    QString container;     // cgroup of a process in another network namespace; "" for the host's own
+    // Names a DNS server that is not a trusted resolver gave for the address: shown, never matched.
+    QStringList unverifiedHostnames;
+    QString unverifiedResolver;
 
     static PromptRequestRecord fromMap(const QVariantMap& map);
 };

@@ -73,6 +73,8 @@ void PromptDialog::buildLayout()
     host->setFont(hostFont);
     unicodeHint = plainLabel(this);
     otherNames = plainLabel(this);
+    unverified = plainLabel(this);
+    container = plainLabel(this);
     destination = plainLabel(this);
     appPath = plainLabel(this);
     script = plainLabel(this);
@@ -90,6 +92,7 @@ void PromptDialog::buildLayout()
     headerText->addWidget(host);
     headerText->addWidget(unicodeHint);
     headerText->addWidget(otherNames);
+    headerText->addWidget(unverified);
     headerText->addWidget(destination);
     header->addLayout(headerText, 1);
 
@@ -97,6 +100,7 @@ void PromptDialog::buildLayout()
     detailsForm = details;
     details->addRow(tr("Application:"), appPath);
     details->addRow(tr("Script:"), script);
+    details->addRow(tr("Container:"), container);
     details->addRow(tr("Command line:"), commandLine);
     details->addRow(tr("Process:"), process);
     details->addRow(tr("User:"), user);
@@ -176,6 +180,22 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
     otherNames->setText(names.size() > 1 ? tr("Also: %1").arg(names.mid(1).join(QStringLiteral(", "))) : QString());
     otherNames->setVisible(names.size() > 1);
     destination->setText(tr("%1 port %2 (%3)").arg(request.address).arg(request.port).arg(request.protocol.toUpper()));
+    if (!request.unverifiedHostnames.isEmpty()) {
+        QStringList claimed;
+        for (const QString& name : std::as_const(request.unverifiedHostnames))
+            claimed.append(asciiHostname(name));
+        unverified->setText(tr("Unverified: %1 says this is %2 (not a trusted resolver: name rules do not apply)")
+                                .arg(request.unverifiedResolver.isEmpty() ? tr("a DNS server") : request.unverifiedResolver,
+                                     claimed.join(QStringLiteral(", "))));
+        unverified->show();
+    } else {
+        unverified->clear();
+        unverified->hide();
+    }
+    container->setText(request.container.isEmpty()
+                           ? QString()
+                           : tr("%1 (this attempt was refused; your answer applies to the next one)").arg(request.container));
+    detailsForm->setRowVisible(container, !request.container.isEmpty());
 
     appPath->setText(request.appId.isEmpty() ? request.app : tr("%1 (%2)").arg(request.app, request.appId));
     script->setText(request.script);

@@ -81,6 +81,8 @@ private:
     QLabel* host;
     QLabel* unicodeHint;
     QLabel* otherNames;
+    QLabel* unverified;   // names from a DNS server that is not trusted
+    QLabel* container;
     QLabel* destination;
     QLabel* appPath;
     QLabel* script;

@@ -39,7 +39,13 @@ AppKey appKeyOf(const QString& executable)
 VerdictKey keyFor(const AppKey& app, const char* address, std::uint16_t port, Protocol protocol = Protocol::Tcp,
                   std::uint32_t uid = 0)
 {
-    return {app, uid, IpAddress::parse(address).value(), port, protocol};
+    VerdictKey key;
+    key.app = app;
+    key.uid = uid;
+    key.address = IpAddress::parse(address).value();
+    key.port = port;
+    key.protocol = protocol;
+    return key;
 }
 
 QString httpUrl(const char* host, std::uint16_t port)
@@ -79,7 +85,10 @@ private slots:
     void anyPortVerdictCoversEveryPort();
     void exactPortVerdictTakesPrecedenceOverAnyPort();
     void verdictAppliesOnlyToItsUser();
-    void dnsTrafficIsNeitherDeniedNorReportedButItsOwnerIsRecorded();
+    void dnsToATrustedResolverIsNeitherJudgedNorReportedButItsOwnerIsRecorded();
+    void dnsToAnyOtherServerIsJudgedLikeAnyConnection();
+    void unconnectedDatagramOfASocketWithoutTheMarkIsRefusedAndReported();
+    void perProcessVerdictAppliesOnlyToThatProcessImage();
     void loopbackMissIsNotMarkedButItsOwnerIsRecorded_data();
     void loopbackMissIsNotMarkedButItsOwnerIsRecorded();
     void removedVerdictNoLongerApplies();
@@ -127,6 +136,10 @@ void BpfFirewallTest::initTestCase()
     options.cgroup = cgroup_->path();
     options.markBit = kMarkBit;
     options.refuseRootCgroup = true;
+    // No daemon heartbeats here: the programs must keep treating misses as "hold for a decision".
+    options.staleAfter = std::chrono::hours(24);
+    options.denyOtherProtocols = false; // raw sockets are probed below
+    options.refuseForeignNetns = false;  // the probes run in the test's namespace, this process does not
     auto opened = BpfFirewall::open(options);
     QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().describe().c_str());
     firewall_.emplace(std::move(opened.value()));
@@ -262,12 +275,15 @@ void BpfFirewallTest::missSetsTheMarkBitAndKeepsOtherMarkBits_data()
     QTest::addColumn<QString>("address");
     QTest::addColumn<int>("port");
     QTest::addColumn<std::uint32_t>("presetMark");
-    QTest::newRow("TCP, unmarked socket") << "tcp" << "198.51.100.1" << int{kHttpPort} << std::uint32_t{0};
-    QTest::newRow("TCP, socket with a routing mark") << "tcp" << "198.51.100.1" << int{kHttpPort} << std::uint32_t{0xca6c};
-    QTest::newRow("TCP over IPv6") << "tcp" << "2001:db8::1" << int{kHttpPort} << std::uint32_t{0};
-    QTest::newRow("UDP, unmarked socket") << "udp" << "198.51.100.1" << int{kUdpPort} << std::uint32_t{0};
+    QTest::addColumn<int>("error");
+    QTest::newRow("TCP, unmarked socket") << "tcp" << "198.51.100.1" << int{kHttpPort} << std::uint32_t{0} << 0;
+    QTest::newRow("TCP, socket with a routing mark") << "tcp" << "198.51.100.1" << int{kHttpPort} << std::uint32_t{0xca6c} << 0;
+    QTest::newRow("TCP over IPv6") << "tcp" << "2001:db8::1" << int{kHttpPort} << std::uint32_t{0} << 0;
+    QTest::newRow("UDP, unmarked socket") << "udp" << "198.51.100.1" << int{kUdpPort} << std::uint32_t{0} << 0;
+    // Setting SO_MARK after socket() dropped the birth bit: this datagram would leave unmarked, so it is
+    // refused; the socket gets the bit back (its routing bits kept) and its next datagram is held.
     QTest::newRow("UDP over IPv6, socket with a routing mark") << "udp" << "2001:db8::1" << int{kUdpPort}
-                                                               << std::uint32_t{0xca6c};
+                                                               << std::uint32_t{0xca6c} << EPERM;
 }
 
 void BpfFirewallTest::missSetsTheMarkBitAndKeepsOtherMarkBits()
@@ -276,9 +292,10 @@ void BpfFirewallTest::missSetsTheMarkBitAndKeepsOtherMarkBits()
     QFETCH(QString, address);
     QFETCH(int, port);
     QFETCH(std::uint32_t, presetMark);
+    QFETCH(int, error);
     const ProbeResult result = probe(kind.toLatin1().constData(), address.toLatin1().constData(),
                                      static_cast<std::uint16_t>(port), presetMark);
-    QCOMPARE(result.error, 0);
+    QCOMPARE(result.error, error);
     QCOMPARE(result.mark, presetMark | kMarkBit);
     QCOMPARE(takeEvents().size(), std::size_t{1});
 }
@@ -427,17 +444,53 @@ void BpfFirewallTest::verdictAppliesOnlyToItsUser()
     QCOMPARE(curl(httpUrl("198.51.100.1", kHttpPort)).exitCode, 0);
 }
 
-void BpfFirewallTest::dnsTrafficIsNeitherDeniedNorReportedButItsOwnerIsRecorded()
+void BpfFirewallTest::dnsToATrustedResolverIsNeitherJudgedNorReportedButItsOwnerIsRecorded()
 {
-    QVERIFY(firewall_->setVerdict(keyFor(pythonKey_, "198.51.100.1", 0, Protocol::Udp), Action::Deny).ok());
+    QVERIFY(firewall_->setTrustedResolvers({IpAddress::parse("198.51.100.1").value()}).ok());
     const ProbeResult result = probe("udp", "198.51.100.1", 53);
+    QVERIFY(firewall_->setTrustedResolvers({}).ok());
     QCOMPARE(result.error, 0);
-    // Untouched birth mark: the firewall's DNS rules precede its mark rule (bpf_udp_test checks the queues).
+    // Untouched birth mark: the firewall's trusted-DNS rule precedes its mark rule (bpf_udp_test checks the queues).
     QCOMPARE(result.mark, kMarkBit);
     QVERIFY(takeEvents().empty());
     const auto owner = firewall_->ownerOfCookie(result.cookie);
     QVERIFY(owner.has_value());
     QCOMPARE(owner->pid, result.pid);
+}
+
+void BpfFirewallTest::dnsToAnyOtherServerIsJudgedLikeAnyConnection()
+{
+    QVERIFY(firewall_->setVerdict(keyFor(pythonKey_, "198.51.100.1", 0, Protocol::Udp), Action::Deny).ok());
+    QCOMPARE(probe("udp", "198.51.100.1", 53).error, EPERM);
+    QVERIFY(firewall_->clearVerdicts().ok());
+    const ProbeResult miss = probe("tcp", "198.51.100.1", 53);
+    QCOMPARE(miss.mark, kMarkBit); // marked: its first packet is held for a decision
+    const auto events = takeEvents();
+    QCOMPARE(events.size(), std::size_t{1});
+    QCOMPARE(events[0].port, std::uint16_t{53});
+    QVERIFY(!events[0].refused);
+}
+
+void BpfFirewallTest::unconnectedDatagramOfASocketWithoutTheMarkIsRefusedAndReported()
+{
+    // Another program rewrote SO_MARK after socket(): the datagram would leave without the miss mark.
+    const ProbeResult result = probe("udp", "198.51.100.1", kUdpPort, 0x1);
+    QCOMPARE(result.error, EPERM);
+    QCOMPARE(result.mark, 0x1u | kMarkBit); // re-marked, other bits kept: the next datagram is held
+    const auto events = takeEvents();
+    QCOMPARE(events.size(), std::size_t{1});
+    QVERIFY(events[0].refused && events[0].unmarked && !events[0].foreignNetns);
+}
+
+void BpfFirewallTest::perProcessVerdictAppliesOnlyToThatProcessImage()
+{
+    // An interpreter's verdict for one process never becomes the interpreter's: another python is a miss.
+    VerdictKey key = keyFor(pythonKey_, "198.51.100.1", kHttpPort);
+    key.process = (std::uint64_t{0x7fffffff} << 32) | 1; // a pid no process has
+    QVERIFY(firewall_->setVerdict(key, Action::Deny).ok());
+    const ProbeResult result = probe("tcp", "198.51.100.1", kHttpPort);
+    QCOMPARE(result.error, 0);
+    QCOMPARE(takeEvents().size(), std::size_t{1});
 }
 
 void BpfFirewallTest::loopbackMissIsNotMarkedButItsOwnerIsRecorded_data()

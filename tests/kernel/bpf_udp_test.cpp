@@ -37,6 +37,7 @@ FirewallConfig firewallConfig()
     config.markMask = kMarkBit;
     config.failOpen = true;
     config.ipv6 = true;
+    config.trustedResolvers = {IpAddress::parse("198.51.100.1").value(), IpAddress::parse("2001:db8::1").value()};
     return config;
 }
 
@@ -82,6 +83,7 @@ private slots:
     void deniedUdpFailsWithEpermAndNothingIsQueued();
     void dnsDatagramReachesTheDnsQueueNotTheDecisionQueue_data();
     void dnsDatagramReachesTheDnsQueueNotTheDecisionQueue();
+    void dnsDatagramToAnotherServerIsHeldForADecision();
     void tcpIsQueuedOnlyOnAMiss_data();
     void tcpIsQueuedOnlyOnAMiss();
     void connectedUdpToLoopbackIsNeverQueued();
@@ -95,7 +97,8 @@ private:
     {
         return queued(ipv6, {rules_->config().decisionQueue, protocol});
     }
-    std::optional<int> dnsQueued(bool ipv6) const { return queued(ipv6, {rules_->config().dnsQueue, IPPROTO_UDP}); }
+    // Packets the trusted-resolver chain sent to the DNS queue since init().
+    std::optional<int> trustedDnsQueued(bool ipv6) const;
     std::size_t takeEvents();
     VerdictKey udpKey(const QString& address, std::uint16_t port) const;
 
@@ -140,9 +143,14 @@ void BpfUdpTest::initTestCase()
     options.cgroup = cgroup_->path();
     options.markBit = kMarkBit;
     options.refuseRootCgroup = true;
+    // No daemon heartbeats here: the programs must keep treating misses as "hold for a decision".
+    options.staleAfter = std::chrono::hours(24);
+    options.denyOtherProtocols = false; // raw sockets are probed below
+    options.refuseForeignNetns = false;  // the probes run in the test's namespace, this process does not
     auto opened = BpfFirewall::open(options);
     QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().describe().c_str());
     firewall_.emplace(std::move(opened.value()));
+    QVERIFY(firewall_->setTrustedResolvers(firewallConfig().trustedResolvers).ok());
 
     python_ = QStandardPaths::findExecutable("python3", {"/usr/bin"});
     pythonKey_ = appKeyOf(python_);
@@ -158,6 +166,9 @@ void BpfUdpTest::init()
     for (const bool ipv6 : {false, true}) {
         const QStringList zero = netnsCommand(ipv6, "") + QStringList{"-w", "-Z", chain};
         QCOMPARE(runChecked("ip", zero), QString());
+        const QStringList zeroDns = netnsCommand(ipv6, "") +
+                                    QStringList{"-w", "-Z", QString::fromStdString(rules_->config().chainPrefix + "-DNS")};
+        QCOMPARE(runChecked("ip", zeroDns), QString());
     }
 }
 
@@ -202,6 +213,27 @@ std::optional<int> BpfUdpTest::queued(bool ipv6, QueueRule rule) const
     return std::nullopt;
 }
 
+std::optional<int> BpfUdpTest::trustedDnsQueued(bool ipv6) const
+{
+    const QString chain = QString::fromStdString(rules_->config().chainPrefix + "-DNS");
+    QProcess list;
+    list.start("ip", netnsCommand(ipv6, "") + QStringList{"-w", "-n", "-v", "-x", "-L", chain});
+    if (!list.waitForFinished(10000) || list.exitCode() != 0) {
+        return std::nullopt;
+    }
+    int packets = 0;
+    const QRegularExpression queueNumber(" NFQUEUE num (\\d+)");
+    for (const QString& line : QString::fromLocal8Bit(list.readAllStandardOutput()).split('\n')) {
+        const QStringList columns = line.split(' ', Qt::SkipEmptyParts);
+        const auto match = queueNumber.match(line);
+        if (columns.size() > 2 && columns[2] == "NFQUEUE" && match.hasMatch() &&
+            match.captured(1).toInt() == rules_->config().dnsQueue) {
+            packets += columns[0].toInt();
+        }
+    }
+    return packets;
+}
+
 std::size_t BpfUdpTest::takeEvents()
 {
     std::size_t count = 0;
@@ -214,7 +246,7 @@ std::size_t BpfUdpTest::takeEvents()
 
 VerdictKey BpfUdpTest::udpKey(const QString& address, std::uint16_t port) const
 {
-    return {pythonKey_, ::getuid(), IpAddress::parse(address.toStdString()).value(), port, Protocol::Udp};
+    return {pythonKey_, 0, ::getuid(), IpAddress::parse(address.toStdString()).value(), port, Protocol::Udp};
 }
 
 void BpfUdpTest::newUdpSocketsAreBornMarkedAndOtherSocketsAreNot_data()
@@ -330,13 +362,22 @@ void BpfUdpTest::dnsDatagramReachesTheDnsQueueNotTheDecisionQueue()
 {
     QFETCH(QString, kind);
     QFETCH(QString, address);
-    // Even a deny for every UDP port of the server does not touch DNS: the DNS path judges it.
-    QVERIFY(firewall_->setVerdict(udpKey(address, 0), Action::Deny).ok());
+    // A trusted resolver: observed by the DNS path, never held as a connection.
     const ProbeResult result = probe(kind, address, kDnsPort);
     QCOMPARE(result.error, 0);
-    QCOMPARE(dnsQueued(isV6(address)), std::optional<int>(1));
+    QCOMPARE(trustedDnsQueued(isV6(address)), std::optional<int>(1));
     QCOMPARE(decisionQueued(isV6(address), IPPROTO_UDP), std::optional<int>(0));
     QCOMPARE(takeEvents(), std::size_t{0});
+}
+
+void BpfUdpTest::dnsDatagramToAnotherServerIsHeldForADecision()
+{
+    // Port 53 is just a port: a server that is not a trusted resolver is a destination like any other.
+    const ProbeResult result = probe("udp", "198.51.100.2", kDnsPort);
+    QCOMPARE(result.error, 0);
+    QCOMPARE(trustedDnsQueued(false), std::optional<int>(0));
+    QCOMPARE(decisionQueued(false, IPPROTO_UDP), std::optional<int>(1));
+    QCOMPARE(takeEvents(), std::size_t{1});
 }
 
 void BpfUdpTest::tcpIsQueuedOnlyOnAMiss_data()
@@ -354,7 +395,7 @@ void BpfUdpTest::tcpIsQueuedOnlyOnAMiss()
     QFETCH(QString, address);
     QFETCH(bool, allowed);
     if (allowed) {
-        const VerdictKey key{pythonKey_, ::getuid(), IpAddress::parse(address.toStdString()).value(), kHttpPort,
+        const VerdictKey key{pythonKey_, 0, ::getuid(), IpAddress::parse(address.toStdString()).value(), kHttpPort,
                              Protocol::Tcp};
         QVERIFY(firewall_->setVerdict(key, Action::Allow).ok());
     }

@@ -31,6 +31,7 @@ FirewallConfig testConfig()
     config.rejectMark = 0x200000;
     config.replyMark = 0x400000;
     config.failOpen = false;
+    config.trustedResolvers = {IpAddress::parse("198.51.100.53").value(), IpAddress::parse("2001:db8::53").value()};
     return config;
 }
 
@@ -50,23 +51,31 @@ QStringList ownLines(const std::string& saved, const std::string& prefix = "HOST
 QStringList expectedLines(bool ipv6, const QString& bypass)
 {
     const QString unreachable = ipv6 ? "icmp6-port-unreachable" : "icmp-port-unreachable";
+    // DNS always bypasses: a reader-less DNS queue must not blackhole the namespace (the BPF programs refuse
+    // what is undecided while the daemon is gone).
+    const QString dns = " -j NFQUEUE --queue-num 4270 --queue-bypass";
     return {
+        ":HOSTGATE-DNS -",
         ":HOSTGATE-IN -",
         ":HOSTGATE-OUT -",
         "-A INPUT -j HOSTGATE-IN",
         "-A OUTPUT -j HOSTGATE-OUT",
+        QString(ipv6 ? "-A HOSTGATE-DNS -d 2001:db8::53/128" : "-A HOSTGATE-DNS -d 198.51.100.53/32") + dns,
         "-A HOSTGATE-IN -m mark --mark 0x400000/0x400000 -j RETURN",
-        "-A HOSTGATE-IN -p udp -m udp --sport 53 -j NFQUEUE --queue-num 4270" + bypass,
-        "-A HOSTGATE-IN -p tcp -m tcp --sport 53 -j NFQUEUE --queue-num 4270" + bypass,
+        "-A HOSTGATE-IN -p tcp -m tcp --tcp-flags RST RST -j RETURN",
+        "-A HOSTGATE-IN -p udp -m udp --sport 53" + dns,
+        "-A HOSTGATE-IN -p tcp -m tcp --sport 53" + dns,
         "-A HOSTGATE-OUT -p tcp -m mark --mark 0x200000/0x200000 -j REJECT --reject-with tcp-reset",
         "-A HOSTGATE-OUT -p udp -m mark --mark 0x200000/0x200000 -j REJECT --reject-with " + unreachable,
-        "-A HOSTGATE-OUT -p udp -m udp --dport 53 -j NFQUEUE --queue-num 4270" + bypass,
-        "-A HOSTGATE-OUT -p tcp -m tcp --dport 53 -j NFQUEUE --queue-num 4270" + bypass,
+        "-A HOSTGATE-OUT -p udp -m udp --dport 53 -j HOSTGATE-DNS",
+        "-A HOSTGATE-OUT -p tcp -m tcp --dport 53 -j HOSTGATE-DNS",
         QString(ipv6 ? "-A HOSTGATE-OUT -d ::1/128 -j RETURN" : "-A HOSTGATE-OUT -d 127.0.0.0/8 -j RETURN"),
         "-A HOSTGATE-OUT -p tcp -m mark --mark 0x100000/0x100000 -m conntrack --ctstate NEW -j NFQUEUE --queue-num 4271"
             + bypass,
         "-A HOSTGATE-OUT -p udp -m mark --mark 0x100000/0x100000 -m conntrack --ctstate NEW -j NFQUEUE --queue-num 4271"
             + bypass,
+        "-A HOSTGATE-OUT -p udp -m udp --dport 53" + dns,
+        "-A HOSTGATE-OUT -p tcp -m tcp --dport 53" + dns,
     };
 }
 
@@ -101,6 +110,7 @@ private slots:
     void cleanup()
     {
         // Each test starts from the foreign rules only, whatever the previous one left.
+        QVERIFY(FirewallRules(testConfig(), FirewallBackend::IptablesNft).remove().ok());
         QVERIFY(FirewallRules(testConfig(), FirewallBackend::IptablesNft).removeStale().ok());
         QCOMPARE(savedRules(false), baselineV4_);
     }
@@ -184,9 +194,37 @@ private slots:
                            " | ip6tables-nft-restore --noflush").first);
         QCOMPARE(ownLines(savedRules(false)).size(), 9);
 
+        // Older chains go; the current ones stay for install() to refill in place (a restart never removes
+        // them first), minus their jumps into what went.
         QVERIFY(FirewallRules(testConfig(), FirewallBackend::IptablesNft).removeStale().ok());
+        const QStringList left = ownLines(savedRules(false));
+        QVERIFY2(left.filter("HOSTGATE-OLD").isEmpty() && left.filter("HOSTGATE-MARK").isEmpty(), qPrintable(left.join('\n')));
+        QVERIFY(FirewallRules(testConfig(), FirewallBackend::IptablesNft).remove().ok());
         QCOMPARE(savedRules(false), baselineV4_);
         QCOMPARE(savedRules(true), baselineV6_);
+    }
+
+    void installOverTheChainsOfAKilledDaemonRefillsThemInPlace()
+    {
+        // A killed daemon's chains, with a rule the new configuration no longer has.
+        QVERIFY(runCommand("printf '*filter\\n:HOSTGATE-OUT - [0:0]\\n-A HOSTGATE-OUT -p sctp -j DROP\\n"
+                           "-I OUTPUT 1 -j HOSTGATE-OUT\\nCOMMIT\\n' | iptables-nft-restore --noflush").first);
+        FirewallRules rules(testConfig(), FirewallBackend::IptablesNft);
+        QVERIFY(rules.install().ok());
+        QCOMPARE(ownLines(savedRules(false)), expectedLines(false, ""));
+    }
+
+    void trustedResolversAreReplacedWithoutTouchingTheOtherRules()
+    {
+        FirewallRules rules(testConfig(), FirewallBackend::IptablesNft);
+        QVERIFY(rules.install().ok());
+        QVERIFY(rules.setTrustedResolvers({IpAddress::parse("203.0.113.53").value(), IpAddress::parse("127.0.0.53").value()}).ok());
+        QStringList expected = expectedLines(false, "");
+        const QString dns = " -j NFQUEUE --queue-num 4270 --queue-bypass";
+        expected.replace(expected.indexOf("-A HOSTGATE-DNS -d 198.51.100.53/32" + dns), "-A HOSTGATE-DNS -d 203.0.113.53/32" + dns);
+        expected.insert(expected.indexOf("-A HOSTGATE-DNS -d 203.0.113.53/32" + dns) + 1, "-A HOSTGATE-DNS -d 127.0.0.53/32" + dns);
+        QCOMPARE(ownLines(savedRules(false)), expected);
+        QVERIFY(ownLines(savedRules(true)).filter("HOSTGATE-DNS -d").isEmpty());
     }
 
     void removeStaleKeepsChainsOfAnotherPrefix()

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hostgate {
@@ -18,9 +19,17 @@ struct AppIdentity {
     std::string path;                 // canonical /proc/PID/exe target
     std::optional<std::string> script; // for interpreters: the script being run
     std::optional<std::string> appId;  // Flatpak/Snap/AppImage id when known
+    // The executable does not identify the program: an interpreter (every script shares python's inode), or
+    // a process whose identity could not be read (it exited, or exec()ed since its connect()). A decision for
+    // such a process may only be cached in the kernel for that one process image, never app-wide.
+    bool sharedExecutable = false;
 
     bool operator==(const AppIdentity&) const = default;
 };
+
+// AppIdentity::script of an interpreter that runs no script file (`python3 -c ...`, an interactive shell):
+// rules made for it hold only for such runs, never for the interpreter's scripts.
+inline constexpr std::string_view kInlineScript = "<inline>";
 
 struct Connection {
     AppIdentity app;
@@ -32,6 +41,18 @@ struct Connection {
     std::uint16_t port = 0;
     Protocol protocol = Protocol::Tcp; // Tcp or Udp, never Any
     std::vector<std::string> hostnames; // normalized; from the DNS cache, the name the app asked for first
+    // Names a DNS server that is not a trusted resolver answered for the destination: shown to the user as
+    // such, never matched against name rules.
+    std::vector<std::string> unverifiedHostnames;
+    std::optional<IpAddress> unverifiedResolver; // the server that answered them
+    // The kernel's key for this one process image (pid << 32 | exec id), 0 when unknown: where the decision
+    // for a shared executable is cached.
+    std::uint64_t processImage = 0;
+    // The cgroup v2 path of the process (e.g. a container's docker-<id>.scope), when it is not the host's own
+    // network namespace or is otherwise worth showing; empty when unknown.
+    std::string cgroup;
+    // The process lives in another network namespace than the daemon's (a container).
+    bool foreignNetns = false;
 };
 
 } // namespace hostgate

@@ -9,7 +9,7 @@ std::optional<TimePoint> kernelVerdictExpiry(const Connection& connection, const
                                              std::optional<TimePoint> nameExpiry, TimePoint now,
                                              const VerdictCacheLimits& limits)
 {
-    if (decision.verdict == Verdict::Ask || connection.app.script)
+    if (decision.verdict == Verdict::Ask || (connection.app.sharedExecutable && connection.processImage == 0))
         return std::nullopt;
     if (!decision.rule)
         return now + limits.minTtl;

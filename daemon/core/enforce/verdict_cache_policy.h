@@ -17,8 +17,9 @@ struct VerdictCacheLimits {
 // The instant until which the kernel may answer connections like `connection` with `decision`'s verdict,
 // or nullopt when it must not cache it at all:
 //  - an Ask has no verdict yet;
-//  - a connection from an interpreter script: the kernel keys apps by executable inode, which all scripts
-//    of one interpreter share, so a script's rule must not become python's;
+//  - a connection of a shared executable (an interpreter, or an unreadable identity) whose process image
+//    the kernel did not report: the kernel keys apps by executable inode, which all scripts of one
+//    interpreter share, so such decisions are cached per process image (KernelVerdicts) or not at all;
 //  - a Once rule: it decides exactly one connection.
 // A decision by a hostname rule ends with the DNS answer that tied the address to that name
 // (`nameExpiry`), so an address whose answer expired is decided afresh; a timed rule ends at its time;

@@ -1,6 +1,11 @@
 // DaemonFixture: starting, watching and stopping hostgated inside the test netns, with its log as a file.
 #include "daemon/daemon_fixture.h"
 
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -71,6 +76,9 @@ DaemonFixture::~DaemonFixture()
     daemon_.reset();
     servers_.reset();
     dns_.reset();
+    // The pins of a killed daemon keep its programs attached: unmounting our private bpffs releases them.
+    if (!bpffs_.isEmpty())
+        ::umount2(bpffs_.toLocal8Bit().constData(), MNT_DETACH);
     cgroup_.reset();
     network_.reset();
 }
@@ -111,13 +119,28 @@ Result<void> DaemonFixture::setUp(const DaemonEnvironment& environment)
             return started;
         }
     }
-    for (const QString& directory : {path(QStringLiteral("rules.d")), path(QStringLiteral("state"))}) {
+    for (const QString& directory : {path(QStringLiteral("rules.d")), path(QStringLiteral("state")), path(QStringLiteral("bpffs"))}) {
         if (!QDir().mkpath(directory)) {
             return harnessError(QStringLiteral("Failed to create %1").arg(directory));
         }
     }
+    // A private bpf filesystem instance for this fixture alone: nothing is ever pinned anywhere else.
+    if (::mount("bpf", path(QStringLiteral("bpffs")).toLocal8Bit().constData(), "bpf", 0, "mode=0700") != 0) {
+        return harnessError(QStringLiteral("Failed to mount a bpf filesystem on %1: %2")
+                                .arg(path(QStringLiteral("bpffs")), QString::fromLocal8Bit(std::strerror(errno))));
+    }
+    bpffs_ = path(QStringLiteral("bpffs"));
+    const QString resolvers = QStringLiteral("# trusted resolvers of the test world\nnameserver %1\nnameserver %2\n")
+                                  .arg(QLatin1String(dnsServerIpv4), QLatin1String(stubResolverIpv4));
+    if (auto written = writeFile(resolverFile(), resolvers); !written) {
+        return written;
+    }
     return Ok{};
 }
+
+QString DaemonFixture::bpfPinDirectory() const { return path(QStringLiteral("bpffs/hostgate")); }
+
+QString DaemonFixture::resolverFile() const { return path(QStringLiteral("resolv.conf")); }
 
 QString DaemonFixture::path(const QString& name) const { return network_->scratchPath(QStringLiteral("hostgated/") + name); }
 
@@ -146,7 +169,9 @@ Result<void> DaemonFixture::startDaemon(const DaemonSettings& settings)
                                          QStringLiteral("--cgroup"), cgroup_->path(),
                                          QStringLiteral("--admin-rules-dir"), rulesDirectory(),
                                          QStringLiteral("--user-rules"), stateDirectory + QStringLiteral("/rules.toml"),
-                                         QStringLiteral("--state-dir"), stateDirectory}
+                                         QStringLiteral("--state-dir"), stateDirectory,
+                                         QStringLiteral("--bpf-pin-dir"), bpfPinDirectory(),
+                                         QStringLiteral("--resolver-files"), resolverFile()}
                              + settings.extraArguments;
     // The shell only redirects and exec's, so the PID is hostgated's and its exit status is the daemon's; the
     // log file is opened by the shell, leaving the harness's (unread) pipes empty.

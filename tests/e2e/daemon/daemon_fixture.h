@@ -86,6 +86,12 @@ public:
     // Inside the netns with the same resolver, but outside the child cgroup: not enforced.
     Placement unconfined() const;
     QString rulesDirectory() const;
+    // The private bpf filesystem (mounted by setUp(), unmounted by the destructor) and the pin directory in it
+    // that hostgated is started with: what a killed daemon leaves enforcing.
+    QString bpfPinDirectory() const;
+    // The resolv.conf-format file hostgated takes its trusted resolvers from (--resolver-files); it lists
+    // dnsmasq's address and the stub resolver's. Rewrite it to change them at runtime.
+    QString resolverFile() const;
 
 private:
     QString path(const QString& name) const;
@@ -97,6 +103,7 @@ private:
     std::optional<BackgroundProcess> daemon_;
     std::optional<DaemonSettings> settings_;
     QString logPath_;
+    QString bpffs_; // mount point, empty when not mounted
     int starts_ = 0;
 };
 

@@ -147,20 +147,25 @@ private slots:
     void chainsLeftByAKilledDaemonAreReplacedByTheNextStart()
     {
         fixture_->killDaemon();
-        // SIGKILL gives no chance to clean up: the chains stay (and keep failing closed); the programs go with
-        // the process, whose links were their only holders.
+        // SIGKILL gives no chance to clean up: the chains stay, and so do the programs, whose links are pinned.
         const auto left = systemState(State::Ipv4Rules);
         HG_E2E_VERIFY(left);
         QVERIFY2(left->contains("-A OUTPUT -j HOSTGATE-OUT"), left->constData());
         const auto programs = systemState(State::CgroupPrograms);
         HG_E2E_VERIFY(programs);
-        QCOMPARE(programs->trimmed(), QByteArray());
+        for (const char* program : {"hg_sock_create", "hg_connect4", "hg_connect6", "hg_sendmsg4", "hg_sendmsg6"})
+            QCOMPARE(programs->count(program), qsizetype{1});
 
         HG_E2E_VERIFY(fixture_->startDaemon(enforcingDaemon()));
         const auto rules = systemState(State::Ipv4Rules);
         HG_E2E_VERIFY(rules);
         QCOMPARE(rules->count("-A OUTPUT -j HOSTGATE-OUT"), qsizetype{1});
         QCOMPARE(rules->count("-A INPUT -j HOSTGATE-IN"), qsizetype{1});
+        // Taken over, not attached a second time.
+        const auto adopted = systemState(State::CgroupPrograms);
+        HG_E2E_VERIFY(adopted);
+        for (const char* program : {"hg_sock_create", "hg_connect4", "hg_connect6", "hg_sendmsg4", "hg_sendmsg6"})
+            QCOMPARE(adopted->count(program), qsizetype{1});
         const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
         QCOMPARE(allowed.out, Servers::defaultBody(allowedAddress, 80));
