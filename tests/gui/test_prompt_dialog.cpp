@@ -87,6 +87,37 @@ private slots:
         QVERIFY(labelNamed(*script, "/home/u/sync.py") != nullptr);
     }
 
+    void namesOfAnUntrustedResolverAreShownAsUnverifiedNotAsTheHost()
+    {
+        auto request = requestFor({});
+        request.unverifiedHostnames = {"allowed.name"};
+        request.unverifiedResolver = "198.51.100.55";
+        const auto dialog = dialogShowing(request);
+        QCOMPARE(dialog->hostText(), QString("203.0.113.10"));
+        bool shown = false;
+        for (auto* label : dialog->findChildren<QLabel*>())
+            if (label->isVisible() && label->text().contains("Unverified: 198.51.100.55 says this is allowed.name"))
+                shown = true;
+        QVERIFY(shown);
+    }
+
+    void containerRowAppearsOnlyForAnotherNetworkNamespace()
+    {
+        const auto visibleLabelContaining = [](const PromptDialog& dialog, const QString& text) {
+            for (auto* label : dialog.findChildren<QLabel*>())
+                if (label->isVisible() && label->text().contains(text))
+                    return true;
+            return false;
+        };
+        auto request = requestFor({"example.com"});
+        const auto host = dialogShowing(request);
+        QVERIFY(!visibleLabelContaining(*host, "Container:"));
+        request.container = "/system.slice/docker-0123abcd.scope";
+        const auto container = dialogShowing(request);
+        QVERIFY(visibleLabelContaining(*container, "Container:"));
+        QVERIFY(visibleLabelContaining(*container, "docker-0123abcd.scope"));
+    }
+
     void unicodeFormOfPunycodeIsOnlyAMarkedHint()
     {
         const auto dialog = dialogShowing(requestFor({"xn--80ak6aa92e.com"}));

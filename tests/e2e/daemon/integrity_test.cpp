@@ -14,6 +14,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QRegularExpression>
+#include <QSaveFile>
 #include <QTest>
 
 #include <unistd.h>
@@ -550,6 +551,40 @@ private slots:
                                                            QLatin1Char('@') + ownResolver, QStringLiteral("control-own-resolver.test")}, 10s);
         QVERIFY2(QTest::qWaitFor([&] { return ownDns_->log().contains(QStringLiteral("control-own-resolver.test")); }, 5000),
                  qPrintable(ruled.describe() + ownDns_->log()));
+    }
+
+    void resolverNamedByTheResolverFileIsTrustedAtOnceAndForgottenWhenItLeaves()
+    {
+        HG_E2E_VERIFY(fixture_->ensureDaemon(enforcing()));
+        QFile file(fixture_->resolverFile());
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray original = file.readAll();
+        file.close();
+        const auto rewrite = [&](const QByteArray& text) {
+            QSaveFile replacement(fixture_->resolverFile()); // temp file + rename, as resolvconf and NetworkManager do
+            return replacement.open(QIODevice::WriteOnly) && replacement.write(text) == text.size() && replacement.commit();
+        };
+
+        qint64 mark = fixture_->daemonLogSize();
+        QVERIFY(rewrite(original + "nameserver " + ownResolver.toLatin1() + "\n"));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Trusted resolvers changed"), ownResolver}, mark));
+        // Now a resolver of the system: python3's query needs no rule.
+        const RunResult trusted = run(fixture_->confined(), witness({QStringLiteral("dns-query"), ownResolver, QStringLiteral("trusted-now.test")}), 10s);
+        QVERIFY2(trusted.succeeded(), qPrintable(trusted.describe()));
+        QVERIFY2(QTest::qWaitFor([&] { return ownDns_->log().contains(QStringLiteral("trusted-now.test")); }, 5000),
+                 qPrintable(trusted.describe() + ownDns_->log() + fixture_->daemonLog().mid(mark)));
+
+        mark = fixture_->daemonLogSize();
+        QVERIFY(rewrite(original));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Trusted resolvers changed")}, mark));
+        const RunResult untrusted = run(fixture_->confined(), witness({QStringLiteral("dns-query"), ownResolver, QStringLiteral("trust-withdrawn.test")}), 10s);
+        QVERIFY2(untrusted.succeeded() && firstLine(untrusted.out) != QStringLiteral("answered"), qPrintable(untrusted.describe()));
+        const RunResult canary = run(fixture_->unconfined(), {QStringLiteral("dig"), QStringLiteral("+time=2"), QStringLiteral("+tries=1"),
+                                                              QLatin1Char('@') + ownResolver, QStringLiteral("canary-after-withdrawal.test")}, 10s);
+        QVERIFY2(QTest::qWaitFor([&] { return ownDns_->log().contains(QStringLiteral("canary-after-withdrawal.test")); }, 5000),
+                 qPrintable(canary.describe() + ownDns_->log()));
+        QVERIFY2(!ownDns_->log().contains(QStringLiteral("trust-withdrawn.test")),
+                 qPrintable(QStringLiteral("LEAK: the query reached a resolver that is no longer trusted:\n") + ownDns_->log()));
     }
 
     // ---- 4. Interpreter verdicts are per process image -----------------------------------------------------

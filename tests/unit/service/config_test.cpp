@@ -21,7 +21,8 @@ std::vector<std::string> splitArguments(const QString& arguments)
     return result;
 }
 
-std::string errorOf(const Result<DaemonConfig>& result)
+template <class T>
+std::string errorOf(const Result<T>& result)
 {
     return result.ok() ? std::string("(no error)") : result.error().describe();
 }
@@ -148,6 +149,38 @@ max_age_days = 3
         QTest::newRow("relative path") << "state_dir = \"var/lib\"\n" << "hostgated.toml:1:13"
                                        << "is not an absolute path";
         QTest::newRow("TOML syntax error") << "mode = \n" << "hostgated.toml:1:8" << "Failed to parse configuration";
+        QTest::newRow("trusted resolver that is no address") << "trusted_resolvers = [\"dns.example\"]\n"
+                                                            << "hostgated.toml:1:21" << "'dns.example' is not an IP address";
+        QTest::newRow("resolver file that is relative") << "resolver_files = [\"etc/resolv.conf\"]\n"
+                                                       << "hostgated.toml:1:18" << "is not an absolute path";
+        QTest::newRow("unknown other_protocols") << "other_protocols = \"maybe\"\n" << "hostgated.toml:1:19"
+                                                << "'maybe' is not one of deny, allow";
+    }
+
+    void integritySettingsHaveSafeDefaults()
+    {
+        const DaemonConfig config;
+        QCOMPARE(config.bpfPinDir, std::filesystem::path("/sys/fs/bpf/hostgate"));
+        QVERIFY(config.otherProtocols == OtherProtocols::Deny);
+        QCOMPARE(config.resolverFiles, (std::vector<std::filesystem::path>{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}));
+        QVERIFY(config.trustedResolvers.empty());
+    }
+
+    void integritySettingsAreReadFromTheCommandLine()
+    {
+        auto commandLine = parseCommandLine(std::vector<std::string>{
+            "--bpf-pin-dir", "", "--trusted-resolvers", "198.51.100.53,127.0.0.53", "--resolver-files", ""});
+        QVERIFY2(commandLine.ok(), errorOf(commandLine).c_str());
+        auto config = applyOverrides(DaemonConfig{}, commandLine->overrides);
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(config->bpfPinDir.empty());
+        QCOMPARE(config->trustedResolvers,
+                 (std::vector<IpAddress>{*IpAddress::parse("198.51.100.53"), *IpAddress::parse("127.0.0.53")}));
+        QVERIFY(config->resolverFiles.empty());
+        QVERIFY(!parseCommandLine(std::vector<std::string>{"--trusted-resolvers", "dns.example"}).ok());
+        QVERIFY(!parseCommandLine(std::vector<std::string>{"--resolver-files", "relative/resolv.conf"}).ok());
+        auto cleanup = parseCommandLine(std::vector<std::string>{"--cleanup"});
+        QVERIFY(cleanup.ok() && cleanup->action == StartupAction::Cleanup);
     }
 
     void invalidFileIsReportedWithItsLocation()
@@ -340,6 +373,10 @@ max_age_days = 3
         config.verdictTtlMax = Seconds(2);
         config.logLevel = LogLevel::Notice;
         config.events = EventRetention{5, 6};
+        config.bpfPinDir.clear();
+        config.trustedResolvers = {*IpAddress::parse("198.51.100.53"), *IpAddress::parse("2001:db8::53")};
+        config.resolverFiles = {"/run/my resolv.conf"};
+        config.otherProtocols = OtherProtocols::Allow;
         QVERIFY(validateDaemonConfig(config).ok());
 
         const std::string rendered = renderConfig(config);
