@@ -60,6 +60,9 @@ ns_base=hg-cbench-$$-base
 ns_hostgate=hg-cbench-$$-hg
 ns_conntrack=hg-cbench-$$-ct
 cgroup=$cgroup_root/hostgate-bench-connect-$$
+# The baselines run in a cgroup of their own: hostgate's programs judge every namespace of their cgroup (a
+# process of it in another namespace is refused until decided), so a baseline inside it would not be one.
+cgroup_base=$cgroup_root/hostgate-bench-connect-$$-base
 work=$(mktemp -d /tmp/hostgate-connect-bench.XXXXXX)
 steady_port=10000
 first_miss_port=$((steady_port + 1))
@@ -75,10 +78,11 @@ cleanup() {
   ip netns del "$ns_base" 2>/dev/null || true
   ip netns del "$ns_hostgate" 2>/dev/null || true
   ip netns del "$ns_conntrack" 2>/dev/null || true
-  if [ -d "$cgroup" ]; then
-    for pid in $(cat "$cgroup/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-    rmdir "$cgroup" 2>/dev/null || true
-  fi
+  for group in "$cgroup" "$cgroup_base"; do
+    [ -d "$group" ] || continue
+    for pid in $(cat "$group/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    rmdir "$group" 2>/dev/null || true
+  done
   if [ "$status" -ne 0 ]; then
     for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log (last lines)"; tail -n 20 "$log"; } >&2; done
   fi
@@ -117,10 +121,12 @@ start_server() {
   [[ $line == listening* ]] || die "the server in $ns did not start: $(cat "$work/server-$ns.log")"
 }
 
-# Runs the client in netns $1, inside the child cgroup; prints its result line.
+# Runs the client in netns $1, inside the child cgroup hostgate enforces on (netns hg) or the baselines' own
+# (the others); prints its result line.
 client() {
-  local ns=$1; shift
-  sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cgroup" \
+  local ns=$1 group=$cgroup_base; shift
+  [ "$ns" = "$ns_hostgate" ] && group=$cgroup
+  sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$group" \
     taskset -c "$client_cpu" nsenter --net="/run/netns/$ns" "$client_bin" --address 203.0.113.10 "$@"
 }
 
@@ -171,7 +177,7 @@ wait_for() { # $1 description, $2.. command; up to 10 s
 
 declare -A held
 
-mkdir "$cgroup"
+mkdir "$cgroup" "$cgroup_base"
 make_netns "$ns_base"
 make_netns "$ns_hostgate"
 start_server "$ns_base"

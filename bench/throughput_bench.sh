@@ -33,6 +33,7 @@ cgroup_root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 ns_base=hg-tbench-$$-base
 ns_hostgate=hg-tbench-$$-hg
 cgroup=$cgroup_root/hostgate-bench-throughput-$$
+cgroup_base=$cgroup_root/hostgate-bench-throughput-$$-base # the baseline's: no programs judge it
 work=$(mktemp -d /tmp/hostgate-throughput-bench.XXXXXX)
 pids=()
 
@@ -42,10 +43,11 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   ip netns del "$ns_base" 2>/dev/null || true
   ip netns del "$ns_hostgate" 2>/dev/null || true
-  if [ -d "$cgroup" ]; then
-    for pid in $(cat "$cgroup/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
-    rmdir "$cgroup" 2>/dev/null || true
-  fi
+  for group in "$cgroup" "$cgroup_base"; do
+    [ -d "$group" ] || continue
+    for pid in $(cat "$group/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    rmdir "$group" 2>/dev/null || true
+  done
   if [ "$status" -ne 0 ]; then
     for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log"; tail -n 20 "$log"; } >&2; done
   fi
@@ -76,11 +78,12 @@ start_server() { # iperf3 server in netns $1, outside the child cgroup
   wait_for "iperf3 in $1" sh -c "nsenter --net=/run/netns/$1 ss -ltn | grep -q 203.0.113.10:5201"
 }
 
-# One transfer from inside the child cgroup in netns $1; $2 tcp|udp. Prints bits/s received by the server.
+# One transfer in netns $1 (hg: inside hostgate's child cgroup; base: in the baseline's); $2 tcp|udp. Prints bits/s received by the server.
 transfer() {
-  local ns=$1 kind=$2 extra=()
+  local ns=$1 kind=$2 extra=() group=$cgroup_base
   [ "$kind" = udp ] && extra=(--udp --bitrate "$udp_rate" --length 1400)
-  sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cgroup" \
+  [ "$ns" = "$ns_hostgate" ] && group=$cgroup
+  sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$group" \
     nsenter --net="/run/netns/$ns" "$iperf" --client 203.0.113.10 --port 5201 --time "$seconds" --json "${extra[@]}" \
     >"$work/run.json" 2>>"$work/client.log"
   python3 - "$work/run.json" "$kind" <<'PY'
@@ -96,7 +99,7 @@ else:
 PY
 }
 
-mkdir "$cgroup"
+mkdir "$cgroup" "$cgroup_base"
 make_netns "$ns_base"
 make_netns "$ns_hostgate"
 start_server "$ns_base"
