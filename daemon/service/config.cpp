@@ -227,6 +227,12 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
     top.on("prompt_timeout", readSeconds(config.promptTimeout, kPromptTimeoutRange));
     top.on("failure_mode", readName(config.failureMode, &parseFailureMode, "fail-closed, fail-open"));
     top.on("log_level", readName(config.logLevel, &parseLogLevel, "debug, info, notice, warning, error"));
+    top.on("hardening", [&config](const toml::node& node, const std::string& key) -> Result<void> {
+        if (!node.is_boolean())
+            return wrongType(node, key, "a boolean");
+        config.hardening = node.as_boolean()->get();
+        return Ok{};
+    });
     top.on("netfilter", readSubtable([&](const toml::table& table) { return netfilter.read(table); }));
     top.on("dns_cache", readSubtable([&](const toml::table& table) { return dnsCache.read(table); }));
     top.on("verdicts", readSubtable([&](const toml::table& table) { return verdicts.read(table); }));
@@ -373,8 +379,11 @@ std::string renderConfig(const DaemonConfig& config)
     text += fmt::format("prompt_timeout = {}\n", config.promptTimeout.count());
     text += fmt::format("failure_mode = \"{}\"\n", failureModeName(config.failureMode));
     text += fmt::format("log_level = \"{}\"\n", logLevelName(config.logLevel));
+    text += fmt::format("hardening = {}\n", config.hardening);
     if (!config.dbus)
         text += "# D-Bus disabled by --no-bus\n";
+    if (config.seccompLogOnly)
+        text += "# seccomp logs instead of killing (--seccomp-log)\n";
     text += "\n[netfilter]\n";
     text += fmt::format("mark_bit = {} # mask 0x{:08x}\n", config.markBit, config.markMask());
     text += fmt::format("reject_mark_bit = {} # mask 0x{:08x}\n", config.rejectMarkBit, config.rejectMarkMask());

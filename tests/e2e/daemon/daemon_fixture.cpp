@@ -222,6 +222,10 @@ Result<void> DaemonFixture::signalDaemon(int signal)
 
 bool DaemonFixture::daemonIsRunning() const { return daemon_ && daemon_->isRunning(); }
 
+pid_t DaemonFixture::daemonPid() const { return daemonIsRunning() ? daemon_->pid() : -1; }
+
+QString DaemonFixture::stateDirectory() const { return path(QStringLiteral("state")); }
+
 Result<void> DaemonFixture::replaceAdminRules(const QString& text)
 {
     if (auto written = writeFile(rulesDirectory() + QLatin1Char('/') + adminRulesFileName, text); !written) {

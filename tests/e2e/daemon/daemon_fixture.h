@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -61,6 +63,10 @@ public:
     // Sends `signal` (e.g. SIGHUP) to the running daemon.
     Result<void> signalDaemon(int signal);
     bool daemonIsRunning() const;
+    // The running daemon's PID (for /proc/PID/status), -1 when none runs.
+    pid_t daemonPid() const;
+    // The daemon's state directory (its user rule file, mode file and connection log).
+    QString stateDirectory() const;
 
     // Replaces the admin rule file atomically (temporary file + rename), as an administrator's editor would.
     Result<void> replaceAdminRules(const QString& text);

@@ -204,6 +204,33 @@ max_age_days = 3
         QVERIFY(!config->dbus);
     }
 
+    void hardeningIsOnByDefaultAndTurnedOffByTheFileOrNoHardening()
+    {
+        QTemporaryDir directory;
+        const std::string path = directory.filePath("hostgated.toml").toStdString();
+        std::ofstream(path) << "";
+        auto config = resolveDaemonConfig(*parseCommandLine({"--config", path}));
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(config->hardening);
+        QVERIFY(!config->seccompLogOnly);
+
+        config = resolveDaemonConfig(*parseCommandLine({"--config", path, "--no-hardening", "--seccomp-log"}));
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(!config->hardening);
+        QVERIFY(config->seccompLogOnly);
+
+        std::ofstream(path) << "hardening = false\n";
+        config = resolveDaemonConfig(*parseCommandLine({"--config", path}));
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(!config->hardening);
+        const auto reparsed = parseDaemonConfig(renderConfig(*config), "rendered");
+        QVERIFY2(reparsed.ok(), errorOf(reparsed).c_str());
+        QVERIFY(!reparsed->hardening);
+
+        std::ofstream(path) << "hardening = \"yes\"\n";
+        QVERIFY(!resolveDaemonConfig(*parseCommandLine({"--config", path})).ok());
+    }
+
     void commandLineOverridesFileValues()
     {
         QTemporaryDir directory;
