@@ -63,10 +63,12 @@ std::optional<Error> applyRuleKey(Rule& rule, const std::string& key, const sdbu
         auto text = reader.read<std::string>(key, value);
         if (!text)
             return text.error();
-        if (key == "app" && !text->empty() && !text->starts_with('/'))
+        // "" and "*" both mean any, as in rule files (where a script named "*" could not be written).
+        const bool any = text->empty() || *text == "*";
+        if (key == "app" && !any && !text->starts_with('/'))
             return reader.fail(key, "must be an absolute executable path, or \"\" for any application");
         auto& field = key == "app" ? rule.app : rule.script;
-        field = text->empty() ? std::nullopt : std::optional<std::string>(std::move(text).value());
+        field = any ? std::nullopt : std::optional<std::string>(std::move(text).value());
     } else if (key == "user") {
         auto uid = reader.read<std::uint32_t>(key, value);
         if (!uid)

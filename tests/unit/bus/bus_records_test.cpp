@@ -90,6 +90,16 @@ private slots:
         QVERIFY(rule->ports.isAny());
     }
 
+    void starAppAndScriptMeanAnyAsInRuleFiles()
+    {
+        Rule base;
+        base.app = "/usr/bin/python3";
+        base.script = "/home/u/x.py";
+        const auto rule = applyRuleRecord(base, record({{"app", text("*")}, {"script", text("*")}}), now);
+        QVERIFY(rule.ok());
+        QVERIFY(!rule->app.has_value() && !rule->script.has_value());
+    }
+
     void updateKeepsTheKeysItDoesNotName()
     {
         Rule base;
