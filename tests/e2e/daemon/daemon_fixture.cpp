@@ -7,6 +7,7 @@
 #include <QSaveFile>
 #include <QTest>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -29,7 +30,10 @@ Result<void> writeFile(const QString& fileName, const QString& text)
     // QSaveFile writes a temporary file and renames it over the target, so a reader never sees half a file.
     QSaveFile file(fileName);
     const QByteArray bytes = text.toUtf8();
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+    // 0644 whatever the umask: the daemon refuses rule files others can write.
+    if (!file.open(QIODevice::WriteOnly) ||
+        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther) ||
+        file.write(bytes) != bytes.size() || !file.commit()) {
         return harnessError(QStringLiteral("Failed to write %1: %2").arg(fileName, file.errorString()));
     }
     return Ok{};
@@ -112,7 +116,8 @@ Result<void> DaemonFixture::setUp(const DaemonEnvironment& environment)
         }
     }
     for (const QString& directory : {path(QStringLiteral("rules.d")), path(QStringLiteral("state"))}) {
-        if (!QDir().mkpath(directory)) {
+        // 0755 whatever the umask: the daemon refuses rule directories others can write.
+        if (!QDir().mkpath(directory) || ::chmod(QFile::encodeName(directory).constData(), 0755) != 0) {
             return harnessError(QStringLiteral("Failed to create %1").arg(directory));
         }
     }
