@@ -144,6 +144,22 @@ private slots:
         HG_E2E_VERIFY(fixture_->stopDaemon()); // its rules differ from the settings: the next test restarts it
     }
 
+    void aSavedModeOthersCanWriteIsIgnoredWithTheFix()
+    {
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        const QString modeFile = QDir(fixture_->stateDirectory()).filePath(QStringLiteral("mode"));
+        {
+            QFile file(modeFile);
+            QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            file.write("silent-allow\n");
+        }
+        QCOMPARE(::chmod(QFile::encodeName(modeFile).constData(), 0666), 0);
+        HG_E2E_VERIFY(fixture_->startDaemon(enforcingDaemon()));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Ignoring the saved mode"), QStringLiteral("chmod go-w ") + modeFile}, 0));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("hostgated started"), QStringLiteral("mode=enforce")}, 0));
+        QVERIFY(QFile::remove(modeFile));
+    }
+
     void temporaryFilesLeftByAKilledSaveAreRemovedAtStartAndNothingElse()
     {
         fixture_->killDaemon();
