@@ -156,7 +156,7 @@ Result<void> DaemonFixture::startDaemon(const DaemonSettings& settings)
     // The shell only redirects and exec's, so the PID is hostgated's and its exit status is the daemon's; the
     // log file is opened by the shell, leaving the harness's (unread) pipes empty.
     const QString redirect = QStringLiteral("exec \"$0\" \"$@\" >>'%1' 2>&1").arg(logPath_);
-    auto started = startBackground(Placement::in(*network_), QStringList{QStringLiteral("sh"), QStringLiteral("-c"), redirect} + argv);
+    auto started = startBackground(Placement::in(*network_), launcher_ + QStringList{QStringLiteral("sh"), QStringLiteral("-c"), redirect} + argv);
     if (!started) {
         return started.error();
     }

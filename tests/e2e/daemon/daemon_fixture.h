@@ -51,6 +51,8 @@ public:
     // Creates the netns and cgroup, starts dnsmasq and the servers, each readiness-checked.
     Result<void> setUp(const DaemonEnvironment& environment);
 
+    // Runs the next starts of hostgated through this command (e.g. {"setpriv", "--bounding-set=..."}); {} to stop.
+    void setLauncher(const QStringList& launcher) { launcher_ = launcher; }
     // Starts hostgated with `settings` and returns once it logged "hostgated started" (bounded to 10 s).
     Result<void> startDaemon(const DaemonSettings& settings);
     // Leaves a daemon running with exactly `settings`: keeps the current one when its settings are equal,
@@ -103,6 +105,7 @@ private:
     std::optional<BackgroundProcess> daemon_;
     std::optional<DaemonSettings> settings_;
     QString logPath_;
+    QStringList launcher_;
     int starts_ = 0;
 };
 

@@ -160,6 +160,37 @@ private slots:
         QVERIFY(QFile::remove(modeFile));
     }
 
+    void theDaemonStartsAndEnforcesWithOnlyTheUnitsBoundingSet()
+    {
+        // CapabilityBoundingSet= of daemon/hostgated/hostgated.service: what start-up may use under systemd.
+        QFile unit(QStringLiteral(HOSTGATE_UNIT_FILE));
+        QVERIFY(unit.open(QIODevice::ReadOnly));
+        QVERIFY2(unit.readAll().contains("\nCapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_BPF CAP_PERFMON CAP_SYS_PTRACE\n"),
+                 "the unit's bounding set changed: update this test");
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        fixture_->setLauncher({QStringLiteral("setpriv"), QStringLiteral("--bounding-set=-all,+net_admin,+net_raw,+bpf,+perfmon,+sys_ptrace"),
+                               QStringLiteral("--inh-caps=-all")});
+        const auto started = fixture_->startDaemon(enforcingDaemon());
+        fixture_->setLauncher({});
+        HG_E2E_VERIFY(started);
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Privileges dropped"), QStringLiteral("bounding_set=\"as given\"")}, 0));
+
+        QFile file(QStringLiteral("/proc/%1/status").arg(fixture_->daemonPid()));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray status = file.readAll();
+        bool ok = false;
+        QCOMPARE(statusField(status, QStringLiteral("CapEff")).toULongLong(&ok, 16), keptCapabilities);
+        // Without CAP_SETPCAP the bounding set stays as systemd gave it; NoNewPrivs keeps exec'd tools at CapPrm.
+        QCOMPARE(statusField(status, QStringLiteral("CapBnd")).toULongLong(&ok, 16), keptCapabilities | (quint64{1} << 13));
+
+        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
+        const RunResult denied = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
+        QVERIFY2(denied.exitCode == 7 && denied.elapsed < failsFast, qPrintable(denied.describe()));
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        QVERIFY2(fixture_->daemonLog().contains("Firewall chains removed"), fixture_->daemonLog().constData());
+    }
+
     void temporaryFilesLeftByAKilledSaveAreRemovedAtStartAndNothingElse()
     {
         fixture_->killDaemon();
