@@ -1,5 +1,6 @@
 // DaemonConfig: names of the settings' values, validation, the TOML file format and its rendering.
 #include "service/config.h"
+#include "store/file_trust.h"
 #include "store/toml_values.h"
 
 #include <toml++/toml.h>
@@ -354,13 +355,13 @@ Result<DaemonConfig> loadDaemonConfigFile(const std::filesystem::path& path, boo
         return Error(fmt::format("Failed to read configuration {}: {}", path.string(),
                                  error ? error.message() : "no such file"));
     }
-    std::ifstream stream(path, std::ios::binary);
-    if (!stream) {
-        return Error(fmt::format("Failed to read configuration {}: {}", path.string(), std::strerror(errno)));
+    // The configuration decides what is obeyed (rule paths, hardening): trusted like a rule file, or refused.
+    constexpr std::size_t maxConfigBytes = 1024 * 1024;
+    auto text = readTrustedFile(path, maxConfigBytes);
+    if (!text) {
+        return Error(fmt::format("Failed to read configuration {}: {}", path.string(), text.error().message));
     }
-    std::ostringstream text;
-    text << stream.rdbuf();
-    return parseDaemonConfig(text.str(), path.string());
+    return parseDaemonConfig(*text, path.string());
 }
 
 std::string renderConfig(const DaemonConfig& config)
