@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config git ccache
+  build-essential cmake pkg-config git ccache systemd
   clang llvm lld libclang-rt-14-dev
   libbpf-dev bpftool linux-libc-dev
   libnetfilter-queue-dev libmnl-dev libnfnetlink-dev

@@ -60,7 +60,9 @@ echo "hello from 203.0.113.x (served inside the sandbox)" > "$dir/www/index.html
 in_ns_exec /usr/bin/python3 -m http.server --bind 0.0.0.0 80 --directory "$dir/www" >/dev/null 2>&1 &
 pids+=($!)
 
-mkdir -p "$dir/rules.d" "$dir/state"
+# Modes stated, not left to the umask: hostgated obeys only rule files and directories nobody but root can write.
+mkdir -p -m 0755 "$dir/rules.d"
+mkdir -p -m 0700 "$dir/state"
 cat > "$dir/rules.d/10-sandbox.toml" <<RULES
 # Demo rules: curl may reach allowed.test; curl may not reach blocked.test.
 [[rule]]
@@ -73,6 +75,7 @@ app = "$(readlink -f /usr/bin/curl)"
 host = "blocked.test"
 action = "deny"
 RULES
+chmod 0644 "$dir/rules.d/10-sandbox.toml"
 echo "nameserver 198.51.100.53" > "$dir/resolv.conf"
 
 in_ns_exec "$hostgated" --cgroup "$cg" --bpf-pin-dir "" --resolver-files "$dir/resolv.conf" --admin-rules-dir "$dir/rules.d" --user-rules "$dir/state/rules.toml" \

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The README's test command: installs dependencies, builds everything, fuzzes the DNS decoder and the
-# rule-file parser briefly, then runs every test (unit, kernel, end-to-end) with CTest. Must run as root (the kernel and
-# end-to-end tests load BPF programs and create network namespaces; they fail, never skip, otherwise).
+# The README's test command: installs dependencies, builds everything, fuzzes the DNS decoder, the
+# rule-file parser and the D-Bus record parsing briefly (30 s each), then runs every test (unit, kernel,
+# end-to-end) with CTest. Must run as root (the kernel and end-to-end tests load BPF programs and create
+# network namespaces; they fail, never skip, otherwise).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${HOSTGATE_BUILD_DIR:-$top/build}
-fuzz_seconds=${HOSTGATE_FUZZ_SECONDS:-45}
+fuzz_seconds=${HOSTGATE_FUZZ_SECONDS:-30}
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "test.sh: must run as root (kernel and end-to-end tests need it)" >&2

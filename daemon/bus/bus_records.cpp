@@ -1,6 +1,9 @@
 // Conversions between the API's a{sv} records and the core's rules, events, status and prompts.
 #include "bus/bus_records.h"
 
+#include "rules/rule_validation.h"
+#include "store/idn.h"
+
 #include <fmt/format.h>
 
 #include <pwd.h>
@@ -60,10 +63,12 @@ std::optional<Error> applyRuleKey(Rule& rule, const std::string& key, const sdbu
         auto text = reader.read<std::string>(key, value);
         if (!text)
             return text.error();
-        if (key == "app" && !text->empty() && !text->starts_with('/'))
+        // "" and "*" both mean any, as in rule files (where a script named "*" could not be written).
+        const bool any = text->empty() || *text == "*";
+        if (key == "app" && !any && !text->starts_with('/'))
             return reader.fail(key, "must be an absolute executable path, or \"\" for any application");
         auto& field = key == "app" ? rule.app : rule.script;
-        field = text->empty() ? std::nullopt : std::optional<std::string>(std::move(text).value());
+        field = any ? std::nullopt : std::optional<std::string>(std::move(text).value());
     } else if (key == "user") {
         auto uid = reader.read<std::uint32_t>(key, value);
         if (!uid)
@@ -73,7 +78,7 @@ std::optional<Error> applyRuleKey(Rule& rule, const std::string& key, const sdbu
         auto text = reader.read<std::string>(key, value);
         if (!text)
             return text.error();
-        auto host = HostPattern::parse(*text);
+        auto host = parseHostPatternText(*text); // Unicode names become punycode before the core sees them
         if (!host)
             return reader.fail(key, host.error().message);
         rule.host = std::move(host).value();
@@ -116,6 +121,8 @@ std::optional<Error> applyRuleKey(Rule& rule, const std::string& key, const sdbu
         auto usec = reader.read<std::int64_t>(key, value);
         if (!usec)
             return usec.error();
+        if (!timeFromUsec(*usec))
+            return reader.fail(key, outOfRangeTime(*usec));
         untilUsec = *usec;
     } else if (key == "enabled") {
         auto enabled = reader.read<bool>(key, value);
@@ -135,6 +142,12 @@ std::optional<Error> applyRuleKey(Rule& rule, const std::string& key, const sdbu
 
 } // namespace
 
+std::string outOfRangeTime(std::int64_t usec)
+{
+    return fmt::format("{} is out of range: the latest time a rule can name is {} (µs since the Unix epoch)", usec,
+                       toUsec(latestRuleTime()));
+}
+
 std::string busErrorName(const Error& error)
 {
     for (const std::string_view code : knownErrorCodes) {
@@ -151,7 +164,10 @@ std::int64_t toUsec(TimePoint time)
 
 TimePoint fromUsec(std::int64_t usec)
 {
-    return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(usec)));
+    // Saturates instead of wrapping; callers that take times from outside check with timeFromUsec first.
+    if (const auto time = timeFromUsec(usec))
+        return *time;
+    return usec < 0 ? TimePoint::min() : TimePoint::max();
 }
 
 VariantMap ruleToRecord(const Rule& rule)
@@ -207,7 +223,17 @@ Result<Rule> applyRuleRecord(Rule rule, const VariantMap& changes, TimePoint now
         rule.lifetime.until.reset();
         rule.lifetime.pid.reset();
     }
+    if (auto problem = validateRule(rule))
+        return reader.fail(problem->key == "until" ? "until_usec" : problem->key, problem->reason);
     return rule;
+}
+
+Result<Rule> newRuleFromRecord(const VariantMap& record, TimePoint now)
+{
+    const RecordReader reader(control_error::invalidRule, "rule");
+    if (auto missing = missingRequiredKey([&record](std::string_view key) { return record.count(std::string(key)) > 0; }))
+        return reader.fail(missing->key, missing->reason);
+    return applyRuleRecord(Rule{}, record, now);
 }
 
 VariantMap connectionEventToRecord(const ConnectionEvent& event)
@@ -252,7 +278,10 @@ Result<EventFilter> eventFilterFromRecord(const VariantMap& filter)
             auto usec = reader.read<std::int64_t>(key, value);
             if (!usec)
                 return usec.error();
-            result.since = fromUsec(*usec);
+            const auto since = timeFromUsec(*usec);
+            if (!since)
+                return reader.fail(key, outOfRangeTime(*usec));
+            result.since = *since;
         } else {
             return reader.fail(key, "unknown key (known: app, host, verdict, since_usec)");
         }
@@ -356,6 +385,8 @@ Result<PromptAnswer> promptAnswerFromRecord(const VariantMap& answer)
             auto usec = reader.read<std::int64_t>(key, value);
             if (!usec)
                 return usec.error();
+            if (!timeFromUsec(*usec))
+                return reader.fail(key, outOfRangeTime(*usec));
             untilUsec = *usec;
             continue;
         }

@@ -6,6 +6,7 @@
 #include "prompt/prompt_answer.h"
 #include "prompt/prompt_broker.h"
 #include "rules/rule.h"
+#include "rules/rule_validation.h"
 #include "store/event_log.h"
 #include "util/result.h"
 #include "util/time.h"
@@ -23,7 +24,7 @@ namespace hostgate {
 using VariantMap = std::map<std::string, sdbus::Variant>;
 
 // Longest string a caller may put into any record field; longer ones are refused, not truncated.
-inline constexpr std::size_t maxRecordStringBytes = 4096;
+inline constexpr std::size_t maxRecordStringBytes = maxRuleStringBytes;
 // ListConnections: a limit of 0 means this many; larger limits are clamped to maxConnectionLimit.
 inline constexpr std::size_t defaultConnectionLimit = 100;
 inline constexpr std::size_t maxConnectionLimit = 10000;
@@ -32,17 +33,24 @@ inline constexpr std::size_t maxConnectionLimit = 10000;
 // documents, ".Failed" for an empty or unknown code.
 std::string busErrorName(const Error& error);
 
-// Microseconds since the Unix epoch, the API's time unit.
+// Microseconds since the Unix epoch, the API's time unit. fromUsec saturates at TimePoint's range (about
+// 1678..2262) instead of wrapping; input from callers is checked with timeFromUsec (rules/rule_validation.h).
 std::int64_t toUsec(TimePoint time);
 TimePoint fromUsec(std::int64_t usec);
+// "<usec> is out of range: ..." for a time TimePoint cannot hold.
+std::string outOfRangeTime(std::int64_t usec);
 
 VariantMap ruleToRecord(const Rule& rule);
 
 // Applies the editable keys of `changes` (app, script, user, host, ports, protocol, action, lifetime,
 // until_usec, enabled, note) to `rule`. Any other key, a wrong variant type, an invalid or oversized
 // value, an "until-time" lifetime not ending after `now` or an "until-exit" lifetime is an InvalidRule
-// error naming the key. AddRule applies a record to a default Rule, UpdateRule to the stored one.
+// error naming the key; the result passes validateRule. Host names in Unicode become punycode (IDNA2008).
+// UpdateRule applies a record to the stored rule.
 Result<Rule> applyRuleRecord(Rule rule, const VariantMap& changes, TimePoint now);
+// AddRule: a new rule from a record, which must name the required keys (action and host) and is applied to a
+// default Rule as applyRuleRecord does.
+Result<Rule> newRuleFromRecord(const VariantMap& record, TimePoint now);
 
 VariantMap connectionEventToRecord(const ConnectionEvent& event);
 // Filter keys: app s, host s, verdict s ("allowed" | "denied" | "asked"), since_usec x. Anything else

@@ -10,7 +10,7 @@ namespace hostgate {
 namespace {
 
 // TOML of a rules file people write by hand stays far below this; a larger text is refused unparsed.
-constexpr std::size_t maxImportBytes = 4 * 1024 * 1024;
+constexpr std::size_t maxImportBytes = maxRuleTextBytes; // the same limit as rule files
 
 Error noSuchRule(RuleId id)
 {
@@ -60,14 +60,14 @@ void FirewallObject::AddRule(sdbus::Result<uint64_t>&& result, std::map<std::str
 {
     // Validate before asking polkit (no password prompt for a request that cannot succeed); apply again
     // afterwards, because an interactive check can take minutes and "until" may have passed meanwhile.
-    if (auto checked = applyRuleRecord(Rule{}, record, Clock::now()); !checked) {
+    if (auto checked = newRuleFromRecord(record, Clock::now()); !checked) {
         result.returnError(toBusError(checked.error()));
         return;
     }
     authorizeThen(std::move(result), polkit_action::manageRules,
                             [this, record = std::move(record)](const auto& reply, const Caller& caller) {
                                 const auto now = Clock::now();
-                                auto rule = applyRuleRecord(Rule{}, record, now);
+                                auto rule = newRuleFromRecord(record, now);
                                 if (!rule) {
                                     reply.returnError(toBusError(rule.error()));
                                     return;

@@ -3,6 +3,7 @@
 
 #include "capture/bpf_features.h"
 #include "capture/cgroup.h"
+#include "store/file_trust.h"
 #include "store/rule_file.h"
 
 #include <cstring>
@@ -51,13 +52,7 @@ Result<void> ensureBpfFilesystem(const std::filesystem::path& pinDirectory)
     return Ok{};
 }
 
-std::string readSmallTextFile(const std::filesystem::path& path)
-{
-    std::ifstream file(path);
-    std::string text;
-    std::getline(file, text, '\0');
-    return text.size() > 65536 ? text.substr(0, 65536) : text;
-}
+
 constexpr std::size_t userRulesTarget = 1; // index of the user file among the watched targets
 
 
@@ -499,10 +494,22 @@ Result<void> Daemon::openKernel(const std::filesystem::path& cgroup)
 
 std::vector<IpAddress> Daemon::currentTrustedResolvers() const
 {
+    constexpr std::size_t maxResolverFileBytes = 64 * 1024;
     std::vector<IpAddress> resolvers = config_.trustedResolvers;
-    for (const auto& file : config_.resolverFiles)
-        for (const auto& server : parseResolvConf(readSmallTextFile(file)))
+    for (const auto& file : config_.resolverFiles) {
+        std::error_code ec;
+        if (!std::filesystem::exists(file, ec))
+            continue; // e.g. no systemd-resolved: its upstream list is simply absent
+        // Whoever can write this file decides whose answers name addresses: it must be root's alone.
+        auto text = readTrustedFile(file, maxResolverFileBytes);
+        if (!text) {
+            log_.error("Failed to read a resolver file, trusting none of its nameservers",
+                       {{"file", file}, {"error", text.error().describe()}});
+            continue;
+        }
+        for (const auto& server : parseResolvConf(*text))
             resolvers.push_back(server);
+    }
     return resolvers;
 }
 

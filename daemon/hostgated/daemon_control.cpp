@@ -3,6 +3,7 @@
 #include "hostgated/daemon.h"
 
 #include "hostgated/saved_mode.h"
+#include "rules/rule_validation.h"
 #include "store/rule_file.h"
 
 #include <fmt/core.h>
@@ -13,6 +14,22 @@
 namespace hostgate {
 
 namespace {
+
+// The shared validation (rules/rule_validation.h) as the API's InvalidRule error; `what` says which call.
+std::optional<Error> refusedRule(const Rule& rule, std::string_view what)
+{
+    if (auto problem = validateRule(rule))
+        return Error::named(std::string(control_error::invalidRule),
+                            fmt::format("{}: '{}' {}", what, problem->key, problem->reason));
+    return std::nullopt;
+}
+
+std::size_t lastingUserRuleCount(const std::vector<Rule>& rules)
+{
+    return static_cast<std::size_t>(std::count_if(rules.begin(), rules.end(), [](const Rule& rule) {
+        return rule.origin == RuleOrigin::User && rule.lifetime.persistent();
+    }));
+}
 
 
 Error noSuchRule(RuleId id)
@@ -123,8 +140,13 @@ Result<void> Daemon::changeRules(const std::function<Result<void>(std::vector<Ru
                                         "changing rules, so your edit is not overwritten",
                                         config_.userRulesFile.string()));
     std::vector<Rule> rules = engine_.rules();
+    const std::size_t lastingBefore = lastingUserRuleCount(rules);
     if (auto changed = change(rules); !changed)
         return changed;
+    // The lasting rules are saved as one file, which must stay loadable; fewer is always allowed.
+    if (const std::size_t lasting = lastingUserRuleCount(rules); lasting > maxRulesPerFile && lasting > lastingBefore)
+        return Error::named(std::string(control_error::invalidRule),
+                            fmt::format("Too many rules: {} user rules, the limit is {}", lasting, maxRulesPerFile));
 
     // Saved first: a rule that cannot be written never takes effect, so what is enforced is what is on disk.
     if (auto saved = writeUserRules(rules); !saved)
@@ -157,6 +179,8 @@ Result<Rule> Daemon::addRule(Rule rule)
     rule.lastHit.reset();
     if (rule.created == TimePoint{})
         rule.created = Clock::now();
+    if (auto refused = refusedRule(rule, "Failed to add rule"))
+        return *refused;
     const RuleId firstFree = nextRuntimeId_;
     rule.id = takeRuleId();
     auto added = changeRules([&rule](std::vector<Rule>& rules) -> Result<void> {
@@ -173,6 +197,8 @@ Result<Rule> Daemon::addRule(Rule rule)
 
 Result<void> Daemon::updateRule(Rule updated)
 {
+    if (auto refused = refusedRule(updated, "Failed to update rule"))
+        return *refused;
     return changeRules([&](std::vector<Rule>& rules) -> Result<void> {
         auto it = editableRule(rules, updated.id);
         if (!it)
@@ -223,14 +249,19 @@ std::string Daemon::exportRules() const
 
 Result<std::size_t> Daemon::importRules(std::string_view toml, bool replace)
 {
+    if (auto tooLarge = checkRuleTextSize(toml.size(), "import"))
+        return Error::named(std::string(control_error::invalidRule), tooLarge->describe());
     auto imported = parseImportedRules(toml, "import");
     if (!imported)
         return Error::named(std::string(control_error::invalidRule),
                             "Failed to import rules: " + imported.error().describe());
-    for (const auto& rule : *imported)
+    for (const auto& rule : *imported) {
         if (rule.lifetime.kind == Lifetime::Kind::UntilExit)
             return Error::named(std::string(control_error::invalidRule),
                                 "Failed to import rules: rules lasting until a process exits cannot be imported");
+        if (auto refused = refusedRule(rule, "Failed to import rules"))
+            return *refused;
+    }
     const RuleId firstFree = nextRuntimeId_;
     const TimePoint now = Clock::now();
     auto changed = changeRules([&](std::vector<Rule>& rules) -> Result<void> {

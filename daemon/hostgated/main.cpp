@@ -1,11 +1,34 @@
 // hostgated: the privileged daemon. Parses its command line and configuration, then runs the Daemon.
 #include "hostgated/daemon.h"
+#include "hostgated/hardening.h"
 #include "hostgated/saved_mode.h"
 #include "service/config.h"
 #include "service/log.h"
 #include "service/signals.h"
+#include "store/atomic_file.h"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <sys/stat.h>
+
+namespace {
+
+// Temporary files of atomic writes a crash (SIGKILL, power loss) left next to the files the daemon writes;
+// only our own name pattern, only in our directories, before anything writes there again.
+void removeCrashLeftovers(const hostgate::DaemonConfig& config, hostgate::Logger& log)
+{
+    for (const auto& written : {config.userRulesFile, hostgate::savedModePath(config.stateDir)}) {
+        auto removed = hostgate::removeStaleTemporaryFiles(written);
+        if (!removed)
+            log.warning("Failed to remove temporary files left by a crash, ignoring",
+                        {{"error", removed.error().describe()}});
+        else if (*removed > 0)
+            log.notice("Removed temporary files left by a crash", {{"next_to", written}, {"count", *removed}});
+    }
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
@@ -39,6 +62,8 @@ int main(int argc, char** argv)
         return 0;
     }
 
+    // Everything the daemon creates (state directory, rule and mode files, the connection log) is private.
+    ::umask(0077);
     Logger log(config->logLevel);
     if (commandLine->action == StartupAction::Cleanup) {
         if (auto cleaned = Daemon::cleanup(*config, log); !cleaned) {
@@ -47,6 +72,7 @@ int main(int argc, char** argv)
         }
         return 0;
     }
+    removeCrashLeftovers(*config, log);
     // The mode last chosen over D-Bus outlives restarts; an explicit --mode still wins.
     if (!commandLine->overrides.mode) {
         if (auto saved = loadSavedMode(config->stateDir); !saved)
@@ -63,6 +89,25 @@ int main(int argc, char** argv)
     if (!daemon) {
         log.error("Failed to start", {{"error", daemon.error().describe()}});
         return 1;
+    }
+    // The kernel side is set up: from here on the daemon parses untrusted input (DNS, D-Bus) with the least it
+    // needs. The tools it runs at runtime (iptables-nft) work with what is kept (see hardening.h).
+    if (config->hardening) {
+        auto hardened = hardenProcess(HardeningOptions{config->seccompLogOnly});
+        if (!hardened) {
+            log.error("Failed to harden the daemon", {{"error", hardened.error().describe()}});
+            return 1;
+        }
+        if (!hardened->unknownSyscalls.empty())
+            log.debug("Syscalls of the allow-list unknown here", {{"names", fmt::format("{}", fmt::join(hardened->unknownSyscalls, " "))}});
+        log.notice("Privileges dropped",
+                   {{"capabilities", fmt::format("{}", fmt::join(hardened->keptCapabilities, " "))},
+                    {"bounding_set", hardened->boundingSetReduced ? "reduced" : "as given"},
+                    {"no_new_privs", "yes"},
+                    {"seccomp", config->seccompLogOnly ? "log" : "kill"},
+                    {"syscalls", hardened->allowedSyscalls}});
+    } else {
+        log.warning("Hardening disabled (--no-hardening): all capabilities kept, no seccomp filter");
     }
     if (auto ran = (*daemon)->run(); !ran) {
         log.error("Event loop failed", {{"error", ran.error().describe()}});

@@ -2,6 +2,7 @@
 #include "hostgated/saved_mode.h"
 
 #include "store/atomic_file.h"
+#include "store/file_trust.h"
 
 #include <fstream>
 #include <string>
@@ -19,11 +20,13 @@ Result<std::optional<Mode>> loadSavedMode(const std::filesystem::path& stateDir)
     std::error_code error;
     if (!std::filesystem::exists(path, error))
         return std::optional<Mode>{};
-    std::ifstream file(path);
-    if (!file)
-        return Error("Failed to read the saved mode: cannot open " + path.string());
-    std::string text;
-    std::getline(file, text);
+    // Obeyed only from a root-owned file nobody else can write, in a directory nobody else can write.
+    if (auto trusted = checkTrustedDirectory(stateDir); !trusted)
+        return Error("Failed to read the saved mode: " + trusted.error().message);
+    auto content = readTrustedFile(path, 64);
+    if (!content)
+        return Error("Failed to read the saved mode: " + content.error().message);
+    std::string text = content->substr(0, content->find('\n'));
     const auto mode = parseMode(text);
     if (!mode)
         return Error("Failed to read the saved mode: '" + text + "' in " + path.string() +
@@ -33,8 +36,8 @@ Result<std::optional<Mode>> loadSavedMode(const std::filesystem::path& stateDir)
 
 Result<void> saveMode(const std::filesystem::path& stateDir, Mode mode)
 {
-    std::error_code error;
-    std::filesystem::create_directories(stateDir, error);
+    if (auto created = createPrivateDirectories(stateDir); !created)
+        return created.error();
     return writeFileAtomically(savedModePath(stateDir), std::string(toString(mode)) + "\n", 0600);
 }
 

@@ -40,7 +40,7 @@ Result<std::int64_t> parseInRange(std::string_view option, std::int64_t value, s
 struct RawOptions {
     std::string config, cgroup, adminRulesDir, userRules, stateDir, bpfPinDir, defaultAction, mode, failureMode, logLevel;
     std::int64_t promptTimeout = 0, markBit = 0, dnsQueue = 0, decisionQueue = 0;
-    bool version = false, checkConfig = false, noBus = false, cleanup = false;
+    bool version = false, checkConfig = false, noBus = false, cleanup = false, noHardening = false, seccompLog = false;
     std::string trustedResolvers, resolverFiles; // comma-separated
 };
 
@@ -93,6 +93,12 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
     CLI::Option* logLevel = option("--log-level", raw.logLevel, "debug, info, notice, warning or error");
     CLI::Option* noBus = app.add_flag("--no-bus", raw.noBus,
                                       "Do not serve D-Bus (no API, no prompt agents: prompts get the default action)");
+    CLI::Option* noHardening = app.add_flag(
+        "--no-hardening", raw.noHardening,
+        "Debugging: keep every capability and install no seccomp filter (default: hardening = true)");
+    CLI::Option* seccompLog = app.add_flag(
+        "--seccomp-log", raw.seccompLog,
+        "Debugging the seccomp allow-list: log syscalls outside it (kernel log, audit type=1326) instead of killing");
     CLI::Option* version = app.add_flag("--version", raw.version, "Print the version and exit");
     CLI::Option* checkConfig = app.add_flag("--check-config", raw.checkConfig, "Validate the configuration, print it and exit");
     CLI::Option* cleanup = app.add_flag("--cleanup", raw.cleanup,
@@ -124,6 +130,12 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
     }
     if (noBus->count() > 0) {
         result.overrides.dbus = false;
+    }
+    if (noHardening->count() > 0) {
+        result.overrides.hardening = false;
+    }
+    if (seccompLog->count() > 0) {
+        result.overrides.seccompLogOnly = true;
     }
 
     ConfigOverrides& overrides = result.overrides;
@@ -265,6 +277,8 @@ Result<DaemonConfig> applyOverrides(DaemonConfig config, const ConfigOverrides& 
     config.decisionQueue = overrides.decisionQueue.value_or(config.decisionQueue);
     config.logLevel = overrides.logLevel.value_or(config.logLevel);
     config.dbus = overrides.dbus.value_or(config.dbus);
+    config.hardening = overrides.hardening.value_or(config.hardening);
+    config.seccompLogOnly = overrides.seccompLogOnly.value_or(config.seccompLogOnly);
     if (auto valid = validateDaemonConfig(config); !valid) {
         return valid.error();
     }

@@ -1,5 +1,6 @@
 // DaemonConfig: names of the settings' values, validation, the TOML file format and its rendering.
 #include "service/config.h"
+#include "store/file_trust.h"
 #include "store/toml_values.h"
 
 #include <toml++/toml.h>
@@ -278,6 +279,12 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
     top.on("prompt_timeout", readSeconds(config.promptTimeout, kPromptTimeoutRange));
     top.on("failure_mode", readName(config.failureMode, &parseFailureMode, "fail-closed, fail-open"));
     top.on("log_level", readName(config.logLevel, &parseLogLevel, "debug, info, notice, warning, error"));
+    top.on("hardening", [&config](const toml::node& node, const std::string& key) -> Result<void> {
+        if (!node.is_boolean())
+            return wrongType(node, key, "a boolean");
+        config.hardening = node.as_boolean()->get();
+        return Ok{};
+    });
     top.on("netfilter", readSubtable([&](const toml::table& table) { return netfilter.read(table); }));
     top.on("dns_cache", readSubtable([&](const toml::table& table) { return dnsCache.read(table); }));
     top.on("verdicts", readSubtable([&](const toml::table& table) { return verdicts.read(table); }));
@@ -411,13 +418,13 @@ Result<DaemonConfig> loadDaemonConfigFile(const std::filesystem::path& path, boo
         return Error(fmt::format("Failed to read configuration {}: {}", path.string(),
                                  error ? error.message() : "no such file"));
     }
-    std::ifstream stream(path, std::ios::binary);
-    if (!stream) {
-        return Error(fmt::format("Failed to read configuration {}: {}", path.string(), std::strerror(errno)));
+    // The configuration decides what is obeyed (rule paths, hardening): trusted like a rule file, or refused.
+    constexpr std::size_t maxConfigBytes = 1024 * 1024;
+    auto text = readTrustedFile(path, maxConfigBytes);
+    if (!text) {
+        return Error(fmt::format("Failed to read configuration {}: {}", path.string(), text.error().message));
     }
-    std::ostringstream text;
-    text << stream.rdbuf();
-    return parseDaemonConfig(text.str(), path.string());
+    return parseDaemonConfig(*text, path.string());
 }
 
 std::string renderConfig(const DaemonConfig& config)
@@ -446,8 +453,11 @@ std::string renderConfig(const DaemonConfig& config)
     text += fmt::format("prompt_timeout = {}\n", config.promptTimeout.count());
     text += fmt::format("failure_mode = \"{}\"\n", failureModeName(config.failureMode));
     text += fmt::format("log_level = \"{}\"\n", logLevelName(config.logLevel));
+    text += fmt::format("hardening = {}\n", config.hardening);
     if (!config.dbus)
         text += "# D-Bus disabled by --no-bus\n";
+    if (config.seccompLogOnly)
+        text += "# seccomp logs instead of killing (--seccomp-log)\n";
     text += "\n[netfilter]\n";
     text += fmt::format("mark_bit = {} # mask 0x{:08x}\n", config.markBit, config.markMask());
     text += fmt::format("reject_mark_bit = {} # mask 0x{:08x}\n", config.rejectMarkBit, config.rejectMarkMask());

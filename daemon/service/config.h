@@ -98,6 +98,12 @@ struct DaemonConfig {
     EventRetention events;
     // Serve org.hostgate.Firewall1 on the system bus (the API and the users' prompt agents).
     bool dbus = true;
+    // Once the kernel side is set up: drop every capability not needed at runtime, set NoNewPrivs and install
+    // the seccomp allow-list (daemon/hostgated/seccomp_allowlist.h). Off only for debugging (--no-hardening).
+    bool hardening = true;
+    // Debugging the allow-list (--seccomp-log): a syscall outside it is logged by the kernel (audit type=1326
+    // in the kernel log) and allowed, instead of killing the daemon.
+    bool seccompLogOnly = false;
 
     std::uint32_t markMask() const { return std::uint32_t{1} << markBit; }
     std::uint32_t rejectMarkMask() const { return std::uint32_t{1} << rejectMarkBit; }
@@ -149,6 +155,8 @@ struct ConfigOverrides {
     std::optional<std::uint16_t> decisionQueue;
     std::optional<LogLevel> logLevel;
     std::optional<bool> dbus;
+    std::optional<bool> hardening;
+    std::optional<bool> seccompLogOnly;
 };
 
 enum class StartupAction {

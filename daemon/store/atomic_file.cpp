@@ -3,6 +3,7 @@
 
 #include "util/unique_fd.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +17,26 @@
 namespace hostgate {
 
 namespace {
+
+constexpr std::string_view temporarySuffix = ".tmp-";
+constexpr std::size_t temporaryRandomLength = 6; // mkostemp's XXXXXX
+
+std::string temporaryPrefix(const std::filesystem::path& path)
+{
+    return "." + path.filename().string() + std::string(temporarySuffix);
+}
+
+bool isTemporaryNameOf(std::string_view name, std::string_view prefix)
+{
+    if (name.size() != prefix.size() + temporaryRandomLength || !name.starts_with(prefix))
+        return false;
+    for (const char c : name.substr(prefix.size())) {
+        const bool alphanumeric = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alphanumeric)
+            return false;
+    }
+    return true;
+}
 
 std::string errnoText(int error)
 {
@@ -71,7 +92,7 @@ Result<void> writeFileAtomically(const std::filesystem::path& path, std::string_
         directory = ".";
 
     // A dot prefix keeps the temp file out of "*.toml" globs, so a reader never loads a half-written file.
-    std::string pattern = (directory / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+    std::string pattern = (directory / (temporaryPrefix(path) + "XXXXXX")).string();
     std::vector<char> name(pattern.begin(), pattern.end());
     name.push_back('\0');
     UniqueFd fd(::mkostemp(name.data(), O_CLOEXEC)); // O_CREAT | O_EXCL with a unique name
@@ -96,6 +117,47 @@ Result<void> writeFileAtomically(const std::filesystem::path& path, std::string_
         return Error{"Failed to flush directory " + directory.string() + " after replacing " + path.string() +
                      " (the new content is in place but may not survive a crash): " + errnoText(errno)};
     return Ok{};
+}
+
+Result<std::size_t> removeStaleTemporaryFiles(const std::filesystem::path& path)
+{
+    std::filesystem::path directory = path.parent_path();
+    if (directory.empty())
+        directory = ".";
+    const std::string prefix = temporaryPrefix(path);
+    UniqueFd directoryFd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!directoryFd.valid()) {
+        if (errno == ENOENT)
+            return std::size_t{0};
+        return failure("open directory", directory, errno);
+    }
+    const int listFd = ::dup(directoryFd.get());
+    if (listFd < 0)
+        return failure("list", directory, errno);
+    DIR* listing = ::fdopendir(listFd);
+    if (listing == nullptr) {
+        const int error = errno;
+        ::close(listFd);
+        return failure("list", directory, error);
+    }
+    std::vector<std::string> stale;
+    while (const dirent* entry = ::readdir(listing)) {
+        if (isTemporaryNameOf(entry->d_name, prefix))
+            stale.emplace_back(entry->d_name);
+    }
+    ::closedir(listing);
+
+    std::size_t removed = 0;
+    for (const std::string& name : stale) {
+        struct stat status {};
+        // lstat: a symlink or directory with our name was not made by us, leave it.
+        if (::fstatat(directoryFd.get(), name.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(status.st_mode))
+            continue;
+        if (::unlinkat(directoryFd.get(), name.c_str(), 0) != 0)
+            return failure("remove", directory / name, errno);
+        ++removed;
+    }
+    return removed;
 }
 
 } // namespace hostgate

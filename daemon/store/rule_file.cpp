@@ -1,6 +1,7 @@
 // Rule files in TOML: a strict parser (every problem located as file:line:column) and its serializer.
 #include "store/rule_file.h"
 
+#include "rules/rule_validation.h"
 #include "store/idn.h"
 #include "store/toml_values.h"
 
@@ -215,8 +216,6 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
             reader.failAtKey("protocol", fmt::format("invalid protocol '{}' (expected tcp, udp or any)", *text));
     }
 
-    if (!reader.failed() && !reader.has("action"))
-        reader.failAtTable("rule without 'action' (expected allow or deny)");
     if (std::optional<std::string> text = reader.string("action")) {
         if (std::optional<Action> action = parseAction(*text))
             rule.action = *action;
@@ -232,6 +231,19 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
     rule.hitCount = static_cast<std::uint64_t>(
         reader.integer("hit_count", 0, std::numeric_limits<std::int64_t>::max()).value_or(0));
 
+    // After the values, so a wrong value is reported where it is, before a key that is missing.
+    if (!reader.failed()) {
+        if (auto missing = missingRequiredKey([&reader](std::string_view key) { return reader.has(key); }))
+            reader.failAtTable(fmt::format("rule without '{}': {}", missing->key, missing->reason));
+    }
+    if (!reader.failed()) {
+        if (auto problem = validateRule(rule)) {
+            if (reader.has(problem->key))
+                reader.failAtKey(problem->key, fmt::format("'{}' {}", problem->key, problem->reason));
+            else
+                reader.failAtTable(fmt::format("'{}' {}", problem->key, problem->reason));
+        }
+    }
     if (reader.failed())
         return reader.error();
     return rule;
@@ -263,6 +275,10 @@ Result<std::vector<Rule>> readRules(const toml::table& document, std::string_vie
     const toml::array* tables = ruleNode->as_array();
     if (!tables || !tables->is_array_of_tables())
         return Error{"'rule' must be an array of tables: write each rule under [[rule]]",
+                     locate(sourcePath, ruleNode->source())};
+
+    if (tables->size() > maxRulesPerFile)
+        return Error{fmt::format("{} rules, more than the limit of {} per file", tables->size(), maxRulesPerFile),
                      locate(sourcePath, ruleNode->source())};
 
     std::set<RuleId> seenIds;
@@ -313,6 +329,15 @@ void writeRule(std::string& out, const Rule& rule)
 
 } // namespace
 
+std::optional<Error> checkRuleTextSize(std::size_t bytes, std::string_view sourcePath)
+{
+    if (bytes <= maxRuleTextBytes)
+        return std::nullopt;
+    return Error{fmt::format("Failed to load {}: it is {} bytes, larger than the limit of {} MiB for rule files and "
+                             "imports; split it or remove rules",
+                             sourcePath, bytes, maxRuleTextBytes / (1024 * 1024))};
+}
+
 RuleId adminRuleId(std::string_view fileName, std::size_t position)
 {
     // FNV-1a: stable across builds and platforms, unlike std::hash.
@@ -329,6 +354,8 @@ RuleId adminRuleId(std::string_view fileName, std::size_t position)
 
 Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view sourcePath, RuleOrigin origin)
 {
+    if (auto tooLarge = checkRuleTextSize(text.size(), sourcePath))
+        return *tooLarge;
     try {
         toml::table document = toml::parse(text, sourcePath);
         return readRules(document, sourcePath, origin,
@@ -340,6 +367,8 @@ Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view 
 
 Result<std::vector<Rule>> parseImportedRules(std::string_view text, std::string_view sourceName)
 {
+    if (auto tooLarge = checkRuleTextSize(text.size(), sourceName))
+        return *tooLarge;
     try {
         toml::table document = toml::parse(text, sourceName);
         return readRules(document, sourceName, RuleOrigin::User, IdPolicy::Dropped);

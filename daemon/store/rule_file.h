@@ -10,8 +10,8 @@
 //   app = "/usr/bin/curl"           # executable path; omitted or "*" = any application
 //   script = "/home/u/tool.py"      # interpreter's script; omitted or "*" = any
 //   user = 1000                     # uid; omitted = any user
-//   host = "*.example.com"          # "*", name, "*.domain", address or CIDR; Unicode names become punycode;
-//                                   #   omitted = any host
+//   host = "*.example.com"          # required: "*", name, "*.domain", address or CIDR; Unicode names become
+//                                   #   punycode
 //   ports = "80,443,8000-8100"      # a string as PortSet::parse takes it, or one integer (443); omitted = any
 //   protocol = "tcp"                # tcp | udp | any (default any)
 //   action = "allow"                # allow | deny: required
@@ -24,12 +24,15 @@
 //   last_hit = 2026-11-24T08:30:15Z # omitted = never hit
 //   hit_count = 3                   # default 0
 //
-// Unknown keys, wrong types and invalid values are errors located at the key or value.
+// Unknown keys, wrong types and invalid values are errors located at the key or value. Every rule passes
+// validateRule (rules/rule_validation.h): strings up to 4 KiB; a file holds at most maxRulesPerFile rules and
+// maxRuleTextBytes (4 MiB) of text.
 
 #include "rules/rule.h"
 #include "util/result.h"
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +48,9 @@ inline constexpr std::int64_t ruleFileVersion = 1;
 inline constexpr RuleId firstAdminRuleId = RuleId{1} << 63;
 RuleId adminRuleId(std::string_view fileName, std::size_t position);
 inline bool isAdminRuleId(RuleId id) { return id >= firstAdminRuleId; }
+
+// The error for a rule file or import of `bytes` bytes when that is over maxRuleTextBytes, naming the source.
+std::optional<Error> checkRuleTextSize(std::size_t bytes, std::string_view sourcePath);
 
 // Parses a whole rule file. `sourcePath` names the file in errors ("path:line:column") and, for admin
 // rules, becomes Rule::source and seeds the ids. Any problem (TOML syntax, unknown key, wrong type, invalid

@@ -1,16 +1,12 @@
 // RuleStore: loading admin and user rule files with last-good fallback, and saving the user's rules.
 #include "store/rule_store.h"
 
+#include "rules/rule_validation.h"
 #include "store/atomic_file.h"
+#include "store/file_trust.h"
 #include "store/rule_file.h"
-#include "util/unique_fd.h"
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <set>
 #include <system_error>
 
@@ -20,28 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Result<std::string> readWholeFile(const fs::path& path)
-{
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid())
-        return Error{"Failed to open " + path.string() + ": " + std::strerror(errno)};
-    std::string content;
-    char buffer[16384];
-    for (;;) {
-        ssize_t count = ::read(fd.get(), buffer, sizeof buffer);
-        if (count < 0 && errno == EINTR)
-            continue;
-        if (count < 0)
-            return Error{"Failed to read " + path.string() + ": " + std::strerror(errno)};
-        if (count == 0)
-            return content;
-        content.append(buffer, static_cast<std::size_t>(count));
-    }
-}
-
+// Rule files are obeyed only when root owns them and nobody else can write them (checked on the opened fd,
+// so a symlink is judged by what it points to, while errors name the path we were given), and only up to
+// the size limit of rule files.
 Result<std::vector<Rule>> loadRuleFile(const fs::path& path, RuleOrigin origin)
 {
-    Result<std::string> text = readWholeFile(path);
+    Result<std::string> text = readTrustedFile(path, maxRuleTextBytes);
     if (!text)
         return text.error();
     return parseRuleFile(*text, path.string(), origin);
@@ -89,6 +69,9 @@ RuleStore::LoadReport RuleStore::load()
         report.errors.push_back(adminDirMissing.error());
     } else if (*adminDirMissing) {
         lastGoodAdminRules_.clear();
+    } else if (Result<void> trusted = checkTrustedDirectory(paths_.adminDir); !trusted) {
+        // Anyone who can write the directory can swap its files: none of them is obeyed (last good rules stay).
+        report.errors.push_back(trusted.error());
     } else if (Result<std::vector<fs::path>> files = listAdminFiles(paths_.adminDir); !files) {
         report.errors.push_back(files.error());
     } else {
@@ -124,6 +107,8 @@ RuleStore::LoadReport RuleStore::load()
         report.errors.push_back(userFileMissing.error());
     } else if (*userFileMissing) {
         lastGoodUserRules_.clear();
+    } else if (Result<void> trusted = checkTrustedDirectory(userFileDirectory()); !trusted) {
+        report.errors.push_back(Error{trusted.error().message + " (not loading " + paths_.userFile.string() + " from it)"});
     } else if (Result<std::vector<Rule>> rules = loadRuleFile(paths_.userFile, RuleOrigin::User); !rules) {
         report.errors.push_back(rules.error());
     } else {
@@ -163,17 +148,22 @@ Result<void> RuleStore::saveUserRules(std::vector<Rule> rules)
     if (*readBack != rules)
         return Error{what + "the rules would not read back unchanged"};
 
-    std::error_code error;
-    if (paths_.userFile.has_parent_path())
-        fs::create_directories(paths_.userFile.parent_path(), error);
-    if (error)
-        return Error{what + "cannot create " + paths_.userFile.parent_path().string() + ": " + error.message()};
+    if (Result<void> created = createPrivateDirectories(paths_.userFile.parent_path()); !created)
+        return Error{what + created.error().message};
+    // Others could replace the file in a directory they can write: never store rules there.
+    if (Result<void> trusted = checkTrustedDirectory(userFileDirectory()); !trusted)
+        return Error{what + trusted.error().message};
     if (Result<void> written = writeFileAtomically(paths_.userFile, text, userFileMode); !written)
         return written.error();
 
     lastGoodUserRules_ = std::move(rules);
     rebuild();
     return Ok{};
+}
+
+fs::path RuleStore::userFileDirectory() const
+{
+    return paths_.userFile.has_parent_path() ? paths_.userFile.parent_path() : fs::path(".");
 }
 
 RuleId RuleStore::nextUserRuleId() const

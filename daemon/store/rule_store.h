@@ -35,7 +35,9 @@ public:
 
     // (Re)reads every admin file (sorted by name) and the user file. A missing admin directory or user file
     // means no rules from it. A file that fails keeps the rules it had at its last good load (none if it
-    // never loaded); a file that was deleted drops its rules.
+    // never loaded); a file that was deleted drops its rules. Failing includes distrust (file_trust.h): a
+    // file, the admin directory or the user file's directory not owned by root or writable by group/others,
+    // and a file over the size limit; the error names the path and the chmod/chown that fixes it.
     LoadReport load();
 
     // Admin rules (by file name, then position) followed by user rules (file order).
@@ -53,6 +55,7 @@ public:
 
 private:
     void rebuild();
+    std::filesystem::path userFileDirectory() const;
 
     RuleStorePaths paths_;
     std::map<std::string, std::vector<Rule>> lastGoodAdminRules_; // by file name: sorted, as they apply

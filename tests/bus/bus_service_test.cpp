@@ -231,7 +231,7 @@ private slots:
         QTest::addColumn<QStringList>("args");
         const auto id = QString::number(storeRule());
         QTest::newRow("SetMode") << "SetMode" << QStringList{"'silent-deny'"};
-        QTest::newRow("AddRule") << "AddRule" << QStringList{"{'host': <'example.org'>}"};
+        QTest::newRow("AddRule") << "AddRule" << QStringList{"{'host': <'example.org'>, 'action': <'allow'>}"};
         QTest::newRow("UpdateRule") << "UpdateRule" << QStringList{id, "{'note': <'x'>}"};
         QTest::newRow("RemoveRule") << "RemoveRule" << QStringList{id};
         QTest::newRow("SetRuleEnabled") << "SetRuleEnabled" << QStringList{id, "false"};
@@ -254,7 +254,7 @@ private slots:
 
     void invalidRuleIsRefusedWithInvalidRuleNamingTheKey()
     {
-        const auto result = gdbus(0, "AddRule", {"{'host': <'exa*mple.com'>}"});
+        const auto result = gdbus(0, "AddRule", {"{'host': <'exa*mple.com'>, 'action': <'allow'>}"});
         QVERIFY2(result.err.contains("org.hostgate.Firewall1.Error.InvalidRule"), qPrintable(result.describe()));
         QVERIFY(result.err.contains("'host'"));
     }
@@ -367,7 +367,7 @@ private slots:
     void withoutPolkitCallsAreRefusedWithNotAuthorized()
     {
         polkit_->stop();
-        const auto result = gdbus(nobodyUid, "AddRule", {"{'host': <'example.net'>}"});
+        const auto result = gdbus(nobodyUid, "AddRule", {"{'host': <'example.net'>, 'action': <'allow'>}"});
         QVERIFY2(result.err.contains("org.hostgate.Firewall1.Error.NotAuthorized"), qPrintable(result.describe()));
         QVERIFY(result.err.contains("polkit is unavailable"));
         const auto root = busctl(0, "SetMode", {"s", "silent-allow"});

@@ -1,6 +1,8 @@
 // Turns a user's prompt answer into the rule it stands for (host/port scope, lifetime, provenance).
 #include "prompt/prompt_answer.h"
 
+#include "rules/rule_validation.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -158,6 +160,9 @@ Result<Rule> ruleFromAnswer(const Connection& connection, const PromptAnswer& an
     rule.lifetime = *lifetime;
     rule.note = noteFor(connection);
     rule.created = now;
+    // The same validation as every other way a rule is born (e.g. a 5 KiB script path is refused here too).
+    if (auto problem = validateRule(rule))
+        return Error{fmt::format("Failed to build a rule from the answer: '{}' {}", problem->key, problem->reason)};
     return rule;
 }
 

@@ -82,24 +82,24 @@ std::string_view toString(Protocol protocol)
     return "any";
 }
 
+// Enum words are matched exactly (lower case, no spaces), as the API documents them: one spelling per value,
+// so a rule reads the same in a file, an export and a D-Bus record.
 std::optional<Action> parseAction(std::string_view text)
 {
-    text = trimmed(text);
-    if (equalsIgnoringCase(text, "allow"))
+    if (text == "allow")
         return Action::Allow;
-    if (equalsIgnoringCase(text, "deny"))
+    if (text == "deny")
         return Action::Deny;
     return std::nullopt;
 }
 
 std::optional<Protocol> parseProtocol(std::string_view text)
 {
-    text = trimmed(text);
-    if (equalsIgnoringCase(text, "any") || text == "*")
+    if (text == "any" || text == "*")
         return Protocol::Any;
-    if (equalsIgnoringCase(text, "tcp"))
+    if (text == "tcp")
         return Protocol::Tcp;
-    if (equalsIgnoringCase(text, "udp"))
+    if (text == "udp")
         return Protocol::Udp;
     return std::nullopt;
 }
@@ -121,10 +121,9 @@ std::string_view toString(Lifetime::Kind kind)
 
 std::optional<Lifetime::Kind> parseLifetimeKind(std::string_view text)
 {
-    text = trimmed(text);
     for (const auto kind : {Lifetime::Kind::Once, Lifetime::Kind::UntilExit, Lifetime::Kind::UntilTime,
                             Lifetime::Kind::Forever}) {
-        if (equalsIgnoringCase(text, toString(kind)))
+        if (text == toString(kind))
             return kind;
     }
     return std::nullopt;

@@ -11,6 +11,9 @@
 #include <QTest>
 #include <QXmlStreamReader>
 
+#include <sys/stat.h>
+
+#include <csignal>
 #include <memory>
 
 using namespace hostgate::e2e;
@@ -194,6 +197,63 @@ private slots:
         QCOMPARE(rule.value(QStringLiteral("lifetime")).toString(), QStringLiteral("until-time"));
         QVERIFY(rule.value(QStringLiteral("until")).toString().endsWith(QLatin1Char('Z')));
         QVERIFY(rule.value(QStringLiteral("created")).toString().contains(QLatin1Char('T')));
+    }
+
+    void ruleRecordsTheValidationRefusesAreNamedInvalidRuleErrorsAndAddNothing_data()
+    {
+        QTest::addColumn<QStringList>("record");
+        const QString untilTime = QStringLiteral("until-time");
+        QTest::newRow("no keys") << QStringList{QStringLiteral("0")};
+        QTest::newRow("only a host") << QStringList{QStringLiteral("1"), QStringLiteral("host"), QStringLiteral("s"), QStringLiteral("a.test")};
+        QTest::newRow("only an action") << QStringList{QStringLiteral("1"), QStringLiteral("action"), QStringLiteral("s"), QStringLiteral("allow")};
+        QTest::newRow("upper-case action") << QStringList{QStringLiteral("2"), QStringLiteral("host"), QStringLiteral("s"), QStringLiteral("a.test"),
+                                                          QStringLiteral("action"), QStringLiteral("s"), QStringLiteral("ALLOW")};
+        QTest::newRow("until in 2300") << QStringList{QStringLiteral("4"), QStringLiteral("host"), QStringLiteral("s"), QStringLiteral("a.test"),
+                                                      QStringLiteral("action"), QStringLiteral("s"), QStringLiteral("allow"),
+                                                      QStringLiteral("lifetime"), QStringLiteral("s"), untilTime,
+                                                      QStringLiteral("until_usec"), QStringLiteral("x"), QStringLiteral("10413792000000000")};
+        QTest::newRow("note over 4 KiB") << QStringList{QStringLiteral("3"), QStringLiteral("host"), QStringLiteral("s"), QStringLiteral("a.test"),
+                                                        QStringLiteral("action"), QStringLiteral("s"), QStringLiteral("allow"),
+                                                        QStringLiteral("note"), QStringLiteral("s"), QString(4097, QLatin1Char('n'))};
+    }
+
+    void ruleRecordsTheValidationRefusesAreNamedInvalidRuleErrorsAndAddNothing()
+    {
+        QFETCH(QStringList, record);
+        const QByteArray rulesBefore = snapshot({QStringLiteral("rules"), QStringLiteral("list")});
+        const RunResult result = run(Placement::host(),
+                                     QStringList{QStringLiteral("busctl"), QStringLiteral("--system"), QStringLiteral("call"),
+                                                 QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
+                                                 QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("AddRule"), QStringLiteral("a{sv}")} +
+                                         record,
+                                     20s);
+        QVERIFY2(!result.succeeded() && result.err.contains("Invalid rule key"), qPrintable(result.describe()));
+        QCOMPARE(snapshot({QStringLiteral("rules"), QStringLiteral("list")}), rulesBefore);
+    }
+
+    void aUnicodeHostIsStoredAsPunycode()
+    {
+        const RunResult added = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"),
+                                                           QStringLiteral("allow"), QStringLiteral("--host"), QStringLiteral("bücher.example")});
+        QVERIFY2(added.succeeded(), qPrintable(added.describe()));
+        const auto shown = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("show"), QString::fromUtf8(added.out.trimmed())});
+        HG_E2E_VERIFY(shown);
+        QCOMPARE(shown->object().value(QStringLiteral("host")).toString(), QStringLiteral("xn--bcher-kva.example"));
+    }
+
+    void anAdminFileOthersCanWriteIsReportedByStatusWithTheFix()
+    {
+        const QString file = world_->fixture().rulesDirectory() + QStringLiteral("/10-test.toml");
+        const qint64 mark = world_->fixture().daemonLogSize();
+        QCOMPARE(::chmod(QFile::encodeName(file).constData(), 0666), 0);
+        HG_E2E_VERIFY(world_->fixture().signalDaemon(SIGHUP));
+        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Rules reloaded")}, mark));
+        const RunResult status = world_->ctl(allowedUid, {QStringLiteral("status")});
+        QCOMPARE(::chmod(QFile::encodeName(file).constData(), 0644), 0);
+        HG_E2E_VERIFY(world_->fixture().signalDaemon(SIGHUP));
+        QVERIFY2(status.succeeded() && status.out.contains(QStringLiteral("chmod go-w %1").arg(file).toUtf8()), qPrintable(status.describe()));
+        const auto json = world_->ctlJson({QStringLiteral("status")});
+        HG_E2E_VERIFY(json);
     }
 
     void exportThenReplacingImportRestoresTheSameUserRules()

@@ -12,6 +12,7 @@
 #include <QSaveFile>
 #include <QTest>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -34,7 +35,10 @@ Result<void> writeFile(const QString& fileName, const QString& text)
     // QSaveFile writes a temporary file and renames it over the target, so a reader never sees half a file.
     QSaveFile file(fileName);
     const QByteArray bytes = text.toUtf8();
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+    // 0644 whatever the umask: the daemon refuses rule files others can write.
+    if (!file.open(QIODevice::WriteOnly) ||
+        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther) ||
+        file.write(bytes) != bytes.size() || !file.commit()) {
         return harnessError(QStringLiteral("Failed to write %1: %2").arg(fileName, file.errorString()));
     }
     return Ok{};
@@ -120,7 +124,8 @@ Result<void> DaemonFixture::setUp(const DaemonEnvironment& environment)
         }
     }
     for (const QString& directory : {path(QStringLiteral("rules.d")), path(QStringLiteral("state")), path(QStringLiteral("bpffs"))}) {
-        if (!QDir().mkpath(directory)) {
+        // 0755 whatever the umask: the daemon refuses rule directories others can write.
+        if (!QDir().mkpath(directory) || ::chmod(QFile::encodeName(directory).constData(), 0755) != 0) {
             return harnessError(QStringLiteral("Failed to create %1").arg(directory));
         }
     }
@@ -176,7 +181,7 @@ Result<void> DaemonFixture::startDaemon(const DaemonSettings& settings)
     // The shell only redirects and exec's, so the PID is hostgated's and its exit status is the daemon's; the
     // log file is opened by the shell, leaving the harness's (unread) pipes empty.
     const QString redirect = QStringLiteral("exec \"$0\" \"$@\" >>'%1' 2>&1").arg(logPath_);
-    auto started = startBackground(Placement::in(*network_), QStringList{QStringLiteral("sh"), QStringLiteral("-c"), redirect} + argv);
+    auto started = startBackground(Placement::in(*network_), launcher_ + QStringList{QStringLiteral("sh"), QStringLiteral("-c"), redirect} + argv);
     if (!started) {
         return started.error();
     }
@@ -246,6 +251,10 @@ Result<void> DaemonFixture::signalDaemon(int signal)
 }
 
 bool DaemonFixture::daemonIsRunning() const { return daemon_ && daemon_->isRunning(); }
+
+pid_t DaemonFixture::daemonPid() const { return daemonIsRunning() ? daemon_->pid() : -1; }
+
+QString DaemonFixture::stateDirectory() const { return path(QStringLiteral("state")); }
 
 Result<void> DaemonFixture::replaceAdminRules(const QString& text)
 {

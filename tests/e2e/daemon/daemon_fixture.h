@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -49,6 +51,8 @@ public:
     // Creates the netns and cgroup, starts dnsmasq and the servers, each readiness-checked.
     Result<void> setUp(const DaemonEnvironment& environment);
 
+    // Runs the next starts of hostgated through this command (e.g. {"setpriv", "--bounding-set=..."}); {} to stop.
+    void setLauncher(const QStringList& launcher) { launcher_ = launcher; }
     // Starts hostgated with `settings` and returns once it logged "hostgated started" (bounded to 10 s).
     Result<void> startDaemon(const DaemonSettings& settings);
     // Leaves a daemon running with exactly `settings`: keeps the current one when its settings are equal,
@@ -61,6 +65,10 @@ public:
     // Sends `signal` (e.g. SIGHUP) to the running daemon.
     Result<void> signalDaemon(int signal);
     bool daemonIsRunning() const;
+    // The running daemon's PID (for /proc/PID/status), -1 when none runs.
+    pid_t daemonPid() const;
+    // The daemon's state directory (its user rule file, mode file and connection log).
+    QString stateDirectory() const;
 
     // Replaces the admin rule file atomically (temporary file + rename), as an administrator's editor would.
     Result<void> replaceAdminRules(const QString& text);
@@ -104,6 +112,7 @@ private:
     std::optional<DaemonSettings> settings_;
     QString logPath_;
     QString bpffs_; // mount point, empty when not mounted
+    QStringList launcher_;
     int starts_ = 0;
 };
 

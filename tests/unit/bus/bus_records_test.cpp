@@ -4,6 +4,7 @@
 #include <QTest>
 
 #include <chrono>
+#include <limits>
 #include <string>
 
 using namespace hostgate;
@@ -89,6 +90,16 @@ private slots:
         QVERIFY(rule->ports.isAny());
     }
 
+    void starAppAndScriptMeanAnyAsInRuleFiles()
+    {
+        Rule base;
+        base.app = "/usr/bin/python3";
+        base.script = "/home/u/x.py";
+        const auto rule = applyRuleRecord(base, record({{"app", text("*")}, {"script", text("*")}}), now);
+        QVERIFY(rule.ok());
+        QVERIFY(!rule->app.has_value() && !rule->script.has_value());
+    }
+
     void updateKeepsTheKeysItDoesNotName()
     {
         Rule base;
@@ -134,6 +145,76 @@ private slots:
         QCOMPARE(rule.error().code, std::string("InvalidRule"));
         QVERIFY2(rule.error().message.find("'" + key.toStdString() + "'") != std::string::npos,
                  rule.error().message.c_str());
+    }
+
+    void newRuleRecordNeedsAnActionAndAHost_data()
+    {
+        QTest::addColumn<VariantMap>("input");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("no keys") << VariantMap{} << "action";
+        QTest::newRow("only a host") << record({{"host", text("a.example")}}) << "action";
+        QTest::newRow("only an action") << record({{"action", text("allow")}}) << "host";
+    }
+
+    void newRuleRecordNeedsAnActionAndAHost()
+    {
+        QFETCH(VariantMap, input);
+        QFETCH(QString, key);
+        const auto rule = newRuleFromRecord(input, now);
+        QVERIFY(!rule.ok());
+        QCOMPARE(rule.error().code, std::string("InvalidRule"));
+        QCOMPARE(busErrorName(rule.error()), std::string("org.hostgate.Firewall1.Error.InvalidRule"));
+        QVERIFY2(rule.error().message.find("'" + key.toStdString() + "'") != std::string::npos,
+                 rule.error().message.c_str());
+        QVERIFY(newRuleFromRecord(record({{"host", text("*")}, {"action", text("deny")}}), now).ok());
+    }
+
+    void enumValuesMustBeSpelledInLowerCase()
+    {
+        for (const auto& [key, value] : {std::pair{"action", "ALLOW"}, {"protocol", "TCP"}, {"lifetime", "Forever"}}) {
+            VariantMap input = record({{"host", text("*")}, {"action", text("allow")}});
+            input[key] = text(value);
+            const auto rule = newRuleFromRecord(input, now);
+            QVERIFY2(!rule.ok(), value);
+            QVERIFY2(rule.error().message.find(std::string("'") + key + "'") != std::string::npos,
+                     rule.error().message.c_str());
+        }
+    }
+
+    void unicodeHostBecomesPunycode()
+    {
+        const auto rule = newRuleFromRecord(record({{"host", text("bücher.example")}, {"action", text("allow")}}), now);
+        QVERIFY2(rule.ok(), rule.ok() ? "" : rule.error().describe().c_str());
+        QCOMPARE(rule->host.toString(), std::string("xn--bcher-kva.example"));
+        QCOMPARE(ruleToRecord(*rule).at("host").get<std::string>(), std::string("xn--bcher-kva.example"));
+    }
+
+    void untilFarInTheFutureIsStoredExactlyOrRefusedNeverWrapped_data()
+    {
+        QTest::addColumn<qint64>("usec");
+        QTest::addColumn<bool>("storable");
+        QTest::newRow("2200") << qint64{7258118400LL * 1000000LL} << true;
+        QTest::newRow("2300") << qint64{10413792000LL * 1000000LL} << false;
+        QTest::newRow("2611") << qint64{20227968000LL * 1000000LL} << false;
+        QTest::newRow("int64 max") << qint64{std::numeric_limits<std::int64_t>::max()} << false;
+    }
+
+    void untilFarInTheFutureIsStoredExactlyOrRefusedNeverWrapped()
+    {
+        QFETCH(qint64, usec);
+        QFETCH(bool, storable);
+        const auto rule = newRuleFromRecord(record({{"host", text("*")},
+                                                    {"action", text("allow")},
+                                                    {"lifetime", text("until-time")},
+                                                    {"until_usec", sdbus::Variant(std::int64_t{usec})}}),
+                                            now);
+        QCOMPARE(rule.ok(), storable);
+        if (storable) {
+            QCOMPARE(toUsec(*rule->lifetime.until), std::int64_t{usec});
+        } else {
+            QCOMPARE(rule.error().code, std::string("InvalidRule"));
+            QVERIFY2(rule.error().message.find("out of range") != std::string::npos, rule.error().message.c_str());
+        }
     }
 
     void errorCodesBecomeNamedBusErrors_data()

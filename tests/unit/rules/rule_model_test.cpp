@@ -243,8 +243,15 @@ private slots:
         for (const auto kind : {Lifetime::Kind::Once, Lifetime::Kind::UntilExit, Lifetime::Kind::UntilTime,
                                 Lifetime::Kind::Forever})
             QVERIFY(parseLifetimeKind(toString(kind)) == kind);
-        QVERIFY(parseAction("DENY") == Action::Deny);
-        QVERIFY(parseProtocol("TCP") == Protocol::Tcp);
+    }
+
+    void enumTextIsMatchedExactlyInLowerCase()
+    {
+        QVERIFY(!parseAction("ALLOW").has_value());
+        QVERIFY(!parseAction("Deny").has_value());
+        QVERIFY(!parseAction(" allow").has_value());
+        QVERIFY(!parseProtocol("TCP").has_value());
+        QVERIFY(!parseLifetimeKind("Forever").has_value());
     }
 
     void unknownEnumTextIsRejected()

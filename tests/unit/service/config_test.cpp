@@ -5,6 +5,8 @@
 
 #include <QTemporaryDir>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -235,6 +237,46 @@ max_age_days = 3
         config = resolveDaemonConfig(*withoutBus);
         QVERIFY2(config.ok(), errorOf(config).c_str());
         QVERIFY(!config->dbus);
+    }
+
+    void hardeningIsOnByDefaultAndTurnedOffByTheFileOrNoHardening()
+    {
+        QTemporaryDir directory;
+        const std::string path = directory.filePath("hostgated.toml").toStdString();
+        std::ofstream(path) << "";
+        auto config = resolveDaemonConfig(*parseCommandLine({"--config", path}));
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(config->hardening);
+        QVERIFY(!config->seccompLogOnly);
+
+        config = resolveDaemonConfig(*parseCommandLine({"--config", path, "--no-hardening", "--seccomp-log"}));
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(!config->hardening);
+        QVERIFY(config->seccompLogOnly);
+
+        std::ofstream(path) << "hardening = false\n";
+        config = resolveDaemonConfig(*parseCommandLine({"--config", path}));
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(!config->hardening);
+        const auto reparsed = parseDaemonConfig(renderConfig(*config), "rendered");
+        QVERIFY2(reparsed.ok(), errorOf(reparsed).c_str());
+        QVERIFY(!reparsed->hardening);
+
+        std::ofstream(path) << "hardening = \"yes\"\n";
+        QVERIFY(!resolveDaemonConfig(*parseCommandLine({"--config", path})).ok());
+    }
+
+    void aConfigurationFileOthersCanWriteIsRefusedWithTheFix()
+    {
+        QTemporaryDir directory;
+        const std::string path = directory.filePath("hostgated.toml").toStdString();
+        std::ofstream(path) << "hardening = false\n";
+        QCOMPARE(::chmod(path.c_str(), 0666), 0);
+        auto config = resolveDaemonConfig(*parseCommandLine({"--config", path}));
+        QVERIFY(!config.ok());
+        QVERIFY2(errorOf(config).find("chmod go-w " + path) != std::string::npos, errorOf(config).c_str());
+        QCOMPARE(::chmod(path.c_str(), 0644), 0);
+        QVERIFY2(resolveDaemonConfig(*parseCommandLine({"--config", path})).ok(), errorOf(config).c_str());
     }
 
     void commandLineOverridesFileValues()

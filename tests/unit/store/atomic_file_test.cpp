@@ -140,6 +140,35 @@ private slots:
         QVERIFY(!written.ok());
         QVERIFY(!fs::exists(target.parent_path()));
     }
+
+    void leftoversOfAKilledWriteAreRemovedAndNothingElse()
+    {
+        QTemporaryDir dir;
+        const fs::path base = dir.path().toStdString();
+        const fs::path target = base / "rules.toml";
+        for (const char* name : {".rules.toml.tmp-a1B2c3", ".rules.toml.tmp-ZZZZZZ", // ours: removed
+                                 ".rules.toml.tmp-abc", ".rules.toml.tmp-abcdefg", ".other.toml.tmp-a1B2c3",
+                                 "rules.toml", "rules.toml.tmp-a1B2c3", ".rules.toml.tmp-a1-2c3"})
+            std::ofstream(base / name) << "x";
+        fs::create_directory(base / ".rules.toml.tmp-dir123");
+        fs::create_symlink(base / "rules.toml", base / ".rules.toml.tmp-link12");
+
+        const auto removed = removeStaleTemporaryFiles(target);
+        QVERIFY2(removed.ok(), removed.ok() ? "" : removed.error().describe().c_str());
+        QCOMPARE(*removed, std::size_t{2});
+        QCOMPARE(namesIn(base), (std::vector<std::string>{".other.toml.tmp-a1B2c3", ".rules.toml.tmp-a1-2c3",
+                                                          ".rules.toml.tmp-abc", ".rules.toml.tmp-abcdefg",
+                                                          ".rules.toml.tmp-dir123", ".rules.toml.tmp-link12",
+                                                          "rules.toml", "rules.toml.tmp-a1B2c3"}));
+    }
+
+    void cleaningAMissingDirectoryRemovesNothing()
+    {
+        QTemporaryDir dir;
+        const auto removed = removeStaleTemporaryFiles(fs::path(dir.path().toStdString()) / "absent" / "rules.toml");
+        QVERIFY(removed.ok());
+        QCOMPARE(*removed, std::size_t{0});
+    }
 };
 
 QTEST_GUILESS_MAIN(AtomicFileTest)

@@ -1,10 +1,12 @@
 // Specification of the rule store: admin before user, last good rules on corruption, safe user saves.
+#include "rules/rule_validation.h"
 #include "store/rule_file.h"
 #include "store/rule_store.h"
 
 #include <QtTest>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -227,6 +229,128 @@ private slots:
         QVERIFY(!store.saveUserRules({userRule(1, "a.example")}).ok());
         QCOMPARE(hostsOf(store.rules()), Hosts{"kept.example"});
         QCOMPARE(store.nextUserRuleId(), RuleId{2});
+    }
+
+    void adminFileWritableByOthersIsNotLoadedAndTheErrorNamesTheFix()
+    {
+        const fs::path file = paths().adminDir / "10-x.toml";
+        writeText(file, denyRule("x.example"));
+        QCOMPARE(::chmod(file.c_str(), 0666), 0);
+        RuleStore store(paths());
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        const std::string error = report.errors.front().describe();
+        QVERIFY2(error.find("chmod go-w " + file.string()) != std::string::npos, error.c_str());
+        QVERIFY(store.rules().empty());
+    }
+
+    void adminFileOwnedByAnotherUserIsNotLoaded()
+    {
+        const fs::path file = paths().adminDir / "10-x.toml";
+        writeText(file, denyRule("x.example"));
+        QCOMPARE(::chown(file.c_str(), 65534, 65534), 0);
+        RuleStore store(paths());
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        const std::string error = report.errors.front().describe();
+        QVERIFY2(error.find("chown root " + file.string()) != std::string::npos, error.c_str());
+        QVERIFY(store.rules().empty());
+    }
+
+    void adminFileThatBecomesUntrustedKeepsItsLastGoodRules()
+    {
+        const fs::path file = paths().adminDir / "10-x.toml";
+        writeText(file, denyRule("x.example"));
+        RuleStore store(paths());
+        QVERIFY(store.load().errors.empty());
+        writeText(file, denyRule("x.example") + denyRule("planted.example"));
+        QCOMPARE(::chmod(file.c_str(), 0646), 0);
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"x.example"}));
+    }
+
+    void adminDirectoryWritableByGroupLoadsNoneOfItsFiles()
+    {
+        writeText(paths().adminDir / "10-x.toml", denyRule("x.example"));
+        QCOMPARE(::chmod(paths().adminDir.c_str(), 0775), 0);
+        RuleStore store(paths());
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        const std::string error = report.errors.front().describe();
+        QVERIFY2(error.find("chmod go-w " + paths().adminDir.string()) != std::string::npos, error.c_str());
+        QVERIFY(store.rules().empty());
+    }
+
+    void symlinkedAdminFileIsJudgedByWhatItPointsToAndNamedByTheLink()
+    {
+        const fs::path target = root() / "elsewhere" / "shared.toml";
+        writeText(target, denyRule("x.example"));
+        fs::create_directories(paths().adminDir);
+        fs::create_symlink(target, paths().adminDir / "10-link.toml");
+        RuleStore store(paths());
+        QVERIFY(store.load().errors.empty());
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"x.example"}));
+
+        QCOMPARE(::chmod(target.c_str(), 0666), 0);
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        const std::string error = report.errors.front().describe();
+        QVERIFY2(error.find((paths().adminDir / "10-link.toml").string()) != std::string::npos, error.c_str());
+        QVERIFY2(error.find("shared.toml") == std::string::npos, error.c_str()); // the target is not revealed
+    }
+
+    void userFileWritableByOthersIsRefusedAndItsLastGoodRulesStay()
+    {
+        RuleStore store(paths());
+        QVERIFY(store.saveUserRules({userRule(1, "a.example")}).ok());
+        QVERIFY(store.load().errors.empty());
+        writeText(paths().userFile, denyRule("a.example", 1) + denyRule("planted.example", 2));
+        QCOMPARE(::chmod(paths().userFile.c_str(), 0666), 0);
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        const std::string error = report.errors.front().describe();
+        QVERIFY2(error.find("chmod go-w " + paths().userFile.string()) != std::string::npos, error.c_str());
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"a.example"}));
+    }
+
+    void userFileInADirectoryOwnedByAnotherUserIsRefusedAndNotWritten()
+    {
+        writeText(paths().userFile, denyRule("a.example", 1));
+        QCOMPARE(::chown(paths().userFile.parent_path().c_str(), 65534, 65534), 0);
+        RuleStore store(paths());
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        const std::string error = report.errors.front().describe();
+        QVERIFY2(error.find("chown root " + paths().userFile.parent_path().string()) != std::string::npos, error.c_str());
+        QVERIFY(store.rules().empty());
+        QVERIFY(!store.saveUserRules({userRule(1, "b.example")}).ok());
+    }
+
+    void ruleFileOverTheSizeLimitIsRefusedUnread()
+    {
+        const fs::path file = paths().adminDir / "10-huge.toml";
+        writeText(file, denyRule("x.example"));
+        fs::resize_file(file, maxRuleTextBytes + 1);
+        RuleStore store(paths());
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        const std::string error = report.errors.front().describe();
+        QVERIFY2(error.find("larger than the limit") != std::string::npos, error.c_str());
+        QVERIFY(store.rules().empty());
+    }
+
+    void savingCreatesAPrivateStateDirectoryAndNeverLoosensAnExistingOne()
+    {
+        RuleStore store(paths());
+        QVERIFY(store.saveUserRules({userRule(1, "a.example")}).ok());
+        struct stat status {};
+        QCOMPARE(::stat(paths().userFile.parent_path().c_str(), &status), 0);
+        QCOMPARE(status.st_mode & 07777, 0700u);
+        QCOMPARE(::chmod(paths().userFile.parent_path().c_str(), 0750), 0);
+        QVERIFY(store.saveUserRules({userRule(1, "b.example")}).ok());
+        QCOMPARE(::stat(paths().userFile.parent_path().c_str(), &status), 0);
+        QCOMPARE(status.st_mode & 07777, 0750u);
     }
 };
 
