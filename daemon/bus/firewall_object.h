@@ -39,6 +39,8 @@ private:
     std::string GetMode() override;
     void SetMode(sdbus::Result<>&& result, std::string mode) override;
     std::vector<std::map<std::string, sdbus::Variant>> ListRules() override;
+    std::tuple<std::vector<std::map<std::string, sdbus::Variant>>, uint64_t, uint64_t>
+    ListRulesPage(const uint64_t& offset, const uint32_t& limit) override;
     std::map<std::string, sdbus::Variant> GetRule(const uint64_t& id) override;
     void AddRule(sdbus::Result<uint64_t>&& result, std::map<std::string, sdbus::Variant> rule) override;
     void UpdateRule(sdbus::Result<>&& result, uint64_t id, std::map<std::string, sdbus::Variant> changes) override;
@@ -48,6 +50,8 @@ private:
     void ImportRules(sdbus::Result<uint32_t>&& result, std::string toml, bool replace) override;
     void ListConnections(sdbus::Result<Records>&& result, uint32_t limit,
                          std::map<std::string, sdbus::Variant> filter) override;
+    void ListConnectionsPage(sdbus::Result<Records, std::string>&& result, uint32_t limit,
+                             std::map<std::string, sdbus::Variant> filter) override;
     void ListApps(sdbus::Result<Records>&& result) override;
     void RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath agent) override;
     void UnregisterAgent(const sdbus::ObjectPath& agent) override;
