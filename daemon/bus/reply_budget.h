@@ -22,9 +22,11 @@ inline constexpr std::size_t maxPageBytes = 1024 * 1024;       // ListRulesPage,
 inline constexpr std::size_t maxRecordBytes = 64 * 1024;       // one record; longer strings are cut
 inline constexpr std::size_t truncatedStringBytes = maxRecordStringBytes; // what a cut string keeps
 
-// ListRulesPage / ListConnectionsPage: a limit of 0 means this many; larger limits are clamped.
-inline constexpr std::size_t defaultPageLimit = 500;
-inline constexpr std::size_t maxPageLimit = 1000;
+// ListRulesPage / ListConnectionsPage: a limit of 0 means this many; larger limits are clamped. Building a
+// rule record costs ~0.1 ms (sdbus-c++ makes a message per variant), so a page also bounds how long one call
+// holds the daemon's loop.
+inline constexpr std::size_t defaultPageLimit = 200;
+inline constexpr std::size_t maxPageLimit = 500;
 std::size_t clampPageLimit(std::uint32_t limit);
 
 // An upper bound of the bytes `record` takes in a D-Bus message as one element of aa{sv} (alignment

@@ -98,7 +98,7 @@ std::vector<VariantMap> FirewallClient::listConnections(std::uint32_t limit, con
 
 std::vector<VariantMap> FirewallClient::allRules()
 {
-    constexpr std::uint32_t pageLimit = 1000;
+    constexpr std::uint32_t pageLimit = 500; // the daemon's maximum
     std::vector<VariantMap> rules;
     std::uint64_t offset = 0;
     for (;;) {
@@ -121,7 +121,7 @@ std::vector<VariantMap> FirewallClient::allRules()
 
 std::vector<VariantMap> FirewallClient::recentConnections(std::uint32_t limit, const VariantMap& filter)
 {
-    constexpr std::uint32_t pageLimit = 1000;
+    constexpr std::uint32_t pageLimit = 500; // the daemon's maximum
     const std::size_t wanted = limit == 0 ? 100 : std::min<std::uint32_t>(limit, 10000);
     std::vector<VariantMap> events;
     VariantMap pageFilter = filter;

@@ -2,7 +2,10 @@
 // prints every Ask and Cancel as one JSON line on stdout, answers per its command line, exits on SIGTERM.
 //
 //   hostgate_test_agent [--path /org/hostgate/TestAgent] (--answer allow|deny [--lifetime L] [--host-scope S]
-//                       [--port-scope S] | --never-answer)
+//                       [--port-scope S] | --never-answer) [--register-many N]
+// --register-many N first registers N more paths (<path>/extraK, no objects behind them) on the same
+// connection and prints {"event":"mass-registration","accepted":A,"refused":R,"error":NAME}; then the
+// agent registers its own path as usual (which may be refused too).
 // stdout lines: {"event":"registered","path":...}, {"event":"ask","request":{...}},
 //               {"event":"cancel","id":N,"reason":"timeout"}, {"event":"error","message":...}
 #include "variant_json.h"
@@ -33,6 +36,7 @@ struct AgentPolicy {
     std::string hostScope;
     std::string portScope;
     bool neverAnswer = false;
+    unsigned registerMany = 0;
 };
 
 void printLine(const nlohmann::json& line)
@@ -69,6 +73,7 @@ int main(int argc, char** argv)
     app.add_option("--host-scope", policy.hostScope, "host, domain or any");
     app.add_option("--port-scope", policy.portScope, "port or any");
     auto* never = app.add_flag("--never-answer", policy.neverAnswer, "keep every Ask pending");
+    app.add_option("--register-many", policy.registerMany, "register N extra paths first");
     answer->excludes(never);
     CLI11_PARSE(app, argc, argv);
     if (policy.action.empty() && !policy.neverAnswer) {
@@ -103,6 +108,24 @@ int main(int argc, char** argv)
         object->finishRegistration();
 
         auto firewall = sdbus::createProxy(*connection, "org.hostgate.Firewall1", "/org/hostgate/Firewall1");
+        if (policy.registerMany > 0) {
+            unsigned accepted = 0;
+            unsigned refused = 0;
+            std::string firstError;
+            for (unsigned k = 0; k < policy.registerMany; ++k) {
+                try {
+                    firewall->callMethod("RegisterAgent")
+                        .onInterface("org.hostgate.Firewall1")
+                        .withArguments(sdbus::ObjectPath(policy.objectPath + "/extra" + std::to_string(k)));
+                    ++accepted;
+                } catch (const sdbus::Error& error) {
+                    ++refused;
+                    if (firstError.empty())
+                        firstError = error.getName();
+                }
+            }
+            printLine({{"event", "mass-registration"}, {"accepted", accepted}, {"refused", refused}, {"error", firstError}});
+        }
         firewall->callMethod("RegisterAgent").onInterface("org.hostgate.Firewall1").withArguments(sdbus::ObjectPath(policy.objectPath));
         printLine({{"event", "registered"}, {"path", policy.objectPath}, {"uid", getuid()}});
 

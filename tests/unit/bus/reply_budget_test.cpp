@@ -87,6 +87,7 @@ private slots:
         QCOMPARE(clampPageLimit(0), defaultPageLimit);
         QCOMPARE(clampPageLimit(7), std::size_t{7});
         QCOMPARE(clampPageLimit(1'000'000), maxPageLimit);
+        QVERIFY(maxPageLimit <= 500); // one page must not hold the daemon's loop for long
     }
 
     void connectionCursorRoundTripsIntoTheFilter()
