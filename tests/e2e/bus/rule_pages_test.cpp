@@ -183,6 +183,36 @@ private slots:
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
     }
 
+    // Last: it replaces the admin rules. Whether the rule file loader refuses a 33 MB note (string limits) or
+    // loads it, no reply may carry it whole and the daemon stays on the bus.
+    void ruleWithAHugeNoteNeverMakesAReplyTooLarge()
+    {
+        const qint64 before = world_->fixture().daemonLogSize();
+        const QString hugeNote(33 * 1024 * 1024, QLatin1Char('x'));
+        HG_E2E_VERIFY(world_->fixture().replaceAdminRules(
+            baseRules() + QStringLiteral("[[rule]]\nhost = \"huge.test\"\naction = \"deny\"\nnote = \"%1\"\n").arg(hugeNote)));
+        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Rules reloaded")}, before, 120s));
+        bool listedCut = false;
+        for (const QString& method : {QStringLiteral("ListRules"), QStringLiteral("ListRulesPage")}) {
+            QDBusMessage call = QDBusMessage::createMethodCall(QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
+                                                               QStringLiteral("org.hostgate.Firewall1"), method);
+            if (method == QLatin1String("ListRulesPage"))
+                call << QVariant::fromValue(quint64(0)) << 500u;
+            const QDBusMessage reply = bus_->call(call, QDBus::Block, 60000);
+            QVERIFY2(reply.type() == QDBusMessage::ReplyMessage, qPrintable(method + QStringLiteral(": ") + reply.errorMessage()));
+            for (const QVariantMap& rule : qdbus_cast<QList<QVariantMap>>(reply.arguments().at(0))) {
+                QVERIFY2(stringBytes(rule) <= 64 * 1024, qPrintable(method));
+                if (rule.value(QStringLiteral("host")).toString() == QLatin1String("huge.test")) {
+                    QVERIFY(rule.value(QStringLiteral("truncated")).toBool());
+                    listedCut = true;
+                }
+            }
+        }
+        qInfo("the 33 MB note was %s", listedCut ? "loaded and listed cut to 4 KiB" : "refused by the rule file loader");
+        QCOMPARE(world_->fixture().countLogLines(QStringLiteral("Lost the D-Bus connection"), before), 0);
+        QCOMPARE(bus_->interface()->servicePid(QStringLiteral("org.hostgate.Firewall1")).value(), daemonPid_);
+    }
+
 private:
     std::unique_ptr<BusWorld> world_;
     std::unique_ptr<QDBusConnection> bus_;
