@@ -64,6 +64,8 @@ struct BusContext {
         rulesSnapshot_.reset();
         statusSnapshot_.reset();
     }
+    // The status counts agents: a registration or an agent leaving makes the shared status old.
+    void agentsChanged() { statusSnapshot_.reset(); }
 
     // After sending from outside a dispatch, sd-bus may want POLLOUT or an earlier timeout.
     void afterSend()

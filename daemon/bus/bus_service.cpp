@@ -185,6 +185,7 @@ struct BusService::State : BusContext {
             const bool hadPrompts = prompts->agentLeft(name);
             if (registrations == 0 && !hadPrompts)
                 return;
+            agentsChanged();
             log.info("Prompt agent left the bus", {{"agent", name}, {"registrations", registrations}});
             control.agentGone(name);
         } catch (const std::exception& failure) {

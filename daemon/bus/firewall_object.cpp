@@ -144,6 +144,7 @@ void FirewallObject::RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath a
                             reply.returnError(toBusError(added.error()));
                             return;
                         }
+                        bus_.agentsChanged();
                         bus_.log.info("Prompt agent registered",
                                       {{"agent", caller.busName}, {"path", path}, {"uid", caller.uid}});
                         reply.returnResults();
@@ -158,6 +159,7 @@ void FirewallObject::UnregisterAgent(const sdbus::ObjectPath& agent)
             throw toBusError(Error::named("NoSuchAgent", fmt::format("No prompt agent {} is registered by {}",
                                                                      std::string(agent), sender)));
         }
+        bus_.agentsChanged();
         bus_.log.info("Prompt agent unregistered", {{"agent", sender}, {"path", std::string(agent)}});
         return 0;
     });
