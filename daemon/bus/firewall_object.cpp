@@ -125,11 +125,13 @@ void FirewallObject::ListApps(sdbus::Result<Records>&& result)
             reply.returnError(toBusError(apps.error()));
             return;
         }
-        Records records;
-        records.reserve(apps->size());
-        for (const auto& app : *apps)
-            records.push_back(appSummaryToRecord(app));
-        reply.returnResults(records);
+        // Bounded like every list: applications that do not fit into one reply are left out.
+        auto page = buildPage(
+            apps->size(), [&](std::size_t index) { return appSummaryToRecord((*apps)[index]); }, maxReplyBytes);
+        if (!page.complete)
+            bus_.log.warning("ListApps reply cut at its byte bound",
+                             {{"apps", apps->size()}, {"sent", page.records.size()}});
+        reply.returnResults(page.records);
     });
 }
 
@@ -190,7 +192,9 @@ void FirewallObject::sendModeChanged(Mode mode)
 void FirewallObject::sendConnectionEvent(const ConnectionEvent& event)
 {
     try {
-        emitConnectionEvent(connectionEventToRecord(event));
+        auto record = connectionEventToRecord(event);
+        boundRecord(record);
+        emitConnectionEvent(record);
     } catch (const sdbus::Error& error) {
         bus_.log.warning("Failed to emit ConnectionEvent, ignoring", {{"error", error.getMessage()}});
     }

@@ -75,13 +75,24 @@ std::map<std::string, sdbus::Variant> FirewallObject::GetRule(const uint64_t& id
         const auto rule = bus_.control.rule(id);
         if (!rule)
             throw toBusError(noSuchRule(id));
-        return ruleToRecord(*rule);
+        auto record = ruleToRecord(*rule);
+        boundRecord(record);
+        return record;
     });
 }
 
 std::string FirewallObject::ExportRules()
 {
-    return guarded([this] { return bus_.control.exportRules(); });
+    return guarded([this] {
+        auto toml = bus_.control.exportRules();
+        if (toml.size() > maxReplyBytes) {
+            throw toBusError(Error::named(std::string(control_error::limitExceeded),
+                                          fmt::format("The user rules take {} bytes of TOML, more than one reply may "
+                                                      "carry ({} MiB); list them with ListRulesPage",
+                                                      toml.size(), maxReplyBytes / (1024 * 1024))));
+        }
+        return toml;
+    });
 }
 
 void FirewallObject::AddRule(sdbus::Result<uint64_t>&& result, std::map<std::string, sdbus::Variant> record)
