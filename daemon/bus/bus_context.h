@@ -4,6 +4,7 @@
 #include "bus/agent_registry.h"
 #include "bus/bus_records.h"
 #include "bus/bus_service.h"
+#include "bus/call_budget.h"
 #include "bus/firewall_control.h"
 #include "bus/polkit_authorizer.h"
 #include "bus/sdbus_event_loop.h"
@@ -38,6 +39,7 @@ struct BusContext {
     std::unique_ptr<SdbusLoopBinding> binding;
     CallerDirectory callers;
     AgentRegistry agents;
+    CallBudget authorizations; // calls of callers other than root waiting for polkit
     std::unique_ptr<PolkitAuthorizer> authorizer;
 
     // What a reader of rules or status costs is bounded by sharing one copy between callers: the rules

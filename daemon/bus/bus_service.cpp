@@ -106,6 +106,7 @@ struct BusService::State : BusContext {
         connection.reset();
         callers = CallerDirectory{};
         agents = AgentRegistry{agents.limits()};
+        authorizations = CallBudget{authorizations.limits()}; // their polkit replies will never come
         rulesChanged();
     }
 

@@ -9,6 +9,8 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -77,7 +79,17 @@ void FirewallObject::authorizeThen(sdbus::Result<Out...>&& result, std::string_v
         reply->returnError(toBusError(caller.error()));
         return;
     }
-    bus_.authorizer->check(*caller, action, [this, reply, work = std::move(work), who = *caller](Result<void> allowed) {
+    const bool budgeted = caller->uid != 0; // root is authorized at once, without polkit
+    if (budgeted && !bus_.authorizations.tryAcquire(caller->uid)) {
+        reply->returnError(toBusError(Error::named(
+            std::string(control_error::limitExceeded),
+            fmt::format("uid {} already has {} calls waiting for authorization (at most {}); wait for their replies",
+                        caller->uid, bus_.authorizations.inFlightOf(caller->uid), bus_.authorizations.limits().perUid))));
+        return;
+    }
+    bus_.authorizer->check(*caller, action, [this, reply, work = std::move(work), who = *caller, budgeted](Result<void> allowed) {
+        if (budgeted)
+            bus_.authorizations.release(who.uid);
         // Runs inside sd-bus's reply callback (or the method handler, for root): nothing may escape.
         const auto fail = [this, &reply](const sdbus::Error& error) {
             try {

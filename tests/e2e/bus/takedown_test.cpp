@@ -162,6 +162,34 @@ private slots:
         QVERIFY2(!curl.err.contains("timed out"), qPrintable(curl.describe()));
     }
 
+    void callFloodOfOneUserIsRefusedBeyondItsAuthorizationBudgetAndOthersAreStillAuthorized()
+    {
+        constexpr int calls = 300;
+        auto flood = startBackground(Placement::host().asUser(allowedUid),
+                                     {testAgentExecutable(), QStringLiteral("--answer"), QStringLiteral("allow"),
+                                      QStringLiteral("--flood"), QString::number(calls)});
+        HG_E2E_VERIFY(flood);
+        HG_E2E_VERIFY(flood->waitForStdout("\"event\":\"registered\"", 60s));
+        const QList<QJsonObject> summary = agentLines(flood->stdoutSoFar(), QStringLiteral("flood"));
+        QVERIFY2(summary.size() == 1, flood->stdoutSoFar().constData());
+        const int ok = summary.first().value(QStringLiteral("ok")).toInt();
+        const int limited = summary.first().value(QStringLiteral("limited")).toInt();
+        const int busLimited = summary.first().value(QStringLiteral("bus_limited")).toInt();
+        qInfo("%d ListConnections calls at once: %d served, %d refused by hostgated (LimitExceeded), %d by the bus "
+              "(LimitsExceeded)", calls, ok, limited, busLimited);
+        // Every call got a reply: served, or refused by name by the daemon or by the bus's own per-connection bound.
+        QVERIFY2(summary.first().value(QStringLiteral("other")).toInt() == 0, flood->stdoutSoFar().constData());
+        QCOMPARE(ok + limited + busLimited, calls);
+        QVERIFY(ok >= 16); // the budget admits at least its share
+        // The flood's agent itself registered (polkit still answers), and so does another one.
+        auto other = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--path"),
+                                             QStringLiteral("/org/hostgate/OtherAgent")});
+        QVERIFY(other);
+        (void)stopAgent(*other);
+        (void)stopAgent(*flood);
+        QVERIFY(world_->ctl(allowedUid, {QStringLiteral("status")}).succeeded());
+    }
+
     // Last: it restarts the bus and polkitd under the daemon.
     void daemonComesBackOnARestartedBusAndDecidesConnectionsMeanwhile()
     {
