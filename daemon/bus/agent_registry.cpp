@@ -1,15 +1,37 @@
 // AgentRegistry: registrations kept oldest first, so the newest agent of a uid is found from the back.
 #include "bus/agent_registry.h"
 
+#include "bus/firewall_control.h"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 
 namespace hostgate {
 
-void AgentRegistry::add(AgentRegistration registration)
+Result<void> AgentRegistry::add(AgentRegistration registration)
 {
-    remove(registration.busName, registration.path);
+    if (remove(registration.busName, registration.path)) {
+        registrations_.push_back(std::move(registration));
+        return Ok{};
+    }
+    const auto ofConnection = static_cast<std::size_t>(std::count_if(
+        registrations_.begin(), registrations_.end(), [&](const auto& other) { return other.busName == registration.busName; }));
+    const auto ofUid = static_cast<std::size_t>(std::count_if(
+        registrations_.begin(), registrations_.end(), [&](const auto& other) { return other.uid == registration.uid; }));
+    const auto refuse = [](std::string message) { return Error::named(std::string(control_error::limitExceeded), std::move(message)); };
+    if (ofConnection >= limits_.perConnection)
+        return refuse(fmt::format("Connection {} already registered {} prompt agents (at most {})",
+                                  registration.busName, ofConnection, limits_.perConnection));
+    if (ofUid >= limits_.perUid)
+        return refuse(fmt::format("uid {} already registered {} prompt agents (at most {})", registration.uid, ofUid,
+                                  limits_.perUid));
+    if (registrations_.size() >= limits_.total)
+        return refuse(fmt::format("{} prompt agents are registered (at most {})", registrations_.size(),
+                                  limits_.total));
     registrations_.push_back(std::move(registration));
+    return Ok{};
 }
 
 bool AgentRegistry::remove(const std::string& busName, const std::string& path)
@@ -35,6 +57,15 @@ std::optional<AgentRegistration> AgentRegistry::newestFor(std::uint32_t uid) con
     if (it == registrations_.rend())
         return std::nullopt;
     return *it;
+}
+
+std::vector<std::string> AgentRegistry::busNames() const
+{
+    std::vector<std::string> names;
+    for (const auto& registration : registrations_)
+        if (std::find(names.begin(), names.end(), registration.busName) == names.end())
+            names.push_back(registration.busName);
+    return names;
 }
 
 bool AgentRegistry::contains(const std::string& busName, const std::string& path) const

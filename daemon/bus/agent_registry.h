@@ -1,6 +1,8 @@
 // AgentRegistry: which bus connections registered prompt agents for which uid (newest registration wins).
 #pragma once
 
+#include "util/result.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,10 +20,22 @@ struct AgentRegistration {
 };
 
 // Pure bookkeeping; the bus service feeds it RegisterAgent, UnregisterAgent and NameOwnerChanged.
+// Every registration costs memory and a NameOwnerChanged match, so they are bounded per connection, per
+// uid and in all; a registration over a bound is refused with a LimitExceeded error and changes nothing.
 class AgentRegistry {
 public:
-    // Registering the same (busName, path) again is idempotent apart from making it the newest.
-    void add(AgentRegistration registration);
+    struct Limits {
+        std::size_t perConnection = 8; // a tray registers one
+        std::size_t perUid = 32;       // e.g. several sessions of one user
+        std::size_t total = 1024;
+    };
+
+    AgentRegistry() = default;
+    explicit AgentRegistry(Limits limits) : limits_(limits) {}
+
+    // Registering the same (busName, path) again is idempotent apart from making it the newest (and is
+    // never refused).
+    Result<void> add(AgentRegistration registration);
     // False when the caller has no such registration (callers remove only their own).
     bool remove(const std::string& busName, const std::string& path);
     // Everything `busName` registered, removed; returns how many registrations went.
@@ -30,9 +44,13 @@ public:
     // The agent prompts about processes of `uid` go to: the most recently registered one.
     std::optional<AgentRegistration> newestFor(std::uint32_t uid) const;
     bool contains(const std::string& busName, const std::string& path) const;
+    // The distinct connections with at least one registration.
+    std::vector<std::string> busNames() const;
     std::size_t count() const { return registrations_.size(); }
+    const Limits& limits() const { return limits_; }
 
 private:
+    Limits limits_;
     std::vector<AgentRegistration> registrations_; // oldest first
 };
 

@@ -4,6 +4,7 @@
 #include "bus/agent_registry.h"
 #include "bus/bus_records.h"
 #include "bus/bus_service.h"
+#include "bus/call_budget.h"
 #include "bus/firewall_control.h"
 #include "bus/polkit_authorizer.h"
 #include "bus/sdbus_event_loop.h"
@@ -13,8 +14,11 @@
 #include <sdbus-c++/Error.h>
 #include <sdbus-c++/IConnection.h>
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <utility>
+#include <vector>
 
 namespace hostgate {
 
@@ -35,7 +39,35 @@ struct BusContext {
     std::unique_ptr<SdbusLoopBinding> binding;
     CallerDirectory callers;
     AgentRegistry agents;
+    CallBudget authorizations; // calls of callers other than root waiting for polkit
     std::unique_ptr<PolkitAuthorizer> authorizer;
+
+    // What a reader of rules or status costs is bounded by sharing one copy between callers: the rules
+    // (copied out of the engine at most once a second, and at once after RulesChanged) and, for callers
+    // other than root, the status (at most twice a second). Pages of one listing then cost only the page.
+    static constexpr auto rulesSnapshotMaxAge = std::chrono::seconds(1);
+    static constexpr auto statusMaxAge = std::chrono::milliseconds(500);
+    std::shared_ptr<const std::vector<Rule>> rulesSnapshot_;
+    std::chrono::steady_clock::time_point rulesSnapshotTaken_{};
+    std::optional<VariantMap> statusSnapshot_;
+    std::chrono::steady_clock::time_point statusSnapshotTaken_{};
+
+    std::shared_ptr<const std::vector<Rule>> rulesSnapshot()
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (!rulesSnapshot_ || now - rulesSnapshotTaken_ >= rulesSnapshotMaxAge) {
+            rulesSnapshot_ = std::make_shared<const std::vector<Rule>>(control.rules());
+            rulesSnapshotTaken_ = now;
+        }
+        return rulesSnapshot_;
+    }
+    void rulesChanged()
+    {
+        rulesSnapshot_.reset();
+        statusSnapshot_.reset();
+    }
+    // The status counts agents: a registration or an agent leaving makes the shared status old.
+    void agentsChanged() { statusSnapshot_.reset(); }
 
     // After sending from outside a dispatch, sd-bus may want POLLOUT or an earlier timeout.
     void afterSend()

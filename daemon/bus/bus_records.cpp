@@ -21,7 +21,8 @@ namespace {
 
 constexpr std::string_view errorPrefix = "org.hostgate.Firewall1.Error.";
 constexpr std::array knownErrorCodes{"NotAuthorized", "InvalidArgument", "InvalidRule", "NoSuchRule",
-                                     "ReadOnlyRule",  "RulesFileBroken", "NoSuchAgent", "Failed"};
+                                     "ReadOnlyRule",  "RulesFileBroken", "NoSuchAgent", "LimitExceeded",
+                                     "Failed"};
 
 // Reads one typed value out of a record, naming the key in every complaint, so a caller learns which
 // field of a long dictionary was wrong.

@@ -24,7 +24,10 @@ public:
     };
 
     // Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), claims the name, exports the object
-    // and starts watching agents. Fails when the bus is unreachable or the name is taken.
+    // and starts watching agents. Fails when the bus is unreachable or the name is taken. Once created, a
+    // lost connection or name (the bus restarted, or disconnected the daemon) is logged, every agent
+    // counts as gone, prompts get the default meanwhile, and the service reconnects with backoff
+    // (100 ms doubling to 2 s), claims the name and exports the object again; agents register again.
     static Result<std::unique_ptr<BusService>> create(EventLoop& loop, FirewallControl& control, Logger& log,
                                                       Options options);
     ~BusService();
@@ -41,6 +44,8 @@ public:
     void emitModeChanged(Mode mode);
 
     std::size_t agentCount() const;
+    // False between a lost connection and the reconnect.
+    bool connected() const;
 
 private:
     struct State;

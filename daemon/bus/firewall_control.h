@@ -26,6 +26,7 @@ inline constexpr std::string_view invalidRule = "InvalidRule";
 inline constexpr std::string_view noSuchRule = "NoSuchRule";
 inline constexpr std::string_view readOnlyRule = "ReadOnlyRule";
 inline constexpr std::string_view rulesFileBroken = "RulesFileBroken";
+inline constexpr std::string_view limitExceeded = "LimitExceeded"; // a per-caller or per-reply bound
 inline constexpr std::string_view failed = "Failed";
 } // namespace control_error
 

@@ -1,7 +1,12 @@
 // FirewallObject: status, mode, the connection log, prompt agents and signals.
 #include "bus/firewall_object.h"
 
+#include "bus/reply_budget.h"
+
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
 
 namespace hostgate {
 
@@ -16,10 +21,18 @@ FirewallObject::~FirewallObject() { unregisterAdaptor(); }
 std::map<std::string, sdbus::Variant> FirewallObject::GetStatus()
 {
     return guarded([this] {
+        const auto now = std::chrono::steady_clock::now();
+        const auto caller = bus_.callers.identify(*getObject().getCurrentlyProcessedMessage());
+        const bool privileged = caller && caller->uid == 0;
+        if (!privileged && bus_.statusSnapshot_ && now - bus_.statusSnapshotTaken_ < BusContext::statusMaxAge)
+            return *bus_.statusSnapshot_;
         auto status = bus_.control.status();
         if (status.version.empty())
             status.version = bus_.options.version;
-        return statusToRecord(status, bus_.agents.count());
+        auto record = statusToRecord(status, bus_.agents.count());
+        bus_.statusSnapshot_ = record;
+        bus_.statusSnapshotTaken_ = now;
+        return record;
     });
 }
 
@@ -55,7 +68,7 @@ void FirewallObject::SetMode(sdbus::Result<>&& result, std::string mode)
 void FirewallObject::ListConnections(sdbus::Result<Records>&& result, uint32_t limit,
                                      std::map<std::string, sdbus::Variant> filter)
 {
-    auto parsed = eventFilterFromRecord(filter);
+    auto parsed = pagedEventFilterFromRecord(std::move(filter));
     if (!parsed) {
         result.returnError(toBusError(parsed.error()));
         return;
@@ -68,12 +81,40 @@ void FirewallObject::ListConnections(sdbus::Result<Records>&& result, uint32_t l
                                    reply.returnError(toBusError(events.error()));
                                    return;
                                }
-                               Records records;
-                               records.reserve(events->size());
-                               for (const auto& event : *events)
-                                   records.push_back(connectionEventToRecord(event));
-                               reply.returnResults(records);
+                               // Newest first, so what the byte bound leaves out are the oldest events.
+                               auto page = buildPage(
+                                   events->size(), [&](std::size_t index) { return connectionEventToRecord((*events)[index]); },
+                                   maxReplyBytes);
+                               reply.returnResults(page.records);
                            });
+}
+
+void FirewallObject::ListConnectionsPage(sdbus::Result<Records, std::string>&& result, uint32_t limit,
+                                         std::map<std::string, sdbus::Variant> filter)
+{
+    auto parsed = pagedEventFilterFromRecord(std::move(filter));
+    if (!parsed) {
+        result.returnError(toBusError(parsed.error()));
+        return;
+    }
+    authorizeThen(std::move(result), polkit_action::readLog,
+                  [this, count = clampPageLimit(limit), wanted = std::move(parsed).value()](const auto& reply,
+                                                                                           const Caller&) {
+                      // One more than asked tells whether another page follows.
+                      auto events = bus_.control.recentConnections(count + 1, wanted);
+                      if (!events) {
+                          reply.returnError(toBusError(events.error()));
+                          return;
+                      }
+                      const std::size_t available = std::min(events->size(), count);
+                      auto page = buildPage(
+                          available, [&](std::size_t index) { return connectionEventToRecord((*events)[index]); },
+                          maxPageBytes);
+                      const bool more = page.records.size() < events->size();
+                      const std::string next =
+                          more ? connectionCursorAfter((*events)[page.records.size() - 1]) : std::string();
+                      reply.returnResults(page.records, next);
+                  });
 }
 
 void FirewallObject::ListApps(sdbus::Result<Records>&& result)
@@ -84,11 +125,13 @@ void FirewallObject::ListApps(sdbus::Result<Records>&& result)
             reply.returnError(toBusError(apps.error()));
             return;
         }
-        Records records;
-        records.reserve(apps->size());
-        for (const auto& app : *apps)
-            records.push_back(appSummaryToRecord(app));
-        reply.returnResults(records);
+        // Bounded like every list: applications that do not fit into one reply are left out.
+        auto page = buildPage(
+            apps->size(), [&](std::size_t index) { return appSummaryToRecord((*apps)[index]); }, maxReplyBytes);
+        if (!page.complete)
+            bus_.log.warning("ListApps reply cut at its byte bound",
+                             {{"apps", apps->size()}, {"sent", page.records.size()}});
+        reply.returnResults(page.records);
     });
 }
 
@@ -96,7 +139,14 @@ void FirewallObject::RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath a
 {
     authorizeThen(std::move(result), polkit_action::answerPrompts,
                     [this, path = std::string(agent)](const auto& reply, const Caller& caller) {
-                        bus_.agents.add(AgentRegistration{caller.busName, path, caller.uid});
+                        if (auto added = bus_.agents.add(AgentRegistration{caller.busName, path, caller.uid}); !added) {
+                            bus_.log.warning("Failed to register a prompt agent: limit exceeded",
+                                             {{"agent", caller.busName}, {"uid", caller.uid},
+                                              {"error", added.error().describe()}});
+                            reply.returnError(toBusError(added.error()));
+                            return;
+                        }
+                        bus_.agentsChanged();
                         bus_.log.info("Prompt agent registered",
                                       {{"agent", caller.busName}, {"path", path}, {"uid", caller.uid}});
                         reply.returnResults();
@@ -111,6 +161,7 @@ void FirewallObject::UnregisterAgent(const sdbus::ObjectPath& agent)
             throw toBusError(Error::named("NoSuchAgent", fmt::format("No prompt agent {} is registered by {}",
                                                                      std::string(agent), sender)));
         }
+        bus_.agentsChanged();
         bus_.log.info("Prompt agent unregistered", {{"agent", sender}, {"path", std::string(agent)}});
         return 0;
     });
@@ -118,6 +169,7 @@ void FirewallObject::UnregisterAgent(const sdbus::ObjectPath& agent)
 
 void FirewallObject::sendRulesChanged()
 {
+    bus_.rulesChanged();
     try {
         emitRulesChanged();
     } catch (const sdbus::Error& error) {
@@ -128,6 +180,7 @@ void FirewallObject::sendRulesChanged()
 
 void FirewallObject::sendModeChanged(Mode mode)
 {
+    bus_.rulesChanged(); // the status snapshot shows the mode
     try {
         emitModeChanged(std::string(toString(mode)));
     } catch (const sdbus::Error& error) {
@@ -139,7 +192,9 @@ void FirewallObject::sendModeChanged(Mode mode)
 void FirewallObject::sendConnectionEvent(const ConnectionEvent& event)
 {
     try {
-        emitConnectionEvent(connectionEventToRecord(event));
+        auto record = connectionEventToRecord(event);
+        boundRecord(record);
+        emitConnectionEvent(record);
     } catch (const sdbus::Error& error) {
         bus_.log.warning("Failed to emit ConnectionEvent, ignoring", {{"error", error.getMessage()}});
     }

@@ -9,6 +9,8 @@
 
 #include <sdbus-c++/sdbus-c++.h>
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -39,6 +41,8 @@ private:
     std::string GetMode() override;
     void SetMode(sdbus::Result<>&& result, std::string mode) override;
     std::vector<std::map<std::string, sdbus::Variant>> ListRules() override;
+    std::tuple<std::vector<std::map<std::string, sdbus::Variant>>, uint64_t, uint64_t>
+    ListRulesPage(const uint64_t& offset, const uint32_t& limit) override;
     std::map<std::string, sdbus::Variant> GetRule(const uint64_t& id) override;
     void AddRule(sdbus::Result<uint64_t>&& result, std::map<std::string, sdbus::Variant> rule) override;
     void UpdateRule(sdbus::Result<>&& result, uint64_t id, std::map<std::string, sdbus::Variant> changes) override;
@@ -48,6 +52,8 @@ private:
     void ImportRules(sdbus::Result<uint32_t>&& result, std::string toml, bool replace) override;
     void ListConnections(sdbus::Result<Records>&& result, uint32_t limit,
                          std::map<std::string, sdbus::Variant> filter) override;
+    void ListConnectionsPage(sdbus::Result<Records, std::string>&& result, uint32_t limit,
+                             std::map<std::string, sdbus::Variant> filter) override;
     void ListApps(sdbus::Result<Records>&& result) override;
     void RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath agent) override;
     void UnregisterAgent(const sdbus::ObjectPath& agent) override;
@@ -73,7 +79,17 @@ void FirewallObject::authorizeThen(sdbus::Result<Out...>&& result, std::string_v
         reply->returnError(toBusError(caller.error()));
         return;
     }
-    bus_.authorizer->check(*caller, action, [this, reply, work = std::move(work), who = *caller](Result<void> allowed) {
+    const bool budgeted = caller->uid != 0; // root is authorized at once, without polkit
+    if (budgeted && !bus_.authorizations.tryAcquire(caller->uid)) {
+        reply->returnError(toBusError(Error::named(
+            std::string(control_error::limitExceeded),
+            fmt::format("uid {} already has {} calls waiting for authorization (at most {}); wait for their replies",
+                        caller->uid, bus_.authorizations.inFlightOf(caller->uid), bus_.authorizations.limits().perUid))));
+        return;
+    }
+    bus_.authorizer->check(*caller, action, [this, reply, work = std::move(work), who = *caller, budgeted](Result<void> allowed) {
+        if (budgeted)
+            bus_.authorizations.release(who.uid);
         // Runs inside sd-bus's reply callback (or the method handler, for root): nothing may escape.
         const auto fail = [this, &reply](const sdbus::Error& error) {
             try {

@@ -1,7 +1,12 @@
 // FirewallObject: reading and changing rules (validated before polkit, applied after it, then signalled).
 #include "bus/firewall_object.h"
 
+#include "bus/reply_budget.h"
+
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <tuple>
 
 #include <optional>
 
@@ -34,10 +39,33 @@ std::optional<Error> notEditable(const std::optional<Rule>& rule, RuleId id)
 std::vector<std::map<std::string, sdbus::Variant>> FirewallObject::ListRules()
 {
     return guarded([this] {
-        Records records;
-        for (const auto& rule : bus_.control.rules())
-            records.push_back(ruleToRecord(rule));
-        return records;
+        const auto rules = bus_.rulesSnapshot();
+        auto page = buildPage(
+            rules->size(), [&](std::size_t index) { return ruleToRecord((*rules)[index]); }, maxReplyBytes);
+        if (!page.complete) {
+            // Refused rather than cut: a client that believes it has every rule must not miss some.
+            throw toBusError(Error::named(
+                std::string(control_error::limitExceeded),
+                fmt::format("{} rules do not fit into one reply of at most {} MiB (the first {} took {} bytes); "
+                            "use ListRulesPage",
+                            rules->size(), maxReplyBytes / (1024 * 1024), page.records.size(), page.bytes)));
+        }
+        return page.records;
+    });
+}
+
+std::tuple<std::vector<std::map<std::string, sdbus::Variant>>, uint64_t, uint64_t>
+FirewallObject::ListRulesPage(const uint64_t& offset, const uint32_t& limit)
+{
+    return guarded([&] {
+        const auto rules = bus_.rulesSnapshot();
+        const std::uint64_t total = rules->size();
+        const std::size_t first = static_cast<std::size_t>(std::min<std::uint64_t>(offset, total));
+        const std::size_t count = std::min<std::size_t>(clampPageLimit(limit), rules->size() - first);
+        auto page = buildPage(
+            count, [&](std::size_t index) { return ruleToRecord((*rules)[first + index]); }, maxPageBytes);
+        const std::uint64_t next = first + page.records.size();
+        return std::make_tuple(std::move(page.records), total, next);
     });
 }
 
@@ -47,13 +75,24 @@ std::map<std::string, sdbus::Variant> FirewallObject::GetRule(const uint64_t& id
         const auto rule = bus_.control.rule(id);
         if (!rule)
             throw toBusError(noSuchRule(id));
-        return ruleToRecord(*rule);
+        auto record = ruleToRecord(*rule);
+        boundRecord(record);
+        return record;
     });
 }
 
 std::string FirewallObject::ExportRules()
 {
-    return guarded([this] { return bus_.control.exportRules(); });
+    return guarded([this] {
+        auto toml = bus_.control.exportRules();
+        if (toml.size() > maxReplyBytes) {
+            throw toBusError(Error::named(std::string(control_error::limitExceeded),
+                                          fmt::format("The user rules take {} bytes of TOML, more than one reply may "
+                                                      "carry ({} MiB); list them with ListRulesPage",
+                                                      toml.size(), maxReplyBytes / (1024 * 1024))));
+        }
+        return toml;
+    });
 }
 
 void FirewallObject::AddRule(sdbus::Result<uint64_t>&& result, std::map<std::string, sdbus::Variant> record)

@@ -147,6 +147,14 @@ bool PromptDelivery::agentLeft(const std::string& busName)
     return had;
 }
 
+std::set<std::string> PromptDelivery::askedAgents() const
+{
+    std::set<std::string> names;
+    for (const auto& [id, ask] : pending_)
+        names.insert(ask.agent.busName);
+    return names;
+}
+
 void PromptDelivery::retire(std::map<PromptId, PendingAsk>::iterator it)
 {
     retired_.push_back(std::move(it->second.proxy));

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,8 @@ public:
     // The agent connection `busName` left the bus: its pending asks are dropped (the broker learns it
     // through agentGone). Returns whether it had any.
     bool agentLeft(const std::string& busName);
+    // The agents with an Ask in flight.
+    std::set<std::string> askedAgents() const;
 
 private:
     struct PendingAsk {

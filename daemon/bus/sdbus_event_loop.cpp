@@ -26,15 +26,16 @@ std::uint32_t epollEvents(short pollEvents)
 
 } // namespace
 
-SdbusLoopBinding::SdbusLoopBinding(EventLoop& loop, sdbus::IConnection& connection, Logger& log)
-    : loop_(loop), connection_(connection), log_(log)
+SdbusLoopBinding::SdbusLoopBinding(EventLoop& loop, sdbus::IConnection& connection, Logger& log,
+                                   std::function<void()> onBroken)
+    : loop_(loop), connection_(connection), log_(log), onBroken_(std::move(onBroken))
 {
 }
 
 Result<std::unique_ptr<SdbusLoopBinding>> SdbusLoopBinding::create(EventLoop& loop, sdbus::IConnection& connection,
-                                                                   Logger& log)
+                                                                   Logger& log, std::function<void()> onBroken)
 {
-    std::unique_ptr<SdbusLoopBinding> binding(new SdbusLoopBinding(loop, connection, log));
+    std::unique_ptr<SdbusLoopBinding> binding(new SdbusLoopBinding(loop, connection, log, std::move(onBroken)));
     try {
         const auto poll = connection.getEventLoopPollData();
         auto* self = binding.get();
@@ -55,6 +56,23 @@ SdbusLoopBinding::~SdbusLoopBinding()
         loop_.unwatch(*watch_);
     if (timer_)
         loop_.cancelTimer(*timer_);
+    if (brokenNotice_)
+        loop_.cancelTimer(*brokenNotice_);
+}
+
+void SdbusLoopBinding::markBroken(const std::string& what, const std::string& error)
+{
+    if (broken_)
+        return;
+    log_.error(what, {{"error", error}});
+    broken_ = true;
+    if (onBroken_) {
+        // Not from here: the owner destroys this binding (and the connection) in its handler.
+        brokenNotice_ = loop_.addTimer(std::chrono::steady_clock::duration::zero(), [this, notify = onBroken_] {
+            brokenNotice_.reset();
+            notify(); // may destroy this binding: nothing of it is touched afterwards
+        });
+    }
 }
 
 void SdbusLoopBinding::dispatch()
@@ -67,8 +85,7 @@ void SdbusLoopBinding::dispatch()
         }
     } catch (const sdbus::Error& error) {
         // The connection is dead (e.g. the bus went away): stop watching instead of spinning on a hung-up fd.
-        log_.error("Failed to process D-Bus messages, the bus service stops", {{"error", error.getMessage()}});
-        broken_ = true;
+        markBroken("Failed to process D-Bus messages, lost the bus connection", error.getMessage());
     }
     dispatching_ = false;
     refresh();
@@ -89,8 +106,7 @@ void SdbusLoopBinding::refresh()
     try {
         poll = connection_.getEventLoopPollData();
     } catch (const sdbus::Error& error) {
-        log_.error("Failed to read the D-Bus connection's poll data", {{"error", error.getMessage()}});
-        broken_ = true;
+        markBroken("Failed to read the D-Bus connection's poll data, lost the bus connection", error.getMessage());
         refresh();
         return;
     }

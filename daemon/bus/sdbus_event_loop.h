@@ -7,6 +7,7 @@
 
 #include <sdbus-c++/IConnection.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -18,8 +19,10 @@ namespace hostgate {
 // refresh() afterwards. Unwatches and cancels its timer on destruction.
 class SdbusLoopBinding {
 public:
+    // `onBroken` runs once, on a later turn of the loop (never inside sd-bus), when the connection has
+    // failed for good (disconnected by the bus, the bus gone): the owner may then destroy the binding.
     static Result<std::unique_ptr<SdbusLoopBinding>> create(EventLoop& loop, sdbus::IConnection& connection,
-                                                            Logger& log);
+                                                            Logger& log, std::function<void()> onBroken = {});
     ~SdbusLoopBinding();
     SdbusLoopBinding(const SdbusLoopBinding&) = delete;
     SdbusLoopBinding& operator=(const SdbusLoopBinding&) = delete;
@@ -30,13 +33,16 @@ public:
     void dispatch();
 
 private:
-    SdbusLoopBinding(EventLoop& loop, sdbus::IConnection& connection, Logger& log);
+    SdbusLoopBinding(EventLoop& loop, sdbus::IConnection& connection, Logger& log, std::function<void()> onBroken);
+    void markBroken(const std::string& what, const std::string& error);
 
     EventLoop& loop_;
     sdbus::IConnection& connection_;
     Logger& log_;
     std::optional<WatchId> watch_;
     std::optional<TimerId> timer_;
+    std::optional<TimerId> brokenNotice_;
+    std::function<void()> onBroken_;
     std::uint64_t timerDeadlineUsec_ = 0;
     bool dispatching_ = false;
     bool broken_ = false;

@@ -98,7 +98,7 @@ ExitStatus listConnections(const Command& command, FirewallClient& client)
     if (!filter) {
         return invalid(filter.error());
     }
-    const nlohmann::json events = toJson(client.listConnections(command.connections.limit, toVariantMap(*filter)));
+    const nlohmann::json events = toJson(client.recentConnections(command.connections.limit, toVariantMap(*filter)));
     print(command.json ? renderJson(withIsoTimes(events)) : renderConnectionsTable(events));
     return ExitStatus::Ok;
 }
@@ -124,7 +124,7 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
         printObjectOr(command, {{"mode", command.mode}}, {});
         return ExitStatus::Ok;
     case Verb::ListRules: {
-        const nlohmann::json rules = rulesForApp(toJson(client.ListRules()), command.appFilter);
+        const nlohmann::json rules = rulesForApp(toJson(client.allRules()), command.appFilter);
         print(command.json ? renderJson(withIsoTimes(rules)) : renderRulesTable(rules));
         return ExitStatus::Ok;
     }

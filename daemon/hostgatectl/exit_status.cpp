@@ -18,6 +18,9 @@ constexpr auto errorStatuses = std::to_array<std::pair<std::string_view, ExitSta
     {"org.hostgate.Firewall1.Error.InvalidArgument"sv, ExitStatus::Invalid},
     {"org.hostgate.Firewall1.Error.ReadOnlyRule"sv, ExitStatus::Invalid},
     {"org.hostgate.Firewall1.Error.NoSuchRule"sv, ExitStatus::NoSuchRule},
+    // A per-caller budget of the daemon (agents, reply size) or of the bus itself.
+    {"org.hostgate.Firewall1.Error.LimitExceeded"sv, ExitStatus::LimitExceeded},
+    {"org.freedesktop.DBus.Error.LimitsExceeded"sv, ExitStatus::LimitExceeded},
     // Nobody owns the name, the bus is gone, or the daemon vanished or hung while we waited for it.
     {"org.freedesktop.DBus.Error.ServiceUnknown"sv, ExitStatus::Unreachable},
     {"org.freedesktop.DBus.Error.NameHasNoOwner"sv, ExitStatus::Unreachable},
@@ -58,6 +61,8 @@ std::string_view describeExitStatus(ExitStatus status)
         return "invalid";
     case ExitStatus::NoSuchRule:
         return "no such rule";
+    case ExitStatus::LimitExceeded:
+        return "limit exceeded";
     }
     return "error";
 }
@@ -76,7 +81,7 @@ std::string errorLine(ExitStatus status, std::string_view message)
 std::string_view exitStatusHelp()
 {
     return "Exit status: 0 ok, 1 other error, 2 usage error, 3 not authorized, 4 daemon not running or\n"
-           "unreachable, 5 invalid rule or argument, 6 no such rule.";
+           "unreachable, 5 invalid rule or argument, 6 no such rule, 7 limit exceeded.";
 }
 
 } // namespace hostgate::ctl

@@ -8,7 +8,7 @@ namespace hostgate::ctl {
 
 // The documented exit statuses (also listed in --help):
 //   0 ok, 1 other error, 2 usage error, 3 not authorized, 4 daemon not running or unreachable,
-//   5 invalid rule or argument, 6 no such rule.
+//   5 invalid rule or argument, 6 no such rule, 7 a limit of the daemon was exceeded.
 enum class ExitStatus : int {
     Ok = 0,
     Failure = 1,
@@ -17,6 +17,7 @@ enum class ExitStatus : int {
     Unreachable = 4,
     Invalid = 5,
     NoSuchRule = 6,
+    LimitExceeded = 7,
 };
 
 inline int toInt(ExitStatus status) { return static_cast<int>(status); }

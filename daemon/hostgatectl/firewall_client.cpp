@@ -4,7 +4,10 @@
 
 #include <systemd/sd-bus.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <tuple>
 
 namespace hostgate::ctl {
 namespace {
@@ -90,6 +93,58 @@ std::vector<VariantMap> FirewallClient::listConnections(std::uint32_t limit, con
     sdbus::MethodReply reply = callInteractively(getProxy(), "ListConnections", limit, filter);
     std::vector<VariantMap> events;
     reply >> events;
+    return events;
+}
+
+std::vector<VariantMap> FirewallClient::allRules()
+{
+    constexpr std::uint32_t pageLimit = 500; // the daemon's maximum
+    std::vector<VariantMap> rules;
+    std::uint64_t offset = 0;
+    for (;;) {
+        std::vector<VariantMap> page;
+        std::uint64_t total = 0;
+        std::uint64_t next = 0;
+        try {
+            std::tie(page, total, next) = ListRulesPage(offset, pageLimit);
+        } catch (const sdbus::Error& error) {
+            if (offset == 0 && error.getName() == "org.freedesktop.DBus.Error.UnknownMethod")
+                return ListRules(); // a daemon from before paging
+            throw;
+        }
+        rules.insert(rules.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+        if (page.empty() || next >= total || next <= offset)
+            return rules;
+        offset = next;
+    }
+}
+
+std::vector<VariantMap> FirewallClient::recentConnections(std::uint32_t limit, const VariantMap& filter)
+{
+    constexpr std::uint32_t pageLimit = 500; // the daemon's maximum
+    const std::size_t wanted = limit == 0 ? 100 : std::min<std::uint32_t>(limit, 10000);
+    std::vector<VariantMap> events;
+    VariantMap pageFilter = filter;
+    while (events.size() < wanted) {
+        const auto ask = static_cast<std::uint32_t>(std::min<std::size_t>(wanted - events.size(), pageLimit));
+        sdbus::MethodReply reply;
+        try {
+            reply = callInteractively(getProxy(), "ListConnectionsPage", ask, pageFilter);
+        } catch (const sdbus::Error& error) {
+            if (events.empty() && error.getName() == "org.freedesktop.DBus.Error.UnknownMethod")
+                return listConnections(limit, filter); // a daemon from before paging
+            throw;
+        }
+        std::vector<VariantMap> page;
+        std::string next;
+        reply >> page >> next;
+        events.insert(events.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
+        if (page.empty() || next.empty())
+            break;
+        pageFilter["cursor"] = sdbus::Variant(next);
+    }
+    if (events.size() > wanted)
+        events.resize(wanted);
     return events;
 }
 

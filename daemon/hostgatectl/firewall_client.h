@@ -34,6 +34,10 @@ public:
     void setRuleEnabled(std::uint64_t id, bool enabled);
     std::uint32_t importRules(const std::string& toml, bool replace);
     std::vector<VariantMap> listConnections(std::uint32_t limit, const VariantMap& filter);
+    // Every rule, fetched page by page (ListRulesPage; ListRules from a daemon without it).
+    std::vector<VariantMap> allRules();
+    // The newest `limit` events (0: 100), page by page (ListConnectionsPage, with its cursor).
+    std::vector<VariantMap> recentConnections(std::uint32_t limit, const VariantMap& filter);
     std::vector<VariantMap> listApps();
 
     // Subscribes to ConnectionEvent; `onEvent` runs from the connection's processPendingRequest().

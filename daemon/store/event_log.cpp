@@ -141,6 +141,7 @@ Result<void> EventLog::prepareStatements()
                        "explanation, container FROM events "
                        "WHERE (?1 = '' OR instr(app_path, ?1) > 0) AND (?2 = '' OR instr(lower(host), lower(?2)) > 0) "
                        "AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR time_ns >= ?4) "
+                       "AND (?6 IS NULL OR time_ns < ?6 OR (time_ns = ?6 AND id < ?7)) "
                        "ORDER BY time_ns DESC, id DESC LIMIT ?5",
                        &select_},
              std::pair{"DELETE FROM events WHERE time_ns < ?1", &pruneByAge_},
@@ -200,6 +201,10 @@ Result<std::vector<ConnectionEvent>> EventLog::recent(std::size_t limit, const E
     if (filter.since)
         sqlite3_bind_int64(statement, 4, toStoredTime(*filter.since));
     sqlite3_bind_int64(statement, 5, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+    if (filter.before) {
+        sqlite3_bind_int64(statement, 6, toStoredTime(filter.before->time));
+        sqlite3_bind_int64(statement, 7, filter.before->id);
+    }
 
     auto text = [statement](int column) {
         const unsigned char* value = sqlite3_column_text(statement, column);

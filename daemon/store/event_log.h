@@ -46,6 +46,13 @@ struct EventFilter {
     std::string hostContains;
     std::optional<std::string> verdict;
     std::optional<TimePoint> since; // events at or after this instant
+    // Paging (newest first): only events after this (time, id) position in that order, i.e. older ones.
+    struct Position {
+        TimePoint time{};
+        std::int64_t id = 0;
+        bool operator==(const Position&) const = default;
+    };
+    std::optional<Position> before;
 };
 
 struct Retention {

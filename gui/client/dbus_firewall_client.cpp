@@ -9,6 +9,8 @@
 #include <QDBusPendingCallWatcher>
 #include <QDBusPendingReply>
 
+#include <algorithm>
+
 namespace hostgate::gui {
 namespace {
 
@@ -16,6 +18,24 @@ namespace {
 constexpr int interactiveTimeoutMs = 5 * 60 * 1000;
 
 const QString firewallInterface = QStringLiteral("org.hostgate.Firewall1");
+// Pages as large as the daemon gives (it bounds them by bytes too); the connection log's bound as before.
+constexpr uint pageLimit = 500;
+constexpr uint defaultConnectionLimit = 100;
+constexpr uint maxConnectionLimit = 10000;
+
+bool isUnknownMethod(const CallError& error)
+{
+    return error.name == QLatin1String("org.freedesktop.DBus.Error.UnknownMethod");
+}
+
+template <class T>
+T argumentAt(const QDBusMessage& reply, int index)
+{
+    if (reply.arguments().size() <= index) {
+        return T{};
+    }
+    return qdbus_cast<T>(reply.arguments().at(index));
+}
 
 CallError errorOf(const QDBusError& error)
 {
@@ -138,8 +158,35 @@ void DbusFirewallClient::setMode(const QString& mode, Done done)
 
 void DbusFirewallClient::fetchRules(Callback<QList<RuleRecord>> done)
 {
-    whenFinished(proxy->ListRules(), [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
-        done(error.failed() ? QList<RuleRecord>{} : recordsFrom<RuleRecord>(firstArgument<QList<QVariantMap>>(reply)), error);
+    fetchRulesFrom(0, std::make_shared<QList<RuleRecord>>(), std::move(done));
+}
+
+void DbusFirewallClient::fetchRulesFrom(quint64 offset, std::shared_ptr<QList<RuleRecord>> collected,
+                                        Callback<QList<RuleRecord>> done)
+{
+    whenFinished(proxy->ListRulesPage(offset, pageLimit), [this, offset, collected, done = std::move(done)](
+                                                               const QDBusMessage& reply, const CallError& error) mutable {
+        if (error.failed()) {
+            if (offset == 0 && isUnknownMethod(error)) {
+                // A daemon from before paging.
+                whenFinished(proxy->ListRules(), [done = std::move(done)](const QDBusMessage& whole, const CallError& failed) {
+                    done(failed.failed() ? QList<RuleRecord>{} : recordsFrom<RuleRecord>(firstArgument<QList<QVariantMap>>(whole)),
+                         failed);
+                });
+                return;
+            }
+            done(QList<RuleRecord>{}, error);
+            return;
+        }
+        const auto page = firstArgument<QList<QVariantMap>>(reply);
+        const auto total = argumentAt<qulonglong>(reply, 1);
+        const auto next = argumentAt<qulonglong>(reply, 2);
+        collected->append(recordsFrom<RuleRecord>(page));
+        if (page.isEmpty() || next >= total || next <= offset) {
+            done(std::move(*collected), CallError{});
+            return;
+        }
+        fetchRulesFrom(next, collected, std::move(done));
     });
 }
 
@@ -183,12 +230,44 @@ void DbusFirewallClient::importRules(const QString& toml, bool replace, Callback
 
 void DbusFirewallClient::fetchConnections(uint limit, const QVariantMap& filter, Callback<QList<ConnectionRecord>> done)
 {
+    const uint wanted = limit == 0 ? defaultConnectionLimit : std::min(limit, maxConnectionLimit);
+    fetchConnectionsFrom(wanted, filter, std::make_shared<QList<ConnectionRecord>>(), std::move(done));
+}
+
+void DbusFirewallClient::fetchConnectionsFrom(uint wanted, QVariantMap filter,
+                                              std::shared_ptr<QList<ConnectionRecord>> collected,
+                                              Callback<QList<ConnectionRecord>> done)
+{
+    const uint ask = std::min<uint>(wanted - static_cast<uint>(collected->size()), pageLimit);
     // Reading the log may need polkit (org.hostgate.read-log), so it may ask too.
-    whenFinished(callInteractively(QStringLiteral("ListConnections"), {limit, filter}),
-                 [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
-                     done(error.failed() ? QList<ConnectionRecord>{}
-                                         : recordsFrom<ConnectionRecord>(firstArgument<QList<QVariantMap>>(reply)),
-                          error);
+    whenFinished(callInteractively(QStringLiteral("ListConnectionsPage"), {ask, filter}),
+                 [this, wanted, filter, collected, done = std::move(done)](const QDBusMessage& reply,
+                                                                           const CallError& error) mutable {
+                     if (error.failed()) {
+                         if (collected->isEmpty() && isUnknownMethod(error)) {
+                             whenFinished(callInteractively(QStringLiteral("ListConnections"), {wanted, filter}),
+                                          [done = std::move(done)](const QDBusMessage& whole, const CallError& failed) {
+                                              done(failed.failed() ? QList<ConnectionRecord>{}
+                                                                   : recordsFrom<ConnectionRecord>(
+                                                                         firstArgument<QList<QVariantMap>>(whole)),
+                                                   failed);
+                                          });
+                             return;
+                         }
+                         done(QList<ConnectionRecord>{}, error);
+                         return;
+                     }
+                     const auto page = firstArgument<QList<QVariantMap>>(reply);
+                     const auto next = argumentAt<QString>(reply, 1);
+                     collected->append(recordsFrom<ConnectionRecord>(page));
+                     if (page.isEmpty() || next.isEmpty() || collected->size() >= qsizetype(wanted)) {
+                         if (collected->size() > qsizetype(wanted))
+                             collected->resize(wanted);
+                         done(std::move(*collected), CallError{});
+                         return;
+                     }
+                     filter.insert(QStringLiteral("cursor"), next);
+                     fetchConnectionsFrom(wanted, std::move(filter), collected, std::move(done));
                  });
 }
 

@@ -54,6 +54,10 @@ private:
     // Runs `handle` with the finished call on the GUI thread.
     void whenFinished(const QDBusPendingCall& call, std::function<void(const QDBusMessage& reply, const CallError& error)> handle);
     void whenDone(const QDBusPendingCall& call, Done done);
+    // The paged listings: each reply asks for the next page until the last, then `done` gets them all.
+    void fetchRulesFrom(quint64 offset, std::shared_ptr<QList<RuleRecord>> collected, Callback<QList<RuleRecord>> done);
+    void fetchConnectionsFrom(uint wanted, QVariantMap filter, std::shared_ptr<QList<ConnectionRecord>> collected,
+                              Callback<QList<ConnectionRecord>> done);
 };
 
 } // namespace hostgate::gui

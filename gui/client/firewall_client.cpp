@@ -18,6 +18,7 @@ constexpr ErrorTitle errorTitles[] = {
     {".ReadOnlyRule", "Rule is read-only"},
     {".RulesFileBroken", "The rules file has errors"},
     {".NoSuchAgent", "No such prompt agent"},
+    {".LimitExceeded", "A limit of the firewall daemon was exceeded"},
     {".ServiceUnknown", "The firewall daemon is not running"},
     {".NameHasNoOwner", "The firewall daemon is not running"},
     {".NoReply", "The firewall daemon did not answer"},

@@ -11,6 +11,9 @@
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 #include <QXmlStreamReader>
 
@@ -197,7 +200,7 @@ private slots:
                 ++members;
             }
         }
-        QCOMPARE(members, 18);
+        QCOMPARE(members, 20);
     }
 
     void readingStatusNeedsNoAuthorization()
@@ -291,6 +294,28 @@ private slots:
         QFETCH(QStringList, args);
         const auto result = gdbus(0, method, args);
         QVERIFY2(result.err.contains("org.hostgate.Firewall1.Error.InvalidArgument"), qPrintable(result.describe()));
+    }
+
+    void rulesPageGivesTheTotalAndTheNextOffset()
+    {
+        for (int i = 0; i < 3; ++i)
+            storeRule();
+        service_->emitRulesChanged(); // as the daemon does after changing rules on its own
+        const auto total = control_.stored.size();
+        const auto result = client(nobodyUid, QStringList{"busctl", "--system", "--json=short", "call", "org.hostgate.Firewall1",
+                                                          "/org/hostgate/Firewall1", "org.hostgate.Firewall1", "ListRulesPage",
+                                                          "tu", "1", "2"});
+        QVERIFY2(result.succeeded(), qPrintable(result.describe()));
+        const QJsonArray data = QJsonDocument::fromJson(result.out).object().value("data").toArray();
+        QCOMPARE(data.size(), 3);
+        QCOMPARE(data.at(0).toArray().size(), 2);
+        QCOMPARE(data.at(1).toInteger(), qint64(total));
+        QCOMPARE(data.at(2).toInteger(), qint64(3));
+        const auto past = client(nobodyUid, QStringList{"busctl", "--system", "--json=short", "call", "org.hostgate.Firewall1",
+                                                        "/org/hostgate/Firewall1", "org.hostgate.Firewall1", "ListRulesPage",
+                                                        "tu", "1000", "0"});
+        const QJsonArray end = QJsonDocument::fromJson(past.out).object().value("data").toArray();
+        QVERIFY2(end.size() == 3 && end.at(0).toArray().isEmpty() && end.at(2).toInteger() == qint64(total), past.out.constData());
     }
 
     void hugeConnectionLimitIsClamped()

@@ -7,11 +7,14 @@
 #include <QDBusConnectionInterface>
 #include <QDBusContext>
 #include <QDBusMessage>
+#include <QDBusMetaType>
 #include <QDBusObjectPath>
 #include <QDBusPendingCallWatcher>
 #include <QDBusPendingReply>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <algorithm>
 
 using namespace hostgate::gui;
 
@@ -25,6 +28,8 @@ public:
     QStringList registeredAgents;
     QString agentOwner;
     bool lastCallAllowedInteraction = false;
+    QList<qulonglong> pageOffsets; // ListRulesPage's offsets, in call order
+    QStringList cursors;           // ListConnectionsPage's cursors, in call order
 
 public slots:
     QVariantMap GetStatus() { return {{"mode", "learning"}, {"rules", 3u}}; }
@@ -36,6 +41,32 @@ public slots:
         agentOwner = message().service();
     }
     void UnregisterAgent(const QDBusObjectPath& agent) { registeredAgents.removeAll(agent.path()); }
+
+    // 2500 rules, served at most 300 per page (as the real daemon cuts pages by bytes).
+    QList<QVariantMap> ListRulesPage(qulonglong offset, uint limit, qulonglong& total, qulonglong& next)
+    {
+        pageOffsets.append(offset);
+        total = 2500;
+        QList<QVariantMap> rules;
+        for (qulonglong id = offset; id < std::min<qulonglong>(total, offset + std::min(limit, 300u)); ++id)
+            rules.append(QVariantMap{{"id", QVariant::fromValue(id + 1)}, {"host", QString("h%1.test").arg(id)}, {"action", "allow"}});
+        next = offset + qulonglong(rules.size());
+        return rules;
+    }
+
+    // 250 events, newest first, 100 per page; the cursor is the next event's index.
+    QList<QVariantMap> ListConnectionsPage(uint limit, const QVariantMap& filter, QString& nextCursor)
+    {
+        const QString cursor = filter.value("cursor").toString();
+        cursors.append(cursor);
+        const int first = cursor.toInt();
+        QList<QVariantMap> events;
+        for (int index = first; index < std::min(250, first + int(std::min(limit, 100u))); ++index)
+            events.append(QVariantMap{{"id", QVariant::fromValue(qlonglong(250 - index))}, {"verdict", "denied"}});
+        const int next = first + int(events.size());
+        nextCursor = next < 250 ? QString::number(next) : QString();
+        return events;
+    }
 };
 
 class BusTest : public QObject {
@@ -59,6 +90,7 @@ private:
 private slots:
     void initTestCase()
     {
+        qDBusRegisterMetaType<QList<QVariantMap>>();
         QVERIFY(QDBusConnection::sessionBus().isConnected());
         QVERIFY(daemonBus.isConnected());
         QVERIFY(daemonBus.registerObject("/org/hostgate/Firewall1", &daemon, QDBusConnection::ExportAllSlots));
@@ -99,6 +131,44 @@ private slots:
         QTRY_VERIFY(replied);
         QCOMPARE(status.mode, QString("learning"));
         QCOMPARE(status.rules, 3u);
+    }
+
+    void rulesAreFetchedPageByPageUntilTheLast()
+    {
+        startDaemon();
+        daemon.pageOffsets.clear();
+        DbusFirewallClient client(QDBusConnection::sessionBus());
+        QList<RuleRecord> rules;
+        bool replied = false;
+        client.fetchRules([&](const QList<RuleRecord>& fetched, const CallError& error) {
+            QVERIFY2(!error.failed(), qPrintable(error.describe()));
+            rules = fetched;
+            replied = true;
+        });
+        QTRY_VERIFY(replied);
+        QCOMPARE(rules.size(), 2500);
+        QCOMPARE(rules.first().id, quint64(1));
+        QCOMPARE(rules.last().id, quint64(2500));
+        QCOMPARE(daemon.pageOffsets, (QList<qulonglong>{0, 300, 600, 900, 1200, 1500, 1800, 2100, 2400}));
+    }
+
+    void connectionsAreFetchedPageByPageFollowingTheCursorUpToTheLimit()
+    {
+        startDaemon();
+        daemon.cursors.clear();
+        DbusFirewallClient client(QDBusConnection::sessionBus());
+        QList<ConnectionRecord> events;
+        bool replied = false;
+        client.fetchConnections(230, {}, [&](const QList<ConnectionRecord>& fetched, const CallError& error) {
+            QVERIFY2(!error.failed(), qPrintable(error.describe()));
+            events = fetched;
+            replied = true;
+        });
+        QTRY_VERIFY(replied);
+        QCOMPARE(events.size(), 230);
+        QCOMPARE(events.first().id, qint64(250));
+        QCOMPARE(events.last().id, qint64(21));
+        QCOMPARE(daemon.cursors, (QStringList{QString(), "100", "200"}));
     }
 
     void mutatingCallsAllowInteractiveAuthorization()

@@ -69,6 +69,9 @@ PromptBroker::AskResult PromptBroker::ask(const Connection& connection, TimePoin
     if (prompts_.size() >= config_.maxPending)
         return refuse(fmt::format("{} prompts are already pending: default action {}", prompts_.size(),
                                   toString(config_.defaultAction)));
+    if (const auto ofUid = pendingCountOf(connection.uid); ofUid >= config_.maxPendingPerUid)
+        return refuse(fmt::format("{} prompts of uid {} are already pending: default action {}", ofUid,
+                                  connection.uid, toString(config_.defaultAction)));
 
     const PromptId id = nextId_++;
     Pending prompt;
@@ -80,6 +83,7 @@ PromptBroker::AskResult PromptBroker::ask(const Connection& connection, TimePoin
     prompt.key = key;
     prompt.completions.push_back(std::move(completion));
     deadlines_.emplace(prompt.request.deadline, id);
+    ++pendingByUid_[connection.uid];
     idsByKey_.emplace(std::move(key), id);
     prompts_.emplace(id, std::move(prompt));
     return AskResult{id, true};
@@ -194,6 +198,12 @@ std::optional<PromptRequest> PromptBroker::find(PromptId id) const
     return it->second.request;
 }
 
+std::size_t PromptBroker::pendingCountOf(std::uint32_t uid) const
+{
+    const auto it = pendingByUid_.find(uid);
+    return it == pendingByUid_.end() ? 0 : it->second;
+}
+
 void PromptBroker::cancelAll()
 {
     std::vector<Finished> finished;
@@ -209,6 +219,9 @@ PromptBroker::Pending PromptBroker::takePrompt(std::map<PromptId, Pending>::iter
     prompts_.erase(it);
     idsByKey_.erase(prompt.key);
     deadlines_.erase({prompt.request.deadline, prompt.request.id});
+    if (const auto counted = pendingByUid_.find(prompt.request.connection.uid);
+        counted != pendingByUid_.end() && --counted->second == 0)
+        pendingByUid_.erase(counted);
     return prompt;
 }
 

@@ -97,7 +97,11 @@ public:
     struct Config {
         Seconds timeout{30};
         Action defaultAction = Action::Deny;
-        std::size_t maxPending = 64;           // distinct pending prompts
+        // Distinct pending prompts of all users together, and of one uid: an agent that never answers
+        // fills only its own user's slots (maxPendingPerUid), never the others' (keep it well below
+        // maxPending, so one uid can never exhaust the global bound).
+        std::size_t maxPending = 256;
+        std::size_t maxPendingPerUid = 32;
         std::size_t maxCallersPerPrompt = 256; // attempts merged into one prompt
     };
 
@@ -115,8 +119,9 @@ public:
 
     // Asks about `connection`. An attempt with the same PromptKey as a pending prompt joins it (its
     // deadline is not extended: no caller waits longer than the timeout after the first attempt).
-    // When maxPending prompts are pending, or the prompt already holds maxCallersPerPrompt callers, the
-    // completion runs at once with the default action (Overloaded), so memory stays bounded.
+    // When maxPending prompts are pending, or maxPendingPerUid prompts of the connection's uid, or the
+    // prompt already holds maxCallersPerPrompt callers, the completion runs at once with the default
+    // action (Overloaded), so memory stays bounded and one user cannot starve the others.
     [[nodiscard]] AskResult ask(const Connection& connection, TimePoint now, Completion completion);
 
     // Applies the user's answer and completes every merged caller. Only the uid the prompt belongs to may
@@ -144,6 +149,7 @@ public:
     std::vector<PromptRequest> pending() const;
     std::optional<PromptRequest> find(PromptId id) const;
     std::size_t pendingCount() const { return prompts_.size(); }
+    std::size_t pendingCountOf(std::uint32_t uid) const;
 
     // Completes everything with the default action (Cancelled), for shutdown.
     void cancelAll();
@@ -174,6 +180,7 @@ private:
     std::map<PromptId, Pending> prompts_;
     std::map<PromptKey, PromptId> idsByKey_;
     std::set<std::pair<TimePoint, PromptId>> deadlines_;
+    std::map<std::uint32_t, std::size_t> pendingByUid_; // only uids with at least one pending prompt
 };
 
 } // namespace hostgate

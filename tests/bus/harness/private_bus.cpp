@@ -105,17 +105,37 @@ Result<std::unique_ptr<PrivateSystemBus>> PrivateSystemBus::start(const QStringL
     if (auto written = writeFile(dir + "/system.conf", busConfig(dir).toUtf8()); !written)
         return written.error();
 
+    if (auto started = bus->startAgain(); !started)
+        return started.error();
+    return bus;
+}
+
+Result<void> PrivateSystemBus::startAgain()
+{
+    const QString dir = dir_.path();
     auto daemon = e2e::startBackground(e2e::Placement::host(),
                                        {"dbus-daemon", "--config-file=" + dir + "/system.conf", "--nofork",
                                         "--print-address"});
     if (!daemon)
         return daemon.error();
-    bus->daemon_.emplace(std::move(daemon).value());
-    if (auto listening = bus->daemon_->waitForStdout("unix:", startBound); !listening)
+    daemon_.emplace(std::move(daemon).value());
+    if (auto listening = daemon_->waitForStdout("unix:", startBound); !listening)
         return listening.error();
-    bus->address_ = "unix:path=" + dir + "/system_bus_socket";
-    return bus;
+    address_ = "unix:path=" + dir + "/system_bus_socket";
+    return Ok{};
 }
+
+void PrivateSystemBus::stop()
+{
+    if (daemon_) {
+        daemon_->kill();
+        daemon_.reset();
+    }
+    // A killed dbus-daemon leaves its pid file, and a new one refuses to start while it exists.
+    QFile::remove(dir_.path() + "/pid");
+}
+
+bool PrivateSystemBus::isRunning() const { return daemon_ && daemon_->isRunning(); }
 
 PrivateSystemBus::~PrivateSystemBus()
 {

@@ -35,6 +35,12 @@ public:
     pid_t pid() const;
     // Sets DBUS_SYSTEM_BUS_ADDRESS in this process (children started later inherit it).
     void exportAddress();
+    // Kills the dbus-daemon (by PID) and reaps it: every client is disconnected. The directory stays.
+    void stop();
+    // After stop(): a new dbus-daemon with the same configuration on the same socket path, waited for
+    // as in start().
+    Result<void> startAgain();
+    bool isRunning() const;
     // Waits until `name` has an owner (QDBusServiceWatcher, no polling), at most `bound`.
     Result<void> waitForName(const QString& name, std::chrono::milliseconds bound) const;
 

@@ -74,6 +74,29 @@ Result<void> BusWorld::startDaemon(const DaemonSettings& settings)
     return bus_->bus->waitForName(QStringLiteral("org.hostgate.Firewall1"), 10s);
 }
 
+void BusWorld::stopBus()
+{
+    bus_->polkit.reset();
+    bus_->bus->stop();
+}
+
+Result<void> BusWorld::startBusAgain()
+{
+    if (auto started = bus_->bus->startAgain(); !started)
+        return started;
+    const QString source = QStringLiteral(HOSTGATE_SOURCE_DIR);
+    auto polkit = testbus::PrivatePolkit::start(*bus_->bus, {source + QStringLiteral("/polkit/org.hostgate.policy")}, polkitRules);
+    if (!polkit)
+        return polkit.error();
+    bus_->polkit = std::move(*polkit);
+    return Ok{};
+}
+
+Result<void> BusWorld::waitForName(const QString& name, std::chrono::milliseconds bound) const
+{
+    return bus_->bus->waitForName(name, bound);
+}
+
 QString BusWorld::userRulesFile() const
 {
     return QFileInfo(fixture_->rulesDirectory()).dir().filePath(QStringLiteral("state/rules.toml"));

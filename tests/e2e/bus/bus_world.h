@@ -38,6 +38,13 @@ public:
     // Starts hostgated and waits until it serves the bus ("D-Bus service ready" in its log).
     Result<void> startDaemon(const DaemonSettings& settings);
 
+    // Kills polkitd and the bus daemon (every client, hostgated too, is disconnected), and starts them again
+    // on the same socket path; in between, the test sees a machine without a bus.
+    void stopBus();
+    Result<void> startBusAgain();
+    // Waits until `name` is owned on the bus, at most `bound`.
+    Result<void> waitForName(const QString& name, std::chrono::milliseconds bound) const;
+
     DaemonFixture& fixture() { return *fixture_; }
     // The daemon's user rule file.
     QString userRulesFile() const;

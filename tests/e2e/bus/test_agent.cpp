@@ -2,7 +2,13 @@
 // prints every Ask and Cancel as one JSON line on stdout, answers per its command line, exits on SIGTERM.
 //
 //   hostgate_test_agent [--path /org/hostgate/TestAgent] (--answer allow|deny [--lifetime L] [--host-scope S]
-//                       [--port-scope S] | --never-answer)
+//                       [--port-scope S] | --never-answer) [--register-many N]
+// --register-many N first registers N more paths (<path>/extraK, no objects behind them) on the same
+// connection and prints {"event":"mass-registration","accepted":A,"refused":R,"error":NAME}; then the
+// agent registers its own path as usual (which may be refused too).
+// --flood N first sends N ListConnections calls at once (asynchronously, none awaited before the last is
+// sent), waits for every reply and prints {"event":"flood","ok":A,"limited":L,"bus_limited":B,"other":O,
+// "other_error":NAME} (B: refused by the bus itself, which bounds one connection's pending calls).
 // stdout lines: {"event":"registered","path":...}, {"event":"ask","request":{...}},
 //               {"event":"cancel","id":N,"reason":"timeout"}, {"event":"error","message":...}
 #include "variant_json.h"
@@ -33,6 +39,8 @@ struct AgentPolicy {
     std::string hostScope;
     std::string portScope;
     bool neverAnswer = false;
+    unsigned registerMany = 0;
+    unsigned flood = 0;
 };
 
 void printLine(const nlohmann::json& line)
@@ -69,6 +77,8 @@ int main(int argc, char** argv)
     app.add_option("--host-scope", policy.hostScope, "host, domain or any");
     app.add_option("--port-scope", policy.portScope, "port or any");
     auto* never = app.add_flag("--never-answer", policy.neverAnswer, "keep every Ask pending");
+    app.add_option("--register-many", policy.registerMany, "register N extra paths first");
+    app.add_option("--flood", policy.flood, "send N ListConnections calls at once first");
     answer->excludes(never);
     CLI11_PARSE(app, argc, argv);
     if (policy.action.empty() && !policy.neverAnswer) {
@@ -103,6 +113,61 @@ int main(int argc, char** argv)
         object->finishRegistration();
 
         auto firewall = sdbus::createProxy(*connection, "org.hostgate.Firewall1", "/org/hostgate/Firewall1");
+        if (policy.flood > 0) {
+            unsigned ok = 0;
+            unsigned limited = 0;
+            unsigned busLimited = 0; // the bus's own max_replies_per_connection refusing this connection
+            unsigned other = 0;
+            unsigned replies = 0;
+            std::string otherError;
+            std::vector<sdbus::PendingAsyncCall> calls;
+            for (unsigned k = 0; k < policy.flood; ++k) {
+                calls.push_back(firewall->callMethodAsync("ListConnections")
+                                    .onInterface("org.hostgate.Firewall1")
+                                    .withArguments(std::uint32_t{1}, VariantMap{})
+                                    .uponReplyInvoke([&](const sdbus::Error* error, const std::vector<VariantMap>&) {
+                                        ++replies;
+                                        if (error == nullptr)
+                                            ++ok;
+                                        else if (error->getName() == "org.hostgate.Firewall1.Error.LimitExceeded")
+                                            ++limited;
+                                        else if (error->getName() == "org.freedesktop.DBus.Error.LimitsExceeded")
+                                            ++busLimited;
+                                        else {
+                                            ++other;
+                                            otherError = error->getName();
+                                        }
+                                    }));
+            }
+            while (replies < policy.flood) {
+                while (connection->processPendingRequest()) {
+                }
+                if (replies >= policy.flood)
+                    break;
+                const auto bus = connection->getEventLoopPollData();
+                pollfd fds[1] = {{bus.fd, bus.events, 0}};
+                poll(fds, 1, bus.getPollTimeout());
+            }
+            printLine({{"event", "flood"}, {"ok", ok}, {"limited", limited}, {"bus_limited", busLimited}, {"other", other}, {"other_error", otherError}});
+        }
+        if (policy.registerMany > 0) {
+            unsigned accepted = 0;
+            unsigned refused = 0;
+            std::string firstError;
+            for (unsigned k = 0; k < policy.registerMany; ++k) {
+                try {
+                    firewall->callMethod("RegisterAgent")
+                        .onInterface("org.hostgate.Firewall1")
+                        .withArguments(sdbus::ObjectPath(policy.objectPath + "/extra" + std::to_string(k)));
+                    ++accepted;
+                } catch (const sdbus::Error& error) {
+                    ++refused;
+                    if (firstError.empty())
+                        firstError = error.getName();
+                }
+            }
+            printLine({{"event", "mass-registration"}, {"accepted", accepted}, {"refused", refused}, {"error", firstError}});
+        }
         firewall->callMethod("RegisterAgent").onInterface("org.hostgate.Firewall1").withArguments(sdbus::ObjectPath(policy.objectPath));
         printLine({{"event", "registered"}, {"path", policy.objectPath}, {"uid", getuid()}});
 

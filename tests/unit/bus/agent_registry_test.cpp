@@ -13,9 +13,9 @@ private slots:
     void promptsGoToTheNewestAgentOfTheUid()
     {
         AgentRegistry registry;
-        registry.add({":1.1", "/a", 1000});
-        registry.add({":1.2", "/b", 1000});
-        registry.add({":1.3", "/c", 1001});
+        (void)registry.add({":1.1", "/a", 1000});
+        (void)registry.add({":1.2", "/b", 1000});
+        (void)registry.add({":1.3", "/c", 1001});
         QCOMPARE(registry.newestFor(1000)->busName, std::string(":1.2"));
         QCOMPARE(registry.newestFor(1001)->busName, std::string(":1.3"));
     }
@@ -23,16 +23,16 @@ private slots:
     void uidWithoutAgentHasNone()
     {
         AgentRegistry registry;
-        registry.add({":1.1", "/a", 1000});
+        (void)registry.add({":1.1", "/a", 1000});
         QVERIFY(!registry.newestFor(0).has_value());
     }
 
     void reRegisteringIsIdempotentAndMakesItNewest()
     {
         AgentRegistry registry;
-        registry.add({":1.1", "/a", 1000});
-        registry.add({":1.2", "/b", 1000});
-        registry.add({":1.1", "/a", 1000});
+        (void)registry.add({":1.1", "/a", 1000});
+        (void)registry.add({":1.2", "/b", 1000});
+        (void)registry.add({":1.1", "/a", 1000});
         QCOMPARE(registry.count(), std::size_t{2});
         QCOMPARE(registry.newestFor(1000)->busName, std::string(":1.1"));
     }
@@ -40,19 +40,56 @@ private slots:
     void removingAnotherConnectionsAgentFails()
     {
         AgentRegistry registry;
-        registry.add({":1.1", "/a", 1000});
+        (void)registry.add({":1.1", "/a", 1000});
         QVERIFY(!registry.remove(":1.9", "/a"));
         QVERIFY(registry.contains(":1.1", "/a"));
         QVERIFY(registry.remove(":1.1", "/a"));
         QCOMPARE(registry.count(), std::size_t{0});
     }
 
+    void registrationsPerConnectionAreBoundedAndRefusedAsLimitExceeded()
+    {
+        AgentRegistry registry(AgentRegistry::Limits{2, 10, 100});
+        QVERIFY(registry.add({":1.1", "/a", 1000}).ok());
+        QVERIFY(registry.add({":1.1", "/b", 1000}).ok());
+        const auto refused = registry.add({":1.1", "/c", 1000});
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, std::string("LimitExceeded"));
+        QCOMPARE(registry.count(), std::size_t{2});
+        QVERIFY(!registry.contains(":1.1", "/c"));
+        // Re-registering an existing one is no new registration, and another connection has its own budget.
+        QVERIFY(registry.add({":1.1", "/a", 1000}).ok());
+        QVERIFY(registry.add({":1.2", "/a", 1000}).ok());
+    }
+
+    void registrationsPerUidAreBoundedAcrossConnections()
+    {
+        AgentRegistry registry(AgentRegistry::Limits{8, 2, 100});
+        QVERIFY(registry.add({":1.1", "/a", 1000}).ok());
+        QVERIFY(registry.add({":1.2", "/a", 1000}).ok());
+        const auto refused = registry.add({":1.3", "/a", 1000});
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, std::string("LimitExceeded"));
+        QVERIFY(registry.add({":1.4", "/a", 1001}).ok());
+        QCOMPARE(registry.newestFor(1001)->busName, std::string(":1.4"));
+    }
+
+    void registrationsInAllAreBounded()
+    {
+        AgentRegistry registry(AgentRegistry::Limits{8, 8, 2});
+        QVERIFY(registry.add({":1.1", "/a", 1000}).ok());
+        QVERIFY(registry.add({":1.2", "/a", 1001}).ok());
+        QVERIFY(!registry.add({":1.3", "/a", 1002}).ok());
+        QCOMPARE(registry.removeAllOf(":1.1"), std::size_t{1});
+        QVERIFY(registry.add({":1.3", "/a", 1002}).ok());
+    }
+
     void connectionLeavingRemovesAllItsAgentsAndTheOlderOneTakesOver()
     {
         AgentRegistry registry;
-        registry.add({":1.1", "/a", 1000});
-        registry.add({":1.2", "/b", 1000});
-        registry.add({":1.2", "/c", 1000});
+        (void)registry.add({":1.1", "/a", 1000});
+        (void)registry.add({":1.2", "/b", 1000});
+        (void)registry.add({":1.2", "/c", 1000});
         QCOMPARE(registry.removeAllOf(":1.2"), std::size_t{2});
         QCOMPARE(registry.newestFor(1000)->busName, std::string(":1.1"));
     }

@@ -27,6 +27,7 @@ private slots:
         QTest::newRow("invalid argument") << "org.hostgate.Firewall1.Error.InvalidArgument" << ExitStatus::Invalid << 5;
         QTest::newRow("read-only rule") << "org.hostgate.Firewall1.Error.ReadOnlyRule" << ExitStatus::Invalid << 5;
         QTest::newRow("no such rule") << "org.hostgate.Firewall1.Error.NoSuchRule" << ExitStatus::NoSuchRule << 6;
+        QTest::newRow("limit exceeded") << "org.hostgate.Firewall1.Error.LimitExceeded" << ExitStatus::LimitExceeded << 7;
         QTest::newRow("failed") << "org.hostgate.Firewall1.Error.Failed" << ExitStatus::Failure << 1;
         QTest::newRow("broken rules file") << "org.hostgate.Firewall1.Error.RulesFileBroken" << ExitStatus::Failure << 1;
         QTest::newRow("unknown name") << "com.example.Error.Whatever" << ExitStatus::Failure << 1;
@@ -52,7 +53,7 @@ private slots:
     {
         const std::string help(exitStatusHelp());
         for (const char* entry : {"0 ok", "1 other error", "2 usage error", "3 not authorized", "4 daemon not running",
-                                  "5 invalid rule", "6 no such rule"}) {
+                                  "5 invalid rule", "6 no such rule", "7 limit exceeded"}) {
             QVERIFY2(help.find(entry) != std::string::npos, entry);
         }
     }

@@ -32,12 +32,14 @@ Connection firefoxTo(const std::string& address, std::uint16_t port = 443, std::
     return connection;
 }
 
-PromptBroker::Config config(std::size_t maxPending = 8, std::size_t maxCallersPerPrompt = 16)
+PromptBroker::Config config(std::size_t maxPending = 8, std::size_t maxCallersPerPrompt = 16,
+                            std::size_t maxPendingPerUid = 0)
 {
     PromptBroker::Config result;
     result.timeout = timeout;
     result.defaultAction = Action::Deny;
     result.maxPending = maxPending;
+    result.maxPendingPerUid = maxPendingPerUid == 0 ? maxPending : maxPendingPerUid;
     result.maxCallersPerPrompt = maxCallersPerPrompt;
     return result;
 }
@@ -375,6 +377,65 @@ private slots:
         // Joining an existing prompt costs no new prompt, so it is still accepted.
         QVERIFY(broker.ask(firefoxTo("203.0.113.10"), start, merged.completion()).promptId != 0);
         QVERIFY(merged.outcomes.empty());
+    }
+
+    void oneUidFillingItsSlotsLeavesOtherUidsTheirPrompts()
+    {
+        PromptBroker broker(config(8, 16, 2));
+        Caller a;
+        Caller b;
+        Caller refused;
+        Caller otherUser;
+        Caller root;
+        (void)broker.ask(firefoxTo("203.0.113.10", 443, 1000), start, a.completion());
+        (void)broker.ask(firefoxTo("203.0.113.11", 443, 1000), start, b.completion());
+        const auto third = broker.ask(firefoxTo("203.0.113.12", 443, 1000), start, refused.completion());
+
+        QCOMPARE(third.promptId, PromptId{0});
+        QVERIFY(refused.completedOnce());
+        QCOMPARE(nameOf(refused.outcome().reason), nameOf(Reason::Overloaded));
+        QVERIFY2(refused.outcome().explanation.find("uid 1000") != std::string::npos,
+                 refused.outcome().explanation.c_str());
+        QCOMPARE(broker.pendingCountOf(1000), std::size_t{2});
+        const auto other = broker.ask(firefoxTo("203.0.113.12", 443, 1001), start, otherUser.completion());
+        QVERIFY(other.isNew);
+        QVERIFY(otherUser.outcomes.empty());
+        const auto ofRoot = broker.ask(firefoxTo("203.0.113.12", 443, 0), start, root.completion());
+        QVERIFY(ofRoot.isNew);
+        QCOMPARE(broker.pendingCount(), std::size_t{4});
+    }
+
+    void finishedPromptsGiveTheirUidItsSlotsBack()
+    {
+        PromptBroker broker(config(8, 16, 1));
+        Caller first;
+        Caller second;
+        const auto asked = broker.ask(firefoxTo("203.0.113.10"), start, first.completion());
+        broker.noAgent(asked.promptId, start);
+        QCOMPARE(broker.pendingCountOf(1000), std::size_t{0});
+        QVERIFY(broker.ask(firefoxTo("203.0.113.11"), start, second.completion()).isNew);
+        broker.expire(start + timeout);
+        QCOMPARE(broker.pendingCountOf(1000), std::size_t{0});
+        QVERIFY(second.completedOnce());
+    }
+
+    void globalBoundStillHoldsAcrossUids()
+    {
+        PromptBroker broker(config(3, 16, 2));
+        std::vector<std::unique_ptr<Caller>> callers;
+        for (std::uint32_t uid = 1000; uid < 1004; ++uid) {
+            callers.push_back(std::make_unique<Caller>());
+            (void)broker.ask(firefoxTo("203.0.113.10", 443, uid), start, callers.back()->completion());
+        }
+        QCOMPARE(broker.pendingCount(), std::size_t{3});
+        QVERIFY(callers.back()->completedOnce());
+        QCOMPARE(nameOf(callers.back()->outcome().reason), nameOf(Reason::Overloaded));
+    }
+
+    void defaultPerUidBoundIsBelowTheGlobalOne()
+    {
+        const PromptBroker::Config defaults;
+        QVERIFY(defaults.maxPendingPerUid * 4 <= defaults.maxPending);
     }
 
     void mergedAttemptsPerPromptAreBounded()

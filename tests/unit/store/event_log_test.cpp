@@ -123,24 +123,40 @@ private slots:
         QVERIFY(log.recent(0)->empty());
     }
 
+    void pagesAfterAPositionContinueOlderWithoutGapsOrRepeats()
+    {
+        EventLog log = openLog(freshPath());
+        fillSample(log);
+        // Two events at the same instant: the id orders them.
+        QVERIFY(log.append(makeEvent(t0 + minutes{3}, "allowed", "/usr/bin/curl", "e.test")).ok());
+        const auto first = *log.recent(2);
+        QCOMPARE(hostsOf(first), (Hosts{"e.test", "d.test"}));
+        EventFilter after;
+        after.before = EventFilter::Position{first.back().time, first.back().id};
+        const auto second = *log.recent(2, after);
+        QCOMPARE(hostsOf(second), (Hosts{"c.example.com", "b.example.org"}));
+        after.before = EventFilter::Position{second.back().time, second.back().id};
+        QCOMPARE(hostsOf(*log.recent(2, after)), (Hosts{"a.example.com"}));
+    }
+
     void filtersSelectMatchingEvents_data()
     {
         QTest::addColumn<EventFilter>("filter");
         QTest::addColumn<Hosts>("expected");
         QTest::newRow("no filter") << EventFilter{}
                                    << Hosts{"d.test", "c.example.com", "b.example.org", "a.example.com"};
-        QTest::newRow("app substring") << EventFilter{"curl", "", std::nullopt, std::nullopt}
+        QTest::newRow("app substring") << EventFilter{"curl", "", std::nullopt, std::nullopt, std::nullopt}
                                        << Hosts{"d.test", "a.example.com"};
-        QTest::newRow("host substring ignores case") << EventFilter{"", "EXAMPLE.COM", std::nullopt, std::nullopt}
+        QTest::newRow("host substring ignores case") << EventFilter{"", "EXAMPLE.COM", std::nullopt, std::nullopt, std::nullopt}
                                                      << Hosts{"c.example.com", "a.example.com"};
-        QTest::newRow("verdict") << EventFilter{"", "", std::string("denied"), std::nullopt}
+        QTest::newRow("verdict") << EventFilter{"", "", std::string("denied"), std::nullopt, std::nullopt}
                                  << Hosts{"d.test", "b.example.org"};
-        QTest::newRow("since is inclusive") << EventFilter{"", "", std::nullopt, t0 + minutes{2}}
+        QTest::newRow("since is inclusive") << EventFilter{"", "", std::nullopt, t0 + minutes{2}, std::nullopt}
                                             << Hosts{"d.test", "c.example.com"};
-        QTest::newRow("combined") << EventFilter{"curl", "", std::string("denied"), t0}
+        QTest::newRow("combined") << EventFilter{"curl", "", std::string("denied"), t0, std::nullopt}
                                   << Hosts{"d.test"};
-        QTest::newRow("nothing matches") << EventFilter{"firefox", "", std::nullopt, std::nullopt} << Hosts{};
-        QTest::newRow("LIKE wildcards are literal") << EventFilter{"%", "_", std::nullopt, std::nullopt} << Hosts{};
+        QTest::newRow("nothing matches") << EventFilter{"firefox", "", std::nullopt, std::nullopt, std::nullopt} << Hosts{};
+        QTest::newRow("LIKE wildcards are literal") << EventFilter{"%", "_", std::nullopt, std::nullopt, std::nullopt} << Hosts{};
     }
     void filtersSelectMatchingEvents()
     {
