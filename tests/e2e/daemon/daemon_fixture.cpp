@@ -268,6 +268,18 @@ Result<void> DaemonFixture::replaceAdminRules(const QString& text)
     return Ok{};
 }
 
+Result<void> DaemonFixture::writeAdminRuleFile(const QString& fileName, const QString& text)
+{
+    return writeFile(rulesDirectory() + QLatin1Char('/') + fileName, text);
+}
+
+Result<void> DaemonFixture::removeAdminRuleFile(const QString& fileName)
+{
+    if (!QFile::remove(rulesDirectory() + QLatin1Char('/') + fileName))
+        return harnessError(QStringLiteral("Failed to remove the admin rule file %1").arg(fileName));
+    return Ok{};
+}
+
 Result<void> DaemonFixture::rewriteAdminRulesUnnoticed(const QString& text)
 {
     const QString link = path(QStringLiteral("rules-hard-link"));

@@ -72,6 +72,9 @@ public:
 
     // Replaces the admin rule file atomically (temporary file + rename), as an administrator's editor would.
     Result<void> replaceAdminRules(const QString& text);
+    // Another admin rule file next to it (e.g. "20-scale-1.toml"), written the same way; or removed.
+    Result<void> writeAdminRuleFile(const QString& fileName, const QString& text);
+    Result<void> removeAdminRuleFile(const QString& fileName);
     // Rewrites the admin rule file in place through a hard link outside the rules directory: the rules change
     // but the daemon's watch on that directory sees no event, so only an explicit reload (SIGHUP) applies them.
     Result<void> rewriteAdminRulesUnnoticed(const QString& text);

@@ -2,6 +2,7 @@
 #include "daemon/clients.h"
 #include "daemon/daemon_fixture.h"
 
+#include <QFileInfo>
 #include <QTest>
 
 #include <memory>
@@ -70,7 +71,9 @@ QString adminRules()
            ruleToml(curlPath, QStringLiteral("stubdenied.test"), QStringLiteral("deny")) +
            ruleToml(digPath, QStringLiteral("tcpdenied.test"), QStringLiteral("deny")) +
            ruleToml(python, udpAllowedAddress, QStringLiteral("allow"), QStringLiteral("udp")) +
-           ruleToml(python, udpDeniedAddress, QStringLiteral("deny"), QStringLiteral("udp"));
+           ruleToml(python, udpDeniedAddress, QStringLiteral("deny"), QStringLiteral("udp")) +
+           ruleToml(QFileInfo(QStringLiteral("/usr/bin/socat")).canonicalFilePath(), udpDeniedAddress, QStringLiteral("deny"),
+                    QStringLiteral("udp"));
 }
 
 // Short cache floors, so an answer's own 2 s TTL decides how long its address stays allowed.
@@ -192,14 +195,24 @@ private slots:
 
     void decidedUdpDenialIsRefusedInSendmsgOnUnconnectedSockets()
     {
-        // The client is python, an interpreter: its verdicts belong to one process image, never to python. So a
-        // new python process's first datagram is held and denied by the daemon (the send itself succeeds, the
-        // datagram never leaves), and from then on the kernel refuses that process's datagrams in sendmsg.
-        const RunResult decided = run(fixture_->confined(), udpEchoClientCommand(udpDeniedAddress, echoPort), 10s, "ping");
-        QVERIFY2(decided.exitCode > 0, qPrintable(decided.describe()));
-        const RunResult result = run(fixture_->confined(), unconnectedUdpSendCommand(udpDeniedAddress, echoPort, 3), 10s);
-        QVERIFY2(result.succeeded(), qPrintable(result.describe()));
-        QCOMPARE(result.out, QByteArray("sent\nEPERM\nEPERM\n"));
+        // socat is no interpreter, so a verdict reached for one socat process is socat's: once the daemon has
+        // decided one datagram, the kernel refuses the very first datagram of the next unconnected socket in
+        // sendmsg, without asking the daemon again. (An interpreter's verdicts belong to one process image.)
+        const QStringList send = {QStringLiteral("socat"), QStringLiteral("-u"), QStringLiteral("-"),
+                                  QStringLiteral("UDP-SENDTO:%1:%2").arg(udpDeniedAddress).arg(echoPort)};
+        const qint64 mark = fixture_->daemonLogSize();
+        // socat stays alive until its input ends, so the daemon can still read who it is when it decides.
+        const QStringList lingering = QStringList{QStringLiteral("sh"), QStringLiteral("-c"),
+                                                  QStringLiteral("(echo first; sleep 1) | \"$@\""), QStringLiteral("sh")} + send;
+        const RunResult decided = run(fixture_->confined(), lingering, 10s);
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/socat"),
+                                                QStringLiteral("ip=") + udpDeniedAddress, QStringLiteral("proto=udp")},
+                                               mark));
+        const qint64 decidedMark = fixture_->daemonLogSize();
+        const RunResult result = run(fixture_->confined(), send, 10s, "second");
+        QVERIFY2(result.exitCode > 0 && result.err.contains("Operation not permitted") && result.elapsed < failsFast,
+                 qPrintable(decided.describe() + result.describe()));
+        QCOMPARE(fixture_->countLogLines(QStringLiteral("exe=/usr/bin/socat"), decidedMark), 0);
     }
 
     void dnsOverTcpAnswerTeachesTheDaemonTheName()
