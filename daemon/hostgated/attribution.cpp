@@ -30,8 +30,14 @@ Attribution Attributor::attributeOwner(const SocketOwner& ownerRecord)
         // The process exited right after sending: the kernel's record still says who it was.
         attribution.process.pid = owner->pid;
         attribution.process.uid = owner->uid;
-        attribution.process.app.path = "[exited] " + owner->command;
-        attribution.process.app.sharedExecutable = true; // who it was is not known well enough to cache
+        if (const auto known = knownExecutables_.find(owner->app); known != knownExecutables_.end()) {
+            // Its executable is one a rule names (same device and inode): that is who it was.
+            attribution.process.app.path = known->second;
+            attribution.process.app.sharedExecutable = isInterpreterExecutable(known->second);
+        } else {
+            attribution.process.app.path = "[exited] " + owner->command;
+            attribution.process.app.sharedExecutable = true; // who it was is not known well enough to cache
+        }
     }
     // The kernel's key is authoritative: it was read at connect() time, /proc may show a later exec().
     const auto userDevice = userDeviceFromKernel(owner->app.device);

@@ -26,6 +26,9 @@ public:
     Result<Attribution> attribute(const FiveTuple& outgoing);
     // The identity behind an owner the kernel reported directly (a refused attempt's event).
     Attribution attributeOwner(const SocketOwner& owner);
+    // Executables the rules name, by the kernel's key: a process that exited before its /proc could be read is
+    // still known by its executable (the kernel's record names it), so its own rules decide it.
+    void setKnownExecutables(std::map<AppKey, std::string> executables) { knownExecutables_ = std::move(executables); }
 
 private:
     // A process's identity is read from /proc once: every DNS query and miss of a chatty app would
@@ -44,6 +47,7 @@ private:
     SockDiag& sockDiag_;
     const BpfFirewall& bpf_;
     std::map<ProcessKey, ProcessInfo> processes_;
+    std::map<AppKey, std::string> knownExecutables_;
 };
 
 // A connection of `attribution`'s app to `outgoing`'s destination, without hostnames.

@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <set>
 
 #include <sys/epoll.h>
 #include <sys/mount.h>
@@ -179,6 +180,7 @@ Result<void> Daemon::start()
 
     const DecisionMarks marks{config_.markMask(), config_.rejectMarkMask()};
     attributor_ = std::make_unique<Attributor>(*sockDiag_, *bpf_);
+    rememberRuleExecutables();
     kernel_ = std::make_unique<KernelVerdicts>(*bpf_, VerdictCacheLimits{config_.verdictTtlMin, config_.verdictTtlMax},
                                                log_);
     decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr);
@@ -414,8 +416,26 @@ void Daemon::enforceRules(std::vector<Rule> rules)
         if (!isAdminRuleId(rule.id)) // admin ids live above 2^63 and never share the user range
             nextRuntimeId_ = std::max(nextRuntimeId_, rule.id + 1);
     engine_.setRules(std::move(rules));
+    rememberRuleExecutables();
     // Verdicts the kernel cached may come from rules that just changed.
     invalidateKernelVerdicts();
+}
+
+void Daemon::rememberRuleExecutables()
+{
+    if (!attributor_)
+        return;
+    std::set<std::string> paths;
+    for (const Rule& rule : engine_.rules())
+        if (rule.app && rule.app->starts_with('/'))
+            paths.insert(*rule.app);
+    std::map<AppKey, std::string> executables;
+    for (const auto& path : paths) {
+        struct stat status {};
+        if (::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode))
+            executables.emplace(BpfFirewall::appKeyFromStat(status), path);
+    }
+    attributor_->setKnownExecutables(std::move(executables));
 }
 
 void Daemon::invalidateKernelVerdicts()

@@ -99,6 +99,8 @@ private:
     void heartbeat();
     // Rules or the mode changed: cached kernel verdicts may be wrong; remembers what they are now based on.
     void invalidateKernelVerdicts();
+    // Tells the attributor the executables the rules name (for processes gone before /proc could be read).
+    void rememberRuleExecutables();
     std::uint64_t policyFingerprint() const;
     void onDnsReadable();
     void onDecisionReadable();

@@ -76,6 +76,11 @@ bool optionTakesValue(std::string_view interpreter, std::string_view option)
 
 } // namespace
 
+bool isInterpreterExecutable(std::string_view executable)
+{
+    return isInterpreter(std::filesystem::path(executable).filename().string());
+}
+
 std::optional<std::string> interpreterScript(std::string_view executable, const std::vector<std::string>& argv,
                                              const std::filesystem::path& cwd)
 {

@@ -36,6 +36,10 @@ std::optional<std::uint64_t> processStartTime(std::int32_t pid, const std::files
 std::optional<std::string> interpreterScript(std::string_view executable, const std::vector<std::string>& argv,
                                              const std::filesystem::path& cwd);
 
+// Whether `executable` (a path) is a known interpreter (sh, python3.11, node, perl...), whose scripts all share
+// its executable.
+bool isInterpreterExecutable(std::string_view executable);
+
 // Sandboxed application id: Flatpak (`[Application] name=` in /.flatpak-info of the process's root),
 // Snap (a `snap.<name>.` cgroup), AppImage ($APPIMAGE). nullopt for ordinary processes.
 std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
