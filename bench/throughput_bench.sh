@@ -6,8 +6,9 @@
 # ROUNDS interleaved rounds of SECONDS per transfer (default 6 x 4 s), UDP_RATE for the UDP runs (default 2G:
 # iperf3 -b, as fast as the sender can; loss is reported).
 #
-# Two network namespaces this script creates, each with a veth pair (iperf3 server on 203.0.113.10 outside the
-# child cgroup, client inside it): "base" with no firewall, "hg" with hostgated enforcing on the child cgroup,
+# Three network namespaces this script creates, each with a veth pair (iperf3 server on 203.0.113.10 outside the
+# child cgroup, client inside it): "base" with no firewall, "ct" with only connection tracking on (one
+# conntrack rule, as ufw/firewalld have), "hg" with hostgated enforcing on the child cgroup,
 # default deny, one admin rule allowing iperf3 to 203.0.113.10. Every packet of the measured flows passes
 # hostgate's chains (they need conntrack, as on any desktop with ufw/firewalld), and connect()/sendmsg() the
 # BPF programs; only the first packet of each flow reaches the daemon. Rounds alternate base/hg so drift hits
@@ -32,6 +33,7 @@ cgroup_root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 
 ns_base=hg-tbench-$$-base
 ns_hostgate=hg-tbench-$$-hg
+ns_conntrack=hg-tbench-$$-ct
 cgroup=$cgroup_root/hostgate-bench-throughput-$$
 cgroup_base=$cgroup_root/hostgate-bench-throughput-$$-base # the baseline's: no programs judge it
 work=$(mktemp -d /tmp/hostgate-throughput-bench.XXXXXX)
@@ -43,6 +45,7 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   ip netns del "$ns_base" 2>/dev/null || true
   ip netns del "$ns_hostgate" 2>/dev/null || true
+  ip netns del "$ns_conntrack" 2>/dev/null || true
   for group in "$cgroup" "$cgroup_base"; do
     [ -d "$group" ] || continue
     for pid in $(cat "$group/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
@@ -104,6 +107,11 @@ make_netns "$ns_base"
 make_netns "$ns_hostgate"
 start_server "$ns_base"
 start_server "$ns_hostgate"
+# A second baseline with connection tracking on, as on any desktop whose firewall (ufw, firewalld, Docker)
+# tracks connections: hostgate's chains need conntrack, so (hg)/(ct) is what hostgate adds there.
+make_netns "$ns_conntrack"
+start_server "$ns_conntrack"
+nsenter --net="/run/netns/$ns_conntrack" iptables-nft -A OUTPUT -m conntrack --ctstate INVALID -j DROP
 
 mkdir -p "$work/rules.d" "$work/state"
 cat >"$work/rules.d/10-bench.toml" <<RULES
@@ -124,13 +132,14 @@ wait_for "hostgated to start" grep -q 'hostgated started' "$work/hostgated.log"
 echo "throughput_bench: $rounds interleaved rounds of ${seconds} s per transfer, UDP at $udp_rate" >&2
 declare -A sum
 for kind in tcp udp; do
-  for key in base hg; do sum[$kind.$key]=0; done
+  for key in base ct hg; do sum[$kind.$key]=0; done
   transfer "$ns_base" "$kind" >/dev/null   # warm-up, and hg's first flow teaches the kernel its verdict
+  transfer "$ns_conntrack" "$kind" >/dev/null
   transfer "$ns_hostgate" "$kind" >/dev/null
   for ((round = 1; round <= rounds; round++)); do
-    order=(base hg); ((round % 2)) || order=(hg base)
+    order=(base ct hg); ((round % 2)) || order=(hg ct base)
     for key in "${order[@]}"; do
-      ns=$ns_base; [ "$key" = hg ] && ns=$ns_hostgate
+      ns=$ns_base; [ "$key" = hg ] && ns=$ns_hostgate; [ "$key" = ct ] && ns=$ns_conntrack
       read -r bps loss < <(transfer "$ns" "$kind")
       echo "  $kind $key round $round: $(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }') Gbit/s (loss $loss %)" >&2
       sum[$kind.$key]=$(awk -v s="${sum[$kind.$key]}" -v b="$bps" 'BEGIN { printf "%.0f", s + b }')
@@ -140,9 +149,10 @@ done
 grep -q "Connection denied" "$work/hostgated.log" && die "hostgated denied a benchmark flow: $(grep 'Connection denied' "$work/hostgated.log" | head -n 3)"
 
 echo
-echo "| transfer | without hostgate Gbit/s | with hostgate Gbit/s | ratio |"
-echo "| --- | ---: | ---: | ---: |"
+echo "| transfer | (a) no firewall Gbit/s | (a') conntrack on Gbit/s | (b) hostgate Gbit/s | (b)/(a) | (b)/(a') |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
 for kind in tcp udp; do
-  awk -v k="$kind" -v a="${sum[$kind.base]}" -v b="${sum[$kind.hg]}" -v n="$rounds" \
-    'BEGIN { printf "| %s, one allowed flow | %.2f | %.2f | %.3f |\n", toupper(k), a / n / 1e9, b / n / 1e9, b / a }'
+  awk -v k="$kind" -v a="${sum[$kind.base]}" -v c="${sum[$kind.ct]}" -v b="${sum[$kind.hg]}" -v n="$rounds" \
+    'BEGIN { printf "| %s, one allowed flow | %.2f | %.2f | %.2f | %.3f | %.3f |\n", toupper(k), a / n / 1e9, c / n / 1e9,
+             b / n / 1e9, b / a, b / c }'
 done

@@ -2,7 +2,8 @@
 //
 // Flow for every connect()/unconnected sendmsg() of a socket in the attached cgroup:
 //   1. app key = executable (dev, inode) of the current task; no executable (kernel thread) → allow.
-//   2. record cookie → owner in `socket_owners`, always (DNS attribution needs it for port 53 too).
+//   2. record cookie → owner in `socket_owners` — except for a connect() to a port other than 53 that a verdict
+//      decides: no packet of it will ever reach the daemon (the fast path records nothing).
 //   3. not TCP or UDP (ping sockets' connect()) → refused when HG_STATE_DENY_OTHER_PROTOCOLS, else allowed.
 //   4. verdict {app, process 0, uid, addr, port, proto, family}, then port 0 ("any port"), then the same two
 //      with the per-process key (interpreters); an expired entry counts as missing. allow → 1; deny → 0 (the
@@ -264,18 +265,12 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
 
     pid_tgid = bpf_get_current_pid_tgid();
     uid_gid = bpf_get_current_uid_gid();
-    owner.cookie = bpf_get_socket_cookie(ctx);
     owner.pid = pid_tgid >> 32;
     owner.tid = (__u32)pid_tgid;
     owner.uid = (__u32)uid_gid;
     owner.gid = uid_gid >> 32;
     owner.app.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
     owner.app.ino = BPF_CORE_READ(exe, f_inode, i_ino);
-    bpf_get_current_comm(owner.comm, sizeof(owner.comm));
-    owner.netns_cookie = bpf_get_netns_cookie(ctx);
-    owner.cgroup_id = bpf_get_current_cgroup_id();
-    owner.exec_id = (__u32)BPF_CORE_READ(task, self_exec_id);
-    bpf_map_update_elem(&socket_owners, &owner.cookie, &owner, BPF_ANY);
 
     dst->port = bpf_ntohs((__u16)ctx->user_port);
     dst->proto = (__u8)ctx->protocol;
@@ -291,6 +286,23 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     key.proto = dst->proto;
     key.family = dst->family;
     action = live_action_any_port(&key);
+    // The fast path: a decided connect() sends no packet the daemon will look at (an allowed connected flow is
+    // never queued, a denied one never leaves), so nothing is recorded. DNS is attributed by the DNS path, and
+    // an unconnected datagram may still be queued (its birth mark): those record their owner below.
+    if (connecting && dst->port != HG_DNS_PORT) {
+        if (action == HG_ACTION_ALLOW)
+            return allow_flow(ctx, dst, connecting);
+        if (action == HG_ACTION_DENY)
+            return DENY;
+    }
+
+    owner.cookie = bpf_get_socket_cookie(ctx);
+    bpf_get_current_comm(owner.comm, sizeof(owner.comm));
+    owner.netns_cookie = bpf_get_netns_cookie(ctx);
+    owner.cgroup_id = bpf_get_current_cgroup_id();
+    owner.exec_id = (__u32)BPF_CORE_READ(task, self_exec_id);
+    bpf_map_update_elem(&socket_owners, &owner.cookie, &owner, BPF_ANY);
+
     if (!action) {
         key.process = ((__u64)owner.pid << 32) | owner.exec_id;
         action = live_action_any_port(&key);

@@ -40,6 +40,8 @@ struct FirewallConfig {
 //
 //   -I OUTPUT 1 -j HOSTGATE-OUT
 //   -I INPUT 1 -j HOSTGATE-IN
+//   -A HOSTGATE-OUT -p tcp -m mark --mark 0x0/(M|R) -m tcp ! --dport 53 -j RETURN   (the fast path: decided
+//   -A HOSTGATE-OUT -p udp -m mark --mark 0x0/(M|R) -m udp ! --dport 53 -j RETURN    flows leave at once)
 //   -A HOSTGATE-OUT -p tcp -m mark --mark R/R -j REJECT --reject-with tcp-reset
 //   -A HOSTGATE-OUT -p udp -m mark --mark R/R -j REJECT --reject-with icmp-port-unreachable
 //                                                       (IPv6: icmp6-port-unreachable)
@@ -51,6 +53,8 @@ struct FirewallConfig {
 //   -A HOSTGATE-OUT -p udp -m udp --dport 53 -j NFQUEUE --queue-num D --queue-bypass
 //   -A HOSTGATE-OUT -p tcp -m tcp --dport 53 -j NFQUEUE --queue-num D --queue-bypass
 //   -A HOSTGATE-DNS -d T -j NFQUEUE --queue-num D --queue-bypass   (one per trusted resolver)
+//   -A HOSTGATE-IN -p tcp -m tcp ! --sport 53 -j RETURN
+//   -A HOSTGATE-IN -p udp -m udp ! --sport 53 -j RETURN
 //   -A HOSTGATE-IN -m mark --mark P/P -j RETURN
 //   -A HOSTGATE-IN -p tcp -m tcp --tcp-flags RST RST -j RETURN     (see the source: resets of our REJECT)
 //   -A HOSTGATE-IN -p udp -m udp --sport 53 -j NFQUEUE --queue-num D --queue-bypass
