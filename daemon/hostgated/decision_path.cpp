@@ -55,34 +55,42 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     }
 
     decisions_.record(connection, "asked", std::nullopt, decision.explanation, now);
-    const auto asked = prompts_.ask(connection, now,
-                                    [this, id = packet.id, mark = packet.mark, tuple, connection](const PromptOutcome& outcome) {
-                                        completePrompt(id, mark, tuple, connection, outcome);
-                                    });
-    if (asked.isNew) {
-        if (const auto request = prompts_.find(asked.promptId); request && hooks_.deliverPrompt)
-            hooks_.deliverPrompt(*request);
-        else if (request)
-            prompts_.noAgent(asked.promptId, now);
-    }
+    ask(connection, now, [this, id = packet.id, mark = packet.mark, tuple, connection](const PromptOutcome& outcome) {
+        completePrompt(id, mark, tuple, connection, outcome);
+    });
+}
+
+void DecisionPath::ask(const Connection& connection, TimePoint now, PromptBroker::Completion completion)
+{
+    const auto asked = prompts_.ask(connection, now, std::move(completion));
+    if (!asked.isNew)
+        return; // merged into a prompt that is already out
+    if (const auto request = prompts_.find(asked.promptId); request && hooks_.deliverPrompt)
+        hooks_.deliverPrompt(*request);
+    else if (request)
+        prompts_.noAgent(asked.promptId, now);
+}
+
+std::optional<RuleId> DecisionPath::adoptAnswer(const Connection& connection, const PromptOutcome& outcome, TimePoint now)
+{
+    if (!outcome.rule)
+        return std::nullopt;
+    Rule rule = *outcome.rule;
+    if (outcome.persistRule && hooks_.adoptRule)
+        rule = hooks_.adoptRule(std::move(rule));
+    Decision decision;
+    decision.verdict = outcome.action == Action::Allow ? Verdict::Allow : Verdict::Deny;
+    decision.rule = rule;
+    decision.matchedHost = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
+    kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
+    return rule.id;
 }
 
 void DecisionPath::completePrompt(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple,
                                   const Connection& connection, const PromptOutcome& outcome)
 {
     const auto now = Clock::now();
-    std::optional<RuleId> ruleId;
-    if (outcome.rule) {
-        Rule rule = *outcome.rule;
-        if (outcome.persistRule && hooks_.adoptRule)
-            rule = hooks_.adoptRule(std::move(rule));
-        ruleId = rule.id;
-        Decision decision;
-        decision.verdict = outcome.action == Action::Allow ? Verdict::Allow : Verdict::Deny;
-        decision.rule = rule;
-        decision.matchedHost = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
-        kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
-    }
+    const std::optional<RuleId> ruleId = adoptAnswer(connection, outcome, now);
     release(packetId, mark, tuple, outcome.action);
     decisions_.record(connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId, outcome.explanation,
                       now);
@@ -116,32 +124,13 @@ void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
         return;
     }
     decisions_.record(connection, "asked", std::nullopt, "Attempt " + why + "; asking: " + decision.explanation, now);
-    const auto asked = prompts_.ask(connection, now, [this, connection](const PromptOutcome& outcome) {
-        completeRefusedPrompt(connection, outcome);
-    });
-    if (asked.isNew) {
-        if (const auto request = prompts_.find(asked.promptId); request && hooks_.deliverPrompt)
-            hooks_.deliverPrompt(*request);
-        else if (request)
-            prompts_.noAgent(asked.promptId, now);
-    }
+    ask(connection, now, [this, connection](const PromptOutcome& outcome) { completeRefusedPrompt(connection, outcome); });
 }
 
 void DecisionPath::completeRefusedPrompt(const Connection& connection, const PromptOutcome& outcome)
 {
     const auto now = Clock::now();
-    std::optional<RuleId> ruleId;
-    if (outcome.rule) {
-        Rule rule = *outcome.rule;
-        if (outcome.persistRule && hooks_.adoptRule)
-            rule = hooks_.adoptRule(std::move(rule));
-        ruleId = rule.id;
-        Decision decision;
-        decision.verdict = outcome.action == Action::Allow ? Verdict::Allow : Verdict::Deny;
-        decision.rule = rule;
-        decision.matchedHost = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
-        kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
-    }
+    const std::optional<RuleId> ruleId = adoptAnswer(connection, outcome, now);
     decisions_.record(connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId,
                       outcome.explanation + (outcome.action == Action::Allow ? " (from the next attempt on)" : ""), now);
 }

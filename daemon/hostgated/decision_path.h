@@ -47,6 +47,11 @@ private:
     void release(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple, Action action);
     void addNames(Connection& connection, TimePoint now) const;
     void completeRefusedPrompt(const Connection& connection, const PromptOutcome& outcome);
+    // Puts `connection` to its user's prompt agent (or merges it into a prompt already out).
+    void ask(const Connection& connection, TimePoint now, PromptBroker::Completion completion);
+    // The rule a prompt answer stands for: adopted (persisted when it outlasts the daemon) and taught to the
+    // kernel; its id, or nullopt when the answer made no rule.
+    std::optional<RuleId> adoptAnswer(const Connection& connection, const PromptOutcome& outcome, TimePoint now);
     std::optional<TimePoint> nameExpiry(const Connection& connection, const Decision& decision, TimePoint now) const;
     void completePrompt(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple,
                         const Connection& connection, const PromptOutcome& outcome);
