@@ -210,8 +210,6 @@ Result<UniqueFd> openCgroup(const std::filesystem::path& path, bool refuseRoot)
     return fd;
 }
 
-constexpr long kBpfFsMagic = 0xcafe4a11;
-
 std::uint64_t monotonicNow()
 {
     timespec now{};
@@ -229,7 +227,7 @@ Result<void> preparePinDirectory(const std::filesystem::path& directory)
             return failure("inspect BPF pin directory " + directory.string(), errno);
         if (::statfs(directory.parent_path().c_str(), &fs) != 0)
             return failure("inspect " + directory.parent_path().string(), errno);
-        if (fs.f_type != kBpfFsMagic)
+        if (fs.f_type != BPF_FS_MAGIC)
             return Error("Failed to use BPF pin directory " + directory.string() + ": " +
                          directory.parent_path().string() + " is not a bpf filesystem (mount -t bpf bpf " +
                          directory.parent_path().string() + ")");
@@ -237,7 +235,7 @@ Result<void> preparePinDirectory(const std::filesystem::path& directory)
             return failure("create BPF pin directory " + directory.string(), errno);
         return Ok{};
     }
-    if (fs.f_type != kBpfFsMagic)
+    if (fs.f_type != BPF_FS_MAGIC)
         return Error("Failed to use BPF pin directory " + directory.string() + ": not on a bpf filesystem");
     return Ok{};
 }
@@ -259,6 +257,26 @@ std::uint64_t cgroupIdOf(int cgroupFd)
 {
     struct stat status {};
     return ::fstat(cgroupFd, &status) == 0 ? status.st_ino : 0;
+}
+
+// Every key of a hash map, in the map's order (a snapshot: entries may come and go meanwhile).
+template <class Key>
+std::vector<Key> mapKeys(const bpf_map* map)
+{
+    std::vector<Key> keys;
+    Key key{};
+    const Key* previous = nullptr;
+    while (bpf_map__get_next_key(map, previous, &key, sizeof(key)) == 0) {
+        keys.push_back(key);
+        previous = &keys.back();
+    }
+    return keys;
+}
+
+// The maps that outlive the process when a pin directory is set (the event ring buffer is per process).
+std::array<bpf_map*, 4> pinnedMaps(const hostgate_bpf& skeleton)
+{
+    return {skeleton.maps.verdicts, skeleton.maps.socket_owners, skeleton.maps.state, skeleton.maps.trusted_resolvers};
 }
 
 } // namespace
@@ -322,14 +340,7 @@ int BpfFirewall::Impl::onRecord(void* context, void* data, size_t size)
 
 std::vector<hg_verdict_key> BpfFirewall::Impl::verdictKeys() const
 {
-    std::vector<hg_verdict_key> keys;
-    hg_verdict_key key{};
-    const hg_verdict_key* previous = nullptr;
-    while (bpf_map__get_next_key(skeleton->maps.verdicts, previous, &key, sizeof(key)) == 0) {
-        keys.push_back(key);
-        previous = &keys.back();
-    }
-    return keys;
+    return mapKeys<hg_verdict_key>(skeleton->maps.verdicts);
 }
 
 int BpfFirewall::Impl::deleteVerdict(const hg_verdict_key& key)
@@ -424,8 +435,7 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
                 return failure(std::string("size BPF map ") + bpf_map__name(map), err);
             }
         }
-        const std::array<bpf_map*, 4> pinned = {skeleton.maps.verdicts, skeleton.maps.socket_owners, skeleton.maps.state,
-                                                skeleton.maps.trusted_resolvers};
+        const std::array<bpf_map*, 4> pinned = pinnedMaps(skeleton);
         if (!options.pinDirectory.empty())
             for (bpf_map* map : pinned)
                 if (int err = bpf_map__set_pin_path(map, (options.pinDirectory / bpf_map__name(map)).c_str()); err != 0)
@@ -593,14 +603,7 @@ Result<void> BpfFirewall::setTrustedResolvers(const std::vector<IpAddress>& reso
     for (const auto& key : keys)
         if (int err = bpf_map__update_elem(map, &key, sizeof(key), &yes, sizeof(yes), BPF_ANY); err != 0)
             return failure("store a trusted resolver", err);
-    std::vector<hg_resolver_key> present;
-    hg_resolver_key key{};
-    const hg_resolver_key* previous = nullptr;
-    while (bpf_map__get_next_key(map, previous, &key, sizeof(key)) == 0) {
-        present.push_back(key);
-        previous = &present.back();
-    }
-    for (const auto& old : present) {
+    for (const auto& old : mapKeys<hg_resolver_key>(map)) {
         const bool kept = std::any_of(keys.begin(), keys.end(), [&](const hg_resolver_key& wanted) {
             return std::memcmp(&wanted, &old, sizeof(old)) == 0;
         });
@@ -626,11 +629,6 @@ Result<void> BpfFirewall::setPolicyHash(std::uint64_t hash)
     return impl_->writeState();
 }
 
-std::uint64_t BpfFirewall::netnsCookie() const
-{
-    return impl_->state.netns_cookie;
-}
-
 void BpfFirewall::detachAndUnpin()
 {
     impl_->events.reset();
@@ -639,8 +637,7 @@ void BpfFirewall::detachAndUnpin()
     impl_->links.clear(); // the last fd of each unpinned link: the program is detached
     if (impl_->pinDirectory.empty())
         return;
-    for (bpf_map* map : {impl_->skeleton->maps.verdicts, impl_->skeleton->maps.socket_owners,
-                         impl_->skeleton->maps.state, impl_->skeleton->maps.trusted_resolvers})
+    for (bpf_map* map : pinnedMaps(*impl_->skeleton))
         bpf_map__unpin(map, nullptr);
     (void)removePinned(impl_->pinDirectory); // anything else an older version left
 }

@@ -109,8 +109,6 @@ public:
     // none); the daemon keeps adopted verdicts only when its own rules have the same fingerprint.
     std::uint64_t adoptedPolicyHash() const;
     Result<void> setPolicyHash(std::uint64_t hash);
-    // The network namespace the programs treat as the daemon's (sockets elsewhere are refused on a miss).
-    std::uint64_t netnsCookie() const;
     // An orderly stop: detaches the programs and removes every pin. Without it (a crash, or destruction
     // after open() with a pin directory) the pinned programs stay attached and keep enforcing.
     void detachAndUnpin();

@@ -1,8 +1,6 @@
 // Packet → socket cookie → recorded owner → process identity.
 #include "hostgated/attribution.h"
 
-#include <fstream>
-
 namespace hostgate {
 
 Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
@@ -19,35 +17,34 @@ Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
     return attributeOwner(*owner);
 }
 
-Attribution Attributor::attributeOwner(const SocketOwner& ownerRecord)
+Attribution Attributor::attributeOwner(const SocketOwner& owner)
 {
-    const SocketOwner* owner = &ownerRecord;
     Attribution attribution;
-    attribution.owner = *owner;
-    if (const auto* process = cachedProcess(*owner)) {
+    attribution.owner = owner;
+    if (const auto* process = cachedProcess(owner)) {
         attribution.process = *process;
     } else {
         // The process exited right after sending: the kernel's record still says who it was.
-        attribution.process.pid = owner->pid;
-        attribution.process.uid = owner->uid;
-        if (const auto known = knownExecutables_.find(owner->app); known != knownExecutables_.end()) {
+        attribution.process.pid = owner.pid;
+        attribution.process.uid = owner.uid;
+        if (const auto known = knownExecutables_.find(owner.app); known != knownExecutables_.end()) {
             // Its executable is one a rule names (same device and inode): that is who it was.
             attribution.process.app.path = known->second;
             attribution.process.app.sharedExecutable = isInterpreterExecutable(known->second);
         } else {
-            attribution.process.app.path = "[exited] " + owner->command;
+            attribution.process.app.path = "[exited] " + owner.command;
             attribution.process.app.sharedExecutable = true; // who it was is not known well enough to cache
         }
     }
     // The kernel's key is authoritative: it was read at connect() time, /proc may show a later exec().
-    const auto userDevice = userDeviceFromKernel(owner->app.device);
-    if (attribution.process.app.device != userDevice || attribution.process.app.inode != owner->app.inode) {
+    const auto userDevice = userDeviceFromKernel(owner.app.device);
+    if (attribution.process.app.device != userDevice || attribution.process.app.inode != owner.app.inode) {
         attribution.process.app.device = userDevice;
-        attribution.process.app.inode = owner->app.inode;
+        attribution.process.app.inode = owner.app.inode;
         attribution.process.app.script.reset();
         attribution.process.app.sharedExecutable = true;
     }
-    attribution.process.uid = owner->uid;
+    attribution.process.uid = owner.uid;
     return attribution;
 }
 
@@ -67,16 +64,6 @@ const ProcessInfo* Attributor::cachedProcess(const SocketOwner& owner)
     if (processes_.size() >= maxCachedProcesses)
         processes_.clear();
     return &processes_.emplace(key, std::move(*process)).first->second;
-}
-
-std::string cgroupPathOf(std::int32_t pid)
-{
-    std::ifstream file("/proc/" + std::to_string(pid) + "/cgroup");
-    std::string line;
-    while (std::getline(file, line))
-        if (line.starts_with("0::"))
-            return line.substr(3);
-    return {};
 }
 
 Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoing)

@@ -53,8 +53,4 @@ private:
 // A connection of `attribution`'s app to `outgoing`'s destination, without hostnames.
 Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoing);
 
-// The cgroup v2 path of a process ("/system.slice/docker-<id>.scope"), from /proc/PID/cgroup; empty when
-// the process is gone.
-std::string cgroupPathOf(std::int32_t pid);
-
 } // namespace hostgate

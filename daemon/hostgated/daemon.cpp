@@ -7,8 +7,9 @@
 #include "store/rule_file.h"
 
 #include <cstring>
-#include <fstream>
 #include <set>
+
+#include <linux/magic.h>
 
 #include <sys/epoll.h>
 #include <sys/mount.h>
@@ -46,13 +47,21 @@ Result<void> ensureBpfFilesystem(const std::filesystem::path& pinDirectory)
     if (pinDirectory.parent_path() != defaultBpfFs)
         return Ok{};
     struct statfs fs {};
-    if (::statfs(std::string(defaultBpfFs).c_str(), &fs) == 0 && fs.f_type == 0xcafe4a11)
+    if (::statfs(std::string(defaultBpfFs).c_str(), &fs) == 0 && fs.f_type == BPF_FS_MAGIC)
         return Ok{};
     if (::mount("bpf", std::string(defaultBpfFs).c_str(), "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") != 0)
         return Error{"Failed to mount a bpf filesystem on /sys/fs/bpf: " + std::string(std::strerror(errno))};
     return Ok{};
 }
 
+// "198.51.100.53,127.0.0.53", for logs.
+std::string joinedAddresses(const std::vector<IpAddress>& addresses)
+{
+    std::string text;
+    for (const auto& address : addresses)
+        text += (text.empty() ? "" : ",") + address.toString();
+    return text;
+}
 
 constexpr std::size_t userRulesTarget = 1; // index of the user file among the watched targets
 
@@ -276,19 +285,12 @@ void Daemon::shutdown(bool removeKernelState)
     if (decisions_)
         decisions_->setListener({});
     bus_.reset();
-    if (!removeKernelState) {
+    if (!removeKernelState)
         // The programs and chains a predecessor left keep enforcing (fail-closed) until a daemon starts.
         log_.warning("Leaving the kernel state of the previous run in place: undecided connections are refused "
                      "until hostgated runs again (hostgated --cleanup removes it)");
-        dnsPath_.reset();
-        decisionPath_.reset();
-        bpf_.reset();
-        dnsQueue_.reset();
-        decisionQueue_.reset();
-        return;
-    }
     // Chains first, so nothing is queued to a reader that is about to go; then the programs.
-    if (firewall_ && firewallInstalled_) {
+    if (removeKernelState && firewall_ && firewallInstalled_) {
         if (auto removed = firewall_->remove(); !removed)
             log_.error("Failed to remove firewall chains", {{"error", removed.error().describe()}});
         else
@@ -300,7 +302,7 @@ void Daemon::shutdown(bool removeKernelState)
     exitWatches_.clear();
     dnsPath_.reset();
     decisionPath_.reset();
-    if (bpf_) {
+    if (removeKernelState && bpf_) {
         bpf_->detachAndUnpin();
         log_.info("BPF programs detached");
     }
@@ -500,15 +502,12 @@ Result<void> Daemon::openKernel(const std::filesystem::path& cgroup)
     if (auto installed = firewall_->install(); !installed)
         return failedTo("install firewall chains", installed);
     firewallInstalled_ = true;
-    std::string resolvers;
-    for (const auto& resolver : trustedResolvers_.addresses())
-        resolvers += (resolvers.empty() ? "" : ",") + resolver.toString();
     log_.info("Firewall chains installed",
               {{"backend", backend == FirewallBackend::NftNative ? "nft" : "iptables-nft"},
                {"dns_queue", config_.dnsQueue},
                {"decision_queue", config_.decisionQueue},
                {"failure_mode", failureModeName(config_.failureMode)},
-               {"trusted_resolvers", resolvers}});
+               {"trusted_resolvers", joinedAddresses(trustedResolvers_.addresses())}});
     return Ok{};
 }
 
@@ -547,10 +546,7 @@ void Daemon::refreshTrustedResolvers()
     if (auto stored = bpf_->setTrustedResolvers(now.addresses()); !stored)
         log_.error("Failed to store the trusted resolvers in the kernel", {{"error", stored.error().describe()}});
     trustedResolvers_ = std::move(now);
-    std::string resolvers;
-    for (const auto& resolver : trustedResolvers_.addresses())
-        resolvers += (resolvers.empty() ? "" : ",") + resolver.toString();
-    log_.notice("Trusted resolvers changed", {{"trusted_resolvers", resolvers}});
+    log_.notice("Trusted resolvers changed", {{"trusted_resolvers", joinedAddresses(trustedResolvers_.addresses())}});
 }
 
 void Daemon::heartbeat()

@@ -105,7 +105,7 @@ void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
     tuple.proto = miss.protocol;
     Connection connection = connectionFor(attribution, tuple);
     connection.foreignNetns = miss.foreignNetns;
-    connection.cgroup = cgroupPathOf(miss.owner.pid);
+    connection.cgroup = processCgroup(miss.owner.pid);
     addNames(connection, now);
     const std::string why = miss.foreignNetns ? "refused: it comes from another network namespace (" +
                                                     (connection.cgroup.empty() ? std::string("a container") : connection.cgroup) +

@@ -65,7 +65,8 @@ void DnsPath::onPacket(QueuedPacket&& packet, TimePoint now)
     }
     if (tcpStreams_.size() >= maxTcpStreams && !tcpStreams_.contains(tuple))
         tcpStreams_.erase(tcpStreams_.begin());
-    auto messages = tcpStreams_[tuple].feed(parsed->payload);
+    DnsTcpReassembler& stream = tcpStreams_[tuple];
+    auto messages = stream.feed(parsed->payload);
     if (!messages) {
         // Port 53 is no free channel: a stream that is not DNS is cut (a reset towards the server's side is not
         // possible for answers, which are dropped instead).
@@ -78,9 +79,9 @@ void DnsPath::onPacket(QueuedPacket&& packet, TimePoint now)
     // A query leaves only once it is whole: an outgoing segment may end inside the 2-byte length prefix
     // (resolvers write prefix and message at once, or the prefix alone), never inside a message, or bytes
     // that turn out not to be DNS would already have left. Answers may span segments (large answers do).
-    if (isQuery && tcpStreams_[tuple].pendingBytes() > 2) {
+    if (isQuery && stream.pendingBytes() > 2) {
         log_.notice("Dropped a TCP segment to port 53 that ends inside a message (not DNS as resolvers send it)",
-                    {{"to", tuple.dst.toString()}, {"pending", tcpStreams_[tuple].pendingBytes()}});
+                    {{"to", tuple.dst.toString()}, {"pending", stream.pendingBytes()}});
         tcpStreams_.erase(tuple);
         release(packet, Outcome::Reject);
         return;

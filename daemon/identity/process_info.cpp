@@ -108,6 +108,22 @@ std::optional<std::string> interpreterScript(std::string_view executable, const 
     return std::nullopt;
 }
 
+std::string processCgroup(std::int32_t pid, const std::filesystem::path& procRoot)
+{
+    const auto text = readSmallFile(procRoot / std::to_string(pid) / "cgroup", 16384);
+    if (!text)
+        return {};
+    // The cgroup v2 line is "0::/path"; v1 controllers' lines (hybrid hierarchies) come before or after it.
+    for (std::size_t start = 0; start < text->size();) {
+        const std::size_t end = std::min(text->find('\n', start), text->size());
+        const std::string_view line(text->data() + start, end - start);
+        if (line.starts_with("0::"))
+            return std::string(line.substr(3));
+        start = end + 1;
+    }
+    return {};
+}
+
 std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem::path& procRoot)
 {
     const auto base = procRoot / std::to_string(pid);

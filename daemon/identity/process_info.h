@@ -40,6 +40,10 @@ std::optional<std::string> interpreterScript(std::string_view executable, const 
 // its executable.
 bool isInterpreterExecutable(std::string_view executable);
 
+// The cgroup v2 path of a process ("/system.slice/docker-<id>.scope"), from /proc/<pid>/cgroup; empty when
+// the process is gone.
+std::string processCgroup(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
+
 // Sandboxed application id: Flatpak (`[Application] name=` in /.flatpak-info of the process's root),
 // Snap (a `snap.<name>.` cgroup), AppImage ($APPIMAGE). nullopt for ordinary processes.
 std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");

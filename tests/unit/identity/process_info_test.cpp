@@ -81,6 +81,16 @@ private slots:
         QVERIFY(!processStartTime(11, proc.path().toStdString()).has_value());
     }
 
+    void cgroupIsTheV2LineOfAHybridHierarchy()
+    {
+        QTemporaryDir proc;
+        const std::filesystem::path root(proc.path().toStdString());
+        writeFile(root / "21/cgroup", "12:pids:/system.slice/docker-ab12.scope\n0::/system.slice/docker-ab12.scope\n"
+                                      "1:name=systemd:/system.slice/docker-ab12.scope\n");
+        QCOMPARE(processCgroup(21, root), std::string("/system.slice/docker-ab12.scope"));
+        QCOMPARE(processCgroup(22, root), std::string()); // gone
+    }
+
     void ownStartTimeIsStable()
     {
         const auto first = processStartTime(getpid());
