@@ -12,6 +12,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <string>
@@ -32,6 +33,32 @@ constexpr std::uint32_t copyRange = 0xffff;
 std::string errnoText(int error)
 {
     return std::error_code(error, std::generic_category()).message();
+}
+
+std::optional<QueuedPacketView> parsePacketView(const nlmsghdr* message)
+{
+    nlattr* attributes[NFQA_MAX + 1] = {};
+    if (nfq_nlmsg_parse(message, attributes) < 0 || !attributes[NFQA_PACKET_HDR])
+        return std::nullopt;
+    if (mnl_attr_get_payload_len(attributes[NFQA_PACKET_HDR]) < sizeof(nfqnl_msg_packet_hdr))
+        return std::nullopt;
+    const auto* header = static_cast<const nfqnl_msg_packet_hdr*>(mnl_attr_get_payload(attributes[NFQA_PACKET_HDR]));
+    const auto* generic = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(message));
+
+    QueuedPacketView packet;
+    packet.id = ntohl(header->packet_id);
+    packet.queue = ntohs(generic->res_id);
+    packet.hook = header->hook;
+    if (attributes[NFQA_MARK])
+        packet.mark = ntohl(mnl_attr_get_u32(attributes[NFQA_MARK]));
+    if (attributes[NFQA_UID])
+        packet.uid = ntohl(mnl_attr_get_u32(attributes[NFQA_UID]));
+    if (attributes[NFQA_GID])
+        packet.gid = ntohl(mnl_attr_get_u32(attributes[NFQA_GID]));
+    if (attributes[NFQA_PAYLOAD])
+        packet.payload = {static_cast<const std::uint8_t*>(mnl_attr_get_payload(attributes[NFQA_PAYLOAD])),
+                          mnl_attr_get_payload_len(attributes[NFQA_PAYLOAD])};
+    return packet;
 }
 
 std::optional<QueuedPacket> parsePacketMessage(const nlmsghdr* message)
@@ -190,6 +217,105 @@ Result<ReceiveSummary> NfQueue::receive(const std::function<void(QueuedPacket&&)
     }
 }
 
+Result<ReceiveSummary> NfQueue::receiveBatch(std::size_t maxMessages,
+                                             const std::function<void(const QueuedPacketView&)>& onPacket)
+{
+    ReceiveSummary summary;
+    if (!early_.empty()) {
+        for (const QueuedPacket& packet : early_) {
+            ++summary.packets;
+            onPacket(QueuedPacketView{packet.id, packet.queue, packet.mark, packet.hook, packet.uid, packet.gid,
+                                      packet.payload});
+        }
+        early_.clear();
+        return summary;
+    }
+    maxMessages = std::clamp<std::size_t>(maxMessages, 1, 64);
+    if (batchBuffers_.size() < maxMessages * receiveBufferSize)
+        batchBuffers_.resize(maxMessages * receiveBufferSize);
+    std::array<iovec, 64> vectors{};
+    std::array<mmsghdr, 64> headers{};
+    for (std::size_t i = 0; i < maxMessages; ++i) {
+        vectors[i] = {batchBuffers_.data() + i * receiveBufferSize, receiveBufferSize};
+        headers[i].msg_hdr.msg_iov = &vectors[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    int received = -1;
+    for (;;) {
+        received = recvmmsg(fd(), headers.data(), static_cast<unsigned>(maxMessages), MSG_DONTWAIT, nullptr);
+        if (received >= 0)
+            break;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return summary;
+        if (errno == EINTR)
+            continue;
+        if (errno == ENOBUFS) {
+            summary.lostMessages = true;
+            continue;
+        }
+        return Error("Failed to receive from nfqueue " + std::to_string(queueNum_) + ": " + errnoText(errno));
+    }
+    for (int i = 0; i < received; ++i) {
+        int remaining = static_cast<int>(headers[i].msg_len);
+        for (const auto* message = reinterpret_cast<const nlmsghdr*>(vectors[i].iov_base); mnl_nlmsg_ok(message, remaining);
+             message = mnl_nlmsg_next(message, &remaining)) {
+            if (message->nlmsg_type == NLMSG_ERROR) {
+                const auto* failure = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(message));
+                if (failure->error != 0)
+                    summary.rejectedVerdicts.emplace_back("Failed to set verdict on packet "
+                                                          + std::to_string(failure->msg.nlmsg_seq) + " of nfqueue "
+                                                          + std::to_string(queueNum_) + ": "
+                                                          + errnoText(-failure->error));
+                continue;
+            }
+            if (message->nlmsg_type != (NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET))
+                continue;
+            if (const auto packet = parsePacketView(message)) {
+                ++summary.packets;
+                onPacket(*packet);
+            }
+        }
+    }
+    return summary;
+}
+
+void NfQueue::VerdictBatch::add(std::uint32_t id, int verdict, std::optional<std::uint32_t> mark)
+{
+    // nlmsghdr + nfgenmsg + the verdict header and mark attributes, aligned: well under 64 bytes.
+    constexpr std::size_t room = 64;
+    if (buffer_.size() < used_ + room)
+        buffer_.resize(std::max(buffer_.size() * 2, used_ + room * 16));
+    nlmsghdr* message = nfq_nlmsg_put(buffer_.data() + used_, NFQNL_MSG_VERDICT, queueNum_);
+    message->nlmsg_seq = id;
+    nfq_nlmsg_verdict_put(message, static_cast<int>(id), verdict);
+    if (mark)
+        nfq_nlmsg_verdict_put_mark(message, *mark);
+    used_ += NLMSG_ALIGN(message->nlmsg_len);
+    ++count_;
+}
+
+NfQueue::VerdictBatch NfQueue::verdictBatch() const
+{
+    VerdictBatch batch;
+    batch.queueNum_ = queueNum_;
+    return batch;
+}
+
+Result<void> NfQueue::send(VerdictBatch& batch)
+{
+    if (batch.used_ == 0)
+        return {};
+    const std::size_t count = batch.count_;
+    const ssize_t sent = mnl_socket_sendto(socket_.get(), batch.buffer_.data(), batch.used_);
+    const int error = errno;
+    batch.used_ = 0;
+    batch.count_ = 0;
+    if (sent < 0)
+        return Error("Failed to send " + std::to_string(count) + " verdicts to nfqueue " + std::to_string(queueNum_) + ": "
+                     + errnoText(error));
+    return {};
+}
+
 Result<void> NfQueue::accept(std::uint32_t id, std::optional<std::uint32_t> newMark)
 {
     return sendVerdict(id, NF_ACCEPT, newMark);
@@ -207,7 +333,7 @@ Result<void> NfQueue::repeatWithMark(std::uint32_t id, std::uint32_t mark)
 
 Result<void> NfQueue::sendVerdict(std::uint32_t id, int verdict, std::optional<std::uint32_t> mark)
 {
-    alignas(nlmsghdr) std::array<char, messageBufferSize> buffer{};
+    alignas(nlmsghdr) std::array<char, 256> buffer{}; // one verdict message (the 8 KiB room is for receiving)
     nlmsghdr* message = nfq_nlmsg_put(buffer.data(), NFQNL_MSG_VERDICT, queueNum_);
     // The sequence number carries the packet id, so an asynchronous error names the packet it is about.
     message->nlmsg_seq = id;

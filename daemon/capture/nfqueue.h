@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 struct mnl_socket;
@@ -21,6 +22,18 @@ struct QueuedPacket {
     std::optional<std::uint32_t> uid; // owner of the local socket, when the packet has one
     std::optional<std::uint32_t> gid;
     std::vector<std::uint8_t> payload; // the IP packet (copy range 0xffff, enough for any DNS message)
+};
+
+// A queued packet as received, its payload still in the queue's receive buffer: valid only during the callback
+// (the DNS lane decides every packet there and copies nothing).
+struct QueuedPacketView {
+    std::uint32_t id = 0;
+    std::uint16_t queue = 0;
+    std::uint32_t mark = 0;
+    int hook = 0;
+    std::optional<std::uint32_t> uid;
+    std::optional<std::uint32_t> gid;
+    std::span<const std::uint8_t> payload;
 };
 
 // What one receive() call saw besides packets.
@@ -50,6 +63,34 @@ public:
     // Reads every message available now and returns when the socket would block.
     Result<ReceiveSummary> receive(const std::function<void(QueuedPacket&&)>& onPacket);
 
+    // Reads at most `maxMessages` queue messages with one recvmmsg() and returns (fewer when the socket would
+    // block): a bounded batch, so a flood cannot keep the caller inside. The views point into buffers this
+    // queue owns until the next call.
+    Result<ReceiveSummary> receiveBatch(std::size_t maxMessages, const std::function<void(const QueuedPacketView&)>& onPacket);
+
+    // Verdicts collected during a batch and sent with one sendmsg() (one netlink message each, in order).
+    class VerdictBatch {
+    public:
+        void accept(std::uint32_t id) { add(id, 1 /* NF_ACCEPT */, std::nullopt); }
+        void drop(std::uint32_t id) { add(id, 0 /* NF_DROP */, std::nullopt); }
+        void repeatWithMark(std::uint32_t id, std::uint32_t mark) { add(id, 4 /* NF_REPEAT */, mark); }
+        bool empty() const { return used_ == 0; }
+        std::size_t size() const { return count_; }
+
+    private:
+        friend class NfQueue;
+        void add(std::uint32_t id, int verdict, std::optional<std::uint32_t> mark);
+
+        std::uint16_t queueNum_ = 0;
+        std::vector<char> buffer_;
+        std::size_t used_ = 0;
+        std::size_t count_ = 0;
+    };
+    VerdictBatch verdictBatch() const;
+    // Sends and empties `batch`; on failure every verdict in it is lost (the packets stay held until the queue's
+    // own limits act), so the error names how many.
+    Result<void> send(VerdictBatch& batch);
+
     // Lets the packet continue to the next hook; with newMark the skb mark is replaced (not OR-ed).
     Result<void> accept(std::uint32_t id, std::optional<std::uint32_t> newMark = {});
     Result<void> drop(std::uint32_t id);
@@ -69,6 +110,7 @@ private:
     std::unique_ptr<mnl_socket, Closer> socket_;
     std::uint16_t queueNum_ = 0;
     std::vector<char> receiveBuffer_;
+    std::vector<char> batchBuffers_; // receiveBatch(): one receive buffer per message, allocated on first use
     std::vector<QueuedPacket> early_; // queued while open() waited for the bind to be acknowledged
 };
 

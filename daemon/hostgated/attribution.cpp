@@ -17,6 +17,13 @@ Result<Attribution> Attributor::attribute(const FiveTuple& outgoing)
     return attributeOwner(*owner);
 }
 
+void Attributor::setKnownExecutables(std::map<AppKey, std::string> executables)
+{
+    auto shared = std::make_shared<const std::map<AppKey, std::string>>(std::move(executables));
+    const std::lock_guard lock(knownMutex_);
+    knownExecutables_ = std::move(shared);
+}
+
 Attribution Attributor::attributeOwner(const SocketOwner& owner)
 {
     Attribution attribution;
@@ -27,7 +34,12 @@ Attribution Attributor::attributeOwner(const SocketOwner& owner)
         // The process exited right after sending: the kernel's record still says who it was.
         attribution.process.pid = owner.pid;
         attribution.process.uid = owner.uid;
-        if (const auto known = knownExecutables_.find(owner.app); known != knownExecutables_.end()) {
+        std::shared_ptr<const std::map<AppKey, std::string>> knownExecutables;
+        {
+            const std::lock_guard lock(knownMutex_);
+            knownExecutables = knownExecutables_;
+        }
+        if (const auto known = knownExecutables->find(owner.app); known != knownExecutables->end()) {
             // Its executable is one a rule names (same device and inode): that is who it was.
             attribution.process.app.path = known->second;
             attribution.process.app.sharedExecutable = isInterpreterExecutable(known->second);

@@ -10,6 +10,8 @@
 #include "util/result.h"
 
 #include <map>
+#include <memory>
+#include <mutex>
 
 namespace hostgate {
 
@@ -28,7 +30,8 @@ public:
     Attribution attributeOwner(const SocketOwner& owner);
     // Executables the rules name, by the kernel's key: a process that exited before its /proc could be read is
     // still known by its executable (the kernel's record names it), so its own rules decide it.
-    void setKnownExecutables(std::map<AppKey, std::string> executables) { knownExecutables_ = std::move(executables); }
+    // May be called from another thread than the one attributing (the DNS lane has an attributor of its own).
+    void setKnownExecutables(std::map<AppKey, std::string> executables);
 
 private:
     // A process's identity is read from /proc once: every DNS query and miss of a chatty app would
@@ -47,7 +50,9 @@ private:
     SockDiag& sockDiag_;
     const BpfFirewall& bpf_;
     std::map<ProcessKey, ProcessInfo> processes_;
-    std::map<AppKey, std::string> knownExecutables_;
+    mutable std::mutex knownMutex_;
+    std::shared_ptr<const std::map<AppKey, std::string>> knownExecutables_ =
+        std::make_shared<const std::map<AppKey, std::string>>();
 };
 
 // A connection of `attribution`'s app to `outgoing`'s destination, without hostnames.

@@ -12,6 +12,7 @@
 #include <linux/magic.h>
 
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -177,6 +178,13 @@ Result<void> Daemon::start()
     if (!sockDiag)
         return failedTo("open sock_diag", sockDiag);
     sockDiag_.emplace(std::move(*sockDiag));
+    auto dnsSockDiag = SockDiag::open();
+    if (!dnsSockDiag)
+        return failedTo("open sock_diag for the DNS lane", dnsSockDiag);
+    dnsSockDiag_.emplace(std::move(*dnsSockDiag));
+    laneDenialsEvent_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!laneDenialsEvent_)
+        return failedTo("create the DNS lane's eventfd", Result<void>(Error(std::strerror(errno))));
 
     if (auto opened = openKernel(cgroup); !opened)
         return opened;
@@ -189,6 +197,7 @@ Result<void> Daemon::start()
 
     const DecisionMarks marks{config_.markMask(), config_.rejectMarkMask()};
     attributor_ = std::make_unique<Attributor>(*sockDiag_, *bpf_);
+    dnsAttributor_ = std::make_unique<Attributor>(*dnsSockDiag_, *bpf_);
     rememberRuleExecutables();
     kernel_ = std::make_unique<KernelVerdicts>(*bpf_, VerdictCacheLimits{config_.verdictTtlMin, config_.verdictTtlMax},
                                                log_);
@@ -199,8 +208,13 @@ Result<void> Daemon::start()
     decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
                                                    *decisions_, log_, marks, std::move(hooks));
     decisionPath_->setUnverifiedNames(&unverifiedNames_);
-    dnsPath_ = std::make_unique<DnsPath>(*dnsQueue_, *attributor_, dnsQueries_, dnsCache_, engine_, *kernel_, *injector_,
-                                         *decisions_, log_, marks, trustedResolvers_, unverifiedNames_);
+    dnsPath_ = std::make_unique<DnsPath>(
+        *dnsQueue_, *dnsAttributor_, *injector_,
+        DnsPath::SharedPolicy{policyMutex_, dnsCache_, engine_, *kernel_, trustedResolvers_, unverifiedNames_},
+        [this](Connection connection, RuleId rule, std::string explanation, TimePoint at) {
+            onLaneDenial(std::move(connection), rule, std::move(explanation), at);
+        },
+        log_, marks);
     // Verdicts a killed predecessor cached stay only if they came from exactly these rules.
     if (bpf_->adopted() && bpf_->adoptedPolicyHash() == policyFingerprint())
         log_.notice("Adopted the kernel state of the previous run, keeping its verdicts");
@@ -213,8 +227,8 @@ Result<void> Daemon::start()
             return id.error();
         return Ok{};
     };
-    if (auto w = watch(dnsQueue_->fd(), [this] { onDnsReadable(); }); !w)
-        return failedTo("watch DNS queue", w);
+    if (auto w = watch(laneDenialsEvent_.get(), [this] { onLaneDenials(); }); !w)
+        return failedTo("watch the DNS lane's denials", w);
     if (auto w = watch(decisionQueue_->fd(), [this] { onDecisionReadable(); }); !w)
         return failedTo("watch decision queue", w);
     if (auto w = watch(bpf_->eventFd(), [this] { onBpfEvents(); }); !w)
@@ -272,7 +286,50 @@ Result<void> Daemon::start()
 
 Result<void> Daemon::run()
 {
-    return loop_.run();
+    // Here, not in start(): the process has dropped its privileges by now, and capabilities are per thread.
+    auto lane = DnsLane::start(*dnsPath_, dnsQueue_->fd(), log_);
+    if (!lane)
+        return lane.error();
+    dnsLane_ = std::move(*lane);
+    // From now on the loop's handlers share the policy with the lane.
+    loop_.setDispatchLock(&policyMutex_);
+    auto ran = loop_.run();
+    loop_.setDispatchLock(nullptr);
+    dnsLane_.reset();
+    return ran;
+}
+
+void Daemon::onLaneDenial(Connection connection, RuleId rule, std::string explanation, TimePoint at)
+{
+    // Runs on the lane's thread. A flood of refused queries must not grow this without bound: past the limit
+    // the denials are still enforced (the query was refused), only not recorded one by one.
+    {
+        const std::lock_guard lock(laneDenialsMutex_);
+        if (laneDenials_.size() >= maxQueuedLaneDenials) {
+            ++droppedLaneDenials_;
+            return;
+        }
+        laneDenials_.push_back({std::move(connection), rule, std::move(explanation), at});
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const auto written = ::write(laneDenialsEvent_.get(), &one, sizeof one);
+}
+
+void Daemon::onLaneDenials()
+{
+    std::uint64_t count = 0;
+    [[maybe_unused]] const auto read = ::read(laneDenialsEvent_.get(), &count, sizeof count);
+    std::vector<LaneDenial> denials;
+    std::uint64_t dropped = 0;
+    {
+        const std::lock_guard lock(laneDenialsMutex_);
+        denials.swap(laneDenials_);
+        std::swap(dropped, droppedLaneDenials_);
+    }
+    for (const auto& denial : denials)
+        decisions_->record(denial.connection, "denied", denial.rule, denial.explanation, denial.at);
+    if (dropped > 0)
+        log_.warning("Refused DNS queries not recorded individually (too many at once)", {{"count", dropped}});
 }
 
 void Daemon::shutdown(bool removeKernelState)
@@ -300,6 +357,7 @@ void Daemon::shutdown(bool removeKernelState)
     for (const auto& [pid, exit] : exitWatches_)
         loop_.unwatch(exit.watch);
     exitWatches_.clear();
+    dnsLane_.reset(); // before anything it uses goes
     dnsPath_.reset();
     decisionPath_.reset();
     if (removeKernelState && bpf_) {
@@ -310,15 +368,6 @@ void Daemon::shutdown(bool removeKernelState)
     dnsQueue_.reset();
     decisionQueue_.reset();
     // The user file is not rewritten here: if it failed to load, rewriting it would erase the user's edit.
-}
-
-void Daemon::onDnsReadable()
-{
-    const auto received = dnsQueue_->receive([this](QueuedPacket&& packet) { dnsPath_->onPacket(std::move(packet), Clock::now()); });
-    if (!received)
-        log_.error("Failed to read DNS queue", {{"error", received.error().describe()}});
-    else if (received->lostMessages)
-        log_.warning("DNS queue overflowed: packets were lost");
 }
 
 void Daemon::onDecisionReadable()
@@ -355,7 +404,6 @@ void Daemon::maintain()
     kernel_->sweepExpired();
     dnsCache_.expire(now);
     unverifiedNames_.expire(now);
-    dnsQueries_.expire(now);
     if (events_)
         if (auto pruned = events_->prune(now); !pruned)
             log_.warning("Failed to prune connection log", {{"error", pruned.error().describe()}});
@@ -437,6 +485,7 @@ void Daemon::rememberRuleExecutables()
         if (::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode))
             executables.emplace(BpfFirewall::appKeyFromStat(status), path);
     }
+    dnsAttributor_->setKnownExecutables(executables);
     attributor_->setKnownExecutables(std::move(executables));
 }
 

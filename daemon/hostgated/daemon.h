@@ -17,6 +17,7 @@
 #include "hostgated/attribution.h"
 #include "hostgated/decision_log.h"
 #include "hostgated/decision_path.h"
+#include "hostgated/dns_lane.h"
 #include "hostgated/dns_path.h"
 #include "hostgated/kernel_verdicts.h"
 #include "hostgated/unverified_names.h"
@@ -102,7 +103,9 @@ private:
     // Tells the attributor the executables the rules name (for processes gone before /proc could be read).
     void rememberRuleExecutables();
     std::uint64_t policyFingerprint() const;
-    void onDnsReadable();
+    // Denials the DNS lane reported, recorded here on the main thread (event log, bus signal).
+    void onLaneDenials();
+    void onLaneDenial(Connection connection, RuleId rule, std::string explanation, TimePoint at); // lane thread
     void onDecisionReadable();
     void onBpfEvents();
     void maintain();
@@ -136,7 +139,6 @@ private:
     std::optional<EventLog> events_;
     DecisionEngine engine_;
     DnsCache dnsCache_;
-    DnsQueryTracker dnsQueries_;
     UnverifiedNames unverifiedNames_;
     TrustedResolvers trustedResolvers_;
     PromptBroker prompts_;
@@ -147,13 +149,30 @@ private:
     std::optional<FirewallRules> firewall_;
     bool firewallInstalled_ = false;
     std::optional<SockDiag> sockDiag_;
+    std::optional<SockDiag> dnsSockDiag_; // the DNS lane's own (a netlink socket serves one thread at a time)
     std::optional<DnsReplyInjector> injector_;
 
     std::unique_ptr<Attributor> attributor_;
     std::unique_ptr<KernelVerdicts> kernel_;
     std::unique_ptr<DecisionLog> decisions_;
     std::unique_ptr<DecisionPath> decisionPath_;
+    std::unique_ptr<Attributor> dnsAttributor_;
     std::unique_ptr<DnsPath> dnsPath_;
+    std::unique_ptr<DnsLane> dnsLane_;
+    // Held by the main loop while it dispatches and by the DNS lane while it reads or writes the policy (see
+    // DnsPath): the one piece of state shared between the two threads.
+    std::mutex policyMutex_;
+    struct LaneDenial {
+        Connection connection;
+        RuleId rule;
+        std::string explanation;
+        TimePoint at;
+    };
+    std::mutex laneDenialsMutex_;
+    static constexpr std::size_t maxQueuedLaneDenials = 4096;
+    std::vector<LaneDenial> laneDenials_;
+    std::uint64_t droppedLaneDenials_ = 0;
+    UniqueFd laneDenialsEvent_;           // eventfd the lane writes after queueing a denial
 
     std::optional<SignalSource> signals_;
     std::optional<FileWatcher> fileWatcher_;

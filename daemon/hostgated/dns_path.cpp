@@ -24,15 +24,59 @@ std::string questionNames(const DnsMessage& message)
 
 } // namespace
 
-DnsPath::DnsPath(NfQueue& queue, Attributor& attributor, DnsQueryTracker& queries, DnsCache& cache,
-                 DecisionEngine& engine, KernelVerdicts& kernel, DnsReplyInjector& injector, DecisionLog& decisions,
-                 Logger& log, DecisionMarks marks, const TrustedResolvers& trusted, UnverifiedNames& unverified)
-    : queue_(queue), attributor_(attributor), queries_(queries), cache_(cache), engine_(engine), kernel_(kernel),
-      injector_(injector), decisions_(decisions), log_(log), marks_(marks), trusted_(trusted), unverified_(unverified)
+DnsPath::DnsPath(NfQueue& queue, Attributor& attributor, DnsReplyInjector& injector, SharedPolicy policy,
+                 DenialSink onDenied, Logger& log, DecisionMarks marks)
+    : queue_(queue), attributor_(attributor), injector_(injector), policy_(policy), onDenied_(std::move(onDenied)),
+      log_(log), marks_(marks), verdicts_(queue.verdictBatch()), policyLock_(policy.mutex, std::defer_lock)
 {
 }
 
-void DnsPath::onPacket(QueuedPacket&& packet, TimePoint now)
+Result<ReceiveSummary> DnsPath::serveBatch(TimePoint now)
+{
+    auto received = queue_.receiveBatch(maxBatch, [&](const QueuedPacketView& packet) { onPacket(packet, now); });
+    // The policy is given back before the verdicts leave: their sending runs the packets' further path
+    // (delivery to the resolver or the app) in this thread, which is most of a batch's time.
+    if (policyLock_.owns_lock())
+        policyLock_.unlock();
+    const auto count = verdicts_.size();
+    if (auto sent = queue_.send(verdicts_); !sent)
+        log_.error("Failed to set verdicts on DNS packets", {{"packets", count}, {"error", sent.error().message}});
+    return received;
+}
+
+void DnsPath::expire(TimePoint now)
+{
+    queries_.expire(now);
+    std::erase_if(flows_, [&](const auto& flow) { return flow.second.until <= now; });
+}
+
+void DnsPath::lockPolicy()
+{
+    if (!policyLock_.owns_lock())
+        policyLock_.lock();
+}
+
+const Attribution* DnsPath::attributeFlow(const FiveTuple& outgoing, std::optional<std::uint32_t> uid, TimePoint now)
+{
+    if (const auto found = flows_.find(outgoing); found != flows_.end()) {
+        if (found->second.until > now && (!uid || !found->second.uid || uid == found->second.uid))
+            return &found->second.attribution;
+        flows_.erase(found);
+    }
+    auto attribution = attributor_.attribute(outgoing);
+    if (!attribution) {
+        if (log_.enabled(LogLevel::Debug))
+            log_.debug("DNS flow not attributed", {{"to", outgoing.dst.toString()}, {"error", attribution.error().message}});
+        return nullptr;
+    }
+    if (flows_.size() >= maxFlows)
+        flows_.clear(); // refilled at one attribution per live flow
+    const auto uidOfOwner = uid ? uid : std::optional<std::uint32_t>(attribution->owner.uid);
+    return &flows_.insert_or_assign(outgoing, FlowAttribution{std::move(*attribution), uidOfOwner, now + flowTtl})
+                .first->second.attribution;
+}
+
+void DnsPath::onPacket(const QueuedPacketView& packet, TimePoint now)
 {
     const auto parsed = parseIpPacket(packet.payload);
     if (!parsed) {
@@ -43,7 +87,7 @@ void DnsPath::onPacket(QueuedPacket&& packet, TimePoint now)
     }
     const bool isQuery = parsed->tuple.dport == dnsPort;
     const auto handle = [&](std::span<const std::uint8_t> message) {
-        return isQuery ? onQuery(*parsed, message, now) : onResponse(*parsed, message, now);
+        return isQuery ? onQuery(*parsed, packet.uid, message, now) : onResponse(*parsed, message, now);
     };
 
     if (parsed->tuple.proto == Protocol::Udp) {
@@ -95,7 +139,8 @@ void DnsPath::onPacket(QueuedPacket&& packet, TimePoint now)
     release(packet, outcome);
 }
 
-DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::span<const std::uint8_t> wire, TimePoint now)
+DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::optional<std::uint32_t> uid,
+                                  std::span<const std::uint8_t> wire, TimePoint now)
 {
     const auto& tuple = packet.tuple;
     const auto message = decodeDnsMessage(wire);
@@ -106,15 +151,16 @@ DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::span<const st
         return Outcome::Drop;
     }
 
-    if (auto attribution = attributor_.attribute(tuple)) {
+    if (const auto* attribution = attributeFlow(tuple, uid, now)) {
         Connection connection = connectionFor(*attribution, tuple);
+        lockPolicy();
         for (const auto& question : message->questions) {
             connection.hostnames = {question.name};
             const auto decision = nameRuleDecision(connection, now);
             if (!decision || decision->verdict != Verdict::Deny)
                 continue;
-            const auto explanation = "DNS query for " + question.name + " refused: " + decision->explanation;
-            decisions_.record(connection, "denied", decision->rule->id, explanation, now);
+            auto explanation = "DNS query for " + question.name + " refused: " + decision->explanation;
+            onDenied_(connection, decision->rule->id, std::move(explanation), now);
             if (tuple.proto == Protocol::Tcp)
                 return Outcome::Reject;
             auto reply = buildRefusalResponse(wire, dns_rcode::NxDomain);
@@ -126,8 +172,8 @@ DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::span<const st
                 log_.warning("Failed to send DNS refusal, dropping the query", {{"error", sent.error().message}});
             return Outcome::Drop;
         }
-    } else {
-        log_.debug("DNS query not attributed", {{"names", questionNames(*message)}, {"error", attribution.error().message}});
+    } else if (log_.enabled(LogLevel::Debug)) {
+        log_.debug("DNS query not attributed", {{"names", questionNames(*message)}});
     }
 
     const DnsFlow flow{tuple.src, tuple.sport, tuple.dst, tuple.dport, tuple.proto};
@@ -153,62 +199,61 @@ DnsPath::Outcome DnsPath::onResponse(const ParsedPacket& packet, std::span<const
                      {"names", questionNames(*message)}});
         return untrusted;
     }
-    if (!trusted_.contains(tuple.src)) {
+    // Attributed before the policy is taken: a sock_diag round trip would otherwise hold the main thread up.
+    const auto clientToServer = reversed(tuple);
+    const auto* attribution = attributeFlow(clientToServer, std::nullopt, now);
+    lockPolicy();
+    if (!policy_.trusted.contains(tuple.src)) {
         // Reached only after the app was allowed to talk to this server; what it says names nothing.
-        unverified_.addResponse(*message, tuple.src, now);
+        policy_.unverified.addResponse(*message, tuple.src, now);
         return Outcome::Accept;
     }
-    const auto addresses = cache_.addResponse(*message, now);
-    if (!addresses.empty())
-        preinstallVerdicts(reversed(tuple), addresses, now);
+    const auto addresses = policy_.cache.addResponse(*message, now);
+    // Without an attribution (e.g. the resolver's own upstream socket already closed) the miss path decides.
+    if (!addresses.empty() && attribution)
+        preinstallVerdicts(*attribution, clientToServer, addresses, now);
     return Outcome::Accept;
 }
 
 std::optional<Decision> DnsPath::nameRuleDecision(const Connection& connection, TimePoint now) const
 {
     // Only a decision that cannot depend on port or protocol may be taken before the app even connects.
-    if (engine_.dependsOnPort(connection))
+    if (policy_.engine.dependsOnPort(connection))
         return std::nullopt;
-    auto decision = engine_.peek(connection, now);
+    auto decision = policy_.engine.peek(connection, now);
     if (!decision.rule || (decision.rule->host.kind() != HostPattern::Kind::Exact &&
                            decision.rule->host.kind() != HostPattern::Kind::Suffix))
         return std::nullopt;
     return decision;
 }
 
-void DnsPath::preinstallVerdicts(const FiveTuple& clientToServer, const std::vector<CachedAddress>& addresses,
-                                 TimePoint now)
+void DnsPath::preinstallVerdicts(const Attribution& attribution, const FiveTuple& clientToServer,
+                                 const std::vector<CachedAddress>& addresses, TimePoint now)
 {
-    auto attribution = attributor_.attribute(clientToServer);
-    if (!attribution)
-        return; // e.g. the resolver's own upstream socket already closed: the miss path decides later
     for (const auto& address : addresses) {
         FiveTuple toAddress = clientToServer;
         toAddress.dst = address.address;
         toAddress.dport = 0;
-        Connection connection = connectionFor(*attribution, toAddress);
+        Connection connection = connectionFor(attribution, toAddress);
         connection.hostnames = address.names;
         if (const auto decision = nameRuleDecision(connection, now))
-            kernel_.rememberForAnyPort(connection, *decision, address.expires, now);
+            policy_.kernel.rememberForAnyPort(connection, *decision, address.expires, now);
     }
 }
 
-void DnsPath::release(const QueuedPacket& packet, Outcome outcome)
+void DnsPath::release(const QueuedPacketView& packet, Outcome outcome)
 {
-    Result<void> sent = Ok{};
     switch (outcome) {
     case Outcome::Accept:
-        sent = queue_.accept(packet.id);
+        verdicts_.accept(packet.id);
         break;
     case Outcome::Drop:
-        sent = queue_.drop(packet.id);
+        verdicts_.drop(packet.id);
         break;
     case Outcome::Reject:
-        sent = queue_.repeatWithMark(packet.id, packet.mark | marks_.reject);
+        verdicts_.repeatWithMark(packet.id, packet.mark | marks_.reject);
         break;
     }
-    if (!sent)
-        log_.error("Failed to set verdict on DNS packet", {{"packet", packet.id}, {"error", sent.error().message}});
 }
 
 } // namespace hostgate

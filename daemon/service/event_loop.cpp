@@ -47,6 +47,7 @@ struct EventLoop::State {
     std::uint64_t nextTimerId = 1;
     std::optional<SteadyTime> armedDeadline;
     bool stopRequested = false;
+    std::mutex* dispatchLock = nullptr;
 
     Result<void> armTimerFd();
     void fireDueTimers();
@@ -219,6 +220,10 @@ Result<void> EventLoop::runOnce(std::chrono::milliseconds timeout)
         return systemError("wait for events", errno);
     }
     for (int i = 0; i < count && !state_->stopRequested; ++i) {
+        std::unique_lock<std::mutex> held;
+        if (state_->dispatchLock != nullptr) {
+            held = std::unique_lock<std::mutex>(*state_->dispatchLock);
+        }
         state_->dispatch(events[static_cast<std::size_t>(i)].data.u64, events[static_cast<std::size_t>(i)].events);
     }
     return Ok{};
@@ -234,6 +239,11 @@ Result<void> EventLoop::run()
     // Cleared on the way out, not on the way in: a stop() issued before run() still takes effect.
     state_->stopRequested = false;
     return Ok{};
+}
+
+void EventLoop::setDispatchLock(std::mutex* mutex)
+{
+    state_->dispatchLock = mutex;
 }
 
 void EventLoop::stop()

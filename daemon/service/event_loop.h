@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <map>
 #include <memory>
 #include <optional>
@@ -63,6 +64,11 @@ public:
 
     std::size_t watchCount() const;
     std::size_t timerCount() const;
+
+    // Every handler and timer callback runs holding `mutex` (nullptr: none). The loop stays single-threaded;
+    // this is how another thread (the daemon's DNS lane) shares state with everything the loop runs without
+    // each handler taking a lock of its own. Never held while the loop waits.
+    void setDispatchLock(std::mutex* mutex);
 
 private:
     struct State;

@@ -1,6 +1,7 @@
 // Structured logging to stderr in a form journald understands: "<priority>message key=value ...".
 #pragma once
 
+#include <atomic>
 #include <concepts>
 #include <cstdint>
 #include <filesystem>
@@ -41,7 +42,8 @@ struct LogField {
 // priority; on an interactive terminal it would only be noise.
 enum class PriorityPrefix { WhenNotTerminal, Always, Never };
 
-// Writes one line per call with a single write(2), so lines from concurrent writers never interleave.
+// Writes one line per call with a single write(2), so lines from concurrent writers never interleave; safe to
+// use from several threads.
 // Not a singleton: the Daemon owns one and hands references to the components it wires.
 class Logger {
 public:
@@ -54,13 +56,16 @@ public:
     void warning(std::string_view message, std::initializer_list<LogField> fields = {});
     void error(std::string_view message, std::initializer_list<LogField> fields = {});
 
-    bool enabled(LogLevel level) const { return static_cast<int>(level) <= static_cast<int>(threshold_); }
-    LogLevel threshold() const { return threshold_; }
+    bool enabled(LogLevel level) const
+    {
+        return static_cast<int>(level) <= static_cast<int>(threshold_.load(std::memory_order_relaxed));
+    }
+    LogLevel threshold() const { return threshold_.load(std::memory_order_relaxed); }
     // A configuration reload may change the level while the daemon runs.
-    void setThreshold(LogLevel threshold) { threshold_ = threshold; }
+    void setThreshold(LogLevel threshold) { threshold_.store(threshold, std::memory_order_relaxed); }
 
 private:
-    LogLevel threshold_;
+    std::atomic<LogLevel> threshold_; // read by every thread that logs
     int fd_;
     bool prefixPriority_;
 };
