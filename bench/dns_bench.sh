@@ -6,7 +6,7 @@
 # Usage (root): bench/dns_bench.sh [BUILD_DIR]     (default: $HOSTGATE_BUILD_DIR or ./build; use Release)
 # Needs hostgated, hostgate_bench_tcp_client, hostgate_bench_tcp_server and hostgate_bench_bus_client built in
 # BUILD_DIR, and dnsperf, dnsmasq and dbus-daemon installed (scripts/install-bench-deps.sh).
-# Environment: SECONDS_PER_RUN (20) for each dnsperf run, FLOOD_CONNECTIONS (300) first connections and
+# Environment: KEEP_LOGS=DIR keeps the daemon's, dnsmasq's and dnsperf's logs there; SECONDS_PER_RUN (20) for each dnsperf run, FLOOD_CONNECTIONS (300) first connections and
 # BUS_CALLS (300) D-Bus calls for each flood measurement.
 #
 # Everything happens in network namespaces this script creates and two child cgroups; the host's namespace,
@@ -73,6 +73,7 @@ cleanup() {
   if [ "$status" -ne 0 ]; then
     for log in "$work"/*.log; do [ -f "$log" ] && { echo "--- $log (last lines)"; tail -n 20 "$log"; } >&2; done
   fi
+  [ -n "${KEEP_LOGS:-}" ] && mkdir -p "$KEEP_LOGS" && cp "$work"/*.log "$KEEP_LOGS"/ 2>/dev/null
   rm -rf "$work"
 }
 trap cleanup EXIT

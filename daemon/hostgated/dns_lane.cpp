@@ -2,6 +2,7 @@
 #include "hostgated/dns_lane.h"
 
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@ namespace hostgate {
 namespace {
 
 constexpr int expireIntervalMs = 1000;
+constexpr int lanePriority = 5; // nice value of the lane's thread; the main loop keeps the process's (0)
 
 } // namespace
 
@@ -53,6 +55,10 @@ void DnsLane::stop()
 
 void DnsLane::run()
 {
+    // Below the main loop: under a flood both want the CPU, and a prompt's held connection or a D-Bus reply must
+    // not wait behind DNS packets (which the queue buffers; and a resolver retries).
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), lanePriority) != 0)
+        log_.warning("Failed to lower the DNS lane's priority", {{"error", std::strerror(errno)}});
     auto nextExpiry = Clock::now() + std::chrono::milliseconds(expireIntervalMs);
     for (;;) {
         pollfd fds[2] = {{queueFd_, POLLIN, 0}, {wake_.get(), POLLIN, 0}};

@@ -36,6 +36,7 @@ inline constexpr std::array seccompAllowedSyscalls = std::to_array<std::string_v
     "getpid", "getppid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid",
     "getresgid", "getpgrp", "getpgid", "getsid", "setsid", "setpgid", "prctl", "arch_prctl", "capget",
     "getrlimit", "prlimit64", "setrlimit", "getrusage", "sched_getaffinity", "sched_yield", "uname", "sysinfo",
+    "getpriority", "setpriority", // the DNS lane lowers its own priority (raising it needs CAP_SYS_NICE)
     "getrandom", "set_tid_address", "set_robust_list", "get_robust_list", "rseq", "futex", "futex_waitv",
     "restart_syscall", "exit", "exit_group",
     // time
