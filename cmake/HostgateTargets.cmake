@@ -1,5 +1,15 @@
 # Compiler settings shared by every project target: warnings as errors and the optional sanitizers.
 
+if(HOSTGATE_SANITIZE AND HOSTGATE_TSAN)
+  message(FATAL_ERROR "HOSTGATE_SANITIZE (ASan/UBSan) and HOSTGATE_TSAN (ThreadSanitizer) exclude each other")
+endif()
+# ThreadSanitizer, for the daemon's threads (its DNS lane and main loop): scripts/test.sh builds hostgated with
+# it in a build directory of its own and runs the DNS end-to-end tests against that binary.
+if(HOSTGATE_TSAN)
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=thread)
+endif()
+
 if(HOSTGATE_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)

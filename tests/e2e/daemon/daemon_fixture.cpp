@@ -67,7 +67,13 @@ QString lineContainingAll(const QByteArray& text, const QStringList& fragments)
 
 } // namespace
 
-QString hostgatedExecutable() { return QStringLiteral(HOSTGATED_PATH); }
+// HOSTGATE_TEST_HOSTGATED runs the tests against another build of the daemon (scripts/test.sh: the
+// ThreadSanitizer build); the default is the binary of this build.
+QString hostgatedExecutable()
+{
+    const QString other = qEnvironmentVariable("HOSTGATE_TEST_HOSTGATED");
+    return other.isEmpty() ? QStringLiteral(HOSTGATED_PATH) : other;
+}
 
 DaemonFixture::DaemonFixture(const QString& tag)
     : network_(std::make_unique<TestNetwork>(tag)), cgroup_(std::make_unique<ChildCgroup>(tag))
@@ -224,6 +230,10 @@ Result<void> DaemonFixture::stopDaemon()
     const RunResult exit = daemon_->finish(stopBound);
     daemon_.reset();
     settings_.reset();
+    // A sanitizer's report fails the test even when the daemon's exit status would not show it.
+    if (const QByteArray log = daemonLog(); log.contains("WARNING: ThreadSanitizer") || log.contains("ERROR: AddressSanitizer")) {
+        return harnessError(QStringLiteral("hostgated's log has a sanitizer report:\n%1").arg(QString::fromUtf8(log)));
+    }
     if (!exit.succeeded()) {
         return harnessError(QStringLiteral("hostgated did not exit cleanly on SIGTERM: exit code %1%2%3\nlog:\n%4")
                                 .arg(exit.exitCode)
