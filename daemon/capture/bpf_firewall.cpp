@@ -1,5 +1,6 @@
 // BpfFirewall: skeleton lifetime, cgroup attachment, verdict/owner map access and miss-event decoding.
 #include "capture/bpf_firewall.h"
+#include "util/unique_fd.h"
 
 #include "hostgate.skel.h"
 #include "hostgate_abi.h"
@@ -44,35 +45,6 @@ static_assert(HG_PROTO_TCP == IPPROTO_TCP && HG_PROTO_UDP == IPPROTO_UDP);
 
 namespace {
 
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-    UniqueFd& operator=(UniqueFd&& other) noexcept
-    {
-        if (this != &other) {
-            reset();
-            fd_ = std::exchange(other.fd_, -1);
-        }
-        return *this;
-    }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { reset(); }
-
-    int get() const { return fd_; }
-    void reset()
-    {
-        if (fd_ >= 0) {
-            ::close(fd_);
-            fd_ = -1;
-        }
-    }
-
-private:
-    int fd_ = -1;
-};
 
 struct SkeletonDeleter {
     void operator()(hostgate_bpf* skeleton) const { hostgate_bpf__destroy(skeleton); }

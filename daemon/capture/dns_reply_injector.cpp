@@ -1,5 +1,6 @@
 // Builds IPv4/IPv6 + UDP headers around a synthesized DNS answer and sends it through a raw socket.
 #include "capture/dns_reply_injector.h"
+#include "util/errno_error.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -21,10 +22,6 @@ constexpr std::size_t udpHeaderSize = 8;
 constexpr std::uint8_t ipProtoUdp = 17;
 constexpr std::uint8_t defaultHopLimit = 64;
 
-std::string errnoText(int error)
-{
-    return std::error_code(error, std::generic_category()).message();
-}
 
 void putU16(std::vector<std::uint8_t>& bytes, std::size_t offset, std::uint16_t value)
 {
@@ -61,45 +58,15 @@ std::uint16_t udpChecksum(const IpAddress& src, const IpAddress& dst, std::span<
 Result<DnsReplyInjector> DnsReplyInjector::open(std::uint32_t replyMark)
 {
     // IPPROTO_RAW implies IP_HDRINCL: we supply the IP header, so any source address is allowed.
-    const int ipv4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-    if (ipv4 < 0)
-        return Error("Failed to open raw IPv4 socket for DNS replies: " + errnoText(errno));
-    DnsReplyInjector injector(ipv4, socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW));
-    for (const int fd : {injector.ipv4Socket_, injector.ipv6Socket_}) {
+    UniqueFd ipv4(socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW));
+    if (!ipv4)
+        return errnoError("open raw IPv4 socket for DNS replies", errno);
+    DnsReplyInjector injector(std::move(ipv4), UniqueFd(socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW)));
+    for (const int fd : {injector.ipv4Socket_.get(), injector.ipv6Socket_.get()}) {
         if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_MARK, &replyMark, sizeof replyMark) < 0)
             return Error("Failed to set the mark on the DNS reply socket: " + errnoText(errno));
     }
     return injector;
-}
-
-DnsReplyInjector::DnsReplyInjector(DnsReplyInjector&& other) noexcept
-    : ipv4Socket_(std::exchange(other.ipv4Socket_, -1)), ipv6Socket_(std::exchange(other.ipv6Socket_, -1))
-{
-}
-
-DnsReplyInjector& DnsReplyInjector::operator=(DnsReplyInjector&& other) noexcept
-{
-    if (this != &other) {
-        close();
-        ipv4Socket_ = std::exchange(other.ipv4Socket_, -1);
-        ipv6Socket_ = std::exchange(other.ipv6Socket_, -1);
-    }
-    return *this;
-}
-
-DnsReplyInjector::~DnsReplyInjector()
-{
-    close();
-}
-
-void DnsReplyInjector::close()
-{
-    if (ipv4Socket_ >= 0)
-        ::close(ipv4Socket_);
-    if (ipv6Socket_ >= 0)
-        ::close(ipv6Socket_);
-    ipv4Socket_ = -1;
-    ipv6Socket_ = -1;
 }
 
 Result<void> DnsReplyInjector::sendSpoofedUdpReply(const FiveTuple& query, std::span<const std::uint8_t> payload)
@@ -109,7 +76,7 @@ Result<void> DnsReplyInjector::sendSpoofedUdpReply(const FiveTuple& query, std::
     if (query.src.family() != query.dst.family())
         return Error("Failed to send DNS reply: the query's address families differ");
     const bool v4 = query.src.isV4();
-    if (!v4 && ipv6Socket_ < 0)
+    if (!v4 && !ipv6Socket_)
         return Error("Failed to send DNS reply: IPv6 is not available in this network namespace");
     const std::size_t ipHeaderSize = v4 ? ipv4HeaderSize : ipv6HeaderSize;
     const std::size_t udpLength = udpHeaderSize + payload.size();
@@ -148,13 +115,13 @@ Result<void> DnsReplyInjector::sendSpoofedUdpReply(const FiveTuple& query, std::
         sockaddr_in destination{};
         destination.sin_family = AF_INET;
         std::memcpy(&destination.sin_addr, replyDestination.bytes().data(), 4);
-        sent = sendto(ipv4Socket_, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
+        sent = sendto(ipv4Socket_.get(), packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
                       sizeof destination);
     } else {
         sockaddr_in6 destination{};
         destination.sin6_family = AF_INET6;
         std::memcpy(&destination.sin6_addr, replyDestination.bytes().data(), 16);
-        sent = sendto(ipv6Socket_, packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
+        sent = sendto(ipv6Socket_.get(), packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
                       sizeof destination);
     }
     if (sent < 0)

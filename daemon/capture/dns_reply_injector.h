@@ -3,6 +3,7 @@
 
 #include "capture/packet.h"
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 #include <cstdint>
 #include <span>
@@ -19,21 +20,18 @@ namespace hostgate {
 class DnsReplyInjector {
 public:
     static Result<DnsReplyInjector> open(std::uint32_t replyMark);
-    DnsReplyInjector(DnsReplyInjector&& other) noexcept;
-    DnsReplyInjector& operator=(DnsReplyInjector&& other) noexcept;
-    DnsReplyInjector(const DnsReplyInjector&) = delete;
-    DnsReplyInjector& operator=(const DnsReplyInjector&) = delete;
-    ~DnsReplyInjector();
 
     // `query` is the tuple of the UDP query packet as queued (src = the application).
     Result<void> sendSpoofedUdpReply(const FiveTuple& query, std::span<const std::uint8_t> payload);
 
 private:
-    DnsReplyInjector(int ipv4Socket, int ipv6Socket) : ipv4Socket_(ipv4Socket), ipv6Socket_(ipv6Socket) {}
-    void close();
+    DnsReplyInjector(UniqueFd ipv4Socket, UniqueFd ipv6Socket)
+        : ipv4Socket_(std::move(ipv4Socket)), ipv6Socket_(std::move(ipv6Socket))
+    {
+    }
 
-    int ipv4Socket_ = -1;
-    int ipv6Socket_ = -1; // -1 when the namespace has no IPv6
+    UniqueFd ipv4Socket_;
+    UniqueFd ipv6Socket_; // invalid when the namespace has no IPv6
 };
 
 } // namespace hostgate

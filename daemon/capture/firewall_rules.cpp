@@ -1,13 +1,10 @@
 // Generates, applies and removes the daemon's iptables-nft (or nft) rules through the standard tools.
 #include "capture/firewall_rules.h"
+#include "service/subprocess.h"
+#include "util/errno_error.h"
 
 #include <fmt/format.h>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,139 +16,12 @@
 #include <sstream>
 #include <system_error>
 
-extern char** environ;
-
 namespace hostgate {
 
 namespace {
 
 constexpr std::size_t maxChainNameLength = 28; // xtables: 29 bytes including the terminating zero
 
-std::string errnoText(int error)
-{
-    return std::error_code(error, std::generic_category()).message();
-}
-
-// Closes both ends of a pipe on scope exit unless they were handed over.
-struct Pipe {
-    int fds[2] = {-1, -1};
-    ~Pipe()
-    {
-        for (const int fd : fds)
-            if (fd >= 0)
-                close(fd);
-    }
-    void closeEnd(int index)
-    {
-        if (fds[index] >= 0)
-            close(fds[index]);
-        fds[index] = -1;
-    }
-};
-
-// Daemons often run with a PATH lacking the sbin directories the firewall tools live in.
-std::string resolveTool(const std::string& name)
-{
-    for (const char* directory : {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"}) {
-        std::string path = directory + name;
-        if (access(path.c_str(), X_OK) == 0)
-            return path;
-    }
-    return name;
-}
-
-// Runs a tool with `input` on stdin and returns its stdout; a non-zero exit becomes an Error with stderr.
-Result<std::string> runTool(const std::vector<std::string>& arguments, const std::string& input)
-{
-    Pipe in;
-    Pipe out;
-    Pipe err;
-    if (pipe2(in.fds, O_CLOEXEC) < 0 || pipe2(out.fds, O_CLOEXEC) < 0 || pipe2(err.fds, O_CLOEXEC) < 0)
-        return Error("Failed to create pipes for " + arguments[0] + ": " + errnoText(errno));
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in.fds[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, out.fds[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err.fds[1], STDERR_FILENO);
-    const std::string program = resolveTool(arguments[0]);
-    std::vector<char*> argv;
-    for (const std::string& argument : arguments)
-        argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    // The daemon may block signals for a signalfd; the tool must start with a clean mask and SIGPIPE default.
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t noSignals;
-    sigemptyset(&noSignals);
-    sigset_t pipeSignal;
-    sigemptyset(&pipeSignal);
-    sigaddset(&pipeSignal, SIGPIPE);
-    posix_spawnattr_setsigmask(&attributes, &noSignals);
-    posix_spawnattr_setsigdefault(&attributes, &pipeSignal);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t child = -1;
-    const int spawned = posix_spawnp(&child, program.c_str(), &actions, &attributes, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    if (spawned != 0)
-        return Error("Failed to run " + arguments[0] + ": " + errnoText(spawned));
-    in.closeEnd(0);
-    out.closeEnd(1);
-    err.closeEnd(1);
-
-    // A tool that exits without reading all of stdin must not kill us with SIGPIPE: block it on this
-    // thread while writing and discard one that became pending (write then fails with EPIPE instead).
-    sigset_t previousMask;
-    pthread_sigmask(SIG_BLOCK, &pipeSignal, &previousMask);
-    // Feed stdin and drain both outputs together so neither side can block on a full pipe.
-    std::string stdoutText;
-    std::string stderrText;
-    std::size_t written = 0;
-    if (input.empty())
-        in.closeEnd(1);
-    while (out.fds[0] >= 0 || err.fds[0] >= 0) {
-        std::array<pollfd, 3> polled{{{in.fds[1], POLLOUT, 0}, {out.fds[0], POLLIN, 0}, {err.fds[0], POLLIN, 0}}};
-        if (poll(polled.data(), polled.size(), -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (polled[0].revents != 0) {
-            const ssize_t n = write(in.fds[1], input.data() + written, input.size() - written);
-            if (n > 0)
-                written += static_cast<std::size_t>(n);
-            if (n < 0 || written == input.size())
-                in.closeEnd(1);
-        }
-        std::array<char, 4096> chunk;
-        for (int index : {1, 2}) {
-            if (polled[static_cast<std::size_t>(index)].revents == 0)
-                continue;
-            Pipe& pipe = index == 1 ? out : err;
-            const ssize_t n = read(pipe.fds[0], chunk.data(), chunk.size());
-            if (n > 0)
-                (index == 1 ? stdoutText : stderrText).append(chunk.data(), static_cast<std::size_t>(n));
-            else
-                pipe.closeEnd(0);
-        }
-    }
-    in.closeEnd(1);
-    const timespec noWait{};
-    while (sigtimedwait(&pipeSignal, nullptr, &noWait) > 0) {
-    }
-    pthread_sigmask(SIG_SETMASK, &previousMask, nullptr);
-    int status = 0;
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        while (!stderrText.empty() && stderrText.back() == '\n')
-            stderrText.pop_back();
-        return Error(arguments[0] + " failed: " + (stderrText.empty() ? "exit status " + std::to_string(status)
-                                                                        : stderrText));
-    }
-    return stdoutText;
-}
 
 std::string hex(std::uint32_t value)
 {
@@ -175,7 +45,7 @@ std::string restoreTool(bool ipv6)
 
 Result<void> restore(bool ipv6, const std::string& script)
 {
-    auto result = runTool({restoreTool(ipv6), "--noflush"}, script);
+    auto result = runTool({{restoreTool(ipv6), "--noflush"}, script});
     if (!result)
         return result.error();
     return {};
@@ -223,7 +93,7 @@ std::vector<SavedTable> findOwnChains(const std::string& saved, const std::funct
 
 Result<void> runNft(const std::string& script)
 {
-    auto result = runTool({"nft", "-f", "-"}, script);
+    auto result = runTool({{"nft", "-f", "-"}, script});
     if (!result)
         return result.error();
     return {};
@@ -431,7 +301,7 @@ Result<void> FirewallRules::install()
 Result<void> FirewallRules::installIptables(bool ipv6)
 {
     // The jumps are added only when missing: a restart refills the chains in place and keeps the jumps.
-    auto saved = runTool({saveTool(ipv6)}, {});
+    auto saved = runTool({{saveTool(ipv6)}, {}});
     if (!saved)
         return saved.error();
     std::string script = iptablesRestoreScript(ipv6, false);
@@ -489,7 +359,7 @@ Result<void> FirewallRules::removeStale()
 
 Result<void> FirewallRules::removeIptablesChains(bool ipv6, bool onlyInstalledChains)
 {
-    auto saved = runTool({saveTool(ipv6)}, {});
+    auto saved = runTool({{saveTool(ipv6)}, {}});
     if (!saved)
         return Error("Failed to read " + std::string(ipv6 ? "ip6tables" : "iptables") + " rules: " + saved.error().message);
     const std::vector<std::string> current = ownChainNames();

@@ -1,5 +1,6 @@
 // nfqueue over libmnl: binding and configuring a queue, parsing NFQNL_MSG_PACKET, sending verdicts.
 #include "capture/nfqueue.h"
+#include "util/errno_error.h"
 
 // glibc's socket headers first: the linux/ uapi headers then skip their clashing definitions.
 #include <arpa/inet.h>
@@ -30,10 +31,6 @@ constexpr std::size_t receiveBufferSize = 0xffff + messageBufferSize;
 constexpr int socketReceiveBufferBytes = 4 * 1024 * 1024;
 constexpr std::uint32_t copyRange = 0xffff;
 
-std::string errnoText(int error)
-{
-    return std::error_code(error, std::generic_category()).message();
-}
 
 std::optional<QueuedPacketView> parsePacketView(const nlmsghdr* message)
 {

@@ -1,5 +1,6 @@
 // NETLINK_SOCK_DIAG exact lookups: one inet_diag_req_v2 per queued packet, answered with inet_diag_msg.
 #include "capture/sock_diag.h"
+#include "util/errno_error.h"
 
 // glibc's socket headers first: the linux/ uapi headers then skip their clashing definitions.
 #include <netinet/in.h>
@@ -18,10 +19,6 @@ namespace hostgate {
 
 namespace {
 
-std::string errnoText(int error)
-{
-    return std::error_code(error, std::generic_category()).message();
-}
 
 void copyAddress(const IpAddress& address, __be32 (&target)[4])
 {

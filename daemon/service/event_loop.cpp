@@ -1,5 +1,6 @@
 // EventLoop: epoll dispatch plus one-shot timers multiplexed onto a single timerfd.
 #include "service/event_loop.h"
+#include "util/errno_error.h"
 
 #include <sys/epoll.h>
 #include <sys/timerfd.h>
@@ -24,7 +25,7 @@ constexpr int kMaxEventsPerBatch = 64;
 
 Error systemError(std::string_view what, int errorNumber)
 {
-    return Error(fmt::format("Failed to {}: {}", what, std::strerror(errorNumber)));
+    return errnoError(what, errorNumber);
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // Atomic file replacement: temp file, fsync, rename, fsync of the directory.
 #include "store/atomic_file.h"
+#include "util/errno_error.h"
 
 #include "util/unique_fd.h"
 
@@ -36,11 +37,6 @@ bool isTemporaryNameOf(std::string_view name, std::string_view prefix)
             return false;
     }
     return true;
-}
-
-std::string errnoText(int error)
-{
-    return std::strerror(error);
 }
 
 Error failure(const std::string& verb, const std::filesystem::path& object, int error)

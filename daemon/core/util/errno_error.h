@@ -1,0 +1,23 @@
+// The one way system-call failures become text: errnoText() for an errno value, errnoError() for the
+// "Failed to <what>: <reason>" Error every layer reports.
+#pragma once
+
+#include "util/result.h"
+
+#include <string>
+#include <string_view>
+#include <system_error>
+
+namespace hostgate {
+
+inline std::string errnoText(int error)
+{
+    return std::error_code(error, std::generic_category()).message();
+}
+
+inline Error errnoError(std::string_view what, int error)
+{
+    return Error("Failed to " + std::string(what) + ": " + errnoText(error));
+}
+
+} // namespace hostgate
