@@ -6,6 +6,8 @@
 #include "store/file_trust.h"
 #include "store/rule_file.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 
 #include <linux/magic.h>
@@ -137,8 +139,11 @@ Result<void> Daemon::start()
     }
 
     engine_.setMode(config_.mode);
+    const auto loadStart = std::chrono::steady_clock::now();
     const auto report = rules_.load();
-    log_.info("Rules loaded", {{"admin", report.adminRules}, {"user", report.userRules}});
+    const auto loadTime = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart);
+    log_.info("Rules loaded", {{"admin", report.adminRules}, {"user", report.userRules},
+                               {"journal_records", report.journalRecords}, {"ms", fmt::format("{:.1f}", loadTime.count())}});
 
     std::error_code ec;
     std::filesystem::create_directories(config_.stateDir, ec);
