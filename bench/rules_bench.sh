@@ -3,11 +3,11 @@
 # a BASELINE_RULES baseline in the same run.
 #
 # Usage (root): bench/rules_bench.sh [BUILD_DIR]     (default: $HOSTGATE_BUILD_DIR or ./build; use Release)
-# Needs hostgated and hostgatectl built in BUILD_DIR, python3-dbus, /usr/bin/time. Sizes (environment): RULES
+# Needs hostgated and hostgatectl built in BUILD_DIR, busctl, /usr/bin/time. Sizes (environment): RULES
 # (default 100000), BASELINE_RULES (1000), CALLS (AddRule and RemoveRule calls timed per size, default 200).
 #
-# Rule mix (generated): 60 % admin rules in files of 5,000 under rules.d, 40 % user rules in rules.toml (the
-# user file is bounded to 50,000 lasting rules); 60 % exact names, 30 % "*.suffix", 10 % IPv6 networks; nine
+# Rule mix (generated): 75 % admin rules in files of 5,000 under rules.d, 25 % user rules in rules.toml (the
+# user file is bounded to 4 MiB and 50,000 lasting rules); 60 % exact names, 30 % "*.suffix", 10 % IPv6 networks; nine
 # apps plus any-app rules; ports none / one / two / a range; both actions.
 #
 # Safety: hostgated runs in a network namespace this script creates, enforcing only on a child cgroup it
@@ -32,7 +32,7 @@ for bin in "$daemon_bin" "$ctl_bin"; do
   [ -x "$bin" ] || die "$bin is missing; build it: cmake -S $top -B $build -DCMAKE_BUILD_TYPE=Release &&" \
                        "cmake --build $build -j2 --target hostgated hostgatectl"
 done
-python3 -c 'import dbus' 2>/dev/null || die "python3-dbus is missing (apt-get install python3-dbus)"
+command -v busctl >/dev/null || die "busctl is missing (Debian package systemd)"
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
 cgroup_root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 [ -n "$cgroup_root" ] || die "no cgroup2 hierarchy is mounted"
@@ -116,7 +116,7 @@ generate() {
   python3 - "$1" "$2" <<'EOF'
 import os, sys
 total, root = int(sys.argv[1]), sys.argv[2]
-admin = total * 6 // 10
+admin = total * 3 // 4
 apps = ["/usr/bin/curl", "/usr/bin/wget", "/usr/bin/python3.11", "/usr/lib/firefox-esr/firefox-esr",
         "/usr/lib/chromium/chromium", "/usr/bin/ssh", "/usr/bin/git", "/opt/tool/bin/tool", "/usr/sbin/ntpd"]
 ports = [None, "443", "80,443", "8000-8100"]
@@ -154,29 +154,31 @@ for dirpath, dirs, files in os.walk(root):
 EOF
 }
 
-# The AddRule / RemoveRule round trips of one D-Bus client, each call timed on its own.
+# The AddRule / RemoveRule round trips, each call one busctl process timed on its own; GetMode through the same
+# busctl is the baseline (process start and bus round trip without rule work). Prints p50/p99 in ms of
+# AddRule, RemoveRule, GetMode.
 time_calls() {
-  python3 - "$1" <<'EOF'
-import dbus, sys, time
-calls = int(sys.argv[1])
-bus = dbus.bus.BusConnection(__import__("os").environ["DBUS_SYSTEM_BUS_ADDRESS"])
-firewall = dbus.Interface(bus.get_object("org.hostgate.Firewall1", "/org/hostgate/Firewall1"), "org.hostgate.Firewall1")
-def pct(samples, p):
-    samples = sorted(samples)
-    return samples[min(len(samples) - 1, int(round(p / 100 * (len(samples) - 1))))] * 1000
-added, add_times, remove_times = [], [], []
-for i in range(calls):
-    record = {"app": "/usr/bin/curl", "host": f"added{i}.bench.example", "ports": "443", "protocol": "tcp",
-              "action": "allow"}
-    start = time.perf_counter()
-    added.append(firewall.AddRule(dbus.Dictionary(record, signature="sv")))
-    add_times.append(time.perf_counter() - start)
-for rule_id in added:
-    start = time.perf_counter()
-    firewall.RemoveRule(dbus.UInt64(rule_id))
-    remove_times.append(time.perf_counter() - start)
-print(f"{pct(add_times, 50):.2f} {pct(add_times, 99):.2f} {pct(remove_times, 50):.2f} {pct(remove_times, 99):.2f}")
-EOF
+  local calls=$1 i start id ids=() add=() remove=() mode=()
+  local call=(busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" call org.hostgate.Firewall1 /org/hostgate/Firewall1
+              org.hostgate.Firewall1)
+  for ((i = 0; i < calls; i++)); do
+    start=$EPOCHREALTIME
+    "${call[@]}" GetMode >/dev/null
+    mode+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", (b - a) * 1000 }')")
+    start=$EPOCHREALTIME
+    id=$("${call[@]}" AddRule 'a{sv}' 5 app s /usr/bin/curl host s "added$i.bench.example" ports s 443 \
+         protocol s tcp action s allow)
+    add+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", (b - a) * 1000 }')")
+    ids+=("${id#t }")
+  done
+  for id in "${ids[@]}"; do
+    start=$EPOCHREALTIME
+    "${call[@]}" RemoveRule t "$id" >/dev/null
+    remove+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", (b - a) * 1000 }')")
+  done
+  percentiles() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END {
+    printf "%.2f %.2f ", v[int((NR - 1) * 0.5 + 1.5)], v[int((NR - 1) * 0.99 + 1.5)] }'; }
+  percentiles "${add[@]}"; percentiles "${remove[@]}"; percentiles "${mode[@]}"; echo
 }
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -219,24 +221,24 @@ run() { # $1 rules
   kill -TERM "$pid"
   wait "$pid" || die "hostgated exited with status $? on SIGTERM"
   forget_pid "$pid"
-  read -r add50 add99 rem50 rem99 <<<"$timings"
-  result[$n]="$load_ms $((rss_loaded / 1024)) $((peak / 1024)) $add50 $add99 $rem50 $rem99 $list_s $((list_rss_kb / 1024))"
+  read -r add50 add99 rem50 rem99 mode50 mode99 <<<"$timings"
+  result[$n]="$load_ms $((rss_loaded / 1024)) $((peak / 1024)) $add50 $add99 $rem50 $rem99 $list_s $((list_rss_kb / 1024)) $mode50 $mode99"
 }
 
 run "$baseline"
 run "$rules"
 
-read -r bl_load bl_rss bl_peak bl_add50 bl_add99 bl_rem50 bl_rem99 bl_list bl_cli <<<"${result[$baseline]}"
-read -r load rss peak add50 add99 rem50 rem99 list cli <<<"${result[$rules]}"
+read -r bl_load bl_rss bl_peak bl_add50 bl_add99 bl_rem50 bl_rem99 bl_list bl_cli bl_mode50 bl_mode99 <<<"${result[$baseline]}"
+read -r load rss peak add50 add99 rem50 rem99 list cli mode50 mode99 <<<"${result[$rules]}"
 echo
-echo "Rules at scale ($(nproc) CPUs; $calls AddRule and RemoveRule calls per size over D-Bus, one client)"
+echo "Rules at scale ($(nproc) CPUs; $calls AddRule, RemoveRule and GetMode calls per size, one busctl process each)"
 echo
-echo "| rules | load ms | RSS after load MB | RSS while listing MB | AddRule p50 / p99 ms | RemoveRule p50 / p99 ms | list all (CLI) s | CLI max RSS MB |"
-echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-printf "| %d | %s | %s | %s | %s / %s | %s / %s | %s | %s |\n" "$baseline" "$bl_load" "$bl_rss" "$bl_peak" "$bl_add50" "$bl_add99" \
-  "$bl_rem50" "$bl_rem99" "$bl_list" "$bl_cli"
-printf "| %d | %s | %s | %s | %s / %s | %s / %s | %s | %s |\n" "$rules" "$load" "$rss" "$peak" "$add50" "$add99" \
-  "$rem50" "$rem99" "$list" "$cli"
+echo "| rules | load ms | RSS after load MB | RSS while listing MB | AddRule p50 / p99 ms | RemoveRule p50 / p99 ms | GetMode p50 / p99 ms (baseline) | list all (CLI) s | CLI max RSS MB |"
+echo "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf "| %d | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s | %s |\n" "$baseline" "$bl_load" "$bl_rss" "$bl_peak" "$bl_add50" \
+  "$bl_add99" "$bl_rem50" "$bl_rem99" "$bl_mode50" "$bl_mode99" "$bl_list" "$bl_cli"
+printf "| %d | %s | %s | %s | %s / %s | %s / %s | %s / %s | %s | %s |\n" "$rules" "$load" "$rss" "$peak" "$add50" "$add99" \
+  "$rem50" "$rem99" "$mode50" "$mode99" "$list" "$cli"
 awk -v a="$load" -v b="$bl_load" -v c="$rss" -v d="$bl_rss" -v e="$add50" -v f="$bl_add50" -v g="$list" -v h="$bl_list" \
   -v n="$rules" -v m="$baseline" 'BEGIN {
-    printf "| ratio %d / %d | %.1f | %.1f | | %.2f | | %.1f | |\n", n, m, a / b, c / d, e / f, (h > 0 ? g / h : 0) }'
+    printf "| ratio %d / %d | %.1f | %.1f | | %.2f | | | %.1f | |\n", n, m, a / b, c / d, e / f, (h > 0 ? g / h : 0) }'
