@@ -6,8 +6,9 @@
 #include "store/file_trust.h"
 #include "store/rule_file.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
-#include <set>
 
 #include <linux/magic.h>
 
@@ -64,9 +65,6 @@ std::string joinedAddresses(const std::vector<IpAddress>& addresses)
     return text;
 }
 
-constexpr std::size_t userRulesTarget = 1; // index of the user file among the watched targets
-
-
 template <class T>
 Error failedTo(std::string_view what, const Result<T>& result)
 {
@@ -75,17 +73,10 @@ Error failedTo(std::string_view what, const Result<T>& result)
 
 } // namespace
 
-FileSignature fileSignature(const std::filesystem::path& path)
-{
-    struct stat status {};
-    if (::stat(path.c_str(), &status) != 0)
-        return {};
-    return {status.st_dev, status.st_ino, status.st_size, status.st_mtim.tv_sec, status.st_mtim.tv_nsec};
-}
-
 Daemon::Daemon(const DaemonConfig& config, Logger& log, EventLoop loop)
     : config_(config), log_(log), loop_(std::move(loop)),
-      store_(RuleStorePaths{config.adminRulesDir, config.userRulesFile}),
+      rules_(RuleStorePaths{config.adminRulesDir, config.userRulesFile}, engine_, loop_, log_,
+             RuleLifecycle::Hooks{[this] { rulesEnforced(); }, [this] { notifyRulesChanged(); }}),
       dnsCache_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl, config.dnsCache.maxAddresses}),
       unverifiedNames_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl,
                                         std::min<std::uint32_t>(config.dnsCache.maxAddresses, 16384)}),
@@ -148,11 +139,12 @@ Result<void> Daemon::start()
         return Error{"Failed to find the cgroup2 hierarchy: no cgroup2 mount in /proc/self/mountinfo"};
     }
 
-    const auto report = store_.load();
-    noteLoadErrors(report);
     engine_.setMode(config_.mode);
-    applyRules(store_.rules());
-    log_.info("Rules loaded", {{"admin", report.adminRules}, {"user", report.userRules}});
+    const auto loadStart = std::chrono::steady_clock::now();
+    const auto report = rules_.load();
+    const auto loadTime = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart);
+    log_.info("Rules loaded", {{"admin", report.adminRules}, {"user", report.userRules},
+                               {"journal_records", report.journalRecords}, {"ms", fmt::format("{:.1f}", loadTime.count())}});
 
     std::error_code ec;
     std::filesystem::create_directories(config_.stateDir, ec);
@@ -204,7 +196,7 @@ Result<void> Daemon::start()
     decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr);
     DecisionPath::Hooks hooks;
     hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
-    hooks.adoptRule = [this](Rule rule) { return adoptRule(std::move(rule)); };
+    hooks.adoptRule = [this](Rule rule) { return rules_.adopt(std::move(rule)); };
     decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
                                                    *decisions_, log_, marks, std::move(hooks));
     decisionPath_->setUnverifiedNames(&unverifiedNames_);
@@ -246,15 +238,14 @@ Result<void> Daemon::start()
     signals_.emplace(std::move(*signals));
 
     std::filesystem::create_directories(config_.userRulesFile.parent_path(), ec);
-    auto watcher = FileWatcher::create(loop_,
-                                       {WatchTarget::entriesWithSuffix(config_.adminRulesDir, ".toml"),
-                                        WatchTarget::file(config_.userRulesFile)},
-                                       [this](const std::vector<std::size_t>& changed) {
-                                           if (changed == std::vector<std::size_t>{userRulesTarget} &&
-                                               fileSignature(config_.userRulesFile) == ownUserFileWrite_)
-                                               return; // our own save: what is in force is what was written
-                                           reloadRules();
-                                       });
+    std::vector<WatchTarget> ruleTargets{WatchTarget::entriesWithSuffix(config_.adminRulesDir, ".toml")};
+    const std::size_t userFileTarget = ruleTargets.size();
+    ruleTargets.push_back(WatchTarget::file(config_.userRulesFile));
+    auto watcher = FileWatcher::create(loop_, ruleTargets, [this, userFileTarget](const std::vector<std::size_t>& changed) {
+        if (changed == std::vector<std::size_t>{userFileTarget} && rules_.isOwnUserFileWrite())
+            return; // our own save: what is in force is what was written
+        reloadRules();
+    });
     if (watcher)
         fileWatcher_.emplace(std::move(*watcher));
     else
@@ -354,10 +345,11 @@ void Daemon::shutdown(bool removeKernelState)
             log_.info("Firewall chains removed");
         firewallInstalled_ = false;
     }
-    for (const auto& [pid, exit] : exitWatches_)
-        loop_.unwatch(exit.watch);
-    exitWatches_.clear();
     dnsLane_.reset(); // before anything it uses goes
+    rules_.stopWatchingExits();
+    // The journal folded into the user file, so it reads as what is in force (never over a broken file).
+    if (removeKernelState)
+        rules_.compact();
     dnsPath_.reset();
     decisionPath_.reset();
     if (removeKernelState && bpf_) {
@@ -367,7 +359,6 @@ void Daemon::shutdown(bool removeKernelState)
     bpf_.reset();
     dnsQueue_.reset();
     decisionQueue_.reset();
-    // The user file is not rewritten here: if it failed to load, rewriting it would erase the user's edit.
 }
 
 void Daemon::onDecisionReadable()
@@ -434,38 +425,11 @@ void Daemon::armPromptTimer()
 void Daemon::reloadRules()
 {
     refreshTrustedResolvers();
-    const auto report = store_.load();
-    noteLoadErrors(report);
-    applyRules(store_.rules());
-    log_.info("Rules reloaded", {{"admin", report.adminRules}, {"user", report.userRules}});
-    notifyRulesChanged();
+    rules_.reload();
 }
 
-void Daemon::noteLoadErrors(const RuleStore::LoadReport& report)
+void Daemon::rulesEnforced()
 {
-    userFileBroken_ = false;
-    ruleErrors_.clear();
-    for (const auto& error : report.errors) {
-        ruleErrors_.push_back(error.describe());
-        log_.error("Failed to load rule file, keeping its last good rules", {{"error", error.describe()}});
-        if (error.describe().find(config_.userRulesFile.string()) != std::string::npos)
-            userFileBroken_ = true;
-    }
-}
-
-void Daemon::applyRules(const std::vector<Rule>& stored)
-{
-    std::vector<Rule> rules = stored;
-    rules.insert(rules.end(), runtimeRules_.begin(), runtimeRules_.end());
-    enforceRules(std::move(rules));
-}
-
-void Daemon::enforceRules(std::vector<Rule> rules)
-{
-    for (const auto& rule : rules)
-        if (!isAdminRuleId(rule.id)) // admin ids live above 2^63 and never share the user range
-            nextRuntimeId_ = std::max(nextRuntimeId_, rule.id + 1);
-    engine_.setRules(std::move(rules));
     rememberRuleExecutables();
     // Verdicts the kernel cached may come from rules that just changed.
     invalidateKernelVerdicts();
@@ -475,14 +439,10 @@ void Daemon::rememberRuleExecutables()
 {
     if (!attributor_)
         return;
-    std::set<std::string> paths;
-    for (const Rule& rule : engine_.rules())
-        if (rule.app && rule.app->starts_with('/'))
-            paths.insert(*rule.app);
     std::map<AppKey, std::string> executables;
-    for (const auto& path : paths) {
+    for (const auto& path : engine_.appPaths()) {
         struct stat status {};
-        if (::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode))
+        if (path.starts_with('/') && ::stat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode))
             executables.emplace(BpfFirewall::appKeyFromStat(status), path);
     }
     dnsAttributor_->setKnownExecutables(executables);
@@ -503,12 +463,7 @@ std::uint64_t Daemon::policyFingerprint() const
     std::uint64_t hash = 0xcbf29ce484222325ULL;
     hash = fnv1a(hash, toString(engine_.mode()));
     hash = fnv1a(hash, toString(config_.defaultAction));
-    for (const Rule& rule : engine_.rules()) {
-        hash = fnv1a(hash, describe(rule));
-        hash = fnv1a(hash, fmt::format("|{}|{}|{}|{}|{}|", rule.id, rule.enabled, rule.uid.value_or(~0u),
-                                       rule.script.value_or(""),
-                                       rule.lifetime.until ? rule.lifetime.until->time_since_epoch().count() : 0));
-    }
+    hash = fnv1a(hash, std::to_string(engine_.rulesFingerprint())); // kept up to date by the engine: O(1)
     return hash == 0 ? 1 : hash;
 }
 
@@ -606,64 +561,6 @@ void Daemon::heartbeat()
     loop_.addTimer(heartbeatInterval, [this] { heartbeat(); });
 }
 
-Rule Daemon::adoptRule(Rule rule)
-{
-    rule.id = std::max(nextRuntimeId_, store_.nextUserRuleId());
-    nextRuntimeId_ = rule.id + 1;
-    rule.origin = RuleOrigin::User;
-    engine_.addRule(rule);
-    if (rule.lifetime.persistent()) {
-        persistUserRules();
-    } else {
-        runtimeRules_.push_back(rule);
-        if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid)
-            watchProcessExit(*rule.lifetime.pid);
-    }
-    notifyRulesChanged();
-    return rule;
-}
-
-void Daemon::persistUserRules()
-{
-    if (userFileBroken_) {
-        // Saving would replace the user's broken edit with our copy; keep the new rule in memory until fixed.
-        log_.error("Not saving user rules: the rule file has errors; fix it and the daemon reloads it",
-                   {{"file", config_.userRulesFile}});
-        return;
-    }
-    if (auto saved = writeUserRules(engine_.rules()); !saved)
-        log_.error("Failed to save user rules", {{"file", config_.userRulesFile}, {"error", saved.error().describe()}});
-}
-
-std::vector<Rule> Daemon::lastingUserRules(const std::vector<Rule>& rules)
-{
-    std::vector<Rule> lasting;
-    for (const auto& rule : rules)
-        if (rule.origin == RuleOrigin::User && rule.lifetime.persistent())
-            lasting.push_back(rule);
-    return lasting;
-}
-
-Result<void> Daemon::writeUserRules(const std::vector<Rule>& rules)
-{
-    if (auto saved = store_.saveUserRules(lastingUserRules(rules)); !saved)
-        return saved;
-    ownUserFileWrite_ = fileSignature(config_.userRulesFile);
-    return Ok{};
-}
-
-void Daemon::endRulesOfExitedProcess(std::int32_t pid)
-{
-    engine_.processExited(pid);
-    // Also from the rules kept across reloads, or the next reload would bring them back.
-    std::erase_if(runtimeRules_, [pid](const Rule& rule) {
-        return rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid == pid;
-    });
-    invalidateKernelVerdicts();
-    log_.info("Process exited, its rules ended", {{"pid", pid}});
-    notifyRulesChanged();
-}
-
 void Daemon::startBus()
 {
     BusService::Options options;
@@ -688,30 +585,6 @@ void Daemon::deliverPrompt(const PromptRequest& request)
         bus_->deliverPrompt(request);
     else
         prompts_.noAgent(request.id, Clock::now());
-}
-
-void Daemon::watchProcessExit(std::int32_t pid)
-{
-    if (exitWatches_.contains(pid))
-        return;
-    UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (!pidfd.valid()) {
-        endRulesOfExitedProcess(pid); // already gone
-        return;
-    }
-    auto watch = loop_.watchFd(pidfd.get(), EPOLLIN, [this, pid](std::uint32_t) {
-        const auto it = exitWatches_.find(pid);
-        if (it == exitWatches_.end())
-            return;
-        loop_.unwatch(it->second.watch);
-        exitWatches_.erase(it); // closes the pidfd
-        endRulesOfExitedProcess(pid);
-    });
-    if (!watch) {
-        log_.warning("Failed to watch process exit", {{"pid", pid}, {"error", watch.error().describe()}});
-        return;
-    }
-    exitWatches_.emplace(pid, ExitWatch{std::move(pidfd), *watch});
 }
 
 } // namespace hostgate

@@ -20,6 +20,7 @@
 #include "hostgated/dns_lane.h"
 #include "hostgated/dns_path.h"
 #include "hostgated/kernel_verdicts.h"
+#include "hostgated/rule_lifecycle.h"
 #include "hostgated/unverified_names.h"
 #include "prompt/prompt_broker.h"
 #include "service/config.h"
@@ -28,7 +29,6 @@
 #include "service/log.h"
 #include "service/signals.h"
 #include "store/event_log.h"
-#include "store/rule_store.h"
 #include "util/unique_fd.h"
 
 #include <functional>
@@ -39,18 +39,6 @@
 #include <vector>
 
 namespace hostgate {
-
-// Identifies one version of a file (an atomic save replaces the inode), to recognize our own writes when the
-// file watcher reports them.
-struct FileSignature {
-    std::uint64_t device = 0;
-    std::uint64_t inode = 0;
-    std::int64_t size = -1;
-    std::int64_t mtimeSeconds = 0;
-    std::int64_t mtimeNanoseconds = 0;
-    bool operator==(const FileSignature&) const = default;
-};
-FileSignature fileSignature(const std::filesystem::path& path);
 
 class Daemon final : public FirewallControl {
 public:
@@ -109,35 +97,21 @@ private:
     void onDecisionReadable();
     void onBpfEvents();
     void maintain();
-    void reloadRules();
     void armPromptTimer();
-    void noteLoadErrors(const RuleStore::LoadReport& report);
-    void applyRules(const std::vector<Rule>& stored);
-    // Puts `rules` in force (engine and, by forgetting its cache, kernel) and keeps fresh ids above them.
-    void enforceRules(std::vector<Rule> rules);
-    Rule adoptRule(Rule rule);
-    void watchProcessExit(std::int32_t pid);
-    void endRulesOfExitedProcess(std::int32_t pid);
-    void persistUserRules();
-    // The user rules that are saved to disk (forever and until-time) among `rules`.
-    static std::vector<Rule> lastingUserRules(const std::vector<Rule>& rules);
-    // Saves the lasting user rules among `rules` and remembers the file as written, so its watch event is ours.
-    Result<void> writeUserRules(const std::vector<Rule>& rules);
+    void reloadRules();
+    // The rules in force changed: what was derived from them (kernel verdicts, known executables) follows.
+    void rulesEnforced();
     void startBus();
     void deliverPrompt(const PromptRequest& request);
-    // Applies `change` to a copy of the rules in force, saves the user file, and only then enforces the copy:
-    // on any failure nothing changes, in memory or on disk.
-    Result<void> changeRules(const std::function<Result<void>(std::vector<Rule>&)>& change);
-    RuleId takeRuleId();
     void notifyRulesChanged();
 
     DaemonConfig config_;
     Logger& log_;
     EventLoop loop_;
 
-    RuleStore store_;
     std::optional<EventLog> events_;
     DecisionEngine engine_;
+    RuleLifecycle rules_; // after the engine it enforces through and the loop its exit watches use
     DnsCache dnsCache_;
     UnverifiedNames unverifiedNames_;
     TrustedResolvers trustedResolvers_;
@@ -181,19 +155,7 @@ private:
     std::optional<TimerId> promptTimer_;
     std::optional<TimePoint> promptTimerAt_;
 
-    // Rules that live only in memory (answers "once" and "until the app quits"), kept across reloads.
-    std::vector<Rule> runtimeRules_;
-    bool userFileBroken_ = false; // its last load failed: never overwrite it
-    std::optional<FileSignature> ownUserFileWrite_; // the user file as our last save left it
-    RuleId nextRuntimeId_ = 1;
-    struct ExitWatch {
-        UniqueFd pidfd; // readable when the process exits
-        WatchId watch;
-    };
-    std::map<std::int32_t, ExitWatch> exitWatches_; // by pid
-
     KernelFeatures features_;
-    std::vector<std::string> ruleErrors_; // of the last load
     TimePoint started_{};
     // Last: destroyed first, while everything it calls back into still exists.
     std::unique_ptr<BusService> bus_;

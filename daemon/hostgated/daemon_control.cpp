@@ -3,8 +3,6 @@
 #include "hostgated/daemon.h"
 
 #include "hostgated/saved_mode.h"
-#include "rules/rule_validation.h"
-#include "store/rule_file.h"
 
 #include <fmt/core.h>
 
@@ -14,41 +12,6 @@
 namespace hostgate {
 
 namespace {
-
-// The shared validation (rules/rule_validation.h) as the API's InvalidRule error; `what` says which call.
-std::optional<Error> refusedRule(const Rule& rule, std::string_view what)
-{
-    if (auto problem = validateRule(rule))
-        return Error::named(std::string(control_error::invalidRule),
-                            fmt::format("{}: '{}' {}", what, problem->key, problem->reason));
-    return std::nullopt;
-}
-
-std::size_t lastingUserRuleCount(const std::vector<Rule>& rules)
-{
-    return static_cast<std::size_t>(std::count_if(rules.begin(), rules.end(), [](const Rule& rule) {
-        return rule.origin == RuleOrigin::User && rule.lifetime.persistent();
-    }));
-}
-
-
-Error noSuchRule(RuleId id)
-{
-    return Error::named(std::string(control_error::noSuchRule), fmt::format("No rule with id {}", id));
-}
-
-// The rule with `id` among `rules`, if the API may change it.
-Result<std::vector<Rule>::iterator> editableRule(std::vector<Rule>& rules, RuleId id)
-{
-    const auto it = std::find_if(rules.begin(), rules.end(), [id](const Rule& rule) { return rule.id == id; });
-    if (it == rules.end())
-        return noSuchRule(id);
-    if (it->origin == RuleOrigin::Admin)
-        return Error::named(std::string(control_error::readOnlyRule),
-                            fmt::format("Rule {} comes from the administrator's file {} and is read-only", id,
-                                        it->source));
-    return it;
-}
 
 std::vector<std::string> featureNames(const KernelFeatures& features)
 {
@@ -79,7 +42,7 @@ FirewallStatus Daemon::status() const
     status.promptTimeout = config_.promptTimeout;
     status.kernelFeatures = featureNames(features_);
     status.missingFeatures = features_.missing();
-    for (const auto& rule : engine_.rules()) {
+    engine_.forEachRule([&status](const Rule& rule) {
         ++status.rules;
         if (rule.origin == RuleOrigin::Admin)
             ++status.adminRules;
@@ -87,8 +50,8 @@ FirewallStatus Daemon::status() const
             ++status.userRules;
         else
             ++status.runtimeRules;
-    }
-    status.ruleErrors = ruleErrors_;
+    });
+    status.ruleErrors = rules_.loadErrors();
     status.pendingPrompts = prompts_.pendingCount();
     if (decisions_) {
         status.allowed = decisions_->counters().allowed;
@@ -126,161 +89,39 @@ std::vector<Rule> Daemon::rules() const
 
 std::optional<Rule> Daemon::rule(RuleId id) const
 {
-    for (auto& rule : engine_.rules())
-        if (rule.id == id)
-            return rule;
+    if (const Rule* found = engine_.findRule(id))
+        return *found;
     return std::nullopt;
-}
-
-Result<void> Daemon::changeRules(const std::function<Result<void>(std::vector<Rule>&)>& change)
-{
-    if (userFileBroken_)
-        return Error::named(std::string(control_error::rulesFileBroken),
-                            fmt::format("The user rule file {} has errors; fix it (the daemon reloads it) before "
-                                        "changing rules, so your edit is not overwritten",
-                                        config_.userRulesFile.string()));
-    std::vector<Rule> rules = engine_.rules();
-    const std::size_t lastingBefore = lastingUserRuleCount(rules);
-    if (auto changed = change(rules); !changed)
-        return changed;
-    // The lasting rules are saved as one file, which must stay loadable; fewer is always allowed.
-    if (const std::size_t lasting = lastingUserRuleCount(rules); lasting > maxRulesPerFile && lasting > lastingBefore)
-        return Error::named(std::string(control_error::invalidRule),
-                            fmt::format("Too many rules: {} user rules, the limit is {}", lasting, maxRulesPerFile));
-
-    // Saved first: a rule that cannot be written never takes effect, so what is enforced is what is on disk.
-    if (auto saved = writeUserRules(rules); !saved)
-        return Error::named(std::string(control_error::failed), "Failed to save user rules, nothing changed: " +
-                                                                     saved.error().describe());
-    runtimeRules_.clear();
-    for (const auto& rule : rules)
-        if (rule.origin == RuleOrigin::User && !rule.lifetime.persistent())
-            runtimeRules_.push_back(rule);
-    enforceRules(std::move(rules));
-    // No RulesChanged here: these are the API's own changes, which the bus announces once it replied.
-    return Ok{};
-}
-
-RuleId Daemon::takeRuleId()
-{
-    const RuleId id = std::max(nextRuntimeId_, store_.nextUserRuleId());
-    nextRuntimeId_ = id + 1;
-    return id;
 }
 
 Result<Rule> Daemon::addRule(Rule rule)
 {
-    if (rule.lifetime.kind == Lifetime::Kind::UntilExit)
-        return Error::named(std::string(control_error::invalidRule),
-                            "Rules lasting until a process exits come only from prompt answers");
-    rule.origin = RuleOrigin::User;
-    rule.source.clear();
-    rule.hitCount = 0;
-    rule.lastHit.reset();
-    if (rule.created == TimePoint{})
-        rule.created = Clock::now();
-    if (auto refused = refusedRule(rule, "Failed to add rule"))
-        return *refused;
-    const RuleId firstFree = nextRuntimeId_;
-    rule.id = takeRuleId();
-    auto added = changeRules([&rule](std::vector<Rule>& rules) -> Result<void> {
-        rules.push_back(rule);
-        return Ok{};
-    });
-    if (!added) {
-        nextRuntimeId_ = firstFree;
-        return added.error();
-    }
-    log_.info("Rule added", {{"rule", describe(rule)}});
-    return rule;
+    return rules_.add(std::move(rule));
 }
 
-Result<void> Daemon::updateRule(Rule updated)
+Result<void> Daemon::updateRule(Rule rule)
 {
-    if (auto refused = refusedRule(updated, "Failed to update rule"))
-        return *refused;
-    return changeRules([&](std::vector<Rule>& rules) -> Result<void> {
-        auto it = editableRule(rules, updated.id);
-        if (!it)
-            return it.error();
-        Rule& rule = **it;
-        if (updated.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime != updated.lifetime)
-            return Error::named(std::string(control_error::invalidRule),
-                                "Rules lasting until a process exits come only from prompt answers");
-        updated.origin = RuleOrigin::User;
-        updated.source.clear();
-        updated.created = rule.created;
-        updated.hitCount = rule.hitCount;
-        updated.lastHit = rule.lastHit;
-        rule = std::move(updated);
-        log_.info("Rule updated", {{"rule", describe(rule)}});
-        return Ok{};
-    });
+    return rules_.update(std::move(rule));
 }
 
 Result<void> Daemon::removeRule(RuleId id)
 {
-    return changeRules([&](std::vector<Rule>& rules) -> Result<void> {
-        auto it = editableRule(rules, id);
-        if (!it)
-            return it.error();
-        log_.info("Rule removed", {{"rule", describe(**it)}});
-        rules.erase(*it);
-        return Ok{};
-    });
+    return rules_.remove(id);
 }
 
 Result<void> Daemon::setRuleEnabled(RuleId id, bool enabled)
 {
-    return changeRules([&](std::vector<Rule>& rules) -> Result<void> {
-        auto it = editableRule(rules, id);
-        if (!it)
-            return it.error();
-        (*it)->enabled = enabled;
-        log_.info(enabled ? "Rule enabled" : "Rule disabled", {{"id", id}});
-        return Ok{};
-    });
+    return rules_.setEnabled(id, enabled);
 }
 
 std::string Daemon::exportRules() const
 {
-    return serializeRules(lastingUserRules(engine_.rules()));
+    return rules_.exportText();
 }
 
 Result<std::size_t> Daemon::importRules(std::string_view toml, bool replace)
 {
-    if (auto tooLarge = checkRuleTextSize(toml.size(), "import"))
-        return Error::named(std::string(control_error::invalidRule), tooLarge->describe());
-    auto imported = parseImportedRules(toml, "import");
-    if (!imported)
-        return Error::named(std::string(control_error::invalidRule),
-                            "Failed to import rules: " + imported.error().describe());
-    for (const auto& rule : *imported) {
-        if (rule.lifetime.kind == Lifetime::Kind::UntilExit)
-            return Error::named(std::string(control_error::invalidRule),
-                                "Failed to import rules: rules lasting until a process exits cannot be imported");
-        if (auto refused = refusedRule(rule, "Failed to import rules"))
-            return *refused;
-    }
-    const RuleId firstFree = nextRuntimeId_;
-    const TimePoint now = Clock::now();
-    auto changed = changeRules([&](std::vector<Rule>& rules) -> Result<void> {
-        if (replace)
-            std::erase_if(rules, [](const Rule& rule) { return rule.origin == RuleOrigin::User && rule.lifetime.persistent(); });
-        for (auto rule : *imported) {
-            rule.id = takeRuleId();
-            if (rule.created == TimePoint{})
-                rule.created = now;
-            rules.push_back(std::move(rule));
-        }
-        return Ok{};
-    });
-    if (!changed) {
-        nextRuntimeId_ = firstFree;
-        return changed.error();
-    }
-    log_.info("Rules imported", {{"count", imported->size()}, {"replace", replace ? "yes" : "no"}});
-    return imported->size();
+    return rules_.import(toml, replace);
 }
 
 Result<std::vector<ConnectionEvent>> Daemon::recentConnections(std::size_t limit, const EventFilter& filter) const

@@ -6,6 +6,8 @@
 #include "store/file_trust.h"
 #include "store/rule_file.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
 #include <system_error>
@@ -58,7 +60,48 @@ Result<std::vector<fs::path>> listAdminFiles(const fs::path& directory)
 
 } // namespace
 
-RuleStore::RuleStore(RuleStorePaths paths) : paths_(std::move(paths)) {}
+RuleStore::RuleStore(RuleStorePaths paths)
+    : paths_(std::move(paths)), journal_(fs::path(paths_.userFile.string() + ".journal"))
+{
+}
+
+fs::path RuleStore::journalPath() const
+{
+    return journal_.path();
+}
+
+Result<void> RuleStore::replayJournal(std::vector<Rule>& userRules, LoadReport& report)
+{
+    const fs::path path = journalPath();
+    auto text = readTrustedJournal(path);
+    if (!text)
+        return text.error();
+    if (!*text) {
+        journal_.setKnownSize(0);
+        return Ok{};
+    }
+    auto replay = decodeJournal(**text, path.string());
+    if (!replay)
+        return replay.error();
+    std::vector<Rule> rules = userRules;
+    applyJournal(rules, replay->records);
+    if (rules.size() > maxRulesPerFile)
+        return Error{fmt::format("Refusing to load {}: with it the user rules would be {}, more than the limit of {}",
+                                 path.string(), rules.size(), maxRulesPerFile)};
+    if (replay->tornAt) {
+        // Dropped before anything is appended after it, where it would read as damage.
+        if (auto cut = journal_.truncate(replay->goodBytes); !cut)
+            return cut.error();
+        report.journalNotice = fmt::format("Ignored the incomplete last record of {} (at byte {}): the daemon was "
+                                           "stopped while writing it, before that change was acknowledged",
+                                           path.string(), *replay->tornAt);
+    } else {
+        journal_.setKnownSize(replay->goodBytes);
+    }
+    report.journalRecords = replay->records.size();
+    userRules = std::move(rules);
+    return Ok{};
+}
 
 RuleStore::LoadReport RuleStore::load()
 {
@@ -103,6 +146,7 @@ RuleStore::LoadReport RuleStore::load()
     }
 
     Result<bool> userFileMissing = isMissing(paths_.userFile);
+    const std::size_t errorsBeforeUserFile = report.errors.size();
     if (!userFileMissing) {
         report.errors.push_back(userFileMissing.error());
     } else if (*userFileMissing) {
@@ -114,10 +158,15 @@ RuleStore::LoadReport RuleStore::load()
     } else {
         lastGoodUserRules_ = std::move(*rules);
     }
+    if (report.errors.size() == errorsBeforeUserFile) {
+        // The journal's changes were acknowledged after the file was last written: they apply on top of it.
+        if (auto replayed = replayJournal(lastGoodUserRules_, report); !replayed)
+            report.errors.push_back(replayed.error());
+    }
+    report.userFileFailed = report.errors.size() > errorsBeforeUserFile;
 
-    rebuild();
     report.userRules = lastGoodUserRules_.size();
-    report.adminRules = rules_.size() - report.userRules;
+    report.adminRules = adminRuleCount();
     return report;
 }
 
@@ -157,7 +206,50 @@ Result<void> RuleStore::saveUserRules(std::vector<Rule> rules)
         return written.error();
 
     lastGoodUserRules_ = std::move(rules);
-    rebuild();
+    // After the rename: a crash before this line leaves a journal whose records the file already holds, and
+    // replaying them again changes nothing.
+    if (Result<void> removed = journal_.remove(); !removed)
+        return Error{what + removed.error().message};
+    return Ok{};
+}
+
+Result<void> RuleStore::recordUserRule(const Rule& rule)
+{
+    const std::string what = "Failed to save rule " + std::to_string(rule.id) + " to " + journalPath().string() + ": ";
+    if (rule.origin != RuleOrigin::User)
+        return Error{what + "admin rules are read-only"};
+    if (rule.id == 0 || isAdminRuleId(rule.id))
+        return Error{what + "the id is outside the user range 1..2^63-1"};
+    Rule stored = rule;
+    stored.source.clear();
+    const std::string record = encodeJournalRecord({JournalRecord::Op::Put, stored.id, stored});
+    // Never append a record the next load would reject or read differently.
+    auto readBack = decodeJournal(std::string(ruleJournalHeader) + record, journalPath().string());
+    if (!readBack || readBack->records.size() != 1 || readBack->records.front().rule != stored)
+        return Error{what + "the rule would not read back unchanged"};
+    if (Result<void> created = createPrivateDirectories(paths_.userFile.parent_path()); !created)
+        return Error{what + created.error().message};
+    if (Result<void> trusted = checkTrustedDirectory(userFileDirectory()); !trusted)
+        return Error{what + trusted.error().message};
+    if (Result<void> appended = journal_.append(record); !appended)
+        return appended.error();
+    const auto it = std::find_if(lastGoodUserRules_.begin(), lastGoodUserRules_.end(),
+                                 [&](const Rule& r) { return r.id == stored.id; });
+    if (it != lastGoodUserRules_.end())
+        *it = std::move(stored);
+    else
+        lastGoodUserRules_.push_back(std::move(stored));
+    return Ok{};
+}
+
+Result<void> RuleStore::recordUserRuleRemoval(RuleId id)
+{
+    if (Result<void> trusted = checkTrustedDirectory(userFileDirectory()); !trusted)
+        return Error{"Failed to remove rule " + std::to_string(id) + ": " + trusted.error().message};
+    if (Result<void> appended = journal_.append(encodeJournalRecord({JournalRecord::Op::Remove, id, std::nullopt}));
+        !appended)
+        return appended.error();
+    std::erase_if(lastGoodUserRules_, [id](const Rule& rule) { return rule.id == id; });
     return Ok{};
 }
 
@@ -174,12 +266,22 @@ RuleId RuleStore::nextUserRuleId() const
     return largest + 1;
 }
 
-void RuleStore::rebuild()
+std::vector<Rule> RuleStore::rules() const
 {
-    rules_.clear();
-    for (const auto& [name, rules] : lastGoodAdminRules_)
-        rules_.insert(rules_.end(), rules.begin(), rules.end());
-    rules_.insert(rules_.end(), lastGoodUserRules_.begin(), lastGoodUserRules_.end());
+    std::vector<Rule> rules;
+    rules.reserve(adminRuleCount() + lastGoodUserRules_.size());
+    for (const auto& [name, fileRules] : lastGoodAdminRules_)
+        rules.insert(rules.end(), fileRules.begin(), fileRules.end());
+    rules.insert(rules.end(), lastGoodUserRules_.begin(), lastGoodUserRules_.end());
+    return rules;
+}
+
+std::size_t RuleStore::adminRuleCount() const
+{
+    std::size_t count = 0;
+    for (const auto& [name, fileRules] : lastGoodAdminRules_)
+        count += fileRules.size();
+    return count;
 }
 
 } // namespace hostgate

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rules/rule.h"
+#include "store/rule_journal.h"
 #include "util/result.h"
 
 #include <sys/types.h>
@@ -31,6 +32,11 @@ public:
         std::vector<Error> errors; // one per file that could not be read or parsed; `where` = file:line:column
         std::size_t adminRules = 0; // rules in force after the load
         std::size_t userRules = 0;
+        // The user file (or its directory) was refused: its last good rules stay, and it must not be written
+        // over, or the user's edit would be lost.
+        bool userFileFailed = false;
+        std::size_t journalRecords = 0;       // changes replayed from the journal on top of the user file
+        std::optional<std::string> journalNotice; // e.g. a torn last record that was ignored
     };
 
     // (Re)reads every admin file (sorted by name) and the user file. A missing admin directory or user file
@@ -40,13 +46,27 @@ public:
     // and a file over the size limit; the error names the path and the chmod/chown that fixes it.
     LoadReport load();
 
-    // Admin rules (by file name, then position) followed by user rules (file order).
-    const std::vector<Rule>& rules() const { return rules_; }
+    // Admin rules (by file name, then position) followed by user rules (file order); a fresh copy, so the
+    // store holds each rule once.
+    std::vector<Rule> rules() const;
     std::vector<Rule> userRules() const;
 
     // Replaces the user's rules: validates (user origin only, unique ids in 1..2^63-1, text that parses back
-    // to the same rules), writes the file atomically (creating its directory), then updates rules().
+    // to the same rules), writes the file atomically (creating its directory), then updates rules(). The
+    // journal's records are then in the file, and the journal is removed (compaction).
     Result<void> saveUserRules(std::vector<Rule> rules);
+
+    // Records one change of a lasting user rule in the journal (rule_journal.h): on disk when it returns, then
+    // in rules(). Put: a user rule with an id in 1..2^63-1 that reads back unchanged; Remove: by id.
+    Result<void> recordUserRule(const Rule& rule);
+    Result<void> recordUserRuleRemoval(RuleId id);
+    // The journal has grown past the bound where a compaction (saveUserRules) is worth its full rewrite.
+    bool compactionDue() const { return journal_.size() > compactionBytes; }
+    bool journalEmpty() const { return journal_.size() <= ruleJournalHeader.size(); }
+    std::size_t userRuleCount() const { return lastGoodUserRules_.size(); }
+    std::filesystem::path journalPath() const;
+
+    static constexpr std::size_t compactionBytes = 1024 * 1024;
 
     // One more than the largest user rule id in force (1 when there are none).
     RuleId nextUserRuleId() const;
@@ -54,13 +74,15 @@ public:
     const RuleStorePaths& paths() const { return paths_; }
 
 private:
-    void rebuild();
+    std::size_t adminRuleCount() const;
+    // Applies the journal's records to `userRules`; an error leaves them as they were.
+    Result<void> replayJournal(std::vector<Rule>& userRules, LoadReport& report);
     std::filesystem::path userFileDirectory() const;
 
     RuleStorePaths paths_;
     std::map<std::string, std::vector<Rule>> lastGoodAdminRules_; // by file name: sorted, as they apply
     std::vector<Rule> lastGoodUserRules_;
-    std::vector<Rule> rules_;
+    JournalWriter journal_;
 };
 
 } // namespace hostgate

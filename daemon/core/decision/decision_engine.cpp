@@ -22,6 +22,49 @@ std::string ruleExplanation(const Rule& rule, std::string_view matchedHost)
     return explanation;
 }
 
+// FNV-1a steps over a rule's fields: a fingerprint, not a defence (the kernel map it guards is root's).
+struct FieldHash {
+    std::uint64_t value = 0xcbf29ce484222325ULL;
+    void bytes(const void* data, std::size_t size)
+    {
+        const auto* p = static_cast<const unsigned char*>(data);
+        for (std::size_t i = 0; i < size; ++i) {
+            value ^= p[i];
+            value *= 0x100000001b3ULL;
+        }
+    }
+    void text(std::string_view s)
+    {
+        bytes(s.data(), s.size());
+        number(s.size());
+    }
+    void number(std::uint64_t n) { bytes(&n, sizeof n); }
+};
+
+// What decides and how long: every field but the usage counts, the note and the creation time.
+std::uint64_t ruleHash(const Rule& rule)
+{
+    FieldHash hash;
+    hash.number(rule.id);
+    hash.number(static_cast<std::uint64_t>(rule.origin));
+    hash.number(rule.app.has_value());
+    hash.text(rule.app.value_or(""));
+    hash.number(rule.script.has_value());
+    hash.text(rule.script.value_or(""));
+    hash.number(rule.uid.value_or(~0u) + (std::uint64_t{rule.uid.has_value()} << 32));
+    hash.number(static_cast<std::uint64_t>(rule.host.kind()));
+    hash.text(rule.host.name());
+    hash.bytes(rule.host.cidr().base().bytes().data(), 16);
+    hash.number(rule.host.cidr().prefixLength());
+    for (const auto& range : rule.ports.ranges())
+        hash.number((std::uint64_t{range.first} << 16) | range.last);
+    hash.number(static_cast<std::uint64_t>(rule.protocol) | (static_cast<std::uint64_t>(rule.action) << 8) |
+                (static_cast<std::uint64_t>(rule.lifetime.kind) << 16) | (std::uint64_t{rule.enabled} << 24));
+    hash.number(rule.lifetime.until ? static_cast<std::uint64_t>(rule.lifetime.until->time_since_epoch().count()) : 0);
+    hash.number(rule.lifetime.pid ? static_cast<std::uint64_t>(*rule.lifetime.pid) : ~0ULL);
+    return hash.value;
+}
+
 } // namespace
 
 std::string_view toString(Mode mode)
@@ -64,23 +107,67 @@ std::string_view toString(Verdict verdict)
 void DecisionEngine::setRules(std::vector<Rule> rules)
 {
     index_ = RuleIndex(std::move(rules));
-    liveCount_ = index_.size();
+    liveCount_ = 0;
     untilExitPositions_.clear();
-    for (std::size_t position = 0; position < index_.size(); ++position) {
-        const auto& lifetime = index_.rules()[position].lifetime;
-        if (lifetime.kind == Lifetime::Kind::UntilExit && lifetime.pid)
-            untilExitPositions_.emplace(*lifetime.pid, position);
-    }
+    positions_.clear();
+    positions_.reserve(index_.size());
+    fingerprint_ = 0;
+    for (std::size_t position = 0; position < index_.size(); ++position)
+        track(position);
     proposedKeys_.clear();
+}
+
+void DecisionEngine::track(std::size_t position)
+{
+    const Rule& rule = index_.rules()[position];
+    ++liveCount_;
+    fingerprint_ += ruleHash(rule);
+    // Ids are unique among the rules the store and the lifecycle hand in; the last one wins a lookup.
+    positions_[rule.id] = position;
+    if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid)
+        untilExitPositions_.emplace(*rule.lifetime.pid, position);
 }
 
 void DecisionEngine::addRule(Rule rule)
 {
-    const auto lifetime = rule.lifetime;
-    const auto position = index_.add(std::move(rule));
-    ++liveCount_;
-    if (lifetime.kind == Lifetime::Kind::UntilExit && lifetime.pid)
-        untilExitPositions_.emplace(*lifetime.pid, position);
+    track(index_.add(std::move(rule)));
+}
+
+const Rule* DecisionEngine::findRule(RuleId id) const
+{
+    const auto it = positions_.find(id);
+    return it == positions_.end() ? nullptr : &index_.rules()[it->second];
+}
+
+bool DecisionEngine::replaceRule(Rule rule)
+{
+    const auto it = positions_.find(rule.id);
+    if (it == positions_.end())
+        return false;
+    removeAt(it->second);
+    addRule(std::move(rule));
+    rebuildIfSparse();
+    return true;
+}
+
+bool DecisionEngine::removeRule(RuleId id)
+{
+    const auto it = positions_.find(id);
+    if (it == positions_.end())
+        return false;
+    removeAt(it->second);
+    rebuildIfSparse();
+    return true;
+}
+
+void DecisionEngine::rebuildIfSparse()
+{
+    // Retired slots cost memory and lookup time; rebuilding is O(n log n), so only once they are the majority.
+    if (index_.size() - liveCount_ <= liveCount_ + 64)
+        return;
+    auto kept = proposedKeys_;
+    setRules(rules());
+    proposedKeys_ = std::move(kept);
 }
 
 Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
@@ -147,10 +234,12 @@ Decision DecisionEngine::modeDecision() const
 
 void DecisionEngine::processExited(std::int32_t pid)
 {
+    std::vector<std::size_t> ended;
     const auto [first, last] = untilExitPositions_.equal_range(pid);
     for (auto it = first; it != last; ++it)
-        removeAt(it->second);
-    untilExitPositions_.erase(first, last);
+        ended.push_back(it->second);
+    for (const auto position : ended)
+        removeAt(position); // also forgets its untilExitPositions_ entry
 }
 
 std::vector<Rule> DecisionEngine::rules() const
@@ -173,6 +262,18 @@ void DecisionEngine::removeAt(std::size_t position)
 {
     if (index_.isRetired(position))
         return;
+    const Rule& rule = index_.rules()[position];
+    fingerprint_ -= ruleHash(rule);
+    if (const auto it = positions_.find(rule.id); it != positions_.end() && it->second == position)
+        positions_.erase(it);
+    if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid) {
+        const auto [first, last] = untilExitPositions_.equal_range(*rule.lifetime.pid);
+        for (auto it = first; it != last; ++it)
+            if (it->second == position) {
+                untilExitPositions_.erase(it);
+                break;
+            }
+    }
     index_.retire(position);
     --liveCount_;
 }

@@ -68,9 +68,28 @@ public:
     bool dependsOnPort(const Connection& connection) const;
     void processExited(std::int32_t pid);
 
+    // Finds, replaces or removes one live rule by id without rebuilding (O(1) plus the index's list insert);
+    // the index is rebuilt once retired slots outnumber live rules. False when no live rule has that id.
+    const Rule* findRule(RuleId id) const;
+    bool replaceRule(Rule rule);
+    bool removeRule(RuleId id);
+
     // The live rules (used-up and exited ones removed) with their current hit counts and last hits.
     std::vector<Rule> rules() const;
     std::size_t ruleCount() const { return liveCount_; }
+    // Calls `visit(const Rule&)` for each live rule in rules() order, without copying them.
+    template <class Visit>
+    void forEachRule(Visit&& visit) const
+    {
+        for (std::size_t position = 0; position < index_.size(); ++position)
+            if (!index_.isRetired(position))
+                visit(index_.rules()[position]);
+    }
+    // Every executable path some rule names (possibly also some whose rules are gone), each once.
+    const std::vector<std::string>& appPaths() const { return index_.appPaths(); }
+    // Changes whenever a live rule is added, removed or changed in what it matches or how long it lives
+    // (never for hit counts); equal rule sets give equal values whatever their order. O(1): kept up to date.
+    std::uint64_t rulesFingerprint() const { return fingerprint_; }
 
     // Rules proposed in learning mode since the last call: allow rules for app (+script) + exact host (or
     // address when no name is known) + port + protocol. A proposal is made once until the next setRules().
@@ -80,12 +99,16 @@ private:
     Decision ruleDecision(RuleMatch match) const;
     Decision modeDecision() const;
     void removeAt(std::size_t position);
+    void track(std::size_t position);
+    void rebuildIfSparse();
     void propose(const Connection& connection, TimePoint now);
 
     RuleIndex index_;
     std::size_t liveCount_ = 0;
     Mode mode_ = Mode::Enforce;
     std::unordered_multimap<std::int32_t, std::size_t> untilExitPositions_; // pid → index position
+    std::unordered_map<RuleId, std::size_t> positions_; // live rules' ids → index position
+    std::uint64_t fingerprint_ = 0; // sum of the live rules' hashes
     std::vector<Rule> proposals_;
     std::unordered_set<std::string> proposedKeys_;
 };

@@ -76,6 +76,8 @@ public:
     bool isRetired(std::size_t position) const { return retired_.at(position) != 0; }
     // Usage bookkeeping on the stored copy; never changes what matches.
     void recordHit(std::size_t position, TimePoint now);
+    // The app paths that have a bucket (rules for them were added since the last rebuild).
+    const std::vector<std::string>& appPaths() const { return appBuckets_.keys(); }
 
 private:
     struct V6Key {

@@ -34,6 +34,7 @@ public:
     std::size_t size() const { return values_.size(); }
     std::vector<Value>& values() { return values_; }
     const std::vector<Value>& values() const { return values_; }
+    const std::vector<std::string>& keys() const { return keys_; }
 
     const Value* find(std::string_view key, std::uint64_t hash) const
     {

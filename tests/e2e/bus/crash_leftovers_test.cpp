@@ -1,4 +1,4 @@
-// hostgated end to end: SIGKILL while rules are being saved leaves temporary files; the next start removes
+// hostgated end to end: SIGKILL while rules are being saved whole (imports) leaves temporary files; the next start removes
 // exactly those, and the rules file it finds is whole.
 #include "bus/bus_world.h"
 
@@ -83,8 +83,9 @@ private slots:
             const int watch = ::inotify_init1(IN_CLOEXEC);
             QVERIFY(watch >= 0);
             QVERIFY(::inotify_add_watch(watch, QFile::encodeName(state).constData(), IN_CREATE) >= 0);
-            const QString loop = QStringLiteral("i=0; while :; do i=$((i+1)); \"$0\" rules add --action deny --host r%1-$i.test "
-                                                ">/dev/null 2>&1; done")
+            // An import rewrites the whole file (AddRule only appends to the journal).
+            const QString loop = QStringLiteral("i=0; while :; do i=$((i+1)); printf '[[rule]]\\nhost = \"r%1-'$i'.test\"\\n"
+                                                "action = \"deny\"\\n' | \"$0\" rules import - >/dev/null 2>&1; done")
                                      .arg(round);
             auto adder = startBackground(Placement::host(), {QStringLiteral("sh"), QStringLiteral("-c"), loop, hostgatectlExecutable()});
             HG_E2E_VERIFY(adder);
