@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <optional>
+#include <thread>
 #include <set>
 #include <system_error>
 
@@ -27,6 +30,36 @@ Result<std::vector<Rule>> loadRuleFile(const fs::path& path, RuleOrigin origin)
     if (!text)
         return text.error();
     return parseRuleFile(*text, path.string(), origin);
+}
+
+// Rule files of a load are parsed concurrently (TOML parsing is most of a load: 100k rules take about a second
+// on one core). Each file is parsed on its own; the results keep the order of `paths`.
+std::vector<Result<std::vector<Rule>>> loadRuleFiles(const std::vector<std::pair<fs::path, RuleOrigin>>& files)
+{
+    std::vector<std::optional<Result<std::vector<Rule>>>> slots(files.size());
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < files.size(); i = next++)
+            slots[i] = loadRuleFile(files[i].first, files[i].second);
+    };
+    const std::size_t helpers =
+        files.size() < 2 ? 0 : std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()) - 1, 3, files.size() - 1});
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < helpers; ++i) {
+        try {
+            threads.emplace_back(work);
+        } catch (const std::system_error&) {
+            break; // no thread to be had: this one parses everything
+        }
+    }
+    work();
+    for (auto& thread : threads)
+        thread.join();
+    std::vector<Result<std::vector<Rule>>> results;
+    results.reserve(files.size());
+    for (auto& slot : slots)
+        results.push_back(std::move(*slot));
+    return results;
 }
 
 // True when `path` is absent; an error when it cannot be examined (then the caller keeps its last good rules).
@@ -120,9 +153,14 @@ RuleStore::LoadReport RuleStore::load()
     } else {
         std::map<std::string, std::vector<Rule>> loaded;
         std::map<RuleId, std::string> idOwners;
-        for (const fs::path& file : *files) {
+        std::vector<std::pair<fs::path, RuleOrigin>> jobs;
+        for (const fs::path& file : *files)
+            jobs.emplace_back(file, RuleOrigin::Admin);
+        auto parsed = loadRuleFiles(jobs);
+        for (std::size_t index = 0; index < files->size(); ++index) {
+            const fs::path& file = (*files)[index];
             std::string name = file.filename().string();
-            Result<std::vector<Rule>> rules = loadRuleFile(file, RuleOrigin::Admin);
+            Result<std::vector<Rule>> rules = std::move(parsed[index]);
             if (!rules) {
                 report.errors.push_back(rules.error());
                 auto previous = lastGoodAdminRules_.find(name);
