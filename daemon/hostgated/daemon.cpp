@@ -3,6 +3,7 @@
 
 #include "capture/bpf_features.h"
 #include "capture/cgroup.h"
+#include "service/restart_handover.h"
 #include "store/file_trust.h"
 #include "store/rule_file.h"
 
@@ -107,7 +108,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, Logge
 
 Daemon::~Daemon()
 {
-    shutdown(true);
+    shutdown(!handOverKernelState_);
 }
 
 Result<void> Daemon::cleanup(const DaemonConfig& config, Logger& log)
@@ -222,7 +223,17 @@ Result<void> Daemon::start()
 
     auto signals = SignalSource::create(loop_, SignalHandlers{
                                                    [this](int signal) {
-                                                       log_.info("Stopping", {{"signal", signal}});
+                                                       // Without pins the programs die with the process:
+                                                       // nothing would enforce until the next start.
+                                                       handOverKernelState_ =
+                                                           !config_.bpfPinDir.empty() && config_.runtimeDir &&
+                                                           takeKeepKernelStateRequest(*config_.runtimeDir);
+                                                       if (handOverKernelState_)
+                                                           log_.notice("Stopping for a restart, handing the kernel "
+                                                                       "state over to the next daemon",
+                                                                       {{"signal", signal}});
+                                                       else
+                                                           log_.info("Stopping", {{"signal", signal}});
                                                        loop_.stop();
                                                    },
                                                    [this] { reloadRules(); },
@@ -270,9 +281,17 @@ Result<void> Daemon::start()
     return Ok{};
 }
 
-Result<void> Daemon::run()
+Result<void> Daemon::run(const ServiceNotifier& notifier)
 {
-    return loop_.run();
+    startKeepAlives(loop_, notifier, [this](const Error& error) {
+        log_.warning("Failed to send a watchdog keep-alive, ignoring", {{"error", error.describe()}});
+    });
+    auto ran = loop_.run();
+    if (auto told = notifier.stopping(handOverKernelState_ ? "Restarting: the kernel keeps enforcing"
+                                                           : "Stopping: removing the BPF programs and chains");
+        !told)
+        log_.warning("Failed to tell the service manager that the daemon stops, ignoring", {{"error", told.error().describe()}});
+    return ran;
 }
 
 void Daemon::shutdown(bool removeKernelState)
@@ -287,8 +306,9 @@ void Daemon::shutdown(bool removeKernelState)
     bus_.reset();
     if (!removeKernelState)
         // The programs and chains a predecessor left keep enforcing (fail-closed) until a daemon starts.
-        log_.warning("Leaving the kernel state of the previous run in place: undecided connections are refused "
-                     "until hostgated runs again (hostgated --cleanup removes it)");
+        log_.warning("Leaving the kernel state in place: the pinned programs keep enforcing (what is undecided is "
+                     "refused, or let through when fail-open) until hostgated runs again and takes it over (hostgated --cleanup "
+                     "removes it)");
     // Chains first, so nothing is queued to a reader that is about to go; then the programs.
     if (removeKernelState && firewall_ && firewallInstalled_) {
         if (auto removed = firewall_->remove(); !removed)
