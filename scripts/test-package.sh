@@ -83,7 +83,8 @@ check() { # check DESCRIPTION COMMAND...
 }
 
 echo "test-package: making a Debian 12 root in $root from ${sources[*]}"
-mmdebstrap --variant=apt --include=systemd,ca-certificates --skip=cleanup/apt/lists \
+# systemd for systemd-analyze, man-db so that it can check the units' Documentation=man: references.
+mmdebstrap --variant=apt --include=systemd,man-db --skip=cleanup/apt/lists \
   --components=main bookworm "$root" "${sources[@]}" > "$work/mmdebstrap.log" 2>&1 || {
   cat "$work/mmdebstrap.log" >&2
   echo "FAIL: mmdebstrap" >&2
@@ -142,8 +143,16 @@ else
   cat "$work/run.log" >&2
   fail "systemd-analyze verify accepts the installed unit"
 fi
+if run_in_root "systemd-analyze verify /lib/systemd/system/hostgate-metrics.service"; then
+  pass "systemd-analyze verify accepts hostgate-metrics.service"
+else
+  cat "$work/run.log" >&2
+  fail "systemd-analyze verify accepts hostgate-metrics.service"
+fi
+check "hostgate-metrics.service is not enabled (opt-in)" \
+  sh -c "! ls '$root'/etc/systemd/system/*.wants/hostgate-metrics.service >/dev/null 2>&1"
 check "the unit is Type=notify with a watchdog" \
-  grep -qx 'Type=notify' "$root/lib/systemd/system/hostgated.service"
+  sh -c "grep -qx 'Type=notify' '$root/lib/systemd/system/hostgated.service' && grep -q '^WatchdogSec=' '$root/lib/systemd/system/hostgated.service'"
 check "the unit is enabled (multi-user.target.wants)" \
   test -L "$root/etc/systemd/system/multi-user.target.wants/hostgated.service"
 # A started daemon would have its RuntimeDirectory and would log "hostgated started" (or fail loudly here,
