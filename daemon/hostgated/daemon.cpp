@@ -193,7 +193,11 @@ Result<void> Daemon::start()
     rememberRuleExecutables();
     kernel_ = std::make_unique<KernelVerdicts>(*bpf_, VerdictCacheLimits{config_.verdictTtlMin, config_.verdictTtlMax},
                                                log_);
-    decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr);
+    journal_ = JournalWriter::connect();
+    if (journal_)
+        log_.info("Decisions go to the journal as structured entries", {{"socket", kJournalSocket}});
+    decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr, journal_ ? &*journal_ : nullptr,
+                                               stderrIsJournal());
     DecisionPath::Hooks hooks;
     hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
     hooks.adoptRule = [this](Rule rule) { return adoptRule(std::move(rule)); };

@@ -153,6 +153,8 @@ private:
 
     std::unique_ptr<Attributor> attributor_;
     std::unique_ptr<KernelVerdicts> kernel_;
+    // journald's native socket, when one listens (every decision becomes a structured entry).
+    std::optional<JournalWriter> journal_;
     std::unique_ptr<DecisionLog> decisions_;
     std::unique_ptr<DecisionPath> decisionPath_;
     std::unique_ptr<DnsPath> dnsPath_;
