@@ -14,6 +14,8 @@
 #        built first (scripts/package.sh, into build-deb/). Needs root. Takes a few minutes (downloads).
 #   HOSTGATE_TEST_SOURCES=FILE  apt sources for the new root (default: this machine's bookworm sources)
 #   HOSTGATE_KEEP_ROOT=1        keep the root for inspection (its path is printed)
+#   HOSTGATE_TEST_BASE_TAR=TAR  start from this tar of a root an earlier run made (HOSTGATE_SAVE_BASE_TAR=TAR
+#                               saves one) instead of running mmdebstrap: for iterating on the packages only
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -82,14 +84,23 @@ check() { # check DESCRIPTION COMMAND...
   if "$@"; then pass "$description"; else fail "$description"; fi
 }
 
-echo "test-package: making a Debian 12 root in $root from ${sources[*]}"
-# systemd for systemd-analyze, man-db so that it can check the units' Documentation=man: references.
-mmdebstrap --variant=apt --include=systemd,man-db --skip=cleanup/apt/lists \
-  --components=main bookworm "$root" "${sources[@]}" > "$work/mmdebstrap.log" 2>&1 || {
-  cat "$work/mmdebstrap.log" >&2
-  echo "FAIL: mmdebstrap" >&2
-  exit 1
-}
+if [ -n "${HOSTGATE_TEST_BASE_TAR:-}" ]; then
+  echo "test-package: starting from $HOSTGATE_TEST_BASE_TAR (not a fresh mmdebstrap root)"
+  mkdir -p "$root"
+  tar -C "$root" --numeric-owner -xf "$HOSTGATE_TEST_BASE_TAR"
+else
+  echo "test-package: making a Debian 12 root in $root from ${sources[*]}"
+  # systemd for systemd-analyze, man-db so that it can check the units' Documentation=man: references.
+  mmdebstrap --variant=apt --include=systemd,man-db --skip=cleanup/apt/lists \
+    --components=main bookworm "$root" "${sources[@]}" > "$work/mmdebstrap.log" 2>&1 || {
+    cat "$work/mmdebstrap.log" >&2
+    echo "FAIL: mmdebstrap" >&2
+    exit 1
+  }
+  if [ -n "${HOSTGATE_SAVE_BASE_TAR:-}" ]; then
+    tar -C "$root" --numeric-owner -cf "$HOSTGATE_SAVE_BASE_TAR" .
+  fi
+fi
 mkdir -p "$root/tmp/debs"
 cp "$daemon_deb" "$gui_deb" "$root/tmp/debs/"
 daemon_in=/tmp/debs/$(basename "$daemon_deb")
