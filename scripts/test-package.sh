@@ -249,6 +249,7 @@ else
   cat "$work/remove2.log" >&2
   fail "apt purge with /run/systemd/system present"
 fi
+check "ischroot in the root says it is a chroot (exit 0), which is what held the cleanup back" run_in_root "ischroot"
 check "the prerm did not run hostgated --cleanup in a chroot (ischroot)" \
   sh -c "! grep -q 'Firewall chains removed' '$work/remove2.log'"
 leftovers=$(leftovers)
