@@ -243,6 +243,30 @@ else
   fail "apt install with /run/systemd/system present"
 fi
 check "systemctl started nothing in the chroot" sh -c "! test -e '$root/run/hostgate'"
+# An upgrade while "the service runs" (its runtime directory exists): the postinst asks the old daemon for a
+# handover, debhelper's restart is refused in a chroot, and the unused request must not outlive the upgrade.
+# A policy-rc.d (which deb-systemd-invoke asks before any action) records each request and whether the
+# keep-kernel-state request exists at that moment, and refuses them all.
+mkdir -p "$root/run/hostgate"
+cat > "$root/usr/sbin/policy-rc.d" <<'POLICY'
+#!/bin/sh
+echo "$* request=$(test -e /run/hostgate/keep-kernel-state && echo present || echo absent)" >> /tmp/policy-rc.d.log
+exit 101
+POLICY
+chmod 0755 "$root/usr/sbin/policy-rc.d"
+if in_root "$work/upgrade2.log" "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall $daemon_in"; then
+  pass "an upgrade (reinstall) runs the postinst's upgrade path"
+else
+  cat "$work/upgrade2.log" >&2
+  fail "an upgrade (reinstall) runs the postinst's upgrade path"
+fi
+rm -f "$root/usr/sbin/policy-rc.d"
+check "the upgrade asks for a restart (not stop + start) with the keep-kernel-state request in place" \
+  grep -qx 'hostgated.service restart request=present' "$root/tmp/policy-rc.d.log"
+check "the upgrade never stops the daemon" sh -c "! grep -q 'hostgated.service stop' '$root/tmp/policy-rc.d.log'"
+check "the unused keep-kernel-state request is removed after the upgrade" \
+  sh -c "! test -e '$root/run/hostgate/keep-kernel-state'"
+rmdir "$root/run/hostgate"
 if in_root "$work/remove2.log" "DEBIAN_FRONTEND=noninteractive apt-get purge -y -q hostgate hostgate-gui"; then
   pass "apt purge with /run/systemd/system present"
 else
