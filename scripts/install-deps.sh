@@ -14,6 +14,7 @@ packages=(
   libgl-dev
   libtomlplusplus-dev libsqlite3-dev libcli11-dev libfmt-dev libssl-dev nlohmann-json3-dev libseccomp-dev libcap-dev
   libbenchmark-dev
+  debhelper lintian scdoc mmdebstrap
   dbus polkitd pkexec
   dnsmasq xvfb trayer imagemagick x11-utils
   curl wget dnsutils iproute2 socat python3 util-linux procps iputils-ping dnsperf iperf3

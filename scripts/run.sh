@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The README's main-job command: installs dependencies, builds, installs and starts hostgate — the daemon
-# and, for the desktop user who ran it (through sudo), the tray application.
-#   scripts/run.sh            on a Debian 12 desktop (systemd): installs everything (daemon, hostgatectl,
-#                             tray, D-Bus and polkit policy, systemd unit, desktop and autostart entries),
-#                             starts the hostgated service, enforcing on every process of the machine (cgroup2
-#                             root), and starts the tray in the desktop session of $SUDO_USER. Without
-#                             systemd it starts a system bus and polkitd when none runs, then hostgated in the
-#                             foreground (Ctrl-C stops it and removes its rules).
+# The README's main-job command: installs dependencies, builds the Debian packages, installs them and starts
+# hostgate — the daemon and, for the desktop user who ran it (through sudo), the tray application.
+#   scripts/run.sh            on a Debian 12 desktop (systemd): builds hostgate and hostgate-gui
+#                             (scripts/package.sh) and installs them with apt (daemon, hostgatectl, tray, D-Bus
+#                             and polkit policy, systemd unit, desktop and autostart entries; `apt remove
+#                             hostgate hostgate-gui` undoes it), so the package starts the hostgated service,
+#                             enforcing on every process of the machine (cgroup2 root); then starts the tray in
+#                             the desktop session of $SUDO_USER. Without systemd it starts a system bus and
+#                             polkitd when none runs, then hostgated in the foreground (Ctrl-C stops it and
+#                             removes its rules).
 #   scripts/run.sh --sandbox  anywhere, safely: runs hostgated in a private network namespace scoped to a
 #                             child cgroup, with a demo DNS server and web servers, and runs a demo (or the
 #                             command given after --) inside it; removes everything on exit.
@@ -27,17 +29,34 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 "$top/scripts/install-deps.sh"
-cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOSTGATE_BUILD_BENCH=OFF
 
 if [ "$mode" = sandbox ]; then
+  cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOSTGATE_BUILD_BENCH=OFF
   cmake --build "$build" -j2 --target hostgated
   exec "$top/scripts/sandbox.sh" "$build/daemon/hostgated/hostgated" "$@"
 fi
 
-cmake --build "$build" -j2 --target hostgated hostgatectl hostgate
-cmake --install "$build"
-install -d -m 0755 /etc/hostgate/rules.d
-install -d -m 0700 /var/lib/hostgate
+debs=${HOSTGATE_DEB_BUILD_DIR:-$top/build-deb}
+HOSTGATE_DEB_BUILD_DIR=$debs "$top/scripts/package.sh"
+
+# Earlier versions of this script installed with `cmake --install`: a unit in /usr/local/lib/systemd/system
+# would shadow the package's, and a binary in /usr/local/sbin would be run instead of the package's. Remove
+# exactly what that install's manifest lists and no package owns.
+if [ -f "$build/install_manifest.txt" ]; then
+  while IFS= read -r installed; do
+    if [ -e "$installed" ] && ! dpkg -S "$installed" >/dev/null 2>&1; then
+      echo "run.sh: removing $installed (left by an earlier cmake --install)"
+      rm -f "$installed"
+    fi
+  done < "$build/install_manifest.txt"
+  mv "$build/install_manifest.txt" "$build/install_manifest.txt.removed"
+fi
+
+# --reinstall: a rebuilt package of the same version still replaces the installed one (an upgrade for dpkg:
+# the postinst restarts the daemon, handing the kernel state over). The postinst enables and starts the
+# service where systemd runs.
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -q --reinstall "$(ls "$debs"/hostgate_*.deb)" "$(ls "$debs"/hostgate-gui_*.deb)"
 
 # The tray runs as the desktop user, in that user's graphical session.
 start_tray() {
@@ -57,17 +76,16 @@ start_tray() {
     return
   fi
   runuser -u "$user" -- env DISPLAY="$display" WAYLAND_DISPLAY="$wayland" XDG_RUNTIME_DIR="$runtime" \
-    DBUS_SESSION_BUS_ADDRESS="unix:path=$runtime/bus" setsid /usr/local/bin/hostgate >/dev/null 2>&1 &
+    DBUS_SESSION_BUS_ADDRESS="unix:path=$runtime/bus" setsid /usr/bin/hostgate >/dev/null 2>&1 &
   echo "run.sh: tray started for $user (pid $!)"
 }
 
 if [ -d /run/systemd/system ]; then
-  systemctl reload dbus.service || true # picks up the bus policy just installed
-  systemctl daemon-reload
+  # The package enabled and started it; started again in case an admin had stopped it before a reinstall.
   systemctl enable --now hostgated.service
   systemctl --no-pager status hostgated.service || true
   start_tray
-  echo "hostgated is running. Logs: journalctl -u hostgated -f; CLI: hostgatectl status"
+  echo "hostgated is running. Logs: journalctl -u hostgated -f; CLI: hostgatectl status; undo: apt remove hostgate hostgate-gui"
   exit 0
 fi
 
@@ -90,7 +108,7 @@ if ! dbus-send --system --print-reply --dest=org.freedesktop.DBus / org.freedesk
   /usr/lib/polkit-1/polkitd --no-debug &
   pids+=($!)
 fi
-/usr/local/sbin/hostgated &
+/usr/sbin/hostgated &
 daemon=$!
 pids+=($daemon)
 start_tray

@@ -130,6 +130,14 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
 
     CLI::App* apps = app.add_subcommand("apps", "applications seen in the log or named by rules");
 
+    CLI::App* metrics = app.add_subcommand("metrics", "the daemon's counters as OpenMetrics text (for Prometheus)");
+    metrics->add_option("--textfile", command.metricsTextfile,
+                        "write them in node_exporter's textfile format to FILE (atomically) instead");
+    metrics->add_option("--interval", command.metricsInterval,
+                        "with --textfile: rewrite FILE every N seconds until interrupted (hostgate_up 0 while the "
+                        "daemon is unreachable)")
+        ->check(CLI::Range(1, 86400));
+
     // CLI11 consumes a reversed vector (it pops arguments from the back).
     std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());
     try {
@@ -151,6 +159,12 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
         command.verb = command.mode.empty() ? Verb::GetMode : Verb::SetMode;
     } else if (chosen(apps)) {
         command.verb = Verb::Apps;
+    } else if (chosen(metrics)) {
+        command.verb = Verb::Metrics;
+        if (command.metricsInterval > 0 && command.metricsTextfile.empty()) {
+            return {std::nullopt, ExitStatus::Usage,
+                    errorLine(ExitStatus::Usage, "metrics --interval needs --textfile (see --help)")};
+        }
     } else if (chosen(connections)) {
         command.verb = Verb::Connections;
     } else if (chosen(list)) {

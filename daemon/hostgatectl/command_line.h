@@ -25,6 +25,7 @@ enum class Verb {
     ImportRules,
     Connections,
     Apps,
+    Metrics,
 };
 
 // The rule options of `rules add` and `rules update`; unset ones are not sent (update keeps their values).
@@ -65,6 +66,8 @@ struct Command {
     std::string file;          // ExportRules (empty: stdout), ImportRules ("-": stdin)
     bool replace = false;      // ImportRules
     ConnectionQuery connections;
+    std::string metricsTextfile;        // Metrics --textfile (empty: OpenMetrics on stdout)
+    std::uint32_t metricsInterval = 0;  // Metrics --interval seconds (0: once)
 
     bool operator==(const Command&) const = default;
 };

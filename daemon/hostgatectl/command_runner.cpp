@@ -2,13 +2,19 @@
 #include "command_runner.h"
 
 #include "firewall_client.h"
+#include "metrics.h"
 #include "output.h"
 #include "requests.h"
+#include "store/atomic_file.h"
 
 #include <fmt/format.h>
 
 #include <pwd.h>
+#include <sys/signalfd.h>
+#include <poll.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <cerrno>
@@ -92,6 +98,47 @@ ExitStatus importRules(const Command& command, FirewallClient& client)
     return ExitStatus::Ok;
 }
 
+// `metrics --textfile FILE [--interval N]`: node_exporter's textfile collector reads every *.prom file of its
+// directory, so FILE is replaced atomically (never seen half-written). Between writes it waits on a signalfd, so
+// SIGINT/SIGTERM end it at once (as `systemctl stop` of a unit running it would).
+ExitStatus writeMetricsTextfile(const Command& command, FirewallClient& client)
+{
+    sigset_t stopSignals;
+    sigemptyset(&stopSignals);
+    sigaddset(&stopSignals, SIGINT);
+    sigaddset(&stopSignals, SIGTERM);
+    int stopFd = -1;
+    if (command.metricsInterval > 0) {
+        ::sigprocmask(SIG_BLOCK, &stopSignals, nullptr);
+        stopFd = ::signalfd(-1, &stopSignals, SFD_CLOEXEC);
+    }
+    for (;;) {
+        std::string text;
+        try {
+            text = renderMetrics(toJson(client.GetStatus()), MetricsFormat::PrometheusText);
+        } catch (const sdbus::Error& error) {
+            if (command.metricsInterval == 0)
+                throw;
+            std::cerr << errorLine(ExitStatus::Unreachable, "Failed to read the daemon's status: " + error.getMessage()) << '\n';
+            text = renderUnreachableMetrics(MetricsFormat::PrometheusText);
+        }
+        // 0644: node_exporter runs as its own user.
+        if (auto written = writeFileAtomically(command.metricsTextfile, text, 0644); !written) {
+            std::cerr << errorLine(ExitStatus::Failure, written.error().describe()) << '\n';
+            if (stopFd >= 0)
+                ::close(stopFd);
+            return ExitStatus::Failure;
+        }
+        if (command.metricsInterval == 0)
+            return ExitStatus::Ok;
+        pollfd stop{stopFd, POLLIN, 0};
+        if (::poll(&stop, 1, static_cast<int>(command.metricsInterval) * 1000) > 0) {
+            ::close(stopFd);
+            return ExitStatus::Ok;
+        }
+    }
+}
+
 ExitStatus listConnections(const Command& command, FirewallClient& client)
 {
     auto filter = connectionFilter(command.connections, Clock::now());
@@ -168,6 +215,11 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
         print(command.json ? renderJson(withIsoTimes(apps)) : renderAppsTable(apps));
         return ExitStatus::Ok;
     }
+    case Verb::Metrics:
+        if (!command.metricsTextfile.empty())
+            return writeMetricsTextfile(command, client);
+        print(renderMetrics(toJson(client.GetStatus()), MetricsFormat::OpenMetrics));
+        return ExitStatus::Ok;
     }
     return ExitStatus::Failure;
 }

@@ -3,6 +3,7 @@
 
 #include "capture/bpf_features.h"
 #include "capture/cgroup.h"
+#include "service/restart_handover.h"
 #include "store/file_trust.h"
 #include "store/rule_file.h"
 
@@ -99,7 +100,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, Logge
 
 Daemon::~Daemon()
 {
-    shutdown(true);
+    shutdown(!handOverKernelState_);
 }
 
 Result<void> Daemon::cleanup(const DaemonConfig& config, Logger& log)
@@ -193,7 +194,11 @@ Result<void> Daemon::start()
     rememberRuleExecutables();
     kernel_ = std::make_unique<KernelVerdicts>(*bpf_, VerdictCacheLimits{config_.verdictTtlMin, config_.verdictTtlMax},
                                                log_);
-    decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr);
+    journal_ = JournalWriter::connect();
+    if (journal_)
+        log_.info("Decisions go to the journal as structured entries", {{"socket", kJournalSocket}});
+    decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr, journal_ ? &*journal_ : nullptr,
+                                               stderrIsJournal());
     DecisionPath::Hooks hooks;
     hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
     hooks.adoptRule = [this](Rule rule) { return rules_.adopt(std::move(rule)); };
@@ -228,7 +233,17 @@ Result<void> Daemon::start()
 
     auto signals = SignalSource::create(loop_, SignalHandlers{
                                                    [this](int signal) {
-                                                       log_.info("Stopping", {{"signal", signal}});
+                                                       // Without pins the programs die with the process:
+                                                       // nothing would enforce until the next start.
+                                                       handOverKernelState_ =
+                                                           !config_.bpfPinDir.empty() && config_.runtimeDir &&
+                                                           takeKeepKernelStateRequest(*config_.runtimeDir);
+                                                       if (handOverKernelState_)
+                                                           log_.notice("Stopping for a restart, handing the kernel "
+                                                                       "state over to the next daemon",
+                                                                       {{"signal", signal}});
+                                                       else
+                                                           log_.info("Stopping", {{"signal", signal}});
                                                        loop_.stop();
                                                    },
                                                    [this] { reloadRules(); },
@@ -275,7 +290,7 @@ Result<void> Daemon::start()
     return Ok{};
 }
 
-Result<void> Daemon::run()
+Result<void> Daemon::run(const ServiceNotifier& notifier)
 {
     // Here, not in start(): the process has dropped its privileges by now, and capabilities are per thread.
     auto lane = DnsLane::start(*dnsPath_, dnsQueue_->fd(), log_);
@@ -284,9 +299,16 @@ Result<void> Daemon::run()
     dnsLane_ = std::move(*lane);
     // From now on the loop's handlers share the policy with the lane.
     loop_.setDispatchLock(&policyMutex_);
+    startKeepAlives(loop_, notifier, [this](const Error& error) {
+        log_.warning("Failed to send a watchdog keep-alive, ignoring", {{"error", error.describe()}});
+    });
     auto ran = loop_.run();
     loop_.setDispatchLock(nullptr);
     dnsLane_.reset();
+    if (auto told = notifier.stopping(handOverKernelState_ ? "Restarting: the kernel keeps enforcing"
+                                                           : "Stopping: removing the BPF programs and chains");
+        !told)
+        log_.warning("Failed to tell the service manager that the daemon stops, ignoring", {{"error", told.error().describe()}});
     return ran;
 }
 
@@ -335,8 +357,9 @@ void Daemon::shutdown(bool removeKernelState)
     bus_.reset();
     if (!removeKernelState)
         // The programs and chains a predecessor left keep enforcing (fail-closed) until a daemon starts.
-        log_.warning("Leaving the kernel state of the previous run in place: undecided connections are refused "
-                     "until hostgated runs again (hostgated --cleanup removes it)");
+        log_.warning("Leaving the kernel state in place: the pinned programs keep enforcing (what is undecided is "
+                     "refused, or let through when fail-open) until hostgated runs again and takes it over (hostgated --cleanup "
+                     "removes it)");
     // Chains first, so nothing is queued to a reader that is about to go; then the programs.
     if (removeKernelState && firewall_ && firewallInstalled_) {
         if (auto removed = firewall_->remove(); !removed)

@@ -27,6 +27,7 @@
 #include "service/event_loop.h"
 #include "service/file_watch.h"
 #include "service/log.h"
+#include "service/service_notifier.h"
 #include "service/signals.h"
 #include "store/event_log.h"
 #include "util/unique_fd.h"
@@ -53,8 +54,9 @@ public:
     Daemon(const Daemon&) = delete;
     Daemon& operator=(const Daemon&) = delete;
 
-    // Runs until SIGTERM/SIGINT; SIGHUP or a change of a rule file reloads the rules.
-    Result<void> run();
+    // Runs until SIGTERM/SIGINT; SIGHUP or a change of a rule file reloads the rules. Sends the service manager
+    // watchdog keep-alives from the loop (when it asked for them) and STOPPING=1 when the loop ends.
+    Result<void> run(const ServiceNotifier& notifier);
 
     // FirewallControl (the D-Bus API's view of the daemon; daemon_control.cpp).
     FirewallStatus status() const override;
@@ -128,6 +130,8 @@ private:
 
     std::unique_ptr<Attributor> attributor_;
     std::unique_ptr<KernelVerdicts> kernel_;
+    // journald's native socket, when one listens (every decision becomes a structured entry).
+    std::optional<JournalWriter> journal_;
     std::unique_ptr<DecisionLog> decisions_;
     std::unique_ptr<DecisionPath> decisionPath_;
     std::unique_ptr<Attributor> dnsAttributor_;
@@ -152,6 +156,9 @@ private:
     std::optional<FileWatcher> fileWatcher_;
     std::optional<FileWatcher> resolverWatcher_;
     bool shutDown_ = false;
+    // The stop is a handover restart (a keep-kernel-state request was there at SIGTERM): leave the programs,
+    // pins and chains enforcing for the next daemon to take over.
+    bool handOverKernelState_ = false;
     std::optional<TimerId> promptTimer_;
     std::optional<TimePoint> promptTimerAt_;
 

@@ -1,13 +1,19 @@
 // One decision, logged for journald and stored for the connection log.
 #include "hostgated/decision_log.h"
 
+#include "hostgated/decision_journal.h"
+
 namespace hostgate {
 
 void DecisionLog::record(const Connection& connection, std::string_view verdict, std::optional<RuleId> ruleId,
                          const std::string& explanation, TimePoint now)
 {
     const std::string host = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
-    log_.info("Connection " + std::string(verdict),
+    const bool journaled = journal_ && log_.enabled(LogLevel::Info) &&
+                           journal_->send(decisionJournalFields(connection, verdict, ruleId, explanation));
+    // A dropped entry (journald busy) still gets its line.
+    if (!(journaled && stderrIsJournal_))
+        log_.info("Connection " + std::string(verdict),
               {{"exe", connection.app.path},
                {"script", connection.app.script.value_or("")},
                {"pid", connection.pid},

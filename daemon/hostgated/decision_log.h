@@ -3,6 +3,7 @@
 
 #include "decision/connection.h"
 #include "decision/decision_engine.h"
+#include "service/journal.h"
 #include "service/log.h"
 #include "store/event_log.h"
 
@@ -23,7 +24,12 @@ public:
     // Called with every recorded event (its id set when the event log stored it), e.g. to broadcast it.
     using Listener = std::function<void(const ConnectionEvent&)>;
 
-    DecisionLog(Logger& log, EventLog* events) : log_(log), events_(events) {}
+    // `journal`, when given, receives every decision as a structured entry (decision_journal.h); when
+    // `stderrIsJournal` the log line is then left out, since stderr is the journal too and would say it twice.
+    DecisionLog(Logger& log, EventLog* events, JournalWriter* journal = nullptr, bool stderrIsJournal = false)
+        : log_(log), events_(events), journal_(journal), stderrIsJournal_(stderrIsJournal)
+    {
+    }
 
     // `verdict` is what happened to the connection: "allowed", "denied" or "asked".
     void record(const Connection& connection, std::string_view verdict, std::optional<RuleId> ruleId,
@@ -35,6 +41,8 @@ public:
 private:
     Logger& log_;
     EventLog* events_;
+    JournalWriter* journal_;
+    bool stderrIsJournal_;
     Listener listener_;
     DecisionCounters counters_;
 };

@@ -4,6 +4,8 @@
 #include "hostgated/saved_mode.h"
 #include "service/config.h"
 #include "service/log.h"
+#include "service/restart_handover.h"
+#include "service/service_notifier.h"
 #include "service/signals.h"
 #include "store/atomic_file.h"
 
@@ -72,6 +74,7 @@ int main(int argc, char** argv)
         }
         return 0;
     }
+    config->runtimeDir = runtimeDirectoryFromEnvironment();
     removeCrashLeftovers(*config, log);
     // The mode last chosen over D-Bus outlives restarts; an explicit --mode still wins.
     if (!commandLine->overrides.mode) {
@@ -109,7 +112,12 @@ int main(int argc, char** argv)
     } else {
         log.warning("Hardening disabled (--no-hardening): all capabilities kept, no seccomp filter");
     }
-    if (auto ran = (*daemon)->run(); !ran) {
+    // Ready only now: the programs are attached, the chains installed and the privileges dropped, so
+    // `systemctl start` returns when the firewall enforces (and fails when any of that failed).
+    const auto notifier = ServiceNotifier::fromEnvironment();
+    if (auto told = notifier.ready("Enforcing"); !told)
+        log.warning("Failed to tell the service manager that the daemon is ready, ignoring", {{"error", told.error().describe()}});
+    if (auto ran = (*daemon)->run(notifier); !ran) {
         log.error("Event loop failed", {{"error", ran.error().describe()}});
         return 1;
     }

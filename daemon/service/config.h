@@ -104,6 +104,10 @@ struct DaemonConfig {
     // Debugging the allow-list (--seccomp-log): a syscall outside it is logged by the kernel (audit type=1326
     // in the kernel log) and allowed, instead of killing the daemon.
     bool seccompLogOnly = false;
+    // The runtime directory the service manager made for the daemon (RUNTIME_DIRECTORY: /run/hostgate under
+    // systemd), where a package upgrade asks the daemon it restarts to hand its kernel state over
+    // (service/restart_handover.h). Not a setting: taken from the environment; unset, no handover is asked.
+    std::optional<std::filesystem::path> runtimeDir;
 
     std::uint32_t markMask() const { return std::uint32_t{1} << markBit; }
     std::uint32_t rejectMarkMask() const { return std::uint32_t{1} << rejectMarkBit; }

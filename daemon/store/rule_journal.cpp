@@ -238,19 +238,19 @@ Result<std::optional<std::string>> readTrustedJournal(const std::filesystem::pat
     }
 }
 
-JournalWriter::~JournalWriter()
+RuleJournalWriter::~RuleJournalWriter()
 {
     close();
 }
 
-void JournalWriter::close()
+void RuleJournalWriter::close()
 {
     if (fd_ >= 0)
         ::close(fd_);
     fd_ = -1;
 }
 
-Result<void> JournalWriter::open()
+Result<void> RuleJournalWriter::open()
 {
     if (fd_ >= 0)
         return Ok{};
@@ -274,7 +274,7 @@ Result<void> JournalWriter::open()
     return Ok{};
 }
 
-Result<void> JournalWriter::append(std::string_view encodedRecords)
+Result<void> RuleJournalWriter::append(std::string_view encodedRecords)
 {
     if (auto opened = open(); !opened)
         return opened;
@@ -296,7 +296,7 @@ Result<void> JournalWriter::append(std::string_view encodedRecords)
     return Ok{};
 }
 
-Result<void> JournalWriter::truncate(std::size_t length)
+Result<void> RuleJournalWriter::truncate(std::size_t length)
 {
     if (auto opened = open(); !opened)
         return opened;
@@ -306,7 +306,7 @@ Result<void> JournalWriter::truncate(std::size_t length)
     return Ok{};
 }
 
-Result<void> JournalWriter::remove()
+Result<void> RuleJournalWriter::remove()
 {
     close();
     if (::unlink(path_.c_str()) != 0 && errno != ENOENT)

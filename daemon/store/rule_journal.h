@@ -69,12 +69,12 @@ Result<std::optional<std::string>> readTrustedJournal(const std::filesystem::pat
 
 // Appends records to the journal, creating it (mode 0600, with the header) when missing; every append is on
 // disk (fdatasync) when it returns. The same trust rules as readTrustedJournal apply to the opened file.
-class JournalWriter {
+class RuleJournalWriter {
 public:
-    explicit JournalWriter(std::filesystem::path path) : path_(std::move(path)) {}
-    ~JournalWriter();
-    JournalWriter(const JournalWriter&) = delete;
-    JournalWriter& operator=(const JournalWriter&) = delete;
+    explicit RuleJournalWriter(std::filesystem::path path) : path_(std::move(path)) {}
+    ~RuleJournalWriter();
+    RuleJournalWriter(const RuleJournalWriter&) = delete;
+    RuleJournalWriter& operator=(const RuleJournalWriter&) = delete;
 
     Result<void> append(std::string_view encodedRecords);
     // Cuts the journal back to `length` bytes (dropping a torn last record before anything follows it).

@@ -82,7 +82,7 @@ private:
     RuleStorePaths paths_;
     std::map<std::string, std::vector<Rule>> lastGoodAdminRules_; // by file name: sorted, as they apply
     std::vector<Rule> lastGoodUserRules_;
-    JournalWriter journal_;
+    RuleJournalWriter journal_;
 };
 
 } // namespace hostgate

@@ -23,7 +23,9 @@ trap 'rm -rf "$work"' EXIT
 # verify checks that ExecStart names an executable: point it at the one just built.
 sed -e "s|^ExecStart=.*|ExecStart=$executable|" "$unit" > "$work/hostgated.service"
 
-if ! systemd-analyze verify "$work/hostgated.service" 2> "$work/verify.log"; then
+# --man=no: the unit's Documentation= names its man pages, which the package installs; a build tree has no
+# installed man pages (scripts/test-package.sh verifies the installed unit with them).
+if ! systemd-analyze verify --man=no "$work/hostgated.service" 2> "$work/verify.log"; then
   echo "FAIL: systemd-analyze verify rejects the unit:" >&2
   cat "$work/verify.log" >&2
   exit 1

@@ -5,9 +5,11 @@
 #include <QCoreApplication>
 #include <QDBusConnection>
 #include <QDBusMessage>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
 
@@ -337,6 +339,42 @@ private slots:
         HG_E2E_VERIFY(world_->startDaemon(explicitMode));
         mode = world_->ctl(std::nullopt, {QStringLiteral("mode")});
         QVERIFY2(mode.succeeded() && mode.out.trimmed() == "enforce", qPrintable(mode.describe()));
+    }
+
+    // Anyone may read the counters (GetStatus needs no polkit): Prometheus scrapes need no privileges.
+    void metricsAreTheStatusAsOpenMetricsForAnyUser()
+    {
+        const auto status = world_->ctlJson({QStringLiteral("status")});
+        HG_E2E_VERIFY(status);
+        const RunResult metrics = world_->ctl(deniedUid, {QStringLiteral("metrics")});
+        QVERIFY2(metrics.succeeded() && metrics.out.endsWith("\n# EOF\n"), qPrintable(metrics.describe()));
+        const QJsonObject record = status->object();
+        for (const QString& line : {QStringLiteral("hostgate_up 1"),
+                                    QStringLiteral("hostgate_rules{origin=\"admin\"} %1").arg(record.value(QStringLiteral("admin_rules")).toInteger()),
+                                    QStringLiteral("hostgate_decisions_total{verdict=\"denied\"} %1").arg(record.value(QStringLiteral("denied")).toInteger()),
+                                    QStringLiteral("hostgate_build_info{version=\"%1\",mode=\"%2\",").arg(record.value(QStringLiteral("version")).toString(),
+                                                                                                           record.value(QStringLiteral("mode")).toString())}) {
+            QVERIFY2(metrics.out.contains(line.toUtf8()), qPrintable(line + QStringLiteral("\n") + metrics.describe()));
+        }
+    }
+
+    void metricsTextfileIsReplacedAtomicallyAndReadableByNodeExporter()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("hostgate.prom"));
+        const RunResult written = world_->ctl(std::nullopt, {QStringLiteral("metrics"), QStringLiteral("--textfile"), file});
+        QVERIFY2(written.succeeded() && written.out.isEmpty(), qPrintable(written.describe()));
+        QFile prom(file);
+        QVERIFY(prom.open(QIODevice::ReadOnly));
+        const QByteArray text = prom.readAll();
+        QVERIFY2(text.contains("\n# TYPE hostgate_decisions_total counter\n") && text.contains("hostgate_up 1\n") &&
+                     !text.contains("# EOF"),
+                 text.constData());
+        struct stat status {};
+        QCOMPARE(::stat(QFile::encodeName(file).constData(), &status), 0);
+        QCOMPARE(status.st_mode & 07777, mode_t{0644});
+        // Nothing but the file itself: no temporary file left next to it.
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), qsizetype{1});
     }
 
     // Last: it stops the daemon.

@@ -2,10 +2,17 @@
 #include "daemon/clients.h"
 #include "daemon/daemon_fixture.h"
 
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
 #include <memory>
+#include <string>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 using namespace hostgate::e2e;
 using namespace std::chrono_literals;
@@ -39,6 +46,41 @@ DaemonSettings enforcingDaemon()
 }
 
 QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+
+const char* const cgroupPrograms[] = {"hg_sock_create", "hg_connect4", "hg_connect6", "hg_sendmsg4", "hg_sendmsg6"};
+
+// systemd's end of sd_notify: a datagram socket the daemon is pointed at with NOTIFY_SOCKET.
+class NotifySocket {
+public:
+    explicit NotifySocket(const QString& path)
+    {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        path.toStdString().copy(address.sun_path, sizeof(address.sun_path) - 1);
+        bound_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+    }
+    ~NotifySocket()
+    {
+        if (fd_ >= 0)
+            ::close(fd_);
+    }
+    bool bound() const { return bound_; }
+    // Every datagram received so far, in order.
+    const QStringList& messages()
+    {
+        char buffer[4096];
+        for (ssize_t length; (length = ::recv(fd_, buffer, sizeof(buffer), 0)) > 0;)
+            messages_ << QString::fromUtf8(buffer, static_cast<int>(length));
+        return messages_;
+    }
+    qsizetype count(const QString& line) { return messages().filter(line).size(); }
+
+private:
+    int fd_ = -1;
+    bool bound_ = false;
+    QStringList messages_;
+};
 
 } // namespace
 
@@ -171,6 +213,90 @@ private slots:
         QCOMPARE(allowed.out, Servers::defaultBody(allowedAddress, 80));
         const RunResult unknown = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
         QVERIFY2(unknown.exitCode == 7 && unknown.elapsed < failsFast, qPrintable(unknown.describe()));
+    }
+
+    // What `systemctl start` waits for with Type=notify: READY=1 comes when the programs are attached, the chains
+    // in place and the privileges dropped; keep-alives follow from the event loop under the seccomp filter (a
+    // syscall outside the allow-list would kill the daemon), and STOPPING=1 at SIGTERM.
+    void theServiceManagerHearsReadyOnceTheDaemonEnforcesThenKeepAlivesThenStopping()
+    {
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        QTemporaryDir dir;
+        NotifySocket manager(dir.filePath(QStringLiteral("notify")));
+        QVERIFY(manager.bound());
+        // 0.4 s: a keep-alive every 0.2 s.
+        fixture_->setLauncher({QStringLiteral("env"), QStringLiteral("NOTIFY_SOCKET=") + dir.filePath(QStringLiteral("notify")),
+                               QStringLiteral("WATCHDOG_USEC=400000")});
+        const auto started = fixture_->startDaemon(enforcingDaemon());
+        fixture_->setLauncher({});
+        HG_E2E_VERIFY(started);
+
+        QVERIFY2(QTest::qWaitFor([&] { return manager.count(QStringLiteral("READY=1")) == 1; }, 5000),
+                 qPrintable(manager.messages().join(QLatin1Char('|'))));
+        QVERIFY2(fixture_->daemonLog().contains("Privileges dropped"), fixture_->daemonLog().constData());
+        const auto programs = systemState(State::CgroupPrograms);
+        HG_E2E_VERIFY(programs);
+        for (const char* program : cgroupPrograms)
+            QCOMPARE(programs->count(program), qsizetype{1});
+        const auto chains = systemState(State::Ipv4Rules);
+        HG_E2E_VERIFY(chains);
+        QVERIFY2(chains->contains("-A OUTPUT -j HOSTGATE-OUT"), chains->constData());
+        QCOMPARE(manager.messages().first(), QStringLiteral("READY=1\nSTATUS=Enforcing"));
+
+        QVERIFY2(QTest::qWaitFor([&] { return manager.count(QStringLiteral("WATCHDOG=1")) >= 3; }, 5000),
+                 qPrintable(manager.messages().join(QLatin1Char('|'))));
+        QVERIFY(fixture_->daemonIsRunning());
+        QCOMPARE(manager.count(QStringLiteral("STOPPING=1")), qsizetype{0});
+
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        QCOMPARE(manager.count(QStringLiteral("STOPPING=1")), qsizetype{1});
+    }
+
+    // The package upgrade's restart (debian/hostgate.postinst): with a keep-kernel-state request in the runtime
+    // directory, SIGTERM leaves the pinned programs and the chains enforcing, and the next daemon takes them over.
+    void aKeepKernelStateRequestHandsTheKernelStateToTheNextDaemon()
+    {
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        QTemporaryDir runtime;
+        const QString request = runtime.filePath(QStringLiteral("keep-kernel-state"));
+        // systemd names the unit's RuntimeDirectory= in RUNTIME_DIRECTORY.
+        fixture_->setLauncher({QStringLiteral("env"), QStringLiteral("RUNTIME_DIRECTORY=") + runtime.path()});
+        const auto started = fixture_->startDaemon(enforcingDaemon());
+        fixture_->setLauncher({});
+        HG_E2E_VERIFY(started);
+        QFile file(request);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.close();
+
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        QVERIFY2(fixture_->daemonLog().contains("handing the kernel state over"), fixture_->daemonLog().constData());
+        QVERIFY2(!fixture_->daemonLog().contains("Firewall chains removed"), fixture_->daemonLog().constData());
+        QVERIFY2(!QFile::exists(request), "the request applies to one stop only");
+        // Still enforcing with nobody running: programs attached through their pinned links, chains in place.
+        const auto programs = systemState(State::CgroupPrograms);
+        HG_E2E_VERIFY(programs);
+        for (const char* program : cgroupPrograms)
+            QCOMPARE(programs->count(program), qsizetype{1});
+        const auto left = systemState(State::Ipv4Rules);
+        HG_E2E_VERIFY(left);
+        QVERIFY2(left->contains("-A OUTPUT -j HOSTGATE-OUT"), left->constData());
+
+        HG_E2E_VERIFY(fixture_->startDaemon(enforcingDaemon()));
+        QVERIFY2(fixture_->daemonLog().contains("Adopted the kernel state of the previous run"), fixture_->daemonLog().constData());
+        const auto adopted = systemState(State::CgroupPrograms);
+        HG_E2E_VERIFY(adopted);
+        for (const char* program : cgroupPrograms)
+            QCOMPARE(adopted->count(program), qsizetype{1});
+        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
+        const RunResult unknown = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
+        QVERIFY2(unknown.exitCode == 7 && unknown.elapsed < failsFast, qPrintable(unknown.describe()));
+
+        // Without a request the next stop is an orderly one again: everything goes.
+        HG_E2E_VERIFY(fixture_->stopDaemon());
+        const auto gone = systemState(State::CgroupPrograms);
+        HG_E2E_VERIFY(gone);
+        QCOMPARE(gone->trimmed(), QByteArray());
     }
 
 private:

@@ -51,6 +51,7 @@ private slots:
         QTest::newRow("rules import") << "rules import -" << Verb::ImportRules;
         QTest::newRow("connections") << "connections" << Verb::Connections;
         QTest::newRow("apps") << "apps" << Verb::Apps;
+        QTest::newRow("metrics") << "metrics" << Verb::Metrics;
     }
 
     void eachCommandSelectsItsCall()
@@ -117,6 +118,14 @@ private slots:
         QVERIFY(command.replace);
     }
 
+    void metricsTextfileAndIntervalAreParsed()
+    {
+        const Command command = parsed(QStringLiteral("metrics --textfile /var/lib/prometheus/node-exporter/hostgate.prom --interval 15"));
+        QCOMPARE(command.metricsTextfile, std::string("/var/lib/prometheus/node-exporter/hostgate.prom"));
+        QCOMPARE(command.metricsInterval, std::uint32_t{15});
+        QCOMPARE(parsed(QStringLiteral("metrics")).metricsInterval, std::uint32_t{0});
+    }
+
     void listRulesFiltersByApp() { QCOMPARE(parsed(QStringLiteral("rules list --app /usr/bin/wget")).appFilter, std::string("/usr/bin/wget")); }
 
     void malformedCommandLinesAreUsageErrors_data()
@@ -135,6 +144,8 @@ private slots:
         QTest::newRow("import without file") << "rules import";
         QTest::newRow("unknown verdict") << "connections --verdict maybe";
         QTest::newRow("unknown option") << "status --verbose";
+        QTest::newRow("metrics interval without textfile") << "metrics --interval 15";
+        QTest::newRow("metrics interval zero") << "metrics --textfile m.prom --interval 0";
     }
 
     void malformedCommandLinesAreUsageErrors()
