@@ -171,7 +171,7 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
         printObjectOr(command, {{"mode", command.mode}}, {});
         return ExitStatus::Ok;
     case Verb::ListRules: {
-        const nlohmann::json rules = rulesForApp(toJson(client.allRules()), command.appFilter);
+        const nlohmann::json rules = rulesForApp(client.allRules(), command.appFilter);
         print(command.json ? renderJson(withIsoTimes(rules)) : renderRulesTable(rules));
         return ExitStatus::Ok;
     }

@@ -96,24 +96,31 @@ std::vector<VariantMap> FirewallClient::listConnections(std::uint32_t limit, con
     return events;
 }
 
-std::vector<VariantMap> FirewallClient::allRules()
+nlohmann::json FirewallClient::allRules()
 {
     constexpr std::uint32_t pageLimit = 500; // the daemon's maximum
-    std::vector<VariantMap> rules;
+    nlohmann::json rules = nlohmann::json::array();
     std::uint64_t offset = 0;
     for (;;) {
-        std::vector<VariantMap> page;
-        std::uint64_t total = 0;
-        std::uint64_t next = 0;
+        sdbus::MethodReply reply;
         try {
-            std::tie(page, total, next) = ListRulesPage(offset, pageLimit);
+            auto call = getProxy().createMethodCall(org::hostgate::Firewall1_proxy::INTERFACE_NAME, "ListRulesPage");
+            call << offset << pageLimit;
+            reply = getProxy().callMethod(call);
         } catch (const sdbus::Error& error) {
             if (offset == 0 && error.getName() == "org.freedesktop.DBus.Error.UnknownMethod")
-                return ListRules(); // a daemon from before paging
+                return toJson(ListRules()); // a daemon from before paging
             throw;
         }
-        rules.insert(rules.end(), std::make_move_iterator(page.begin()), std::make_move_iterator(page.end()));
-        if (page.empty() || next >= total || next <= offset)
+        // Read straight into JSON: each page's message is freed before the next arrives.
+        nlohmann::json page = readRecords(reply);
+        std::uint64_t total = 0;
+        std::uint64_t next = 0;
+        reply >> total >> next;
+        const bool last = page.empty() || next >= total || next <= offset;
+        for (auto& rule : page)
+            rules.push_back(std::move(rule));
+        if (last)
             return rules;
         offset = next;
     }

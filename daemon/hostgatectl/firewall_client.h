@@ -35,7 +35,7 @@ public:
     std::uint32_t importRules(const std::string& toml, bool replace);
     std::vector<VariantMap> listConnections(std::uint32_t limit, const VariantMap& filter);
     // Every rule, fetched page by page (ListRulesPage; ListRules from a daemon without it).
-    std::vector<VariantMap> allRules();
+    nlohmann::json allRules(); // every rule, following the pages
     // The newest `limit` events (0: 100), page by page (ListConnectionsPage, with its cursor).
     std::vector<VariantMap> recentConnections(std::uint32_t limit, const VariantMap& filter);
     std::vector<VariantMap> listApps();

@@ -55,6 +55,87 @@ nlohmann::json toJson(const sdbus::Variant& value)
     return "<" + type + ">";
 }
 
+namespace {
+
+template <typename T>
+nlohmann::json readBasic(sdbus::Message& message)
+{
+    T value{};
+    message >> value;
+    return value;
+}
+
+nlohmann::json readRecord(sdbus::Message& message, bool& present);
+
+// The value of a variant the message is positioned at; `contents` is its signature.
+nlohmann::json readVariant(sdbus::Message& message, const std::string& contents)
+{
+    static const std::map<std::string, nlohmann::json (*)(sdbus::Message&)> readers = {
+        {"s", readBasic<std::string>},   {"b", readBasic<bool>},          {"y", readBasic<std::uint8_t>},
+        {"n", readBasic<std::int16_t>},  {"q", readBasic<std::uint16_t>}, {"i", readBasic<std::int32_t>},
+        {"u", readBasic<std::uint32_t>}, {"x", readBasic<std::int64_t>},  {"t", readBasic<std::uint64_t>},
+        {"d", readBasic<double>},        {"as", readBasic<std::vector<std::string>>},
+        {"o", [](sdbus::Message& m) -> nlohmann::json { sdbus::ObjectPath v; m >> v; return std::string(v); }},
+        {"g", [](sdbus::Message& m) -> nlohmann::json { sdbus::Signature v; m >> v; return std::string(v); }},
+    };
+    if (const auto reader = readers.find(contents); reader != readers.end()) {
+        message.enterVariant(contents);
+        nlohmann::json value = reader->second(message);
+        message.exitVariant();
+        return value;
+    }
+    if (contents == "a{sv}") {
+        message.enterVariant(contents);
+        bool present = false;
+        nlohmann::json value = readRecord(message, present);
+        message.exitVariant();
+        return value;
+    }
+    sdbus::Variant other; // a type this client does not know: skipped whole, shown by its signature
+    message >> other;
+    return "<" + contents + ">";
+}
+
+// One a{sv}; `present` is false at the end of the enclosing array.
+nlohmann::json readRecord(sdbus::Message& message, bool& present)
+{
+    nlohmann::json object = nlohmann::json::object();
+    present = static_cast<bool>(message.enterContainer("{sv}"));
+    if (!present)
+        return object;
+    while (message.enterDictEntry("sv")) {
+        std::string key;
+        message >> key;
+        std::string type;
+        std::string contents;
+        message.peekType(type, contents);
+        object[key] = readVariant(message, contents);
+        message.exitDictEntry();
+    }
+    message.clearFlags();
+    message.exitContainer();
+    return object;
+}
+
+} // namespace
+
+nlohmann::json readRecords(sdbus::Message& message)
+{
+    nlohmann::json records = nlohmann::json::array();
+    if (!message.enterContainer("a{sv}"))
+        return records;
+    for (;;) {
+        bool present = false;
+        nlohmann::json record = readRecord(message, present);
+        if (!present)
+            break;
+        records.push_back(std::move(record));
+    }
+    message.clearFlags();
+    message.exitContainer();
+    return records;
+}
+
 nlohmann::json toJson(const VariantMap& record)
 {
     nlohmann::json object = nlohmann::json::object();
