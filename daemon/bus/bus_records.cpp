@@ -319,6 +319,11 @@ VariantMap statusToRecord(const FirewallStatus& status, std::size_t agents)
     record["allowed"] = sdbus::Variant(std::uint64_t{status.allowed});
     record["denied"] = sdbus::Variant(std::uint64_t{status.denied});
     record["asked"] = sdbus::Variant(std::uint64_t{status.asked});
+    record["dns_packets"] = sdbus::Variant(std::uint64_t{status.dnsPackets});
+    record["dns_queue_overflows"] = sdbus::Variant(std::uint64_t{status.dnsQueueOverflows});
+    record["decision_queue_overflows"] = sdbus::Variant(std::uint64_t{status.decisionQueueOverflows});
+    record["verdict_entries"] = sdbus::Variant(std::uint64_t{status.verdictEntries});
+    record["verdict_capacity"] = sdbus::Variant(std::uint64_t{status.verdictCapacity});
     record["started_usec"] = sdbus::Variant(toUsec(status.started));
     return record;
 }

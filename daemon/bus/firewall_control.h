@@ -46,6 +46,11 @@ struct FirewallStatus {
     std::uint64_t allowed = 0; // decisions since start
     std::uint64_t denied = 0;
     std::uint64_t asked = 0;
+    std::uint64_t dnsPackets = 0;             // DNS queries and answers the DNS queue passed through the daemon
+    std::uint64_t dnsQueueOverflows = 0;      // times the kernel dropped DNS queue messages (socket buffer full)
+    std::uint64_t decisionQueueOverflows = 0; // the same for the decision queue
+    std::uint64_t verdictEntries = 0;         // kernel verdict map: entries in use
+    std::uint64_t verdictCapacity = 0;        // ... and its size
     TimePoint started{};
 };
 

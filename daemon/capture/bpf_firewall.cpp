@@ -516,6 +516,16 @@ Result<void> BpfFirewall::removeVerdict(const VerdictKey& key)
     return Ok{};
 }
 
+std::size_t BpfFirewall::verdictCount() const
+{
+    return impl_->verdictKeys().size();
+}
+
+std::size_t BpfFirewall::verdictCapacity() const
+{
+    return bpf_map__max_entries(impl_->skeleton->maps.verdicts);
+}
+
 Result<void> BpfFirewall::clearVerdicts()
 {
     for (const auto& key : impl_->verdictKeys()) {

@@ -84,6 +84,9 @@ public:
                             std::optional<std::chrono::steady_clock::time_point> expires = std::nullopt);
     Result<void> removeVerdict(const VerdictKey& key);
     Result<void> clearVerdicts();
+    // Entries in the verdict map (one map walk: O(entries) syscalls) and its size.
+    std::size_t verdictCount() const;
+    std::size_t verdictCapacity() const;
     // Removes the verdicts `matches` selects (e.g. all of one app after its rules changed); returns how many.
     std::size_t removeVerdictsIf(const std::function<bool(const VerdictKey&)>& matches);
     // Removes entries that expired at or before `now`; returns how many.

@@ -124,6 +124,15 @@ std::string renderMetrics(const nlohmann::json& status, MetricsFormat format)
               {{"", static_cast<double>(unsignedOf(status, "agents"))}});
     out.gauge("hostgate_missing_kernel_features", "Kernel features the daemon runs without.",
               {{"", static_cast<double>(sizeOf(status, "missing_features"))}});
+    out.counter("hostgate_dns_packets", "DNS queries and answers that passed through the daemon's DNS queue.",
+                {{"", unsignedOf(status, "dns_packets")}});
+    out.counter("hostgate_queue_overflows", "Times the kernel dropped messages of a queue (its socket buffer was full).",
+                {{"{queue=\"dns\"}", unsignedOf(status, "dns_queue_overflows")},
+                 {"{queue=\"decision\"}", unsignedOf(status, "decision_queue_overflows")}});
+    out.gauge("hostgate_verdict_map_entries", "Entries in the kernel's verdict map.",
+              {{"", static_cast<double>(unsignedOf(status, "verdict_entries"))}});
+    out.gauge("hostgate_verdict_map_capacity", "Size of the kernel's verdict map.",
+              {{"", static_cast<double>(unsignedOf(status, "verdict_capacity"))}});
     if (status.contains("started_usec"))
         out.gauge("hostgate_start_time_seconds", "When the daemon started, in seconds since the epoch.",
                   {{"", static_cast<double>(unsignedOf(status, "started_usec")) / 1e6}});

@@ -390,8 +390,10 @@ void Daemon::onDecisionReadable()
         [this](QueuedPacket&& packet) { decisionPath_->onPacket(std::move(packet), Clock::now()); });
     if (!received)
         log_.error("Failed to read decision queue", {{"error", received.error().describe()}});
-    else if (received->lostMessages)
+    else if (received->lostMessages) {
+        ++decisionQueueOverflows_;
         log_.warning("Decision queue overflowed: packets were lost");
+    }
     armPromptTimer();
 }
 

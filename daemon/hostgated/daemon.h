@@ -150,7 +150,10 @@ private:
     static constexpr std::size_t maxQueuedLaneDenials = 4096;
     std::vector<LaneDenial> laneDenials_;
     std::uint64_t droppedLaneDenials_ = 0;
-    UniqueFd laneDenialsEvent_;           // eventfd the lane writes after queueing a denial
+    UniqueFd laneDenialsEvent_;
+    std::uint64_t decisionQueueOverflows_ = 0;
+    // The verdict map's fill for GetStatus, counted at most every 5 s (a walk of the whole map).
+    mutable std::optional<std::pair<std::chrono::steady_clock::time_point, std::size_t>> verdictCount_;           // eventfd the lane writes after queueing a denial
 
     std::optional<SignalSource> signals_;
     std::optional<FileWatcher> fileWatcher_;

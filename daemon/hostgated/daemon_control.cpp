@@ -58,6 +58,16 @@ FirewallStatus Daemon::status() const
         status.denied = decisions_->counters().denied;
         status.asked = decisions_->counters().asked;
     }
+    status.dnsPackets = dnsLane_ ? dnsLane_->packets() : 0;
+    status.dnsQueueOverflows = dnsLane_ ? dnsLane_->overflows() : 0;
+    status.decisionQueueOverflows = decisionQueueOverflows_;
+    if (bpf_) {
+        const auto now = std::chrono::steady_clock::now();
+        if (!verdictCount_ || now - verdictCount_->first >= std::chrono::seconds(5))
+            verdictCount_ = std::pair(now, bpf_->verdictCount());
+        status.verdictEntries = verdictCount_->second;
+        status.verdictCapacity = bpf_->verdictCapacity();
+    }
     status.started = started_;
     return status;
 }

@@ -77,8 +77,10 @@ void DnsLane::run()
                 log_.error("Failed to read DNS queue", {{"error", served.error().describe()}});
                 break;
             }
-            if (served->lostMessages)
+            if (served->lostMessages) {
+                overflows_.fetch_add(1, std::memory_order_relaxed);
                 log_.warning("DNS queue overflowed: packets were lost");
+            }
             for (const auto& rejected : served->rejectedVerdicts)
                 log_.warning("DNS verdict refused by the kernel", {{"error", rejected.message}});
             packets_.fetch_add(served->packets, std::memory_order_relaxed);

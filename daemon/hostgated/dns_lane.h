@@ -27,6 +27,7 @@ public:
     void stop();
     // Packets the lane decided so far (read by GetStatus-like reports from the main thread).
     std::uint64_t packets() const { return packets_.load(std::memory_order_relaxed); }
+    std::uint64_t overflows() const { return overflows_.load(std::memory_order_relaxed); }
 
 private:
     DnsLane(DnsPath& path, int queueFd, Logger& log, UniqueFd wake);
@@ -37,6 +38,7 @@ private:
     Logger& log_;
     UniqueFd wake_; // eventfd: written by stop()
     std::atomic<std::uint64_t> packets_{0};
+    std::atomic<std::uint64_t> overflows_{0};
     std::atomic<bool> stopping_{false}; // checked between batches: a flood never keeps stop() waiting
     std::thread thread_;
 };

@@ -349,9 +349,13 @@ private slots:
         const RunResult metrics = world_->ctl(deniedUid, {QStringLiteral("metrics")});
         QVERIFY2(metrics.succeeded() && metrics.out.endsWith("\n# EOF\n"), qPrintable(metrics.describe()));
         const QJsonObject record = status->object();
+        QVERIFY2(record.value(QStringLiteral("verdict_capacity")).toInteger() > 0, qPrintable(QString::fromUtf8(status->toJson())));
         for (const QString& line : {QStringLiteral("hostgate_up 1"),
                                     QStringLiteral("hostgate_rules{origin=\"admin\"} %1").arg(record.value(QStringLiteral("admin_rules")).toInteger()),
                                     QStringLiteral("hostgate_decisions_total{verdict=\"denied\"} %1").arg(record.value(QStringLiteral("denied")).toInteger()),
+                                    QStringLiteral("hostgate_verdict_map_capacity %1").arg(record.value(QStringLiteral("verdict_capacity")).toInteger()),
+                                    QStringLiteral("hostgate_dns_packets_total "), QStringLiteral("hostgate_queue_overflows_total{queue=\"dns\"} "),
+                                    QStringLiteral("hostgate_verdict_map_entries "),
                                     QStringLiteral("hostgate_build_info{version=\"%1\",mode=\"%2\",").arg(record.value(QStringLiteral("version")).toString(),
                                                                                                            record.value(QStringLiteral("mode")).toString())}) {
             QVERIFY2(metrics.out.contains(line.toUtf8()), qPrintable(line + QStringLiteral("\n") + metrics.describe()));

@@ -15,6 +15,8 @@ nlohmann::json status()
             {"denied", 7},          {"asked", 2},         {"admin_rules", 3},         {"user_rules", 5},
             {"runtime_rules", 1},   {"rules", 9},         {"pending_prompts", 1},     {"agents", 2},
             {"rule_errors", {"/etc/hostgate/rules.d/10-x.toml:3:1: bad"}},            {"missing_features", nlohmann::json::array()},
+            {"dns_packets", 4096},  {"dns_queue_overflows", 3}, {"decision_queue_overflows", 1},
+            {"verdict_entries", 17}, {"verdict_capacity", 65536},
             {"started_usec", 1764600000500000}};
 }
 
@@ -50,6 +52,17 @@ private slots:
         QVERIFY2(hasLine(text, "hostgate_prompt_agents 2"), text.c_str());
         QVERIFY2(hasLine(text, "hostgate_missing_kernel_features 0"), text.c_str());
         QVERIFY2(hasLine(text, "hostgate_start_time_seconds 1764600000.5"), text.c_str());
+    }
+
+    void dnsPacketsQueueDropsAndVerdictMapFill()
+    {
+        const std::string text = renderMetrics(status(), MetricsFormat::OpenMetrics);
+        QVERIFY2(hasLine(text, "# TYPE hostgate_dns_packets counter"), text.c_str());
+        QVERIFY2(hasLine(text, "hostgate_dns_packets_total 4096"), text.c_str());
+        QVERIFY2(hasLine(text, "hostgate_queue_overflows_total{queue=\"dns\"} 3"), text.c_str());
+        QVERIFY2(hasLine(text, "hostgate_queue_overflows_total{queue=\"decision\"} 1"), text.c_str());
+        QVERIFY2(hasLine(text, "hostgate_verdict_map_entries 17"), text.c_str());
+        QVERIFY2(hasLine(text, "hostgate_verdict_map_capacity 65536"), text.c_str());
     }
 
     void openMetricsEndsWithEofAndHasAnInfoFamily()
