@@ -324,6 +324,7 @@ VariantMap statusToRecord(const FirewallStatus& status, std::size_t agents)
     record["decision_queue_overflows"] = sdbus::Variant(std::uint64_t{status.decisionQueueOverflows});
     record["verdict_entries"] = sdbus::Variant(std::uint64_t{status.verdictEntries});
     record["verdict_capacity"] = sdbus::Variant(std::uint64_t{status.verdictCapacity});
+    record["miss_events_dropped"] = sdbus::Variant(std::uint64_t{status.missEventsDropped});
     record["started_usec"] = sdbus::Variant(toUsec(status.started));
     return record;
 }

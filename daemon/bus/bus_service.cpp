@@ -232,12 +232,6 @@ void BusService::emitRulesChanged()
         state_->object->sendRulesChanged();
 }
 
-void BusService::emitModeChanged(Mode mode)
-{
-    if (state_->connected())
-        state_->object->sendModeChanged(mode);
-}
-
 std::size_t BusService::agentCount() const { return state_->agents.count(); }
 
 bool BusService::connected() const { return state_->connected(); }

@@ -41,7 +41,6 @@ public:
 
     void emitConnectionEvent(const ConnectionEvent& event);
     void emitRulesChanged();
-    void emitModeChanged(Mode mode);
 
     std::size_t agentCount() const;
     // False between a lost connection and the reconnect.

@@ -51,6 +51,7 @@ struct FirewallStatus {
     std::uint64_t decisionQueueOverflows = 0; // the same for the decision queue
     std::uint64_t verdictEntries = 0;         // kernel verdict map: entries in use
     std::uint64_t verdictCapacity = 0;        // ... and its size
+    std::uint64_t missEventsDropped = 0;      // kernel miss reports lost because the ring buffer was full
     TimePoint started{};
 };
 

@@ -129,6 +129,8 @@ std::string renderMetrics(const nlohmann::json& status, MetricsFormat format)
     out.counter("hostgate_queue_overflows", "Times the kernel dropped messages of a queue (its socket buffer was full).",
                 {{"{queue=\"dns\"}", unsignedOf(status, "dns_queue_overflows")},
                  {"{queue=\"decision\"}", unsignedOf(status, "decision_queue_overflows")}});
+    out.counter("hostgate_miss_events_dropped", "Kernel reports of verdict misses lost because the ring buffer was full.",
+                {{"", unsignedOf(status, "miss_events_dropped")}});
     out.gauge("hostgate_verdict_map_entries", "Entries in the kernel's verdict map.",
               {{"", static_cast<double>(unsignedOf(status, "verdict_entries"))}});
     out.gauge("hostgate_verdict_map_capacity", "Size of the kernel's verdict map.",

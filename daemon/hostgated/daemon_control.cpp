@@ -67,6 +67,7 @@ FirewallStatus Daemon::status() const
             verdictCount_ = std::pair(now, bpf_->verdictCount());
         status.verdictEntries = verdictCount_->second;
         status.verdictCapacity = bpf_->verdictCapacity();
+        status.missEventsDropped = bpf_->droppedEvents();
     }
     status.started = started_;
     return status;
