@@ -9,6 +9,8 @@
 #include "service/signals.h"
 #include "store/atomic_file.h"
 
+#include <functional>
+
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
@@ -28,6 +30,17 @@ void removeCrashLeftovers(const hostgate::DaemonConfig& config, hostgate::Logger
         else if (*removed > 0)
             log.notice("Removed temporary files left by a crash", {{"next_to", written}, {"count", *removed}});
     }
+}
+
+// The mode last chosen over D-Bus outlives restarts; an explicit --mode still wins.
+void applySavedMode(hostgate::DaemonConfig& config, bool modeGiven, const std::function<void(const hostgate::Error&)>& ignoring)
+{
+    if (modeGiven)
+        return;
+    if (auto saved = hostgate::loadSavedMode(config.stateDir); !saved)
+        ignoring(saved.error());
+    else if (*saved)
+        config.mode = **saved;
 }
 
 } // namespace
@@ -60,6 +73,10 @@ int main(int argc, char** argv)
         return 1;
     }
     if (commandLine->action == StartupAction::CheckConfig) {
+        // What the daemon would run with, saved mode included.
+        applySavedMode(*config, commandLine->overrides.mode.has_value(), [](const Error& error) {
+            fmt::print(stderr, "hostgated: ignoring the saved mode: {}\n", error.describe());
+        });
         fmt::print("{}", renderConfig(*config));
         return 0;
     }
@@ -76,13 +93,9 @@ int main(int argc, char** argv)
     }
     config->runtimeDir = runtimeDirectoryFromEnvironment();
     removeCrashLeftovers(*config, log);
-    // The mode last chosen over D-Bus outlives restarts; an explicit --mode still wins.
-    if (!commandLine->overrides.mode) {
-        if (auto saved = loadSavedMode(config->stateDir); !saved)
-            log.warning("Ignoring the saved mode", {{"error", saved.error().describe()}});
-        else if (*saved)
-            config->mode = **saved;
-    }
+    applySavedMode(*config, commandLine->overrides.mode.has_value(), [&](const Error& error) {
+        log.warning("Ignoring the saved mode", {{"error", error.describe()}});
+    });
     // Before any thread or fd exists, so the signals reach only our signalfd.
     if (auto blocked = blockDaemonSignals(); !blocked) {
         log.error("Failed to block signals", {{"error", blocked.error().describe()}});

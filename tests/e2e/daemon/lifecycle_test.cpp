@@ -113,6 +113,29 @@ private slots:
         mark_ = fixture_->daemonLogSize();
     }
 
+    void checkConfigShowsTheSavedModeUnlessModeIsGiven()
+    {
+        // --check-config prints what the daemon would run with: the mode last chosen over D-Bus (the state
+        // directory's "mode" file), unless --mode overrides it.
+        QTemporaryDir state;
+        QVERIFY(state.isValid());
+        QVERIFY(QFile::setPermissions(state.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
+        QFile mode(state.path() + QStringLiteral("/mode"));
+        QVERIFY(mode.open(QIODevice::WriteOnly));
+        mode.write("learning\n");
+        mode.close();
+        QVERIFY(mode.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
+        const RunResult saved = run(Placement::host(), {hostgatedExecutable(), QStringLiteral("--check-config"),
+                                                        QStringLiteral("--state-dir"), state.path()}, 30s);
+        QVERIFY2(saved.succeeded(), qPrintable(saved.describe()));
+        QVERIFY2(saved.out.contains("\nmode = \"learning\"\n"), qPrintable(saved.describe()));
+        const RunResult given = run(Placement::host(), {hostgatedExecutable(), QStringLiteral("--check-config"),
+                                                        QStringLiteral("--state-dir"), state.path(),
+                                                        QStringLiteral("--mode"), QStringLiteral("silent-deny")}, 30s);
+        QVERIFY2(given.succeeded(), qPrintable(given.describe()));
+        QVERIFY2(given.out.contains("\nmode = \"silent-deny\"\n"), qPrintable(given.describe()));
+    }
+
     void replacedRuleFileAppliesToTheNextConnection()
     {
         const RunResult before = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
