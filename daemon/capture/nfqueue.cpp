@@ -58,31 +58,33 @@ std::optional<QueuedPacketView> parsePacketView(const nlmsghdr* message)
     return packet;
 }
 
-std::optional<QueuedPacket> parsePacketMessage(const nlmsghdr* message)
+QueuedPacket ownedCopy(const QueuedPacketView& view)
 {
-    nlattr* attributes[NFQA_MAX + 1] = {};
-    if (nfq_nlmsg_parse(message, attributes) < 0 || !attributes[NFQA_PACKET_HDR])
-        return std::nullopt;
-    if (mnl_attr_get_payload_len(attributes[NFQA_PACKET_HDR]) < sizeof(nfqnl_msg_packet_hdr))
-        return std::nullopt;
-    const auto* header = static_cast<const nfqnl_msg_packet_hdr*>(mnl_attr_get_payload(attributes[NFQA_PACKET_HDR]));
-    const auto* generic = static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(message));
+    return {view.id, view.queue, view.mark, view.hook, view.uid, view.gid, {view.payload.begin(), view.payload.end()}};
+}
 
-    QueuedPacket packet;
-    packet.id = ntohl(header->packet_id);
-    packet.queue = ntohs(generic->res_id);
-    packet.hook = header->hook;
-    if (attributes[NFQA_MARK])
-        packet.mark = ntohl(mnl_attr_get_u32(attributes[NFQA_MARK]));
-    if (attributes[NFQA_UID])
-        packet.uid = ntohl(mnl_attr_get_u32(attributes[NFQA_UID]));
-    if (attributes[NFQA_GID])
-        packet.gid = ntohl(mnl_attr_get_u32(attributes[NFQA_GID]));
-    if (attributes[NFQA_PAYLOAD]) {
-        const auto* bytes = static_cast<const std::uint8_t*>(mnl_attr_get_payload(attributes[NFQA_PAYLOAD]));
-        packet.payload.assign(bytes, bytes + mnl_attr_get_payload_len(attributes[NFQA_PAYLOAD]));
+// Walks one received netlink datagram: refused verdicts go into `summary`, queued packets to `onPacket`.
+void dispatchMessages(const char* data, std::size_t length, std::uint16_t queueNum, ReceiveSummary& summary,
+                      const std::function<void(const QueuedPacketView&)>& onPacket)
+{
+    int remaining = static_cast<int>(length);
+    for (const auto* message = reinterpret_cast<const nlmsghdr*>(data); mnl_nlmsg_ok(message, remaining);
+         message = mnl_nlmsg_next(message, &remaining)) {
+        if (message->nlmsg_type == NLMSG_ERROR) {
+            const auto* failure = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(message));
+            if (failure->error != 0)
+                summary.rejectedVerdicts.emplace_back("Failed to set verdict on packet " + std::to_string(failure->msg.nlmsg_seq) +
+                                                      " of nfqueue " + std::to_string(queueNum) + ": " +
+                                                      errnoText(-failure->error));
+            continue;
+        }
+        if (message->nlmsg_type != (NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET))
+            continue;
+        if (const auto packet = parsePacketView(message)) {
+            ++summary.packets;
+            onPacket(*packet);
+        }
     }
-    return packet;
 }
 
 // Sends the configuration with NLM_F_ACK and waits for the kernel's answer, so open() reports e.g. EPERM
@@ -112,8 +114,8 @@ Result<void> sendConfig(mnl_socket* socket, nlmsghdr* message, std::vector<Queue
                     return Error(errnoText(-failure->error));
                 return {};
             }
-            if (auto packet = parsePacketMessage(reply))
-                early.push_back(std::move(*packet));
+            if (const auto packet = parsePacketView(reply))
+                early.push_back(ownedCopy(*packet));
         }
     }
 }
@@ -192,25 +194,8 @@ Result<ReceiveSummary> NfQueue::receive(const std::function<void(QueuedPacket&&)
             }
             return Error("Failed to receive from nfqueue " + std::to_string(queueNum_) + ": " + errnoText(errno));
         }
-        int remaining = static_cast<int>(received);
-        for (const auto* message = reinterpret_cast<const nlmsghdr*>(receiveBuffer_.data());
-             mnl_nlmsg_ok(message, remaining); message = mnl_nlmsg_next(message, &remaining)) {
-            if (message->nlmsg_type == NLMSG_ERROR) {
-                const auto* failure = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(message));
-                if (failure->error != 0)
-                    summary.rejectedVerdicts.emplace_back("Failed to set verdict on packet "
-                                                          + std::to_string(failure->msg.nlmsg_seq) + " of nfqueue "
-                                                          + std::to_string(queueNum_) + ": "
-                                                          + errnoText(-failure->error));
-                continue;
-            }
-            if (message->nlmsg_type != (NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET))
-                continue;
-            if (auto packet = parsePacketMessage(message)) {
-                ++summary.packets;
-                onPacket(std::move(*packet));
-            }
-        }
+        dispatchMessages(receiveBuffer_.data(), static_cast<std::size_t>(received), queueNum_, summary,
+                         [&](const QueuedPacketView& packet) { onPacket(ownedCopy(packet)); });
     }
 }
 
@@ -252,27 +237,8 @@ Result<ReceiveSummary> NfQueue::receiveBatch(std::size_t maxMessages,
         }
         return Error("Failed to receive from nfqueue " + std::to_string(queueNum_) + ": " + errnoText(errno));
     }
-    for (int i = 0; i < received; ++i) {
-        int remaining = static_cast<int>(headers[i].msg_len);
-        for (const auto* message = reinterpret_cast<const nlmsghdr*>(vectors[i].iov_base); mnl_nlmsg_ok(message, remaining);
-             message = mnl_nlmsg_next(message, &remaining)) {
-            if (message->nlmsg_type == NLMSG_ERROR) {
-                const auto* failure = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(message));
-                if (failure->error != 0)
-                    summary.rejectedVerdicts.emplace_back("Failed to set verdict on packet "
-                                                          + std::to_string(failure->msg.nlmsg_seq) + " of nfqueue "
-                                                          + std::to_string(queueNum_) + ": "
-                                                          + errnoText(-failure->error));
-                continue;
-            }
-            if (message->nlmsg_type != (NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET))
-                continue;
-            if (const auto packet = parsePacketView(message)) {
-                ++summary.packets;
-                onPacket(*packet);
-            }
-        }
-    }
+    for (int i = 0; i < received; ++i)
+        dispatchMessages(static_cast<const char*>(vectors[i].iov_base), headers[i].msg_len, queueNum_, summary, onPacket);
     return summary;
 }
 
