@@ -49,7 +49,6 @@
 
 // Load-time settings, written by user space between open and load.
 const volatile __u32 mark_bit = 0;
-const volatile __u8 bypass_loopback = 1;
 
 #define SOCK_STREAM 1
 #define SOCK_RAW 3
@@ -319,7 +318,8 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
 
     if (dst->port == HG_DNS_PORT && is_trusted_resolver(dst))
         return allow_flow(ctx, dst, connecting);
-    if (bypass_loopback && is_loopback(dst))
+    // Nothing sent to loopback leaves the host: allowed without a mark (explicit verdicts still apply).
+    if (is_loopback(dst))
         return allow_flow(ctx, dst, connecting);
     st = daemon_state();
     if (!daemon_alive(st))

@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <optional>
@@ -135,6 +136,14 @@ std::optional<Error> applyRuleKey(Rule& rule, const std::string& key, const sdbu
         if (!note)
             return note.error();
         rule.note = std::move(note).value();
+    } else if (key == "sha256") {
+        auto digest = reader.read<std::string>(key, value);
+        if (!digest)
+            return digest.error();
+        std::transform(digest->begin(), digest->end(), digest->begin(),
+                       [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c; });
+        // "" removes a pin (UpdateRule), as "" means "any" for app and script.
+        rule.sha256 = digest->empty() ? std::nullopt : std::optional<std::string>(std::move(digest).value());
     } else {
         return reader.fail(key, "unknown or read-only key");
     }
@@ -179,6 +188,8 @@ VariantMap ruleToRecord(const Rule& rule)
     record["read_only"] = sdbus::Variant(rule.origin == RuleOrigin::Admin);
     record["app"] = sdbus::Variant(rule.app.value_or(""));
     record["script"] = sdbus::Variant(rule.script.value_or(""));
+    if (rule.sha256)
+        record["sha256"] = sdbus::Variant(*rule.sha256);
     if (rule.uid)
         record["user"] = sdbus::Variant(std::uint32_t{*rule.uid});
     record["host"] = sdbus::Variant(rule.host.toString());
@@ -378,6 +389,11 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
         record["unverified_resolver"] =
             sdbus::Variant(connection.unverifiedResolver ? connection.unverifiedResolver->toString() : std::string());
     }
+    if (connection.package) {
+        record["package"] = sdbus::Variant(connection.package->name);
+        record["package_version"] = sdbus::Variant(connection.package->version);
+        record["package_summary"] = sdbus::Variant(connection.package->summary);
+    }
     return record;
 }
 
@@ -395,6 +411,13 @@ Result<PromptAnswer> promptAnswerFromRecord(const VariantMap& answer)
             if (!timeFromUsec(*usec))
                 return reader.fail(key, outOfRangeTime(*usec));
             untilUsec = *usec;
+            continue;
+        }
+        if (key == "pin") {
+            auto pin = reader.read<bool>(key, value);
+            if (!pin)
+                return pin.error();
+            result.pinBinary = *pin;
             continue;
         }
         auto text = reader.read<std::string>(key, value);

@@ -396,7 +396,6 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
         }
         hostgate_bpf& skeleton = *impl->skeleton;
         skeleton.rodata->mark_bit = options.markBit;
-        skeleton.rodata->bypass_loopback = options.bypassLoopback ? 1 : 0;
         const std::array<std::pair<bpf_map*, std::uint32_t>, 3> sizes = {{
             {skeleton.maps.verdicts, options.verdictEntries},
             {skeleton.maps.socket_owners, options.ownerEntries},

@@ -3,6 +3,7 @@
 
 #include "capture/bpf_features.h"
 #include "capture/bpf_types.h"
+#include "enforce/kernel_defaults.h"
 #include "rules/rule.h"
 #include "util/result.h"
 
@@ -33,15 +34,14 @@ public:
         // mark of an unconnected datagram before the sendmsg hook runs), so the first datagram of every new
         // unconnected UDP flow is queued, even an allowed one; connect() to an allowed (or bypassed
         // loopback) destination clears it. TCP sockets get it only on a miss. See hostgate_abi.h.
-        std::uint32_t markBit = 0x10000000;
+        std::uint32_t markBit = kernel_defaults::maskOf(kernel_defaults::undecidedMarkBit);
         std::uint32_t verdictEntries = 65536;
         std::uint32_t ownerEntries = 65536; // LRU: the oldest sockets' owners are evicted first
         std::uint32_t eventBufferBytes = 256 * 1024; // power of two, multiple of the page size
-        // Misses to 127.0.0.0/8 and ::1 are allowed without marking (no packet of theirs leaves the host),
-        // and a connected UDP socket to them loses its birth mark; explicit verdicts still apply to them.
-        // Unconnected UDP datagrams to loopback keep the birth mark and so reach the decision queue unless
-        // the firewall's mark rule skips the loopback interface.
-        bool bypassLoopback = true;
+        // (Misses to 127.0.0.0/8 and ::1 are always allowed without marking, since no packet of theirs
+        // leaves the host, and a connected UDP socket to them loses its birth mark; explicit verdicts still
+        // apply to them. Unconnected UDP datagrams to loopback keep the birth mark; the firewall's chain
+        // returns loopback destinations before its queue rules, so they are never held.)
         // Fail instead of attaching to the root of a cgroup v2 hierarchy (a safety net for tests).
         bool refuseRootCgroup = false;
         // A directory on a bpf filesystem (created when missing) where the links and the verdict, owner, state

@@ -1,6 +1,7 @@
 // The daemon's own firewall rules: queue DNS and undecided connections to nfqueue, reject on request.
 #pragma once
 
+#include "enforce/kernel_defaults.h"
 #include "net/ip_address.h"
 #include "util/result.h"
 
@@ -18,12 +19,14 @@ enum class FirewallBackend {
 
 struct FirewallConfig {
     std::string chainPrefix = "HOSTGATE";
-    std::uint16_t dnsQueue = 4270;
-    std::uint16_t decisionQueue = 4271;
-    std::uint32_t markMask = 0x00100000;  // one bit: set by the cgroup program on sockets awaiting a decision
-    std::uint32_t rejectMark = 0x00200000; // one bit: a held packet re-injected with it is rejected
+    std::uint16_t dnsQueue = kernel_defaults::dnsQueue;
+    std::uint16_t decisionQueue = kernel_defaults::decisionQueue;
+    // One bit: set by the cgroup program on sockets awaiting a decision.
+    std::uint32_t markMask = kernel_defaults::maskOf(kernel_defaults::undecidedMarkBit);
+    // One bit: a held packet re-injected with it is rejected.
+    std::uint32_t rejectMark = kernel_defaults::maskOf(kernel_defaults::rejectMarkBit);
     // One bit: carried by DNS answers the daemon synthesizes (DnsReplyInjector) so they skip the DNS queue.
-    std::uint32_t replyMark = 0x00400000;
+    std::uint32_t replyMark = kernel_defaults::maskOf(kernel_defaults::replyMarkBit);
     // Adds --queue-bypass to the decision queue: held packets pass when no daemon is bound to it. DNS rules
     // always bypass (see below).
     bool failOpen = false;

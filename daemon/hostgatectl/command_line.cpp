@@ -18,7 +18,7 @@ constexpr const char* jsonHelp =
 
 // CLI11 stores into plain strings; whether an option was given at all is asked afterwards.
 struct RuleOptionValues {
-    std::string action, app, script, user, host, ports, protocol, lifetime, until, note;
+    std::string action, app, script, user, host, ports, protocol, lifetime, until, note, sha256;
     bool disabled = false;
     std::vector<std::pair<CLI::Option*, std::string*>> options;
     CLI::Option* actionOption = nullptr;
@@ -43,6 +43,9 @@ void addRuleOptions(CLI::App& command, RuleOptionValues& values)
         {command.add_option("--until", values.until, "end of an until-time rule: ISO 8601 or +DURATION (+2h)"),
          &values.until},
         {command.add_option("--note", values.note, "free text"), &values.note},
+        {command.add_option("--sha256", values.sha256,
+                            "pin the rule to the app's binary: its SHA-256 as sha256sum prints it (\"\" removes a pin)"),
+         &values.sha256},
     };
     command.add_flag("--disabled", values.disabled, "store the rule disabled");
 }
@@ -53,7 +56,7 @@ RuleOptions collectRuleOptions(const RuleOptionValues& values)
     const std::vector<std::optional<std::string>*> targets = {&rule.action, &rule.app,      &rule.script,
                                                                &rule.user,   &rule.host,     &rule.ports,
                                                                &rule.protocol, &rule.lifetime, &rule.until,
-                                                               &rule.note};
+                                                               &rule.note,   &rule.sha256};
     for (std::size_t i = 0; i < values.options.size(); ++i) {
         if (values.options[i].first->count() > 0) {
             *targets[i] = *values.options[i].second;

@@ -40,6 +40,7 @@ struct RuleOptions {
     std::optional<std::string> lifetime;
     std::optional<std::string> until; // ISO 8601 or +DURATION
     std::optional<std::string> note;
+    std::optional<std::string> sha256;
     bool disabled = false;
 
     bool operator==(const RuleOptions&) const = default;

@@ -171,7 +171,7 @@ std::string renderRule(const nlohmann::json& rule)
     if (!shown.contains("user")) {
         shown["user"] = "any";
     }
-    return renderKeyValues(shown, {"id", "origin", "action", "app", "script", "user", "host", "ports", "protocol",
+    return renderKeyValues(shown, {"id", "origin", "action", "app", "script", "sha256", "user", "host", "ports", "protocol",
                                    "lifetime", "until_usec", "pid", "enabled", "read_only", "note", "created_usec",
                                    "last_hit_usec", "hit_count", "source"});
 }

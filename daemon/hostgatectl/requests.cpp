@@ -57,6 +57,7 @@ Result<nlohmann::json> ruleFields(const RuleOptions& options, TimePoint now, con
     copy("protocol", options.protocol);
     copy("lifetime", options.lifetime);
     copy("note", options.note);
+    copy("sha256", options.sha256);
     if (options.user) {
         auto uid = resolveUser(*options.user, lookupUser);
         if (!uid) {

@@ -199,9 +199,26 @@ Result<void> Daemon::start()
         log_.info("Decisions go to the journal as structured entries", {{"socket", kJournalSocket}});
     decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr, journal_ ? &*journal_ : nullptr,
                                                stderrIsJournal());
+    pins_ = std::make_unique<BinaryPins>(packages_, config_.onBinaryChange, log_, [this](RuleId id, const std::string& sha256) {
+        // On the loop's next turn: the rule set is not changed under the decision that found the upgrade.
+        loop_.addTimer(std::chrono::steady_clock::duration::zero(), [this, id, sha256] {
+            const Rule* current = engine_.findRule(id);
+            if (!current || current->origin != RuleOrigin::User || current->sha256 == sha256)
+                return; // admin rules are read-only: their pin is checked against dpkg each time instead
+            Rule repinned = *current;
+            repinned.sha256 = sha256;
+            if (auto updated = rules_.update(std::move(repinned)); !updated)
+                log_.warning("Failed to move a rule's pin to its upgraded binary",
+                             {{"rule", id}, {"error", updated.error().message}});
+        });
+    });
     DecisionPath::Hooks hooks;
     hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
     hooks.adoptRule = [this](Rule rule) { return rules_.adopt(std::move(rule)); };
+    hooks.checkPin = [this](const Connection& connection, Decision decision) {
+        return pins_->check(connection, std::move(decision));
+    };
+    hooks.runningDigest = [this](const Connection& connection) { return pins_->runningDigest(connection); };
     decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
                                                    *decisions_, log_, marks, std::move(hooks));
     decisionPath_->setUnverifiedNames(&unverifiedNames_);
@@ -606,10 +623,14 @@ void Daemon::startBus()
 
 void Daemon::deliverPrompt(const PromptRequest& request)
 {
-    if (bus_)
-        bus_->deliverPrompt(request);
-    else
+    if (!bus_) {
         prompts_.noAgent(request.id, Clock::now());
+        return;
+    }
+    // Looked up only for a person to read: the index is built at the first prompt, never on the packet path.
+    PromptRequest described = request;
+    described.connection.package = packages_.lookup(request.connection.app);
+    bus_->deliverPrompt(described);
 }
 
 } // namespace hostgate

@@ -15,6 +15,7 @@
 #include "dns/dns_query_tracker.h"
 #include "dns/trusted_resolvers.h"
 #include "hostgated/attribution.h"
+#include "hostgated/binary_pins.h"
 #include "hostgated/decision_log.h"
 #include "hostgated/decision_path.h"
 #include "hostgated/dns_lane.h"
@@ -22,6 +23,7 @@
 #include "hostgated/kernel_verdicts.h"
 #include "hostgated/rule_lifecycle.h"
 #include "hostgated/unverified_names.h"
+#include "identity/package_db.h"
 #include "prompt/prompt_broker.h"
 #include "service/config.h"
 #include "service/event_loop.h"
@@ -118,6 +120,8 @@ private:
     UnverifiedNames unverifiedNames_;
     TrustedResolvers trustedResolvers_;
     PromptBroker prompts_;
+    PackageDatabase packages_; // what a prompt says about the app: its Debian package
+    std::unique_ptr<BinaryPins> pins_; // rules pinned to a binary (sha256)
 
     std::optional<NfQueue> dnsQueue_;
     std::optional<NfQueue> decisionQueue_;

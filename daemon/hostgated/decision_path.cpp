@@ -38,7 +38,9 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     }
     addNames(connection, now);
 
-    const Decision decision = engine_.decide(connection, now);
+    Decision decision = engine_.decide(connection, now);
+    if (decision.rule && decision.rule->sha256 && hooks_.checkPin)
+        decision = hooks_.checkPin(connection, std::move(decision));
     const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
     switch (decision.verdict) {
     case Verdict::Allow:
@@ -76,6 +78,13 @@ std::optional<RuleId> DecisionPath::adoptAnswer(const Connection& connection, co
     if (!outcome.rule)
         return std::nullopt;
     Rule rule = *outcome.rule;
+    if (outcome.pinBinary && hooks_.runningDigest) {
+        if (auto digest = hooks_.runningDigest(connection))
+            rule.sha256 = std::move(digest).value();
+        else
+            log_.warning("Failed to pin the answer's rule to the binary: kept without a pin",
+                         {{"exe", connection.app.path}, {"error", digest.error().message}});
+    }
     if (outcome.persistRule && hooks_.adoptRule)
         rule = hooks_.adoptRule(std::move(rule));
     Decision decision;
@@ -114,7 +123,9 @@ void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
                                               "could not be held"
                                             : "refused: the socket could not be marked for a decision";
 
-    const Decision decision = engine_.decide(connection, now);
+    Decision decision = engine_.decide(connection, now);
+    if (decision.rule && decision.rule->sha256 && hooks_.checkPin)
+        decision = hooks_.checkPin(connection, std::move(decision));
     if (decision.verdict != Verdict::Ask) {
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
         const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;

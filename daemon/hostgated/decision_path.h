@@ -30,6 +30,10 @@ public:
         // Adopts the rule a prompt answer stands for: assigns its id, adds it to the engine, persists it
         // when its lifetime outlasts the daemon. Returns the rule as adopted.
         std::function<Rule(Rule)> adoptRule;
+        // For a decision whose rule pins a binary (sha256): the decision to apply instead (BinaryPins::check).
+        std::function<Decision(const Connection&, Decision)> checkPin;
+        // The SHA-256 of the binary a connection runs, for an answer that asks to pin its rule.
+        std::function<Result<std::string>(const Connection&)> runningDigest;
     };
 
     DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dnsCache, DecisionEngine& engine,

@@ -221,8 +221,8 @@ std::optional<Decision> DnsPath::nameRuleDecision(const Connection& connection, 
     if (policy_.engine.dependsOnPort(connection))
         return std::nullopt;
     auto decision = policy_.engine.peek(connection, now);
-    if (!decision.rule || (decision.rule->host.kind() != HostPattern::Kind::Exact &&
-                           decision.rule->host.kind() != HostPattern::Kind::Suffix))
+    // A rule pinned to a binary is checked against the binary when the app connects (BinaryPins), never here.
+    if (!decision.rule || !decision.rule->host.matchesByName() || decision.rule->sha256)
         return std::nullopt;
     return decision;
 }

@@ -30,6 +30,7 @@ constexpr NameTable<FailureMode, 2> kFailureModeNames{{{FailureMode::FailClosed,
 
 constexpr NameTable<OtherProtocols, 2> kOtherProtocolsNames{{{OtherProtocols::Deny, "deny"},
                                                               {OtherProtocols::Allow, "allow"}}};
+constexpr NameTable<BinaryChange, 2> kBinaryChangeNames{{{BinaryChange::Deny, "deny"}, {BinaryChange::Warn, "warn"}}};
 
 template <class Enum, std::size_t N>
 std::string_view nameOf(const NameTable<Enum, N>& table, Enum value)
@@ -274,6 +275,7 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
     top.on("trusted_resolvers", readList<IpAddress>(config.trustedResolvers, &parseResolverAddress));
     top.on("resolver_files", readList<std::filesystem::path>(config.resolverFiles, &parseAbsolutePath));
     top.on("other_protocols", readName(config.otherProtocols, &parseOtherProtocols, "deny, allow"));
+    top.on("on_binary_change", readName(config.onBinaryChange, &parseBinaryChange, "deny, warn"));
     top.on("default_action", readName(config.defaultAction, &parseDefaultAction, "deny, allow"));
     top.on("mode", readName(config.mode, &parseDaemonMode, "enforce, silent-allow, silent-deny, learning"));
     top.on("prompt_timeout", readSeconds(config.promptTimeout, kPromptTimeoutRange));
@@ -321,6 +323,8 @@ std::optional<DaemonMode> parseDaemonMode(std::string_view name) { return parseM
 std::optional<FailureMode> parseFailureMode(std::string_view name) { return valueOf(kFailureModeNames, name); }
 std::string_view otherProtocolsName(OtherProtocols value) { return nameOf(kOtherProtocolsNames, value); }
 std::optional<OtherProtocols> parseOtherProtocols(std::string_view name) { return valueOf(kOtherProtocolsNames, name); }
+std::string_view binaryChangeName(BinaryChange value) { return nameOf(kBinaryChangeNames, value); }
+std::optional<BinaryChange> parseBinaryChange(std::string_view name) { return valueOf(kBinaryChangeNames, name); }
 
 Result<void> validateDaemonConfig(const DaemonConfig& config)
 {
@@ -448,6 +452,7 @@ std::string renderConfig(const DaemonConfig& config)
         files += (files.empty() ? "" : ", ") + tomlString(file.string());
     text += fmt::format("resolver_files = [{}]\n", files);
     text += fmt::format("other_protocols = \"{}\"\n", otherProtocolsName(config.otherProtocols));
+    text += fmt::format("on_binary_change = \"{}\"\n", binaryChangeName(config.onBinaryChange));
     text += fmt::format("default_action = \"{}\"\n", defaultActionName(config.defaultAction));
     text += fmt::format("mode = \"{}\"\n", daemonModeName(config.mode));
     text += fmt::format("prompt_timeout = {}\n", config.promptTimeout.count());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "decision/decision_engine.h"
+#include "enforce/kernel_defaults.h"
 #include "net/ip_address.h"
 #include "rules/rule.h"
 
@@ -37,6 +38,8 @@ enum class FailureMode { FailClosed, FailOpen };
 // MPTCP): the kernel programs cannot judge them per destination, so they are refused (deny, the default) or
 // let through unjudged (allow) for the whole enforced cgroup.
 enum class OtherProtocols { Deny, Allow };
+// What a rule pinned to a binary (sha256) does for a connection of a different binary at its app's path.
+enum class BinaryChange { Deny, Warn };
 
 struct DnsCacheLimits {
     // Answers are kept at least this long: apps (browsers) reuse addresses beyond very short TTLs, and a
@@ -71,6 +74,7 @@ struct DaemonConfig {
     // resolv.conf-format files whose nameservers are trusted resolvers; followed when they change.
     std::vector<std::filesystem::path> resolverFiles{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"};
     OtherProtocols otherProtocols = OtherProtocols::Deny;
+    BinaryChange onBinaryChange = BinaryChange::Deny;
 
     DefaultAction defaultAction = DefaultAction::Deny;
     DaemonMode mode = DaemonMode::Enforce;
@@ -81,13 +85,15 @@ struct DaemonConfig {
     // by mark: wg-quick uses 0xca6c (51820, bits 2,3,5,6,9,11,14,15), Tailscale 0x40000/0x80000 inside its
     // mask 0xff0000 (bits 16-23, which its rules rewrite), kube-proxy 0x4000/0x8000, Cilium bits 8-11,
     // Mullvad the ct mark 0xf41 and the value 0x6d6f6c65 (bits 24,26,27,29,30 of the top byte). Bits 25
-    // (0x02000000) and 28 (0x10000000) are in none of them, and bit 31 is avoided because some tools print
-    // marks as signed numbers. Calico claims 0xffff0000 by default: on such hosts configure a low bit.
-    std::uint32_t markBit = 25;       // on sockets of undecided connections: their first packet is queued
-    std::uint32_t rejectMarkBit = 28; // on packets we deny, so our chain can reject them with a TCP reset
-    std::uint32_t replyMarkBit = 31;  // on DNS refusals the daemon synthesizes, so they skip the DNS queue
-    std::uint16_t dnsQueue = 7800;
-    std::uint16_t decisionQueue = 7801;
+    // (0x02000000) and 28 (0x10000000) are in none of them. Bit 31 is none of theirs either; it only marks
+    // the DNS refusals the daemon writes itself and never a socket, so a tool that prints marks as signed
+    // numbers shows it on no packet of an app. Calico claims 0xffff0000 by default: on such hosts configure
+    // low bits. The defaults live in enforce/kernel_defaults.h, shared with the kernel adapters.
+    std::uint32_t markBit = kernel_defaults::undecidedMarkBit; // sockets of undecided connections: first packet queued
+    std::uint32_t rejectMarkBit = kernel_defaults::rejectMarkBit; // packets we deny: our chain rejects them with a reset
+    std::uint32_t replyMarkBit = kernel_defaults::replyMarkBit;   // DNS refusals we synthesize: they skip the DNS queue
+    std::uint16_t dnsQueue = kernel_defaults::dnsQueue;
+    std::uint16_t decisionQueue = kernel_defaults::decisionQueue;
 
     DnsCacheLimits dnsCache;
     // Bounds on how long a verdict derived from a DNS answer stays in the kernel's verdict map.
@@ -125,6 +131,8 @@ std::optional<DaemonMode> parseDaemonMode(std::string_view name);
 std::optional<FailureMode> parseFailureMode(std::string_view name);
 std::string_view otherProtocolsName(OtherProtocols value);
 std::optional<OtherProtocols> parseOtherProtocols(std::string_view name);
+std::string_view binaryChangeName(BinaryChange value);
+std::optional<BinaryChange> parseBinaryChange(std::string_view name);
 
 // Checks ranges and the relations between settings (distinct mark bits and queues, min <= max, absolute
 // paths). Every loader below calls it; call it yourself after building a DaemonConfig by hand.

@@ -78,7 +78,8 @@ std::string hostnameForDisplay(std::string_view ascii)
 
 Result<HostPattern> parseHostPatternText(std::string_view userText)
 {
-    if (isAscii(userText))
+    // A regex is matched against ASCII names as written; HostPattern::parse explains non-ASCII in one.
+    if (isAscii(userText) || userText.starts_with("re:"))
         return HostPattern::parse(userText);
 
     constexpr std::string_view wildcard = "*.";

@@ -21,7 +21,7 @@ namespace {
 
 constexpr std::array ruleKeys{"id",   "app",     "script",  "user",    "host",    "ports",    "protocol",
                               "action", "lifetime", "until", "pid",    "enabled", "note",     "created",
-                              "last_hit", "hit_count"};
+                              "last_hit", "hit_count", "sha256"};
 
 std::string locate(std::string_view sourcePath, const toml::source_region& region)
 {
@@ -205,6 +205,12 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
 
     rule.app = reader.optionalIdentity("app");
     rule.script = reader.optionalIdentity("script");
+    if (std::optional<std::string> digest = reader.string("sha256")) {
+        // sha256sum prints lower case; upper case is the same digest.
+        std::transform(digest->begin(), digest->end(), digest->begin(),
+                       [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c; });
+        rule.sha256 = std::move(*digest);
+    }
     if (std::optional<std::int64_t> uid = reader.integer("user", 0, std::numeric_limits<std::uint32_t>::max()))
         rule.uid = static_cast<std::uint32_t>(*uid);
     readHostAndPorts(reader, rule);
@@ -303,6 +309,8 @@ void writeRule(std::string& out, const Rule& rule)
         out += "app = " + quoteTomlString(*rule.app) + "\n";
     if (rule.script)
         out += "script = " + quoteTomlString(*rule.script) + "\n";
+    if (rule.sha256)
+        out += "sha256 = " + quoteTomlString(*rule.sha256) + "\n";
     if (rule.uid)
         out += fmt::format("user = {}\n", *rule.uid);
     out += "host = " + quoteTomlString(rule.host.toString()) + "\n";

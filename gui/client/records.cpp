@@ -232,6 +232,9 @@ PromptRequestRecord PromptRequestRecord::fromMap(const QVariantMap& map)
     readString(map, QStringLiteral("container"), request.container);
     readStringList(map, QStringLiteral("unverified_hostnames"), request.unverifiedHostnames);
     readString(map, QStringLiteral("unverified_resolver"), request.unverifiedResolver);
+    readString(map, QStringLiteral("package"), request.package);
+    readString(map, QStringLiteral("package_version"), request.packageVersion);
+    readString(map, QStringLiteral("package_summary"), request.packageSummary);
     return request;
 }
 
@@ -245,6 +248,9 @@ QVariantMap PromptAnswerRecord::toMap() const
     };
     if (lifetime == QLatin1String("until-time") && until) {
         answer.insert(QStringLiteral("until_usec"), QVariant::fromValue(toUsec(*until)));
+    }
+    if (pin) {
+        answer.insert(QStringLiteral("pin"), true);
     }
     return answer;
 }

@@ -98,6 +98,10 @@ struct PromptRequestRecord {
     // Names a DNS server that is not a trusted resolver gave for the address: shown, never matched.
     QStringList unverifiedHostnames;
     QString unverifiedResolver;
+    // The Debian package that installed the app (its script for an interpreter); "" when none did.
+    QString package;
+    QString packageVersion;
+    QString packageSummary;
 
     static PromptRequestRecord fromMap(const QVariantMap& map);
 };
@@ -108,6 +112,7 @@ struct PromptAnswerRecord {
     QString portScope = QStringLiteral("port"); // port | any
     QString lifetime = QStringLiteral("once");  // once | until-exit | until-time | forever
     std::optional<QDateTime> until;            // until-time only
+    bool pin = false;                           // pin the rule to the binary that connected
 
     QVariantMap toMap() const;
 };

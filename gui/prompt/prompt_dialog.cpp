@@ -3,6 +3,7 @@
 
 #include "prompt/app_info.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileInfo>
@@ -75,6 +76,7 @@ void PromptDialog::buildLayout()
     otherNames = plainLabel(this);
     unverified = plainLabel(this);
     container = plainLabel(this);
+    package = plainLabel(this);
     destination = plainLabel(this);
     appPath = plainLabel(this);
     script = plainLabel(this);
@@ -99,6 +101,7 @@ void PromptDialog::buildLayout()
     auto* details = new QFormLayout;
     detailsForm = details;
     details->addRow(tr("Application:"), appPath);
+    details->addRow(tr("Package:"), package);
     details->addRow(tr("Script:"), script);
     details->addRow(tr("Container:"), container);
     details->addRow(tr("Command line:"), commandLine);
@@ -118,6 +121,11 @@ void PromptDialog::buildLayout()
     addChoice(tr("&Host:"), hostScope);
     addChoice(tr("&Port:"), portScope);
     addChoice(tr("&Remember:"), lifetime);
+    pin = new QCheckBox(tr("Only this exact &binary (a changed program is not covered)"), this);
+    choices->addRow(QString(), pin);
+    // A pin belongs to a rule: an answer for this time only makes none.
+    connect(lifetime, &QComboBox::currentIndexChanged, this,
+            [this] { pin->setEnabled(lifetime->currentData().toString() != QLatin1String("once")); });
 
     allow = new QPushButton(tr("&Allow"), this);
     deny = new QPushButton(tr("&Deny"), this);
@@ -198,6 +206,10 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
     detailsForm->setRowVisible(container, !request.container.isEmpty());
 
     appPath->setText(request.appId.isEmpty() ? request.app : tr("%1 (%2)").arg(request.app, request.appId));
+    package->setText(request.package.isEmpty()
+                         ? QString()
+                         : tr("%1 %2 — %3").arg(request.package, request.packageVersion, request.packageSummary));
+    detailsForm->setRowVisible(package, !request.package.isEmpty());
     script->setText(request.script);
     // The whole row, label included: most programs are not interpreters running a script.
     detailsForm->setRowVisible(script, !request.script.isEmpty());
@@ -253,6 +265,8 @@ void PromptDialog::fillChoices()
     lifetime->addItem(tr("Until the application quits"), QStringLiteral("until-exit"));
     lifetime->addItem(tr("For 1 hour"), QStringLiteral("hour"));
     lifetime->addItem(tr("Forever"), QStringLiteral("forever"));
+    pin->setChecked(false);
+    pin->setEnabled(lifetime->currentData().toString() != QLatin1String("once"));
 }
 
 PromptAnswerRecord PromptDialog::answerFor(const QString& action) const
@@ -268,7 +282,13 @@ PromptAnswerRecord PromptDialog::answerFor(const QString& action) const
     } else {
         answer.lifetime = chosenLifetime;
     }
+    answer.pin = pin->isEnabled() && pin->isChecked();
     return answer;
+}
+
+QString PromptDialog::packageText() const
+{
+    return package->text();
 }
 
 QString PromptDialog::hostText() const

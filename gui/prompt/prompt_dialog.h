@@ -18,6 +18,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 class QTimer;
+class QCheckBox;
 
 class QFormLayout;
 
@@ -51,6 +52,8 @@ public:
     QComboBox* hostScopeBox() const { return hostScope; }
     QComboBox* portScopeBox() const { return portScope; }
     QComboBox* lifetimeBox() const { return lifetime; }
+    QCheckBox* pinBox() const { return pin; }
+    QString packageText() const;
 
     // The answer the current choices make for `action`.
     PromptAnswerRecord answerFor(const QString& action) const;
@@ -85,6 +88,7 @@ private:
     QLabel* container;
     QLabel* destination;
     QLabel* appPath;
+    QLabel* package; // "curl 7.88.1-10 — command line tool for transferring data with URL syntax"
     QLabel* script;
     QFormLayout* detailsForm = nullptr;
     QLabel* commandLine;
@@ -96,6 +100,7 @@ private:
     QComboBox* hostScope;
     QComboBox* portScope;
     QComboBox* lifetime;
+    QCheckBox* pin; // pin a lasting answer's rule to this exact binary (its SHA-256)
     QPushButton* allow;
     QPushButton* deny;
 

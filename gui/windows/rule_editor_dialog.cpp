@@ -228,6 +228,12 @@ bool RuleEditorDialog::isValidHost(const QString& host)
     if (text.startsWith(QLatin1String("*."))) {
         return isValidHostName(text.mid(2));
     }
+    if (text.startsWith(QLatin1String("re:"))) {
+        // RE2 syntax; the daemon compiles it and names any problem. Here: present, bounded, printable ASCII.
+        const QString pattern = text.mid(3);
+        return !pattern.isEmpty() && pattern.size() <= 256 &&
+               std::all_of(pattern.begin(), pattern.end(), [](QChar c) { return c.unicode() >= 0x20 && c.unicode() < 0x7f; });
+    }
     if (text.contains(QLatin1Char('/'))) {
         return QHostAddress::parseSubnet(text).second >= 0;
     }
@@ -269,8 +275,8 @@ QString RuleEditorDialog::validationProblem() const
         return tr("The user must be a numeric uid, or empty for any user.");
     }
     if (!isValidHost(hostEdit_->text())) {
-        return tr("The host must be * (any host), a name (www.example.com), *.domain, an address or a network "
-                  "(203.0.113.0/24).");
+        return tr("The host must be * (any host), a name (www.example.com), *.domain, an address, a network "
+                  "(203.0.113.0/24) or re: and a regular expression of at most 256 characters.");
     }
     if (!isValidPorts(portsEdit_->text())) {
         return tr("Ports must be empty (any port) or a list such as 80,443,8000-8100 with ports from 1 to 65535.");

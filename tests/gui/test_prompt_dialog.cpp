@@ -2,6 +2,7 @@
 #include "prompt/app_info.h"
 #include "prompt/prompt_dialog.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QPushButton>
 #include <QLabel>
@@ -116,6 +117,50 @@ private slots:
         const auto container = dialogShowing(request);
         QVERIFY(visibleLabelContaining(*container, "Container:"));
         QVERIFY(visibleLabelContaining(*container, "docker-0123abcd.scope"));
+    }
+
+    void packageRowNamesTheDebianPackageWhenThereIsOne()
+    {
+        auto request = requestFor({"example.com"});
+        const auto unpackaged = dialogShowing(request);
+        QVERIFY(unpackaged->packageText().isEmpty());
+        request.package = "curl";
+        request.packageVersion = "7.88.1-10+deb12u15";
+        request.packageSummary = "command line tool for transferring data with URL syntax";
+        const auto packaged = dialogShowing(request);
+        QCOMPARE(packaged->packageText(),
+                 QString("curl 7.88.1-10+deb12u15 — command line tool for transferring data with URL syntax"));
+        bool rowShown = false;
+        for (auto* label : packaged->findChildren<QLabel*>())
+            rowShown = rowShown || (label->isVisible() && label->text() == packaged->packageText());
+        QVERIFY(rowShown);
+        bool rowHidden = true;
+        for (auto* label : unpackaged->findChildren<QLabel*>())
+            rowHidden = rowHidden && !(label->isVisible() && label->text().startsWith("curl 7.88"));
+        QVERIFY(rowHidden);
+    }
+
+    void pinIsOfferedForLastingAnswersOnly()
+    {
+        const auto dialog = dialogShowing(requestFor({"www.example.com"}));
+        dialog->lifetimeBox()->setCurrentIndex(dialog->lifetimeBox()->findData("once"));
+        QVERIFY(!dialog->pinBox()->isEnabled());
+        dialog->pinBox()->setChecked(true);
+        QVERIFY(!dialog->answerFor("allow").pin);
+        QVERIFY(!dialog->answerFor("allow").toMap().contains("pin"));
+
+        dialog->lifetimeBox()->setCurrentIndex(dialog->lifetimeBox()->findData("forever"));
+        QVERIFY(dialog->pinBox()->isEnabled());
+        QSignalSpy answered(dialog.get(), &PromptDialog::answered);
+        QTest::mouseClick(dialog->allowButton(), Qt::LeftButton);
+        QCOMPARE(answered.count(), 1);
+        const PromptAnswerRecord answer = answerOf(answered);
+        QVERIFY(answer.pin);
+        QCOMPARE(answer.toMap().value("pin").toBool(), true);
+
+        // A new prompt starts unpinned.
+        dialog->showRequest(requestFor({"other.example.com"}));
+        QVERIFY(!dialog->pinBox()->isChecked());
     }
 
     void unicodeFormOfPunycodeIsOnlyAMarkedHint()

@@ -23,7 +23,8 @@ using namespace hostgate::test;
 
 namespace {
 
-constexpr std::uint32_t kMarkBit = 0x10000000;
+// The daemon's own default bit, so the programs and the chains agree as they do in production.
+constexpr std::uint32_t kMarkBit = hostgate::kernel_defaults::maskOf(hostgate::kernel_defaults::undecidedMarkBit);
 constexpr std::uint16_t kHttpPort = 8080;
 constexpr std::uint16_t kUdpPort = 9999;
 constexpr std::uint16_t kDnsPort = 53;

@@ -5,6 +5,7 @@
 #include "rules/rule.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,15 @@ struct AppIdentity {
 // rules made for it hold only for such runs, never for the interpreter's scripts.
 inline constexpr std::string_view kInlineScript = "<inline>";
 
+// The distribution package that installed an executable (or script), so a person knows what "curl" is.
+struct PackageInfo {
+    std::string name;         // "curl"
+    std::string architecture; // "amd64", "all"
+    std::string version;      // "7.88.1-10+deb12u15"
+    std::string summary;      // the description's first line
+    bool operator==(const PackageInfo&) const = default;
+};
+
 struct Connection {
     AppIdentity app;
     std::int32_t pid = 0;
@@ -53,6 +63,8 @@ struct Connection {
     std::string cgroup;
     // The process lives in another network namespace than the daemon's (a container).
     bool foreignNetns = false;
+    // The package that installed the app, filled in only where a person will read it (prompts).
+    std::shared_ptr<const PackageInfo> package;
 };
 
 } // namespace hostgate

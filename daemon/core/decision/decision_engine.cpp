@@ -51,6 +51,7 @@ std::uint64_t ruleHash(const Rule& rule)
     hash.text(rule.app.value_or(""));
     hash.number(rule.script.has_value());
     hash.text(rule.script.value_or(""));
+    hash.text(rule.sha256.value_or(""));
     hash.number(rule.uid.value_or(~0u) + (std::uint64_t{rule.uid.has_value()} << 32));
     hash.number(static_cast<std::uint64_t>(rule.host.kind()));
     hash.text(rule.host.name());

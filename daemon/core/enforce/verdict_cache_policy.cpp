@@ -21,9 +21,7 @@ std::optional<TimePoint> kernelVerdictExpiry(const Connection& connection, const
     TimePoint expires = now + limits.maxTtl;
     if (rule.lifetime.kind == Lifetime::Kind::UntilTime && rule.lifetime.until)
         expires = std::min(expires, *rule.lifetime.until);
-    const bool decidedByName =
-        rule.host.kind() == HostPattern::Kind::Exact || rule.host.kind() == HostPattern::Kind::Suffix;
-    if (decidedByName) {
+    if (rule.host.matchesByName()) {
         if (!nameExpiry)
             return std::nullopt;
         expires = std::min(expires, *nameExpiry);

@@ -30,6 +30,8 @@ struct PromptAnswer {
     PortScope portScope = PortScope::ThisPort;
     Lifetime::Kind lifetime = Lifetime::Kind::Once;
     std::optional<TimePoint> until; // UntilTime only; nullopt: now + defaultTimedAnswerDuration
+    // Pin the rule to the binary the process runs (its SHA-256, taken by the daemon): a lasting rule only.
+    bool pinBinary = false;
 
     bool operator==(const PromptAnswer&) const = default;
 };

@@ -115,6 +115,7 @@ Result<void> PromptBroker::answer(PromptId id, const PromptAnswer& answer, std::
     } else {
         finished.outcome.explanation = fmt::format("answered at prompt #{}: {}", id, describe(*rule));
         finished.outcome.rule = std::move(rule).value();
+        finished.outcome.pinBinary = answer.pinBinary && finished.outcome.rule->app.has_value();
     }
     finished.completions = std::move(takePrompt(it).completions);
 

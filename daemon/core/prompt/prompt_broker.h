@@ -74,6 +74,8 @@ struct PromptOutcome {
     // True on exactly one outcome per answered prompt (the first caller's), so merged callers don't
     // store the same rule several times. Install verdicts from `rule` in every caller; store it once.
     bool persistRule = false;
+    // The answer asked to pin `rule` to the binary that connected; the daemon takes its digest.
+    bool pinBinary = false;
     Reason reason = Reason::Answered;
     std::string explanation; // one line for logs and the connection event, e.g. "no answer within 30 s: deny"
 };

@@ -5,6 +5,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <charconv>
@@ -137,6 +138,36 @@ Result<HostPattern> HostPattern::parse(std::string_view text)
     if (text == "*" || equalsIgnoringCase(text, "any"))
         return HostPattern::any();
 
+    if (constexpr std::string_view regexPrefix = "re:"; text.starts_with(regexPrefix)) {
+        const auto pattern = text.substr(regexPrefix.size());
+        if (pattern.empty())
+            return Error{"Failed to parse host pattern 're:': the regular expression after 're:' is empty"};
+        if (pattern.size() > maxRegexLength)
+            return Error{fmt::format("Failed to parse host pattern: the regular expression is {} characters long, "
+                                     "at most {} are allowed",
+                                     pattern.size(), maxRegexLength)};
+        if (!std::all_of(pattern.begin(), pattern.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+            return Error{fmt::format("Failed to parse host pattern '{}': a regular expression may only hold "
+                                     "printable ASCII, since it matches names in their ASCII form (write "
+                                     "international labels as punycode, xn--...)",
+                                     text)};
+        RE2::Options options;
+        options.set_case_sensitive(false);
+        options.set_never_capture(true);
+        options.set_log_errors(false);
+        options.set_max_mem(maxRegexMemory);
+        auto compiled = std::make_shared<const RE2>(re2::StringPiece(pattern.data(), pattern.size()), options);
+        if (!compiled->ok())
+            return Error{fmt::format("Failed to parse host pattern '{}': not a valid regular expression (RE2 "
+                                     "syntax): {}",
+                                     text, compiled->error())};
+        HostPattern result;
+        result.kind_ = Kind::Regex;
+        result.name_ = std::string(pattern);
+        result.regex_ = std::move(compiled);
+        return result;
+    }
+
     if (text.starts_with("*.")) {
         const auto domain = text.substr(2);
         if (domain.find('*') != std::string_view::npos)
@@ -206,6 +237,8 @@ bool HostPattern::matchesName(std::string_view normalizedName) const
     case Kind::Suffix:
         // Strictly below the domain: "*.example.com" is about subdomains, never example.com itself.
         return normalizedName.size() > name_.size() && isSameOrSubdomain(normalizedName, name_);
+    case Kind::Regex:
+        return RE2::FullMatch(re2::StringPiece(normalizedName.data(), normalizedName.size()), *regex_);
     case Kind::Network:
         break;
     }
@@ -221,6 +254,7 @@ bool HostPattern::matchesAddress(const IpAddress& address) const
         return cidr_.contains(address);
     case Kind::Exact:
     case Kind::Suffix:
+    case Kind::Regex:
         break;
     }
     return false;
@@ -233,6 +267,8 @@ std::string HostPattern::toString() const
         return name_;
     case Kind::Suffix:
         return "*." + name_;
+    case Kind::Regex:
+        return "re:" + name_;
     case Kind::Network:
         return cidr_.isSingleHost() ? cidr_.base().toString() : cidr_.toString();
     case Kind::Any:

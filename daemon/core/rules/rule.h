@@ -6,10 +6,15 @@
 #include "util/time.h"
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+namespace re2 {
+class RE2;
+}
 
 namespace hostgate {
 
@@ -29,7 +34,13 @@ public:
         Exact,   // "www.example.com"
         Suffix,  // "*.example.com": example.com's subdomains at any depth, never example.com itself
         Network, // "203.0.113.7", "203.0.113.0/24", "2001:db8::/32" (a bare address is a host route)
+        Regex,   // "re:^[a-z0-9-]+\.cdn\.example\.(com|net)$": RE2 syntax, matched against the whole
+                 // normalized name (anchors optional, case-insensitive), in time linear in the name's length
     };
+
+    // Longest pattern accepted after "re:", and the most memory RE2 may use to compile and run one.
+    static constexpr std::size_t maxRegexLength = 256;
+    static constexpr std::int64_t maxRegexMemory = 256 * 1024;
 
     HostPattern() = default; // Any
     static Result<HostPattern> parse(std::string_view text);
@@ -39,22 +50,30 @@ public:
     static HostPattern network(Cidr cidr);
 
     Kind kind() const { return kind_; }
-    // Exact: the name; Suffix: the domain without "*."; otherwise empty.
+    // Exact: the name; Suffix: the domain without "*."; Regex: the pattern without "re:"; otherwise empty.
     const std::string& name() const { return name_; }
+    // Exact, suffix and regex patterns decide by the connection's names, never by its address alone.
+    bool matchesByName() const { return kind_ == Kind::Exact || kind_ == Kind::Suffix || kind_ == Kind::Regex; }
     const Cidr& cidr() const { return cidr_; }
 
     bool matchesName(std::string_view normalizedName) const;
     bool matchesAddress(const IpAddress& address) const;
 
-    // Canonical text accepted by parse(): "*", "a.example", "*.example", "203.0.113.0/24", "2001:db8::1".
+    // Canonical text accepted by parse(): "*", "a.example", "*.example", "203.0.113.0/24", "2001:db8::1",
+    // "re:<pattern>".
     std::string toString() const;
 
-    bool operator==(const HostPattern&) const = default;
+    // Patterns are equal when their text is: two compilations of one regex are the same pattern.
+    bool operator==(const HostPattern& other) const
+    {
+        return kind_ == other.kind_ && name_ == other.name_ && cidr_ == other.cidr_;
+    }
 
 private:
     Kind kind_ = Kind::Any;
     std::string name_;
     Cidr cidr_;
+    std::shared_ptr<const re2::RE2> regex_; // Regex: compiled once, shared by copies (RE2 is thread-safe)
 };
 
 struct PortRange {
@@ -122,6 +141,9 @@ struct Rule {
     RuleOrigin origin = RuleOrigin::User;
     std::optional<std::string> app;  // canonical executable path; nullopt: any application
     std::optional<std::string> script; // interpreters: script path from the command line; nullopt: any
+    // Pinned binary: the SHA-256 (64 lower-case hex digits) of the executable `app` names. A connection of a
+    // different binary at that path is handled as `on_binary_change` says (hostgated.toml); nullopt: no pin.
+    std::optional<std::string> sha256;
     std::optional<std::uint32_t> uid; // nullopt: any user
     HostPattern host;
     PortSet ports;

@@ -22,6 +22,8 @@ std::uint64_t hostSpecificity(const HostPattern& host)
         return exactTier << 8;
     case HostPattern::Kind::Suffix:
         return suffixTier << 8 | static_cast<std::uint64_t>(std::count(host.name().begin(), host.name().end(), '.') + 1);
+    case HostPattern::Kind::Regex:
+        return suffixTier << 8; // below "*.d" of any depth (a suffix has at least one label), above networks
     case HostPattern::Kind::Network:
         if (host.cidr().isSingleHost())
             return exactTier << 8;
@@ -104,6 +106,7 @@ RuleIndex::RuleIndex(std::vector<Rule> rules) : rules_(std::move(rules))
             sortList(candidates);
         for (auto& candidates : bucket.suffixDomains.values())
             sortList(candidates);
+        sortList(bucket.regexNames);
         for (auto& level : bucket.v4Levels)
             for (auto& [network, candidates] : level.networks)
                 sortList(candidates);
@@ -178,6 +181,9 @@ void RuleIndex::forEachListOf(std::uint32_t position, Sink&& sink)
     case HostPattern::Kind::Suffix:
         sink(bucket.suffixDomains[rule.host.name()]);
         break;
+    case HostPattern::Kind::Regex:
+        sink(bucket.regexNames);
+        break;
     case HostPattern::Kind::Network: {
         const auto& cidr = rule.host.cidr();
         if (cidr.base().isV4()) {
@@ -223,7 +229,7 @@ bool RuleIndex::passesFilters(const Candidate& candidate, const Connection& conn
            (!rule.script || rule.script == connection.app.script);
 }
 
-void RuleIndex::consider(const Candidates& candidates, int hostSource, const Connection& connection,
+void RuleIndex::consider(std::span<const Candidate> candidates, int hostSource, const Connection& connection,
                          TimePoint::rep now, Best& best) const
 {
     for (const auto& candidate : candidates) {
@@ -263,6 +269,17 @@ void RuleIndex::visitLists(const Bucket& bucket, const Connection& connection, b
             }
         }
     }
+    // A regex rule is a candidate for the first of the connection's names it matches; each is offered alone,
+    // best first, so the precedence order of the list is kept.
+    for (const auto& candidate : bucket.regexNames) {
+        const auto& host = rules_[candidate.position].host;
+        for (std::size_t i = 0; i < connection.hostnames.size(); ++i) {
+            if (host.matchesName(connection.hostnames[i])) {
+                visit(std::span<const Candidate>(&candidate, 1), static_cast<int>(i));
+                break;
+            }
+        }
+    }
 
     const auto& address = connection.destination;
     if (address.isV4()) {
@@ -299,7 +316,7 @@ void RuleIndex::visitLists(const Bucket& bucket, const Connection& connection, b
 void RuleIndex::searchBucket(const Bucket& bucket, const Connection& connection, TimePoint::rep now,
                              Best& best) const
 {
-    visitLists(bucket, connection, false, [&](const Candidates& candidates, int hostSource) {
+    visitLists(bucket, connection, false, [&](std::span<const Candidate> candidates, int hostSource) {
         consider(candidates, hostSource, connection, now, best);
     });
 }
@@ -308,7 +325,7 @@ bool RuleIndex::dependsOnPortOrProtocol(const Connection& connection, TimePoint 
 {
     const auto ticks = now.time_since_epoch().count();
     bool depends = false;
-    const auto check = [&](const Candidates& candidates, int) {
+    const auto check = [&](std::span<const Candidate> candidates, int) {
         for (const auto& candidate : candidates) {
             if (depends)
                 return;

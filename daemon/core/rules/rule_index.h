@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,7 +31,8 @@ struct RuleMatch {
 // Which rule wins when several match one connection (first difference decides):
 //   1. origin: every Admin rule outranks every User rule;
 //   2. host: an exact name or single-host address (/32, /128) > a suffix "*.d" (more labels in d is more
-//      specific) > a CIDR network (longer prefix is more specific) > any host. A suffix outranks a network
+//      specific) > a regex "re:..." (it says nothing of how much it covers, so it ranks below every suffix)
+//      > a CIDR network (longer prefix is more specific) > any host. A name pattern outranks a network
 //      because a name says which service was meant, while an address range only says where it is hosted
 //      (CDNs and shared hosting put unrelated services in one range);
 //   3. a rule for one app > a rule for any app;
@@ -45,7 +47,8 @@ struct RuleMatch {
 //
 // Structure: rules are bucketed by app path (hash map) plus one bucket for any-app rules; inside a bucket,
 // exact names and suffix domains are hash maps (a hostname is looked up whole, then one suffix per label),
-// networks are one hash map per prefix length present (longest first), and any-host rules are keyed by
+// regex rules are one list tried name by name (cost linear in their number and the names' length: RE2 never
+// backtracks), networks are one hash map per prefix length present (longest first), and any-host rules are keyed by
 // port (few ports) or kept in one list (many ports). Every list is sorted by precedence and holds compact
 // candidate records, so a lookup stops at the first rule that passes the remaining filters (protocol,
 // ports, expiry, then script/uid) and stops early in lists that cannot beat the best found so far.
@@ -116,6 +119,7 @@ private:
     struct Bucket {
         NameMap exactNames;
         NameMap suffixDomains;
+        Candidates regexNames;
         std::vector<PrefixLevel<std::uint32_t, std::hash<std::uint32_t>>> v4Levels; // longest prefix first
         std::vector<PrefixLevel<V6Key, V6KeyHash>> v6Levels;                        // longest prefix first
         // Any-host rules are keyed by port when they name few ports, so "ssh anywhere" rules of one port
@@ -138,7 +142,7 @@ private:
     template <class Visit>
     void visitLists(const Bucket& bucket, const Connection& connection, bool everyPort, Visit&& visit) const;
     void searchBucket(const Bucket& bucket, const Connection& connection, TimePoint::rep now, Best& best) const;
-    void consider(const Candidates& candidates, int hostSource, const Connection& connection, TimePoint::rep now,
+    void consider(std::span<const Candidate> candidates, int hostSource, const Connection& connection, TimePoint::rep now,
                   Best& best) const;
     bool passesFilters(const Candidate& candidate, const Connection& connection, TimePoint::rep now) const;
 

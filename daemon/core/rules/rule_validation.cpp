@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 
@@ -41,6 +42,16 @@ std::optional<RuleProblem> validateRule(const Rule& rule)
             return problem;
     if (auto problem = tooLong("note", rule.note.size()))
         return problem;
+    if (rule.sha256) {
+        const auto& digest = *rule.sha256;
+        const bool hex = digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
+                             return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+                         });
+        if (!hex)
+            return RuleProblem{"sha256", "must be the 64 lower-case hex digits of a SHA-256 (as sha256sum prints it)"};
+        if (!rule.app)
+            return RuleProblem{"sha256", "pins the binary of an application: the rule needs an 'app'"};
+    }
     if (auto problem = tooLong("host", rule.host.name().size()))
         return problem;
     if (rule.ports.ranges().size() > maxRuleStringBytes / 2) // "1," is the shortest entry of a port list

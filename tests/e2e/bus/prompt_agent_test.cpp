@@ -2,6 +2,7 @@
 // over the private bus, and the answer (or its absence) decides; hostgatectl follows the events.
 #include "bus/bus_world.h"
 
+#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -26,6 +27,7 @@ const QString silentAddress = QStringLiteral("203.0.113.23");
 const QString killedAddress = QStringLiteral("203.0.113.24");
 const QString perUserAddress = QStringLiteral("203.0.113.25");
 const QString untilExitAddress = QStringLiteral("203.0.113.26");
+const QString pinnedAddress = QStringLiteral("203.0.113.27");
 
 // One process, two HTTP requests to until-exit.test: the second only after a line on stdin, so the test
 // decides when. Prints "first <status line>" / "second <status line>" (or the exception) and exits.
@@ -53,9 +55,11 @@ DaemonEnvironment environment()
                         {QStringLiteral("silent.test"), silentAddress, {}},
                         {QStringLiteral("killed.test"), killedAddress, {}},
                         {QStringLiteral("per-user.test"), perUserAddress, {}},
-                        {QStringLiteral("until-exit.test"), untilExitAddress, {}}};
+                        {QStringLiteral("until-exit.test"), untilExitAddress, {}},
+                        {QStringLiteral("pinned.test"), pinnedAddress, {}}};
     world.zone.ttlSeconds = 30;
-    world.httpAddresses = {foreverAddress, denyAddress, silentAddress, killedAddress, perUserAddress, untilExitAddress};
+    world.httpAddresses = {foreverAddress, denyAddress, silentAddress, killedAddress, perUserAddress, untilExitAddress,
+                           pinnedAddress};
     return world;
 }
 
@@ -136,6 +140,17 @@ private slots:
         QCOMPARE(request.value(QStringLiteral("address")).toString(), foreverAddress);
         QCOMPARE(request.value(QStringLiteral("port")).toInt(), 80);
         QCOMPARE(request.value(QStringLiteral("uid")).toInt(), int(allowedUid));
+        // What curl is, from dpkg's database: the same package, version and summary dpkg-query reports.
+        const RunResult dpkg = run(Placement::host(), {QStringLiteral("dpkg-query"), QStringLiteral("-W"),
+                                                       QStringLiteral("-f=${Package}\n${Version}\n${binary:Summary}"),
+                                                       QStringLiteral("curl")},
+                                   10s);
+        QVERIFY2(dpkg.succeeded(), qPrintable(dpkg.describe()));
+        const QStringList package = QString::fromUtf8(dpkg.out).split(QLatin1Char('\n'));
+        QCOMPARE(package.size(), 3);
+        QCOMPARE(request.value(QStringLiteral("package")).toString(), package[0]);
+        QCOMPARE(request.value(QStringLiteral("package_version")).toString(), package[1]);
+        QCOMPARE(request.value(QStringLiteral("package_summary")).toString(), package[2]);
 
         const auto rules = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("list")});
         HG_E2E_VERIFY(rules);
@@ -158,6 +173,31 @@ private slots:
         // The follower saw the decision of the first curl, with the API's keys.
         QVERIFY2(QTest::qWaitFor([this] { return follower_->stdoutSoFar().contains("\"host\":\"forever.test\""); }, 5000),
                  follower_->stdoutSoFar().constData());
+    }
+
+    void pinnedAnswerStoresTheDigestOfTheBinaryThatConnected()
+    {
+        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+                                             QStringLiteral("forever"), QStringLiteral("--pin")});
+        QVERIFY(agent);
+        const RunResult first = curlAs(allowedUid, QStringLiteral("pinned.test"));
+        QVERIFY2(first.succeeded(), qPrintable(first.describe()));
+        stopAgent(*agent);
+
+        QFile curl(QStringLiteral("/usr/bin/curl"));
+        QVERIFY(curl.open(QIODevice::ReadOnly));
+        const QString digest = QString::fromLatin1(QCryptographicHash::hash(curl.readAll(), QCryptographicHash::Sha256).toHex());
+        const auto rules = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("list")});
+        HG_E2E_VERIFY(rules);
+        QString stored;
+        for (const QJsonValue& rule : rules->array()) {
+            if (rule[QStringLiteral("host")] == QStringLiteral("pinned.test"))
+                stored = rule[QStringLiteral("sha256")].toString();
+        }
+        QCOMPARE(stored, digest);
+        // The pinned rule decides the next connection of the same binary.
+        const RunResult second = curlAs(allowedUid, QStringLiteral("pinned.test"));
+        QVERIFY2(second.succeeded(), qPrintable(second.describe()));
     }
 
     void denyAnswerFailsCurlWellBeforeTheTimeout()

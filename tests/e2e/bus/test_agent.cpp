@@ -2,7 +2,7 @@
 // prints every Ask and Cancel as one JSON line on stdout, answers per its command line, exits on SIGTERM.
 //
 //   hostgate_test_agent [--path /org/hostgate/TestAgent] (--answer allow|deny [--lifetime L] [--host-scope S]
-//                       [--port-scope S] | --never-answer) [--register-many N]
+//                       [--port-scope S] [--pin] | --never-answer) [--register-many N]
 // --register-many N first registers N more paths (<path>/extraK, no objects behind them) on the same
 // connection and prints {"event":"mass-registration","accepted":A,"refused":R,"error":NAME}; then the
 // agent registers its own path as usual (which may be refused too).
@@ -39,6 +39,7 @@ struct AgentPolicy {
     std::string hostScope;
     std::string portScope;
     bool neverAnswer = false;
+    bool pin = false;
     unsigned registerMany = 0;
     unsigned flood = 0;
 };
@@ -59,6 +60,9 @@ VariantMap answerFor(const AgentPolicy& policy)
     if (!policy.hostScope.empty()) {
         answer.emplace("host_scope", sdbus::Variant(policy.hostScope));
     }
+    if (policy.pin) {
+        answer.emplace("pin", sdbus::Variant(true));
+    }
     if (!policy.portScope.empty()) {
         answer.emplace("port_scope", sdbus::Variant(policy.portScope));
     }
@@ -77,6 +81,7 @@ int main(int argc, char** argv)
     app.add_option("--host-scope", policy.hostScope, "host, domain or any");
     app.add_option("--port-scope", policy.portScope, "port or any");
     auto* never = app.add_flag("--never-answer", policy.neverAnswer, "keep every Ask pending");
+    app.add_flag("--pin", policy.pin, "ask for the answer's rule to be pinned to the binary");
     app.add_option("--register-many", policy.registerMany, "register N extra paths first");
     app.add_option("--flood", policy.flood, "send N ListConnections calls at once first");
     answer->excludes(never);

@@ -2,10 +2,12 @@
 #include "daemon/clients.h"
 #include "daemon/daemon_fixture.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QTest>
 
+#include <cstdio>
 #include <memory>
 
 using namespace hostgate::e2e;
@@ -24,6 +26,15 @@ const QString unknownAddress = QStringLiteral("203.0.113.13");
 const QString perAppAddress = QStringLiteral("203.0.113.14");
 const QString openAddress = QStringLiteral("203.0.113.15");
 const QString heldAddress = QStringLiteral("203.0.113.16");
+const QString regexAllowedAddress = QStringLiteral("203.0.113.17");
+const QString regexMissAddress = QStringLiteral("203.0.113.18");
+const QString regexDeniedAddress = QStringLiteral("203.0.113.19");
+const QString pinnedAddress = QStringLiteral("203.0.113.30");
+
+// Host regexes (RE2, whole name): curl may reach the numbered image hosts of cdn.regex.test, no app the ad
+// hosts. Written for a TOML basic string, so each regex backslash is doubled.
+const QString regexAllowRule = QStringLiteral(R"(re:^img-[0-9]+\\.cdn\\.regex\\.test$)");
+const QString regexDenyRule = QStringLiteral(R"(re:(ads|track)[0-9]*\\.regex\\.test)");
 
 DaemonEnvironment environment()
 {
@@ -33,9 +44,14 @@ DaemonEnvironment environment()
                         {QStringLiteral("unknown.test"), unknownAddress, {}},
                         {QStringLiteral("per-app.test"), perAppAddress, {}},
                         {QStringLiteral("open.test"), openAddress, {}},
-                        {QStringLiteral("held.test"), heldAddress, {}}};
+                        {QStringLiteral("held.test"), heldAddress, {}},
+                        {QStringLiteral("img-7.cdn.regex.test"), regexAllowedAddress, {}},
+                        {QStringLiteral("img-x.cdn.regex.test"), regexMissAddress, {}},
+                        {QStringLiteral("ads12.regex.test"), regexDeniedAddress, {}},
+                        {QStringLiteral("pinned.test"), pinnedAddress, {}}};
     world.zone.ttlSeconds = 30;
-    world.httpAddresses = {allowedAddress, deniedAddress, ipDeniedAddress, unknownAddress, perAppAddress, openAddress, heldAddress};
+    world.httpAddresses = {allowedAddress, deniedAddress, ipDeniedAddress, unknownAddress, perAppAddress, openAddress, heldAddress,
+                           regexAllowedAddress, regexMissAddress, regexDeniedAddress, pinnedAddress};
     return world;
 }
 
@@ -45,7 +61,9 @@ QString adminRules()
            ruleToml(curlPath, QStringLiteral("denied.test"), QStringLiteral("deny")) +
            ruleToml(curlPath, ipDeniedAddress, QStringLiteral("deny")) +
            ruleToml(curlPath, QStringLiteral("per-app.test"), QStringLiteral("allow")) +
-           ruleToml(wgetPath, QStringLiteral("per-app.test"), QStringLiteral("deny"));
+           ruleToml(wgetPath, QStringLiteral("per-app.test"), QStringLiteral("deny")) +
+           ruleToml(curlPath, regexAllowRule, QStringLiteral("allow")) +
+           ruleToml(QString(), regexDenyRule, QStringLiteral("deny"));
 }
 
 // Default deny; asks resolve at once because no prompt agent exists yet.
@@ -138,6 +156,36 @@ private slots:
         QCOMPARE(curl.out, Servers::defaultBody(perAppAddress, 80));
     }
 
+    void regexHostRuleAllowsTheNamesItMatchesAndNoOthers()
+    {
+        HG_E2E_VERIFY(fixture_->ensureDaemon(enforcingDaemon()));
+        const RunResult allowed =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("img-7.cdn.regex.test"))), 10s);
+        QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
+        QCOMPARE(allowed.out, Servers::defaultBody(regexAllowedAddress, 80));
+
+        // One label that the character class refuses: no rule, so the default (deny) decides.
+        const qint64 mark = fixture_->daemonLogSize();
+        const RunResult miss =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("img-x.cdn.regex.test"))), 10s);
+        QVERIFY2(miss.exitCode == 7 && miss.out.isEmpty(), qPrintable(miss.describe()));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("host=img-x.cdn.regex.test"),
+                                                QStringLiteral("rule=none"), QStringLiteral("default action deny")},
+                                               mark));
+    }
+
+    void regexDenyRuleRefusesTheNameForEveryApp()
+    {
+        HG_E2E_VERIFY(fixture_->ensureDaemon(enforcingDaemon()));
+        const qint64 mark = fixture_->daemonLogSize();
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("ads12.regex.test"))), 10s);
+        QVERIFY2(result.exitCode == 6 && result.err.contains("Could not resolve host"), qPrintable(result.describe()));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("host=ads12.regex.test"),
+                                                QStringLiteral("DNS query for ads12.regex.test refused: rule #")},
+                                               mark));
+    }
+
     void copyOfCurlAtAnotherPathIsNotCoveredByCurlsRule()
     {
         HG_E2E_VERIFY(fixture_->ensureDaemon(enforcingDaemon()));
@@ -153,6 +201,54 @@ private slots:
                                                 QStringLiteral("ip=") + allowedAddress, QStringLiteral("rule=none"),
                                                 QStringLiteral("default action deny")},
                                                mark));
+    }
+
+    void pinnedRuleAllowsItsBinaryAndDeniesAReplacedOne()
+    {
+        HG_E2E_VERIFY(fixture_->ensureDaemon(enforcingDaemon()));
+        const QString pinned = fixture_->network().scratchPath(QStringLiteral("pinned/curl"));
+        QVERIFY(QDir().mkpath(QFileInfo(pinned).path()));
+        QFile::remove(pinned);
+        QVERIFY(QFile::copy(curlPath, pinned));
+        QVERIFY(QFile::setPermissions(pinned, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        QFile original(pinned);
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        const QByteArray digest = QCryptographicHash::hash(original.readAll(), QCryptographicHash::Sha256).toHex();
+        original.close();
+
+        qint64 mark = fixture_->daemonLogSize();
+        HG_E2E_VERIFY(fixture_->writeAdminRuleFile(
+            QStringLiteral("50-pinned.toml"),
+            QStringLiteral("[[rule]]\napp = \"%1\"\nsha256 = \"%2\"\nhost = \"pinned.test\"\naction = \"allow\"\n")
+                .arg(pinned, QString::fromLatin1(digest))));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded")}, mark));
+        const RunResult allowed = run(fixture_->confined(), curlCommandAs(pinned, IpFamily::V4, url(QStringLiteral("pinned.test"))), 10s);
+        QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
+        QCOMPARE(allowed.out, Servers::defaultBody(pinnedAddress, 80));
+
+        // Another program at that path, installed as installers do (a new file renamed over the old one): here
+        // curl with one byte appended, so it still runs and its digest differs.
+        const QString replacement = pinned + QStringLiteral(".new");
+        QFile::remove(replacement);
+        QVERIFY(QFile::copy(curlPath, replacement));
+        QFile changed(replacement);
+        QVERIFY(changed.open(QIODevice::Append));
+        QCOMPARE(changed.write("\n", 1), qint64{1});
+        changed.close();
+        QVERIFY(QFile::setPermissions(replacement, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        QCOMPARE(::rename(QFile::encodeName(replacement).constData(), QFile::encodeName(pinned).constData()), 0);
+
+        mark = fixture_->daemonLogSize();
+        const RunResult denied = run(fixture_->confined(), curlCommandAs(pinned, IpFamily::V4, url(QStringLiteral("pinned.test"))), 10s);
+        QVERIFY2(denied.exitCode == 7 && denied.out.isEmpty(), qPrintable(denied.describe()));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=") + pinned,
+                                                QStringLiteral("pins ") + pinned + QStringLiteral(" to sha256 ") +
+                                                    QString::fromLatin1(digest.left(12)),
+                                                QStringLiteral("denied (on_binary_change = deny)")},
+                                               mark));
+        mark = fixture_->daemonLogSize();
+        HG_E2E_VERIFY(fixture_->removeAdminRuleFile(QStringLiteral("50-pinned.toml")));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded")}, mark));
     }
 
     void processOutsideTheChildCgroupIsNotEnforced()

@@ -90,12 +90,21 @@ private slots:
         QTest::newRow("IPv4 network") << "203.0.113.0/24";
         QTest::newRow("IPv6 address") << "2001:db8::1";
         QTest::newRow("IPv6 network") << "2001:db8::/32";
+        QTest::newRow("regex") << R"(re:^[a-z0-9-]+\.cdn\.example\.(com|net)$)";
     }
 
     void acceptsEveryHostFormTheDaemonKnows()
     {
         QFETCH(QString, host);
         QVERIFY(RuleEditorDialog::isValidHost(host));
+    }
+
+    void refusesAnEmptyOrOverlongRegex()
+    {
+        QVERIFY(!RuleEditorDialog::isValidHost("re:"));
+        QVERIFY(!RuleEditorDialog::isValidHost("re:" + QString(257, QLatin1Char('a'))));
+        QVERIFY(RuleEditorDialog::isValidHost("re:" + QString(256, QLatin1Char('a'))));
+        QVERIFY(!RuleEditorDialog::isValidHost(QString::fromUtf8("re:b\u00fccher")));
     }
 
     void savingANewRuleSendsItsFieldsToAddRule()

@@ -25,6 +25,9 @@ auto precedence(const Rule& rule, std::size_t position)
         tier = 2;
         detail = static_cast<int>(std::count(rule.host.name().begin(), rule.host.name().end(), '.')) + 1;
         break;
+    case HostPattern::Kind::Regex:
+        tier = 2; // below every suffix: a suffix has at least one label
+        break;
     case HostPattern::Kind::Network:
         tier = rule.host.cidr().isSingleHost() ? 3 : 1;
         detail = rule.host.cidr().isSingleHost() ? 0 : static_cast<int>(rule.host.cidr().prefixLength());
@@ -70,6 +73,7 @@ ReferenceMatch referenceMatch(const std::vector<Rule>& rules, const std::vector<
             break;
         case HostPattern::Kind::Exact:
         case HostPattern::Kind::Suffix:
+        case HostPattern::Kind::Regex:
             for (const auto& name : connection.hostnames) {
                 if (rule.host.matchesName(name)) {
                     hostMatches = true;
@@ -125,7 +129,10 @@ public:
             rule.script = pick(scripts_);
         if (chance(15))
             rule.uid = chance(50) ? 1000u : 1001u;
-        switch (between(0, 9)) {
+        switch (between(0, 10)) {
+        case 10:
+            rule.host = *HostPattern::parse(pick(regexes_));
+            break;
         case 0:
             rule.host = HostPattern::any();
             break;
@@ -217,6 +224,8 @@ private:
     std::vector<std::string> scripts_{"/home/u/a.py", "/home/u/b.py"};
     std::vector<std::string> domains_{"example.com", "example.net", "badexample.com", "com", "test"};
     std::vector<std::string> labels_{"www", "cdn", "a", "example", "api"};
+    std::vector<std::string> regexes_{R"(re:^(www|cdn)\..*)", R"(re:.*example\.(com|net))", R"(re:a\.[a-z.]+)",
+                                      R"(re:[a-z]+\.test$)", R"(re:API\.EXAMPLE\.COM)"};
     std::vector<std::string> portLists_{"443", "80,443", "1-1024", "8000-8100", "53", "22,443,8443"};
     std::vector<int> ports_{22, 53, 80, 443, 8080, 8443, 1024, 8000};
 };

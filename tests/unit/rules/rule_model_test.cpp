@@ -27,6 +27,7 @@ private slots:
         const auto exact = static_cast<int>(HostPattern::Kind::Exact);
         const auto suffix = static_cast<int>(HostPattern::Kind::Suffix);
         const auto network = static_cast<int>(HostPattern::Kind::Network);
+        const auto regex = static_cast<int>(HostPattern::Kind::Regex);
         QTest::newRow("star") << "*" << any << "*";
         QTest::newRow("any word") << "ANY" << any << "*";
         QTest::newRow("exact") << "www.example.com" << exact << "www.example.com";
@@ -41,6 +42,8 @@ private slots:
         QTest::newRow("v6 address") << "2001:DB8::1" << network << "2001:db8::1";
         QTest::newRow("v6 cidr") << "2001:db8::/32" << network << "2001:db8::/32";
         QTest::newRow("v4-mapped is v4") << "::ffff:198.51.100.1" << network << "198.51.100.1";
+        QTest::newRow("regex kept as written") << R"( re:^[a-z0-9-]+\.cdn\.Example\.(com|net)$ )" << regex
+                                               << R"(re:^[a-z0-9-]+\.cdn\.Example\.(com|net)$)";
     }
     void hostPatternsParseToTheirKindAndCanonicalText()
     {
@@ -74,6 +77,15 @@ private slots:
         QTest::newRow("unicode") << QByteArray("b\xc3\xbc" "cher.example") << "punycode";
         QTest::newRow("underscore ok but space not") << QByteArray("exa mple.com") << "invalid character";
         QTest::newRow("empty label") << QByteArray("a..example") << "empty label";
+        QTest::newRow("empty regex") << QByteArray("re:") << "empty";
+        QTest::newRow("regex syntax") << QByteArray("re:(a|b") << "not a valid regular expression";
+        QTest::newRow("regex backreference (not linear)") << QByteArray(R"(re:(a)\1)") << "not a valid regular expression";
+        QTest::newRow("regex lookahead (not linear)") << QByteArray("re:(?=a)a") << "not a valid regular expression";
+        QTest::newRow("regex too long") << QByteArray("re:" + QByteArray(257, 'a')) << "at most 256";
+        QTest::newRow("regex too big to compile") << QByteArray(R"(re:((((a{100}){100}){100}){100}))")
+                                                  << "not a valid regular expression";
+        QTest::newRow("regex unicode") << QByteArray("re:b\xc3\xbc" "cher\\.example") << "printable ASCII";
+        QTest::newRow("regex control character") << QByteArray("re:a\tb") << "printable ASCII";
     }
     void invalidHostPatternsAreRejectedWithAReason()
     {
@@ -104,6 +116,14 @@ private slots:
         QTest::newRow("suffix different tld") << "*.example.com" << "www.example.org" << false;
         QTest::newRow("any matches names") << "*" << "anything.example" << true;
         QTest::newRow("network never matches names") << "203.0.113.0/24" << "203.0.113.7" << false;
+        QTest::newRow("regex whole name") << R"(re:[a-z0-9-]+\.cdn\.example\.(com|net))" << "img-1.cdn.example.net"
+                                          << true;
+        QTest::newRow("regex never a part of the name") << R"(re:cdn\.example\.com)" << "evil-cdn.example.com.attacker.net"
+                                                        << false;
+        QTest::newRow("regex anchors optional") << R"(re:^cdn\.example\.com$)" << "cdn.example.com" << true;
+        QTest::newRow("regex case-insensitive") << R"(re:CDN\.EXAMPLE\.COM)" << "cdn.example.com" << true;
+        QTest::newRow("regex other domain") << R"(re:[a-z]+\.example\.com)" << "www.example.org" << false;
+        QTest::newRow("regex dot is any character") << R"(re:a.example\.com)" << "axexample.com" << true;
     }
     void hostPatternsMatchNamesAtLabelBoundaries()
     {
@@ -132,6 +152,7 @@ private slots:
         QTest::newRow("any matches addresses") << "*" << "2001:db8::1" << true;
         QTest::newRow("exact name never matches address") << "example.com" << "203.0.113.1" << false;
         QTest::newRow("suffix never matches address") << "*.example.com" << "203.0.113.1" << false;
+        QTest::newRow("regex never matches address") << R"(re:.*)" << "203.0.113.1" << false;
     }
     void hostPatternsMatchAddressesByPrefix()
     {
