@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rules/rule.h"
+#include "store/admin_rule_ids.h"
 #include "store/rule_journal.h"
 #include "util/result.h"
 
@@ -37,6 +38,7 @@ public:
         bool userFileFailed = false;
         std::size_t journalRecords = 0;       // changes replayed from the journal on top of the user file
         std::optional<std::string> journalNotice; // e.g. a torn last record that was ignored
+        std::optional<std::string> adminIdNotice; // the admin rule id table could not be read or written
     };
 
     // (Re)reads every admin file (sorted by name) and the user file. A missing admin directory or user file
@@ -83,6 +85,7 @@ private:
     std::map<std::string, std::vector<Rule>> lastGoodAdminRules_; // by file name: sorted, as they apply
     std::vector<Rule> lastGoodUserRules_;
     RuleJournalWriter journal_;
+    AdminRuleIds adminIds_; // short ids of the admin rules (admin-rule-ids next to the user file)
 };
 
 } // namespace hostgate
