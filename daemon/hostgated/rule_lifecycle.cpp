@@ -78,7 +78,8 @@ RuleLifecycle::~RuleLifecycle()
 
 RuleStore::LoadReport RuleLifecycle::load()
 {
-    auto report = store_.load();
+    // New admin rules get ids above every id handed out so far (in-memory rules are not in the store).
+    auto report = store_.load(nextId_);
     noteLoadErrors(report);
     applyStored();
     // Parsing megabytes of TOML leaves freed parse trees and copies in the heap, which glibc keeps mapped:

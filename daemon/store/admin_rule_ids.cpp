@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <system_error>
 
@@ -118,7 +119,7 @@ std::optional<Error> AdminRuleIds::loadOnce()
 }
 
 std::optional<Error> AdminRuleIds::assign(std::map<std::string, std::vector<Rule>>& byFile,
-                                          const std::set<RuleId>& taken)
+                                          const std::set<RuleId>& taken, RuleId floor)
 {
     std::optional<Error> problem = loadOnce();
     Table assigned;
@@ -140,6 +141,8 @@ std::optional<Error> AdminRuleIds::assign(std::map<std::string, std::vector<Rule
             }
         }
     }
+    if (!fresh.empty())
+        next_ = std::max(next_, floor);
     for (auto& [rule, ruleKey] : fresh) {
         while (taken.contains(next_) || given.contains(next_))
             ++next_;

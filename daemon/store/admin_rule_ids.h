@@ -29,9 +29,11 @@ public:
     explicit AdminRuleIds(std::filesystem::path file) : file_(std::move(file)) {}
 
     // Gives every rule of `byFile` (file name → its rules in file order) its short id; ids in `taken` (the user
-    // rules') are never given. Returns a problem with the table file (the ids are assigned anyway, but may not be
-    // the same at the next start).
-    std::optional<Error> assign(std::map<std::string, std::vector<Rule>>& byFile, const std::set<RuleId>& taken);
+    // rules') are never given, and a rule new to the table gets at least `floor` (ids below it may belong to
+    // rules kept only in memory). Returns a problem with the table file (the ids are assigned anyway, but may
+    // not be the same at the next start).
+    std::optional<Error> assign(std::map<std::string, std::vector<Rule>>& byFile, const std::set<RuleId>& taken,
+                                RuleId floor = 1);
     // Above every id this table ever gave out.
     RuleId next() const { return next_; }
     const std::filesystem::path& file() const { return file_; }

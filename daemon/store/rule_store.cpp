@@ -150,7 +150,7 @@ Result<void> RuleStore::replayJournal(std::vector<Rule>& userRules, LoadReport& 
     return Ok{};
 }
 
-RuleStore::LoadReport RuleStore::load()
+RuleStore::LoadReport RuleStore::load(RuleId idFloor)
 {
     LoadReport report;
 
@@ -221,7 +221,7 @@ RuleStore::LoadReport RuleStore::load()
     std::set<RuleId> userIds;
     for (const Rule& rule : lastGoodUserRules_)
         userIds.insert(rule.id);
-    if (auto problem = adminIds_.assign(lastGoodAdminRules_, userIds))
+    if (auto problem = adminIds_.assign(lastGoodAdminRules_, userIds, idFloor))
         report.adminIdNotice = "Failed to keep the admin rules' short ids, they may change at the next start: " +
                                problem->describe();
 

@@ -46,7 +46,9 @@ public:
     // never loaded); a file that was deleted drops its rules. Failing includes distrust (file_trust.h): a
     // file, the admin directory or the user file's directory not owned by root or writable by group/others,
     // and a file over the size limit; the error names the path and the chmod/chown that fixes it.
-    LoadReport load();
+    // `idFloor`: ids below it may be in use elsewhere (the caller's in-memory rules), so a new admin rule's short
+    // id is at least that.
+    LoadReport load(RuleId idFloor = 1);
 
     // Admin rules (by file name, then position) followed by user rules (file order); a fresh copy, so the
     // store holds each rule once.

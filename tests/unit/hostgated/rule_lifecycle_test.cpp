@@ -334,6 +334,23 @@ private slots:
         const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
         QCOMPARE(QString::fromStdString(text), QStringLiteral("hostgate-rule-hits 1\n7 3 - 0\n"));
     }
+
+    void aNewAdminRuleNeverTakesTheIdOfAnInMemoryRule()
+    {
+        ::chmod(root().c_str(), 0700);
+        fs::create_directories(paths().adminDir);
+        ::chmod(paths().adminDir.c_str(), 0755);
+        auto rules = lifecycle();
+        rules->load();
+        const Rule once = rules->adopt(allowRule("once.example", Lifetime::once()));
+        writeText(paths().adminDir / "10-corp.toml", "[[rule]]\nhost = \"b.example\"\naction = \"deny\"\n");
+        rules->reload();
+        std::vector<Rule> storage;
+        const Rule* admin = findHost(engine_, "b.example", storage);
+        QVERIFY(admin != nullptr);
+        QVERIFY(admin->id > once.id);
+        QVERIFY(findHost(engine_, "once.example", storage) != nullptr);
+    }
 };
 
 QTEST_GUILESS_MAIN(RuleLifecycleTest)
