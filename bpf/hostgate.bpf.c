@@ -135,15 +135,21 @@ static __always_inline int is_loopback(const struct destination *dst)
     return dst->addr[0] == 0 && dst->addr[1] == 0 && dst->addr[2] == 0 && dst->addr[3] == bpf_htonl(1);
 }
 
-// The live action for `key` (HG_ACTION_*), or 0 when there is no entry or it has expired.
+// The live action for `key` (HG_ACTION_*), or 0 when there is no entry or it has expired. A live entry found
+// here always decides the call (every caller returns its action), so this is where its hit is counted: one
+// atomic add and one store into the value the lookup returned, no extra map operation.
 static __always_inline __u8 live_action(const struct hg_verdict_key *key)
 {
-    const struct hg_verdict *verdict = bpf_map_lookup_elem(&verdicts, key);
+    struct hg_verdict *verdict = bpf_map_lookup_elem(&verdicts, key);
+    __u64 now;
 
     if (!verdict)
         return 0;
-    if (verdict->expires_ns != 0 && bpf_ktime_get_ns() >= verdict->expires_ns)
+    now = bpf_ktime_get_ns();
+    if (verdict->expires_ns != 0 && now >= verdict->expires_ns)
         return 0;
+    __sync_fetch_and_add(&verdict->hits, 1);
+    verdict->last_hit_ns = now;
     return verdict->action;
 }
 

@@ -109,12 +109,21 @@ struct hg_verdict_key {
  * Value of the verdict map. expires_ns is CLOCK_MONOTONIC in nanoseconds (bpf_ktime_get_ns(), which is what
  * std::chrono::steady_clock reads on Linux); 0 means never. An expired entry behaves exactly like a miss;
  * user space sweeps expired entries away.
- * Worked example: allow for 60 s from now: { .action = HG_ACTION_ALLOW, .expires_ns = now_ns + 60e9 }.
+ * rule_id is user space's: the rule whose decision this entry caches (0: a mode default), so the hits the
+ * kernel counts here can be credited to it, also by a daemon that adopted the map. Every connect()/sendmsg()
+ * this entry decides adds 1 to hits (an atomic add: the programs run on every CPU at once) and stores
+ * bpf_ktime_get_ns() in last_hit_ns; an expired entry decides nothing and counts nothing.
+ * Worked example: allow for 60 s from now, for rule 12, written by user space:
+ *   { .action = HG_ACTION_ALLOW, .expires_ns = now_ns + 60e9, .rule_id = 12, .hits = 0, .last_hit_ns = 0 };
+ * after two more connects the kernel has made it { ..., .hits = 2, .last_hit_ns = <time of the second> }.
  */
 struct hg_verdict {
     __u8 action;
     __u8 pad[7];
     __u64 expires_ns;
+    __u64 rule_id;
+    __u64 hits;
+    __u64 last_hit_ns;
 };
 
 /*

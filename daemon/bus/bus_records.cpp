@@ -203,7 +203,8 @@ VariantMap ruleToRecord(const Rule& rule)
         record["pid"] = sdbus::Variant(std::int32_t{*rule.lifetime.pid});
     record["enabled"] = sdbus::Variant(rule.enabled);
     record["note"] = sdbus::Variant(rule.note);
-    record["created_usec"] = sdbus::Variant(toUsec(rule.created));
+    if (rule.created != TimePoint{}) // unknown (a rule file that never said), never "1970"
+        record["created_usec"] = sdbus::Variant(toUsec(rule.created));
     if (rule.lastHit)
         record["last_hit_usec"] = sdbus::Variant(toUsec(*rule.lastHit));
     record["hit_count"] = sdbus::Variant(std::uint64_t{rule.hitCount});

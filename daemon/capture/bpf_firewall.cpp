@@ -35,7 +35,7 @@ static_assert(sizeof(hg_app_key) == 16);
 static_assert(sizeof(hg_verdict_key) == 48, "verdict keys must have no implicit padding");
 static_assert(offsetof(hg_verdict_key, process) == 16 && offsetof(hg_verdict_key, uid) == 24);
 static_assert(offsetof(hg_verdict_key, addr) == 28 && offsetof(hg_verdict_key, port) == 44);
-static_assert(sizeof(hg_verdict) == 16);
+static_assert(sizeof(hg_verdict) == 40 && offsetof(hg_verdict, rule_id) == 16 && offsetof(hg_verdict, hits) == 24);
 static_assert(sizeof(hg_sock_owner) == 80);
 static_assert(sizeof(hg_event) == 112);
 static_assert(sizeof(hg_state) == 40);
@@ -484,7 +484,7 @@ BpfFirewall& BpfFirewall::operator=(BpfFirewall&&) noexcept = default;
 BpfFirewall::~BpfFirewall() = default;
 
 Result<void> BpfFirewall::setVerdict(const VerdictKey& key, Action action,
-                                     std::optional<std::chrono::steady_clock::time_point> expires)
+                                     std::optional<std::chrono::steady_clock::time_point> expires, RuleId ruleId)
 {
     auto kernelKey = toKernelKey(key);
     if (!kernelKey) {
@@ -493,12 +493,78 @@ Result<void> BpfFirewall::setVerdict(const VerdictKey& key, Action action,
     hg_verdict verdict{};
     verdict.action = action == Action::Allow ? HG_ACTION_ALLOW : HG_ACTION_DENY;
     verdict.expires_ns = expires ? monotonicNanoseconds(*expires) : 0;
+    verdict.rule_id = ruleId;
     const int err = bpf_map__update_elem(impl_->skeleton->maps.verdicts, &kernelKey.value(), sizeof(hg_verdict_key),
                                          &verdict, sizeof(verdict), BPF_ANY);
     if (err != 0) {
         return failure("store verdict for " + key.address.toString(), err);
     }
     return Ok{};
+}
+
+namespace {
+
+VerdictCounter counterFromKernel(const hg_verdict_key& key, const hg_verdict& verdict)
+{
+    using SteadyClock = std::chrono::steady_clock;
+    VerdictCounter counter;
+    counter.key = fromKernelKey(key);
+    counter.ruleId = verdict.rule_id;
+    counter.hits = verdict.hits;
+    counter.lastHit = SteadyClock::time_point(
+        std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(verdict.last_hit_ns)));
+    if (verdict.expires_ns != 0)
+        counter.expires = SteadyClock::time_point(
+            std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(verdict.expires_ns)));
+    return counter;
+}
+
+} // namespace
+
+std::optional<VerdictCounter> BpfFirewall::verdictCounter(const VerdictKey& key) const
+{
+    auto kernelKey = toKernelKey(key);
+    if (!kernelKey)
+        return std::nullopt;
+    hg_verdict verdict{};
+    if (bpf_map__lookup_elem(impl_->skeleton->maps.verdicts, &kernelKey.value(), sizeof(hg_verdict_key), &verdict,
+                             sizeof(verdict), 0) != 0)
+        return std::nullopt;
+    return counterFromKernel(*kernelKey, verdict);
+}
+
+Result<std::vector<VerdictCounter>> BpfFirewall::readVerdictCounters() const
+{
+    const int fd = bpf_map__fd(impl_->skeleton->maps.verdicts);
+    std::vector<VerdictCounter> counters;
+    std::vector<hg_verdict_key> keys(batchEntries);
+    std::vector<hg_verdict> values(batchEntries);
+    // For hash maps the batch position is a bucket number (a __u32); a wider buffer costs nothing.
+    std::uint64_t position = 0;
+    bool first = true;
+    LIBBPF_OPTS(bpf_map_batch_opts, options);
+    for (;;) {
+        __u32 count = batchEntries;
+        const int err = bpf_map_lookup_batch(fd, first ? nullptr : &position, &position, keys.data(), values.data(),
+                                             &count, &options);
+        first = false;
+        if (err != 0 && err != -ENOENT) {
+            if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSPC)
+                break; // walk key by key below
+            return failure("read the verdict map's counters", err);
+        }
+        for (__u32 i = 0; i < count; ++i)
+            counters.push_back(counterFromKernel(keys[i], values[i]));
+        if (err == -ENOENT)
+            return counters;
+    }
+    counters.clear();
+    for (const auto& key : impl_->verdictKeys()) {
+        hg_verdict verdict{};
+        if (bpf_map__lookup_elem(impl_->skeleton->maps.verdicts, &key, sizeof(key), &verdict, sizeof(verdict), 0) == 0)
+            counters.push_back(counterFromKernel(key, verdict));
+    }
+    return counters;
 }
 
 Result<void> BpfFirewall::removeVerdict(const VerdictKey& key)

@@ -80,8 +80,16 @@ public:
 
     // Installs or replaces a verdict. `expires` uses steady_clock, which is CLOCK_MONOTONIC like
     // bpf_ktime_get_ns(); an expired entry acts as a miss until sweepExpired() removes it.
+    // `ruleId` is stored with it so the hits the kernel counts on the entry can be credited to that rule.
     Result<void> setVerdict(const VerdictKey& key, Action action,
-                            std::optional<std::chrono::steady_clock::time_point> expires = std::nullopt);
+                            std::optional<std::chrono::steady_clock::time_point> expires = std::nullopt,
+                            RuleId ruleId = 0);
+    // One entry's counters (nullopt: no such entry).
+    std::optional<VerdictCounter> verdictCounter(const VerdictKey& key) const;
+    // Every entry's counters, read with BPF_MAP_LOOKUP_BATCH (one syscall per `batchEntries` entries; a
+    // snapshot: entries may come and go meanwhile). Falls back to one lookup per key where batches are refused.
+    static constexpr std::uint32_t batchEntries = 1024;
+    Result<std::vector<VerdictCounter>> readVerdictCounters() const;
     Result<void> removeVerdict(const VerdictKey& key);
     Result<void> clearVerdicts();
     // Entries in the verdict map (one map walk: O(entries) syscalls) and its size.

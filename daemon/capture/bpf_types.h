@@ -4,6 +4,7 @@
 #include "net/ip_address.h"
 #include "rules/rule.h"
 
+#include <chrono>
 #include <compare>
 #include <cstdint>
 #include <string>
@@ -75,6 +76,16 @@ struct MissEvent {
     bool refused = false;
     bool foreignNetns = false; // the socket is in another network namespace (a container)
     bool unmarked = false;     // an unconnected datagram of a socket without the mark (older than the programs)
+};
+
+// One verdict-map entry as the kernel keeps it: the rule it caches a decision of and how often it decided.
+// Times are steady_clock (CLOCK_MONOTONIC, like bpf_ktime_get_ns()).
+struct VerdictCounter {
+    VerdictKey key;
+    RuleId ruleId = 0;       // 0: a decision without a rule (the mode's default)
+    std::uint64_t hits = 0;  // connect()/sendmsg() calls the kernel decided with this entry since it was written
+    std::chrono::steady_clock::time_point lastHit{}; // the latest of them (meaningful when hits > 0)
+    std::chrono::steady_clock::time_point expires = std::chrono::steady_clock::time_point::max(); // max: never
 };
 
 } // namespace hostgate

@@ -27,6 +27,8 @@ namespace {
 
 constexpr std::uint32_t queueLength = 4096;
 constexpr auto maintenanceInterval = std::chrono::seconds(5);
+// How often changed hit counts are saved (also at every stop): a crash loses at most this much counting.
+constexpr auto hitsSaveInterval = std::chrono::seconds(30);
 // The kernel programs consider the daemon gone when its heartbeat is older than heartbeatStale: then they
 // refuse (fail-closed) or pass (fail-open) what is undecided instead of marking it for a queue nobody reads.
 constexpr auto heartbeatInterval = std::chrono::milliseconds(250);
@@ -192,8 +194,13 @@ Result<void> Daemon::start()
     attributor_ = std::make_unique<Attributor>(*sockDiag_, *bpf_);
     dnsAttributor_ = std::make_unique<Attributor>(*dnsSockDiag_, *bpf_);
     rememberRuleExecutables();
-    kernel_ = std::make_unique<KernelVerdicts>(*bpf_, VerdictCacheLimits{config_.verdictTtlMin, config_.verdictTtlMax},
-                                               log_);
+    kernel_ = std::make_unique<KernelVerdicts>(
+        *bpf_, VerdictCacheLimits{config_.verdictTtlMin, config_.verdictTtlMax}, log_,
+        [this](RuleId rule, std::uint64_t hits, TimePoint lastHit) { engine_.recordHits(rule, hits, lastHit); });
+    // What a predecessor's entries counted was credited and saved by it (at its stop; a crash loses at most the
+    // hits since its last save).
+    if (bpf_->adopted())
+        kernel_->adoptHits();
     journal_ = JournalWriter::connect();
     if (journal_)
         log_.info("Decisions go to the journal as structured entries", {{"socket", kJournalSocket}});
@@ -387,6 +394,11 @@ void Daemon::shutdown(bool removeKernelState)
     }
     dnsLane_.reset(); // before anything it uses goes
     rules_.stopWatchingExits();
+    // The kernel's last hits credited and every count saved (a handover's successor takes the map's counts as
+    // credited).
+    if (kernel_)
+        kernel_->foldHits();
+    rules_.saveHits();
     // The journal folded into the user file, so it reads as what is in force (never over a broken file).
     if (removeKernelState)
         rules_.compact();
@@ -434,7 +446,11 @@ void Daemon::onBpfEvents()
 void Daemon::maintain()
 {
     const auto now = Clock::now();
-    kernel_->sweepExpired();
+    kernel_->sweepExpired(); // also credits the kernel's hits to their rules
+    if (const auto steadyNow = std::chrono::steady_clock::now(); steadyNow - hitsSavedAt_ >= hitsSaveInterval) {
+        hitsSavedAt_ = steadyNow;
+        rules_.saveHits();
+    }
     dnsCache_.expire(now);
     unverifiedNames_.expire(now);
     if (events_)

@@ -134,6 +134,7 @@ private:
 
     std::unique_ptr<Attributor> attributor_;
     std::unique_ptr<KernelVerdicts> kernel_;
+    std::chrono::steady_clock::time_point hitsSavedAt_ = std::chrono::steady_clock::now();
     // journald's native socket, when one listens (every decision becomes a structured entry).
     std::optional<JournalWriter> journal_;
     std::unique_ptr<DecisionLog> decisions_;

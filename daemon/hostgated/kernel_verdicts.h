@@ -5,8 +5,10 @@
 #include "decision/connection.h"
 #include "decision/decision_engine.h"
 #include "enforce/verdict_cache_policy.h"
+#include "hostgated/hit_ledger.h"
 #include "service/log.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -14,9 +16,17 @@
 namespace hostgate {
 
 // Used by the main thread and the DNS lane, always under the policy lock (see DnsPath).
+// The hits the kernel counts on each entry are credited to the entry's rule through `onHits` (called under the
+// same lock): when the map is read (foldHits, sweepExpired) and before an entry is rewritten or removed.
 class KernelVerdicts {
 public:
-    KernelVerdicts(BpfFirewall& bpf, VerdictCacheLimits limits, Logger& log) : bpf_(bpf), limits_(limits), log_(log) {}
+    // A rule decided `hits` more connections in the kernel, the latest at `lastHit`.
+    using HitSink = std::function<void(RuleId rule, std::uint64_t hits, TimePoint lastHit)>;
+
+    KernelVerdicts(BpfFirewall& bpf, VerdictCacheLimits limits, Logger& log, HitSink onHits = {})
+        : bpf_(bpf), limits_(limits), log_(log), onHits_(std::move(onHits))
+    {
+    }
 
     // Caches the decision for exactly this (app, uid, address, port, protocol) when the policy allows.
     void remember(const Connection& connection, const Decision& decision, std::optional<TimePoint> nameExpiry,
@@ -24,16 +34,26 @@ public:
     // Caches a decision that holds for every port and protocol of the address (port 0 entries).
     void rememberForAnyPort(const Connection& connection, const Decision& decision,
                             std::optional<TimePoint> nameExpiry, TimePoint now);
-    // Rules or the mode changed: every cached verdict may be wrong now.
+    // Rules or the mode changed: every cached verdict may be wrong now (their hits are credited first).
     void forgetAll();
+    // Credits the hits counted since the last read, then removes expired entries; returns how many.
     std::size_t sweepExpired();
+    // Reads the map's counters and credits what is new (one batched read of the map).
+    void foldHits();
+    // The map was adopted from a predecessor that credited (and saved) its hits: they are not credited again.
+    void adoptHits();
 
 private:
-    void write(VerdictKey key, Action action, TimePoint expires, TimePoint now);
+    void write(VerdictKey key, Action action, TimePoint expires, TimePoint now, RuleId rule);
+    // Reads the counters and credits what is new; nullopt when the map could not be read.
+    std::optional<std::vector<VerdictCounter>> readAndCredit();
+    void credit(const HitLedger::Credit& credit);
 
     BpfFirewall& bpf_;
     VerdictCacheLimits limits_;
     Logger& log_;
+    HitSink onHits_;
+    HitLedger ledger_;
 
     // What was written lately, so the same entry is not rewritten for every DNS answer naming its address (a
     // map update is a syscall; a busy app resolves the same CDN names all the time). An entry is rewritten

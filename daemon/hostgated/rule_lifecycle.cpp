@@ -4,6 +4,7 @@
 #include "bus/firewall_control.h"
 #include "rules/rule_validation.h"
 #include "store/rule_file.h"
+#include "store/rule_hits.h"
 
 #include <fmt/core.h>
 
@@ -77,7 +78,8 @@ RuleLifecycle::~RuleLifecycle()
 
 RuleStore::LoadReport RuleLifecycle::load()
 {
-    auto report = store_.load();
+    // New admin rules get ids above every id handed out so far (in-memory rules are not in the store).
+    auto report = store_.load(nextId_);
     noteLoadErrors(report);
     applyStored();
     // Parsing megabytes of TOML leaves freed parse trees and copies in the heap, which glibc keeps mapped:
@@ -109,6 +111,8 @@ void RuleLifecycle::noteLoadErrors(const RuleStore::LoadReport& report)
     }
     if (report.journalNotice)
         log_.warning(*report.journalNotice);
+    if (report.adminIdNotice)
+        log_.warning(*report.adminIdNotice);
 }
 
 void RuleLifecycle::applyStored()
@@ -123,6 +127,22 @@ void RuleLifecycle::enforce(std::vector<Rule> rules)
     for (const auto& rule : rules)
         if (!isAdminRuleId(rule.id)) // admin ids live above 2^63 and never share the user range
             nextId_ = std::max(nextId_, rule.id + 1);
+    // The counts live in the engine (the files' copies lag behind): a rule that stays keeps its hits.
+    SavedHitsById current;
+    if (!hitsLoaded_) {
+        hitsLoaded_ = true;
+        if (auto saved = loadRuleHits(hitsPath()); saved)
+            current = std::move(*saved);
+        else
+            log_.warning("Failed to load the rules' hit counts, counting from the rule files' values",
+                         {{"error", saved.error().describe()}});
+    } else {
+        engine_.forEachRule([&](const Rule& rule) {
+            if (rule.hitCount != 0)
+                current.emplace(rule.id, SavedRuleHits{rule.hitCount, rule.lastHit, rule.created});
+        });
+    }
+    applySavedHits(rules, current);
     engine_.setRules(std::move(rules));
     if (hooks_.enforced)
         hooks_.enforced();
@@ -192,6 +212,29 @@ void RuleLifecycle::compact()
                      {{"error", saved.error().describe()}});
     else
         log_.info("Rule journal compacted into the user file", {{"file", store_.paths().userFile}});
+}
+
+std::filesystem::path RuleLifecycle::hitsPath() const
+{
+    const auto& userFile = store_.paths().userFile;
+    return (userFile.has_parent_path() ? userFile.parent_path() : std::filesystem::path(".")) / "rule-hits";
+}
+
+void RuleLifecycle::saveHits()
+{
+    // Before the first load nothing is known, and writing would erase what was saved.
+    if (!hitsLoaded_ || savedHitEvents_ == engine_.hitEvents())
+        return;
+    std::vector<Rule> counted;
+    engine_.forEachRule([&](const Rule& rule) {
+        if (rule.hitCount != 0)
+            counted.push_back(rule);
+    });
+    if (auto saved = saveRuleHits(hitsPath(), counted); !saved) {
+        log_.warning("Failed to save the rules' hit counts, trying again later", {{"error", saved.error().describe()}});
+        return;
+    }
+    savedHitEvents_ = engine_.hitEvents();
 }
 
 std::optional<Error> RuleLifecycle::refusedWhileBroken() const

@@ -77,6 +77,12 @@ public:
     std::string exportText() const;
     Result<std::size_t> import(std::string_view toml, bool replace);
 
+    // The rules' hit counts and last hits (all origins) go to their own file, `rule-hits` next to the user file
+    // (store/rule_hits.h), never into a rule file on a hit: saveHits() writes it when any count changed since
+    // the last save (the daemon calls it every few seconds and at every stop); the first load() reads it.
+    std::filesystem::path hitsPath() const;
+    void saveHits();
+
     // Folds the journal into the user file (atomically) when it holds anything, unless the file is broken.
     // Called when the journal outgrows its bound and at an orderly stop.
     void compact();
@@ -115,6 +121,8 @@ private:
     // Rules that live only in memory (answers "once" and "until the app quits"), kept across reloads.
     std::vector<Rule> runtimeRules_;
     RuleId nextId_ = 1; // above every user and runtime rule id ever in force
+    bool hitsLoaded_ = false;
+    std::optional<std::uint64_t> savedHitEvents_; // the engine's hitEvents() when the hits file was last written
     bool userFileBroken_ = false;
     std::vector<std::string> loadErrors_;
     std::optional<FileSignature> ownUserFileWrite_; // the user file as our last save left it

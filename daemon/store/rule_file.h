@@ -41,10 +41,10 @@ namespace hostgate {
 
 inline constexpr std::int64_t ruleFileVersion = 1;
 
-// User rule ids are 1 .. 2^63-1 and stored in the file. Admin rule ids are never written in a file: they are
-// 2^63 + (40-bit hash of the file's name, without directory) * 2^23 + position in the file (1-based), so
-// they stay the same across reloads and restarts as long as the file keeps its name and rule order, and
-// can never collide with a user rule id.
+// User rule ids are 1 .. 2^63-1 and stored in the file. Admin rule ids are never written in a file: parsing
+// gives them 2^63 + (40-bit hash of the file's name, without directory) * 2^23 + position in the file
+// (1-based), unique per load, which the store then replaces with short ids from the shared sequence
+// (store/admin_rule_ids.h).
 inline constexpr RuleId firstAdminRuleId = RuleId{1} << 63;
 RuleId adminRuleId(std::string_view fileName, std::size_t position);
 inline bool isAdminRuleId(RuleId id) { return id >= firstAdminRuleId; }

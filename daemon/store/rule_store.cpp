@@ -29,7 +29,20 @@ Result<std::vector<Rule>> loadRuleFile(const fs::path& path, RuleOrigin origin)
     Result<std::string> text = readTrustedFile(path, maxRuleTextBytes);
     if (!text)
         return text.error();
-    return parseRuleFile(*text, path.string(), origin);
+    auto rules = parseRuleFile(*text, path.string(), origin);
+    if (rules && origin == RuleOrigin::Admin) {
+        // An admin rule was created when its file was last written (unless the file says when).
+        std::error_code error;
+        const auto written = fs::last_write_time(path, error);
+        if (!error) {
+            const auto created = std::chrono::time_point_cast<TimePoint::duration>(
+                std::chrono::file_clock::to_sys(written));
+            for (Rule& rule : *rules)
+                if (rule.created == TimePoint{})
+                    rule.created = created;
+        }
+    }
+    return rules;
 }
 
 // Rule files of a load are parsed concurrently (TOML parsing is most of a load: 100k rules take about a second
@@ -94,7 +107,8 @@ Result<std::vector<fs::path>> listAdminFiles(const fs::path& directory)
 } // namespace
 
 RuleStore::RuleStore(RuleStorePaths paths)
-    : paths_(std::move(paths)), journal_(fs::path(paths_.userFile.string() + ".journal"))
+    : paths_(std::move(paths)), journal_(fs::path(paths_.userFile.string() + ".journal")),
+      adminIds_((paths_.userFile.has_parent_path() ? paths_.userFile.parent_path() : fs::path(".")) / "admin-rule-ids")
 {
 }
 
@@ -136,7 +150,7 @@ Result<void> RuleStore::replayJournal(std::vector<Rule>& userRules, LoadReport& 
     return Ok{};
 }
 
-RuleStore::LoadReport RuleStore::load()
+RuleStore::LoadReport RuleStore::load(RuleId idFloor)
 {
     LoadReport report;
 
@@ -202,6 +216,14 @@ RuleStore::LoadReport RuleStore::load()
             report.errors.push_back(replayed.error());
     }
     report.userFileFailed = report.errors.size() > errorsBeforeUserFile;
+
+    // Admin rules get their short ids last, around the user rules' ids.
+    std::set<RuleId> userIds;
+    for (const Rule& rule : lastGoodUserRules_)
+        userIds.insert(rule.id);
+    if (auto problem = adminIds_.assign(lastGoodAdminRules_, userIds, idFloor))
+        report.adminIdNotice = "Failed to keep the admin rules' short ids, they may change at the next start: " +
+                               problem->describe();
 
     report.userRules = lastGoodUserRules_.size();
     report.adminRules = adminRuleCount();
@@ -301,7 +323,7 @@ RuleId RuleStore::nextUserRuleId() const
     RuleId largest = 0;
     for (const Rule& rule : lastGoodUserRules_)
         largest = std::max(largest, rule.id);
-    return largest + 1;
+    return std::max(largest + 1, adminIds_.next());
 }
 
 std::vector<Rule> RuleStore::rules() const

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rules/rule.h"
+#include "store/admin_rule_ids.h"
 #include "store/rule_journal.h"
 #include "util/result.h"
 
@@ -37,6 +38,7 @@ public:
         bool userFileFailed = false;
         std::size_t journalRecords = 0;       // changes replayed from the journal on top of the user file
         std::optional<std::string> journalNotice; // e.g. a torn last record that was ignored
+        std::optional<std::string> adminIdNotice; // the admin rule id table could not be read or written
     };
 
     // (Re)reads every admin file (sorted by name) and the user file. A missing admin directory or user file
@@ -44,7 +46,9 @@ public:
     // never loaded); a file that was deleted drops its rules. Failing includes distrust (file_trust.h): a
     // file, the admin directory or the user file's directory not owned by root or writable by group/others,
     // and a file over the size limit; the error names the path and the chmod/chown that fixes it.
-    LoadReport load();
+    // `idFloor`: ids below it may be in use elsewhere (the caller's in-memory rules), so a new admin rule's short
+    // id is at least that.
+    LoadReport load(RuleId idFloor = 1);
 
     // Admin rules (by file name, then position) followed by user rules (file order); a fresh copy, so the
     // store holds each rule once.
@@ -83,6 +87,7 @@ private:
     std::map<std::string, std::vector<Rule>> lastGoodAdminRules_; // by file name: sorted, as they apply
     std::vector<Rule> lastGoodUserRules_;
     RuleJournalWriter journal_;
+    AdminRuleIds adminIds_; // short ids of the admin rules (admin-rule-ids next to the user file)
 };
 
 } // namespace hostgate

@@ -70,6 +70,10 @@ void ConnectionLogWindow::buildUi()
     makeRuleAction_ = toolbar->addAction(QIcon::fromTheme(QStringLiteral("list-add")), tr("&Make rule from this event…"),
                                          this, &ConnectionLogWindow::makeRuleFromSelection);
     makeRuleAction_->setObjectName(QStringLiteral("makeRuleAction"));
+    disableRuleAction_ = toolbar->addAction(QIcon::fromTheme(QStringLiteral("process-stop")), tr("&Disable its rule"),
+                                            this, &ConnectionLogWindow::disableRuleOfSelection);
+    disableRuleAction_->setObjectName(QStringLiteral("disableRuleAction"));
+    disableRuleAction_->setToolTip(tr("Turn off the rule that decided this connection"));
     toolbar->addAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("&Refresh"), this,
                        &ConnectionLogWindow::refresh)
         ->setShortcut(QKeySequence::Refresh);
@@ -85,6 +89,7 @@ void ConnectionLogWindow::buildUi()
     view_->setAllColumnsShowFocus(true);
     view_->setContextMenuPolicy(Qt::ActionsContextMenu);
     view_->addAction(makeRuleAction_);
+    view_->addAction(disableRuleAction_);
     view_->header()->setStretchLastSection(true);
     const QList<int> widths{150, 90, 140, 200, 190, 70, 60};
     for (int column = 0; column < widths.size(); ++column) {
@@ -170,18 +175,48 @@ void ConnectionLogWindow::showHeldCount()
     statusBar()->showMessage(held_.size() == 1 ? tr("Paused: 1 new event held") : tr("Paused: %1 new events held").arg(held_.size()));
 }
 
+const ConnectionRecord* ConnectionLogWindow::selectedEvent() const
+{
+    const QModelIndexList rows = view_->selectionModel()->selectedRows();
+    if (rows.isEmpty()) {
+        return nullptr;
+    }
+    return &model_->eventAt(filter_->mapToSource(rows.first()).row());
+}
+
 void ConnectionLogWindow::updateActions()
 {
-    makeRuleAction_->setEnabled(view_->selectionModel()->hasSelection());
+    const ConnectionRecord* event = selectedEvent();
+    makeRuleAction_->setEnabled(event != nullptr);
+    disableRuleAction_->setEnabled(event != nullptr && event->ruleId.has_value());
+    disableRuleAction_->setText(event && event->ruleId ? tr("&Disable rule #%1").arg(*event->ruleId) : tr("&Disable its rule"));
 }
 
 void ConnectionLogWindow::makeRuleFromSelection()
 {
-    const QModelIndexList rows = view_->selectionModel()->selectedRows();
-    if (rows.isEmpty()) {
+    if (const ConnectionRecord* event = selectedEvent()) {
+        emit makeRuleRequested(*event);
+    }
+}
+
+void ConnectionLogWindow::disableRuleOfSelection()
+{
+    const ConnectionRecord* event = selectedEvent();
+    if (event == nullptr || !event->ruleId) {
         return;
     }
-    emit makeRuleRequested(model_->eventAt(filter_->mapToSource(rows.first()).row()));
+    const quint64 id = *event->ruleId;
+    QPointer<ConnectionLogWindow> self(this);
+    client_.setRuleEnabled(id, false, [self, id](const CallError& error) {
+        if (!self) {
+            return;
+        }
+        if (error.failed()) {
+            reportFailure(*self, tr("disable rule #%1").arg(id), error.describe());
+            return;
+        }
+        self->statusBar()->showMessage(tr("Rule #%1 disabled").arg(id));
+    });
 }
 
 } // namespace hostgate::gui

@@ -33,6 +33,9 @@ public:
     bool isPaused() const { return paused_; }
     // Emits makeRuleRequested for the selected event, if any.
     void makeRuleFromSelection();
+    // Disables the rule that decided the selected event (the daemon refuses it for an admin rule), so the
+    // next such connection is decided anew.
+    void disableRuleOfSelection();
 
     ConnectionLogModel& model() { return *model_; }
     ConnectionLogFilterModel& filterModel() { return *filter_; }
@@ -46,6 +49,7 @@ private:
     void receiveEvent(const ConnectionRecord& event);
     void showHeldEvents();
     void updateActions();
+    const ConnectionRecord* selectedEvent() const;
     void showHeldCount();
 
     FirewallClient& client_;
@@ -56,6 +60,7 @@ private:
     QComboBox* verdictCombo_ = nullptr;
     QAction* pauseAction_ = nullptr;
     QAction* makeRuleAction_ = nullptr;
+    QAction* disableRuleAction_ = nullptr;
     bool paused_ = false;
     bool fetching_ = false;
     quint64 fetchGeneration_ = 0;

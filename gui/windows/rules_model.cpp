@@ -67,12 +67,79 @@ QString RulesModel::describeLifetime(const RuleRecord& rule, const QDateTime& no
         return rule.pid ? tr("until app quits (pid %1)").arg(*rule.pid) : tr("until app quits");
     }
     if (rule.lifetime == QLatin1String("until-time")) {
-        return rule.until ? tr("until %1").arg(timeText(*rule.until, now)) : tr("until a time not given");
+        if (!rule.until) {
+            return tr("until a time not given");
+        }
+        const qint64 left = now.secsTo(*rule.until);
+        if (left <= 0) {
+            return tr("ended at %1").arg(timeText(*rule.until, now));
+        }
+        return tr("until %1 (%2)").arg(timeText(*rule.until, now), describeCountdown(left));
     }
     if (rule.lifetime == QLatin1String("forever")) {
         return tr("forever");
     }
     return rule.lifetime;
+}
+
+QString RulesModel::describeCountdown(qint64 seconds)
+{
+    constexpr qint64 minute = 60;
+    constexpr qint64 hour = 60 * minute;
+    constexpr qint64 day = 24 * hour;
+    if (seconds < minute) {
+        return tr("in %1 s").arg(seconds);
+    }
+    if (seconds < hour) {
+        return tr("in %1 min").arg(seconds / minute);
+    }
+    if (seconds < day) {
+        const qint64 minutes = seconds % hour / minute;
+        return minutes == 0 ? tr("in %1 h").arg(seconds / hour) : tr("in %1 h %2 min").arg(seconds / hour).arg(minutes);
+    }
+    const qint64 hours = seconds % day / hour;
+    return hours == 0 ? tr("in %1 d").arg(seconds / day) : tr("in %1 d %2 h").arg(seconds / day).arg(hours);
+}
+
+QString RulesModel::describeOrigin(const RuleRecord& rule)
+{
+    if (rule.readOnly || rule.origin == QLatin1String("admin")) {
+        return rule.source.isEmpty() ? tr("admin file") : tr("admin file %1").arg(QFileInfo(rule.source).fileName());
+    }
+    if (rule.lifetime == QLatin1String("until-exit")) {
+        return tr("prompt");
+    }
+    return rule.origin.isEmpty() ? tr("user") : rule.origin;
+}
+
+void RulesModel::setIconLookup(IconLookup lookup)
+{
+    iconLookup_ = std::move(lookup);
+    icons_.clear();
+    if (!rules_.isEmpty()) {
+        emit dataChanged(index(0, AppColumn), index(static_cast<int>(rules_.size()) - 1, AppColumn), {Qt::DecorationRole});
+    }
+}
+
+QIcon RulesModel::iconFor(const RuleRecord& rule) const
+{
+    if (!iconLookup_ || rule.app.isEmpty()) {
+        return {};
+    }
+    const QString key = rule.app + QLatin1Char('\n') + rule.script;
+    auto found = icons_.constFind(key);
+    if (found == icons_.constEnd()) {
+        found = icons_.insert(key, iconLookup_(rule));
+    }
+    return *found;
+}
+
+void RulesModel::refreshCountdowns()
+{
+    if (!rules_.isEmpty()) {
+        emit dataChanged(index(0, LifetimeColumn), index(static_cast<int>(rules_.size()) - 1, LifetimeColumn),
+                         {Qt::DisplayRole});
+    }
 }
 
 QString RulesModel::describeApp(const RuleRecord& rule)
@@ -111,7 +178,9 @@ QVariant RulesModel::displayText(const RuleRecord& rule, int column) const
     case NoteColumn:
         return rule.note;
     case OriginColumn:
-        return rule.origin;
+        return describeOrigin(rule);
+    case IdColumn:
+        return QStringLiteral("#%1").arg(rule.id);
     default:
         return {};
     }
@@ -128,6 +197,8 @@ QVariant RulesModel::sortValue(const RuleRecord& rule, int column) const
         return rule.lastHit ? rule.lastHit->toMSecsSinceEpoch() : qint64{-1};
     case UserColumn:
         return rule.user ? qint64{*rule.user} : qint64{-1};
+    case IdColumn:
+        return rule.id;
     case LifetimeColumn:
         // Rules that end soonest first; open-ended ones last.
         return rule.until ? rule.until->toMSecsSinceEpoch() : std::numeric_limits<qint64>::max();
@@ -165,6 +236,13 @@ QVariant RulesModel::data(const QModelIndex& index, int role) const
         return column == EnabledColumn ? QVariant() : displayText(rule, column);
     case Qt::CheckStateRole:
         return column == EnabledColumn ? QVariant(rule.enabled ? Qt::Checked : Qt::Unchecked) : QVariant();
+    case Qt::DecorationRole: {
+        if (column != AppColumn) {
+            return {};
+        }
+        const QIcon icon = iconFor(rule);
+        return icon.isNull() ? QVariant() : QVariant(icon);
+    }
     case Qt::ToolTipRole: {
         const QString tip = toolTip(rule, column);
         return tip.isEmpty() ? QVariant() : QVariant(tip);
@@ -210,6 +288,7 @@ QVariant RulesModel::headerData(int section, Qt::Orientation orientation, int ro
     case UserColumn: return tr("User");
     case NoteColumn: return tr("Note");
     case OriginColumn: return tr("Origin");
+    case IdColumn: return tr("Id");
     default: return {};
     }
 }

@@ -5,7 +5,11 @@
 
 #include <QAbstractTableModel>
 #include <QDateTime>
+#include <QHash>
+#include <QIcon>
 #include <QStringList>
+
+#include <functional>
 
 namespace hostgate::gui {
 
@@ -25,6 +29,7 @@ public:
         UserColumn,
         NoteColumn,
         OriginColumn,
+        IdColumn, // the short id the log and hostgatectl use ("#12")
         ColumnCount,
     };
     enum Role {
@@ -51,8 +56,20 @@ public:
     // Only the enabled checkbox is editable; the change is shown at once and announced via enabledToggled.
     bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
 
-    // "forever", "once", "until 14:30" (today), "until 2024-05-03 14:30", "until app quits (pid 123)".
+    // "forever", "once", "until 14:30 (in 25 min)" (today), "until 2024-05-03 14:30 (in 2 d 5 h)", "ended at
+    // 14:30", "until app quits (pid 123)".
     static QString describeLifetime(const RuleRecord& rule, const QDateTime& now);
+    // "in 45 s", "in 25 min", "in 5 h 30 min", "in 2 d 5 h" (rounded down to the unit shown).
+    static QString describeCountdown(qint64 seconds);
+    // Where the rule comes from: "admin file 10-corp.toml", "prompt" (an answer lasting until the app quits,
+    // which only prompts make), "user".
+    static QString describeOrigin(const RuleRecord& rule);
+    // Tells the views that expiry countdowns moved on (the rules window calls it every 30 s).
+    void refreshCountdowns();
+    // Where the application column's icons come from (the rules window resolves them from .desktop files, as
+    // prompts do); asked once per application and script, then remembered.
+    using IconLookup = std::function<QIcon(const RuleRecord&)>;
+    void setIconLookup(IconLookup lookup);
     // The basename shown for a rule's application, with its script when it has one.
     static QString describeApp(const RuleRecord& rule);
 
@@ -64,7 +81,11 @@ private:
     QVariant sortValue(const RuleRecord& rule, int column) const;
     QString toolTip(const RuleRecord& rule, int column) const;
 
+    QIcon iconFor(const RuleRecord& rule) const;
+
     QList<RuleRecord> rules_;
+    IconLookup iconLookup_;
+    mutable QHash<QString, QIcon> icons_; // by app + '\n' + script
 };
 
 } // namespace hostgate::gui

@@ -1,6 +1,7 @@
 // RulesWindow: the rules table with its filters, and the add/edit/delete/import/export actions.
 #include "windows/rules_window.h"
 
+#include "prompt/app_info.h"
 #include "windows/failure_report.h"
 #include "windows/rule_editor_dialog.h"
 #include "windows/rules_filter_model.h"
@@ -21,6 +22,7 @@
 #include <QPushButton>
 #include <QSaveFile>
 #include <QStatusBar>
+#include <QTimer>
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -48,6 +50,16 @@ RulesWindow::RulesWindow(FirewallClient& client, QWidget* parent)
             self->reload(); // the checkbox was flipped optimistically; show the daemon's truth again
         });
     });
+    // The applications' icons from their .desktop files, as prompts show them.
+    model_->setIconLookup([resolver = std::make_shared<AppInfoResolver>()](const RuleRecord& rule) {
+        return resolver->resolve(rule.app, rule.script).icon();
+    });
+    // Expiry countdowns ("in 25 min") move on while the window is open; nothing is asked of the daemon for it.
+    auto* countdowns = new QTimer(this);
+    countdowns->setObjectName(QStringLiteral("countdownTimer"));
+    countdowns->setInterval(std::chrono::seconds(30));
+    connect(countdowns, &QTimer::timeout, model_, &RulesModel::refreshCountdowns);
+    countdowns->start();
     connect(&client_, &FirewallClient::rulesChanged, this, &RulesWindow::reload);
     connect(&client_, &FirewallClient::availabilityChanged, this, [this](bool available) {
         if (available) {
@@ -111,7 +123,7 @@ void RulesWindow::buildUi()
     view_->setContextMenuPolicy(Qt::ActionsContextMenu);
     view_->addActions({editAction_, deleteAction_});
     view_->header()->setStretchLastSection(true);
-    const QList<int> widths{40, 160, 200, 90, 70, 60, 170, 60, 120, 60, 200};
+    const QList<int> widths{40, 160, 200, 90, 70, 60, 210, 60, 120, 60, 200, 170};
     for (int column = 0; column < widths.size(); ++column) {
         view_->setColumnWidth(column, widths.at(column));
     }

@@ -85,6 +85,8 @@ private slots:
     void unexpiredVerdictStillApplies();
     void anyPortVerdictCoversEveryPort();
     void exactPortVerdictTakesPrecedenceOverAnyPort();
+    void everyCallAVerdictDecidesIsCountedOnItWithItsRule();
+    void anExpiredVerdictCountsNothing();
     void verdictAppliesOnlyToItsUser();
     void dnsToATrustedResolverIsNeitherJudgedNorReportedButItsOwnerIsRecorded();
     void dnsToAnyOtherServerIsJudgedLikeAnyConnection();
@@ -434,6 +436,43 @@ void BpfFirewallTest::exactPortVerdictTakesPrecedenceOverAnyPort()
     QVERIFY(firewall_->setVerdict(keyFor(curlKey_, "198.51.100.1", kOtherHttpPort), Action::Allow).ok());
     QCOMPARE(curl(httpUrl("198.51.100.1", kOtherHttpPort)).exitCode, 0);
     QCOMPARE(curl(httpUrl("198.51.100.1", kHttpPort)).exitCode, 7);
+}
+
+void BpfFirewallTest::everyCallAVerdictDecidesIsCountedOnItWithItsRule()
+{
+    const VerdictKey allowed = keyFor(curlKey_, "198.51.100.1", kHttpPort);
+    const VerdictKey denied = keyFor(curlKey_, "198.51.100.1", 0);
+    QVERIFY(firewall_->setVerdict(allowed, Action::Allow, std::nullopt, 12).ok());
+    QVERIFY(firewall_->setVerdict(denied, Action::Deny, std::nullopt, 13).ok());
+    const auto before = std::chrono::steady_clock::now();
+    QCOMPARE(curl(httpUrl("198.51.100.1", kHttpPort)).exitCode, 0);
+    QCOMPARE(curl(httpUrl("198.51.100.1", kHttpPort)).exitCode, 0);
+    QCOMPARE(curl(httpUrl("198.51.100.1", kOtherHttpPort)).exitCode, 7); // the any-port entry decides it
+    const auto after = std::chrono::steady_clock::now();
+    const auto one = firewall_->verdictCounter(allowed);
+    QVERIFY(one);
+    QCOMPARE(one->ruleId, RuleId{12});
+    QCOMPARE(one->hits, std::uint64_t{2});
+    QVERIFY(one->lastHit >= before && one->lastHit <= after);
+    // The batched read of the whole map says the same.
+    const auto all = firewall_->readVerdictCounters();
+    QVERIFY2(all, all ? "" : all.error().message.c_str());
+    QCOMPARE(all->size(), std::size_t{2});
+    for (const auto& counter : *all) {
+        QCOMPARE(counter.hits, counter.key == allowed ? std::uint64_t{2} : std::uint64_t{1});
+        QCOMPARE(counter.ruleId, counter.key == allowed ? RuleId{12} : RuleId{13});
+    }
+    // Rewriting an entry restarts its count.
+    QVERIFY(firewall_->setVerdict(allowed, Action::Allow, std::nullopt, 12).ok());
+    QCOMPARE(firewall_->verdictCounter(allowed)->hits, std::uint64_t{0});
+}
+
+void BpfFirewallTest::anExpiredVerdictCountsNothing()
+{
+    const VerdictKey key = keyFor(curlKey_, "198.51.100.1", kHttpPort);
+    QVERIFY(firewall_->setVerdict(key, Action::Deny, std::chrono::steady_clock::now() - 1ms, 12).ok());
+    QCOMPARE(curl(httpUrl("198.51.100.1", kHttpPort)).exitCode, 0); // a miss
+    QCOMPARE(firewall_->verdictCounter(key)->hits, std::uint64_t{0});
 }
 
 void BpfFirewallTest::verdictAppliesOnlyToItsUser()

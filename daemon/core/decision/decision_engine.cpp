@@ -140,6 +140,16 @@ const Rule* DecisionEngine::findRule(RuleId id) const
     return it == positions_.end() ? nullptr : &index_.rules()[it->second];
 }
 
+bool DecisionEngine::recordHits(RuleId id, std::uint64_t hits, TimePoint lastHit)
+{
+    const auto found = positions_.find(id);
+    if (found == positions_.end())
+        return false;
+    index_.recordHits(found->second, hits, lastHit);
+    ++hitEvents_;
+    return true;
+}
+
 bool DecisionEngine::replaceRule(Rule rule)
 {
     const auto it = positions_.find(rule.id);
@@ -176,6 +186,7 @@ Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
     auto match = index_.matchWithHost(connection, now);
     if (match) {
         index_.recordHit(match.position, now);
+        ++hitEvents_;
         const auto position = match.position;
         auto decision = ruleDecision(std::move(match));
         if (decision.rule->lifetime.kind == Lifetime::Kind::Once)

@@ -72,6 +72,11 @@ public:
     // the index is rebuilt once retired slots outnumber live rules. False when no live rule has that id.
     const Rule* findRule(RuleId id) const;
     bool replaceRule(Rule rule);
+    // Credits a live rule with `hits` decisions made elsewhere (the kernel's verdict cache), the latest at
+    // `lastHit`. False when no live rule has that id (it was removed meanwhile).
+    bool recordHits(RuleId id, std::uint64_t hits, TimePoint lastHit);
+    // Grows with every hit counted (by decide() or recordHits()): whether hit counts changed since a save.
+    std::uint64_t hitEvents() const { return hitEvents_; }
     bool removeRule(RuleId id);
 
     // The live rules (used-up and exited ones removed) with their current hit counts and last hits.
@@ -109,6 +114,7 @@ private:
     std::unordered_multimap<std::int32_t, std::size_t> untilExitPositions_; // pid → index position
     std::unordered_map<RuleId, std::size_t> positions_; // live rules' ids → index position
     std::uint64_t fingerprint_ = 0; // sum of the live rules' hashes
+    std::uint64_t hitEvents_ = 0;
     std::vector<Rule> proposals_;
     std::unordered_set<std::string> proposedKeys_;
 };

@@ -148,6 +148,16 @@ void RuleIndex::recordHit(std::size_t position, TimePoint now)
     rule.lastHit = now;
 }
 
+void RuleIndex::recordHits(std::size_t position, std::uint64_t hits, TimePoint lastHit)
+{
+    auto& rule = rules_.at(position);
+    rule.hitCount = hits > std::numeric_limits<std::uint64_t>::max() - rule.hitCount
+                        ? std::numeric_limits<std::uint64_t>::max()
+                        : rule.hitCount + hits;
+    if (!rule.lastHit || *rule.lastHit < lastHit)
+        rule.lastHit = lastHit;
+}
+
 RuleIndex::Candidate RuleIndex::makeCandidate(std::uint32_t position) const
 {
     const Rule& rule = rules_[position];

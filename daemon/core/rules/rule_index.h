@@ -79,6 +79,8 @@ public:
     bool isRetired(std::size_t position) const { return retired_.at(position) != 0; }
     // Usage bookkeeping on the stored copy; never changes what matches.
     void recordHit(std::size_t position, TimePoint now);
+    // `hits` more hits, the latest at `lastHit` (kept when an earlier hit is newer); hit counts saturate.
+    void recordHits(std::size_t position, std::uint64_t hits, TimePoint lastHit);
     // The app paths that have a bucket (rules for them were added since the last rebuild).
     const std::vector<std::string>& appPaths() const { return appBuckets_.keys(); }
 

@@ -13,6 +13,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTest>
 #include <QTreeView>
 
@@ -217,6 +218,54 @@ private slots:
         QCOMPARE(editor->fields().value("host").toString(), QString("tracker.example.net"));
         QCOMPARE(editor->fields().value("ports").toString(), QString("443"));
         QCOMPARE(editor->fields().value("action").toString(), QString("allow"));
+    }
+
+    void theRuleThatDecidedAnEventCanBeDisabledFromTheLog()
+    {
+        FakeFirewallClient client;
+        client.rules = {userRule(12, "/usr/bin/curl", "tracker.example.net")};
+        ConnectionRecord decided = connectionEvent(4, "allowed", "/usr/bin/curl", "tracker.example.net");
+        decided.ruleId = 12;
+        client.connections = {decided, connectionEvent(3, "denied", "/usr/bin/wget", "example.org")};
+        ConnectionLogWindow window(client);
+        auto* disable = window.findChild<QAction*>("disableRuleAction");
+        QVERIFY(disable != nullptr);
+        QVERIFY(!disable->isEnabled()); // nothing selected
+
+        window.view().selectionModel()->select(window.filterModel().index(1, 0),
+                                               QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QVERIFY(!disable->isEnabled()); // decided by the mode, no rule
+
+        window.view().selectionModel()->select(window.filterModel().index(0, 0),
+                                               QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QVERIFY(disable->isEnabled());
+        QVERIFY(disable->text().contains("#12"));
+        disable->trigger();
+
+        const auto call = client.lastCall("setRuleEnabled");
+        QVERIFY(call.has_value());
+        QCOMPARE(call->args.at(0).toULongLong(), quint64{12});
+        QCOMPARE(call->args.at(1).toBool(), false);
+        QVERIFY(!client.rules.at(0).enabled);
+        QCOMPARE(window.statusBar()->currentMessage(), QString("Rule #12 disabled"));
+    }
+
+    void aRefusedDisableIsShownInAMessageBox()
+    {
+        FakeFirewallClient client;
+        ConnectionRecord decided = connectionEvent(4, "denied", "/usr/bin/curl", "tracker.example.net");
+        decided.ruleId = 3;
+        client.connections = {decided};
+        client.failNext("setRuleEnabled", FakeFirewallClient::notAuthorizedError());
+        ConnectionLogWindow window(client);
+        window.view().selectionModel()->select(window.filterModel().index(0, 0),
+                                               QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+
+        window.disableRuleOfSelection();
+
+        auto* error = window.findChild<QMessageBox*>("errorMessage");
+        QVERIFY(error != nullptr);
+        QVERIFY(error->text().contains("disable rule #3"));
     }
 };
 

@@ -39,6 +39,7 @@ private slots:
         rule.lifetime = Lifetime::untilTime(now + 1h);
         rule.lastHit = now;
         rule.hitCount = 3;
+        rule.created = now - 1h;
         const auto out = ruleToRecord(rule);
         for (const char* key : {"id", "origin", "read_only", "app", "script", "user", "host", "ports", "protocol",
                                 "action", "lifetime", "until_usec", "enabled", "note", "created_usec",
@@ -49,6 +50,11 @@ private slots:
         QCOMPARE(out.at("ports").get<std::string>(), std::string("80,443"));
         QCOMPARE(out.at("until_usec").get<std::int64_t>(), toUsec(now + 1h));
         QCOMPARE(out.at("origin").get<std::string>(), std::string("user"));
+    }
+
+    void ruleOfUnknownCreationHasNoCreatedKeyRatherThan1970()
+    {
+        QVERIFY(ruleToRecord(Rule{}).count("created_usec") == 0);
     }
 
     void ruleWithoutUserHasNoUserKey()

@@ -284,6 +284,73 @@ private slots:
         QCOMPARE(engine_.ruleCount(), std::size_t{1});
         QVERIFY(rules->exportText().find("c.example") != std::string::npos);
     }
+
+    void hitCountsSurviveAReload()
+    {
+        writeText(paths().userFile, "[[rule]]\nid = 7\nhost = \"a.example\"\naction = \"allow\"\ncreated = 2026-11-01T00:00:00Z\n");
+        writeText(paths().adminDir / "10-corp.toml", "[[rule]]\nhost = \"b.example\"\naction = \"deny\"\n");
+        ::chmod(paths().adminDir.c_str(), 0755);
+        auto rules = lifecycle();
+        rules->load();
+        std::vector<Rule> storage;
+        const RuleId admin = findHost(engine_, "b.example", storage)->id;
+        const TimePoint hitAt = Clock::now();
+        QVERIFY(engine_.recordHits(7, 5, hitAt));
+        QVERIFY(engine_.recordHits(admin, 2, hitAt));
+        rules->reload();
+        QCOMPARE(findHost(engine_, "a.example", storage)->hitCount, std::uint64_t{5});
+        QCOMPARE(findHost(engine_, "a.example", storage)->lastHit, std::optional<TimePoint>(hitAt));
+        QCOMPARE(findHost(engine_, "b.example", storage)->hitCount, std::uint64_t{2});
+        QCOMPARE(findHost(engine_, "b.example", storage)->id, admin);
+    }
+
+    void savedHitCountsAreThereAfterARestart()
+    {
+        writeText(paths().userFile, "[[rule]]\nid = 7\nhost = \"a.example\"\naction = \"allow\"\ncreated = 2026-11-01T00:00:00Z\n");
+        {
+            auto rules = lifecycle();
+            rules->load();
+            QVERIFY(engine_.recordHits(7, 3, Clock::now()));
+            rules->saveHits();
+            QVERIFY(fs::exists(rules->hitsPath()));
+        }
+        engine_ = DecisionEngine();
+        auto restarted = lifecycle();
+        restarted->load();
+        std::vector<Rule> storage;
+        QCOMPARE(findHost(engine_, "a.example", storage)->hitCount, std::uint64_t{3});
+        // The user file itself was not rewritten for the hits.
+        std::ifstream file(paths().userFile);
+        const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        QVERIFY(text.find("hit_count") == std::string::npos);
+    }
+
+    void nothingIsSavedBeforeTheFirstLoad()
+    {
+        writeText(root() / "state" / "rule-hits", "hostgate-rule-hits 1\n7 3 - 0\n");
+        auto rules = lifecycle();
+        rules->saveHits();
+        std::ifstream file(root() / "state" / "rule-hits");
+        const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+        QCOMPARE(QString::fromStdString(text), QStringLiteral("hostgate-rule-hits 1\n7 3 - 0\n"));
+    }
+
+    void aNewAdminRuleNeverTakesTheIdOfAnInMemoryRule()
+    {
+        ::chmod(root().c_str(), 0700);
+        fs::create_directories(paths().adminDir);
+        ::chmod(paths().adminDir.c_str(), 0755);
+        auto rules = lifecycle();
+        rules->load();
+        const Rule once = rules->adopt(allowRule("once.example", Lifetime::once()));
+        writeText(paths().adminDir / "10-corp.toml", "[[rule]]\nhost = \"b.example\"\naction = \"deny\"\n");
+        rules->reload();
+        std::vector<Rule> storage;
+        const Rule* admin = findHost(engine_, "b.example", storage);
+        QVERIFY(admin != nullptr);
+        QVERIFY(admin->id > once.id);
+        QVERIFY(findHost(engine_, "once.example", storage) != nullptr);
+    }
 };
 
 QTEST_GUILESS_MAIN(RuleLifecycleTest)
