@@ -193,7 +193,15 @@ void FirewallObject::AuditRules(sdbus::Result<std::string>&& result, int64_t sin
                                                    "since_usec: " + outOfRangeTime(sinceUsec))));
         return;
     }
-    authorizeThen(std::move(result), polkit_action::readLog, [this, from = *since](const auto& reply, const Caller&) {
+    authorizeThen(std::move(result), polkit_action::readLog, [this, from = *since](const auto& reply, const Caller& caller) {
+        const auto now = std::chrono::steady_clock::now();
+        if (caller.uid != 0 && bus_.lastAudit_ && now - *bus_.lastAudit_ < BusContext::auditInterval) {
+            reply.returnError(toBusError(Error::named(std::string(control_error::limitExceeded),
+                                                      "An audit of the connection log ran less than a second ago; try again")));
+            return;
+        }
+        if (caller.uid != 0)
+            bus_.lastAudit_ = now;
         auto toml = bus_.control.auditRules(from);
         if (!toml) {
             reply.returnError(toBusError(toml.error()));

@@ -26,6 +26,8 @@ constexpr std::array proposalKeys{"id",       "app",      "script",      "user",
                                   "ports",    "examples", "connections", "first_seen", "last_seen"};
 constexpr std::array rejectedKeys{"app", "script", "user", "host", "protocol"};
 constexpr std::int64_t maxInteger = std::numeric_limits<std::int64_t>::max();
+// The book groups at most a few dozen ports before it proposes any port; a file listing more is not ours.
+constexpr std::uint32_t maxPortsPerProposal = 1024;
 
 std::string locate(std::string_view path, const toml::source_region& region)
 {
@@ -178,6 +180,9 @@ Result<ProposalBook::Contents> readDocument(const toml::table& document, std::st
                 reader.fail("invalid ports: " + parsed.error().message, table.get("ports")->source());
             } else if (parsed->isAny()) {
                 proposal.anyPort = true;
+            } else if (parsed->size() > maxPortsPerProposal) {
+                reader.fail(fmt::format("a proposal lists at most {} ports (\"*\" for any)", maxPortsPerProposal),
+                            table.get("ports")->source());
             } else {
                 for (const auto& range : parsed->ranges())
                     for (std::uint32_t port = range.first; port <= range.last; ++port)

@@ -106,6 +106,8 @@ private slots:
         QTest::newRow("bad protocol") << head + QString(good).replace("\"tcp\"", "\"any\"") << "p.toml:6:12"
                                       << "'protocol' must be tcp or udp";
         QTest::newRow("duplicate id") << head + good + good << "p.toml:11:6" << "duplicate proposal id 1";
+        QTest::newRow("too many ports") << head + QString(good).replace("\"443\"", "\"1-2000\"") << "p.toml:7:9"
+                                        << "at most 1024 ports";
         QTest::newRow("missing host") << head + QString(good).replace("host = \"a.example\"\n", "") << "p.toml:2:1"
                                       << "[[proposal]] needs 'host'";
     }
