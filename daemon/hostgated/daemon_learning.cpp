@@ -109,9 +109,11 @@ Result<std::string> Daemon::auditRules(TimePoint since) const
     // so proposal order follows first use).
     ProposalBook book(learning_.domains(), learning_.book().limits());
     for (auto event = events->rbegin(); event != events->rend(); ++event) {
+        // As in learning mode: an unknown application would become "any application".
+        if (event->appPath.empty() || event->appPath == "[unknown]")
+            continue;
         Sighting sighting;
-        if (!event->appPath.empty() && event->appPath != "[unknown]")
-            sighting.app = event->appPath;
+        sighting.app = event->appPath;
         sighting.uid = event->uid;
         sighting.host = event->host;
         const auto address = IpAddress::parse(event->address);

@@ -275,9 +275,11 @@ std::string_view DecisionEngine::propose(const Connection& connection, TimePoint
 {
     if (!proposals_)
         return "not recorded";
+    // A rule for an application nobody could name would be a rule for every application: never proposed.
+    if (connection.app.path.empty() || connection.app.path == "[unknown]")
+        return "not proposed: the application is unknown";
     Sighting sighting;
-    if (!connection.app.path.empty() && connection.app.path != "[unknown]")
-        sighting.app = connection.app.path;
+    sighting.app = connection.app.path;
     sighting.script = connection.app.script;
     sighting.uid = connection.uid;
     if (!connection.hostnames.empty())

@@ -267,6 +267,22 @@ private slots:
         QCOMPARE(book.proposals().front().connections, std::uint64_t{2});
     }
 
+    void learningNeverProposesARuleForAnUnknownApplication()
+    {
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
+        DecisionEngine engine;
+        engine.setProposalBook(&book);
+        engine.setMode(Mode::Learning);
+        auto connection = makeConnection();
+        connection.app.path = "[unknown]";
+        const auto decision = engine.decide(connection, now);
+        QCOMPARE(name(decision.verdict), name(Verdict::Allow));
+        QCOMPARE(text(decision.explanation),
+                 QStringLiteral("no rule; learning mode → allow (not proposed: the application is unknown)"));
+        QCOMPARE(book.size(), std::size_t{0});
+    }
+
     void learningWithoutABookStillAllows()
     {
         DecisionEngine engine;
