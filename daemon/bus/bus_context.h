@@ -50,6 +50,9 @@ struct BusContext {
     std::shared_ptr<const std::vector<Rule>> rulesSnapshot_;
     std::chrono::steady_clock::time_point rulesSnapshotTaken_{};
     std::optional<VariantMap> statusSnapshot_;
+    // AuditRules reads up to 100,000 events on the loop: callers other than root get one audit a second between them.
+    static constexpr auto auditInterval = std::chrono::seconds(1);
+    std::optional<std::chrono::steady_clock::time_point> lastAudit_;
     std::chrono::steady_clock::time_point statusSnapshotTaken_{};
 
     std::shared_ptr<const std::vector<Rule>> rulesSnapshot()

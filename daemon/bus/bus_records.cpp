@@ -23,7 +23,7 @@ namespace {
 constexpr std::string_view errorPrefix = "org.hostgate.Firewall1.Error.";
 constexpr std::array knownErrorCodes{"NotAuthorized", "InvalidArgument", "InvalidRule", "NoSuchRule",
                                      "ReadOnlyRule",  "RulesFileBroken", "NoSuchAgent", "LimitExceeded",
-                                     "Failed"};
+                                     "NoSuchProposal", "Failed"};
 
 // Reads one typed value out of a record, naming the key in every complaint, so a caller learns which
 // field of a long dictionary was wrong.
@@ -337,8 +337,55 @@ VariantMap statusToRecord(const FirewallStatus& status, std::size_t agents)
     record["verdict_entries"] = sdbus::Variant(std::uint64_t{status.verdictEntries});
     record["verdict_capacity"] = sdbus::Variant(std::uint64_t{status.verdictCapacity});
     record["miss_events_dropped"] = sdbus::Variant(std::uint64_t{status.missEventsDropped});
+    record["proposals"] = count(status.proposals);
+    record["proposal_limit"] = count(status.proposalLimit);
+    record["proposals_dropped"] = sdbus::Variant(std::uint64_t{status.proposalsDropped});
+    if (!status.proposalsError.empty())
+        record["proposals_error"] = sdbus::Variant(status.proposalsError);
     record["started_usec"] = sdbus::Variant(toUsec(status.started));
     return record;
+}
+
+VariantMap proposalToRecord(const Proposal& proposal)
+{
+    VariantMap record;
+    record["id"] = sdbus::Variant(std::uint64_t{proposal.id});
+    if (proposal.app)
+        record["app"] = sdbus::Variant(*proposal.app);
+    if (proposal.script)
+        record["script"] = sdbus::Variant(*proposal.script);
+    record["user"] = sdbus::Variant(std::uint32_t{proposal.uid});
+    record["host"] = sdbus::Variant(proposal.host.toString());
+    record["ports"] = sdbus::Variant(proposal.anyPort ? std::string("*") : proposal.portSet().toString());
+    record["protocol"] = sdbus::Variant(std::string(toString(proposal.protocol)));
+    record["examples"] = sdbus::Variant(proposal.examples);
+    record["connections"] = sdbus::Variant(std::uint64_t{proposal.connections});
+    record["first_seen_usec"] = sdbus::Variant(toUsec(proposal.firstSeen));
+    record["last_seen_usec"] = sdbus::Variant(toUsec(proposal.lastSeen));
+    return record;
+}
+
+Result<ProposalSelection> proposalSelectionFromRecord(const VariantMap& selection)
+{
+    const RecordReader reader(control_error::invalidArgument, "selection");
+    ProposalSelection result;
+    for (const auto& [key, value] : selection) {
+        if (key != "app")
+            return reader.fail(key, "unknown key (known: app)");
+        auto text = reader.read<std::string>(key, value);
+        if (!text)
+            return text.error();
+        result.app = std::move(text).value();
+    }
+    return result;
+}
+
+Result<Rule> ruleFromProposalRecord(const Proposal& proposal, const VariantMap& edits, TimePoint now)
+{
+    if (const auto origin = edits.find("enabled"); origin != edits.end())
+        return Error::named(std::string(control_error::invalidRule),
+                            "rule: 'enabled' cannot be edited while accepting (disable the rule afterwards)");
+    return applyRuleRecord(ruleForProposal(proposal, now), edits, now);
 }
 
 VariantMap appSummaryToRecord(const AppSummary& app)

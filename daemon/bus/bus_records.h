@@ -62,6 +62,19 @@ std::size_t clampConnectionLimit(std::uint32_t limit);
 VariantMap statusToRecord(const FirewallStatus& status, std::size_t agents);
 VariantMap appSummaryToRecord(const AppSummary& app);
 
+// Proposal records: id t, app s (absent: unknown application), script s (absent: none), user u, host s,
+// ports s ("*" = any), protocol s, examples as, connections t, first_seen_usec x, last_seen_usec x.
+VariantMap proposalToRecord(const Proposal& proposal);
+// Which proposals a bulk call means: key app s (only that application's; "" = those of unknown applications);
+// an empty record means all. Any other key or type is an InvalidArgument error.
+struct ProposalSelection {
+    std::optional<std::string> app;
+};
+Result<ProposalSelection> proposalSelectionFromRecord(const VariantMap& selection);
+// The rule accepting `proposal` makes: its allow rule with the caller's edits (the keys of applyRuleRecord, e.g.
+// host, ports, protocol, action, lifetime, until_usec, note, app, script, user; not enabled).
+Result<Rule> ruleFromProposalRecord(const Proposal& proposal, const VariantMap& edits, TimePoint now);
+
 // The Ask request. `userName` and `parentApp` come from the system (see userNameOf/executableOf);
 // "" when unknown.
 VariantMap promptRequestToRecord(const PromptRequest& request, const std::string& userName,

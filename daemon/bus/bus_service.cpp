@@ -232,6 +232,13 @@ void BusService::emitRulesChanged()
         state_->object->sendRulesChanged();
 }
 
+void BusService::emitProposalsChanged(std::size_t proposals)
+{
+    state_->rulesChanged(); // the status snapshot counts them
+    if (state_->connected())
+        state_->object->sendProposalsChanged(proposals);
+}
+
 std::size_t BusService::agentCount() const { return state_->agents.count(); }
 
 bool BusService::connected() const { return state_->connected(); }

@@ -41,6 +41,7 @@ public:
 
     void emitConnectionEvent(const ConnectionEvent& event);
     void emitRulesChanged();
+    void emitProposalsChanged(std::size_t proposals);
 
     std::size_t agentCount() const;
     // False between a lost connection and the reconnect.

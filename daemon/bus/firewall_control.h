@@ -3,6 +3,7 @@
 #pragma once
 
 #include "decision/decision_engine.h"
+#include "learning/proposal_book.h"
 #include "prompt/prompt_broker.h"
 #include "rules/rule.h"
 #include "store/event_log.h"
@@ -27,6 +28,7 @@ inline constexpr std::string_view noSuchRule = "NoSuchRule";
 inline constexpr std::string_view readOnlyRule = "ReadOnlyRule";
 inline constexpr std::string_view rulesFileBroken = "RulesFileBroken";
 inline constexpr std::string_view limitExceeded = "LimitExceeded"; // a per-caller or per-reply bound
+inline constexpr std::string_view noSuchProposal = "NoSuchProposal";
 inline constexpr std::string_view failed = "Failed";
 } // namespace control_error
 
@@ -52,6 +54,10 @@ struct FirewallStatus {
     std::uint64_t verdictEntries = 0;         // kernel verdict map: entries in use
     std::uint64_t verdictCapacity = 0;        // ... and its size
     std::uint64_t missEventsDropped = 0;      // kernel miss reports lost because the ring buffer was full
+    std::size_t proposals = 0;                // learning proposals waiting for review
+    std::size_t proposalLimit = 0;            // ... at most this many
+    std::uint64_t proposalsDropped = 0;       // destinations not proposed because the list was full
+    std::string proposalsError;               // the saved proposals failed to load (empty: they did not)
     TimePoint started{};
 };
 
@@ -91,6 +97,18 @@ public:
     // Parses `toml` (rule-file format; ids in it are ignored), then appends or replaces the user rules,
     // all or nothing. Returns how many rules were imported.
     virtual Result<std::size_t> importRules(std::string_view toml, bool replace) = 0;
+
+    // Learning proposals (ProposalBook): the list by id, one proposal, accepting one as `rule` (made from it
+    // with the caller's edits; added like addRule, then the proposal is forgotten), rejecting (forgotten and not
+    // proposed again). Accept and reject save the book before returning. NoSuchProposal for unknown ids.
+    virtual std::vector<Proposal> proposals() const = 0;
+    virtual std::optional<Proposal> proposal(ProposalId id) const = 0;
+    virtual Result<Rule> acceptProposal(ProposalId id, Rule rule) = 0;
+    virtual Result<std::size_t> rejectProposals(const std::vector<ProposalId>& ids) = 0;
+    // A rule file (TOML, loadable as an admin file or by ImportRules) of the rules the given proposals stand for.
+    virtual std::string exportProposals(const std::vector<ProposalId>& ids) const = 0;
+    // The same kind of rule file made from the connections the log shows allowed since `since`, in any mode.
+    virtual Result<std::string> auditRules(TimePoint since) const = 0;
 
     virtual Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter& filter) const = 0;
     virtual Result<std::vector<AppSummary>> apps() const = 0;

@@ -178,6 +178,17 @@ void FirewallObject::sendRulesChanged()
     bus_.afterSend();
 }
 
+void FirewallObject::sendProposalsChanged(std::size_t proposals)
+{
+    bus_.rulesChanged(); // the status snapshot counts them
+    try {
+        emitProposalsChanged(static_cast<std::uint32_t>(std::min<std::size_t>(proposals, UINT32_MAX)));
+    } catch (const sdbus::Error& error) {
+        bus_.log.warning("Failed to emit ProposalsChanged, ignoring", {{"error", error.getMessage()}});
+    }
+    bus_.afterSend();
+}
+
 void FirewallObject::sendModeChanged(Mode mode)
 {
     bus_.rulesChanged(); // the status snapshot shows the mode

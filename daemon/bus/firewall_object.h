@@ -33,6 +33,7 @@ public:
     void sendRulesChanged();
     void sendModeChanged(Mode mode);
     void sendConnectionEvent(const ConnectionEvent& event);
+    void sendProposalsChanged(std::size_t proposals);
 
 private:
     using Records = std::vector<VariantMap>;
@@ -55,6 +56,14 @@ private:
     void ListConnectionsPage(sdbus::Result<Records, std::string>&& result, uint32_t limit,
                              std::map<std::string, sdbus::Variant> filter) override;
     void ListApps(sdbus::Result<Records>&& result) override;
+    void ListProposalsPage(sdbus::Result<Records, uint64_t, uint64_t>&& result, uint64_t offset, uint32_t limit) override;
+    void AcceptProposal(sdbus::Result<uint64_t>&& result, uint64_t id, std::map<std::string, sdbus::Variant> edits) override;
+    void AcceptProposals(sdbus::Result<std::vector<uint64_t>>&& result,
+                         std::map<std::string, sdbus::Variant> selection) override;
+    void RejectProposal(sdbus::Result<>&& result, uint64_t id) override;
+    void RejectProposals(sdbus::Result<uint32_t>&& result, std::map<std::string, sdbus::Variant> selection) override;
+    void ExportProposals(sdbus::Result<std::string>&& result, std::map<std::string, sdbus::Variant> selection) override;
+    void AuditRules(sdbus::Result<std::string>&& result, int64_t sinceUsec) override;
     void RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath agent) override;
     void UnregisterAgent(const sdbus::ObjectPath& agent) override;
 

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 namespace hostgate::ctl {
@@ -14,7 +15,8 @@ constexpr const char* jsonHelp =
     "objects; connections --follow: one object per line. Objects use the D-Bus API's key names; every\n"
     "\"<name>_usec\" time also appears as \"<name>\" in ISO 8601 UTC (\"created\": \"2026-11-23T10:00:00Z\").\n"
     "mode: {\"mode\": ...}; rules add: {\"id\": N}; rules import: {\"imported\": N}; rules export: {\"toml\": ...};\n"
-    "other changes print {\"id\": N} or {\"mode\": ...} on success.";
+    "other changes print {\"id\": N} or {\"mode\": ...} on success. proposals list: an array; proposals\n"
+    "accept: {\"rule_ids\": [N...]}; proposals reject: {\"rejected\": N}; proposals export, audit: {\"toml\": ...}.";
 
 // CLI11 stores into plain strings; whether an option was given at all is asked afterwards.
 struct RuleOptionValues {
@@ -141,6 +143,53 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
                         "daemon is unreachable)")
         ->check(CLI::Range(1, 86400));
 
+    CLI::App* proposals = app.add_subcommand("proposals", "review the rules learning mode proposes");
+    proposals->require_subcommand(1);
+    proposals->fallthrough();
+    std::string proposalApp;
+    const auto addProposalApp = [&proposalApp](CLI::App* subcommand) {
+        return subcommand->add_option("--app", proposalApp, "only proposals for this executable path (\"\" = unknown)");
+    };
+    CLI::App* listProposals = proposals->add_subcommand("list", "list the proposals waiting for review");
+    CLI::Option* listApp = addProposalApp(listProposals);
+    listProposals->fallthrough();
+    CLI::App* accept = proposals->add_subcommand("accept", "make proposals user rules (ID, edited by the options, or --all)");
+    accept->fallthrough();
+    accept->add_option("ID", command.proposalId, "proposal id");
+    bool acceptAll = false;
+    accept->add_flag("--all", acceptAll, "every proposal (with --app: that application's), unedited");
+    CLI::Option* acceptApp = addProposalApp(accept);
+    // The edits of one accepted proposal: what the rule allows, not whom (app, script and user are the proposal's).
+    std::map<std::string, std::pair<CLI::Option*, std::string>> edits;
+    for (const auto& [name, help] : std::vector<std::pair<std::string, std::string>>{
+             {"--host", "*, name, *.domain, address or CIDR instead of the proposed host"},
+             {"--ports", "e.g. 443 or 80,8000-8100 (\"*\" = any) instead of the proposed ports"},
+             {"--protocol", "tcp, udp or any"},
+             {"--action", "allow (default) or deny"},
+             {"--lifetime", "forever (default) or until-time"},
+             {"--until", "end of an until-time rule: ISO 8601 or +DURATION (+2h)"},
+             {"--note", "free text instead of the proposal's note"}}) {
+        auto& entry = edits[name];
+        entry.first = accept->add_option(name, entry.second, help);
+    }
+    edits["--protocol"].first->check(CLI::IsMember({"tcp", "udp", "any"}));
+    edits["--action"].first->check(CLI::IsMember({"allow", "deny"}));
+    edits["--lifetime"].first->check(CLI::IsMember({"forever", "until-time"}));
+    CLI::App* reject = proposals->add_subcommand("reject", "forget proposals and do not propose them again (ID or --all)");
+    reject->fallthrough();
+    reject->add_option("ID", command.proposalId, "proposal id");
+    bool rejectAll = false;
+    reject->add_flag("--all", rejectAll, "every proposal (with --app: that application's)");
+    CLI::Option* rejectApp = addProposalApp(reject);
+    CLI::App* exportProposals = proposals->add_subcommand("export", "write the proposed rules as a rule file to FILE or stdout");
+    exportProposals->add_option("FILE", command.file, "output file");
+    CLI::Option* exportApp = addProposalApp(exportProposals);
+    exportProposals->fallthrough();
+
+    CLI::App* audit = app.add_subcommand("audit", "a rule file for what the connection log shows allowed (any mode)");
+    audit->add_option("--since", command.since, "ISO 8601 time, or a duration ago (2h, 1d)")->required();
+    audit->add_option("FILE", command.file, "output file (default: stdout)");
+
     // CLI11 consumes a reversed vector (it pops arguments from the back).
     std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());
     try {
@@ -194,6 +243,47 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
         command.verb = Verb::ExportRules;
     } else if (chosen(importRules)) {
         command.verb = Verb::ImportRules;
+    } else if (chosen(audit)) {
+        command.verb = Verb::Audit;
+    } else if (chosen(proposals)) {
+        const auto usage = [](const std::string& message) {
+            return ParseOutcome{std::nullopt, ExitStatus::Usage, errorLine(ExitStatus::Usage, message + " (see --help)")};
+        };
+        for (const CLI::Option* given : {listApp, acceptApp, rejectApp, exportApp})
+            if (given->count() > 0)
+                command.proposalApp = proposalApp;
+        if (chosen(listProposals)) {
+            command.verb = Verb::ListProposals;
+        } else if (chosen(exportProposals)) {
+            command.verb = Verb::ExportProposals;
+        } else if (chosen(accept) || chosen(reject)) {
+            const bool accepting = chosen(accept);
+            const bool all = accepting ? acceptAll : rejectAll;
+            const bool idGiven = command.proposalId != 0;
+            const std::string verb = accepting ? "proposals accept" : "proposals reject";
+            if (all == idGiven)
+                return usage(verb + " needs a proposal ID or --all, not both");
+            if (idGiven && command.proposalApp)
+                return usage(verb + " --app goes with --all");
+            if (accepting) {
+                const auto given = [&edits](const char* name) -> std::optional<std::string> {
+                    const auto& [option, value] = edits.at(name);
+                    return option->count() > 0 ? std::optional(value) : std::nullopt;
+                };
+                RuleOptions& edited = command.proposalEdits;
+                edited.host = given("--host");
+                edited.ports = given("--ports");
+                edited.protocol = given("--protocol");
+                edited.action = given("--action");
+                edited.lifetime = given("--lifetime");
+                edited.until = given("--until");
+                edited.note = given("--note");
+                if (all && edited != RuleOptions{})
+                    return usage("proposals accept --all takes no edits; accept one ID to edit it");
+            }
+            command.verb = accepting ? (all ? Verb::AcceptProposals : Verb::AcceptProposal)
+                                     : (all ? Verb::RejectProposals : Verb::RejectProposal);
+        }
     }
     return {command, ExitStatus::Ok, {}};
 }

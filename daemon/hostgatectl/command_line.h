@@ -26,6 +26,13 @@ enum class Verb {
     Connections,
     Apps,
     Metrics,
+    ListProposals,
+    AcceptProposal,   // one, with edits
+    AcceptProposals,  // --all [--app]
+    RejectProposal,
+    RejectProposals,  // --all [--app]
+    ExportProposals,
+    Audit,
 };
 
 // The rule options of `rules add` and `rules update`; unset ones are not sent (update keeps their values).
@@ -69,6 +76,10 @@ struct Command {
     ConnectionQuery connections;
     std::string metricsTextfile;        // Metrics --textfile (empty: OpenMetrics on stdout)
     std::uint32_t metricsInterval = 0;  // Metrics --interval seconds (0: once)
+    std::uint64_t proposalId = 0;       // AcceptProposal, RejectProposal
+    std::optional<std::string> proposalApp; // --app of the proposal commands (unset: every application)
+    RuleOptions proposalEdits;          // AcceptProposal: host, ports, protocol, action, lifetime, until, note
+    std::string since;                  // Audit --since (ISO 8601, DURATION or -DURATION)
 
     bool operator==(const Command&) const = default;
 };

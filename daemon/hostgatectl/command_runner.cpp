@@ -6,6 +6,7 @@
 #include "output.h"
 #include "requests.h"
 #include "store/atomic_file.h"
+#include "time_text.h"
 
 #include <fmt/format.h>
 
@@ -55,9 +56,9 @@ void printObjectOr(const Command& command, const nlohmann::json& json, const std
     print(command.json ? renderJson(json) : human);
 }
 
-ExitStatus exportRules(const Command& command, FirewallClient& client)
+// A rule file to FILE or stdout ({"toml": ...} with --json).
+ExitStatus writeRuleText(const Command& command, const std::string& toml)
 {
-    const std::string toml = client.ExportRules();
     if (command.file.empty()) {
         print(command.json ? renderJson({{"toml", toml}}) : toml);
         return ExitStatus::Ok;
@@ -81,6 +82,69 @@ bool readAll(std::FILE* file, std::string& text)
         text.append(buffer, count);
     }
     return std::ferror(file) == 0;
+}
+
+ExitStatus exportRules(const Command& command, FirewallClient& client)
+{
+    return writeRuleText(command, client.ExportRules());
+}
+
+VariantMap proposalSelection(const Command& command)
+{
+    nlohmann::json selection = nlohmann::json::object();
+    if (command.proposalApp)
+        selection["app"] = *command.proposalApp;
+    return toVariantMap(selection);
+}
+
+ExitStatus runProposalCommand(const Command& command, FirewallClient& client)
+{
+    switch (command.verb) {
+    case Verb::ListProposals: {
+        nlohmann::json proposals = nlohmann::json::array();
+        for (auto& proposal : client.allProposals())
+            if (!command.proposalApp || proposal.value("app", std::string()) == *command.proposalApp)
+                proposals.push_back(std::move(proposal));
+        print(command.json ? renderJson(withIsoTimes(proposals)) : renderProposalsTable(proposals));
+        return ExitStatus::Ok;
+    }
+    case Verb::AcceptProposal: {
+        auto fields = ruleFields(command.proposalEdits, Clock::now(), lookupUser);
+        if (!fields)
+            return invalid(fields.error());
+        const std::uint64_t id = client.acceptProposal(command.proposalId, toVariantMap(*fields));
+        printObjectOr(command, {{"rule_ids", {id}}}, fmt::format("{}\n", id));
+        return ExitStatus::Ok;
+    }
+    case Verb::AcceptProposals: {
+        const auto ids = client.acceptProposals(proposalSelection(command));
+        std::string human;
+        for (const auto id : ids)
+            human += fmt::format("{}\n", id);
+        printObjectOr(command, {{"rule_ids", ids}}, human);
+        return ExitStatus::Ok;
+    }
+    case Verb::RejectProposal:
+        client.rejectProposal(command.proposalId);
+        printObjectOr(command, {{"rejected", 1}}, {});
+        return ExitStatus::Ok;
+    case Verb::RejectProposals: {
+        const auto rejected = client.rejectProposals(proposalSelection(command));
+        printObjectOr(command, {{"rejected", rejected}},
+                      fmt::format("rejected {} proposal{}\n", rejected, rejected == 1 ? "" : "s"));
+        return ExitStatus::Ok;
+    }
+    case Verb::ExportProposals:
+        return writeRuleText(command, client.exportProposals(proposalSelection(command)));
+    case Verb::Audit: {
+        auto since = parseSince(command.since, Clock::now());
+        if (!since)
+            return invalid(since.error());
+        return writeRuleText(command, client.auditRules(toUsec(*since)));
+    }
+    default:
+        return ExitStatus::Failure;
+    }
 }
 
 ExitStatus importRules(const Command& command, FirewallClient& client)
@@ -215,6 +279,14 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
         print(command.json ? renderJson(withIsoTimes(apps)) : renderAppsTable(apps));
         return ExitStatus::Ok;
     }
+    case Verb::ListProposals:
+    case Verb::AcceptProposal:
+    case Verb::AcceptProposals:
+    case Verb::RejectProposal:
+    case Verb::RejectProposals:
+    case Verb::ExportProposals:
+    case Verb::Audit:
+        return runProposalCommand(command, client);
     case Verb::Metrics:
         if (!command.metricsTextfile.empty())
             return writeMetricsTextfile(command, client);

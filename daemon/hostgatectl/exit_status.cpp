@@ -18,6 +18,7 @@ constexpr auto errorStatuses = std::to_array<std::pair<std::string_view, ExitSta
     {"org.hostgate.Firewall1.Error.InvalidArgument"sv, ExitStatus::Invalid},
     {"org.hostgate.Firewall1.Error.ReadOnlyRule"sv, ExitStatus::Invalid},
     {"org.hostgate.Firewall1.Error.NoSuchRule"sv, ExitStatus::NoSuchRule},
+    {"org.hostgate.Firewall1.Error.NoSuchProposal"sv, ExitStatus::NoSuchRule},
     // A per-caller budget of the daemon (agents, reply size) or of the bus itself.
     {"org.hostgate.Firewall1.Error.LimitExceeded"sv, ExitStatus::LimitExceeded},
     {"org.freedesktop.DBus.Error.LimitsExceeded"sv, ExitStatus::LimitExceeded},
@@ -60,7 +61,7 @@ std::string_view describeExitStatus(ExitStatus status)
     case ExitStatus::Invalid:
         return "invalid";
     case ExitStatus::NoSuchRule:
-        return "no such rule";
+        return "no such rule or proposal";
     case ExitStatus::LimitExceeded:
         return "limit exceeded";
     }
@@ -81,7 +82,7 @@ std::string errorLine(ExitStatus status, std::string_view message)
 std::string_view exitStatusHelp()
 {
     return "Exit status: 0 ok, 1 other error, 2 usage error, 3 not authorized, 4 daemon not running or\n"
-           "unreachable, 5 invalid rule or argument, 6 no such rule, 7 limit exceeded.";
+           "unreachable, 5 invalid rule or argument, 6 no such rule or proposal, 7 limit exceeded.";
 }
 
 } // namespace hostgate::ctl

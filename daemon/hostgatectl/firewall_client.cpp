@@ -163,6 +163,68 @@ std::vector<VariantMap> FirewallClient::listApps()
     return apps;
 }
 
+nlohmann::json FirewallClient::allProposals()
+{
+    constexpr std::uint32_t pageLimit = 500; // the daemon's maximum
+    nlohmann::json proposals = nlohmann::json::array();
+    std::uint64_t offset = 0;
+    for (;;) {
+        sdbus::MethodReply reply = callInteractively(getProxy(), "ListProposalsPage", offset, pageLimit);
+        nlohmann::json page = readRecords(reply);
+        std::uint64_t total = 0;
+        std::uint64_t next = 0;
+        reply >> total >> next;
+        const bool last = page.empty() || next >= total || next <= offset;
+        for (auto& proposal : page)
+            proposals.push_back(std::move(proposal));
+        if (last)
+            return proposals;
+        offset = next;
+    }
+}
+
+std::uint64_t FirewallClient::acceptProposal(std::uint64_t id, const VariantMap& edits)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "AcceptProposal", id, edits);
+    std::uint64_t ruleId = 0;
+    reply >> ruleId;
+    return ruleId;
+}
+
+std::vector<std::uint64_t> FirewallClient::acceptProposals(const VariantMap& selection)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "AcceptProposals", selection);
+    std::vector<std::uint64_t> ruleIds;
+    reply >> ruleIds;
+    return ruleIds;
+}
+
+void FirewallClient::rejectProposal(std::uint64_t id) { (void)callInteractively(getProxy(), "RejectProposal", id); }
+
+std::uint32_t FirewallClient::rejectProposals(const VariantMap& selection)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "RejectProposals", selection);
+    std::uint32_t rejected = 0;
+    reply >> rejected;
+    return rejected;
+}
+
+std::string FirewallClient::exportProposals(const VariantMap& selection)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "ExportProposals", selection);
+    std::string toml;
+    reply >> toml;
+    return toml;
+}
+
+std::string FirewallClient::auditRules(std::int64_t sinceUsec)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "AuditRules", sinceUsec);
+    std::string toml;
+    reply >> toml;
+    return toml;
+}
+
 void FirewallClient::listenForConnectionEvents(std::function<void(const VariantMap&)> onEvent)
 {
     onEvent_ = std::move(onEvent);

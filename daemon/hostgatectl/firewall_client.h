@@ -39,6 +39,14 @@ public:
     // The newest `limit` events (0: 100), page by page (ListConnectionsPage, with its cursor).
     std::vector<VariantMap> recentConnections(std::uint32_t limit, const VariantMap& filter);
     std::vector<VariantMap> listApps();
+    // Learning proposals: every one, page by page; the changes; the rule files.
+    nlohmann::json allProposals();
+    std::uint64_t acceptProposal(std::uint64_t id, const VariantMap& edits);
+    std::vector<std::uint64_t> acceptProposals(const VariantMap& selection);
+    void rejectProposal(std::uint64_t id);
+    std::uint32_t rejectProposals(const VariantMap& selection);
+    std::string exportProposals(const VariantMap& selection);
+    std::string auditRules(std::int64_t sinceUsec);
 
     // Subscribes to ConnectionEvent; `onEvent` runs from the connection's processPendingRequest().
     void listenForConnectionEvents(std::function<void(const VariantMap&)> onEvent);
@@ -46,6 +54,7 @@ public:
 private:
     void onRulesChanged() override {}
     void onModeChanged(const std::string&) override {}
+    void onProposalsChanged(const uint32_t&) override {}
     void onConnectionEvent(const VariantMap& event) override;
 
     std::function<void(const VariantMap&)> onEvent_;

@@ -131,6 +131,10 @@ std::string renderMetrics(const nlohmann::json& status, MetricsFormat format)
                  {"{queue=\"decision\"}", unsignedOf(status, "decision_queue_overflows")}});
     out.counter("hostgate_miss_events_dropped", "Kernel reports of verdict misses lost because the ring buffer was full.",
                 {{"", unsignedOf(status, "miss_events_dropped")}});
+    out.gauge("hostgate_proposals", "Learning proposals waiting for review.",
+              {{"", static_cast<double>(unsignedOf(status, "proposals"))}});
+    out.counter("hostgate_proposals_dropped", "Destinations learning mode did not propose because the list was full.",
+                {{"", unsignedOf(status, "proposals_dropped")}});
     out.gauge("hostgate_verdict_map_entries", "Entries in the kernel's verdict map.",
               {{"", static_cast<double>(unsignedOf(status, "verdict_entries"))}});
     out.gauge("hostgate_verdict_map_capacity", "Size of the kernel's verdict map.",

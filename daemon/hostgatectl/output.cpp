@@ -155,7 +155,8 @@ std::string renderStatus(const nlohmann::json& status)
 {
     return renderKeyValues(status, {"version", "api_version", "mode", "default_action", "prompt_timeout_ms",
                                     "rules", "admin_rules", "user_rules", "runtime_rules", "rule_errors",
-                                    "pending_prompts", "agents", "allowed", "denied", "asked", "started_usec",
+                                    "pending_prompts", "agents", "proposals", "proposals_dropped", "proposals_error",
+                                    "allowed", "denied", "asked", "started_usec",
                                     "kernel_features", "missing_features"});
 }
 
@@ -201,6 +202,15 @@ std::string renderAppsTable(const nlohmann::json& apps)
                         field("DENIED", "denied"), field("ASKED", "asked"), field("RULES", "rules"),
                         field("LAST SEEN", "last_seen_usec")},
                        apps);
+}
+
+std::string renderProposalsTable(const nlohmann::json& proposals)
+{
+    return renderTable({field("ID", "id"), field("APP", "app", "unknown"), field("SCRIPT", "script", "-"),
+                        field("USER", "user"), field("HOST", "host"), field("PORTS", "ports", "any"),
+                        field("PROTO", "protocol"), field("CONNECTIONS", "connections"),
+                        field("LAST SEEN", "last_seen_usec"), field("EXAMPLES", "examples", "")},
+                       proposals);
 }
 
 std::string renderConnectionLine(const nlohmann::json& event)

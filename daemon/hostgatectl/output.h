@@ -25,6 +25,7 @@ std::string renderRule(const nlohmann::json& rule);
 std::string renderRulesTable(const nlohmann::json& rules);
 std::string renderConnectionsTable(const nlohmann::json& events);
 std::string renderAppsTable(const nlohmann::json& apps);
+std::string renderProposalsTable(const nlohmann::json& proposals);
 
 // One connection event as one line for `connections --follow`.
 std::string renderConnectionLine(const nlohmann::json& event);

@@ -32,6 +32,7 @@ constexpr auto hitsSaveInterval = std::chrono::seconds(30);
 // The kernel programs consider the daemon gone when its heartbeat is older than heartbeatStale: then they
 // refuse (fail-closed) or pass (fail-open) what is undecided instead of marking it for a queue nobody reads.
 constexpr auto heartbeatInterval = std::chrono::milliseconds(250);
+
 constexpr auto heartbeatStale = std::chrono::milliseconds(3000);
 constexpr std::string_view defaultBpfFs = "/sys/fs/bpf";
 
@@ -77,7 +78,7 @@ Error failedTo(std::string_view what, const Result<T>& result)
 } // namespace
 
 Daemon::Daemon(const DaemonConfig& config, Logger& log, EventLoop loop)
-    : config_(config), log_(log), loop_(std::move(loop)),
+    : config_(config), log_(log), loop_(std::move(loop)), learning_(proposalsPath(config.stateDir), log),
       rules_(RuleStorePaths{config.adminRulesDir, config.userRulesFile}, engine_, loop_, log_,
              RuleLifecycle::Hooks{[this] { rulesEnforced(); }, [this] { notifyRulesChanged(); }}),
       dnsCache_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl, config.dnsCache.maxAddresses}),
@@ -85,6 +86,7 @@ Daemon::Daemon(const DaemonConfig& config, Logger& log, EventLoop loop)
                                         std::min<std::uint32_t>(config.dnsCache.maxAddresses, 16384)}),
       prompts_(PromptBroker::Config{config.promptTimeout, config.defaultAction})
 {
+    engine_.setProposalBook(&learning_.book());
 }
 
 Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, Logger& log)
@@ -151,6 +153,7 @@ Result<void> Daemon::start()
 
     std::error_code ec;
     std::filesystem::create_directories(config_.stateDir, ec);
+    learning_.load(Clock::now());
     auto events = EventLog::open(config_.eventDatabase(),
                                  Retention{config_.events.maxEvents, std::chrono::hours(24) * config_.events.maxAgeDays});
     if (events)
@@ -310,6 +313,7 @@ Result<void> Daemon::start()
         log_.notice("D-Bus disabled (--no-bus): no API and no prompt agents; prompts get the default action");
 
     loop_.addTimer(maintenanceInterval, [this] { maintain(); });
+    loop_.addTimer(LearningProposals::saveInterval, [this] { learningTick(); });
     log_.notice("hostgated started", {{"mode", toString(engine_.mode())}, {"rules", engine_.ruleCount()}});
     return Ok{};
 }
@@ -393,6 +397,7 @@ void Daemon::shutdown(bool removeKernelState)
         firewallInstalled_ = false;
     }
     dnsLane_.reset(); // before anything it uses goes
+    learning_.saveIfChanged();
     rules_.stopWatchingExits();
     // The kernel's last hits credited and every count saved (a handover's successor takes the map's counts as
     // credited).

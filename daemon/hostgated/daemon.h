@@ -21,6 +21,7 @@
 #include "hostgated/dns_lane.h"
 #include "hostgated/dns_path.h"
 #include "hostgated/kernel_verdicts.h"
+#include "hostgated/learning_proposals.h"
 #include "hostgated/rule_lifecycle.h"
 #include "hostgated/unverified_names.h"
 #include "identity/package_db.h"
@@ -72,6 +73,12 @@ public:
     Result<void> setRuleEnabled(RuleId id, bool enabled) override;
     std::string exportRules() const override;
     Result<std::size_t> importRules(std::string_view toml, bool replace) override;
+    std::vector<Proposal> proposals() const override;
+    std::optional<Proposal> proposal(ProposalId id) const override;
+    Result<Rule> acceptProposal(ProposalId id, Rule rule) override;
+    Result<std::size_t> rejectProposals(const std::vector<ProposalId>& ids) override;
+    std::string exportProposals(const std::vector<ProposalId>& ids) const override;
+    Result<std::string> auditRules(TimePoint since) const override;
     Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter& filter) const override;
     Result<std::vector<AppSummary>> apps() const override;
     void promptDelivered(PromptId id, const std::string& agentBusName) override;
@@ -108,12 +115,16 @@ private:
     void startBus();
     void deliverPrompt(const PromptRequest& request);
     void notifyRulesChanged();
+    // Saves the proposal book when it changed and announces a new count (daemon_learning.cpp).
+    void learningTick();
 
     DaemonConfig config_;
     Logger& log_;
     EventLoop loop_;
 
     std::optional<EventLog> events_;
+    // Before the engine, which records into its book in learning mode.
+    LearningProposals learning_;
     DecisionEngine engine_;
     RuleLifecycle rules_; // after the engine it enforces through and the loop its exit watches use
     DnsCache dnsCache_;

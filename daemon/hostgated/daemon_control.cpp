@@ -69,6 +69,10 @@ FirewallStatus Daemon::status() const
         status.verdictCapacity = bpf_->verdictCapacity();
         status.missEventsDropped = bpf_->droppedEvents();
     }
+    status.proposals = learning_.book().size();
+    status.proposalLimit = learning_.book().limits().maxProposals;
+    status.proposalsDropped = learning_.book().dropped();
+    status.proposalsError = learning_.loadError().value_or("");
     status.started = started_;
     return status;
 }

@@ -22,7 +22,8 @@ namespace {
 // only our own name pattern, only in our directories, before anything writes there again.
 void removeCrashLeftovers(const hostgate::DaemonConfig& config, hostgate::Logger& log)
 {
-    for (const auto& written : {config.userRulesFile, hostgate::savedModePath(config.stateDir)}) {
+    for (const auto& written : {config.userRulesFile, hostgate::savedModePath(config.stateDir),
+                                hostgate::proposalsPath(config.stateDir)}) {
         auto removed = hostgate::removeStaleTemporaryFiles(written);
         if (!removed)
             log.warning("Failed to remove temporary files left by a crash, ignoring",

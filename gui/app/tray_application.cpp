@@ -2,6 +2,8 @@
 #include "app/tray_application.h"
 
 #include "windows/connection_log_window.h"
+#include "windows/proposals_model.h"
+#include "windows/proposals_window.h"
 #include "windows/rules_window.h"
 
 namespace hostgate::gui {
@@ -38,6 +40,7 @@ TrayApplication::TrayApplication(const QDBusConnection& bus, TrayApplicationOpti
     });
     connect(&tray, &TrayIcon::rulesWindowRequested, this, &TrayApplication::showRulesWindow);
     connect(&tray, &TrayIcon::connectionLogRequested, this, &TrayApplication::showConnectionLog);
+    connect(&tray, &TrayIcon::proposalsWindowRequested, this, &TrayApplication::showProposals);
     connect(&tray, &TrayIcon::quitRequested, this, &TrayApplication::quitRequested);
 }
 
@@ -62,6 +65,16 @@ RulesWindow& TrayApplication::rules()
         rulesWindow = std::make_unique<RulesWindow>(client);
     }
     return *rulesWindow;
+}
+
+void TrayApplication::showProposals()
+{
+    if (!proposalsWindow) {
+        proposalsWindow = std::make_unique<ProposalsWindow>(client);
+    } else {
+        proposalsWindow->model().reload();
+    }
+    showAndRaise(*proposalsWindow);
 }
 
 void TrayApplication::showRulesWindow()

@@ -14,6 +14,7 @@
 namespace hostgate::gui {
 
 class ConnectionLogWindow;
+class ProposalsWindow;
 class RulesWindow;
 
 struct TrayApplicationOptions {
@@ -32,6 +33,7 @@ public:
     // Windows are made on first use: opening the log may need authorization, which must not pop up at login.
     void showRulesWindow();
     void showConnectionLog();
+    void showProposals();
 
     // The parts, for the end-to-end test that drives the real wiring.
     DbusFirewallClient& firewallClient() { return client; }
@@ -51,6 +53,7 @@ private:
     TrayIcon tray;
     std::unique_ptr<RulesWindow> rulesWindow;
     std::unique_ptr<ConnectionLogWindow> connectionLog;
+    std::unique_ptr<ProposalsWindow> proposalsWindow;
 
     RulesWindow& rules();
 };

@@ -77,6 +77,7 @@ DbusFirewallClient::DbusFirewallClient(const QDBusConnection& busConnection, QOb
     connect(proxy.get(), &OrgHostgateFirewall1Interface::ModeChanged, this, &FirewallClient::modeChanged);
     connect(proxy.get(), &OrgHostgateFirewall1Interface::ConnectionEvent, this,
             [this](const QVariantMap& event) { emit connectionEvent(ConnectionRecord::fromMap(event)); });
+    connect(proxy.get(), &OrgHostgateFirewall1Interface::ProposalsChanged, this, &FirewallClient::proposalsChanged);
     // A restart shows as the old owner leaving and a new one arriving (possibly in one change).
     connect(&serviceWatcher, &QDBusServiceWatcher::serviceOwnerChanged, this,
             [this](const QString&, const QString& oldOwner, const QString& newOwner) {
@@ -268,6 +269,62 @@ void DbusFirewallClient::fetchConnectionsFrom(uint wanted, QVariantMap filter,
                      }
                      filter.insert(QStringLiteral("cursor"), next);
                      fetchConnectionsFrom(wanted, std::move(filter), collected, std::move(done));
+                 });
+}
+
+void DbusFirewallClient::fetchProposals(Callback<QList<ProposalRecord>> done)
+{
+    fetchProposalsFrom(0, std::make_shared<QList<ProposalRecord>>(), std::move(done));
+}
+
+void DbusFirewallClient::fetchProposalsFrom(quint64 offset, std::shared_ptr<QList<ProposalRecord>> collected,
+                                            Callback<QList<ProposalRecord>> done)
+{
+    // Proposals name destinations, as the log does (org.hostgate.read-log), so polkit may ask.
+    whenFinished(callInteractively(QStringLiteral("ListProposalsPage"), {QVariant::fromValue(offset), pageLimit}),
+                 [this, offset, collected, done = std::move(done)](const QDBusMessage& reply, const CallError& error) mutable {
+                     if (error.failed()) {
+                         done(QList<ProposalRecord>{}, error);
+                         return;
+                     }
+                     const auto page = firstArgument<QList<QVariantMap>>(reply);
+                     const auto total = argumentAt<qulonglong>(reply, 1);
+                     const auto next = argumentAt<qulonglong>(reply, 2);
+                     collected->append(recordsFrom<ProposalRecord>(page));
+                     if (page.isEmpty() || next >= total || next <= offset) {
+                         done(std::move(*collected), CallError{});
+                         return;
+                     }
+                     fetchProposalsFrom(next, collected, std::move(done));
+                 });
+}
+
+void DbusFirewallClient::acceptProposal(quint64 id, const QVariantMap& edits, Callback<quint64> done)
+{
+    whenFinished(callInteractively(QStringLiteral("AcceptProposal"), {QVariant::fromValue(id), edits}),
+                 [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+                     done(error.failed() ? 0 : firstArgument<quint64>(reply), error);
+                 });
+}
+
+void DbusFirewallClient::acceptProposals(const QVariantMap& selection, Callback<QList<quint64>> done)
+{
+    whenFinished(callInteractively(QStringLiteral("AcceptProposals"), {selection}),
+                 [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+                     done(error.failed() ? QList<quint64>{} : firstArgument<QList<quint64>>(reply), error);
+                 });
+}
+
+void DbusFirewallClient::rejectProposal(quint64 id, Done done)
+{
+    whenDone(callInteractively(QStringLiteral("RejectProposal"), {QVariant::fromValue(id)}), std::move(done));
+}
+
+void DbusFirewallClient::rejectProposals(const QVariantMap& selection, Callback<uint> done)
+{
+    whenFinished(callInteractively(QStringLiteral("RejectProposals"), {selection}),
+                 [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+                     done(error.failed() ? 0 : firstArgument<uint>(reply), error);
                  });
 }
 

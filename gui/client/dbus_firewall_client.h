@@ -38,6 +38,11 @@ public:
     void exportRules(Callback<QString> done) override;
     void importRules(const QString& toml, bool replace, Callback<uint> done) override;
     void fetchConnections(uint limit, const QVariantMap& filter, Callback<QList<ConnectionRecord>> done) override;
+    void fetchProposals(Callback<QList<ProposalRecord>> done) override;
+    void acceptProposal(quint64 id, const QVariantMap& edits, Callback<quint64> done) override;
+    void acceptProposals(const QVariantMap& selection, Callback<QList<quint64>> done) override;
+    void rejectProposal(quint64 id, Done done) override;
+    void rejectProposals(const QVariantMap& selection, Callback<uint> done) override;
     void registerAgent(const QString& objectPath, Done done) override;
     void unregisterAgent(const QString& objectPath, Done done) override;
 
@@ -56,6 +61,8 @@ private:
     void whenDone(const QDBusPendingCall& call, Done done);
     // The paged listings: each reply asks for the next page until the last, then `done` gets them all.
     void fetchRulesFrom(quint64 offset, std::shared_ptr<QList<RuleRecord>> collected, Callback<QList<RuleRecord>> done);
+    void fetchProposalsFrom(quint64 offset, std::shared_ptr<QList<ProposalRecord>> collected,
+                            Callback<QList<ProposalRecord>> done);
     void fetchConnectionsFrom(uint wanted, QVariantMap filter, std::shared_ptr<QList<ConnectionRecord>> collected,
                               Callback<QList<ConnectionRecord>> done);
 };

@@ -50,6 +50,13 @@ public:
     virtual void exportRules(Callback<QString> done) = 0;
     virtual void importRules(const QString& toml, bool replace, Callback<uint> done) = 0;
     virtual void fetchConnections(uint limit, const QVariantMap& filter, Callback<QList<ConnectionRecord>> done) = 0;
+    // Learning proposals: the list; accepting one (with rule edits, e.g. {"ports": "443"}) or every one of an app
+    // (`app` empty: all apps' — see allApps) as user rules; rejecting one or an app's.
+    virtual void fetchProposals(Callback<QList<ProposalRecord>> done) = 0;
+    virtual void acceptProposal(quint64 id, const QVariantMap& edits, Callback<quint64> done) = 0;
+    virtual void acceptProposals(const QVariantMap& selection, Callback<QList<quint64>> done) = 0;
+    virtual void rejectProposal(quint64 id, Done done) = 0;
+    virtual void rejectProposals(const QVariantMap& selection, Callback<uint> done) = 0;
     // Registers `objectPath` of this client's bus connection as the user's prompt agent.
     virtual void registerAgent(const QString& objectPath, Done done) = 0;
     virtual void unregisterAgent(const QString& objectPath, Done done) = 0;
@@ -60,6 +67,8 @@ signals:
     void rulesChanged();
     void modeChanged(const QString& mode);
     void connectionEvent(const hostgate::gui::ConnectionRecord& event);
+    // The number of learning proposals waiting changed.
+    void proposalsChanged(uint proposals);
 };
 
 } // namespace hostgate::gui

@@ -204,7 +204,27 @@ StatusRecord StatusRecord::fromMap(const QVariantMap& map)
     readInteger(map, QStringLiteral("allowed"), status.allowed);
     readInteger(map, QStringLiteral("denied"), status.denied);
     readInteger(map, QStringLiteral("asked"), status.asked);
+    readInteger(map, QStringLiteral("proposals"), status.proposals);
+    readInteger(map, QStringLiteral("proposals_dropped"), status.proposalsDropped);
+    readString(map, QStringLiteral("proposals_error"), status.proposalsError);
     return status;
+}
+
+ProposalRecord ProposalRecord::fromMap(const QVariantMap& map)
+{
+    ProposalRecord proposal;
+    readInteger(map, QStringLiteral("id"), proposal.id);
+    readString(map, QStringLiteral("app"), proposal.app);
+    readString(map, QStringLiteral("script"), proposal.script);
+    readInteger(map, QStringLiteral("user"), proposal.user);
+    readString(map, QStringLiteral("host"), proposal.host);
+    readString(map, QStringLiteral("ports"), proposal.ports);
+    readString(map, QStringLiteral("protocol"), proposal.protocol);
+    readStringList(map, QStringLiteral("examples"), proposal.examples);
+    readInteger(map, QStringLiteral("connections"), proposal.connections);
+    readTime(map, QStringLiteral("first_seen_usec"), proposal.firstSeen);
+    readTime(map, QStringLiteral("last_seen_usec"), proposal.lastSeen);
+    return proposal;
 }
 
 PromptRequestRecord PromptRequestRecord::fromMap(const QVariantMap& map)

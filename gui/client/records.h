@@ -70,8 +70,28 @@ struct StatusRecord {
     quint64 allowed = 0;
     quint64 denied = 0;
     quint64 asked = 0;
+    uint proposals = 0;         // learning proposals waiting for review
+    quint64 proposalsDropped = 0;
+    QString proposalsError;     // "" unless the saved proposals failed to load
 
     static StatusRecord fromMap(const QVariantMap& map);
+};
+
+// A learning proposal: the allow rule learning mode suggests for what it saw.
+struct ProposalRecord {
+    quint64 id = 0;
+    QString app;    // "" = unknown application
+    QString script; // "" = none
+    uint user = 0;
+    QString host;   // name, "*.domain" or address
+    QString ports;  // "*" = any
+    QString protocol;
+    QStringList examples; // names seen under a "*.domain"
+    quint64 connections = 0;
+    QDateTime firstSeen;
+    QDateTime lastSeen;
+
+    static ProposalRecord fromMap(const QVariantMap& map);
 };
 
 struct PromptRequestRecord {

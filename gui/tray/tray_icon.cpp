@@ -66,6 +66,12 @@ TrayIcon::TrayIcon(FirewallClient& firewall, QObject* parent)
     });
     connect(&client, &FirewallClient::modeChanged, this, &TrayIcon::refresh);
     connect(&client, &FirewallClient::rulesChanged, this, &TrayIcon::refresh);
+    connect(&client, &FirewallClient::proposalsChanged, this, [this](uint proposals) {
+        if (statusKnown) {
+            status.proposals = proposals;
+            applyStatus();
+        }
+    });
     connect(&client, &FirewallClient::connectionEvent, this, &TrayIcon::countEvent);
     applyStatus();
     if (client.isAvailable()) {
@@ -101,6 +107,8 @@ void TrayIcon::buildMenu()
     contextMenu.addSeparator();
     connect(contextMenu.addAction(tr("&Rules…")), &QAction::triggered, this, &TrayIcon::rulesWindowRequested);
     connect(contextMenu.addAction(tr("&Connection log…")), &QAction::triggered, this, &TrayIcon::connectionLogRequested);
+    reviewProposals = contextMenu.addAction(tr("Review &learned rules…"));
+    connect(reviewProposals, &QAction::triggered, this, &TrayIcon::proposalsWindowRequested);
     contextMenu.addSeparator();
     connect(contextMenu.addAction(tr("&Quit")), &QAction::triggered, this, &TrayIcon::quitRequested);
 }
@@ -222,6 +230,12 @@ QString TrayIcon::toolTip() const
                      .arg(status.allowed)
                      .arg(status.denied)
                      .arg(status.asked));
+    if (status.proposals > 0) {
+        lines.append(tr("%n learned rule(s) waiting for review", nullptr, int(status.proposals)));
+    }
+    if (!status.proposalsError.isEmpty()) {
+        lines.append(tr("Learned rules could not be loaded: %1").arg(status.proposalsError));
+    }
     if (!status.missingFeatures.isEmpty()) {
         lines.append(tr("Missing kernel features: %1").arg(status.missingFeatures.join(QStringLiteral(", "))));
     }
@@ -240,6 +254,9 @@ void TrayIcon::applyStatus()
     stateHeader->setText(available ? (statusKnown ? modeTitle(status.mode) : tr("Status unknown"))
                                    : tr("Firewall daemon not reachable"));
     modeGroup->setEnabled(available);
+    const uint waiting = statusKnown ? status.proposals : 0;
+    reviewProposals->setText(waiting > 0 ? tr("Review &learned rules (%1)…").arg(waiting) : tr("Review &learned rules…"));
+    reviewProposals->setEnabled(available);
     for (QAction* action : modeGroup->actions()) {
         action->setChecked(statusKnown && action->data().toString() == status.mode);
     }

@@ -35,6 +35,8 @@ public:
     QMenu& menu() { return contextMenu; }
     QAction* modeAction(const QString& mode) const;
     QAction* pausePromptsAction() const { return pausePrompts; }
+    // "Review learned rules (N)…": opens the review of learning proposals; N is how many wait.
+    QAction* proposalsAction() const { return reviewProposals; }
     void show() { trayIcon.show(); }
 
     // A balloon from the tray (or a message box where there is no tray); also emitted as messageShown.
@@ -49,6 +51,7 @@ signals:
     void pausePromptsToggled(bool paused);
     void rulesWindowRequested();
     void connectionLogRequested();
+    void proposalsWindowRequested();
     void quitRequested();
     // Every message shown to the user (balloon or message box), e.g. a refused mode change.
     void messageShown(const QString& title, const QString& text);
@@ -60,6 +63,7 @@ private:
     QAction* stateHeader = nullptr;
     QActionGroup* modeGroup = nullptr;
     QAction* pausePrompts = nullptr;
+    QAction* reviewProposals = nullptr;
     StatusRecord status;
     bool statusKnown = false;
     bool promptsPaused = false;

@@ -141,6 +141,20 @@ private:
         return request;
     }
 
+    // A proposal in the fake's list (the daemon's book is tested on its own).
+    ProposalId storeProposal(ProposalId id, const std::string& app, const std::string& host)
+    {
+        Proposal proposal;
+        proposal.id = id;
+        proposal.app = app;
+        proposal.uid = 1000;
+        proposal.host = HostPattern::exact(host);
+        proposal.ports = {443};
+        proposal.connections = 2;
+        control_.waiting.push_back(proposal);
+        return id;
+    }
+
     RuleId storeRule()
     {
         Rule rule;
@@ -200,7 +214,7 @@ private slots:
                 ++members;
             }
         }
-        QCOMPARE(members, 20);
+        QCOMPARE(members, 28);
     }
 
     void readingStatusNeedsNoAuthorization()
@@ -242,6 +256,15 @@ private slots:
         QTest::newRow("ListConnections") << "ListConnections" << QStringList{"0", "{}"};
         QTest::newRow("ListApps") << "ListApps" << QStringList{};
         QTest::newRow("RegisterAgent") << "RegisterAgent" << QStringList{"/org/hostgate/TestAgent"};
+        control_.waiting.clear();
+        const auto proposal = QString::number(storeProposal(7, "/usr/bin/curl", "a.example.com"));
+        QTest::newRow("ListProposalsPage") << "ListProposalsPage" << QStringList{"0", "0"};
+        QTest::newRow("AcceptProposal") << "AcceptProposal" << QStringList{proposal, "{}"};
+        QTest::newRow("AcceptProposals") << "AcceptProposals" << QStringList{"{}"};
+        QTest::newRow("RejectProposal") << "RejectProposal" << QStringList{proposal};
+        QTest::newRow("RejectProposals") << "RejectProposals" << QStringList{"{}"};
+        QTest::newRow("ExportProposals") << "ExportProposals" << QStringList{"{}"};
+        QTest::newRow("AuditRules") << "AuditRules" << QStringList{"0"};
     }
 
     void unauthorizedUserGetsNotAuthorizedForEveryMutatingMethod()
@@ -253,6 +276,69 @@ private slots:
         QVERIFY2(result.err.contains("org.hostgate.Firewall1.Error.NotAuthorized"), qPrintable(result.describe()));
         QVERIFY(control_.stored == rulesBefore);
         QVERIFY(control_.currentMode == Mode::Enforce);
+        QCOMPARE(control_.waiting.size(), std::size_t{1});
+    }
+
+    void proposalsAreListedInPagesWithTheirKeys()
+    {
+        control_.waiting.clear();
+        storeProposal(3, "/usr/bin/curl", "a.example.com");
+        storeProposal(5, "/usr/bin/wget", "b.example.net");
+        const auto result = gdbus(nobodyUid, "ListProposalsPage", {"0", "1"});
+        QVERIFY2(result.succeeded(), qPrintable(result.describe()));
+        QVERIFY2(result.out.contains("'host': <'a.example.com'>") && !result.out.contains("b.example.net"), qPrintable(result.out));
+        QVERIFY2(result.out.contains("'ports': <'443'>") && result.out.contains("'user': <uint32 1000>"), qPrintable(result.out));
+        QVERIFY2(result.out.trimmed().endsWith("uint64 2, uint64 1)"), qPrintable(result.out)); // total 2, next offset 1
+    }
+
+    void acceptingAProposalAddsItsRuleWithTheEdits()
+    {
+        control_.waiting.clear();
+        control_.accepted.clear();
+        storeProposal(3, "/usr/bin/curl", "a.example.com");
+        const auto result = gdbus(nobodyUid, "AcceptProposal", {"3", "{'ports': <'443,8443'>, 'note': <'reviewed'>}"});
+        QVERIFY2(result.succeeded(), qPrintable(result.describe()));
+        QCOMPARE(control_.accepted.size(), std::size_t{1});
+        const Rule& rule = control_.accepted.front().second;
+        QCOMPARE(QString::fromStdString(rule.host.toString()), QString("a.example.com"));
+        QCOMPARE(QString::fromStdString(rule.ports.toString()), QString("443,8443"));
+        QCOMPARE(rule.app, std::optional<std::string>("/usr/bin/curl"));
+        QCOMPARE(rule.uid, std::optional<std::uint32_t>(1000));
+        QVERIFY(rule.action == Action::Allow);
+        QCOMPARE(QString::fromStdString(rule.note), QString("reviewed"));
+        QVERIFY(control_.waiting.empty());
+    }
+
+    void acceptingRefusesUnknownProposalsAndInvalidEditsBeforePolkit()
+    {
+        control_.waiting.clear();
+        storeProposal(3, "/usr/bin/curl", "a.example.com");
+        const auto unknown = gdbus(daemonUid, "AcceptProposal", {"99", "{}"});
+        QVERIFY2(unknown.err.contains("org.hostgate.Firewall1.Error.NoSuchProposal"), qPrintable(unknown.describe()));
+        const auto invalid = gdbus(daemonUid, "AcceptProposal", {"3", "{'ports': <'99999'>}"});
+        QVERIFY2(invalid.err.contains("org.hostgate.Firewall1.Error.InvalidRule"), qPrintable(invalid.describe()));
+        const auto enabled = gdbus(0, "AcceptProposal", {"3", "{'enabled': <false>}"});
+        QVERIFY2(enabled.err.contains("org.hostgate.Firewall1.Error.InvalidRule"), qPrintable(enabled.describe()));
+        const auto selection = gdbus(0, "RejectProposals", {"{'colour': <'red'>}"});
+        QVERIFY2(selection.err.contains("org.hostgate.Firewall1.Error.InvalidArgument"), qPrintable(selection.describe()));
+        QCOMPARE(control_.waiting.size(), std::size_t{1});
+    }
+
+    void bulkCallsSelectOneApplication()
+    {
+        control_.waiting.clear();
+        control_.accepted.clear();
+        control_.rejected.clear();
+        storeProposal(1, "/usr/bin/curl", "a.example.com");
+        storeProposal(2, "/usr/bin/wget", "b.example.net");
+        storeProposal(3, "/usr/bin/curl", "c.example.org");
+        const auto rejected = gdbus(0, "RejectProposals", {"{'app': <'/usr/bin/wget'>}"});
+        QVERIFY2(rejected.succeeded() && rejected.out.contains("uint32 1"), qPrintable(rejected.describe()));
+        QCOMPARE(control_.rejected, std::vector<ProposalId>{2});
+        const auto accepted = gdbus(0, "AcceptProposals", {"{}"});
+        QVERIFY2(accepted.succeeded(), qPrintable(accepted.describe()));
+        QCOMPARE(control_.accepted.size(), std::size_t{2});
+        QVERIFY(control_.waiting.empty());
     }
 
     void invalidRuleIsRefusedWithInvalidRuleNamingTheKey()

@@ -26,6 +26,9 @@ public:
     std::vector<PromptId> undeliverable;
     std::vector<AnswerCall> answers;
     std::vector<std::string> gone;
+    std::vector<Proposal> waiting; // proposals
+    std::vector<std::pair<ProposalId, Rule>> accepted;
+    std::vector<ProposalId> rejected;
 
     FirewallStatus status() const override
     {
@@ -85,6 +88,38 @@ public:
             return Error::named("InvalidRule", "rules.toml:1:1: no [[rule]] table");
         return std::size_t{1};
     }
+    std::vector<Proposal> proposals() const override { return waiting; }
+    std::optional<Proposal> proposal(ProposalId id) const override
+    {
+        for (const auto& proposal : waiting)
+            if (proposal.id == id)
+                return proposal;
+        return std::nullopt;
+    }
+    Result<Rule> acceptProposal(ProposalId id, Rule rule) override
+    {
+        if (!proposal(id))
+            return Error::named("NoSuchProposal", "no such proposal");
+        std::erase_if(waiting, [id](const Proposal& proposal) { return proposal.id == id; });
+        accepted.emplace_back(id, rule);
+        return addRule(std::move(rule));
+    }
+    Result<std::size_t> rejectProposals(const std::vector<ProposalId>& ids) override
+    {
+        for (const auto id : ids)
+            if (!proposal(id))
+                return Error::named("NoSuchProposal", "no such proposal");
+        for (const auto id : ids) {
+            std::erase_if(waiting, [id](const Proposal& proposal) { return proposal.id == id; });
+            rejected.push_back(id);
+        }
+        return ids.size();
+    }
+    std::string exportProposals(const std::vector<ProposalId>& ids) const override
+    {
+        return fmt::format("# {} proposals\n", ids.size());
+    }
+    Result<std::string> auditRules(TimePoint) const override { return std::string("# audit\n"); }
     Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter&) const override
     {
         ConnectionEvent event;

@@ -32,6 +32,7 @@ public:
     QList<ConnectionRecord> connections; // newest first, like ListConnections
     QString exportedToml;
     uint importedCount = 0;
+    QList<ProposalRecord> proposals; // by id
     quint64 nextRuleId = 1000;
 
     // Every call, in order.
@@ -233,6 +234,78 @@ public:
         });
     }
 
+    void fetchProposals(Callback<QList<ProposalRecord>> done) override
+    {
+        record(QStringLiteral("fetchProposals"), {});
+        reply(QStringLiteral("fetchProposals"), [this, done](const CallError& error) {
+            done(error.failed() ? QList<ProposalRecord>{} : proposals, error);
+        });
+    }
+
+    // Like the daemon: the proposal's allow rule with the edits becomes a user rule, the proposal goes.
+    void acceptProposal(quint64 id, const QVariantMap& edits, Callback<quint64> done) override
+    {
+        record(QStringLiteral("acceptProposal"), {id, edits});
+        reply(QStringLiteral("acceptProposal"), [this, id, edits, done](const CallError& error) {
+            const auto found = findProposal(id);
+            if (error.failed() || !found) {
+                done(0, error.failed() ? error : noSuchProposal(id));
+                return;
+            }
+            done(acceptOne(*found, edits), error);
+            emit rulesChanged();
+            announceProposals();
+        });
+    }
+
+    void acceptProposals(const QVariantMap& selection, Callback<QList<quint64>> done) override
+    {
+        record(QStringLiteral("acceptProposals"), {selection});
+        reply(QStringLiteral("acceptProposals"), [this, selection, done](const CallError& error) {
+            QList<quint64> ruleIds;
+            if (!error.failed()) {
+                for (const ProposalRecord& proposal : selected(selection)) {
+                    ruleIds.append(acceptOne(proposal, {}));
+                }
+                emit rulesChanged();
+                announceProposals();
+            }
+            done(ruleIds, error);
+        });
+    }
+
+    void rejectProposal(quint64 id, Done done) override
+    {
+        record(QStringLiteral("rejectProposal"), {id});
+        reply(QStringLiteral("rejectProposal"), [this, id, done](const CallError& error) {
+            if (error.failed() || !findProposal(id)) {
+                done(error.failed() ? error : noSuchProposal(id));
+                return;
+            }
+            proposals.removeIf([id](const ProposalRecord& proposal) { return proposal.id == id; });
+            announceProposals();
+            done(error);
+        });
+    }
+
+    void rejectProposals(const QVariantMap& selection, Callback<uint> done) override
+    {
+        record(QStringLiteral("rejectProposals"), {selection});
+        reply(QStringLiteral("rejectProposals"), [this, selection, done](const CallError& error) {
+            uint rejected = 0;
+            if (!error.failed()) {
+                for (const ProposalRecord& proposal : selected(selection)) {
+                    proposals.removeIf([id = proposal.id](const ProposalRecord& other) { return other.id == id; });
+                    ++rejected;
+                }
+                announceProposals();
+            }
+            done(rejected, error);
+        });
+    }
+
+    void emitProposalsChanged() { announceProposals(); }
+
     void registerAgent(const QString& objectPath, Done done) override
     {
         record(QStringLiteral("registerAgent"), {objectPath});
@@ -269,6 +342,54 @@ private:
             }
         }
         return nullptr;
+    }
+
+    std::optional<ProposalRecord> findProposal(quint64 id) const
+    {
+        for (const ProposalRecord& proposal : proposals) {
+            if (proposal.id == id) {
+                return proposal;
+            }
+        }
+        return std::nullopt;
+    }
+
+    QList<ProposalRecord> selected(const QVariantMap& selection) const
+    {
+        QList<ProposalRecord> chosen;
+        for (const ProposalRecord& proposal : proposals) {
+            if (!selection.contains(QStringLiteral("app")) || proposal.app == selection.value(QStringLiteral("app")).toString()) {
+                chosen.append(proposal);
+            }
+        }
+        return chosen;
+    }
+
+    quint64 acceptOne(const ProposalRecord& proposal, const QVariantMap& edits)
+    {
+        QVariantMap fields{{QStringLiteral("app"), proposal.app},     {QStringLiteral("user"), proposal.user},
+                           {QStringLiteral("host"), proposal.host},   {QStringLiteral("ports"), proposal.ports},
+                           {QStringLiteral("protocol"), proposal.protocol}, {QStringLiteral("action"), QStringLiteral("allow")}};
+        for (auto edit = edits.cbegin(); edit != edits.cend(); ++edit) {
+            fields.insert(edit.key(), edit.value());
+        }
+        RuleRecord rule = RuleRecord::fromMap(fields);
+        rule.id = nextRuleId++;
+        rule.origin = QStringLiteral("user");
+        rules.append(rule);
+        proposals.removeIf([id = proposal.id](const ProposalRecord& other) { return other.id == id; });
+        return rule.id;
+    }
+
+    void announceProposals()
+    {
+        status.proposals = uint(proposals.size());
+        emit proposalsChanged(status.proposals);
+    }
+
+    static CallError noSuchProposal(quint64 id)
+    {
+        return {QStringLiteral("org.hostgate.Firewall1.Error.NoSuchProposal"), QStringLiteral("No proposal has id %1").arg(id)};
     }
 
     static CallError noSuchRule(quint64 id)

@@ -30,6 +30,11 @@ public:
     bool lastCallAllowedInteraction = false;
     QList<qulonglong> pageOffsets; // ListRulesPage's offsets, in call order
     QStringList cursors;           // ListConnectionsPage's cursors, in call order
+    QList<qulonglong> proposalOffsets;
+    QVariantMap lastEdits;         // AcceptProposal's
+
+signals:
+    void ProposalsChanged(uint proposals);
 
 public slots:
     QVariantMap GetStatus() { return {{"mode", "learning"}, {"rules", 3u}}; }
@@ -52,6 +57,26 @@ public slots:
             rules.append(QVariantMap{{"id", QVariant::fromValue(id + 1)}, {"host", QString("h%1.test").arg(id)}, {"action", "allow"}});
         next = offset + qulonglong(rules.size());
         return rules;
+    }
+
+    // 3 proposals, 2 per page.
+    QList<QVariantMap> ListProposalsPage(qulonglong offset, uint, qulonglong& total, qulonglong& next)
+    {
+        lastCallAllowedInteraction = message().isInteractiveAuthorizationAllowed();
+        proposalOffsets.append(offset);
+        total = 3;
+        QList<QVariantMap> proposals;
+        for (qulonglong id = offset; id < std::min<qulonglong>(total, offset + 2); ++id)
+            proposals.append(QVariantMap{{"id", QVariant::fromValue(id + 1)}, {"host", QString("p%1.test").arg(id)},
+                                         {"ports", "443"}, {"user", 1000u}, {"examples", QStringList{"a.p.test"}}});
+        next = offset + qulonglong(proposals.size());
+        return proposals;
+    }
+    qulonglong AcceptProposal(qulonglong id, const QVariantMap& edits)
+    {
+        lastCallAllowedInteraction = message().isInteractiveAuthorizationAllowed();
+        lastEdits = edits;
+        return id + 100;
     }
 
     // 250 events, newest first, 100 per page; the cursor is the next event's index.
@@ -93,7 +118,8 @@ private slots:
         qDBusRegisterMetaType<QList<QVariantMap>>();
         QVERIFY(QDBusConnection::sessionBus().isConnected());
         QVERIFY(daemonBus.isConnected());
-        QVERIFY(daemonBus.registerObject("/org/hostgate/Firewall1", &daemon, QDBusConnection::ExportAllSlots));
+        QVERIFY(daemonBus.registerObject("/org/hostgate/Firewall1", &daemon,
+                                         QDBusConnection::ExportAllSlots | QDBusConnection::ExportAllSignals));
     }
 
     void init() { daemon.registeredAgents.clear(); }
@@ -169,6 +195,51 @@ private slots:
         QCOMPARE(events.first().id, qint64(250));
         QCOMPARE(events.last().id, qint64(21));
         QCOMPARE(daemon.cursors, (QStringList{QString(), "100", "200"}));
+    }
+
+    void proposalsAreFetchedPageByPage()
+    {
+        startDaemon();
+        daemon.proposalOffsets.clear();
+        DbusFirewallClient client(QDBusConnection::sessionBus());
+        QList<ProposalRecord> proposals;
+        bool replied = false;
+        client.fetchProposals([&](const QList<ProposalRecord>& fetched, const CallError& error) {
+            QVERIFY2(!error.failed(), qPrintable(error.describe()));
+            proposals = fetched;
+            replied = true;
+        });
+        QTRY_VERIFY(replied);
+        QCOMPARE(proposals.size(), 3);
+        QCOMPARE(proposals.last().host, QString("p2.test"));
+        QCOMPARE(proposals.first().examples, QStringList{"a.p.test"});
+        QCOMPARE(daemon.proposalOffsets, (QList<qulonglong>{0, 2}));
+        QVERIFY(daemon.lastCallAllowedInteraction); // listing needs org.hostgate.read-log
+    }
+
+    void acceptingAProposalSendsTheEditsAndReturnsTheRule()
+    {
+        startDaemon();
+        DbusFirewallClient client(QDBusConnection::sessionBus());
+        quint64 ruleId = 0;
+        client.acceptProposal(7, {{"ports", "8443"}}, [&](quint64 id, const CallError& error) {
+            QVERIFY2(!error.failed(), qPrintable(error.describe()));
+            ruleId = id;
+        });
+        QTRY_COMPARE(ruleId, quint64(107));
+        QCOMPARE(daemon.lastEdits, (QVariantMap{{"ports", "8443"}}));
+        QVERIFY(daemon.lastCallAllowedInteraction);
+    }
+
+    void proposalsChangedReachesTheClient()
+    {
+        startDaemon();
+        DbusFirewallClient client(QDBusConnection::sessionBus());
+        QSignalSpy changed(&client, &FirewallClient::proposalsChanged);
+        QTRY_VERIFY(client.isAvailable());
+        emit daemon.ProposalsChanged(5);
+        QTRY_COMPARE(changed.count(), 1);
+        QCOMPARE(changed.first().first().toUInt(), 5u);
     }
 
     void mutatingCallsAllowInteractiveAuthorization()

@@ -111,6 +111,35 @@ private slots:
         QCOMPARE(status.mode, QString("learning"));
     }
 
+    void statusDecodesTheProposalCounts()
+    {
+        const StatusRecord status = StatusRecord::fromMap({{"proposals", 3u}, {"proposals_dropped", qulonglong(7)},
+                                                           {"proposals_error", "proposals.toml:1:1: bad"}});
+        QCOMPARE(status.proposals, 3u);
+        QCOMPARE(status.proposalsDropped, quint64{7});
+        QCOMPARE(status.proposalsError, QString("proposals.toml:1:1: bad"));
+    }
+
+    void proposalDecodesEveryApiKey()
+    {
+        const ProposalRecord proposal = ProposalRecord::fromMap(
+            {{"id", qulonglong(4)}, {"app", "/usr/bin/curl"}, {"script", "/home/u/a.py"}, {"user", 1000u},
+             {"host", "*.example.com"}, {"ports", "80,443"}, {"protocol", "tcp"},
+             {"examples", QStringList{"a.example.com", "b.example.com"}}, {"connections", qulonglong(9)},
+             {"first_seen_usec", qlonglong(1764633600000000)}, {"last_seen_usec", qlonglong(1764633660000000)}});
+        QCOMPARE(proposal.id, quint64{4});
+        QCOMPARE(proposal.app, QString("/usr/bin/curl"));
+        QCOMPARE(proposal.script, QString("/home/u/a.py"));
+        QCOMPARE(proposal.user, 1000u);
+        QCOMPARE(proposal.host, QString("*.example.com"));
+        QCOMPARE(proposal.ports, QString("80,443"));
+        QCOMPARE(proposal.protocol, QString("tcp"));
+        QCOMPARE(proposal.examples, (QStringList{"a.example.com", "b.example.com"}));
+        QCOMPARE(proposal.connections, quint64{9});
+        QCOMPARE(proposal.firstSeen.toSecsSinceEpoch(), qint64{1764633600});
+        QCOMPARE(proposal.lastSeen.toSecsSinceEpoch(), qint64{1764633660});
+    }
+
     void promptRequestDecodesHostnamesAndDeadline()
     {
         const PromptRequestRecord request = PromptRequestRecord::fromMap(

@@ -92,6 +92,44 @@ private slots:
         QCOMPARE(tray.toolTip(), QString("hostgate: Enforcing\n4 rules · 10 allowed · 2 denied · 1 asked"));
     }
 
+    void tooltipAndMenuShowHowManyLearnedRulesWait()
+    {
+        client.status.proposals = 3;
+        TrayIcon tray(client);
+        QVERIFY2(tray.toolTip().contains("3 learned rule(s) waiting for review"), qPrintable(tray.toolTip()));
+        QCOMPARE(tray.proposalsAction()->text(), QString("Review &learned rules (3)…"));
+        QVERIFY(tray.proposalsAction()->isEnabled());
+    }
+
+    void noWaitingLearnedRulesAreNotMentioned()
+    {
+        client.status.proposals = 0;
+        TrayIcon tray(client);
+        QVERIFY(!tray.toolTip().contains("learned"));
+        QCOMPARE(tray.proposalsAction()->text(), QString("Review &learned rules…"));
+    }
+
+    void proposalsChangedUpdatesTheCountWithoutFetching()
+    {
+        TrayIcon tray(client);
+        const int fetches = client.callCount("fetchStatus");
+        client.proposals = {ProposalRecord{}, ProposalRecord{}};
+        client.emitProposalsChanged();
+        QCOMPARE(client.callCount("fetchStatus"), fetches);
+        QCOMPARE(tray.proposalsAction()->text(), QString("Review &learned rules (2)…"));
+        QVERIFY(tray.toolTip().contains("2 learned rule(s) waiting for review"));
+        client.proposals.clear();
+        client.status.proposals = 0;
+    }
+
+    void reviewActionAsksForTheProposalsWindow()
+    {
+        TrayIcon tray(client);
+        QSignalSpy requested(&tray, &TrayIcon::proposalsWindowRequested);
+        tray.proposalsAction()->trigger();
+        QCOMPARE(requested.count(), 1);
+    }
+
     void tooltipSaysWhenTheDaemonIsUnreachable()
     {
         client.available = false;

@@ -115,7 +115,6 @@ void DecisionEngine::setRules(std::vector<Rule> rules)
     fingerprint_ = 0;
     for (std::size_t position = 0; position < index_.size(); ++position)
         track(position);
-    proposedKeys_.clear();
 }
 
 void DecisionEngine::track(std::size_t position)
@@ -176,9 +175,7 @@ void DecisionEngine::rebuildIfSparse()
     // Retired slots cost memory and lookup time; rebuilding is O(n log n), so only once they are the majority.
     if (index_.size() - liveCount_ <= liveCount_ + 64)
         return;
-    auto kept = proposedKeys_;
     setRules(rules());
-    proposedKeys_ = std::move(kept);
 }
 
 Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
@@ -193,9 +190,10 @@ Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
             removeAt(position);
         return decision;
     }
+    auto decision = modeDecision();
     if (mode_ == Mode::Learning)
-        propose(connection, now);
-    return modeDecision();
+        decision.explanation = fmt::format("no rule; learning mode → allow ({})", propose(connection, now));
+    return decision;
 }
 
 Decision DecisionEngine::peek(const Connection& connection, TimePoint now) const
@@ -265,11 +263,6 @@ std::vector<Rule> DecisionEngine::rules() const
     return live;
 }
 
-std::vector<Rule> DecisionEngine::takeProposals()
-{
-    return std::exchange(proposals_, {});
-}
-
 void DecisionEngine::removeAt(std::size_t position)
 {
     if (index_.isRetired(position))
@@ -290,28 +283,34 @@ void DecisionEngine::removeAt(std::size_t position)
     --liveCount_;
 }
 
-void DecisionEngine::propose(const Connection& connection, TimePoint now)
+std::string_view DecisionEngine::propose(const Connection& connection, TimePoint now)
 {
-    Rule rule;
-    rule.origin = RuleOrigin::User;
-    if (!connection.app.path.empty())
-        rule.app = connection.app.path;
-    rule.script = connection.app.script;
-    rule.host = connection.hostnames.empty() ? HostPattern::network(Cidr(connection.destination,
-                                                                         connection.destination.bitLength()))
-                                             : HostPattern::exact(connection.hostnames.front());
-    rule.ports = PortSet::single(connection.port);
-    rule.protocol = connection.protocol;
-    rule.action = Action::Allow;
-    rule.lifetime = Lifetime::permanent();
-    rule.note = "proposed in learning mode";
-    rule.created = now;
-
-    // '\n' cannot occur in paths from /proc nor in host names, so it separates the fields unambiguously.
-    auto key = fmt::format("{}\n{}\n{}\n{}\n{}", rule.app.value_or(""), rule.script.value_or(""), rule.host.toString(),
-                           connection.port, toString(connection.protocol));
-    if (proposedKeys_.insert(std::move(key)).second)
-        proposals_.push_back(std::move(rule));
+    if (!proposals_)
+        return "not recorded";
+    // A rule for an application nobody could name would be a rule for every application: never proposed.
+    if (connection.app.path.empty() || connection.app.path == "[unknown]")
+        return "not proposed: the application is unknown";
+    Sighting sighting;
+    sighting.app = connection.app.path;
+    sighting.script = connection.app.script;
+    sighting.uid = connection.uid;
+    if (!connection.hostnames.empty())
+        sighting.host = connection.hostnames.front();
+    sighting.address = connection.destination;
+    sighting.port = connection.port;
+    sighting.protocol = connection.protocol;
+    sighting.at = now;
+    switch (proposals_->observe(sighting)) {
+    case ProposalBook::Outcome::Added:
+        return "rule proposed";
+    case ProposalBook::Outcome::Merged:
+        return "counted into a proposal";
+    case ProposalBook::Outcome::Ignored:
+        return "a rejected proposal covers it";
+    case ProposalBook::Outcome::Dropped:
+        break;
+    }
+    return "not proposed: the proposal list is full";
 }
 
 } // namespace hostgate

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "decision/connection.h"
+#include "learning/proposal_book.h"
 #include "rules/rule.h"
 #include "rules/rule_index.h"
 #include "util/time.h"
@@ -96,9 +97,9 @@ public:
     // (never for hit counts); equal rule sets give equal values whatever their order. O(1): kept up to date.
     std::uint64_t rulesFingerprint() const { return fingerprint_; }
 
-    // Rules proposed in learning mode since the last call: allow rules for app (+script) + exact host (or
-    // address when no name is known) + port + protocol. A proposal is made once until the next setRules().
-    std::vector<Rule> takeProposals();
+    // Where learning mode records what no rule decided (deduplicated and generalised there); none: nothing is
+    // recorded. The book must outlive the engine's use of it.
+    void setProposalBook(ProposalBook* book) { proposals_ = book; }
 
 private:
     Decision ruleDecision(RuleMatch match) const;
@@ -106,7 +107,8 @@ private:
     void removeAt(std::size_t position);
     void track(std::size_t position);
     void rebuildIfSparse();
-    void propose(const Connection& connection, TimePoint now);
+    // Records the connection in the proposal book; the explanation's words for what became of it.
+    std::string_view propose(const Connection& connection, TimePoint now);
 
     RuleIndex index_;
     std::size_t liveCount_ = 0;
@@ -115,8 +117,7 @@ private:
     std::unordered_map<RuleId, std::size_t> positions_; // live rules' ids → index position
     std::uint64_t fingerprint_ = 0; // sum of the live rules' hashes
     std::uint64_t hitEvents_ = 0;
-    std::vector<Rule> proposals_;
-    std::unordered_set<std::string> proposedKeys_;
+    ProposalBook* proposals_ = nullptr;
 };
 
 } // namespace hostgate

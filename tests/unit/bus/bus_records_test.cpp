@@ -337,6 +337,72 @@ private slots:
         QCOMPARE(promptRequestToRecord(request, "", "").at("domain_pattern").get<std::string>(), std::string());
     }
 
+    void proposalRecordCarriesEveryDocumentedKey()
+    {
+        Proposal proposal;
+        proposal.id = 4;
+        proposal.app = "/usr/bin/curl";
+        proposal.uid = 1000;
+        proposal.host = HostPattern::suffix("example.com");
+        proposal.ports = {80, 443};
+        proposal.examples = {"a.example.com", "b.example.com"};
+        proposal.connections = 3;
+        proposal.firstSeen = now;
+        proposal.lastSeen = now + 1s;
+        const VariantMap map = proposalToRecord(proposal);
+        QCOMPARE(map.at("id").get<std::uint64_t>(), std::uint64_t{4});
+        QCOMPARE(map.at("app").get<std::string>(), std::string("/usr/bin/curl"));
+        QVERIFY(map.count("script") == 0);
+        QCOMPARE(map.at("user").get<std::uint32_t>(), 1000u);
+        QCOMPARE(map.at("host").get<std::string>(), std::string("*.example.com"));
+        QCOMPARE(map.at("ports").get<std::string>(), std::string("80,443"));
+        QCOMPARE(map.at("protocol").get<std::string>(), std::string("tcp"));
+        QCOMPARE(map.at("examples").get<std::vector<std::string>>().size(), std::size_t{2});
+        QCOMPARE(map.at("connections").get<std::uint64_t>(), std::uint64_t{3});
+        QCOMPARE(map.at("last_seen_usec").get<std::int64_t>(), toUsec(now) + 1000000);
+        proposal.anyPort = true;
+        QCOMPARE(proposalToRecord(proposal).at("ports").get<std::string>(), std::string("*"));
+    }
+
+    void acceptingAppliesTheEditsToTheProposalsRule()
+    {
+        Proposal proposal;
+        proposal.id = 4;
+        proposal.app = "/usr/bin/curl";
+        proposal.uid = 1000;
+        proposal.host = HostPattern::exact("a.example.com");
+        proposal.ports = {443};
+        auto plain = ruleFromProposalRecord(proposal, {}, now);
+        QVERIFY(plain.ok());
+        QVERIFY(plain->action == Action::Allow);
+        QCOMPARE(plain->ports, PortSet::single(443));
+        auto edited = ruleFromProposalRecord(proposal, record({{"host", text("*.example.com")}, {"action", text("deny")},
+                                                               {"lifetime", text("until-time")},
+                                                               {"until_usec", sdbus::Variant(toUsec(now + 1h))}}),
+                                             now);
+        QVERIFY2(edited.ok(), edited.ok() ? "" : edited.error().describe().c_str());
+        QCOMPARE(edited->host.toString(), std::string("*.example.com"));
+        QVERIFY(edited->action == Action::Deny);
+        QVERIFY(edited->lifetime.kind == Lifetime::Kind::UntilTime);
+        QCOMPARE(edited->app, std::optional<std::string>("/usr/bin/curl"));
+        const auto bad = ruleFromProposalRecord(proposal, record({{"ports", text("0-99999")}}), now);
+        QVERIFY(!bad.ok());
+        QCOMPARE(bad.error().code, std::string("InvalidRule"));
+        QVERIFY(!ruleFromProposalRecord(proposal, record({{"enabled", sdbus::Variant(false)}}), now).ok());
+    }
+
+    void selectionKnowsOnlyTheAppKey()
+    {
+        QVERIFY(!proposalSelectionFromRecord({})->app.has_value());
+        QCOMPARE(proposalSelectionFromRecord(record({{"app", text("/usr/bin/wget")}}))->app,
+                 std::optional<std::string>("/usr/bin/wget"));
+        const auto unknown = proposalSelectionFromRecord(record({{"colour", text("red")}}));
+        QVERIFY(!unknown.ok());
+        QCOMPARE(unknown.error().code, std::string("InvalidArgument"));
+        QVERIFY(!proposalSelectionFromRecord(record({{"app", sdbus::Variant(std::uint32_t{3})}})).ok());
+        QCOMPARE(busErrorName(Error::named("NoSuchProposal", "x")), std::string("org.hostgate.Firewall1.Error.NoSuchProposal"));
+    }
+
     void answerDefaultsToThisHostThisPortOnce()
     {
         const auto answer = promptAnswerFromRecord(record({{"action", text("allow")}}));

@@ -1,5 +1,6 @@
 // Specification of the decision engine: modes, lifetimes, explanations, hit counts and learning proposals.
 #include "decision/decision_engine.h"
+#include "learning/last_two_labels.h"
 
 #include <QTest>
 
@@ -70,7 +71,10 @@ private slots:
         QFETCH(int, mode);
         QFETCH(int, verdict);
         QFETCH(QString, explanation);
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
         DecisionEngine engine;
+        engine.setProposalBook(&book);
         engine.setRules({makeRule(1, "other.example", Action::Deny)});
         engine.setMode(static_cast<Mode>(mode));
         const auto decision = engine.decide(makeConnection(), now);
@@ -90,12 +94,15 @@ private slots:
     void aMatchingRuleDecidesInEveryMode()
     {
         QFETCH(int, mode);
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
         DecisionEngine engine;
+        engine.setProposalBook(&book);
         engine.setRules({makeRule(1, "*.example.com", Action::Deny), makeRule(2, "api.example.org", Action::Allow)});
         engine.setMode(static_cast<Mode>(mode));
         QCOMPARE(name(engine.decide(makeConnection(), now).verdict), name(Verdict::Deny));
         QCOMPARE(name(engine.decide(makeConnection(100, {"api.example.org"}), now).verdict), name(Verdict::Allow));
-        QVERIFY(engine.takeProposals().empty());
+        QCOMPARE(book.size(), std::size_t{0});
     }
 
     void explanationNamesTheRuleItsOriginAndTheMatchedHost()
@@ -213,50 +220,84 @@ private slots:
         QCOMPARE(engine.rules().size(), std::size_t{1});
     }
 
-    void learningProposesAnAllowRuleForAppHostPortAndProtocol()
+    void learningProposesAnAllowRuleForAppUserHostPortAndProtocol()
     {
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
         DecisionEngine engine;
+        engine.setProposalBook(&book);
         engine.setMode(Mode::Learning);
         engine.decide(makeConnection(100, {"www.example.com", "cdn.example.net"}), now);
-        const auto proposals = engine.takeProposals();
-        QCOMPARE(proposals.size(), std::size_t{1});
-        const Rule& rule = proposals.front();
+        QCOMPARE(book.size(), std::size_t{1});
+        const Rule rule = ruleForProposal(book.proposals().front(), now);
         QCOMPARE(name(rule.action), name(Action::Allow));
         QCOMPARE(rule.app, std::optional<std::string>("/usr/bin/curl"));
+        QCOMPARE(rule.uid, std::optional<std::uint32_t>(1000));
         QCOMPARE(text(rule.host.toString()), QStringLiteral("www.example.com"));
         QCOMPARE(rule.ports, PortSet::single(443));
         QCOMPARE(name(rule.protocol), name(Protocol::Tcp));
         QCOMPARE(name(rule.lifetime.kind), name(Lifetime::Kind::Forever));
         QCOMPARE(rule.created, now);
-        QVERIFY(engine.takeProposals().empty());
     }
 
     void learningProposesTheAddressWhenNoNameIsKnown()
     {
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
         DecisionEngine engine;
+        engine.setProposalBook(&book);
         engine.setMode(Mode::Learning);
         engine.decide(makeConnection(100, {}, "2001:db8::7", 53), now);
-        const auto proposals = engine.takeProposals();
-        QCOMPARE(proposals.size(), std::size_t{1});
-        QCOMPARE(proposals.front().host.kind(), HostPattern::Kind::Network);
-        QCOMPARE(text(proposals.front().host.toString()), QStringLiteral("2001:db8::7"));
+        QCOMPARE(book.size(), std::size_t{1});
+        QCOMPARE(book.proposals().front().host.kind(), HostPattern::Kind::Network);
+        QCOMPARE(text(book.proposals().front().host.toString()), QStringLiteral("2001:db8::7"));
     }
 
-    void learningProposesEachDestinationOnce()
+    void learningCountsARepeatedDestinationIntoItsProposal()
+    {
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
+        DecisionEngine engine;
+        engine.setProposalBook(&book);
+        engine.setMode(Mode::Learning);
+        engine.decide(makeConnection(100), now);
+        const auto again = engine.decide(makeConnection(101), now);
+        QCOMPARE(text(again.explanation), QStringLiteral("no rule; learning mode → allow (counted into a proposal)"));
+        QCOMPARE(book.size(), std::size_t{1});
+        QCOMPARE(book.proposals().front().connections, std::uint64_t{2});
+    }
+
+    void learningNeverProposesARuleForAnUnknownApplication()
+    {
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
+        DecisionEngine engine;
+        engine.setProposalBook(&book);
+        engine.setMode(Mode::Learning);
+        auto connection = makeConnection();
+        connection.app.path = "[unknown]";
+        const auto decision = engine.decide(connection, now);
+        QCOMPARE(name(decision.verdict), name(Verdict::Allow));
+        QCOMPARE(text(decision.explanation),
+                 QStringLiteral("no rule; learning mode → allow (not proposed: the application is unknown)"));
+        QCOMPARE(book.size(), std::size_t{0});
+    }
+
+    void learningWithoutABookStillAllows()
     {
         DecisionEngine engine;
         engine.setMode(Mode::Learning);
-        engine.decide(makeConnection(100), now);
-        engine.decide(makeConnection(101), now);
-        engine.decide(makeConnection(100, {"www.example.com"}, "203.0.113.7", 80), now);
-        QCOMPARE(engine.takeProposals().size(), std::size_t{2});
-        engine.decide(makeConnection(100), now);
-        QVERIFY(engine.takeProposals().empty());
+        const auto decision = engine.decide(makeConnection(), now);
+        QCOMPARE(name(decision.verdict), name(Verdict::Allow));
+        QCOMPARE(text(decision.explanation), QStringLiteral("no rule; learning mode → allow (not recorded)"));
     }
 
     void peekAnswersLikeDecideWithoutUsingAnything()
     {
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
         DecisionEngine engine;
+        engine.setProposalBook(&book);
         engine.setMode(Mode::Learning);
         engine.setRules({makeRule(1, "www.example.com", Action::Deny, Lifetime::once())});
         const auto peeked = engine.peek(makeConnection(), now);
@@ -265,7 +306,7 @@ private slots:
         QCOMPARE(engine.peek(makeConnection(), now).rule->id, RuleId{1}); // the Once rule is still there
         QCOMPARE(engine.rules().front().hitCount, std::uint64_t{0});
         QCOMPARE(name(engine.peek(makeConnection(100, {"other.example"}), now).verdict), name(Verdict::Allow));
-        QVERIFY(engine.takeProposals().empty());
+        QCOMPARE(book.size(), std::size_t{0});
     }
 
     void decisionDependsOnPortOnlyWhenAReachableRuleNamesPortsOrProtocol()

@@ -52,6 +52,13 @@ private slots:
         QTest::newRow("connections") << "connections" << Verb::Connections;
         QTest::newRow("apps") << "apps" << Verb::Apps;
         QTest::newRow("metrics") << "metrics" << Verb::Metrics;
+        QTest::newRow("proposals list") << "proposals list" << Verb::ListProposals;
+        QTest::newRow("proposals accept") << "proposals accept 3" << Verb::AcceptProposal;
+        QTest::newRow("proposals accept all") << "proposals accept --all" << Verb::AcceptProposals;
+        QTest::newRow("proposals reject") << "proposals reject 3" << Verb::RejectProposal;
+        QTest::newRow("proposals reject all") << "proposals reject --all --app /usr/bin/curl" << Verb::RejectProposals;
+        QTest::newRow("proposals export") << "proposals export" << Verb::ExportProposals;
+        QTest::newRow("audit") << "audit --since 2h" << Verb::Audit;
     }
 
     void eachCommandSelectsItsCall()
@@ -146,6 +153,42 @@ private slots:
         QTest::newRow("unknown option") << "status --verbose";
         QTest::newRow("metrics interval without textfile") << "metrics --interval 15";
         QTest::newRow("metrics interval zero") << "metrics --textfile m.prom --interval 0";
+        QTest::newRow("proposals without subcommand") << "proposals";
+        QTest::newRow("accept without id or all") << "proposals accept";
+        QTest::newRow("accept with id and all") << "proposals accept 3 --all";
+        QTest::newRow("accept all with edits") << "proposals accept --all --ports 443";
+        QTest::newRow("accept id with app") << "proposals accept 3 --app /usr/bin/curl";
+        QTest::newRow("reject without id or all") << "proposals reject";
+        QTest::newRow("audit without since") << "audit";
+        QTest::newRow("accept unknown action") << "proposals accept 3 --action maybe";
+    }
+
+    void acceptCarriesTheProposalAndOnlyTheGivenEdits()
+    {
+        const Command command = parsed(QStringLiteral("proposals accept 7 --ports 443 --note reviewed"));
+        QCOMPARE(command.proposalId, std::uint64_t{7});
+        RuleOptions expected;
+        expected.ports = "443";
+        expected.note = "reviewed";
+        QVERIFY(command.proposalEdits == expected);
+        QVERIFY(!command.proposalApp);
+    }
+
+    void proposalAppSelectsOneApplicationAndEmptyMeansUnknown()
+    {
+        QCOMPARE(parsed(QStringLiteral("proposals reject --all --app /usr/bin/wget")).proposalApp,
+                 std::optional<std::string>("/usr/bin/wget"));
+        QCOMPARE(parsed(QStringLiteral("proposals list")).proposalApp, std::optional<std::string>());
+        const ParseOutcome empty = parseArguments({"proposals", "export", "--app", ""});
+        QVERIFY(empty.command);
+        QCOMPARE(empty.command->proposalApp, std::optional<std::string>(""));
+    }
+
+    void auditCarriesSinceAndFile()
+    {
+        const Command command = parsed(QStringLiteral("audit --since 90m out.toml"));
+        QCOMPARE(command.since, std::string("90m"));
+        QCOMPARE(command.file, std::string("out.toml"));
     }
 
     void malformedCommandLinesAreUsageErrors()

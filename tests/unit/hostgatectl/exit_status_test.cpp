@@ -46,14 +46,14 @@ private slots:
     {
         QCOMPARE(errorLine(ExitStatus::NotAuthorized, "Not allowed to manage rules"),
                  std::string("hostgatectl: not authorized: Not allowed to manage rules"));
-        QCOMPARE(errorLine(ExitStatus::NoSuchRule, "rule 9"), std::string("hostgatectl: no such rule: rule 9"));
+        QCOMPARE(errorLine(ExitStatus::NoSuchRule, "rule 9"), std::string("hostgatectl: no such rule or proposal: rule 9"));
     }
 
     void helpDocumentsEveryStatus()
     {
         const std::string help(exitStatusHelp());
         for (const char* entry : {"0 ok", "1 other error", "2 usage error", "3 not authorized", "4 daemon not running",
-                                  "5 invalid rule", "6 no such rule", "7 limit exceeded"}) {
+                                  "5 invalid rule", "6 no such rule or proposal", "7 limit exceeded"}) {
             QVERIFY2(help.find(entry) != std::string::npos, entry);
         }
     }

@@ -16,7 +16,7 @@ nlohmann::json status()
             {"runtime_rules", 1},   {"rules", 9},         {"pending_prompts", 1},     {"agents", 2},
             {"rule_errors", {"/etc/hostgate/rules.d/10-x.toml:3:1: bad"}},            {"missing_features", nlohmann::json::array()},
             {"dns_packets", 4096},  {"dns_queue_overflows", 3}, {"decision_queue_overflows", 1},
-            {"verdict_entries", 17}, {"verdict_capacity", 65536}, {"miss_events_dropped", 5},
+            {"verdict_entries", 17}, {"verdict_capacity", 65536}, {"miss_events_dropped", 5}, {"proposals", 3}, {"proposals_dropped", 2},
             {"started_usec", 1764600000500000}};
 }
 
@@ -64,6 +64,8 @@ private slots:
         QVERIFY2(hasLine(text, "hostgate_verdict_map_entries 17"), text.c_str());
         QVERIFY2(hasLine(text, "hostgate_verdict_map_capacity 65536"), text.c_str());
         QVERIFY2(hasLine(text, "hostgate_miss_events_dropped_total 5"), text.c_str());
+        QVERIFY2(hasLine(text, "hostgate_proposals 3"), text.c_str());
+        QVERIFY2(hasLine(text, "hostgate_proposals_dropped_total 2"), text.c_str());
     }
 
     void openMetricsEndsWithEofAndHasAnInfoFamily()
