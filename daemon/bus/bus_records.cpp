@@ -373,6 +373,8 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
     if (connection.foreignNetns)
         record["container"] = sdbus::Variant(connection.cgroup.empty() ? std::string("(another network namespace)")
                                                                         : connection.cgroup);
+    if (connection.encryptedDns)
+        record["encrypted_dns"] = sdbus::Variant(*connection.encryptedDns);
     if (!connection.unverifiedHostnames.empty()) {
         record["unverified_hostnames"] = sdbus::Variant(connection.unverifiedHostnames);
         record["unverified_resolver"] =

@@ -14,6 +14,7 @@
 #include "dns/dns_cache.h"
 #include "dns/dns_query_tracker.h"
 #include "dns/trusted_resolvers.h"
+#include "decision/encrypted_dns.h"
 #include "hostgated/attribution.h"
 #include "hostgated/decision_log.h"
 #include "hostgated/decision_path.h"
@@ -86,6 +87,8 @@ private:
     void shutdown(bool removeKernelState);
     Result<void> openKernel(const std::filesystem::path& cgroup);
     void refreshTrustedResolvers();
+    // (Re)reads the DoH/DoT resolver list; a broken file keeps the list in force and is reported.
+    void loadEncryptedDnsList();
     std::vector<IpAddress> currentTrustedResolvers() const;
     void heartbeat();
     // Rules or the mode changed: cached kernel verdicts may be wrong; remembers what they are now based on.
@@ -117,6 +120,7 @@ private:
     DnsCache dnsCache_;
     UnverifiedNames unverifiedNames_;
     TrustedResolvers trustedResolvers_;
+    EncryptedDnsList encryptedDns_;
     PromptBroker prompts_;
 
     std::optional<NfQueue> dnsQueue_;

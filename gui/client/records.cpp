@@ -232,6 +232,7 @@ PromptRequestRecord PromptRequestRecord::fromMap(const QVariantMap& map)
     readString(map, QStringLiteral("container"), request.container);
     readStringList(map, QStringLiteral("unverified_hostnames"), request.unverifiedHostnames);
     readString(map, QStringLiteral("unverified_resolver"), request.unverifiedResolver);
+    readString(map, QStringLiteral("encrypted_dns"), request.encryptedDns);
     return request;
 }
 

@@ -98,6 +98,7 @@ struct PromptRequestRecord {
     // Names a DNS server that is not a trusted resolver gave for the address: shown, never matched.
     QStringList unverifiedHostnames;
     QString unverifiedResolver;
+    QString encryptedDns; // "DNS over HTTPS (Cloudflare)": DNS the daemon cannot read; "" when not
 
     static PromptRequestRecord fromMap(const QVariantMap& map);
 };

@@ -74,6 +74,8 @@ void PromptDialog::buildLayout()
     unicodeHint = plainLabel(this);
     otherNames = plainLabel(this);
     unverified = plainLabel(this);
+    encryptedDns = plainLabel(this);
+    encryptedDns->setObjectName(QStringLiteral("encryptedDns"));
     container = plainLabel(this);
     destination = plainLabel(this);
     appPath = plainLabel(this);
@@ -93,6 +95,7 @@ void PromptDialog::buildLayout()
     headerText->addWidget(unicodeHint);
     headerText->addWidget(otherNames);
     headerText->addWidget(unverified);
+    headerText->addWidget(encryptedDns);
     headerText->addWidget(destination);
     header->addLayout(headerText, 1);
 
@@ -191,6 +194,15 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
     } else {
         unverified->clear();
         unverified->hide();
+    }
+    if (!request.encryptedDns.isEmpty()) {
+        encryptedDns->setText(tr("Encrypted DNS: %1. Names this app looks up this way are invisible to the firewall, "
+                                 "so its later connections can only be matched by address.")
+                                  .arg(request.encryptedDns));
+        encryptedDns->show();
+    } else {
+        encryptedDns->clear();
+        encryptedDns->hide();
     }
     container->setText(request.container.isEmpty()
                            ? QString()

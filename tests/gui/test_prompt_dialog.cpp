@@ -101,6 +101,22 @@ private slots:
         QVERIFY(shown);
     }
 
+    void encryptedDnsIsLabelledOnlyWhenTheDaemonSaysSo()
+    {
+        const auto visibleLabelContaining = [](const PromptDialog& dialog, const QString& text) {
+            for (auto* label : dialog.findChildren<QLabel*>())
+                if (label->isVisible() && label->text().contains(text))
+                    return true;
+            return false;
+        };
+        auto request = requestFor({"example.com"});
+        const auto plain = dialogShowing(request);
+        QVERIFY(!visibleLabelContaining(*plain, "Encrypted DNS"));
+        request.encryptedDns = "DNS over HTTPS (Cloudflare)";
+        const auto encrypted = dialogShowing(request);
+        QVERIFY(visibleLabelContaining(*encrypted, "Encrypted DNS: DNS over HTTPS (Cloudflare)"));
+    }
+
     void containerRowAppearsOnlyForAnotherNetworkNamespace()
     {
         const auto visibleLabelContaining = [](const PromptDialog& dialog, const QString& text) {

@@ -53,6 +53,10 @@ struct Connection {
     std::string cgroup;
     // The process lives in another network namespace than the daemon's (a container).
     bool foreignNetns = false;
+    // Set when the connection carries encrypted DNS (decision/encrypted_dns.h): the label shown for it, e.g.
+    // "DNS over TLS (port 853)". Such a connection is decided by the encrypted-DNS policy unless a rule naming
+    // its app does.
+    std::optional<std::string> encryptedDns;
 };
 
 } // namespace hostgate

@@ -122,6 +122,7 @@ void DecisionEngine::track(std::size_t position)
     const Rule& rule = index_.rules()[position];
     ++liveCount_;
     fingerprint_ += ruleHash(rule);
+
     // Ids are unique among the rules the store and the lifecycle hand in; the last one wins a lookup.
     positions_[rule.id] = position;
     if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid)
@@ -170,9 +171,45 @@ void DecisionEngine::rebuildIfSparse()
     proposedKeys_ = std::move(kept);
 }
 
+bool DecisionEngine::ruleDecidesEncryptedDns(const Connection& connection, const RuleMatch& match) const
+{
+    if (!connection.encryptedDns)
+        return true;
+    // A rule for this app says otherwise than the policy; a deny for every app is never loosened by it.
+    return match.rule->app.has_value() || match.rule->action == Action::Deny;
+}
+
+Decision DecisionEngine::encryptedDnsDecision(const Connection& connection) const
+{
+    Decision decision;
+    const std::string label = "encrypted DNS, " + *connection.encryptedDns;
+    switch (encryptedDnsPolicy_) {
+    case EncryptedDnsPolicy::Deny:
+        decision.verdict = Verdict::Deny;
+        decision.explanation = label + "; encrypted_dns = deny → deny";
+        break;
+    case EncryptedDnsPolicy::Allow:
+        decision.verdict = Verdict::Allow;
+        decision.explanation = label + "; encrypted_dns = allow → allow";
+        break;
+    case EncryptedDnsPolicy::Ask:
+        decision = modeDecision();
+        decision.explanation = label + "; encrypted_dns = ask, " + decision.explanation;
+        break;
+    }
+    return decision;
+}
+
 Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
 {
     auto match = index_.matchWithHost(connection, now);
+    if (match && !ruleDecidesEncryptedDns(connection, match))
+        match = {};
+    if (connection.encryptedDns && !match) {
+        if (encryptedDnsPolicy_ == EncryptedDnsPolicy::Ask && mode_ == Mode::Learning)
+            propose(connection, now);
+        return encryptedDnsDecision(connection);
+    }
     if (match) {
         index_.recordHit(match.position, now);
         const auto position = match.position;
@@ -189,7 +226,9 @@ Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
 Decision DecisionEngine::peek(const Connection& connection, TimePoint now) const
 {
     auto match = index_.matchWithHost(connection, now);
-    return match ? ruleDecision(std::move(match)) : modeDecision();
+    if (match && ruleDecidesEncryptedDns(connection, match))
+        return ruleDecision(std::move(match));
+    return connection.encryptedDns ? encryptedDnsDecision(connection) : modeDecision();
 }
 
 bool DecisionEngine::dependsOnPort(const Connection& connection) const

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "decision/connection.h"
+#include "decision/encrypted_dns.h"
 #include "rules/rule.h"
 #include "rules/rule_index.h"
 #include "util/time.h"
@@ -58,6 +59,11 @@ public:
     void addRule(Rule rule);
     void setMode(Mode mode) { mode_ = mode; }
     Mode mode() const { return mode_; }
+    // Decides connections labelled as encrypted DNS (Connection::encryptedDns) that no rule naming their app
+    // decides: a matching rule with an app decides as always, a matching deny rule for any app still denies;
+    // otherwise the policy: deny, allow, or ask = what the mode does without a rule (enforce: a prompt).
+    void setEncryptedDnsPolicy(EncryptedDnsPolicy policy) { encryptedDnsPolicy_ = policy; }
+    EncryptedDnsPolicy encryptedDnsPolicy() const { return encryptedDnsPolicy_; }
 
     Decision decide(const Connection& connection, TimePoint now);
     // What decide() would answer, without its effects: no hit counted, no Once rule used up, no proposal
@@ -98,6 +104,9 @@ public:
 private:
     Decision ruleDecision(RuleMatch match) const;
     Decision modeDecision() const;
+    // Whether `match` decides `connection` itself, or the encrypted-DNS policy does.
+    bool ruleDecidesEncryptedDns(const Connection& connection, const RuleMatch& match) const;
+    Decision encryptedDnsDecision(const Connection& connection) const;
     void removeAt(std::size_t position);
     void track(std::size_t position);
     void rebuildIfSparse();
@@ -106,6 +115,7 @@ private:
     RuleIndex index_;
     std::size_t liveCount_ = 0;
     Mode mode_ = Mode::Enforce;
+    EncryptedDnsPolicy encryptedDnsPolicy_ = EncryptedDnsPolicy::Ask;
     std::unordered_multimap<std::int32_t, std::size_t> untilExitPositions_; // pid → index position
     std::unordered_map<RuleId, std::size_t> positions_; // live rules' ids → index position
     std::uint64_t fingerprint_ = 0; // sum of the live rules' hashes
