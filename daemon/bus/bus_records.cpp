@@ -360,6 +360,8 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
     record["app"] = sdbus::Variant(connection.app.path);
     record["script"] = sdbus::Variant(connection.app.script.value_or(""));
     record["app_id"] = sdbus::Variant(connection.app.appId.value_or(""));
+    if (connection.app.unit)
+        record["unit"] = sdbus::Variant(*connection.app.unit);
     record["command_line"] = sdbus::Variant(connection.commandLine);
     record["hostnames"] = sdbus::Variant(connection.hostnames);
     record["address"] = sdbus::Variant(connection.destination.toString());

@@ -5,6 +5,7 @@
 #include "capture/cgroup.h"
 #include "service/restart_handover.h"
 #include "store/file_trust.h"
+#include "rules/app_id.h"
 #include "store/encrypted_dns_file.h"
 #include "store/rule_file.h"
 
@@ -204,7 +205,14 @@ Result<void> Daemon::start()
                                                stderrIsJournal());
     DecisionPath::Hooks hooks;
     hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
-    hooks.adoptRule = [this](Rule rule) { return rules_.adopt(std::move(rule)); };
+    hooks.adoptRule = [this](Rule rule) {
+        const bool firstAppIdRule = rule.app && isAppId(*rule.app) && !engine_.hasAppIdRules();
+        Rule adopted = rules_.adopt(std::move(rule));
+        // Verdicts cached per executable would now outrank the app id's rule for processes sharing the file.
+        if (firstAppIdRule)
+            invalidateKernelVerdicts();
+        return adopted;
+    };
     decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
                                                    *decisions_, log_, marks, std::move(hooks));
     decisionPath_->setUnverifiedNames(&unverifiedNames_);

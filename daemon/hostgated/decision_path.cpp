@@ -137,6 +137,10 @@ void DecisionPath::completeRefusedPrompt(const Connection& connection, const Pro
 
 void DecisionPath::addNames(Connection& connection, TimePoint now) const
 {
+    // With app-id rules (or a process with a root of its own) the executable no longer says who decides: the
+    // verdict is kept in the kernel for this process image only.
+    if (engine_.judgedPerProcess(connection))
+        connection.app.sharedExecutable = true;
     connection.hostnames = dnsCache_.namesFor(connection.destination, now);
     if (connection.hostnames.empty() && unverifiedNames_) {
         if (auto unverified = unverifiedNames_->lookup(connection.destination, now)) {

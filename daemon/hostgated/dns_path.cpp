@@ -259,6 +259,8 @@ void DnsPath::preinstallVerdicts(const Attribution& attribution, const FiveTuple
         toAddress.dport = 0;
         Connection connection = connectionFor(attribution, toAddress);
         connection.hostnames = address.names;
+        if (policy_.engine.judgedPerProcess(connection))
+            connection.app.sharedExecutable = true; // see DecisionPath::addNames
         const auto decision = nameRuleDecision(connection, now);
         // An allow for any port would also open port 853 and a resolver's 443, which the encrypted-DNS policy
         // decides unless the rule names the app: such allows are decided per port, at the first connection.

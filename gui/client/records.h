@@ -84,6 +84,7 @@ struct PromptRequestRecord {
     QString app;
     QString script;
     QString appId;
+    QString unit; // "unit:cups.service": the system unit of the process; "" when none
     QString commandLine;
     QStringList hostnames; // ASCII (punycode) forms, most specific first
     QString address;

@@ -209,7 +209,13 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
                            : tr("%1 (this attempt was refused; your answer applies to the next one)").arg(request.container));
     detailsForm->setRowVisible(container, !request.container.isEmpty());
 
-    appPath->setText(request.appId.isEmpty() ? request.app : tr("%1 (%2)").arg(request.app, request.appId));
+    // A sandboxed app's rule names its app id (its path is the sandbox's own), so the id is what is shown first.
+    if (!request.appId.isEmpty())
+        appPath->setText(tr("%1 (runs %2; the rule will name the app id)").arg(request.appId, request.app));
+    else if (!request.unit.isEmpty())
+        appPath->setText(tr("%1 (in %2)").arg(request.app, request.unit));
+    else
+        appPath->setText(request.app);
     script->setText(request.script);
     // The whole row, label included: most programs are not interpreters running a script.
     detailsForm->setRowVisible(script, !request.script.isEmpty());

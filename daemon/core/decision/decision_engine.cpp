@@ -1,6 +1,8 @@
 // DecisionEngine: rule lookup, mode fallback, lifetimes, usage counts and learning-mode proposals.
 #include "decision/decision_engine.h"
 
+#include "rules/app_id.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -112,6 +114,7 @@ void DecisionEngine::setRules(std::vector<Rule> rules)
     positions_.clear();
     positions_.reserve(index_.size());
     fingerprint_ = 0;
+    appIdRules_ = 0;
     for (std::size_t position = 0; position < index_.size(); ++position)
         track(position);
     proposedKeys_.clear();
@@ -122,7 +125,8 @@ void DecisionEngine::track(std::size_t position)
     const Rule& rule = index_.rules()[position];
     ++liveCount_;
     fingerprint_ += ruleHash(rule);
-
+    if (rule.app && isAppId(*rule.app))
+        ++appIdRules_;
     // Ids are unique among the rules the store and the lifecycle hand in; the last one wins a lookup.
     positions_[rule.id] = position;
     if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid)
@@ -303,6 +307,8 @@ void DecisionEngine::removeAt(std::size_t position)
         return;
     const Rule& rule = index_.rules()[position];
     fingerprint_ -= ruleHash(rule);
+    if (rule.app && isAppId(*rule.app))
+        --appIdRules_;
     if (const auto it = positions_.find(rule.id); it != positions_.end() && it->second == position)
         positions_.erase(it);
     if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid) {
@@ -321,8 +327,12 @@ void DecisionEngine::propose(const Connection& connection, TimePoint now)
 {
     Rule rule;
     rule.origin = RuleOrigin::User;
-    if (!connection.app.path.empty())
+    if (connection.app.appId)
+        rule.app = connection.app.appId; // a sandboxed app's path means nothing outside its sandbox
+    else if (!connection.app.path.empty() && !connection.app.ownRoot)
         rule.app = connection.app.path;
+    else
+        return; // no identity a rule could name: nothing to propose
     rule.script = connection.app.script;
     rule.host = connection.hostnames.empty() ? HostPattern::network(Cidr(connection.destination,
                                                                          connection.destination.bitLength()))

@@ -96,6 +96,14 @@ public:
     // Changes whenever a live rule is added, removed or changed in what it matches or how long it lives
     // (never for hit counts); equal rule sets give equal values whatever their order. O(1): kept up to date.
     std::uint64_t rulesFingerprint() const { return fingerprint_; }
+    // Whether a live rule names an app id or unit (rules/app_id.h). Then processes sharing an executable may be
+    // judged differently, so verdicts are cached in the kernel per process image only (see judgedPerProcess).
+    bool hasAppIdRules() const { return appIdRules_ > 0; }
+    // Whether a decision for `connection` may only be cached for its process image, not for its executable.
+    bool judgedPerProcess(const Connection& connection) const
+    {
+        return connection.app.sharedExecutable || connection.app.ownRoot || hasAppIdRules();
+    }
 
     // Rules proposed in learning mode since the last call: allow rules for app (+script) + exact host (or
     // address when no name is known) + port + protocol. A proposal is made once until the next setRules().
@@ -119,6 +127,7 @@ private:
     std::unordered_multimap<std::int32_t, std::size_t> untilExitPositions_; // pid → index position
     std::unordered_map<RuleId, std::size_t> positions_; // live rules' ids → index position
     std::uint64_t fingerprint_ = 0; // sum of the live rules' hashes
+    std::size_t appIdRules_ = 0;    // live rules whose app is an app id or unit
     std::vector<Rule> proposals_;
     std::unordered_set<std::string> proposedKeys_;
 };
