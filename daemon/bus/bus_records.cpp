@@ -419,6 +419,8 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
     record["app"] = sdbus::Variant(connection.app.path);
     record["script"] = sdbus::Variant(connection.app.script.value_or(""));
     record["app_id"] = sdbus::Variant(connection.app.appId.value_or(""));
+    if (connection.app.unit)
+        record["unit"] = sdbus::Variant(*connection.app.unit);
     record["command_line"] = sdbus::Variant(connection.commandLine);
     record["hostnames"] = sdbus::Variant(connection.hostnames);
     record["address"] = sdbus::Variant(connection.destination.toString());
@@ -432,6 +434,8 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
     if (connection.foreignNetns)
         record["container"] = sdbus::Variant(connection.cgroup.empty() ? std::string("(another network namespace)")
                                                                         : connection.cgroup);
+    if (connection.encryptedDns)
+        record["encrypted_dns"] = sdbus::Variant(*connection.encryptedDns);
     if (!connection.unverifiedHostnames.empty()) {
         record["unverified_hostnames"] = sdbus::Variant(connection.unverifiedHostnames);
         record["unverified_resolver"] =

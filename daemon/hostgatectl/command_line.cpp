@@ -32,7 +32,8 @@ void addRuleOptions(CLI::App& command, RuleOptionValues& values)
                               ->check(CLI::IsMember({"allow", "deny"}));
     values.options = {
         {values.actionOption, &values.action},
-        {command.add_option("--app", values.app, "executable path (\"\" = any application)"), &values.app},
+        {command.add_option("--app", values.app,
+                            "executable path or app id (flatpak:ID, snap:NAME, appimage:FILE, unit:NAME.service; \"\" = any application)"), &values.app},
         {command.add_option("--script", values.script, "interpreter's script path"), &values.script},
         {command.add_option("--user", values.user, "uid or user name (default: any user)"), &values.user},
         {command.add_option("--host", values.host, "*, name, *.domain, address or CIDR"), &values.host},
@@ -96,7 +97,7 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     rules->require_subcommand(1);
     rules->fallthrough();
     CLI::App* list = rules->add_subcommand("list", "list rules (admin, then user, then temporary)");
-    list->add_option("--app", command.appFilter, "only rules naming this executable path");
+    list->add_option("--app", command.appFilter, "only rules naming this executable path or app id");
     list->fallthrough();
     CLI::App* show = addRuleIdCommand(*rules, "show", "show one rule", command.ruleId);
 

@@ -5,6 +5,8 @@
 #include "capture/cgroup.h"
 #include "service/restart_handover.h"
 #include "store/file_trust.h"
+#include "rules/app_id.h"
+#include "store/encrypted_dns_file.h"
 #include "store/rule_file.h"
 
 #include <fmt/format.h>
@@ -145,6 +147,8 @@ Result<void> Daemon::start()
     }
 
     engine_.setMode(config_.mode);
+    engine_.setEncryptedDnsPolicy(config_.encryptedDns);
+    loadEncryptedDnsList();
     const auto loadStart = std::chrono::steady_clock::now();
     const auto report = rules_.load();
     const auto loadTime = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart);
@@ -224,7 +228,14 @@ Result<void> Daemon::start()
     });
     DecisionPath::Hooks hooks;
     hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
-    hooks.adoptRule = [this](Rule rule) { return rules_.adopt(std::move(rule)); };
+    hooks.adoptRule = [this](Rule rule) {
+        const bool firstAppIdRule = rule.app && isAppId(*rule.app) && !engine_.hasAppIdRules();
+        Rule adopted = rules_.adopt(std::move(rule));
+        // Verdicts cached per executable would now outrank the app id's rule for processes sharing the file.
+        if (firstAppIdRule)
+            invalidateKernelVerdicts();
+        return adopted;
+    };
     hooks.checkPin = [this](const Connection& connection, Decision decision) {
         return pins_->check(connection, std::move(decision));
     };
@@ -232,13 +243,14 @@ Result<void> Daemon::start()
     decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
                                                    *decisions_, log_, marks, std::move(hooks));
     decisionPath_->setUnverifiedNames(&unverifiedNames_);
+    decisionPath_->setEncryptedDnsList(&encryptedDns_);
     dnsPath_ = std::make_unique<DnsPath>(
         *dnsQueue_, *dnsAttributor_, *injector_,
         DnsPath::SharedPolicy{policyMutex_, dnsCache_, engine_, *kernel_, trustedResolvers_, unverifiedNames_},
         [this](Connection connection, RuleId rule, std::string explanation, TimePoint at) {
             onLaneDenial(std::move(connection), rule, std::move(explanation), at);
         },
-        log_, marks);
+        log_, marks, DnsPath::Options{config_.refuseDohCanary});
     // Verdicts a killed predecessor cached stay only if they came from exactly these rules.
     if (bpf_->adopted() && bpf_->adoptedPolicyHash() == policyFingerprint())
         log_.notice("Adopted the kernel state of the previous run, keeping its verdicts");
@@ -488,7 +500,26 @@ void Daemon::armPromptTimer()
 void Daemon::reloadRules()
 {
     refreshTrustedResolvers();
+    const auto before = encryptedDns_;
+    loadEncryptedDnsList();
+    if (!(before == encryptedDns_))
+        invalidateKernelVerdicts(); // a cached allow may lead to an address the list now names
     rules_.reload();
+}
+
+void Daemon::loadEncryptedDnsList()
+{
+    auto loaded = hostgate::loadEncryptedDnsList(config_.encryptedDnsFiles);
+    if (!loaded) {
+        log_.error("Failed to load the encrypted DNS resolver list, keeping the previous one",
+                   {{"error", loaded.error().describe()}});
+        return;
+    }
+    encryptedDns_ = std::move(loaded->list);
+    log_.info("Encrypted DNS resolvers loaded",
+              {{"file", loaded->file.empty() ? std::string("none") : loaded->file.string()},
+               {"resolvers", encryptedDns_.resolvers().size()},
+               {"policy", toString(config_.encryptedDns)}});
 }
 
 void Daemon::rulesEnforced()
@@ -526,6 +557,13 @@ std::uint64_t Daemon::policyFingerprint() const
     std::uint64_t hash = 0xcbf29ce484222325ULL;
     hash = fnv1a(hash, toString(engine_.mode()));
     hash = fnv1a(hash, toString(config_.defaultAction));
+    hash = fnv1a(hash, toString(config_.encryptedDns));
+    for (const auto& resolver : encryptedDns_.resolvers()) {
+        for (const auto& host : resolver.hosts)
+            hash = fnv1a(hash, host);
+        for (const auto& address : resolver.addresses)
+            hash = fnv1a(hash, address.toString());
+    }
     hash = fnv1a(hash, std::to_string(engine_.rulesFingerprint())); // kept up to date by the engine: O(1)
     return hash == 0 ? 1 : hash;
 }

@@ -14,6 +14,7 @@
 #include "dns/dns_cache.h"
 #include "dns/dns_query_tracker.h"
 #include "dns/trusted_resolvers.h"
+#include "decision/encrypted_dns.h"
 #include "hostgated/attribution.h"
 #include "hostgated/binary_pins.h"
 #include "hostgated/decision_log.h"
@@ -95,6 +96,8 @@ private:
     void shutdown(bool removeKernelState);
     Result<void> openKernel(const std::filesystem::path& cgroup);
     void refreshTrustedResolvers();
+    // (Re)reads the DoH/DoT resolver list; a broken file keeps the list in force and is reported.
+    void loadEncryptedDnsList();
     std::vector<IpAddress> currentTrustedResolvers() const;
     void heartbeat();
     // Rules or the mode changed: cached kernel verdicts may be wrong; remembers what they are now based on.
@@ -130,6 +133,7 @@ private:
     DnsCache dnsCache_;
     UnverifiedNames unverifiedNames_;
     TrustedResolvers trustedResolvers_;
+    EncryptedDnsList encryptedDns_;
     PromptBroker prompts_;
     PackageDatabase packages_; // what a prompt says about the app: its Debian package
     std::unique_ptr<BinaryPins> pins_; // rules pinned to a binary (sha256)

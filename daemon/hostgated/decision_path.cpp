@@ -148,13 +148,23 @@ void DecisionPath::completeRefusedPrompt(const Connection& connection, const Pro
 
 void DecisionPath::addNames(Connection& connection, TimePoint now) const
 {
+    // With app-id rules (or a process with a root of its own) the executable no longer says who decides: the
+    // verdict is kept in the kernel for this process image only.
+    if (engine_.judgedPerProcess(connection))
+        connection.app.sharedExecutable = true;
     connection.hostnames = dnsCache_.namesFor(connection.destination, now);
-    if (!connection.hostnames.empty() || !unverifiedNames_)
-        return;
-    if (auto unverified = unverifiedNames_->lookup(connection.destination, now)) {
-        connection.unverifiedHostnames = std::move(unverified->names);
-        connection.unverifiedResolver = unverified->resolver;
+    if (connection.hostnames.empty() && unverifiedNames_) {
+        if (auto unverified = unverifiedNames_->lookup(connection.destination, now)) {
+            connection.unverifiedHostnames = std::move(unverified->names);
+            connection.unverifiedResolver = unverified->resolver;
+        }
     }
+    // Unverified names count here: they can only make a connection subject to the encrypted-DNS policy.
+    static const EncryptedDnsList noList;
+    const EncryptedDnsList& list = encryptedDns_ ? *encryptedDns_ : noList;
+    connection.encryptedDns = list.classify(connection.destination, connection.port,
+                                            connection.hostnames.empty() ? connection.unverifiedHostnames
+                                                                         : connection.hostnames);
 }
 
 void DecisionPath::release(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple, Action action)

@@ -5,6 +5,7 @@
 #include "capture/nfqueue.h"
 #include "capture/packet.h"
 #include "decision/decision_engine.h"
+#include "decision/encrypted_dns.h"
 #include "dns/dns_cache.h"
 #include "hostgated/attribution.h"
 #include "hostgated/decision_log.h"
@@ -46,6 +47,8 @@ public:
     void onRefusedMiss(const MissEvent& miss, TimePoint now);
     // Names answered by DNS servers that are not trusted resolvers: shown, never matched.
     void setUnverifiedNames(const UnverifiedNames* names) { unverifiedNames_ = names; }
+    // Known DoH/DoT resolvers: connections to them (and to any port 853) are labelled as encrypted DNS.
+    void setEncryptedDnsList(const EncryptedDnsList* list) { encryptedDns_ = list; }
 
 private:
     void release(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple, Action action);
@@ -71,6 +74,7 @@ private:
     DecisionMarks marks_;
     Hooks hooks_;
     const UnverifiedNames* unverifiedNames_ = nullptr;
+    const EncryptedDnsList* encryptedDns_ = nullptr;
 };
 
 } // namespace hostgate

@@ -3,6 +3,8 @@
 
 #include "dns/dns_codec.h"
 
+#include <algorithm>
+
 namespace hostgate {
 
 namespace {
@@ -25,9 +27,9 @@ std::string questionNames(const DnsMessage& message)
 } // namespace
 
 DnsPath::DnsPath(NfQueue& queue, Attributor& attributor, DnsReplyInjector& injector, SharedPolicy policy,
-                 DenialSink onDenied, Logger& log, DecisionMarks marks)
+                 DenialSink onDenied, Logger& log, DecisionMarks marks, Options options)
     : queue_(queue), attributor_(attributor), injector_(injector), policy_(policy), onDenied_(std::move(onDenied)),
-      log_(log), marks_(marks), verdicts_(queue.verdictBatch()), policyLock_(policy.mutex, std::defer_lock)
+      log_(log), marks_(marks), options_(options), verdicts_(queue.verdictBatch()), policyLock_(policy.mutex, std::defer_lock)
 {
 }
 
@@ -150,6 +152,10 @@ DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::optional<std:
                     {{"to", tuple.dst.toString()}, {"error", message ? std::string("it is a response") : message.error().message}});
         return Outcome::Drop;
     }
+    if (options_.refuseDohCanary &&
+        std::any_of(message->questions.begin(), message->questions.end(),
+                    [](const auto& question) { return question.name == kDohCanaryName; }))
+        return refuseCanary(tuple, wire);
 
     if (const auto* attribution = attributeFlow(tuple, uid, now)) {
         Connection connection = connectionFor(*attribution, tuple);
@@ -179,6 +185,23 @@ DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::optional<std:
     const DnsFlow flow{tuple.src, tuple.sport, tuple.dst, tuple.dport, tuple.proto};
     queries_.onQuery(flow, *message, now);
     return Outcome::Accept;
+}
+
+DnsPath::Outcome DnsPath::refuseCanary(const FiveTuple& tuple, std::span<const std::uint8_t> wire)
+{
+    log_.info("Answered the DNS-over-HTTPS canary with NXDOMAIN",
+              {{"name", kDohCanaryName}, {"from", tuple.src.toString()}, {"to", tuple.dst.toString()},
+               {"protocol", toString(tuple.proto)}});
+    if (tuple.proto == Protocol::Tcp)
+        return Outcome::Reject;
+    auto reply = buildRefusalResponse(wire, dns_rcode::NxDomain);
+    if (!reply) {
+        log_.warning("Failed to build the canary's NXDOMAIN, dropping the query", {{"error", reply.error().message}});
+        return Outcome::Drop;
+    }
+    if (auto sent = injector_.sendSpoofedUdpReply(tuple, *reply); !sent)
+        log_.warning("Failed to send the canary's NXDOMAIN, dropping the query", {{"error", sent.error().message}});
+    return Outcome::Drop;
 }
 
 DnsPath::Outcome DnsPath::onResponse(const ParsedPacket& packet, std::span<const std::uint8_t> wire, TimePoint now)
@@ -236,7 +259,15 @@ void DnsPath::preinstallVerdicts(const Attribution& attribution, const FiveTuple
         toAddress.dport = 0;
         Connection connection = connectionFor(attribution, toAddress);
         connection.hostnames = address.names;
-        if (const auto decision = nameRuleDecision(connection, now))
+        if (policy_.engine.judgedPerProcess(connection))
+            connection.app.sharedExecutable = true; // see DecisionPath::addNames
+        const auto decision = nameRuleDecision(connection, now);
+        // An allow for any port would also open port 853 and a resolver's 443, which the encrypted-DNS policy
+        // decides unless the rule names the app: such allows are decided per port, at the first connection.
+        if (decision && decision->verdict == Verdict::Allow && !decision->rule->app &&
+            policy_.engine.encryptedDnsPolicy() != EncryptedDnsPolicy::Allow)
+            continue;
+        if (decision)
             policy_.kernel.rememberForAnyPort(connection, *decision, address.expires, now);
     }
 }

@@ -44,9 +44,18 @@ public:
     };
     using DenialSink =
         std::function<void(Connection connection, RuleId rule, std::string explanation, TimePoint now)>;
+    struct Options {
+        // Answer Firefox's canary domain (kDohCanaryName) with NXDOMAIN, which turns its automatic DoH off.
+        bool refuseDohCanary = true;
+    };
 
     DnsPath(NfQueue& queue, Attributor& attributor, DnsReplyInjector& injector, SharedPolicy policy,
-            DenialSink onDenied, Logger& log, DecisionMarks marks);
+            DenialSink onDenied, Logger& log, DecisionMarks marks, Options options);
+
+    // Firefox asks for this name before it turns DNS over HTTPS on by itself; an NXDOMAIN answer tells it the
+    // network does its own filtering, and it keeps using the system's resolver (support.mozilla.org, "Canary
+    // domain - use-application-dns.net"). An enterprise policy or a user's explicit choice in Firefox overrides it.
+    static constexpr std::string_view kDohCanaryName = "use-application-dns.net";
 
     // Decides every packet of one batch (at most `maxBatch`) and sends their verdicts at once.
     Result<ReceiveSummary> serveBatch(TimePoint now);
@@ -61,6 +70,8 @@ private:
     void onPacket(const QueuedPacketView& packet, TimePoint now);
     Outcome onQuery(const ParsedPacket& packet, std::optional<std::uint32_t> uid, std::span<const std::uint8_t> message,
                     TimePoint now);
+    // NXDOMAIN for the DoH canary (UDP; a TCP query is reset), without asking the resolver.
+    Outcome refuseCanary(const FiveTuple& tuple, std::span<const std::uint8_t> wire);
     Outcome onResponse(const ParsedPacket& packet, std::span<const std::uint8_t> message, TimePoint now);
     std::optional<Decision> nameRuleDecision(const Connection& connection, TimePoint now) const;
     void preinstallVerdicts(const Attribution& attribution, const FiveTuple& clientToServer,
@@ -80,6 +91,7 @@ private:
     DenialSink onDenied_;
     Logger& log_;
     DecisionMarks marks_;
+    Options options_;
     DnsQueryTracker queries_;
     NfQueue::VerdictBatch verdicts_;
     std::unique_lock<std::mutex> policyLock_;

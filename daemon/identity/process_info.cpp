@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <fstream>
@@ -153,10 +154,31 @@ std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem:
 
     if (const auto environ = readSmallFile(base / "environ", 1 << 20)) {
         for (const auto& entry : splitNul(*environ))
-            if (entry.starts_with("APPIMAGE=") && entry.size() > 9)
-                return "appimage:" + entry.substr(9);
+            if (entry.starts_with("APPIMAGE=") && entry.size() > 9) {
+                // Named by its file name: where the user keeps the file does not change which app it is.
+                const auto name = std::filesystem::path(entry.substr(9)).filename().string();
+                if (!name.empty() && name != "." && name != "..")
+                    return "appimage:" + name;
+            }
     }
     return std::nullopt;
+}
+
+std::optional<std::string> systemUnitOf(std::string_view cgroupPath)
+{
+    std::optional<std::string> unit;
+    std::size_t start = 0;
+    while (start < cgroupPath.size()) {
+        const auto end = std::min(cgroupPath.find('/', start), cgroupPath.size());
+        const auto component = cgroupPath.substr(start, end - start);
+        // Below a user's service manager every name is the user's choice: it could imitate any system unit.
+        if (component.starts_with("user@") && component.ends_with(".service"))
+            return std::nullopt;
+        if (component.ends_with(".service") || component.ends_with(".scope"))
+            unit = "unit:" + std::string(component);
+        start = end + 1;
+    }
+    return unit;
 }
 
 std::optional<std::uint64_t> processStartTime(std::int32_t pid, const std::filesystem::path& procRoot)
@@ -181,7 +203,8 @@ std::optional<std::uint64_t> processStartTime(std::int32_t pid, const std::files
     return ticks;
 }
 
-Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::path& procRoot)
+Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::path& procRoot,
+                                    const std::filesystem::path& hostRoot)
 {
     const auto base = procRoot / std::to_string(pid);
     const auto failed = [&](std::string_view what, const std::string& reason) {
@@ -237,6 +260,12 @@ Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::pat
     if (info.app.sharedExecutable && !info.app.script)
         info.app.script = std::string(kInlineScript);
     info.app.appId = sandboxAppId(pid, procRoot);
+    if (const auto cgroup = processCgroup(pid, procRoot); !cgroup.empty())
+        info.app.unit = systemUnitOf(cgroup);
+    struct stat processRoot {};
+    struct stat ownRoot {};
+    if (::stat((base / "root").c_str(), &processRoot) == 0 && ::stat(hostRoot.c_str(), &ownRoot) == 0)
+        info.app.ownRoot = processRoot.st_dev != ownRoot.st_dev || processRoot.st_ino != ownRoot.st_ino;
     return info;
 }
 

@@ -24,7 +24,10 @@ struct ProcessInfo {
 // Reads /proc/<pid> under `procRoot` (injected so tests can point it at a fixture tree).
 // The executable's device and inode come from stat() of /proc/<pid>/exe, i.e. of the file the process
 // really runs, so a rename or a copy of the binary never inherits another file's rules.
-Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
+// `hostRoot` is the root directory a process must share for its executable path to mean what it means to the
+// daemon (AppIdentity::ownRoot). Also read: the sandbox app id and the system unit (below).
+Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::path& procRoot = "/proc",
+                                    const std::filesystem::path& hostRoot = "/");
 
 // The process's start time (clock ticks after boot, /proc/<pid>/stat field 22): with the pid it names one
 // process for its whole life, since a reused pid starts later. nullopt when the process is gone.
@@ -45,7 +48,12 @@ bool isInterpreterExecutable(std::string_view executable);
 std::string processCgroup(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
 
 // Sandboxed application id: Flatpak (`[Application] name=` in /.flatpak-info of the process's root),
-// Snap (a `snap.<name>.` cgroup), AppImage ($APPIMAGE). nullopt for ordinary processes.
+// Snap (a `snap.<name>.` cgroup), AppImage ($APPIMAGE's file name). nullopt for ordinary processes.
+// "unit:NAME" for the innermost .service or .scope of a cgroup v2 path ("/system.slice/cups.service" →
+// "unit:cups.service"); nullopt when there is none, or when the path is below a user's service manager
+// (user@UID.service), whose units the user names.
+std::optional<std::string> systemUnitOf(std::string_view cgroupPath);
+
 std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
 
 } // namespace hostgate

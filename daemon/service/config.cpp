@@ -287,6 +287,14 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
         config.hardening = node.as_boolean()->get();
         return Ok{};
     });
+    top.on("encrypted_dns", readName(config.encryptedDns, &parseEncryptedDnsPolicy, "deny, ask, allow"));
+    top.on("encrypted_dns_files", readList<std::filesystem::path>(config.encryptedDnsFiles, &parseAbsolutePath));
+    top.on("refuse_doh_canary", [&config](const toml::node& node, const std::string& key) -> Result<void> {
+        if (!node.is_boolean())
+            return wrongType(node, key, "a boolean");
+        config.refuseDohCanary = node.as_boolean()->get();
+        return Ok{};
+    });
     top.on("netfilter", readSubtable([&](const toml::table& table) { return netfilter.read(table); }));
     top.on("dns_cache", readSubtable([&](const toml::table& table) { return dnsCache.read(table); }));
     top.on("verdicts", readSubtable([&](const toml::table& table) { return verdicts.read(table); }));
@@ -350,6 +358,11 @@ Result<void> validateDaemonConfig(const DaemonConfig& config)
     }
     for (const auto& file : config.resolverFiles) {
         if (auto absolute = checkAbsolute("resolver file", file); !absolute) {
+            return absolute;
+        }
+    }
+    for (const auto& file : config.encryptedDnsFiles) {
+        if (auto absolute = checkAbsolute("encrypted DNS list", file); !absolute) {
             return absolute;
         }
     }
@@ -453,6 +466,12 @@ std::string renderConfig(const DaemonConfig& config)
     text += fmt::format("resolver_files = [{}]\n", files);
     text += fmt::format("other_protocols = \"{}\"\n", otherProtocolsName(config.otherProtocols));
     text += fmt::format("on_binary_change = \"{}\"\n", binaryChangeName(config.onBinaryChange));
+    text += fmt::format("encrypted_dns = \"{}\"\n", toString(config.encryptedDns));
+    std::string lists;
+    for (const auto& file : config.encryptedDnsFiles)
+        lists += (lists.empty() ? "" : ", ") + tomlString(file.string());
+    text += fmt::format("encrypted_dns_files = [{}]\n", lists);
+    text += fmt::format("refuse_doh_canary = {}\n", config.refuseDohCanary);
     text += fmt::format("default_action = \"{}\"\n", defaultActionName(config.defaultAction));
     text += fmt::format("mode = \"{}\"\n", daemonModeName(config.mode));
     text += fmt::format("prompt_timeout = {}\n", config.promptTimeout.count());

@@ -3,6 +3,7 @@
 
 #include "decision/decision_engine.h"
 #include "enforce/kernel_defaults.h"
+#include "decision/encrypted_dns.h"
 #include "net/ip_address.h"
 #include "rules/rule.h"
 
@@ -75,6 +76,14 @@ struct DaemonConfig {
     std::vector<std::filesystem::path> resolverFiles{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"};
     OtherProtocols otherProtocols = OtherProtocols::Deny;
     BinaryChange onBinaryChange = BinaryChange::Deny;
+    // Connections that carry DNS the daemon cannot read (a listed DoH resolver on 443, anything on 853), when
+    // no rule naming their app decides them: deny | ask (as without a rule: enforce mode prompts) | allow.
+    EncryptedDnsPolicy encryptedDns = EncryptedDnsPolicy::Ask;
+    // The list of well-known DoH/DoT resolvers: the first of these files that exists.
+    std::vector<std::filesystem::path> encryptedDnsFiles{"/etc/hostgate/encrypted-dns.toml",
+                                                         "/usr/share/hostgate/encrypted-dns.toml"};
+    // Answer Firefox's canary domain use-application-dns.net with NXDOMAIN (turns its automatic DoH off).
+    bool refuseDohCanary = true;
 
     DefaultAction defaultAction = DefaultAction::Deny;
     DaemonMode mode = DaemonMode::Enforce;

@@ -239,6 +239,7 @@ PromptRequestRecord PromptRequestRecord::fromMap(const QVariantMap& map)
     readString(map, QStringLiteral("app"), request.app);
     readString(map, QStringLiteral("script"), request.script);
     readString(map, QStringLiteral("app_id"), request.appId);
+    readString(map, QStringLiteral("unit"), request.unit);
     readString(map, QStringLiteral("command_line"), request.commandLine);
     readStringList(map, QStringLiteral("hostnames"), request.hostnames);
     readString(map, QStringLiteral("address"), request.address);
@@ -255,6 +256,7 @@ PromptRequestRecord PromptRequestRecord::fromMap(const QVariantMap& map)
     readString(map, QStringLiteral("package"), request.package);
     readString(map, QStringLiteral("package_version"), request.packageVersion);
     readString(map, QStringLiteral("package_summary"), request.packageSummary);
+    readString(map, QStringLiteral("encrypted_dns"), request.encryptedDns);
     return request;
 }
 

@@ -104,6 +104,7 @@ struct PromptRequestRecord {
     QString app;
     QString script;
     QString appId;
+    QString unit; // "unit:cups.service": the system unit of the process; "" when none
     QString commandLine;
     QStringList hostnames; // ASCII (punycode) forms, most specific first
     QString address;
@@ -122,6 +123,7 @@ struct PromptRequestRecord {
     QString package;
     QString packageVersion;
     QString packageSummary;
+    QString encryptedDns; // "DNS over HTTPS (Cloudflare)": DNS the daemon cannot read; "" when not
 
     static PromptRequestRecord fromMap(const QVariantMap& map);
 };

@@ -75,6 +75,8 @@ void PromptDialog::buildLayout()
     unicodeHint = plainLabel(this);
     otherNames = plainLabel(this);
     unverified = plainLabel(this);
+    encryptedDns = plainLabel(this);
+    encryptedDns->setObjectName(QStringLiteral("encryptedDns"));
     container = plainLabel(this);
     package = plainLabel(this);
     destination = plainLabel(this);
@@ -95,6 +97,7 @@ void PromptDialog::buildLayout()
     headerText->addWidget(unicodeHint);
     headerText->addWidget(otherNames);
     headerText->addWidget(unverified);
+    headerText->addWidget(encryptedDns);
     headerText->addWidget(destination);
     header->addLayout(headerText, 1);
 
@@ -200,12 +203,27 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
         unverified->clear();
         unverified->hide();
     }
+    if (!request.encryptedDns.isEmpty()) {
+        encryptedDns->setText(tr("Encrypted DNS: %1. Names this app looks up this way are invisible to the firewall, "
+                                 "so its later connections can only be matched by address.")
+                                  .arg(request.encryptedDns));
+        encryptedDns->show();
+    } else {
+        encryptedDns->clear();
+        encryptedDns->hide();
+    }
     container->setText(request.container.isEmpty()
                            ? QString()
                            : tr("%1 (this attempt was refused; your answer applies to the next one)").arg(request.container));
     detailsForm->setRowVisible(container, !request.container.isEmpty());
 
-    appPath->setText(request.appId.isEmpty() ? request.app : tr("%1 (%2)").arg(request.app, request.appId));
+    // A sandboxed app's rule names its app id (its path is the sandbox's own), so the id is what is shown first.
+    if (!request.appId.isEmpty())
+        appPath->setText(tr("%1 (runs %2; the rule will name the app id)").arg(request.appId, request.app));
+    else if (!request.unit.isEmpty())
+        appPath->setText(tr("%1 (in %2)").arg(request.app, request.unit));
+    else
+        appPath->setText(request.app);
     package->setText(request.package.isEmpty()
                          ? QString()
                          : tr("%1 %2 — %3").arg(request.package, request.packageVersion, request.packageSummary));

@@ -85,6 +85,7 @@ private:
     QLabel* unicodeHint;
     QLabel* otherNames;
     QLabel* unverified;   // names from a DNS server that is not trusted
+    QLabel* encryptedDns; // the connection carries encrypted DNS
     QLabel* container;
     QLabel* destination;
     QLabel* appPath;

@@ -56,7 +56,7 @@ void RuleEditorDialog::buildForm()
 
     appEdit_ = new QLineEdit(this);
     appEdit_->setObjectName(QStringLiteral("appEdit"));
-    appEdit_->setPlaceholderText(tr("any application, or e.g. /usr/bin/curl"));
+    appEdit_->setPlaceholderText(tr("any application, or e.g. /usr/bin/curl or flatpak:org.mozilla.firefox"));
     auto* browse = new QPushButton(tr("Browse…"), this);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Choose application"), QStringLiteral("/usr/bin"));
@@ -265,8 +265,15 @@ bool RuleEditorDialog::isValidPorts(const QString& ports)
 QString RuleEditorDialog::validationProblem() const
 {
     const QString app = appEdit_->text().trimmed();
-    if (!app.isEmpty() && !app.startsWith(QLatin1Char('/'))) {
-        return tr("The application must be an absolute path such as /usr/bin/curl, or empty for any application.");
+    // App ids (the daemon checks each kind's name and says what is wrong with it).
+    static const QStringList appIdPrefixes{QStringLiteral("flatpak:"), QStringLiteral("snap:"), QStringLiteral("appimage:"),
+                                           QStringLiteral("unit:")};
+    const bool isAppId = std::any_of(appIdPrefixes.cbegin(), appIdPrefixes.cend(), [&](const QString& prefix) {
+        return app.size() > prefix.size() && app.startsWith(prefix);
+    });
+    if (!app.isEmpty() && !app.startsWith(QLatin1Char('/')) && !isAppId) {
+        return tr("The application must be an absolute path such as /usr/bin/curl, an app id (flatpak:org.mozilla.firefox, "
+                  "snap:firefox, appimage:Tool.AppImage, unit:cups.service), or empty for any application.");
     }
     const QString user = userEdit_->text().trimmed();
     bool userOk = false;

@@ -102,6 +102,42 @@ private slots:
         QVERIFY(shown);
     }
 
+    void encryptedDnsIsLabelledOnlyWhenTheDaemonSaysSo()
+    {
+        const auto visibleLabelContaining = [](const PromptDialog& dialog, const QString& text) {
+            for (auto* label : dialog.findChildren<QLabel*>())
+                if (label->isVisible() && label->text().contains(text))
+                    return true;
+            return false;
+        };
+        auto request = requestFor({"example.com"});
+        const auto plain = dialogShowing(request);
+        QVERIFY(!visibleLabelContaining(*plain, "Encrypted DNS"));
+        request.encryptedDns = "DNS over HTTPS (Cloudflare)";
+        const auto encrypted = dialogShowing(request);
+        QVERIFY(visibleLabelContaining(*encrypted, "Encrypted DNS: DNS over HTTPS (Cloudflare)"));
+    }
+
+    void aSandboxedAppIsShownByItsAppId()
+    {
+        const auto visibleLabelContaining = [](const PromptDialog& dialog, const QString& text) {
+            for (auto* label : dialog.findChildren<QLabel*>())
+                if (label->isVisible() && label->text().contains(text))
+                    return true;
+            return false;
+        };
+        auto request = requestFor({"example.com"});
+        request.app = "/app/bin/tool";
+        request.appId = "flatpak:org.example.Tool";
+        const auto sandboxed = dialogShowing(request);
+        QVERIFY(visibleLabelContaining(*sandboxed, "flatpak:org.example.Tool (runs /app/bin/tool; the rule will name the app id)"));
+        request.appId.clear();
+        request.app = "/usr/bin/curl";
+        request.unit = "unit:backup.service";
+        const auto service = dialogShowing(request);
+        QVERIFY(visibleLabelContaining(*service, "/usr/bin/curl (in unit:backup.service)"));
+    }
+
     void containerRowAppearsOnlyForAnotherNetworkNamespace()
     {
         const auto visibleLabelContaining = [](const PromptDialog& dialog, const QString& text) {

@@ -19,7 +19,13 @@ struct AppIdentity {
     std::uint64_t inode = 0;
     std::string path;                 // canonical /proc/PID/exe target
     std::optional<std::string> script; // for interpreters: the script being run
-    std::optional<std::string> appId;  // Flatpak/Snap/AppImage id when known
+    std::optional<std::string> appId;  // "flatpak:ID", "snap:NAME", "appimage:FILE" when known (rules/app_id.h)
+    // "unit:NAME.service" / "unit:NAME.scope": the systemd unit (or a container's scope) of a system service,
+    // from the cgroup path; never set for units of a user's own service manager, which could take any name.
+    std::optional<std::string> unit{};
+    // The process has a root directory of its own (a Flatpak, a Snap, a container): its executable path is a
+    // path inside that root, so rules naming a path do not apply to it; app ids and units do.
+    bool ownRoot = false;
     // The executable does not identify the program: an interpreter (every script shares python's inode), or
     // a process whose identity could not be read (it exited, or exec()ed since its connect()). A decision for
     // such a process may only be cached in the kernel for that one process image, never app-wide.
@@ -65,6 +71,10 @@ struct Connection {
     bool foreignNetns = false;
     // The package that installed the app, filled in only where a person will read it (prompts).
     std::shared_ptr<const PackageInfo> package;
+    // Set when the connection carries encrypted DNS (decision/encrypted_dns.h): the label shown for it, e.g.
+    // "DNS over TLS (port 853)". Such a connection is decided by the encrypted-DNS policy unless a rule naming
+    // its app does.
+    std::optional<std::string> encryptedDns;
 };
 
 } // namespace hostgate

@@ -1,6 +1,8 @@
 // DecisionEngine: rule lookup, mode fallback, lifetimes, usage counts and learning-mode proposals.
 #include "decision/decision_engine.h"
 
+#include "rules/app_id.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -113,6 +115,7 @@ void DecisionEngine::setRules(std::vector<Rule> rules)
     positions_.clear();
     positions_.reserve(index_.size());
     fingerprint_ = 0;
+    appIdRules_ = 0;
     for (std::size_t position = 0; position < index_.size(); ++position)
         track(position);
 }
@@ -122,6 +125,8 @@ void DecisionEngine::track(std::size_t position)
     const Rule& rule = index_.rules()[position];
     ++liveCount_;
     fingerprint_ += ruleHash(rule);
+    if (rule.app && isAppId(*rule.app))
+        ++appIdRules_;
     // Ids are unique among the rules the store and the lifecycle hand in; the last one wins a lookup.
     positions_[rule.id] = position;
     if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid)
@@ -178,9 +183,45 @@ void DecisionEngine::rebuildIfSparse()
     setRules(rules());
 }
 
+bool DecisionEngine::ruleDecidesEncryptedDns(const Connection& connection, const RuleMatch& match) const
+{
+    if (!connection.encryptedDns)
+        return true;
+    // A rule for this app says otherwise than the policy; a deny for every app is never loosened by it.
+    return match.rule->app.has_value() || match.rule->action == Action::Deny;
+}
+
+Decision DecisionEngine::encryptedDnsDecision(const Connection& connection) const
+{
+    Decision decision;
+    const std::string label = "encrypted DNS, " + *connection.encryptedDns;
+    switch (encryptedDnsPolicy_) {
+    case EncryptedDnsPolicy::Deny:
+        decision.verdict = Verdict::Deny;
+        decision.explanation = label + "; encrypted_dns = deny → deny";
+        break;
+    case EncryptedDnsPolicy::Allow:
+        decision.verdict = Verdict::Allow;
+        decision.explanation = label + "; encrypted_dns = allow → allow";
+        break;
+    case EncryptedDnsPolicy::Ask:
+        decision = modeDecision();
+        decision.explanation = label + "; encrypted_dns = ask, " + decision.explanation;
+        break;
+    }
+    return decision;
+}
+
 Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
 {
     auto match = index_.matchWithHost(connection, now);
+    if (match && !ruleDecidesEncryptedDns(connection, match))
+        match = {};
+    if (connection.encryptedDns && !match) {
+        if (encryptedDnsPolicy_ == EncryptedDnsPolicy::Ask && mode_ == Mode::Learning)
+            propose(connection, now);
+        return encryptedDnsDecision(connection);
+    }
     if (match) {
         index_.recordHit(match.position, now);
         ++hitEvents_;
@@ -199,7 +240,9 @@ Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
 Decision DecisionEngine::peek(const Connection& connection, TimePoint now) const
 {
     auto match = index_.matchWithHost(connection, now);
-    return match ? ruleDecision(std::move(match)) : modeDecision();
+    if (match && ruleDecidesEncryptedDns(connection, match))
+        return ruleDecision(std::move(match));
+    return connection.encryptedDns ? encryptedDnsDecision(connection) : modeDecision();
 }
 
 bool DecisionEngine::dependsOnPort(const Connection& connection) const
@@ -269,6 +312,8 @@ void DecisionEngine::removeAt(std::size_t position)
         return;
     const Rule& rule = index_.rules()[position];
     fingerprint_ -= ruleHash(rule);
+    if (rule.app && isAppId(*rule.app))
+        --appIdRules_;
     if (const auto it = positions_.find(rule.id); it != positions_.end() && it->second == position)
         positions_.erase(it);
     if (rule.lifetime.kind == Lifetime::Kind::UntilExit && rule.lifetime.pid) {
@@ -287,11 +332,15 @@ std::string_view DecisionEngine::propose(const Connection& connection, TimePoint
 {
     if (!proposals_)
         return "not recorded";
-    // A rule for an application nobody could name would be a rule for every application: never proposed.
-    if (connection.app.path.empty() || connection.app.path == "[unknown]")
-        return "not proposed: the application is unknown";
     Sighting sighting;
-    sighting.app = connection.app.path;
+    // A sandboxed app's path means nothing outside its sandbox: its app id names it. A rule for an
+    // application nobody could name would be a rule for every application: never proposed.
+    if (connection.app.appId)
+        sighting.app = *connection.app.appId;
+    else if (!connection.app.path.empty() && connection.app.path != "[unknown]" && !connection.app.ownRoot)
+        sighting.app = connection.app.path;
+    else
+        return "not proposed: the application is unknown";
     sighting.script = connection.app.script;
     sighting.uid = connection.uid;
     if (!connection.hostnames.empty())

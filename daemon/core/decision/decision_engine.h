@@ -2,6 +2,7 @@
 #pragma once
 
 #include "decision/connection.h"
+#include "decision/encrypted_dns.h"
 #include "learning/proposal_book.h"
 #include "rules/rule.h"
 #include "rules/rule_index.h"
@@ -59,6 +60,11 @@ public:
     void addRule(Rule rule);
     void setMode(Mode mode) { mode_ = mode; }
     Mode mode() const { return mode_; }
+    // Decides connections labelled as encrypted DNS (Connection::encryptedDns) that no rule naming their app
+    // decides: a matching rule with an app decides as always, a matching deny rule for any app still denies;
+    // otherwise the policy: deny, allow, or ask = what the mode does without a rule (enforce: a prompt).
+    void setEncryptedDnsPolicy(EncryptedDnsPolicy policy) { encryptedDnsPolicy_ = policy; }
+    EncryptedDnsPolicy encryptedDnsPolicy() const { return encryptedDnsPolicy_; }
 
     Decision decide(const Connection& connection, TimePoint now);
     // What decide() would answer, without its effects: no hit counted, no Once rule used up, no proposal
@@ -96,6 +102,14 @@ public:
     // Changes whenever a live rule is added, removed or changed in what it matches or how long it lives
     // (never for hit counts); equal rule sets give equal values whatever their order. O(1): kept up to date.
     std::uint64_t rulesFingerprint() const { return fingerprint_; }
+    // Whether a live rule names an app id or unit (rules/app_id.h). Then processes sharing an executable may be
+    // judged differently, so verdicts are cached in the kernel per process image only (see judgedPerProcess).
+    bool hasAppIdRules() const { return appIdRules_ > 0; }
+    // Whether a decision for `connection` may only be cached for its process image, not for its executable.
+    bool judgedPerProcess(const Connection& connection) const
+    {
+        return connection.app.sharedExecutable || connection.app.ownRoot || hasAppIdRules();
+    }
 
     // Where learning mode records what no rule decided (deduplicated and generalised there); none: nothing is
     // recorded. The book must outlive the engine's use of it.
@@ -104,6 +118,9 @@ public:
 private:
     Decision ruleDecision(RuleMatch match) const;
     Decision modeDecision() const;
+    // Whether `match` decides `connection` itself, or the encrypted-DNS policy does.
+    bool ruleDecidesEncryptedDns(const Connection& connection, const RuleMatch& match) const;
+    Decision encryptedDnsDecision(const Connection& connection) const;
     void removeAt(std::size_t position);
     void track(std::size_t position);
     void rebuildIfSparse();
@@ -113,10 +130,12 @@ private:
     RuleIndex index_;
     std::size_t liveCount_ = 0;
     Mode mode_ = Mode::Enforce;
+    EncryptedDnsPolicy encryptedDnsPolicy_ = EncryptedDnsPolicy::Ask;
     std::unordered_multimap<std::int32_t, std::size_t> untilExitPositions_; // pid → index position
     std::unordered_map<RuleId, std::size_t> positions_; // live rules' ids → index position
     std::uint64_t fingerprint_ = 0; // sum of the live rules' hashes
     std::uint64_t hitEvents_ = 0;
+    std::size_t appIdRules_ = 0; // live rules whose app is an app id or unit
     ProposalBook* proposals_ = nullptr;
 };
 

@@ -149,7 +149,17 @@ Result<Rule> ruleFromAnswer(const Connection& connection, const PromptAnswer& an
 
     Rule rule;
     rule.origin = RuleOrigin::User;
-    rule.app = connection.app.path;
+    // A sandboxed app is named by its app id: its path is the sandbox's own ("/app/bin/..." in every Flatpak).
+    // A process with a root of its own and no app id (a container) by its unit (scope), if it has one.
+    if (connection.app.appId)
+        rule.app = connection.app.appId;
+    else if (connection.app.ownRoot && connection.app.unit)
+        rule.app = connection.app.unit;
+    else if (connection.app.ownRoot)
+        return Error{"Failed to build a rule from the answer: the process has a root directory of its own and no app id "
+                     "or unit, so no rule could name it (its path means something else outside its root)"};
+    else
+        rule.app = connection.app.path;
     rule.script = connection.app.script;
     rule.uid = connection.uid;
     rule.host = hostFor(connection, answer.hostScope);

@@ -37,9 +37,10 @@ std::string_view toString(PromptOutcome::Reason reason)
 
 PromptKey PromptKey::of(const Connection& connection)
 {
-    return PromptKey{connection.app.device,   connection.app.inode, connection.app.path,
-                     connection.app.script,   connection.uid,       connection.destination,
-                     connection.port,         connection.protocol};
+    return PromptKey{connection.app.device, connection.app.inode,       connection.app.path,
+                     connection.app.script, connection.app.appId,       connection.app.unit,
+                     connection.uid,        connection.destination,     connection.port,
+                     connection.protocol};
 }
 
 PromptBroker::PromptBroker(Config config) : config_(config) {}

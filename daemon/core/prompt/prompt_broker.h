@@ -34,6 +34,8 @@ struct PromptKey {
     std::uint64_t inode = 0;
     std::string path;
     std::optional<std::string> script;
+    std::optional<std::string> appId; // two sandboxed apps may run the same file under the same path
+    std::optional<std::string> unit;
     std::uint32_t uid = 0;
     IpAddress destination;
     std::uint16_t port = 0;

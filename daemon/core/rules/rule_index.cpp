@@ -1,6 +1,8 @@
 // RuleIndex: bucketing of rules by app and host, and the precedence-ordered lookup over those buckets.
 #include "rules/rule_index.h"
 
+#include "rules/app_id.h"
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -348,8 +350,9 @@ bool RuleIndex::dependsOnPortOrProtocol(const Connection& connection, TimePoint 
                       (!rule.script || rule.script == connection.app.script);
         }
     };
-    if (const auto* bucket = appBuckets_.find(connection.app.path))
-        visitLists(*bucket, connection, true, check);
+    for (const auto key : appKeysOf(connection.app))
+        if (const auto* bucket = appBuckets_.find(key); bucket && !depends)
+            visitLists(*bucket, connection, true, check);
     if (!depends)
         visitLists(anyAppBucket_, connection, true, check);
     return depends;
@@ -360,8 +363,9 @@ RuleIndex::Best RuleIndex::search(const Connection& connection, TimePoint now) c
     Best best;
     const auto ticks = now.time_since_epoch().count();
     if (!appBuckets_.empty()) {
-        if (const auto* bucket = appBuckets_.find(connection.app.path))
-            searchBucket(*bucket, connection, ticks, best);
+        for (const auto key : appKeysOf(connection.app))
+            if (const auto* bucket = appBuckets_.find(key))
+                searchBucket(*bucket, connection, ticks, best);
     }
     searchBucket(anyAppBucket_, connection, ticks, best);
     return best;

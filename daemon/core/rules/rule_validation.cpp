@@ -1,6 +1,8 @@
 // The shared rule validation: limits and lifetime checks used by every entry point that creates a rule.
 #include "rules/rule_validation.h"
 
+#include "rules/app_id.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -34,9 +36,12 @@ std::optional<RuleProblem> missingRequiredKey(const std::function<bool(std::stri
 
 std::optional<RuleProblem> validateRule(const Rule& rule)
 {
-    if (rule.app)
+    if (rule.app) {
         if (auto problem = tooLong("app", rule.app->size()))
             return problem;
+        if (auto problem = appFieldProblem(*rule.app))
+            return RuleProblem{"app", *problem};
+    }
     if (rule.script)
         if (auto problem = tooLong("script", rule.script->size()))
             return problem;

@@ -55,6 +55,8 @@ private slots:
         QTest::addColumn<QString>("explanationMentions");
 
         QTest::newRow("relative application") << "appEdit" << "curl" << "absolute path";
+        QTest::newRow("unknown app id kind") << "appEdit" << "deb:curl" << "app id";
+        QTest::newRow("app id without a name") << "appEdit" << "flatpak:" << "app id";
         QTest::newRow("user name instead of uid") << "userEdit" << "alice" << "numeric uid";
         QTest::newRow("host with a space") << "hostEdit" << "exa mple.com" << "host";
         QTest::newRow("empty host") << "hostEdit" << "" << "host";
@@ -62,6 +64,27 @@ private slots:
         QTest::newRow("port above 65535") << "portsEdit" << "70000" << "Ports";
         QTest::newRow("reversed range") << "portsEdit" << "8100-8000" << "Ports";
         QTest::newRow("service name") << "portsEdit" << "https" << "Ports";
+    }
+
+    void appIdsAreAcceptedAsTheApplication_data()
+    {
+        QTest::addColumn<QString>("app");
+        QTest::newRow("flatpak") << "flatpak:org.mozilla.firefox";
+        QTest::newRow("snap") << "snap:firefox";
+        QTest::newRow("appimage") << "appimage:Tool-x86_64.AppImage";
+        QTest::newRow("unit") << "unit:cups.service";
+    }
+
+    void appIdsAreAcceptedAsTheApplication()
+    {
+        QFETCH(QString, app);
+        FakeFirewallClient client;
+        RuleEditorDialog dialog(client);
+        choose(dialog, "actionCombo", "allow");
+        setText(dialog, "hostEdit", "*");
+        setText(dialog, "appEdit", app);
+        QVERIFY2(dialog.validationProblem().isEmpty(), qPrintable(dialog.validationProblem()));
+        QVERIFY(saveButton(dialog)->isEnabled());
     }
 
     void invalidFieldIsExplainedAndBlocksSaving()

@@ -94,6 +94,12 @@ private slots:
         QVERIFY(command.rule == expected);
     }
 
+    void anAppIdIsPassedOnAsTheApp()
+    {
+        const Command command = parsed(QStringLiteral("rules add --action allow --app flatpak:org.mozilla.firefox --host *"));
+        QCOMPARE(command.rule.app.value_or(""), std::string("flatpak:org.mozilla.firefox"));
+    }
+
     void emptyAppMeansAnyApplicationAndIsKept()
     {
         const Command command = *parseArguments({"rules", "add", "--action", "deny", "--app", ""}).command;

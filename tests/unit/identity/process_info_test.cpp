@@ -149,7 +149,49 @@ private slots:
         QTemporaryDir proc;
         const std::filesystem::path base = proc.path().toStdString() + "/7";
         writeFile(base / "environ", std::string("HOME=/h\0APPIMAGE=/h/Apps/Tool.AppImage\0", 39));
-        QCOMPARE(sandboxAppId(7, proc.path().toStdString()).value_or(""), std::string("appimage:/h/Apps/Tool.AppImage"));
+        QCOMPARE(sandboxAppId(7, proc.path().toStdString()).value_or(""), std::string("appimage:Tool.AppImage"));
+    }
+
+    void systemUnitComesFromTheInnermostServiceOrScope_data()
+    {
+        QTest::addColumn<QString>("cgroup");
+        QTest::addColumn<QString>("unit");
+        QTest::newRow("system service") << "/system.slice/cups.service" << "unit:cups.service";
+        QTest::newRow("container scope") << "/system.slice/docker-0123abcd.scope" << "unit:docker-0123abcd.scope";
+        QTest::newRow("nested in a service") << "/system.slice/foo.service/worker.scope" << "unit:worker.scope";
+        QTest::newRow("login session") << "/user.slice/user-1000.slice/session-2.scope" << "unit:session-2.scope";
+        QTest::newRow("a user's own unit names nothing")
+            << "/user.slice/user-1000.slice/user@1000.service/app.slice/cups.service" << "";
+        QTest::newRow("no unit") << "/hostgate-test-1234" << "";
+        QTest::newRow("root") << "/" << "";
+    }
+
+    void systemUnitComesFromTheInnermostServiceOrScope()
+    {
+        QFETCH(QString, cgroup);
+        QFETCH(QString, unit);
+        QCOMPARE(QString::fromStdString(systemUnitOf(cgroup.toStdString()).value_or("")), unit);
+    }
+
+    void aProcessWithARootOfItsOwnIsMarkedSo()
+    {
+        QTemporaryDir proc;
+        QTemporaryDir otherRoot;
+        const std::filesystem::path base = proc.path().toStdString() + "/9";
+        writeFile(base / "status", "Name:\tx\nUid:\t1000\t1000\t1000\t1000\n");
+        writeFile(base / "cgroup", "0::/system.slice/foo.service\n");
+        std::filesystem::create_symlink("/usr/bin/true", base / "exe");
+        std::filesystem::create_directory_symlink(otherRoot.path().toStdString(), base / "root");
+        auto info = readProcessInfo(9, proc.path().toStdString(), "/");
+        QVERIFY2(info.ok(), info.ok() ? "" : info.error().message.c_str());
+        QVERIFY(info->app.ownRoot);
+        QCOMPARE(info->app.unit.value_or(""), std::string("unit:foo.service"));
+
+        std::filesystem::remove(base / "root");
+        std::filesystem::create_directory_symlink("/", base / "root");
+        info = readProcessInfo(9, proc.path().toStdString(), "/");
+        QVERIFY(info.ok());
+        QVERIFY(!info->app.ownRoot);
     }
 
     void ordinaryProcessHasNoSandboxId()

@@ -41,6 +41,14 @@ auto precedence(const Rule& rule, std::size_t position)
                            -static_cast<std::int64_t>(rule.id), -static_cast<std::int64_t>(position));
 }
 
+// From the documentation of AppIdentity and rules/app_id.h, written independently of appKeysOf().
+bool referenceAppMatches(const std::string& ruleApp, const AppIdentity& app)
+{
+    if (ruleApp.starts_with('/'))
+        return !app.ownRoot && ruleApp == app.path;
+    return ruleApp == app.appId || ruleApp == app.unit;
+}
+
 struct ReferenceMatch {
     const Rule* rule = nullptr;
     std::string matchedHost;
@@ -55,7 +63,7 @@ ReferenceMatch referenceMatch(const std::vector<Rule>& rules, const std::vector<
         const Rule& rule = rules[position];
         if (!rule.enabled || retired[position] || rule.lifetime.expiredAt(now))
             continue;
-        if ((rule.app && *rule.app != connection.app.path) || (rule.script && rule.script != connection.app.script) ||
+        if ((rule.app && !referenceAppMatches(*rule.app, connection.app)) || (rule.script && rule.script != connection.app.script) ||
             (rule.uid && *rule.uid != connection.uid) ||
             (rule.protocol != Protocol::Any && rule.protocol != connection.protocol) ||
             !rule.ports.contains(connection.port))
@@ -102,7 +110,7 @@ bool referenceDependsOnPort(const std::vector<Rule>& rules, const std::vector<bo
         if (!rule.enabled || retired[position] || rule.lifetime.expiredAt(now) ||
             (rule.ports.isAny() && rule.protocol == Protocol::Any))
             continue;
-        if ((rule.app && *rule.app != connection.app.path) || (rule.script && rule.script != connection.app.script) ||
+        if ((rule.app && !referenceAppMatches(*rule.app, connection.app)) || (rule.script && rule.script != connection.app.script) ||
             (rule.uid && *rule.uid != connection.uid))
             continue;
         bool hostMatches = rule.host.matchesAddress(connection.destination);
@@ -124,7 +132,7 @@ public:
         rule.id = id;
         rule.origin = chance(10) ? RuleOrigin::Admin : RuleOrigin::User;
         if (!chance(30))
-            rule.app = pick(apps_);
+            rule.app = chance(20) ? pick(chance(50) ? appIds_ : units_) : pick(apps_);
         if (chance(10))
             rule.script = pick(scripts_);
         if (chance(15))
@@ -169,6 +177,12 @@ public:
     {
         Connection connection;
         connection.app.path = chance(90) ? pick(apps_) : "/usr/bin/unknown";
+        // Sandboxed and service processes: matched by their app id or unit, by path only with the host's root.
+        if (chance(15))
+            connection.app.appId = pick(appIds_);
+        if (chance(15))
+            connection.app.unit = pick(units_);
+        connection.app.ownRoot = chance(15);
         if (chance(20))
             connection.app.script = pick(scripts_);
         connection.uid = chance(50) ? 1000u : 1002u;
@@ -219,6 +233,8 @@ private:
     }
 
     std::mt19937 random_;
+    std::vector<std::string> appIds_{"flatpak:org.mozilla.firefox", "snap:firefox", "appimage:Tool.AppImage"};
+    std::vector<std::string> units_{"unit:cups.service", "unit:docker-1.scope"};
     std::vector<std::string> apps_{"/usr/bin/curl", "/usr/bin/wget", "/usr/lib/firefox/firefox", "/usr/bin/python3",
                                    "/usr/bin/ssh", ""};
     std::vector<std::string> scripts_{"/home/u/a.py", "/home/u/b.py"};

@@ -419,12 +419,57 @@ max_age_days = 3
         config.trustedResolvers = {*IpAddress::parse("198.51.100.53"), *IpAddress::parse("2001:db8::53")};
         config.resolverFiles = {"/run/my resolv.conf"};
         config.otherProtocols = OtherProtocols::Allow;
+        config.encryptedDns = EncryptedDnsPolicy::Deny;
+        config.encryptedDnsFiles = {"/srv/my list.toml"};
+        config.refuseDohCanary = false;
         QVERIFY(validateDaemonConfig(config).ok());
 
         const std::string rendered = renderConfig(config);
         auto parsed = parseDaemonConfig(rendered, "rendered.toml");
         QVERIFY2(parsed.ok(), (errorOf(parsed) + "\n" + rendered).c_str());
         QVERIFY(*parsed == config);
+    }
+
+    void encryptedDnsIsAskedAndTheCanaryRefusedByDefault()
+    {
+        const DaemonConfig defaults;
+        QVERIFY(defaults.encryptedDns == EncryptedDnsPolicy::Ask);
+        QVERIFY(defaults.refuseDohCanary);
+        QCOMPARE(defaults.encryptedDnsFiles.size(), std::size_t{2});
+        QCOMPARE(defaults.encryptedDnsFiles.front().string(), std::string("/etc/hostgate/encrypted-dns.toml"));
+        QCOMPARE(defaults.encryptedDnsFiles.back().string(), std::string("/usr/share/hostgate/encrypted-dns.toml"));
+    }
+
+    void encryptedDnsSettingsAreReadFromTheFile()
+    {
+        auto config = parseDaemonConfig("encrypted_dns = \"deny\"\nencrypted_dns_files = [\"/srv/list.toml\"]\n"
+                                        "refuse_doh_canary = false\n",
+                                        "hostgated.toml");
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QVERIFY(config->encryptedDns == EncryptedDnsPolicy::Deny);
+        QCOMPARE(config->encryptedDnsFiles.size(), std::size_t{1});
+        QCOMPARE(config->encryptedDnsFiles.front().string(), std::string("/srv/list.toml"));
+        QVERIFY(!config->refuseDohCanary);
+    }
+
+    void badEncryptedDnsSettingsAreReportedWithTheirLocation_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("fragment");
+        QTest::newRow("unknown policy") << "encrypted_dns = \"block\"\n" << "'block' is not one of deny, ask, allow";
+        QTest::newRow("upper case") << "encrypted_dns = \"Ask\"\n" << "'Ask' is not one of deny, ask, allow";
+        QTest::newRow("relative list") << "encrypted_dns_files = [\"list.toml\"]\n" << "not an absolute path";
+        QTest::newRow("canary not a boolean") << "refuse_doh_canary = \"yes\"\n" << "expected a boolean";
+    }
+
+    void badEncryptedDnsSettingsAreReportedWithTheirLocation()
+    {
+        QFETCH(QString, text);
+        QFETCH(QString, fragment);
+        auto config = parseDaemonConfig(text.toStdString(), "hostgated.toml");
+        QVERIFY(!config.ok());
+        QVERIFY2(config.error().message.find(fragment.toStdString()) != std::string::npos, config.error().message.c_str());
+        QVERIFY2(config.error().where.starts_with("hostgated.toml:1:"), config.error().where.c_str());
     }
 
     void renderedDefaultsParseBackToDefaults()
