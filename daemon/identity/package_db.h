@@ -18,8 +18,9 @@ namespace hostgate {
 
 // Reads <dpkg>/status (installed packages: name, architecture, version, the description's first line) and
 // <dpkg>/info/*.list (the files each installed), and answers "which package owns this path" with a hash of
-// the path and a binary search: about 3 bytes per packaged file (a 131,000-file system: 1.6 MB), built once
-// on first use (~50 ms) and again when dpkg's status file changes (checked at most every few seconds).
+// the path and a binary search: 16 bytes per packaged path (this Debian 12 machine: 144,089 paths, 2.2 MB;
+// a lookup ~0.1 µs), built once on first use (0.18-0.29 s measured on a loaded 2-core VM) and again when
+// dpkg's status file changes (checked at most every few seconds).
 // On a merged-/usr system a file dpkg lists as /bin/x is also found as /usr/bin/x, the path the kernel reports.
 // Answers are cached by the executable's (device, inode). Not thread-safe: the daemon's main loop owns it.
 class PackageDatabase {
