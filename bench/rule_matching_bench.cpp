@@ -129,6 +129,7 @@ private:
             connection.destination = rule.host.cidr().base();
             connection.hostnames = {fmt::format("unnamed{}.net", pick(1000))};
             break;
+        case HostPattern::Kind::Regex: // the generated rule sets hold none: a regex names no one host to aim at
         case HostPattern::Kind::Any:
             connection.hostnames = {"anything.example.org"};
             break;
@@ -249,7 +250,7 @@ const Rule* linearMatch(const std::vector<Rule>& rules, const Connection& connec
     const auto key = [](const Rule& rule) {
         const auto& host = rule.host;
         const int tier = host.kind() == HostPattern::Kind::Exact ? 3
-                         : host.kind() == HostPattern::Kind::Suffix ? 2
+                         : host.kind() == HostPattern::Kind::Suffix || host.kind() == HostPattern::Kind::Regex ? 2
                          : host.kind() == HostPattern::Kind::Network ? (host.cidr().isSingleHost() ? 3 : 1)
                                                                      : 0;
         return std::make_tuple(rule.origin == RuleOrigin::Admin, tier, rule.app.has_value(), rule.script.has_value(),
