@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs dependencies, builds everything (and hostgated with ThreadSanitizer), fuzzes the DNS decoder, the
-# rule-file parser and the D-Bus record parsing briefly (30 s each), then runs every test (unit, kernel,
+# rule-file parser, host patterns, the D-Bus record parsing, the proposal file and the encrypted DNS list briefly (30 s each),
+# then runs every test (unit, kernel,
 # end-to-end) with CTest. Must run as root (the kernel and end-to-end tests load BPF programs and create
 # network namespaces; they fail, never skip, otherwise).
 set -euo pipefail

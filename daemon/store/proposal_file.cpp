@@ -51,9 +51,13 @@ public:
     template <std::size_t N>
     void rejectUnknownKeys(const std::array<const char*, N>& known)
     {
-        for (auto&& [key, node] : table_)
-            if (std::find_if(known.begin(), known.end(), [&](const char* k) { return key.str() == k; }) == known.end())
-                fail(fmt::format("unknown key '{}' in {}", key.str(), tableName_), key.source());
+        for (auto&& entry : table_) {
+            // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+            const auto& key = entry.first;
+            const std::string_view name = key.str();
+            if (std::find_if(known.begin(), known.end(), [name](const char* k) { return name == k; }) == known.end())
+                fail(fmt::format("unknown key '{}' in {}", name, tableName_), key.source());
+        }
     }
     const toml::node* node(std::string_view key) const { return table_.get(key); }
     template <class T>
