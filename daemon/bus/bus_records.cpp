@@ -140,10 +140,8 @@ std::optional<Error> applyRuleKey(Rule& rule, const std::string& key, const sdbu
         auto digest = reader.read<std::string>(key, value);
         if (!digest)
             return digest.error();
-        std::transform(digest->begin(), digest->end(), digest->begin(),
-                       [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c; });
         // "" removes a pin (UpdateRule), as "" means "any" for app and script.
-        rule.sha256 = digest->empty() ? std::nullopt : std::optional<std::string>(std::move(digest).value());
+        rule.sha256 = digest->empty() ? std::nullopt : std::optional(normalizedSha256(std::move(digest).value()));
     } else {
         return reader.fail(key, "unknown or read-only key");
     }

@@ -24,18 +24,22 @@ BinaryPins::BinaryPins(PackageDatabase& packages, BinaryChange onChange, Logger&
 
 Result<FileDigests> BinaryPins::digestsOf(const Connection& connection)
 {
-    // The image the process runs, even when its path now names another file.
-    if (connection.pid > 0) {
-        const auto exe = procRoot_ / std::to_string(connection.pid) / "exe";
-        UniqueFd fd(::open(exe.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    // `path` opened, if it is the executable that connected (same inode).
+    const auto openExecutable = [&](const std::filesystem::path& path) {
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
         struct stat status {};
-        if (fd && ::fstat(fd.get(), &status) == 0 && static_cast<std::uint64_t>(status.st_ino) == connection.app.inode)
-            return digests_.ofDescriptor(fd.get());
-    }
-    // The process is gone (or exec()ed): the file at the path, if it still is the executable that connected.
-    UniqueFd fd(::open(connection.app.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    struct stat status {};
-    if (!fd || ::fstat(fd.get(), &status) != 0 || static_cast<std::uint64_t>(status.st_ino) != connection.app.inode)
+        if (fd && (::fstat(fd.get(), &status) != 0 || static_cast<std::uint64_t>(status.st_ino) != connection.app.inode))
+            fd.reset();
+        return fd;
+    };
+    // The image the process runs, even when its path now names another file; when the process is gone (or
+    // exec()ed), the file at the path.
+    UniqueFd fd;
+    if (connection.pid > 0)
+        fd = openExecutable(procRoot_ / std::to_string(connection.pid) / "exe");
+    if (!fd)
+        fd = openExecutable(connection.app.path);
+    if (!fd)
         return Error{fmt::format("the binary that connected (pid {}) can no longer be read", connection.pid)};
     return digests_.ofDescriptor(fd.get());
 }

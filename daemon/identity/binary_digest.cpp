@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <memory>
@@ -36,13 +35,6 @@ std::string hex(const unsigned char* bytes, unsigned length)
 }
 
 } // namespace
-
-bool isSha256Hex(std::string_view sha256)
-{
-    return sha256.size() == 64 && std::all_of(sha256.begin(), sha256.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-           });
-}
 
 Result<FileDigests> BinaryDigests::ofPath(const std::filesystem::path& path)
 {

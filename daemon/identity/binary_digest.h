@@ -50,7 +50,4 @@ private:
     std::uint64_t filesRead_ = 0;
 };
 
-// Whether `sha256` is 64 hex digits (either case).
-bool isSha256Hex(std::string_view sha256);
-
 } // namespace hostgate

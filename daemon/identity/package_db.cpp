@@ -163,20 +163,24 @@ void PackageDatabase::rebuild()
 
 std::shared_ptr<const PackageInfo> PackageDatabase::lookupPath(std::string_view path)
 {
-    refreshIfChanged();
-    const auto hash = pathHash(path);
-    const auto it = std::lower_bound(paths_.begin(), paths_.end(), std::make_pair(hash, std::uint32_t{0}));
-    if (it == paths_.end() || it->first != hash)
-        return nullptr;
-    return packages_[it->second];
+    const auto owner = ownerOf(path);
+    return owner ? packages_[*owner] : nullptr;
 }
 
-std::optional<std::string> PackageDatabase::packagedMd5(std::string_view path)
+std::optional<std::uint32_t> PackageDatabase::ownerOf(std::string_view path)
 {
     refreshIfChanged();
     const auto hash = pathHash(path);
     const auto it = std::lower_bound(paths_.begin(), paths_.end(), std::make_pair(hash, std::uint32_t{0}));
     if (it == paths_.end() || it->first != hash)
+        return std::nullopt;
+    return it->second;
+}
+
+std::optional<std::string> PackageDatabase::packagedMd5(std::string_view path)
+{
+    const auto owner = ownerOf(path);
+    if (!owner)
         return std::nullopt;
     // md5sums name files relative to the root, as the package shipped them ("usr/bin/curl", "bin/bash").
     std::vector<std::string> names{std::string(path.substr(1))};
@@ -184,7 +188,7 @@ std::optional<std::string> PackageDatabase::packagedMd5(std::string_view path)
         if (path.starts_with("/usr" + top))
             names.push_back(std::string(path.substr(5)));
     }
-    std::ifstream sums(dpkg_ / "info" / (listNames_[it->second] + ".md5sums"));
+    std::ifstream sums(dpkg_ / "info" / (listNames_[*owner] + ".md5sums"));
     std::string line;
     while (std::getline(sums, line)) {
         // "<32 hex digits>  <path>"

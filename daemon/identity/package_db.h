@@ -42,6 +42,8 @@ public:
 
 private:
     void refreshIfChanged();
+    // Index in packages_ of the package that installed `path`.
+    std::optional<std::uint32_t> ownerOf(std::string_view path);
     void rebuild();
 
     std::filesystem::path dpkg_;

@@ -205,12 +205,8 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
 
     rule.app = reader.optionalIdentity("app");
     rule.script = reader.optionalIdentity("script");
-    if (std::optional<std::string> digest = reader.string("sha256")) {
-        // sha256sum prints lower case; upper case is the same digest.
-        std::transform(digest->begin(), digest->end(), digest->begin(),
-                       [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c; });
-        rule.sha256 = std::move(*digest);
-    }
+    if (std::optional<std::string> digest = reader.string("sha256"))
+        rule.sha256 = normalizedSha256(std::move(*digest));
     if (std::optional<std::int64_t> uid = reader.integer("user", 0, std::numeric_limits<std::uint32_t>::max()))
         rule.uid = static_cast<std::uint32_t>(*uid);
     readHostAndPorts(reader, rule);

@@ -87,6 +87,13 @@ std::optional<RuleProblem> validateRule(const Rule& rule)
     return std::nullopt;
 }
 
+std::string normalizedSha256(std::string digest)
+{
+    std::transform(digest.begin(), digest.end(), digest.begin(),
+                   [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c; });
+    return digest;
+}
+
 TimePoint latestRuleTime()
 {
     // Whole microseconds, so what the API reports (µs) converts back to the same instant.

@@ -36,6 +36,9 @@ std::optional<RuleProblem> missingRequiredKey(const std::function<bool(std::stri
 // (until with until-time, pid with until-exit), times inside what TimePoint can represent.
 std::optional<RuleProblem> validateRule(const Rule& rule);
 
+// A rule's sha256 as validateRule() expects it: lower case, as sha256sum prints it (upper case is the same digest).
+std::string normalizedSha256(std::string digest);
+
 // The latest instant a rule may name: TimePoint's nanosecond count ends in April 2262.
 TimePoint latestRuleTime();
 

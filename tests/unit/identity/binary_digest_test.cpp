@@ -77,14 +77,6 @@ private slots:
         QVERIFY(!missing.ok());
         QVERIFY2(missing.error().message.starts_with("Failed to open"), missing.error().message.c_str());
     }
-
-    void sha256TextIsRecognised()
-    {
-        QVERIFY(isSha256Hex(std::string(64, 'a')));
-        QVERIFY(isSha256Hex("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
-        QVERIFY(!isSha256Hex(std::string(63, 'a')));
-        QVERIFY(!isSha256Hex(std::string(64, 'g')));
-    }
 };
 
 QTEST_GUILESS_MAIN(BinaryDigestTest)
