@@ -264,7 +264,8 @@ std::string HostPattern::toString() const
 {
     switch (kind_) {
     case Kind::Exact:
-        return name_;
+        // A host named "any" (written "any.") must not print as the keyword for every host.
+        return name_ == "any" ? "any." : name_;
     case Kind::Suffix:
         return "*." + name_;
     case Kind::Regex:

@@ -30,6 +30,7 @@ private slots:
         const auto regex = static_cast<int>(HostPattern::Kind::Regex);
         QTest::newRow("star") << "*" << any << "*";
         QTest::newRow("any word") << "ANY" << any << "*";
+        QTest::newRow("host named any") << "any." << exact << "any."; // found by host_pattern_fuzz
         QTest::newRow("exact") << "www.example.com" << exact << "www.example.com";
         QTest::newRow("exact upper case trailing dot") << "WWW.Example.com." << exact << "www.example.com";
         QTest::newRow("surrounding spaces") << "  example.com " << exact << "example.com";
