@@ -187,6 +187,11 @@ check "/etc/hostgate/rules.d root:root 755" mode_is /etc/hostgate/rules.d root:r
 check "/var/lib/hostgate root:root 700" mode_is /var/lib/hostgate root:root 700
 check "D-Bus policy root:root 644" mode_is /usr/share/dbus-1/system.d/org.hostgate.Firewall1.conf root:root 644
 check "polkit actions root:root 644" mode_is /usr/share/polkit-1/actions/org.hostgate.policy root:root 644
+check "polkit declares answer-system-prompts (system services' prompts need an admin)" \
+  grep -q 'org.hostgate.answer-system-prompts' "$root/usr/share/polkit-1/actions/org.hostgate.policy"
+for base in 50-apt 50-timesyncd 50-networkmanager 50-fwupd; do
+  check "base policy $base.toml root:root 644" mode_is "/usr/share/hostgate/rules.d/$base.toml" root:root 644
+done
 check "hostgated root:root 755" mode_is /usr/sbin/hostgated root:root 755
 check "hostgatectl root:root 755" mode_is /usr/bin/hostgatectl root:root 755
 check "the autostart entry root:root 644" mode_is /etc/xdg/autostart/hostgate-tray.desktop root:root 644

@@ -59,6 +59,16 @@ std::optional<AgentRegistration> AgentRegistry::newestFor(std::uint32_t uid) con
     return *it;
 }
 
+std::optional<AgentRegistration> AgentRegistry::newestDelegate(std::uint32_t systemUidMax) const
+{
+    const auto it = std::find_if(registrations_.rbegin(), registrations_.rend(), [&](const auto& registration) {
+        return registration.uid == 0 || registration.uid > systemUidMax;
+    });
+    if (it == registrations_.rend())
+        return std::nullopt;
+    return *it;
+}
+
 std::vector<std::string> AgentRegistry::busNames() const
 {
     std::vector<std::string> names;

@@ -43,6 +43,10 @@ public:
 
     // The agent prompts about processes of `uid` go to: the most recently registered one.
     std::optional<AgentRegistration> newestFor(std::uint32_t uid) const;
+    // The agent prompts about a system user's processes go to when that user has none of its own: the most
+    // recently registered agent of a person (uid above `systemUidMax`) or of root. Whether its answer counts
+    // is polkit's business (org.hostgate.answer-system-prompts), asked when the answer arrives.
+    std::optional<AgentRegistration> newestDelegate(std::uint32_t systemUidMax) const;
     bool contains(const std::string& busName, const std::string& path) const;
     // The distinct connections with at least one registration.
     std::vector<std::string> busNames() const;

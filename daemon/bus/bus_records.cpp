@@ -182,8 +182,8 @@ VariantMap ruleToRecord(const Rule& rule)
 {
     VariantMap record;
     record["id"] = sdbus::Variant(std::uint64_t{rule.id});
-    record["origin"] = sdbus::Variant(std::string(rule.origin == RuleOrigin::Admin ? "admin" : "user"));
-    record["read_only"] = sdbus::Variant(rule.origin == RuleOrigin::Admin);
+    record["origin"] = sdbus::Variant(std::string(originName(rule.origin)));
+    record["read_only"] = sdbus::Variant(isReadOnly(rule.origin));
     record["app"] = sdbus::Variant(rule.app.value_or(""));
     record["script"] = sdbus::Variant(rule.script.value_or(""));
     if (rule.sha256)

@@ -10,6 +10,7 @@
 #include "store/event_log.h"
 #include "util/result.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,9 @@ public:
         std::string busName = "org.hostgate.Firewall1";
         std::string objectPath = "/org/hostgate/Firewall1";
         std::string version; // reported by GetStatus
+        // Users up to this uid are system users (Debian's SYS_UID_MAX in /etc/login.defs): their processes'
+        // prompts go to a person's agent when they have none (AgentRegistry::newestDelegate).
+        std::uint32_t systemUidMax = 999;
     };
 
     // Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), claims the name, exports the object
@@ -34,7 +38,9 @@ public:
     BusService(const BusService&) = delete;
     BusService& operator=(const BusService&) = delete;
 
-    // Sends the prompt to the newest agent of request.connection.uid; ends, now or later, in exactly one of
+    // Sends the prompt to the newest agent of request.connection.uid (for a system user without one: to the
+    // newest agent of a person, whose answer polkit must authorize as answer-system-prompts); ends, now or
+    // later, in exactly one of
     // control.promptDelivered / promptUndeliverable, and then answerPrompt or nothing (timeout/agent gone
     // are the broker's business).
     void deliverPrompt(const PromptRequest& request);

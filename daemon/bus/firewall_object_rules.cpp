@@ -22,14 +22,15 @@ Error noSuchRule(RuleId id)
     return Error::named(std::string(control_error::noSuchRule), fmt::format("No rule has id {}", id));
 }
 
-// Admin rules are read-only to every caller, so that is known before polkit is asked.
+// Admin and base rules are read-only to every caller, so that is known before polkit is asked.
 std::optional<Error> notEditable(const std::optional<Rule>& rule, RuleId id)
 {
     if (!rule)
         return noSuchRule(id);
-    if (rule->origin == RuleOrigin::Admin) {
+    if (isReadOnly(rule->origin)) {
         return Error::named(std::string(control_error::readOnlyRule),
-                            fmt::format("Rule {} is an admin rule from {}; it is read-only", id, rule->source));
+                            fmt::format("Rule {} is an {} rule from {}; it is read-only", id, originName(rule->origin),
+                                        rule->source));
     }
     return std::nullopt;
 }

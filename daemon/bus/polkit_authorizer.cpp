@@ -64,7 +64,7 @@ PolkitAuthorizer::PolkitAuthorizer(sdbus::IConnection& connection, Logger& log, 
 {
 }
 
-void PolkitAuthorizer::check(const Caller& caller, std::string_view action, Done done)
+void PolkitAuthorizer::check(const Caller& caller, std::string_view action, Done done, const Details& details)
 {
     if (caller.uid == 0) {
         done(Ok{});
@@ -73,7 +73,6 @@ void PolkitAuthorizer::check(const Caller& caller, std::string_view action, Done
     using Subject = sdbus::Struct<std::string, std::map<std::string, sdbus::Variant>>;
     using AuthorizationResult = sdbus::Struct<bool, bool, std::map<std::string, std::string>>;
     const Subject subject{"system-bus-name", {{"name", sdbus::Variant(caller.busName)}}};
-    const std::map<std::string, std::string> details;
     const std::uint32_t flags = caller.allowInteractive ? allowUserInteraction : 0;
     const auto timeout = caller.allowInteractive ? std::chrono::microseconds(interactiveTimeout)
                                                  : std::chrono::microseconds(nonInteractiveTimeout);

@@ -22,6 +22,7 @@ inline constexpr std::string_view manageRules = "org.hostgate.manage-rules";
 inline constexpr std::string_view changeMode = "org.hostgate.change-mode";
 inline constexpr std::string_view readLog = "org.hostgate.read-log";
 inline constexpr std::string_view answerPrompts = "org.hostgate.answer-prompts";
+inline constexpr std::string_view answerSystemPrompts = "org.hostgate.answer-system-prompts";
 } // namespace polkit_action
 
 struct Caller {
@@ -51,8 +52,10 @@ public:
     PolkitAuthorizer(sdbus::IConnection& connection, Logger& log, std::function<void()> afterSend);
 
     // Calls `done` exactly once: synchronously for root, otherwise from polkit's reply (or the call's
-    // failure) during a later dispatch. Not called after the authorizer is destroyed.
-    void check(const Caller& caller, std::string_view action, Done done);
+    // failure) during a later dispatch. Not called after the authorizer is destroyed. `details` reach polkit
+    // rules as action.lookup(key) (e.g. which service a system prompt is about).
+    using Details = std::map<std::string, std::string>;
+    void check(const Caller& caller, std::string_view action, Done done, const Details& details = {});
 
 private:
     Logger& log_;

@@ -1,4 +1,5 @@
-// PromptDelivery: one async Ask per prompt to the newest agent of the connection's uid; never blocks.
+// PromptDelivery: one async Ask per prompt to the newest agent of the connection's uid (or, for a system user
+// without one, of a person, authorized by polkit when the answer comes); never blocks.
 #include "bus/prompt_delivery.h"
 
 #include "prompt_agent1_proxy.h"
@@ -20,6 +21,24 @@ constexpr auto minimumAskTimeout = std::chrono::seconds(1);
 constexpr auto timeoutSlack = std::chrono::milliseconds(100);
 constexpr std::string_view noReplyError = "org.freedesktop.DBus.Error.NoReply";
 constexpr std::string_view timeoutError = "org.freedesktop.DBus.Error.Timeout";
+
+// What an admin's polkit rule may look at to decide who answers for which service, e.g.
+// action.lookup("unit") == "systemd-timesyncd.service".
+PolkitAuthorizer::Details polkitDetailsOf(const PromptRequest& request)
+{
+    const Connection& connection = request.connection;
+    const auto& unit = connection.app.unit;
+    return {
+        {"uid", std::to_string(connection.uid)},
+        {"user", userNameOf(connection.uid)},
+        {"app", connection.app.path},
+        {"unit", unit && unit->starts_with("unit:") ? unit->substr(5) : unit.value_or("")},
+        {"host", connection.hostnames.empty() ? connection.destination.toString() : connection.hostnames.front()},
+        {"address", connection.destination.toString()},
+        {"port", std::to_string(connection.port)},
+        {"protocol", std::string(toString(connection.protocol))},
+    };
+}
 
 } // namespace
 
@@ -51,17 +70,25 @@ PromptDelivery::~PromptDelivery()
 void PromptDelivery::deliver(const PromptRequest& request)
 {
     const auto id = request.id;
-    const auto agent = bus_.agents.newestFor(request.connection.uid);
+    const auto uid = request.connection.uid;
+    auto agent = bus_.agents.newestFor(uid);
+    std::optional<std::uint32_t> onBehalfOf;
+    if (!agent && uid <= bus_.options.systemUidMax) {
+        agent = bus_.agents.newestDelegate(bus_.options.systemUidMax);
+        if (agent)
+            onBehalfOf = uid;
+    }
     if (!agent) {
-        bus_.log.info("No prompt agent for the connection's user", {{"prompt", id}, {"uid", request.connection.uid}});
+        bus_.log.info("No prompt agent for the connection's user", {{"prompt", id}, {"uid", uid}});
         bus_.control.promptUndeliverable(id);
         return;
     }
     if (const auto previous = pending_.find(id); previous != pending_.end())
         retire(previous);
 
-    const auto record = promptRequestToRecord(request, userNameOf(request.connection.uid),
-                                              executableOf(request.connection.parentPid));
+    auto record = promptRequestToRecord(request, userNameOf(uid), executableOf(request.connection.parentPid));
+    if (onBehalfOf)
+        record["system_service"] = sdbus::Variant(true);
     const auto timeout = std::max<std::chrono::microseconds>(
         minimumAskTimeout, std::chrono::duration_cast<std::chrono::microseconds>(request.deadline - Clock::now()));
     try {
@@ -74,7 +101,8 @@ void PromptDelivery::deliver(const PromptRequest& request)
             .uponReplyInvoke([this, id](const sdbus::Error* error, const VariantMap& answer) {
                 onAskReply(id, error, answer);
             });
-        pending_[id] = PendingAsk{*agent, std::move(proxy), std::chrono::steady_clock::now() + timeout};
+        pending_[id] = PendingAsk{*agent, onBehalfOf, onBehalfOf ? polkitDetailsOf(request) : PolkitAuthorizer::Details{},
+                                  std::move(proxy), std::chrono::steady_clock::now() + timeout};
     } catch (const sdbus::Error& error) {
         bus_.afterSend();
         bus_.log.warning("Failed to send a prompt to the agent",
@@ -83,7 +111,11 @@ void PromptDelivery::deliver(const PromptRequest& request)
         return;
     }
     bus_.afterSend();
-    bus_.log.debug("Prompt sent to agent", {{"prompt", id}, {"agent", agent->busName}, {"path", agent->path}});
+    if (onBehalfOf)
+        bus_.log.info("Prompt about a system user's process sent to a person's agent",
+                      {{"prompt", id}, {"uid", uid}, {"agent", agent->busName}, {"agent_uid", agent->uid}});
+    else
+        bus_.log.debug("Prompt sent to agent", {{"prompt", id}, {"agent", agent->busName}, {"path", agent->path}});
     bus_.control.promptDelivered(id, agent->busName);
 }
 
@@ -93,6 +125,8 @@ void PromptDelivery::onAskReply(PromptId id, const sdbus::Error* error, const Va
     if (it == pending_.end())
         return; // dropped meanwhile (agent left, or re-delivered): the newer state decides
     const AgentRegistration agent = it->second.agent;
+    const auto onBehalfOf = it->second.onBehalfOf;
+    const auto polkitDetails = it->second.polkitDetails;
     const auto timesOutAt = it->second.timesOutAt;
 
     try {
@@ -123,6 +157,10 @@ void PromptDelivery::onAskReply(PromptId id, const sdbus::Error* error, const Va
             bus_.control.promptUndeliverable(id);
             return;
         }
+        if (onBehalfOf) {
+            answerOnBehalf(id, *parsed, agent, *onBehalfOf, polkitDetails);
+            return;
+        }
         if (auto answered = bus_.control.answerPrompt(id, *parsed, agent.uid); !answered) {
             bus_.log.warning("Failed to apply a prompt answer, ignoring",
                              {{"prompt", id}, {"agent", agent.busName}, {"error", answered.error().describe()}});
@@ -131,6 +169,29 @@ void PromptDelivery::onAskReply(PromptId id, const sdbus::Error* error, const Va
         // Nothing may escape into sd-bus's callback.
         bus_.log.error("Failed to handle a prompt agent's reply", {{"prompt", id}, {"error", failure.what()}});
     }
+}
+
+void PromptDelivery::answerOnBehalf(PromptId id, const PromptAnswer& answer, const AgentRegistration& agent,
+                                    std::uint32_t uid, const PolkitAuthorizer::Details& details)
+{
+    // Interactive: answering for the system is an admin's decision, and the person at the desktop is the one
+    // who clicked, so their polkit agent may ask for the password (auth_admin_keep asks once for a while).
+    const Caller caller{agent.busName, agent.uid, true};
+    bus_.authorizer->check(caller, polkit_action::answerSystemPrompts, [this, id, answer, agent, uid](Result<void> allowed) {
+        if (!allowed) {
+            bus_.log.info("Answer about a system user's process refused: not authorized, applying the default",
+                          {{"prompt", id}, {"uid", uid}, {"agent", agent.busName}, {"agent_uid", agent.uid},
+                           {"error", allowed.error().describe()}});
+            bus_.control.promptUndeliverable(id);
+            return;
+        }
+        bus_.log.info("Prompt about a system user's process answered by a person",
+                      {{"prompt", id}, {"uid", uid}, {"agent", agent.busName}, {"agent_uid", agent.uid}});
+        if (auto answered = bus_.control.answerPrompt(id, answer, uid); !answered) {
+            bus_.log.warning("Failed to apply a prompt answer, ignoring",
+                             {{"prompt", id}, {"agent", agent.busName}, {"error", answered.error().describe()}});
+        }
+    }, details);
 }
 
 bool PromptDelivery::agentLeft(const std::string& busName)

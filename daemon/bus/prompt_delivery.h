@@ -10,6 +10,7 @@
 #include <sdbus-c++/IProxy.h>
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,11 +40,18 @@ public:
 private:
     struct PendingAsk {
         AgentRegistration agent;
+        // Set when the prompt is about a system user's process and went to a person's agent: the uid the
+        // answer speaks for once polkit authorizes it.
+        std::optional<std::uint32_t> onBehalfOf;
+        std::map<std::string, std::string> polkitDetails; // what the prompt is about, for polkit rules
         std::unique_ptr<AgentProxy> proxy;
         std::chrono::steady_clock::time_point timesOutAt;
     };
 
     void onAskReply(PromptId id, const sdbus::Error* error, const VariantMap& answer);
+    // An answer from a person's agent about a system user's process counts once polkit says so.
+    void answerOnBehalf(PromptId id, const PromptAnswer& answer, const AgentRegistration& agent, std::uint32_t uid,
+                        const PolkitAuthorizer::Details& details);
     // sd-bus must not see a proxy destroyed inside its own reply callback: retired proxies are destroyed
     // on the loop's next turn.
     void retire(std::map<PromptId, PendingAsk>::iterator it);

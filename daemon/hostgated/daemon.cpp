@@ -81,7 +81,8 @@ Error failedTo(std::string_view what, const Result<T>& result)
 
 Daemon::Daemon(const DaemonConfig& config, Logger& log, EventLoop loop)
     : config_(config), log_(log), loop_(std::move(loop)), learning_(proposalsPath(config.stateDir), log),
-      rules_(RuleStorePaths{config.adminRulesDir, config.userRulesFile}, engine_, loop_, log_,
+      rules_(RuleStorePaths{config.adminRulesDir, config.userRulesFile, config.baseRulesDir, config.hostSourcesRoot},
+             engine_, loop_, log_,
              RuleLifecycle::Hooks{[this] { rulesEnforced(); }, [this] { notifyRulesChanged(); }}),
       dnsCache_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl, config.dnsCache.maxAddresses}),
       unverifiedNames_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl,
@@ -293,6 +294,9 @@ Result<void> Daemon::start()
 
     std::filesystem::create_directories(config_.userRulesFile.parent_path(), ec);
     std::vector<WatchTarget> ruleTargets{WatchTarget::entriesWithSuffix(config_.adminRulesDir, ".toml")};
+    // A package upgrade changes the base policy in place; a directory that is not there yet is read at SIGHUP.
+    if (!config_.baseRulesDir.empty() && std::filesystem::is_directory(config_.baseRulesDir, ec))
+        ruleTargets.push_back(WatchTarget::entriesWithSuffix(config_.baseRulesDir, ".toml"));
     const std::size_t userFileTarget = ruleTargets.size();
     ruleTargets.push_back(WatchTarget::file(config_.userRulesFile));
     auto watcher = FileWatcher::create(loop_, ruleTargets, [this, userFileTarget](const std::vector<std::size_t>& changed) {

@@ -44,7 +44,7 @@ FirewallStatus Daemon::status() const
     status.missingFeatures = features_.missing();
     engine_.forEachRule([&status](const Rule& rule) {
         ++status.rules;
-        if (rule.origin == RuleOrigin::Admin)
+        if (isReadOnly(rule.origin))
             ++status.adminRules;
         else if (rule.lifetime.persistent())
             ++status.userRules;

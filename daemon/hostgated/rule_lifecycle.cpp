@@ -113,6 +113,8 @@ void RuleLifecycle::noteLoadErrors(const RuleStore::LoadReport& report)
         log_.warning(*report.journalNotice);
     if (report.adminIdNotice)
         log_.warning(*report.adminIdNotice);
+    for (const std::string& notice : report.hostSourceNotices)
+        log_.warning("Base policy: part of the system's configuration was not read", {{"notice", notice}});
 }
 
 void RuleLifecycle::applyStored()
@@ -252,9 +254,10 @@ Result<const Rule*> RuleLifecycle::editable(RuleId id) const
     const Rule* rule = engine_.findRule(id);
     if (!rule)
         return noSuchRule(id);
-    if (rule->origin == RuleOrigin::Admin)
+    if (isReadOnly(rule->origin))
         return Error::named(std::string(control_error::readOnlyRule),
-                            fmt::format("Rule {} comes from the administrator's file {} and is read-only", id,
+                            fmt::format("Rule {} comes from the {} file {} and is read-only", id,
+                                        rule->origin == RuleOrigin::Admin ? "administrator's" : "base policy's",
                                         rule->source));
     return rule;
 }

@@ -38,7 +38,7 @@ Result<std::int64_t> parseInRange(std::string_view option, std::int64_t value, s
 // The raw strings and numbers CLI11 fills in; converted and checked after parsing so every option's
 // error reads the same as the configuration file's.
 struct RawOptions {
-    std::string config, cgroup, adminRulesDir, userRules, stateDir, bpfPinDir, defaultAction, mode, failureMode, logLevel;
+    std::string config, cgroup, adminRulesDir, baseRulesDir, userRules, stateDir, bpfPinDir, defaultAction, mode, failureMode, logLevel;
     std::int64_t promptTimeout = 0, markBit = 0, dnsQueue = 0, decisionQueue = 0;
     bool version = false, checkConfig = false, noBus = false, cleanup = false, noHardening = false, seccompLog = false;
     std::string trustedResolvers, resolverFiles; // comma-separated
@@ -75,6 +75,8 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
     CLI::Option* config = option("--config", raw.config, fmt::format("Configuration file (default {})", kDefaultConfigPath));
     CLI::Option* cgroup = option("--cgroup", raw.cgroup, "cgroup v2 directory to enforce on (default: the hierarchy's root)");
     CLI::Option* adminRulesDir = option("--admin-rules-dir", raw.adminRulesDir, "Directory of administrator rule files");
+    CLI::Option* baseRulesDir = option("--base-rules-dir", raw.baseRulesDir,
+                                       "Directory of the shipped base policy (default /usr/share/hostgate/rules.d)");
     CLI::Option* userRules = option("--user-rules", raw.userRules, "File of the users' rules");
     CLI::Option* stateDir = option("--state-dir", raw.stateDir, "Directory of the daemon's state (event log)");
     CLI::Option* bpfPinDir = option("--bpf-pin-dir", raw.bpfPinDir,
@@ -146,9 +148,10 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
         }
         return path;
     };
-    const std::array<std::tuple<CLI::Option*, const std::string*, std::optional<std::filesystem::path>*>, 5> paths{{
+    const std::array<std::tuple<CLI::Option*, const std::string*, std::optional<std::filesystem::path>*>, 6> paths{{
         {cgroup, &raw.cgroup, &overrides.cgroupScope},
         {adminRulesDir, &raw.adminRulesDir, &overrides.adminRulesDir},
+        {baseRulesDir, &raw.baseRulesDir, &overrides.baseRulesDir},
         {userRules, &raw.userRules, &overrides.userRulesFile},
         {stateDir, &raw.stateDir, &overrides.stateDir},
         {bpfPinDir, &raw.bpfPinDir, &overrides.bpfPinDir},
@@ -263,6 +266,7 @@ Result<DaemonConfig> applyOverrides(DaemonConfig config, const ConfigOverrides& 
         config.cgroupScope = overrides.cgroupScope;
     }
     config.adminRulesDir = overrides.adminRulesDir.value_or(config.adminRulesDir);
+    config.baseRulesDir = overrides.baseRulesDir.value_or(config.baseRulesDir);
     config.userRulesFile = overrides.userRulesFile.value_or(config.userRulesFile);
     config.stateDir = overrides.stateDir.value_or(config.stateDir);
     config.bpfPinDir = overrides.bpfPinDir.value_or(config.bpfPinDir);

@@ -262,6 +262,14 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
     TableReader top(sourceName, "");
     top.on("cgroup", readAbsolutePath([&](std::filesystem::path path) { config.cgroupScope = std::move(path); }));
     top.on("admin_rules_dir", readAbsolutePath([&](std::filesystem::path path) { config.adminRulesDir = std::move(path); }));
+    top.on("base_rules_dir", [&](const toml::node& node, const std::string& key) -> Result<void> {
+        if (node.is_string() && node.value<std::string>()->empty()) {
+            config.baseRulesDir.clear(); // no base policy
+            return Ok{};
+        }
+        return readAbsolutePath([&](std::filesystem::path path) { config.baseRulesDir = std::move(path); })(node, key);
+    });
+    top.on("host_sources_root", readAbsolutePath([&](std::filesystem::path path) { config.hostSourcesRoot = std::move(path); }));
     top.on("user_rules_file", readAbsolutePath([&](std::filesystem::path path) { config.userRulesFile = std::move(path); }));
     top.on("state_dir", readAbsolutePath([&](std::filesystem::path path) { config.stateDir = std::move(path); }));
     top.on("bpf_pin_dir", [&](const toml::node& node, const std::string& key) -> Result<void> {
@@ -453,6 +461,8 @@ std::string renderConfig(const DaemonConfig& config)
         text += "# cgroup: unset, the root of the cgroup2 hierarchy is discovered at start\n";
     }
     text += fmt::format("admin_rules_dir = {}\n", tomlString(config.adminRulesDir.string()));
+    text += fmt::format("base_rules_dir = {}\n", tomlString(config.baseRulesDir.string()));
+    text += fmt::format("host_sources_root = {}\n", tomlString(config.hostSourcesRoot.string()));
     text += fmt::format("user_rules_file = {}\n", tomlString(config.userRulesFile.string()));
     text += fmt::format("state_dir = {}\n", tomlString(config.stateDir.string()));
     text += fmt::format("bpf_pin_dir = {}\n", tomlString(config.bpfPinDir.string()));

@@ -64,6 +64,12 @@ struct DaemonConfig {
     // discovered at start from /proc/self/mountinfo (see cgroup.h).
     std::optional<std::filesystem::path> cgroupScope;
     std::filesystem::path adminRulesDir = "/etc/hostgate/rules.d";
+    // The shipped base policy (read-only, below admin rules; an admin file of the same name replaces one of its
+    // files); "" = none.
+    std::filesystem::path baseRulesDir = "/usr/share/hostgate/rules.d";
+    // Where base-policy rules with hosts_from read apt's, timesyncd's, NetworkManager's and fwupd's
+    // configuration (an image being built, or a test); "/" on a running system.
+    std::filesystem::path hostSourcesRoot = "/";
     std::filesystem::path userRulesFile = "/var/lib/hostgate/rules.toml";
     // Holds the event database.
     std::filesystem::path stateDir = "/var/lib/hostgate";
@@ -162,6 +168,7 @@ std::string renderConfig(const DaemonConfig& config);
 struct ConfigOverrides {
     std::optional<std::filesystem::path> cgroupScope;
     std::optional<std::filesystem::path> adminRulesDir;
+    std::optional<std::filesystem::path> baseRulesDir;
     std::optional<std::filesystem::path> userRulesFile;
     std::optional<std::filesystem::path> stateDir;
     std::optional<std::filesystem::path> bpfPinDir;

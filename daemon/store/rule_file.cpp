@@ -21,7 +21,13 @@ namespace {
 
 constexpr std::array ruleKeys{"id",   "app",     "script",  "user",    "host",    "ports",    "protocol",
                               "action", "lifetime", "until", "pid",    "enabled", "note",     "created",
-                              "last_hit", "hit_count", "sha256"};
+                              "last_hit", "hit_count", "sha256", "hosts_from"};
+
+// Rules expanded from one [[rule]] with hosts_from get positions of their own above every table's, so the
+// ids of the file's other rules do not move when the system's configuration adds a host.
+constexpr std::size_t expansionPositionBase = std::size_t{1} << 22;
+constexpr std::size_t maxHostsPerSource = 256;
+constexpr std::size_t maxTablesWithExpansion = expansionPositionBase / maxHostsPerSource;
 
 std::string locate(std::string_view sourcePath, const toml::source_region& region)
 {
@@ -113,8 +119,23 @@ private:
     std::optional<Error> error_;
 };
 
-void readHostAndPorts(RuleTableReader& reader, Rule& rule)
+void readHostAndPorts(RuleTableReader& reader, Rule& rule, RuleOrigin origin, std::optional<std::string>& hostsFrom)
 {
+    if (reader.has("hosts_from")) {
+        if (reader.has("host")) {
+            reader.failAtKey("hosts_from", "'host' and 'hosts_from' exclude each other: give one");
+        } else if (origin == RuleOrigin::User) {
+            reader.failAtKey("hosts_from", "'hosts_from' is only read in admin and base policy rule files");
+        } else if (std::optional<std::string> source = reader.string("hosts_from")) {
+            if (isHostSourceName(*source))
+                hostsFrom = std::move(*source);
+            else
+                reader.failAtKey("hosts_from",
+                                 fmt::format("unknown host source '{}' (expected apt-sources, timesyncd-servers, "
+                                             "networkmanager-connectivity or fwupd-remotes)",
+                                             *source));
+        }
+    }
     if (std::optional<std::string> host = reader.string("host")) {
         Result<HostPattern> pattern = parseHostPatternText(*host);
         if (pattern)
@@ -181,17 +202,17 @@ void readLifetime(RuleTableReader& reader, Rule& rule)
 enum class IdPolicy { Stored, Derived, Dropped };
 
 Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, RuleOrigin origin, std::size_t position,
-                      IdPolicy ids)
+                      IdPolicy ids, std::optional<std::string>& hostsFrom)
 {
     RuleTableReader reader(table, sourcePath);
     reader.rejectUnknownKeys();
 
     Rule rule;
     rule.origin = origin;
-    if (origin == RuleOrigin::Admin) {
+    if (origin != RuleOrigin::User) {
         if (reader.has("id"))
-            reader.failAtKey("id", "'id' is not allowed in admin rule files: admin rule ids are derived from the "
-                                   "file name and the rule's position");
+            reader.failAtKey("id", "'id' is not allowed in admin and base policy rule files: their rule ids are derived "
+                                   "from the file name and the rule's position");
         rule.id = adminRuleId(std::filesystem::path(sourcePath).filename().string(), position);
         rule.source = std::string(sourcePath);
     } else if (ids == IdPolicy::Dropped) {
@@ -209,7 +230,7 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
         rule.sha256 = normalizedSha256(std::move(*digest));
     if (std::optional<std::int64_t> uid = reader.integer("user", 0, std::numeric_limits<std::uint32_t>::max()))
         rule.uid = static_cast<std::uint32_t>(*uid);
-    readHostAndPorts(reader, rule);
+    readHostAndPorts(reader, rule, origin, hostsFrom);
 
     if (std::optional<std::string> text = reader.string("protocol")) {
         if (std::optional<Protocol> protocol = parseProtocol(*text))
@@ -235,7 +256,10 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
 
     // After the values, so a wrong value is reported where it is, before a key that is missing.
     if (!reader.failed()) {
-        if (auto missing = missingRequiredKey([&reader](std::string_view key) { return reader.has(key); }))
+        const auto has = [&reader](std::string_view key) {
+            return reader.has(key) || (key == "host" && reader.has("hosts_from"));
+        };
+        if (auto missing = missingRequiredKey(has))
             reader.failAtTable(fmt::format("rule without '{}': {}", missing->key, missing->reason));
     }
     if (!reader.failed()) {
@@ -252,7 +276,7 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
 }
 
 Result<std::vector<Rule>> readRules(const toml::table& document, std::string_view sourcePath, RuleOrigin origin,
-                                    IdPolicy ids)
+                                    IdPolicy ids, const HostSourceSnapshot* hostSources)
 {
     for (auto&& [key, node] : document) {
         if (key.str() != "version" && key.str() != "rule")
@@ -284,10 +308,44 @@ Result<std::vector<Rule>> readRules(const toml::table& document, std::string_vie
                      locate(sourcePath, ruleNode->source())};
 
     std::set<RuleId> seenIds;
+    std::size_t tableIndex = 0;
     for (const toml::node& element : *tables) {
-        Result<Rule> rule = readRule(*element.as_table(), sourcePath, origin, rules.size() + 1, ids);
+        const std::size_t index = tableIndex++;
+        std::optional<std::string> hostsFrom;
+        Result<Rule> rule = readRule(*element.as_table(), sourcePath, origin, index + 1, ids, hostsFrom);
         if (!rule)
             return rule.error();
+        if (hostsFrom) {
+            const auto where = locate(sourcePath, element.as_table()->get("hosts_from")->source());
+            if (!hostSources)
+                return Error{"'hosts_from' needs the system's configuration, which is only read when the daemon loads "
+                             "its rule directories",
+                             where};
+            if (index >= maxTablesWithExpansion)
+                return Error{fmt::format("'hosts_from' is only read in the first {} rules of a file", maxTablesWithExpansion),
+                             where};
+            const std::vector<std::string>& hosts = hostSources->of(*hostsFrom);
+            if (hosts.size() > maxHostsPerSource)
+                return Error{fmt::format("{} has {} hosts, more than the {} one rule may take", *hostsFrom, hosts.size(),
+                                         maxHostsPerSource),
+                             where};
+            std::size_t expansion = 0;
+            for (const std::string& host : hosts) {
+                Result<HostPattern> pattern = parseHostPatternText(host);
+                const bool single = pattern && (pattern->kind() == HostPattern::Kind::Exact ||
+                                                (pattern->kind() == HostPattern::Kind::Network && pattern->cidr().isSingleHost()));
+                if (!single)
+                    continue; // a value in the system's file that names no single host: nothing to allow
+                Rule expanded = *rule;
+                expanded.host = std::move(*pattern);
+                expanded.id = adminRuleId(std::filesystem::path(sourcePath).filename().string(),
+                                          expansionPositionBase + index * maxHostsPerSource + expansion++);
+                if (auto problem = validateRule(expanded))
+                    return Error{fmt::format("'{}' of {}: {}", host, *hostsFrom, problem->reason), where};
+                rules.push_back(std::move(expanded));
+            }
+            continue;
+        }
         if (ids != IdPolicy::Dropped && !seenIds.insert(rule->id).second)
             return Error{fmt::format("duplicate rule id {}", rule->id),
                          locate(sourcePath, element.as_table()->get("id")->source())};
@@ -356,14 +414,15 @@ RuleId adminRuleId(std::string_view fileName, std::size_t position)
            (static_cast<std::uint64_t>(position) & ((std::uint64_t{1} << positionBits) - 1));
 }
 
-Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view sourcePath, RuleOrigin origin)
+Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view sourcePath, RuleOrigin origin,
+                                        const HostSourceSnapshot* hostSources)
 {
     if (auto tooLarge = checkRuleTextSize(text.size(), sourcePath))
         return *tooLarge;
     try {
         toml::table document = toml::parse(text, sourcePath);
-        return readRules(document, sourcePath, origin,
-                         origin == RuleOrigin::Admin ? IdPolicy::Derived : IdPolicy::Stored);
+        return readRules(document, sourcePath, origin, origin == RuleOrigin::User ? IdPolicy::Stored : IdPolicy::Derived,
+                         hostSources);
     } catch (const toml::parse_error& error) {
         return Error{std::string(error.description()), locate(sourcePath, error.source())};
     }
@@ -375,7 +434,7 @@ Result<std::vector<Rule>> parseImportedRules(std::string_view text, std::string_
         return *tooLarge;
     try {
         toml::table document = toml::parse(text, sourceName);
-        return readRules(document, sourceName, RuleOrigin::User, IdPolicy::Dropped);
+        return readRules(document, sourceName, RuleOrigin::User, IdPolicy::Dropped, nullptr);
     } catch (const toml::parse_error& error) {
         return Error{std::string(error.description()), locate(sourceName, error.source())};
     }

@@ -22,6 +22,8 @@
 //   note = "why this rule exists"   # default ""
 //   created = 2026-11-23T10:00:00Z  # offset date-times, nanosecond precision; default: the Unix epoch
 //   last_hit = 2026-11-24T08:30:15Z # omitted = never hit
+//   hosts_from = "apt-sources"      # admin and base files only, instead of `host`: one rule per host the system's
+//                                   #   configuration names (store/host_sources.h), re-read at every load
 //   hit_count = 3                   # default 0
 //
 // Unknown keys, wrong types and invalid values are errors located at the key or value. Every rule passes
@@ -29,6 +31,7 @@
 // maxRuleTextBytes (4 MiB) of text.
 
 #include "rules/rule.h"
+#include "store/host_sources.h"
 #include "util/result.h"
 
 #include <cstddef>
@@ -56,7 +59,9 @@ std::optional<Error> checkRuleTextSize(std::size_t bytes, std::string_view sourc
 // rules, becomes Rule::source and seeds the ids. Any problem (TOML syntax, unknown key, wrong type, invalid
 // host, ports, protocol, action, lifetime or time, duplicate user id) rejects the whole file, so a half-
 // understood file never changes what is enforced.
-Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view sourcePath, RuleOrigin origin);
+// `hostSources` expands hosts_from (admin and base files); without it such a rule is an error.
+Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view sourcePath, RuleOrigin origin,
+                                        const HostSourceSnapshot* hostSources = nullptr);
 
 // Parses rules a user imports (the user-file format, e.g. an export): user origin, and every rule gets id 0
 // whether or not the text has ids, because the store assigns fresh ones. Errors as parseRuleFile.

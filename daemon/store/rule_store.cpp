@@ -24,13 +24,14 @@ namespace {
 // Rule files are obeyed only when root owns them and nobody else can write them (checked on the opened fd,
 // so a symlink is judged by what it points to, while errors name the path we were given), and only up to
 // the size limit of rule files.
-Result<std::vector<Rule>> loadRuleFile(const fs::path& path, RuleOrigin origin)
+Result<std::vector<Rule>> loadRuleFile(const fs::path& path, RuleOrigin origin,
+                                       const HostSourceSnapshot* hostSources = nullptr)
 {
     Result<std::string> text = readTrustedFile(path, maxRuleTextBytes);
     if (!text)
         return text.error();
-    auto rules = parseRuleFile(*text, path.string(), origin);
-    if (rules && origin == RuleOrigin::Admin) {
+    auto rules = parseRuleFile(*text, path.string(), origin, origin == RuleOrigin::User ? nullptr : hostSources);
+    if (rules && origin != RuleOrigin::User) {
         // An admin rule was created when its file was last written (unless the file says when).
         std::error_code error;
         const auto written = fs::last_write_time(path, error);
@@ -47,13 +48,14 @@ Result<std::vector<Rule>> loadRuleFile(const fs::path& path, RuleOrigin origin)
 
 // Rule files of a load are parsed concurrently (TOML parsing is most of a load: 100k rules take about a second
 // on one core). Each file is parsed on its own; the results keep the order of `paths`.
-std::vector<Result<std::vector<Rule>>> loadRuleFiles(const std::vector<std::pair<fs::path, RuleOrigin>>& files)
+std::vector<Result<std::vector<Rule>>> loadRuleFiles(const std::vector<std::pair<fs::path, RuleOrigin>>& files,
+                                                     const HostSourceSnapshot& hostSources)
 {
     std::vector<std::optional<Result<std::vector<Rule>>>> slots(files.size());
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
         for (std::size_t i = next++; i < files.size(); i = next++)
-            slots[i] = loadRuleFile(files[i].first, files[i].second);
+            slots[i] = loadRuleFile(files[i].first, files[i].second, &hostSources);
     };
     const std::size_t helpers =
         files.size() < 2 ? 0 : std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()) - 1, 3, files.size() - 1});
@@ -104,6 +106,19 @@ Result<std::vector<fs::path>> listAdminFiles(const fs::path& directory)
     return files;
 }
 
+// The names of every *.toml entry of `directory`, whatever its type.
+std::set<std::string> tomlEntryNames(const fs::path& directory)
+{
+    std::set<std::string> names;
+    std::error_code error;
+    for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+        const std::string name = it->path().filename().string();
+        if (it->path().extension() == ".toml" && name.front() != '.')
+            names.insert(name);
+    }
+    return names;
+}
+
 } // namespace
 
 RuleStore::RuleStore(RuleStorePaths paths)
@@ -150,52 +165,98 @@ Result<void> RuleStore::replayJournal(std::vector<Rule>& userRules, LoadReport& 
     return Ok{};
 }
 
+std::set<std::string> RuleStore::loadReadOnlyDirectory(const fs::path& directory, RuleOrigin origin,
+                                                      const std::set<std::string>& masked,
+                                                      const HostSourceSnapshot& hostSources,
+                                                      const std::map<std::string, std::vector<Rule>>& previous,
+                                                      std::map<std::string, std::vector<Rule>>& loaded,
+                                                      LoadReport& report)
+{
+    // The directory cannot be read or trusted: the files it had at the last good load stay, with their names.
+    const auto keepPrevious = [&] {
+        std::set<std::string> names;
+        for (const auto& [name, rules] : previous) {
+            if (!rules.empty() && rules.front().origin != origin)
+                continue;
+            if (rules.empty() && origin != RuleOrigin::Admin)
+                continue;
+            names.insert(name);
+            if (!masked.contains(name))
+                loaded.emplace(name, rules);
+        }
+        return names;
+    };
+
+    Result<bool> missing = isMissing(directory);
+    if (!missing) {
+        report.errors.push_back(missing.error());
+        return keepPrevious();
+    }
+    if (*missing)
+        return {};
+    if (Result<void> trusted = checkTrustedDirectory(directory); !trusted) {
+        // Anyone who can write the directory can swap its files: none of them is obeyed (last good rules stay).
+        report.errors.push_back(trusted.error());
+        return keepPrevious();
+    }
+    Result<std::vector<fs::path>> files = listAdminFiles(directory);
+    if (!files) {
+        report.errors.push_back(files.error());
+        return keepPrevious();
+    }
+    // Every *.toml entry masks: also one that is no regular file, e.g. a symlink to /dev/null.
+    std::set<std::string> names = tomlEntryNames(directory);
+    std::erase_if(*files, [&](const fs::path& file) { return masked.contains(file.filename().string()); });
+
+    std::map<RuleId, std::string> idOwners;
+    for (const auto& [name, rules] : loaded)
+        for (const Rule& rule : rules)
+            idOwners.emplace(rule.id, name);
+    std::vector<std::pair<fs::path, RuleOrigin>> jobs;
+    for (const fs::path& file : *files)
+        jobs.emplace_back(file, origin);
+    auto parsed = loadRuleFiles(jobs, hostSources);
+    for (std::size_t index = 0; index < files->size(); ++index) {
+        const fs::path& file = (*files)[index];
+        std::string name = file.filename().string();
+        Result<std::vector<Rule>> rules = std::move(parsed[index]);
+        if (!rules) {
+            report.errors.push_back(rules.error());
+            auto last = previous.find(name);
+            if (last == previous.end() || (!last->second.empty() && last->second.front().origin != origin))
+                continue;
+            rules = last->second;
+        }
+        // Ids hash the file name; two names colliding is astronomically unlikely, but must not merge rules.
+        auto clash = std::find_if(rules->begin(), rules->end(),
+                                  [&](const Rule& rule) { return idOwners.count(rule.id) > 0; });
+        if (clash != rules->end()) {
+            report.errors.push_back(Error{"Failed to load " + file.string() + ": its rule ids collide with " +
+                                          idOwners[clash->id] + "; rename one of the files"});
+            continue;
+        }
+        for (const Rule& rule : *rules)
+            idOwners.emplace(rule.id, name);
+        loaded.emplace(name, std::move(*rules));
+    }
+    return names;
+}
+
 RuleStore::LoadReport RuleStore::load(RuleId idFloor)
 {
     LoadReport report;
 
-    Result<bool> adminDirMissing = isMissing(paths_.adminDir);
-    if (!adminDirMissing) {
-        report.errors.push_back(adminDirMissing.error());
-    } else if (*adminDirMissing) {
-        lastGoodAdminRules_.clear();
-    } else if (Result<void> trusted = checkTrustedDirectory(paths_.adminDir); !trusted) {
-        // Anyone who can write the directory can swap its files: none of them is obeyed (last good rules stay).
-        report.errors.push_back(trusted.error());
-    } else if (Result<std::vector<fs::path>> files = listAdminFiles(paths_.adminDir); !files) {
-        report.errors.push_back(files.error());
-    } else {
-        std::map<std::string, std::vector<Rule>> loaded;
-        std::map<RuleId, std::string> idOwners;
-        std::vector<std::pair<fs::path, RuleOrigin>> jobs;
-        for (const fs::path& file : *files)
-            jobs.emplace_back(file, RuleOrigin::Admin);
-        auto parsed = loadRuleFiles(jobs);
-        for (std::size_t index = 0; index < files->size(); ++index) {
-            const fs::path& file = (*files)[index];
-            std::string name = file.filename().string();
-            Result<std::vector<Rule>> rules = std::move(parsed[index]);
-            if (!rules) {
-                report.errors.push_back(rules.error());
-                auto previous = lastGoodAdminRules_.find(name);
-                if (previous == lastGoodAdminRules_.end())
-                    continue;
-                rules = previous->second;
-            }
-            // Ids hash the file name; two names colliding is astronomically unlikely, but must not merge rules.
-            auto clash = std::find_if(rules->begin(), rules->end(),
-                                      [&](const Rule& rule) { return idOwners.count(rule.id) > 0; });
-            if (clash != rules->end()) {
-                report.errors.push_back(Error{"Failed to load " + file.string() + ": its rule ids collide with " +
-                                              idOwners[clash->id] + "; rename one of the files"});
-                continue;
-            }
-            for (const Rule& rule : *rules)
-                idOwners.emplace(rule.id, name);
-            loaded.emplace(name, std::move(*rules));
-        }
-        lastGoodAdminRules_ = std::move(loaded);
-    }
+    // Admin files first: their names mask the base policy's files of the same name.
+    const HostSourceSnapshot hostSources = readHostSources(paths_.hostSourcesRoot);
+    for (const std::string& notice : hostSources.notices)
+        report.hostSourceNotices.push_back(notice);
+    std::map<std::string, std::vector<Rule>> previous = std::move(lastGoodAdminRules_);
+    std::map<std::string, std::vector<Rule>> loaded;
+    std::set<std::string> adminNames = loadReadOnlyDirectory(paths_.adminDir, RuleOrigin::Admin, {}, hostSources,
+                                                             previous, loaded, report);
+    if (!paths_.baseDir.empty())
+        loadReadOnlyDirectory(paths_.baseDir, RuleOrigin::Base, adminNames, hostSources, previous, loaded, report);
+    lastGoodAdminRules_ = std::move(loaded);
 
     Result<bool> userFileMissing = isMissing(paths_.userFile);
     const std::size_t errorsBeforeUserFile = report.errors.size();

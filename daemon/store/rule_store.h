@@ -3,6 +3,7 @@
 
 #include "rules/rule.h"
 #include "store/admin_rule_ids.h"
+#include "store/host_sources.h"
 #include "store/rule_journal.h"
 #include "util/result.h"
 
@@ -12,6 +13,8 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 namespace hostgate {
@@ -19,6 +22,12 @@ namespace hostgate {
 struct RuleStorePaths {
     std::filesystem::path adminDir; // e.g. /etc/hostgate/rules.d: every *.toml, read-only to us
     std::filesystem::path userFile; // e.g. /var/lib/hostgate/rules.toml
+    // The shipped base policy, e.g. /usr/share/hostgate/rules.d: every *.toml whose name is not also in
+    // adminDir (an admin file of that name, even an empty one or a symlink to /dev/null, replaces it).
+    // Empty: none.
+    std::filesystem::path baseDir = {};
+    // Where hosts_from reads the system's configuration (store/host_sources.h): "/" but in tests.
+    std::filesystem::path hostSourcesRoot = "/";
 };
 
 class RuleStore {
@@ -39,6 +48,7 @@ public:
         std::size_t journalRecords = 0;       // changes replayed from the journal on top of the user file
         std::optional<std::string> journalNotice; // e.g. a torn last record that was ignored
         std::optional<std::string> adminIdNotice; // the admin rule id table could not be read or written
+        std::vector<std::string> hostSourceNotices; // configuration hosts_from could not read (rules still load)
     };
 
     // (Re)reads every admin file (sorted by name) and the user file. A missing admin directory or user file
@@ -79,12 +89,19 @@ public:
 
 private:
     std::size_t adminRuleCount() const;
+    // Loads the *.toml files of an admin or base directory into `loaded` (skipping names in `masked`; a failing
+    // file or directory keeps its rules from `previous`). Returns the names of its *.toml entries.
+    std::set<std::string> loadReadOnlyDirectory(const std::filesystem::path& directory, RuleOrigin origin,
+                                                const std::set<std::string>& masked,
+                                                const HostSourceSnapshot& hostSources,
+                                                const std::map<std::string, std::vector<Rule>>& previous,
+                                                std::map<std::string, std::vector<Rule>>& loaded, LoadReport& report);
     // Applies the journal's records to `userRules`; an error leaves them as they were.
     Result<void> replayJournal(std::vector<Rule>& userRules, LoadReport& report);
     std::filesystem::path userFileDirectory() const;
 
     RuleStorePaths paths_;
-    std::map<std::string, std::vector<Rule>> lastGoodAdminRules_; // by file name: sorted, as they apply
+    std::map<std::string, std::vector<Rule>> lastGoodAdminRules_; // admin and base rules by file name (unique: masked)
     std::vector<Rule> lastGoodUserRules_;
     RuleJournalWriter journal_;
     AdminRuleIds adminIds_; // short ids of the admin rules (admin-rule-ids next to the user file)

@@ -35,7 +35,7 @@ int main(int argc, char* argv[])
                             << ", showing the daemon as unreachable\n";
     }
 
-    hostgate::gui::TrayApplication tray(bus, {.promptAgent = !parser.isSet(noAgent)});
+    hostgate::gui::TrayApplication tray(bus, {.promptAgent = !parser.isSet(noAgent), .explainFirstRun = true});
     QObject::connect(&tray, &hostgate::gui::TrayApplication::quitRequested, &app, &QApplication::quit);
     if (const QString problem = tray.start(); !problem.isEmpty()) {
         QTextStream(stderr) << "hostgate: " << problem << "\n";

@@ -6,6 +6,8 @@
 #include "windows/proposals_window.h"
 #include "windows/rules_window.h"
 
+#include <QSettings>
+
 namespace hostgate::gui {
 
 namespace {
@@ -49,6 +51,18 @@ TrayApplication::~TrayApplication() = default;
 QString TrayApplication::start()
 {
     tray.show();
+    if (options.explainFirstRun) {
+        QSettings settings(QStringLiteral("hostgate"), QStringLiteral("hostgate"));
+        if (!settings.value(QStringLiteral("firstRunExplained"), false).toBool()) {
+            client.fetchStatus([this](const StatusRecord& status, const CallError& error) {
+                if (error.failed())
+                    return; // the daemon is not there yet: explained at a later start
+                tray.showBalloon(tr("Welcome to hostgate"), TrayIcon::firstRunExplanation(status));
+                QSettings(QStringLiteral("hostgate"), QStringLiteral("hostgate"))
+                    .setValue(QStringLiteral("firstRunExplained"), true);
+            });
+        }
+    }
     if (!options.promptAgent) {
         // Never exported, so there is nothing to resume: the menu cannot offer it.
         agent.setPaused(true);

@@ -19,6 +19,8 @@ class RulesWindow;
 
 struct TrayApplicationOptions {
     bool promptAgent = true; // false: never registers, the daemon applies its defaults
+    // At this user's first start (QSettings "hostgate/firstRunExplained"), a balloon explains the mode.
+    bool explainFirstRun = false;
 };
 
 class TrayApplication : public QObject {

@@ -257,6 +257,8 @@ PromptRequestRecord PromptRequestRecord::fromMap(const QVariantMap& map)
     readString(map, QStringLiteral("package_version"), request.packageVersion);
     readString(map, QStringLiteral("package_summary"), request.packageSummary);
     readString(map, QStringLiteral("encrypted_dns"), request.encryptedDns);
+    if (const auto it = map.constFind(QStringLiteral("system_service")); it != map.constEnd())
+        request.systemService = it->toBool();
     return request;
 }
 

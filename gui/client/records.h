@@ -14,7 +14,7 @@ namespace hostgate::gui {
 
 struct RuleRecord {
     quint64 id = 0;
-    QString origin; // "admin" | "user"
+    QString origin; // "admin" | "base" | "user"
     bool readOnly = false;
     QString app;    // "" = any application
     QString script;
@@ -124,6 +124,9 @@ struct PromptRequestRecord {
     QString packageVersion;
     QString packageSummary;
     QString encryptedDns; // "DNS over HTTPS (Cloudflare)": DNS the daemon cannot read; "" when not
+    // A system user's process (root, _apt, a service) with no agent of its own: asked of this desktop's user,
+    // whose answer counts with an admin's authorization.
+    bool systemService = false;
 
     static PromptRequestRecord fromMap(const QVariantMap& map);
 };

@@ -77,6 +77,8 @@ void PromptDialog::buildLayout()
     unverified = plainLabel(this);
     encryptedDns = plainLabel(this);
     encryptedDns->setObjectName(QStringLiteral("encryptedDns"));
+    systemNotice = plainLabel(this);
+    systemNotice->setObjectName(QStringLiteral("systemNotice"));
     container = plainLabel(this);
     package = plainLabel(this);
     destination = plainLabel(this);
@@ -93,6 +95,7 @@ void PromptDialog::buildLayout()
     header->addWidget(appIcon, 0, Qt::AlignTop);
     auto* headerText = new QVBoxLayout;
     headerText->addWidget(headline);
+    headerText->addWidget(systemNotice);
     headerText->addWidget(host);
     headerText->addWidget(unicodeHint);
     headerText->addWidget(otherNames);
@@ -172,7 +175,19 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
 
     const AppInfo app = apps.resolve(request.app, request.script, request.appId);
     appIcon->setPixmap(app.icon().pixmap(48, 48));
-    headline->setText(tr("%1 wants to connect to").arg(app.name));
+    if (request.systemService) {
+        // Name the service, not just the binary: "systemd-timesyncd.service" says more than its path.
+        const QString unit = request.unit.startsWith(QStringLiteral("unit:")) ? request.unit.mid(5) : request.unit;
+        const QString who = request.user.isEmpty() ? tr("uid %1").arg(request.uid) : request.user;
+        headline->setText(unit.isEmpty() ? tr("System service %1 (user %2) wants to connect to").arg(app.name, who)
+                                         : tr("System service %1 (user %2) wants to connect to").arg(unit, who));
+        systemNotice->setText(tr("This is not one of your programs: answering needs an administrator's password."));
+        systemNotice->show();
+    } else {
+        headline->setText(tr("%1 wants to connect to").arg(app.name));
+        systemNotice->clear();
+        systemNotice->hide();
+    }
 
     QStringList names;
     for (const QString& name : std::as_const(request.hostnames)) {

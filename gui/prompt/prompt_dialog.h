@@ -86,6 +86,7 @@ private:
     QLabel* otherNames;
     QLabel* unverified;   // names from a DNS server that is not trusted
     QLabel* encryptedDns; // the connection carries encrypted DNS
+    QLabel* systemNotice; // a system service's prompt: answering needs an admin
     QLabel* container;
     QLabel* destination;
     QLabel* appPath;

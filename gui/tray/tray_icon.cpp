@@ -43,6 +43,29 @@ QString modeTitle(const QString& mode)
     return mode;
 }
 
+QString TrayIcon::firstRunExplanation(const StatusRecord& status)
+{
+    QString mode;
+    if (status.mode == QLatin1String("enforce"))
+        mode = status.defaultAction == QLatin1String("allow")
+                   ? tr("hostgate is enforcing: the first time a program connects to a host, the connection is held and "
+                        "you are asked; your answer can become a rule. Unanswered questions are allowed.")
+                   : tr("hostgate is enforcing: the first time a program connects to a host, the connection is held and "
+                        "you are asked; your answer can become a rule. Unanswered questions are denied.");
+    else if (status.mode == QLatin1String("learning"))
+        mode = tr("hostgate is learning: every connection is allowed and proposed as a rule; review the proposals from "
+                  "this menu, then switch to Enforcing.");
+    else if (status.mode == QLatin1String("silent-deny"))
+        mode = tr("hostgate is silently denying: connections no rule allows are refused without a question.");
+    else if (status.mode == QLatin1String("silent-allow"))
+        mode = tr("hostgate is silently allowing: connections no rule denies are allowed without a question.");
+    else
+        mode = tr("hostgate is in mode %1.").arg(status.mode);
+    return mode + QLatin1Char(' ') +
+           tr("System services follow the shipped base policy (apt, time sync, NetworkManager, fwupd); their other "
+              "connections are asked here and need an administrator's password. Change the mode from this menu.");
+}
+
 TrayIcon::TrayIcon(FirewallClient& firewall, QObject* parent)
     : QObject(parent)
     , client(firewall)

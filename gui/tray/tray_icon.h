@@ -28,6 +28,9 @@ public:
     static TrayState stateFor(bool available, const StatusRecord& status, bool promptsPaused);
     // The icon resource of a state, e.g. ":/icons/hostgate-enforcing.svg".
     static QString iconPathFor(TrayState state);
+    // What the tray says at its first start for this user: the mode and what it means, what happens to
+    // system services, and where to change it.
+    static QString firstRunExplanation(const StatusRecord& status);
 
     TrayState state() const { return currentState; }
     QString toolTip() const;

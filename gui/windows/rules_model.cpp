@@ -103,6 +103,9 @@ QString RulesModel::describeCountdown(qint64 seconds)
 
 QString RulesModel::describeOrigin(const RuleRecord& rule)
 {
+    if (rule.origin == QLatin1String("base")) {
+        return rule.source.isEmpty() ? tr("base policy") : tr("base policy %1").arg(QFileInfo(rule.source).fileName());
+    }
     if (rule.readOnly || rule.origin == QLatin1String("admin")) {
         return rule.source.isEmpty() ? tr("admin file") : tr("admin file %1").arg(QFileInfo(rule.source).fileName());
     }

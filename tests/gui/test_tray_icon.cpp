@@ -209,6 +209,21 @@ private slots:
         QCOMPARE(toggled.count(), 1);
         QCOMPARE(toggled.first().at(0).toBool(), true);
     }
+
+    void firstRunExplanationSaysTheModeAndWhatSystemServicesGet()
+    {
+        StatusRecord status;
+        status.mode = QStringLiteral("enforce");
+        status.defaultAction = QStringLiteral("deny");
+        const QString enforcing = TrayIcon::firstRunExplanation(status);
+        QVERIFY2(enforcing.contains(QStringLiteral("enforcing")) && enforcing.contains(QStringLiteral("denied")), qPrintable(enforcing));
+        QVERIFY2(enforcing.contains(QStringLiteral("base policy")) && enforcing.contains(QStringLiteral("administrator")),
+                 qPrintable(enforcing));
+        status.mode = QStringLiteral("learning");
+        QVERIFY(TrayIcon::firstRunExplanation(status).contains(QStringLiteral("learning")));
+        status.mode = QStringLiteral("silent-deny");
+        QVERIFY(TrayIcon::firstRunExplanation(status).contains(QStringLiteral("silently denying")));
+    }
 };
 
 QTEST_MAIN(TrayIconTest)

@@ -14,7 +14,7 @@ namespace {
 
 std::string ruleExplanation(const Rule& rule, std::string_view matchedHost)
 {
-    std::string origin = rule.origin == RuleOrigin::Admin ? "admin" : "user";
+    std::string origin(originName(rule.origin));
     if (!rule.source.empty())
         origin += ", " + rule.source;
     const auto host = rule.host.toString();

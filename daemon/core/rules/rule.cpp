@@ -65,6 +65,19 @@ std::string utcText(TimePoint time)
 
 } // namespace
 
+std::string_view originName(RuleOrigin origin)
+{
+    switch (origin) {
+    case RuleOrigin::Admin:
+        return "admin";
+    case RuleOrigin::Base:
+        return "base";
+    case RuleOrigin::User:
+        break;
+    }
+    return "user";
+}
+
 std::string_view toString(Action action)
 {
     return action == Action::Allow ? "allow" : "deny";

@@ -130,9 +130,15 @@ std::string_view toString(Lifetime::Kind kind);
 std::optional<Lifetime::Kind> parseLifetimeKind(std::string_view text);
 
 enum class RuleOrigin : std::uint8_t {
-    Admin, // /etc/hostgate/rules.d/*.toml: read-only to users, outranks every user rule
+    Admin, // /etc/hostgate/rules.d/*.toml: read-only to users, outranks every other rule
+    Base,  // the shipped base policy, /usr/share/hostgate/rules.d/*.toml: read-only, below admin rules (a file of
+           // the same name in the admin directory replaces one), above user rules
     User,  // decisions saved by the daemon in /var/lib/hostgate/rules.toml
 };
+// "admin" | "base" | "user"
+std::string_view originName(RuleOrigin origin);
+// Admin and base rules live in files the daemon only reads.
+inline bool isReadOnly(RuleOrigin origin) { return origin != RuleOrigin::User; }
 
 using RuleId = std::uint64_t;
 

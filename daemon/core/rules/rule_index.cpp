@@ -41,7 +41,8 @@ std::uint64_t precedenceRank(const Rule& rule)
 {
     const auto flag = [](bool value) { return static_cast<std::uint64_t>(value ? 1 : 0); };
     const std::uint64_t portNarrowness = 65536u - rule.ports.size();
-    return flag(rule.origin == RuleOrigin::Admin) << 50 | hostSpecificity(rule.host) << 40 |
+    const std::uint64_t originRank = rule.origin == RuleOrigin::Admin ? 2 : rule.origin == RuleOrigin::Base ? 1 : 0;
+    return originRank << 50 | hostSpecificity(rule.host) << 40 |
            flag(rule.app.has_value()) << 39 | flag(rule.script.has_value()) << 38 | portNarrowness << 21 |
            flag(rule.protocol != Protocol::Any) << 20 | flag(rule.uid.has_value()) << 19 |
            flag(rule.action == Action::Deny) << 18;

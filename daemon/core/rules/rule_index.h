@@ -29,7 +29,7 @@ struct RuleMatch {
 };
 
 // Which rule wins when several match one connection (first difference decides):
-//   1. origin: every Admin rule outranks every User rule;
+//   1. origin: every Admin rule outranks every Base rule (the shipped base policy), which outranks every User rule;
 //   2. host: an exact name or single-host address (/32, /128) > a suffix "*.d" (more labels in d is more
 //      specific) > a regex "re:..." (it says nothing of how much it covers, so it ranks below every suffix)
 //      > a CIDR network (longer prefix is more specific) > any host. A name pattern outranks a network

@@ -1,6 +1,7 @@
 // Prompts end to end: curl in the enforced cgroup reaches an unknown host, hostgated asks the user's agent
 // over the private bus, and the answer (or its absence) decides; hostgatectl follows the events.
 #include "bus/bus_world.h"
+#include "daemon/witness_server.h"
 
 #include <QCryptographicHash>
 #include <QElapsedTimer>
@@ -28,6 +29,11 @@ const QString killedAddress = QStringLiteral("203.0.113.24");
 const QString perUserAddress = QStringLiteral("203.0.113.25");
 const QString untilExitAddress = QStringLiteral("203.0.113.26");
 const QString pinnedAddress = QStringLiteral("203.0.113.27");
+// A system user's connections (uid 1, "daemon", has no agent): asked of nobody's agent; the test polkit rules
+// let nobody answer for the system except about systemRefusedAddress.
+const QString systemAllowedAddress = QStringLiteral("203.0.113.28");
+const QString systemRefusedAddress = QStringLiteral("203.0.113.29");
+constexpr quint16 witnessPort = 8080;
 
 // One process, two HTTP requests to until-exit.test: the second only after a line on stdin, so the test
 // decides when. Prints "first <status line>" / "second <status line>" (or the exception) and exits.
@@ -60,6 +66,7 @@ DaemonEnvironment environment()
     world.zone.ttlSeconds = 30;
     world.httpAddresses = {foreverAddress, denyAddress, silentAddress, killedAddress, perUserAddress, untilExitAddress,
                            pinnedAddress};
+    world.extraAddresses = {systemAllowedAddress + QStringLiteral("/24"), systemRefusedAddress + QStringLiteral("/24")};
     return world;
 }
 
@@ -114,10 +121,16 @@ private slots:
         QVERIFY2(QTest::qWaitFor([this] { return follower_->stderrSoFar().contains("following connection events") || !follower_->isRunning(); }, 10000),
                  qPrintable(QString::fromUtf8(follower_->stderrSoFar())));
         QVERIFY2(follower_->isRunning(), qPrintable(QString::fromUtf8(follower_->stderrSoFar())));
+        for (const QString& address : {systemAllowedAddress, systemRefusedAddress}) {
+            auto server = std::make_unique<Witness>(world_->fixture().network(), address);
+            HG_E2E_VERIFY(server->start({QStringLiteral("--tcp"), QStringLiteral("%1:%2").arg(address).arg(witnessPort)}));
+            witnesses_.emplace(address, std::move(server));
+        }
     }
 
     void cleanupTestCase()
     {
+        witnesses_.clear();
         follower_.reset();
         world_.reset();
     }
@@ -259,6 +272,46 @@ private slots:
         QCOMPARE(agentLines(stopAgent(*rootAgent), QStringLiteral("ask")).size(), 0);
     }
 
+    void systemUsersPromptGoesToAPersonsAgentAndCountsWithPolkit()
+    {
+        // uid 1 has no agent (polkit would not even let it register one): its prompt goes to nobody's agent,
+        // marked as a system service's, and the answer counts because polkit authorizes answer-system-prompts.
+        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        QVERIFY(agent);
+        const qint64 mark = world_->fixture().daemonLogSize();
+        const RunResult attempt = run(world_->fixture().confined().asUser(deniedUid),
+                                      witness({QStringLiteral("tcp-client"), systemAllowedAddress, QString::number(witnessPort),
+                                               QStringLiteral("system-allowed"), QStringLiteral("--timeout"), QStringLiteral("10")}),
+                                      15s);
+        QVERIFY2(attempt.out.startsWith("connected"), qPrintable(attempt.describe()));
+        HG_E2E_VERIFY(witnesses_.at(systemAllowedAddress)->waitFor(QStringLiteral("system-allowed")));
+        const QList<QJsonObject> asks = agentLines(stopAgent(*agent), QStringLiteral("ask"));
+        QCOMPARE(asks.size(), 1);
+        const QJsonObject request = asks.first().value(QStringLiteral("request")).toObject();
+        QCOMPARE(request.value(QStringLiteral("uid")).toInt(), int(deniedUid));
+        QVERIFY2(request.value(QStringLiteral("system_service")).toBool(), qPrintable(QJsonDocument(request).toJson()));
+        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("answered by a person"), QStringLiteral("agent_uid=65534")},
+                                                      mark, 5s));
+    }
+
+    void systemUsersPromptAnswerWithoutPolkitsConsentAppliesTheDefault()
+    {
+        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        QVERIFY(agent);
+        const qint64 mark = world_->fixture().daemonLogSize();
+        const RunResult attempt = run(world_->fixture().confined().asUser(deniedUid),
+                                      witness({QStringLiteral("tcp-client"), systemRefusedAddress, QString::number(witnessPort),
+                                               QStringLiteral("system-refused"), QStringLiteral("--timeout"), QStringLiteral("10")}),
+                                      15s);
+        QVERIFY2(!attempt.out.startsWith("connected"), qPrintable(attempt.describe()));
+        // Decided by the refusal, not by the prompt's deadline.
+        QVERIFY2(attempt.elapsed < wellUnderTheTimeout, qPrintable(attempt.describe()));
+        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("not authorized, applying the default")}, mark, 5s));
+        QCOMPARE(agentLines(stopAgent(*agent), QStringLiteral("ask")).size(), 1);
+        QVERIFY2(!witnesses_.at(systemRefusedAddress)->saw(QStringLiteral("system-refused")),
+                 qPrintable(witnesses_.at(systemRefusedAddress)->log()));
+    }
+
     void untilExitAnswerLastsWhileTheProcessRunsAndEndsWithIt()
     {
         auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
@@ -325,6 +378,7 @@ private:
 
     std::unique_ptr<BusWorld> world_;
     std::optional<BackgroundProcess> follower_;
+    std::map<QString, std::unique_ptr<Witness>> witnesses_;
 };
 
 QTEST_GUILESS_MAIN(PromptAgentTest)

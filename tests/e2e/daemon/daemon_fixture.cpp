@@ -156,6 +156,7 @@ QString DaemonFixture::resolverFile() const { return path(QStringLiteral("resolv
 QString DaemonFixture::path(const QString& name) const { return network_->scratchPath(QStringLiteral("hostgated/") + name); }
 
 QString DaemonFixture::rulesDirectory() const { return path(QStringLiteral("rules.d")); }
+QString DaemonFixture::baseRulesDirectory() const { return path(QStringLiteral("base-rules.d")); }
 
 Placement DaemonFixture::confined() const { return unconfined().inCgroup(*cgroup_); }
 
@@ -179,6 +180,7 @@ Result<void> DaemonFixture::startDaemon(const DaemonSettings& settings)
                                          QStringLiteral("--config"), configPath,
                                          QStringLiteral("--cgroup"), cgroup_->path(),
                                          QStringLiteral("--admin-rules-dir"), rulesDirectory(),
+                                         QStringLiteral("--base-rules-dir"), baseRulesDirectory(),
                                          QStringLiteral("--user-rules"), stateDirectory + QStringLiteral("/rules.toml"),
                                          QStringLiteral("--state-dir"), stateDirectory,
                                          QStringLiteral("--bpf-pin-dir"), bpfPinDirectory(),
@@ -281,6 +283,13 @@ Result<void> DaemonFixture::replaceAdminRules(const QString& text)
 Result<void> DaemonFixture::writeAdminRuleFile(const QString& fileName, const QString& text)
 {
     return writeFile(rulesDirectory() + QLatin1Char('/') + fileName, text);
+}
+
+Result<void> DaemonFixture::writeBaseRuleFile(const QString& fileName, const QString& text)
+{
+    if (!QDir().mkpath(baseRulesDirectory()) || ::chmod(QFile::encodeName(baseRulesDirectory()).constData(), 0755) != 0)
+        return harnessError(QStringLiteral("Failed to create %1").arg(baseRulesDirectory()));
+    return writeFile(baseRulesDirectory() + QLatin1Char('/') + fileName, text);
 }
 
 Result<void> DaemonFixture::removeAdminRuleFile(const QString& fileName)

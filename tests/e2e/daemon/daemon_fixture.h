@@ -74,6 +74,8 @@ public:
     Result<void> replaceAdminRules(const QString& text);
     // Another admin rule file next to it (e.g. "20-scale-1.toml"), written the same way; or removed.
     Result<void> writeAdminRuleFile(const QString& fileName, const QString& text);
+    // Writes <base-rules.d>/fileName (creating the directory, mode 0755).
+    Result<void> writeBaseRuleFile(const QString& fileName, const QString& text);
     Result<void> removeAdminRuleFile(const QString& fileName);
     // Rewrites the admin rule file in place through a hard link outside the rules directory: the rules change
     // but the daemon's watch on that directory sees no event, so only an explicit reload (SIGHUP) applies them.
@@ -97,6 +99,8 @@ public:
     // Inside the netns with the same resolver, but outside the child cgroup: not enforced.
     Placement unconfined() const;
     QString rulesDirectory() const;
+    // The base policy directory hostgated is started with (--base-rules-dir): absent until a test writes to it.
+    QString baseRulesDirectory() const;
     // The private bpf filesystem (mounted by setUp(), unmounted by the destructor) and the pin directory in it
     // that hostgated is started with: what a killed daemon leaves enforcing.
     QString bpfPinDirectory() const;

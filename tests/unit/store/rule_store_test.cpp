@@ -352,6 +352,78 @@ private slots:
         QCOMPARE(::stat(paths().userFile.parent_path().c_str(), &status), 0);
         QCOMPARE(status.st_mode & 07777, 0750u);
     }
+
+    void baseRulesLoadBelowAdminRulesAndAnAdminFileOfTheSameNameReplacesThem()
+    {
+        RuleStorePaths withBase = paths();
+        withBase.baseDir = root() / "base.d";
+        withBase.hostSourcesRoot = root() / "system";
+        writeText(withBase.baseDir / "50-apt.toml", denyRule("base-apt.example"));
+        writeText(withBase.baseDir / "50-ntp.toml", denyRule("base-ntp.example"));
+        writeText(withBase.baseDir / "50-nm.toml", denyRule("base-nm.example"));
+        writeText(withBase.adminDir / "10-corp.toml", denyRule("corp.example"));
+        RuleStore store(withBase);
+        RuleStore::LoadReport report = store.load();
+        QVERIFY(report.errors.empty());
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"corp.example", "base-apt.example", "base-nm.example", "base-ntp.example"}));
+        QCOMPARE(store.rules()[0].origin, RuleOrigin::Admin);
+        QCOMPARE(store.rules()[1].origin, RuleOrigin::Base);
+        QCOMPARE(store.rules()[1].source, (withBase.baseDir / "50-apt.toml").string());
+
+        // Same name in the admin directory: its rules instead; empty: none; a symlink to /dev/null: none.
+        writeText(withBase.adminDir / "50-apt.toml", denyRule("admin-apt.example"));
+        writeText(withBase.adminDir / "50-ntp.toml", "");
+        fs::create_symlink("/dev/null", withBase.adminDir / "50-nm.toml");
+        report = store.load();
+        QVERIFY(report.errors.empty());
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"corp.example", "admin-apt.example"}));
+        QCOMPARE(store.rules()[1].origin, RuleOrigin::Admin);
+
+        fs::remove(withBase.adminDir / "50-apt.toml");
+        fs::remove(withBase.adminDir / "50-ntp.toml");
+        fs::remove(withBase.adminDir / "50-nm.toml");
+        report = store.load();
+        QVERIFY(report.errors.empty());
+        QCOMPARE(hostsOf(store.rules()).size(), std::size_t{4});
+    }
+
+    void baseDirectoryOthersCanWriteIsNotObeyed()
+    {
+        RuleStorePaths withBase = paths();
+        withBase.baseDir = root() / "base.d";
+        writeText(withBase.baseDir / "50-apt.toml", denyRule("base-apt.example"));
+        fs::permissions(withBase.baseDir, fs::perms::others_write, fs::perm_options::add);
+        RuleStore store(withBase);
+        RuleStore::LoadReport report = store.load();
+        QCOMPARE(report.errors.size(), std::size_t{1});
+        QVERIFY(store.rules().empty());
+    }
+
+    void hostsFromMakesOneRulePerConfiguredHostWithIdsThatDoNotMoveTheOthers()
+    {
+        RuleStorePaths withBase = paths();
+        withBase.baseDir = root() / "base.d";
+        withBase.hostSourcesRoot = root() / "system";
+        writeText(withBase.hostSourcesRoot / "etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\n"
+                                                                   "deb https://mirror.example/debian bookworm main\n");
+        const std::string text = "[[rule]]\napp = \"/usr/lib/apt/methods/http\"\nhosts_from = \"apt-sources\"\n"
+                                 "ports = \"80,443\"\naction = \"allow\"\n\n" + denyRule("after.example");
+        writeText(withBase.baseDir / "50-apt.toml", text);
+        RuleStore store(withBase);
+        RuleStore::LoadReport report = store.load();
+        QVERIFY(report.errors.empty());
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"deb.debian.org", "mirror.example", "after.example"}));
+        QCOMPARE(store.rules()[0].app, std::optional<std::string>("/usr/lib/apt/methods/http"));
+        QCOMPARE(store.rules()[1].ports.toString(), std::string("80,443"));
+        const RuleId afterId = store.rules()[2].id;
+
+        // The admin adds a mirror: one more rule, and the others keep their ids.
+        writeText(withBase.hostSourcesRoot / "etc/apt/sources.list.d/extra.sources", "Types: deb\nURIs: https://extra.example/d\n");
+        report = store.load();
+        QVERIFY(report.errors.empty());
+        QCOMPARE(hostsOf(store.rules()), (Hosts{"deb.debian.org", "extra.example", "mirror.example", "after.example"}));
+        QCOMPARE(store.rules()[3].id, afterId);
+    }
 };
 
 QTEST_GUILESS_MAIN(RuleStoreTest)
