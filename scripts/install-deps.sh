@@ -18,6 +18,7 @@ packages=(
   dbus polkitd pkexec
   dnsmasq xvfb trayer imagemagick x11-utils
   curl wget dnsutils iproute2 socat python3 util-linux procps iputils-ping dnsperf iperf3
+  chromium  # the real-browser end-to-end test (tests/e2e/bus/browser_test.cpp)
 )
 
 missing=()

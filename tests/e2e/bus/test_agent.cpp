@@ -2,7 +2,9 @@
 // prints every Ask and Cancel as one JSON line on stdout, answers per its command line, exits on SIGTERM.
 //
 //   hostgate_test_agent [--path /org/hostgate/TestAgent] (--answer allow|deny [--lifetime L] [--host-scope S]
-//                       [--port-scope S] [--pin] | --never-answer) [--register-many N]
+//                       [--port-scope S] [--pin] [--when-told] | --never-answer) [--register-many N]
+// --when-told holds every Ask until a line (or EOF) arrives on stdin, then answers the held ones and every later
+// one at once, printing {"event":"answered","count":N}: the test decides when, after it has seen the prompt.
 // --register-many N first registers N more paths (<path>/extraK, no objects behind them) on the same
 // connection and prints {"event":"mass-registration","accepted":A,"refused":R,"error":NAME}; then the
 // agent registers its own path as usual (which may be refused too).
@@ -40,6 +42,7 @@ struct AgentPolicy {
     std::string portScope;
     bool neverAnswer = false;
     bool pin = false;
+    bool whenTold = false;
     unsigned registerMany = 0;
     unsigned flood = 0;
 };
@@ -82,9 +85,11 @@ int main(int argc, char** argv)
     app.add_option("--port-scope", policy.portScope, "port or any");
     auto* never = app.add_flag("--never-answer", policy.neverAnswer, "keep every Ask pending");
     app.add_flag("--pin", policy.pin, "ask for the answer's rule to be pinned to the binary");
+    auto* whenTold = app.add_flag("--when-told", policy.whenTold, "answer held Asks when a line arrives on stdin");
     app.add_option("--register-many", policy.registerMany, "register N extra paths first");
     app.add_option("--flood", policy.flood, "send N ListConnections calls at once first");
     answer->excludes(never);
+    whenTold->needs(answer);
     CLI11_PARSE(app, argc, argv);
     if (policy.action.empty() && !policy.neverAnswer) {
         std::fprintf(stderr, "hostgate_test_agent: give --answer or --never-answer\n");
@@ -106,7 +111,7 @@ int main(int argc, char** argv)
         object->registerMethod("Ask").onInterface(agentInterface).implementedAs(
             [&](sdbus::Result<VariantMap>&& result, VariantMap request) {
                 printLine({{"event", "ask"}, {"request", hostgate::ctl::toJson(request)}});
-                if (policy.neverAnswer) {
+                if (policy.neverAnswer || policy.whenTold) {
                     withheld.push_back(std::move(result));
                 } else {
                     result.returnResults(answerFor(policy));
@@ -180,10 +185,20 @@ int main(int argc, char** argv)
             while (connection->processPendingRequest()) {
             }
             const auto bus = connection->getEventLoopPollData();
-            pollfd fds[2] = {{bus.fd, bus.events, 0}, {signalFd, POLLIN, 0}};
-            poll(fds, 2, bus.getPollTimeout());
+            pollfd fds[3] = {{bus.fd, bus.events, 0}, {signalFd, POLLIN, 0}, {policy.whenTold ? STDIN_FILENO : -1, POLLIN, 0}};
+            poll(fds, 3, bus.getPollTimeout());
             if ((fds[1].revents & POLLIN) != 0) {
                 return 0;
+            }
+            if ((fds[2].revents & (POLLIN | POLLHUP)) != 0) {
+                char line[256];
+                [[maybe_unused]] const ssize_t told = ::read(STDIN_FILENO, line, sizeof line);
+                policy.whenTold = false;
+                for (auto& held : withheld) {
+                    held.returnResults(answerFor(policy));
+                }
+                printLine({{"event", "answered"}, {"count", withheld.size()}});
+                withheld.clear();
             }
         }
     } catch (const sdbus::Error& error) {
