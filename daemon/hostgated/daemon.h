@@ -65,6 +65,9 @@ public:
 
     // FirewallControl (the D-Bus API's view of the daemon; daemon_control.cpp).
     FirewallStatus status() const override;
+    std::vector<ListInfo> lists() const override;
+    Result<void> refreshLists(const std::string& name) override;
+    Result<void> setListEnabled(const std::string& name, bool enabled) override;
     Mode mode() const override;
     Result<void> setMode(Mode mode) override;
     std::vector<Rule> rules() const override;

@@ -158,8 +158,7 @@ void ListSubscriptions::reload()
 {
     readConfigs();
     for (auto& [name, entry] : entries_)
-        if (!entry.status.fetching && !entry.timer)
-            enqueue(entry);
+        enqueue(entry);
 }
 
 void ListSubscriptions::schedule(Entry& entry, TimePoint when)

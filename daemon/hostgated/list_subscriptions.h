@@ -50,7 +50,8 @@ public:
     // Reads lists.d and the cached copies (so the lists are in force before the first packet), then starts the
     // worker, which fetches what is due.
     Result<void> start();
-    // SIGHUP: lists.d again. Lists whose source, format and action are unchanged keep what they hold.
+    // SIGHUP: lists.d again, and every list fetched now. Lists whose source, format and action are unchanged keep
+    // what they hold until their fetch succeeds.
     void reload();
 
     std::shared_ptr<const ListSet> active() const { return active_; }
