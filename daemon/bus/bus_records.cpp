@@ -23,7 +23,7 @@ namespace {
 constexpr std::string_view errorPrefix = "org.hostgate.Firewall1.Error.";
 constexpr std::array knownErrorCodes{"NotAuthorized", "InvalidArgument", "InvalidRule", "NoSuchRule",
                                      "ReadOnlyRule",  "RulesFileBroken", "NoSuchAgent", "LimitExceeded",
-                                     "NoSuchProposal", "Failed"};
+                                     "NoSuchProposal", "NoSuchList", "Failed"};
 
 // Reads one typed value out of a record, naming the key in every complaint, so a caller learns which
 // field of a long dictionary was wrong.
