@@ -8,7 +8,7 @@ packages=(
   libbpf-dev bpftool linux-libc-dev
   libnetfilter-queue-dev libmnl-dev libnfnetlink-dev
   iptables nftables libnftables-dev
-  libldns-dev libidn2-dev libre2-dev libpsl-dev publicsuffix libcurl4-openssl-dev
+  libldns-dev libidn2-dev libre2-dev libpsl-dev publicsuffix libcurl4-openssl-dev ca-certificates
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev-tools libqt6svg6 qt6-qpa-plugins
   libgl-dev

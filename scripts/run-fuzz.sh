@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (DNS decoder, rule-file parser, host patterns, D-Bus record parsing, the
-# proposal file, the encrypted DNS list) and fuzzes each
+# proposal file, the encrypted DNS list, the subscribed-list parser) and fuzzes each
 # for N seconds (arg 1, default 60); fails on a crash.
 # Build dir: $HOSTGATE_FUZZ_BUILD_DIR (default <repo>/build-fuzz). Crash inputs are kept in <build>/fuzz-artifacts.
 set -euo pipefail
@@ -17,9 +17,9 @@ esac
 CC=clang CXX=clang++ cmake -S "$top" -B "$build" -DHOSTGATE_FUZZ=ON -DHOSTGATE_BUILD_BENCH=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(dns_codec_fuzz:dns rule_file_fuzz:rules host_pattern_fuzz:hosts bus_record_fuzz:bus proposal_file_fuzz:proposals
-         encrypted_dns_file_fuzz:encrypted-dns)
+         encrypted_dns_file_fuzz:encrypted-dns list_parser_fuzz:lists)
 cmake --build "$build" -j"$jobs" --target dns_codec_fuzz rule_file_fuzz host_pattern_fuzz bus_record_fuzz proposal_file_fuzz \
-  encrypted_dns_file_fuzz
+  encrypted_dns_file_fuzz list_parser_fuzz
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -23,7 +23,7 @@ namespace {
 constexpr std::string_view errorPrefix = "org.hostgate.Firewall1.Error.";
 constexpr std::array knownErrorCodes{"NotAuthorized", "InvalidArgument", "InvalidRule", "NoSuchRule",
                                      "ReadOnlyRule",  "RulesFileBroken", "NoSuchAgent", "LimitExceeded",
-                                     "NoSuchProposal", "Failed"};
+                                     "NoSuchProposal", "NoSuchList", "Failed"};
 
 // Reads one typed value out of a record, naming the key in every complaint, so a caller learns which
 // field of a long dictionary was wrong.
@@ -340,6 +340,9 @@ VariantMap statusToRecord(const FirewallStatus& status, std::size_t agents)
     record["proposals_dropped"] = sdbus::Variant(std::uint64_t{status.proposalsDropped});
     if (!status.proposalsError.empty())
         record["proposals_error"] = sdbus::Variant(status.proposalsError);
+    record["lists"] = count(status.lists);
+    if (!status.listErrors.empty())
+        record["list_errors"] = sdbus::Variant(status.listErrors);
     record["started_usec"] = sdbus::Variant(toUsec(status.started));
     return record;
 }

@@ -30,6 +30,7 @@ inline constexpr std::string_view rulesFileBroken = "RulesFileBroken";
 inline constexpr std::string_view limitExceeded = "LimitExceeded"; // a per-caller or per-reply bound
 inline constexpr std::string_view noSuchProposal = "NoSuchProposal";
 inline constexpr std::string_view failed = "Failed";
+inline constexpr std::string_view noSuchList = "NoSuchList";
 } // namespace control_error
 
 struct FirewallStatus {
@@ -58,7 +59,26 @@ struct FirewallStatus {
     std::size_t proposalLimit = 0;            // ... at most this many
     std::uint64_t proposalsDropped = 0;       // destinations not proposed because the list was full
     std::string proposalsError;               // the saved proposals failed to load (empty: they did not)
+    std::vector<std::string> listErrors;      // lists.d files that failed to load
+    std::size_t lists = 0;                    // subscribed lists configured
     TimePoint started{};
+};
+
+// One subscribed list as the API shows it (ListLists).
+struct ListInfo {
+    std::string name;
+    std::string description;
+    std::string source;
+    std::string file;
+    std::string format;
+    Action action = Action::Deny;
+    bool enabled = true;
+    std::uint64_t entries = 0;
+    std::optional<TimePoint> lastFetch;
+    std::optional<TimePoint> lastSuccess;
+    std::string lastError;
+    std::optional<TimePoint> nextRefresh;
+    bool fetching = false;
 };
 
 struct AppSummary {
@@ -76,6 +96,10 @@ public:
     virtual ~FirewallControl() = default;
 
     virtual FirewallStatus status() const = 0;
+    virtual std::vector<ListInfo> lists() const = 0;
+    // "" = every list; NoSuchList.
+    virtual Result<void> refreshLists(const std::string& name) = 0;
+    virtual Result<void> setListEnabled(const std::string& name, bool enabled) = 0;
     virtual Mode mode() const = 0;
     virtual Result<void> setMode(Mode mode) = 0;
 

@@ -50,6 +50,9 @@ private:
     void RemoveRule(sdbus::Result<>&& result, uint64_t id) override;
     void SetRuleEnabled(sdbus::Result<>&& result, uint64_t id, bool enabled) override;
     std::string ExportRules() override;
+    std::vector<std::map<std::string, sdbus::Variant>> ListLists() override;
+    void RefreshLists(sdbus::Result<>&& result, std::string name) override;
+    void SetListEnabled(sdbus::Result<>&& result, std::string name, bool enabled) override;
     void ImportRules(sdbus::Result<uint32_t>&& result, std::string toml, bool replace) override;
     void ListConnections(sdbus::Result<Records>&& result, uint32_t limit,
                          std::map<std::string, sdbus::Variant> filter) override;

@@ -191,6 +191,15 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     audit->add_option("--since", command.since, "ISO 8601 time, or a duration ago (2h, 1d)")->required();
     audit->add_option("FILE", command.file, "output file (default: stdout)");
 
+    CLI::App* lists = app.add_subcommand("lists", "the subscribed lists (lists.d): entries, last fetch, errors");
+    lists->fallthrough();
+    CLI::App* refreshLists = lists->add_subcommand("refresh", "fetch a list now (default: every list)");
+    refreshLists->add_option("NAME", command.listName, "list name");
+    CLI::App* enableList = lists->add_subcommand("enable", "switch a list on (kept by the daemon across restarts)");
+    enableList->add_option("NAME", command.listName, "list name")->required();
+    CLI::App* disableList = lists->add_subcommand("disable", "switch a list off (kept by the daemon across restarts)");
+    disableList->add_option("NAME", command.listName, "list name")->required();
+
     // CLI11 consumes a reversed vector (it pops arguments from the back).
     std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());
     try {
@@ -246,6 +255,11 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
         command.verb = Verb::ImportRules;
     } else if (chosen(audit)) {
         command.verb = Verb::Audit;
+    } else if (chosen(lists)) {
+        command.verb = chosen(refreshLists) ? Verb::RefreshLists
+                       : chosen(enableList) ? Verb::EnableList
+                       : chosen(disableList) ? Verb::DisableList
+                                             : Verb::ListLists;
     } else if (chosen(proposals)) {
         const auto usage = [](const std::string& message) {
             return ParseOutcome{std::nullopt, ExitStatus::Usage, errorLine(ExitStatus::Usage, message + " (see --help)")};

@@ -33,6 +33,10 @@ enum class Verb {
     RejectProposals,  // --all [--app]
     ExportProposals,
     Audit,
+    ListLists,
+    RefreshLists,
+    EnableList,
+    DisableList,
 };
 
 // The rule options of `rules add` and `rules update`; unset ones are not sent (update keeps their values).
@@ -80,6 +84,7 @@ struct Command {
     std::optional<std::string> proposalApp; // --app of the proposal commands (unset: every application)
     RuleOptions proposalEdits;          // AcceptProposal: host, ports, protocol, action, lifetime, until, note
     std::string since;                  // Audit --since (ISO 8601, DURATION or -DURATION)
+    std::string listName;               // RefreshLists ("" = every list), EnableList, DisableList
 
     bool operator==(const Command&) const = default;
 };

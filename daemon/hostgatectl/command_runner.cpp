@@ -287,6 +287,18 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
     case Verb::ExportProposals:
     case Verb::Audit:
         return runProposalCommand(command, client);
+    case Verb::ListLists: {
+        const nlohmann::json lists = toJson(client.ListLists());
+        print(command.json ? renderJson(withIsoTimes(lists)) : renderListsTable(lists));
+        return ExitStatus::Ok;
+    }
+    case Verb::RefreshLists:
+        client.refreshLists(command.listName);
+        return ExitStatus::Ok;
+    case Verb::EnableList:
+    case Verb::DisableList:
+        client.setListEnabled(command.listName, command.verb == Verb::EnableList);
+        return ExitStatus::Ok;
     case Verb::Metrics:
         if (!command.metricsTextfile.empty())
             return writeMetricsTextfile(command, client);

@@ -75,6 +75,16 @@ void FirewallClient::updateRule(std::uint64_t id, const VariantMap& changes)
 
 void FirewallClient::removeRule(std::uint64_t id) { (void)callInteractively(getProxy(), "RemoveRule", id); }
 
+void FirewallClient::refreshLists(const std::string& name)
+{
+    (void)callInteractively(getProxy(), "RefreshLists", name);
+}
+
+void FirewallClient::setListEnabled(const std::string& name, bool enabled)
+{
+    (void)callInteractively(getProxy(), "SetListEnabled", name, enabled);
+}
+
 void FirewallClient::setRuleEnabled(std::uint64_t id, bool enabled)
 {
     (void)callInteractively(getProxy(), "SetRuleEnabled", id, enabled);

@@ -47,6 +47,8 @@ public:
     std::uint32_t rejectProposals(const VariantMap& selection);
     std::string exportProposals(const VariantMap& selection);
     std::string auditRules(std::int64_t sinceUsec);
+    void refreshLists(const std::string& name);
+    void setListEnabled(const std::string& name, bool enabled);
 
     // Subscribes to ConnectionEvent; `onEvent` runs from the connection's processPendingRequest().
     void listenForConnectionEvents(std::function<void(const VariantMap&)> onEvent);

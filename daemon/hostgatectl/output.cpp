@@ -213,6 +213,25 @@ std::string renderProposalsTable(const nlohmann::json& proposals)
                        proposals);
 }
 
+std::string renderListsTable(const nlohmann::json& lists)
+{
+    nlohmann::json shown = nlohmann::json::array();
+    for (const auto& list : lists) {
+        nlohmann::json row = nlohmann::json::object();
+        for (const auto& [key, value] : list.items()) {
+            const bool never = endsWith(key, usecSuffix) && value.is_number_integer() && value.get<std::int64_t>() == 0;
+            const bool noError = key == "last_error" && value.is_string() && value.get_ref<const std::string&>().empty();
+            if (!never && !noError)
+                row[key] = value;
+        }
+        shown.push_back(std::move(row));
+    }
+    return renderTable({field("NAME", "name"), field("ACTION", "action"), field("ENABLED", "enabled"),
+                        field("ENTRIES", "entries"), field("LAST FETCH", "last_fetch_usec", "-"),
+                        field("NEXT REFRESH", "next_refresh_usec", "-"), field("LAST ERROR", "last_error", "-")},
+                       shown);
+}
+
 std::string renderConnectionLine(const nlohmann::json& event)
 {
     const auto text = [&](const char* key) {

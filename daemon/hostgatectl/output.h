@@ -26,6 +26,8 @@ std::string renderRulesTable(const nlohmann::json& rules);
 std::string renderConnectionsTable(const nlohmann::json& events);
 std::string renderAppsTable(const nlohmann::json& apps);
 std::string renderProposalsTable(const nlohmann::json& proposals);
+// The subscribed lists (ListLists records); times of 0 ("never") show as "-".
+std::string renderListsTable(const nlohmann::json& lists);
 
 // One connection event as one line for `connections --follow`.
 std::string renderConnectionLine(const nlohmann::json& event);

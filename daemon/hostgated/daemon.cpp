@@ -159,6 +159,12 @@ Result<void> Daemon::start()
     std::error_code ec;
     std::filesystem::create_directories(config_.stateDir, ec);
     learning_.load(Clock::now());
+    lists_ = std::make_unique<ListSubscriptions>(config_.lists, config_.stateDir, log_, loop_, [this] {
+        engine_.setLists(lists_->active());
+        invalidateKernelVerdicts(); // a cached verdict may come from a list entry that changed
+    });
+    if (auto listsStarted = lists_->start(); !listsStarted)
+        return failedTo("start the subscribed lists", listsStarted);
     auto events = EventLog::open(config_.eventDatabase(),
                                  Retention{config_.events.maxEvents, std::chrono::hours(24) * config_.events.maxAgeDays});
     if (events)
@@ -399,6 +405,7 @@ void Daemon::shutdown(bool removeKernelState)
     if (decisions_)
         decisions_->setListener({});
     bus_.reset();
+    lists_.reset(); // stops its worker (a transfer under way is aborted)
     if (!removeKernelState)
         // The programs and chains a predecessor left keep enforcing (fail-closed) until a daemon starts.
         log_.warning("Leaving the kernel state in place: the pinned programs keep enforcing (what is undecided is "
@@ -508,6 +515,8 @@ void Daemon::reloadRules()
     loadEncryptedDnsList();
     if (!(before == encryptedDns_))
         invalidateKernelVerdicts(); // a cached allow may lead to an address the list now names
+    if (lists_)
+        lists_->reload();
     rules_.reload();
 }
 
@@ -569,6 +578,8 @@ std::uint64_t Daemon::policyFingerprint() const
             hash = fnv1a(hash, address.toString());
     }
     hash = fnv1a(hash, std::to_string(engine_.rulesFingerprint())); // kept up to date by the engine: O(1)
+    if (lists_)
+        hash = fnv1a(hash, "lists " + std::to_string(lists_->generation()));
     return hash == 0 ? 1 : hash;
 }
 

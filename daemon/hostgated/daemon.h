@@ -23,6 +23,7 @@
 #include "hostgated/dns_path.h"
 #include "hostgated/kernel_verdicts.h"
 #include "hostgated/learning_proposals.h"
+#include "hostgated/list_subscriptions.h"
 #include "hostgated/rule_lifecycle.h"
 #include "hostgated/unverified_names.h"
 #include "identity/package_db.h"
@@ -64,6 +65,9 @@ public:
 
     // FirewallControl (the D-Bus API's view of the daemon; daemon_control.cpp).
     FirewallStatus status() const override;
+    std::vector<ListInfo> lists() const override;
+    Result<void> refreshLists(const std::string& name) override;
+    Result<void> setListEnabled(const std::string& name, bool enabled) override;
     Mode mode() const override;
     Result<void> setMode(Mode mode) override;
     std::vector<Rule> rules() const override;
@@ -178,6 +182,8 @@ private:
     std::optional<SignalSource> signals_;
     std::optional<FileWatcher> fileWatcher_;
     std::optional<FileWatcher> resolverWatcher_;
+    // Subscribed lists (lists.d): their worker thread fetches; results are swapped into engine_ on the loop.
+    std::unique_ptr<ListSubscriptions> lists_;
     bool shutDown_ = false;
     // The stop is a handover restart (a keep-kernel-state request was there at SIGTERM): leave the programs,
     // pins and chains enforcing for the next daemon to take over.

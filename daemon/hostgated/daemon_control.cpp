@@ -73,6 +73,10 @@ FirewallStatus Daemon::status() const
     status.proposalLimit = learning_.book().limits().maxProposals;
     status.proposalsDropped = learning_.book().dropped();
     status.proposalsError = learning_.loadError().value_or("");
+    if (lists_) {
+        status.lists = lists_->status().size();
+        status.listErrors = lists_->configErrors();
+    }
     status.started = started_;
     return status;
 }
@@ -122,6 +126,45 @@ Result<void> Daemon::updateRule(Rule rule)
 Result<void> Daemon::removeRule(RuleId id)
 {
     return rules_.remove(id);
+}
+
+std::vector<ListInfo> Daemon::lists() const
+{
+    std::vector<ListInfo> infos;
+    if (!lists_)
+        return infos;
+    for (auto& list : lists_->status()) {
+        ListInfo info;
+        info.name = list.config.name;
+        info.description = list.config.description;
+        info.source = list.config.source;
+        info.file = list.config.file.string();
+        info.format = std::string(toString(list.config.format));
+        info.action = list.config.action;
+        info.enabled = list.enabled;
+        info.entries = list.entries;
+        info.lastFetch = list.lastFetch;
+        info.lastSuccess = list.lastSuccess;
+        info.lastError = std::move(list.lastError);
+        info.nextRefresh = list.nextRefresh;
+        info.fetching = list.fetching;
+        infos.push_back(std::move(info));
+    }
+    return infos;
+}
+
+Result<void> Daemon::refreshLists(const std::string& name)
+{
+    if (!lists_)
+        return Error::named(std::string(control_error::noSuchList), "Lists are not running");
+    return lists_->refresh(name);
+}
+
+Result<void> Daemon::setListEnabled(const std::string& name, bool enabled)
+{
+    if (!lists_)
+        return Error::named(std::string(control_error::noSuchList), "Lists are not running");
+    return lists_->setEnabled(name, enabled);
 }
 
 Result<void> Daemon::setRuleEnabled(RuleId id, bool enabled)

@@ -66,6 +66,8 @@ constexpr Range kTtlRange{0, 7 * 86400};
 constexpr Range kMaxAddressesRange{1, 10'000'000};
 constexpr Range kMaxEventsRange{1, 1'000'000'000};
 constexpr Range kMaxAgeDaysRange{1, 36500};
+constexpr Range kListBytesRange{1024, 1LL << 32};
+constexpr Range kListTimeoutRange{1, 3600};
 
 Result<void> checkRange(std::string_view name, std::int64_t value, Range range)
 {
@@ -259,6 +261,13 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
     events.on("max_events", readUnsigned(config.events.maxEvents, kMaxEventsRange));
     events.on("max_age_days", readUnsigned(config.events.maxAgeDays, kMaxAgeDaysRange));
 
+    TableReader lists(sourceName, "lists");
+    lists.on("dir", readAbsolutePath([&](std::filesystem::path path) { config.lists.dir = std::move(path); }));
+    lists.on("ca_file", readAbsolutePath([&](std::filesystem::path path) { config.lists.caFile = std::move(path); }));
+    lists.on("max_bytes", readInteger([&](std::int64_t value) { config.lists.maxBytes = static_cast<std::uint64_t>(value); },
+                                      kListBytesRange));
+    lists.on("timeout", readSeconds(config.lists.timeout, kListTimeoutRange));
+
     TableReader top(sourceName, "");
     top.on("cgroup", readAbsolutePath([&](std::filesystem::path path) { config.cgroupScope = std::move(path); }));
     top.on("admin_rules_dir", readAbsolutePath([&](std::filesystem::path path) { config.adminRulesDir = std::move(path); }));
@@ -307,6 +316,7 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
     top.on("dns_cache", readSubtable([&](const toml::table& table) { return dnsCache.read(table); }));
     top.on("verdicts", readSubtable([&](const toml::table& table) { return verdicts.read(table); }));
     top.on("events", readSubtable([&](const toml::table& table) { return events.read(table); }));
+    top.on("lists", readSubtable([&](const toml::table& table) { return lists.read(table); }));
     return top.read(document);
 }
 
@@ -508,6 +518,14 @@ std::string renderConfig(const DaemonConfig& config)
     text += "\n[events]\n";
     text += fmt::format("max_events = {}\n", config.events.maxEvents);
     text += fmt::format("max_age_days = {}\n", config.events.maxAgeDays);
+    text += "\n[lists]\n";
+    text += fmt::format("dir = {}\n", tomlString(config.lists.dir.string()));
+    if (config.lists.caFile.empty())
+        text += "# ca_file: unset, the system's CA certificates\n";
+    else
+        text += fmt::format("ca_file = {}\n", tomlString(config.lists.caFile.string()));
+    text += fmt::format("max_bytes = {}\n", config.lists.maxBytes);
+    text += fmt::format("timeout = {}\n", config.lists.timeout.count());
     return text;
 }
 

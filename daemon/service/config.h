@@ -59,6 +59,17 @@ struct EventRetention {
     bool operator==(const EventRetention&) const = default;
 };
 
+// Subscribed domain lists (lists.d/*.toml, see store/list_config_file.h) and how they are fetched.
+struct ListSettings {
+    std::filesystem::path dir = "/etc/hostgate/lists.d";
+    // CA certificates to verify https list servers with (a PEM file); empty: the system's store.
+    std::filesystem::path caFile;
+    std::uint64_t maxBytes = 64ULL << 20; // a larger download is refused, the last good list stays
+    Seconds timeout{60};                  // the whole transfer, connect included
+
+    bool operator==(const ListSettings&) const = default;
+};
+
 struct DaemonConfig {
     // The cgroup v2 directory the BPF programs attach to; unset means the root of the cgroup2 hierarchy,
     // discovered at start from /proc/self/mountinfo (see cgroup.h).
@@ -88,6 +99,7 @@ struct DaemonConfig {
     // The list of well-known DoH/DoT resolvers: the first of these files that exists.
     std::vector<std::filesystem::path> encryptedDnsFiles{"/etc/hostgate/encrypted-dns.toml",
                                                          "/usr/share/hostgate/encrypted-dns.toml"};
+    ListSettings lists;
     // Answer Firefox's canary domain use-application-dns.net with NXDOMAIN (turns its automatic DoH off).
     bool refuseDohCanary = true;
 

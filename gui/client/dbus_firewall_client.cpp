@@ -214,6 +214,18 @@ void DbusFirewallClient::setRuleEnabled(quint64 id, bool enabled, Done done)
     whenDone(callInteractively(QStringLiteral("SetRuleEnabled"), {QVariant::fromValue(id), enabled}), std::move(done));
 }
 
+void DbusFirewallClient::fetchLists(Callback<QList<QVariantMap>> done)
+{
+    whenFinished(proxy->ListLists(), [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+        done(error.failed() ? QList<QVariantMap>{} : firstArgument<QList<QVariantMap>>(reply), error);
+    });
+}
+
+void DbusFirewallClient::setListEnabled(const QString& name, bool enabled, Done done)
+{
+    whenDone(callInteractively(QStringLiteral("SetListEnabled"), {name, enabled}), std::move(done));
+}
+
 void DbusFirewallClient::exportRules(Callback<QString> done)
 {
     whenFinished(proxy->ExportRules(), [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {

@@ -35,6 +35,8 @@ public:
     void updateRule(quint64 id, const QVariantMap& changes, Done done) override;
     void removeRule(quint64 id, Done done) override;
     void setRuleEnabled(quint64 id, bool enabled, Done done) override;
+    void fetchLists(Callback<QList<QVariantMap>> done) override;
+    void setListEnabled(const QString& name, bool enabled, Done done) override;
     void exportRules(Callback<QString> done) override;
     void importRules(const QString& toml, bool replace, Callback<uint> done) override;
     void fetchConnections(uint limit, const QVariantMap& filter, Callback<QList<ConnectionRecord>> done) override;

@@ -57,6 +57,10 @@ public:
     virtual void acceptProposals(const QVariantMap& selection, Callback<QList<quint64>> done) = 0;
     virtual void rejectProposal(quint64 id, Done done) = 0;
     virtual void rejectProposals(const QVariantMap& selection, Callback<uint> done) = 0;
+    // The subscribed lists (ListLists records: name, action, enabled, entries, last_error, ...), and switching
+    // one on or off (kept by the daemon; the same authorization as editing rules).
+    virtual void fetchLists(Callback<QList<QVariantMap>> done) = 0;
+    virtual void setListEnabled(const QString& name, bool enabled, Done done) = 0;
     // Registers `objectPath` of this client's bus connection as the user's prompt agent.
     virtual void registerAgent(const QString& objectPath, Done done) = 0;
     virtual void unregisterAgent(const QString& objectPath, Done done) = 0;

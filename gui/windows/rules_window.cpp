@@ -26,6 +26,7 @@
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
+#include <QListWidget>
 
 #include <memory>
 
@@ -137,6 +138,14 @@ void RulesWindow::buildUi()
     auto* layout = new QVBoxLayout(central);
     layout->addLayout(filters);
     layout->addWidget(view_);
+    // Subscribed lists (lists.d) rank below every rule; they are the admin's, only switched on or off here.
+    auto* listsLabel = new QLabel(tr("Subscribed lists (below every rule; checked = in force):"), central);
+    listsView_ = new QListWidget(central);
+    listsView_->setObjectName(QStringLiteral("subscribedLists"));
+    listsView_->setMaximumHeight(110);
+    connect(listsView_, &QListWidget::itemChanged, this, &RulesWindow::listToggled);
+    layout->addWidget(listsLabel);
+    layout->addWidget(listsView_);
     setCentralWidget(central);
     // A permanent label, so reloads never overwrite the outcome of the action the user just took.
     countLabel_ = new QLabel(this);
@@ -147,8 +156,54 @@ void RulesWindow::buildUi()
     updateActions();
 }
 
+void RulesWindow::reloadLists()
+{
+    const quint64 generation = ++listsGeneration_;
+    QPointer<RulesWindow> self(this);
+    client_.fetchLists([self, generation](const QList<QVariantMap>& lists, const CallError& error) {
+        if (!self || generation != self->listsGeneration_ || error.failed()) {
+            return; // an older daemon without lists, or unreachable: the rules part says so
+        }
+        const QSignalBlocker quiet(self->listsView_);
+        self->listsView_->clear();
+        for (const QVariantMap& list : lists) {
+            const QString name = list.value(QStringLiteral("name")).toString();
+            QString text = tr("%1 — %2, %n entries", nullptr, list.value(QStringLiteral("entries")).toInt())
+                               .arg(name, list.value(QStringLiteral("action")).toString());
+            const QString lastError = list.value(QStringLiteral("last_error")).toString();
+            if (!lastError.isEmpty()) {
+                text += tr(" — last refresh failed: %1").arg(lastError);
+            }
+            auto* item = new QListWidgetItem(text, self->listsView_);
+            item->setData(Qt::UserRole, name);
+            item->setToolTip(list.value(QStringLiteral("source")).toString());
+            item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+            item->setCheckState(list.value(QStringLiteral("enabled")).toBool() ? Qt::Checked : Qt::Unchecked);
+        }
+    });
+}
+
+void RulesWindow::listToggled(QListWidgetItem* item)
+{
+    const QString name = item->data(Qt::UserRole).toString();
+    const bool enabled = item->checkState() == Qt::Checked;
+    QPointer<RulesWindow> self(this);
+    client_.setListEnabled(name, enabled, [self, name, enabled](const CallError& error) {
+        if (!self) {
+            return;
+        }
+        if (error.failed()) {
+            self->showError(enabled ? tr("switch on the list %1").arg(name) : tr("switch off the list %1").arg(name), error);
+        } else {
+            self->statusBar()->showMessage(enabled ? tr("List %1 switched on").arg(name) : tr("List %1 switched off").arg(name));
+        }
+        self->reloadLists(); // what the daemon has now, also after a refusal
+    });
+}
+
 void RulesWindow::reload()
 {
+    reloadLists();
     const quint64 generation = ++reloadGeneration_;
     QPointer<RulesWindow> self(this);
     client_.fetchRules([self, generation](const QList<RuleRecord>& rules, const CallError& error) {

@@ -9,6 +9,8 @@ class QAction;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QListWidget;
+class QListWidgetItem;
 class QTreeView;
 
 namespace hostgate::gui {
@@ -37,6 +39,10 @@ public:
     void importFromFile(const QString& path, bool replace);
     void exportToFile(const QString& path);
 
+    // The subscribed lists, one checkable row each (checked: in force); toggling one calls SetListEnabled.
+    QListWidget& listsView() { return *listsView_; }
+    void reloadLists();
+
     RulesModel& model() { return *model_; }
     RulesFilterModel& filterModel() { return *filter_; }
     QTreeView& view() { return *view_; }
@@ -53,6 +59,7 @@ private:
     // Status bar line plus a message box: "Failed to <action>: <reason>".
     void showError(const QString& action, const CallError& error);
     void showFailure(const QString& action, const QString& reason);
+    void listToggled(QListWidgetItem* item);
 
     FirewallClient& client_;
     RulesModel* model_ = nullptr;
@@ -61,6 +68,8 @@ private:
     QLineEdit* searchEdit_ = nullptr;
     QComboBox* appCombo_ = nullptr;
     QLabel* countLabel_ = nullptr;
+    QListWidget* listsView_ = nullptr;
+    quint64 listsGeneration_ = 0;
     QAction* addAction_ = nullptr;
     QAction* editAction_ = nullptr;
     QAction* deleteAction_ = nullptr;

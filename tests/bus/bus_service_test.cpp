@@ -214,7 +214,7 @@ private slots:
                 ++members;
             }
         }
-        QCOMPARE(members, 28);
+        QCOMPARE(members, 31);
     }
 
     void readingStatusNeedsNoAuthorization()
@@ -252,6 +252,8 @@ private slots:
         QTest::newRow("UpdateRule") << "UpdateRule" << QStringList{id, "{'note': <'x'>}"};
         QTest::newRow("RemoveRule") << "RemoveRule" << QStringList{id};
         QTest::newRow("SetRuleEnabled") << "SetRuleEnabled" << QStringList{id, "false"};
+        QTest::newRow("RefreshLists") << "RefreshLists" << QStringList{"''"};
+        QTest::newRow("SetListEnabled") << "SetListEnabled" << QStringList{"'ads'", "false"};
         QTest::newRow("ImportRules") << "ImportRules" << QStringList{"'[[rule]]'", "false"};
         QTest::newRow("ListConnections") << "ListConnections" << QStringList{"0", "{}"};
         QTest::newRow("ListApps") << "ListApps" << QStringList{};
@@ -277,6 +279,30 @@ private slots:
         QVERIFY(control_.stored == rulesBefore);
         QVERIFY(control_.currentMode == Mode::Enforce);
         QCOMPARE(control_.waiting.size(), std::size_t{1});
+    }
+
+    void listsAreListedAndSwitchedByAnAuthorizedCaller()
+    {
+        ListInfo ads;
+        ads.name = "ads";
+        ads.format = "hosts";
+        ads.entries = 2;
+        ads.lastError = "HTTP 500";
+        control_.listInfos = {ads};
+        const auto listed = busctl(daemonUid, "ListLists");
+        QVERIFY2(listed.succeeded(), qPrintable(listed.describe()));
+        QVERIFY2(listed.out.contains("\"name\" s \"ads\"") && listed.out.contains("\"last_error\" s \"HTTP 500\"") &&
+                     listed.out.contains("\"entries\" t 2"),
+                 qPrintable(listed.out));
+        const auto switched = busctl(nobodyUid, "SetListEnabled", {"sb", "ads", "false"});
+        QVERIFY2(switched.succeeded(), qPrintable(switched.describe()));
+        QVERIFY(!control_.listInfos.front().enabled);
+        const auto refreshed = busctl(nobodyUid, "RefreshLists", {"s", "ads"});
+        QVERIFY2(refreshed.succeeded(), qPrintable(refreshed.describe()));
+        QCOMPARE(control_.refreshed, std::vector<std::string>{"ads"});
+        const auto unknown = gdbus(0, "SetListEnabled", {"'none'", "true"});
+        QVERIFY2(unknown.err.contains("org.hostgate.Firewall1.Error.NoSuchList"), qPrintable(unknown.describe()));
+        control_.listInfos.clear();
     }
 
     void proposalsAreListedInPagesWithTheirKeys()

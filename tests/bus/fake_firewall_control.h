@@ -74,6 +74,24 @@ public:
     {
         return stored.erase(id) ? Result<void>(Ok{}) : Result<void>(Error::named("NoSuchRule", "no such rule"));
     }
+    std::vector<ListInfo> lists() const override { return listInfos; }
+    Result<void> refreshLists(const std::string& name) override
+    {
+        refreshed.push_back(name);
+        return Ok{};
+    }
+    Result<void> setListEnabled(const std::string& name, bool enabled) override
+    {
+        for (auto& list : listInfos)
+            if (list.name == name) {
+                list.enabled = enabled;
+                return Ok{};
+            }
+        return Error::named("NoSuchList", "no such list");
+    }
+    std::vector<ListInfo> listInfos;
+    std::vector<std::string> refreshed;
+
     Result<void> setRuleEnabled(RuleId id, bool enabled) override
     {
         if (!stored.count(id))

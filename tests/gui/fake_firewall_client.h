@@ -33,6 +33,7 @@ public:
     QString exportedToml;
     uint importedCount = 0;
     QList<ProposalRecord> proposals; // by id
+    QList<QVariantMap> lists;        // ListLists records
     quint64 nextRuleId = 1000;
 
     // Every call, in order.
@@ -180,6 +181,26 @@ public:
                 return;
             }
             emit rulesChanged();
+            done(error);
+        });
+    }
+
+    void fetchLists(Callback<QList<QVariantMap>> done) override
+    {
+        record(QStringLiteral("fetchLists"), {});
+        reply(QStringLiteral("fetchLists"), [this, done](const CallError& error) {
+            done(error.failed() ? QList<QVariantMap>{} : lists, error);
+        });
+    }
+
+    void setListEnabled(const QString& name, bool enabled, Done done) override
+    {
+        record(QStringLiteral("setListEnabled"), {name, enabled});
+        reply(QStringLiteral("setListEnabled"), [this, name, enabled, done](const CallError& error) {
+            if (!error.failed())
+                for (auto& list : lists)
+                    if (list.value(QStringLiteral("name")).toString() == name)
+                        list.insert(QStringLiteral("enabled"), enabled);
             done(error);
         });
     }

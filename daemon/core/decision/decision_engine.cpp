@@ -212,11 +212,29 @@ Decision DecisionEngine::encryptedDnsDecision(const Connection& connection) cons
     return decision;
 }
 
+std::optional<Decision> DecisionEngine::listDecision(const Connection& connection) const
+{
+    if (!lists_ || lists_->empty() || connection.hostnames.empty())
+        return std::nullopt;
+    auto match = lists_->match(connection.hostnames);
+    if (!match || (connection.encryptedDns && match->list->action != Action::Deny))
+        return std::nullopt;
+    Decision decision;
+    decision.verdict = match->list->action == Action::Deny ? Verdict::Deny : Verdict::Allow;
+    decision.explanation = listExplanation(*match);
+    decision.matchedHost = match->host;
+    return decision;
+}
+
 Decision DecisionEngine::decide(const Connection& connection, TimePoint now)
 {
     auto match = index_.matchWithHost(connection, now);
     if (match && !ruleDecidesEncryptedDns(connection, match))
         match = {};
+    if (!match) {
+        if (auto listed = listDecision(connection))
+            return std::move(*listed);
+    }
     if (connection.encryptedDns && !match) {
         if (encryptedDnsPolicy_ == EncryptedDnsPolicy::Ask && mode_ == Mode::Learning)
             propose(connection, now);
@@ -242,6 +260,8 @@ Decision DecisionEngine::peek(const Connection& connection, TimePoint now) const
     auto match = index_.matchWithHost(connection, now);
     if (match && ruleDecidesEncryptedDns(connection, match))
         return ruleDecision(std::move(match));
+    if (auto listed = listDecision(connection))
+        return std::move(*listed);
     return connection.encryptedDns ? encryptedDnsDecision(connection) : modeDecision();
 }
 

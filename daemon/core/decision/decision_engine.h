@@ -4,6 +4,7 @@
 #include "decision/connection.h"
 #include "decision/encrypted_dns.h"
 #include "learning/proposal_book.h"
+#include "lists/list_set.h"
 #include "rules/rule.h"
 #include "rules/rule_index.h"
 #include "util/time.h"
@@ -65,6 +66,11 @@ public:
     // otherwise the policy: deny, allow, or ask = what the mode does without a rule (enforce: a prompt).
     void setEncryptedDnsPolicy(EncryptedDnsPolicy policy) { encryptedDnsPolicy_ = policy; }
     EncryptedDnsPolicy encryptedDnsPolicy() const { return encryptedDnsPolicy_; }
+    // The subscribed lists in force (lists/list_set.h). They decide below every rule and above the mode: a
+    // connection no rule decides is decided by a list entry covering one of its names; an encrypted-DNS
+    // connection only by a deny entry (an allow list does not loosen the encrypted-DNS policy).
+    void setLists(std::shared_ptr<const ListSet> lists) { lists_ = std::move(lists); }
+    const std::shared_ptr<const ListSet>& lists() const { return lists_; }
 
     Decision decide(const Connection& connection, TimePoint now);
     // What decide() would answer, without its effects: no hit counted, no Once rule used up, no proposal
@@ -121,6 +127,7 @@ private:
     // Whether `match` decides `connection` itself, or the encrypted-DNS policy does.
     bool ruleDecidesEncryptedDns(const Connection& connection, const RuleMatch& match) const;
     Decision encryptedDnsDecision(const Connection& connection) const;
+    std::optional<Decision> listDecision(const Connection& connection) const;
     void removeAt(std::size_t position);
     void track(std::size_t position);
     void rebuildIfSparse();
@@ -137,6 +144,7 @@ private:
     std::uint64_t hitEvents_ = 0;
     std::size_t appIdRules_ = 0; // live rules whose app is an app id or unit
     ProposalBook* proposals_ = nullptr;
+    std::shared_ptr<const ListSet> lists_;
 };
 
 } // namespace hostgate

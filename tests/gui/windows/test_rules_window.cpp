@@ -11,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QItemSelectionModel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QStatusBar>
@@ -70,6 +71,39 @@ class RulesWindowTest : public QObject {
     }
 
 private slots:
+    void subscribedListsAreShownAndToggledThroughTheDaemon()
+    {
+        FakeFirewallClient client;
+        client.lists = {{{"name", "ads"}, {"action", "deny"}, {"enabled", true}, {"entries", 2}, {"last_error", "HTTP 500"}},
+                        {{"name", "fixes"}, {"action", "allow"}, {"enabled", false}, {"entries", 1}, {"last_error", ""}}};
+        RulesWindow window(client);
+        window.reload();
+        QListWidget& lists = window.listsView();
+        QCOMPARE(lists.count(), 2);
+        QVERIFY2(lists.item(0)->text().contains("ads") && lists.item(0)->text().contains("HTTP 500"),
+                 qPrintable(lists.item(0)->text()));
+        QCOMPARE(lists.item(0)->checkState(), Qt::Checked);
+        QCOMPARE(lists.item(1)->checkState(), Qt::Unchecked);
+
+        lists.item(0)->setCheckState(Qt::Unchecked);
+        const auto call = client.lastCall("setListEnabled");
+        QVERIFY(call);
+        QCOMPARE(call->args, (QVariantList{QStringLiteral("ads"), false}));
+        QCOMPARE(window.listsView().item(0)->checkState(), Qt::Unchecked); // reloaded from the daemon
+        QVERIFY(!client.lists.front().value("enabled").toBool());
+    }
+
+    void aRefusedListToggleShowsTheDaemonsState()
+    {
+        FakeFirewallClient client;
+        client.lists = {{{"name", "ads"}, {"action", "deny"}, {"enabled", true}, {"entries", 2}}};
+        client.failNext("setListEnabled", FakeFirewallClient::notAuthorizedError());
+        RulesWindow window(client);
+        window.reload();
+        window.listsView().item(0)->setCheckState(Qt::Unchecked);
+        QCOMPARE(window.listsView().item(0)->checkState(), Qt::Checked);
+    }
+
     void showsEveryRuleTheDaemonLists()
     {
         FakeFirewallClient client;

@@ -59,6 +59,18 @@ private slots:
         QTest::newRow("proposals reject all") << "proposals reject --all --app /usr/bin/curl" << Verb::RejectProposals;
         QTest::newRow("proposals export") << "proposals export" << Verb::ExportProposals;
         QTest::newRow("audit") << "audit --since 2h" << Verb::Audit;
+        QTest::newRow("lists") << "lists" << Verb::ListLists;
+        QTest::newRow("lists refresh") << "lists refresh" << Verb::RefreshLists;
+        QTest::newRow("lists refresh one") << "lists refresh ads" << Verb::RefreshLists;
+        QTest::newRow("lists enable") << "lists enable ads" << Verb::EnableList;
+        QTest::newRow("lists disable") << "lists disable ads" << Verb::DisableList;
+    }
+
+    void listCommandsCarryTheListName()
+    {
+        QCOMPARE(parsed(QStringLiteral("lists refresh")).listName, std::string());
+        QCOMPARE(parsed(QStringLiteral("lists refresh ads")).listName, std::string("ads"));
+        QCOMPARE(parsed(QStringLiteral("lists disable ads")).listName, std::string("ads"));
     }
 
     void eachCommandSelectsItsCall()

@@ -29,6 +29,22 @@ class OutputTest : public QObject {
     Q_OBJECT
 
 private slots:
+    void listsTableShowsNeverAndNoErrorAsDashes()
+    {
+        const json lists = json::array({{{"name", "ads"}, {"action", "deny"}, {"enabled", true}, {"entries", 2},
+                                         {"last_fetch_usec", 0}, {"next_refresh_usec", 0}, {"last_error", ""}},
+                                        {{"name", "fixes"}, {"action", "allow"}, {"enabled", false}, {"entries", 0},
+                                         {"last_fetch_usec", nov23_10h_usec}, {"next_refresh_usec", 0},
+                                         {"last_error", "HTTP 500"}}});
+        const QString table = QString::fromStdString(renderListsTable(lists));
+        QVERIFY2(table.contains(QStringLiteral("NAME")) && table.contains(QStringLiteral("LAST ERROR")), qPrintable(table));
+        const QStringList rows = table.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(rows.size(), 3);
+        QVERIFY2(rows[1].startsWith(QStringLiteral("ads")) && rows[1].trimmed().endsWith(QStringLiteral("-")), qPrintable(table));
+        QVERIFY2(!rows[1].contains(QStringLiteral("1970")), qPrintable(table));
+        QVERIFY2(rows[2].contains(QStringLiteral("HTTP 500")), qPrintable(table));
+    }
+
     void usecTimesGainAnIsoTwin()
     {
         const json rule = {{"id", 3}, {"created_usec", nov23_10h_usec}};

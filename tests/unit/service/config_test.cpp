@@ -266,6 +266,22 @@ max_age_days = 3
         QVERIFY(!resolveDaemonConfig(*parseCommandLine({"--config", path})).ok());
     }
 
+    void listSettingsParseAndRenderBack()
+    {
+        const auto config = parseDaemonConfig("[lists]\ndir = \"/srv/lists.d\"\nca_file = \"/srv/ca.pem\"\n"
+                                              "max_bytes = 4096\ntimeout = 5\n", "hostgated.toml");
+        QVERIFY2(config.ok(), errorOf(config).c_str());
+        QCOMPARE(QString::fromStdString(config->lists.dir.string()), QStringLiteral("/srv/lists.d"));
+        QCOMPARE(QString::fromStdString(config->lists.caFile.string()), QStringLiteral("/srv/ca.pem"));
+        QCOMPARE(config->lists.maxBytes, std::uint64_t{4096});
+        QCOMPARE(config->lists.timeout, Seconds(5));
+        const auto reparsed = parseDaemonConfig(renderConfig(*config), "rendered");
+        QVERIFY2(reparsed.ok(), errorOf(reparsed).c_str());
+        QVERIFY(reparsed->lists == config->lists);
+        QVERIFY(!parseDaemonConfig("[lists]\ndir = \"relative\"\n", "hostgated.toml").ok());
+        QVERIFY(!parseDaemonConfig("[lists]\ntimeout = 0\n", "hostgated.toml").ok());
+    }
+
     void aConfigurationFileOthersCanWriteIsRefusedWithTheFix()
     {
         QTemporaryDir directory;
