@@ -287,6 +287,12 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
     case Verb::ExportProposals:
     case Verb::Audit:
         return runProposalCommand(command, client);
+    case Verb::Run:
+        return runInScope(command, connection);
+    case Verb::Attach:
+    case Verb::Detach:
+    case Verb::Scopes:
+        return runScopeCommand(command, connection);
     case Verb::Metrics:
         if (!command.metricsTextfile.empty())
             return writeMetricsTextfile(command, client);
