@@ -214,7 +214,7 @@ private slots:
                 ++members;
             }
         }
-        QCOMPARE(members, 28);
+        QCOMPARE(members, 33); // 28 + the five scope methods
     }
 
     void readingStatusNeedsNoAuthorization()
