@@ -6,7 +6,8 @@
 //      decides: no packet of it will ever reach the daemon (the fast path records nothing).
 //   3. not TCP or UDP (ping sockets' connect()) → refused when HG_STATE_DENY_OTHER_PROTOCOLS, else allowed.
 //   4. verdict {app, process 0, uid, addr, port, proto, family}, then port 0 ("any port"), then the same two
-//      with the per-process key (interpreters); an expired entry counts as missing. allow → 1; deny → 0 (the
+//      with the per-process key (interpreters); in a scope (hostgate_abi.h) only the scope's key {app,
+//      HG_SCOPE_PROCESS | scope cgroup, ...} at both ports; an expired entry counts as missing. allow → 1; deny → 0 (the
 //      caller gets EPERM at once).
 //   5. miss to a trusted resolver on port 53, or to a loopback address → allowed unmarked: the daemon's DNS
 //      queue observes trusted DNS, and nothing to loopback leaves the host.
@@ -85,6 +86,14 @@ struct {
     __type(key, struct hg_resolver_key);
     __type(value, __u8);
 } trusted_resolvers SEC(".maps");
+
+// Cgroup ids of scopes (hostgate_abi.h, "Scopes").
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 1024);
+    __type(key, __u64);
+    __type(value, __u8);
+} scoped_cgroups SEC(".maps");
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -185,6 +194,24 @@ static __always_inline int daemon_alive(const struct hg_state *st)
     return now < st->heartbeat_ns || now - st->heartbeat_ns <= st->stale_after_ns;
 }
 
+// The cgroup id of the innermost scope the current task is in, 0 when none (or no scope exists).
+static __always_inline __u64 current_scope(const struct hg_state *st)
+{
+    __u64 found = 0;
+
+    if (!st || !(st->flags & HG_STATE_SCOPES))
+        return 0;
+    for (int level = 1; level <= HG_MAX_SCOPE_LEVEL; level++) {
+        __u64 id = bpf_get_current_ancestor_cgroup_id(level);
+
+        if (!id)
+            break;
+        if (bpf_map_lookup_elem(&scoped_cgroups, &id))
+            found = id;
+    }
+    return found;
+}
+
 static __always_inline int is_trusted_resolver(const struct destination *dst)
 {
     struct hg_resolver_key key = {};
@@ -265,7 +292,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     const struct hg_state *st;
     struct hg_sock_owner owner = {};
     struct hg_verdict_key key = {};
-    __u64 pid_tgid, uid_gid;
+    __u64 pid_tgid, uid_gid, scope;
     __u8 action;
     int had_bit = 0, err;
 
@@ -295,6 +322,10 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     key.port = dst->port;
     key.proto = dst->proto;
     key.family = dst->family;
+    // A scope's processes are judged by their scope's verdicts only (hostgate_abi.h, "Scopes").
+    scope = current_scope(daemon_state());
+    if (scope)
+        key.process = HG_SCOPE_PROCESS | scope;
     action = live_action_any_port(&key);
     // The fast path: a decided connect() sends no packet the daemon will look at (an allowed connected flow is
     // never queued, a denied one never leaves), so nothing is recorded. DNS is attributed by the DNS path, and
@@ -313,7 +344,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     owner.exec_id = (__u32)task->self_exec_id;
     bpf_map_update_elem(&socket_owners, &owner.cookie, &owner, BPF_ANY);
 
-    if (!action) {
+    if (!action && !scope) {
         key.process = ((__u64)owner.pid << 32) | owner.exec_id;
         action = live_action_any_port(&key);
     }

@@ -40,6 +40,19 @@
 /* hg_state.flags */
 #define HG_STATE_FAIL_OPEN 1             /* daemon gone: undecided attempts pass instead of being refused */
 #define HG_STATE_DENY_OTHER_PROTOCOLS 2  /* INET sockets other than TCP and UDP are refused at socket()/connect() */
+#define HG_STATE_SCOPES 4                /* the `scoped_cgroups` set is not empty: look for the caller's scope */
+
+/*
+ * Scopes (hostgatectl run / attach): a cgroup below the enforced one whose processes (and its descendants')
+ * have rules of their own. Its cgroup id (the directory's inode, bpf_get_current_ancestor_cgroup_id()) is in
+ * the `scoped_cgroups` set (value: __u8 1). A process in a scope is judged ONLY by verdicts cached for that
+ * scope: the key's `process` field is HG_SCOPE_PROCESS | <the innermost scope's cgroup id>, never 0 or a
+ * process image, so a verdict cached for the app outside the scope never decides inside it, and the other way
+ * round. Ancestors are searched from level 1 to HG_MAX_SCOPE_LEVEL.
+ * Worked example: curl in scope cgroup 4242 → key { app = curl, process = 0x8000000000001092, uid, addr... }.
+ */
+#define HG_SCOPE_PROCESS 0x8000000000000000ULL
+#define HG_MAX_SCOPE_LEVEL 16
 
 /*
  * The miss mark (load-time `mark_bit`, one SO_MARK bit) and who sets it:

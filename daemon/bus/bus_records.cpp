@@ -184,6 +184,8 @@ VariantMap ruleToRecord(const Rule& rule)
     record["id"] = sdbus::Variant(std::uint64_t{rule.id});
     record["origin"] = sdbus::Variant(std::string(originName(rule.origin)));
     record["read_only"] = sdbus::Variant(isReadOnly(rule.origin));
+    if (rule.scope != 0)
+        record["scope"] = sdbus::Variant(std::uint64_t{rule.scope});
     record["app"] = sdbus::Variant(rule.app.value_or(""));
     record["script"] = sdbus::Variant(rule.script.value_or(""));
     if (rule.sha256)
@@ -265,6 +267,76 @@ VariantMap connectionEventToRecord(const ConnectionEvent& event)
     record["explanation"] = sdbus::Variant(event.explanation);
     if (!event.container.empty())
         record["container"] = sdbus::Variant(event.container);
+    if (event.scope != 0)
+        record["scope"] = sdbus::Variant(std::uint64_t{event.scope});
+    return record;
+}
+
+Result<ScopeRequest> scopeRequestFromRecord(const VariantMap& policy)
+{
+    const RecordReader reader(control_error::invalidArgument, "policy");
+    ScopeRequest request;
+    for (const auto& [key, value] : policy) {
+        if (key == "allow" || key == "deny") {
+            auto hosts = reader.read<std::vector<std::string>>(key, value);
+            if (!hosts)
+                return hosts.error();
+            if (request.rules.size() + hosts->size() > maxRulesPerScope)
+                return reader.fail(key, fmt::format("more than {} hosts", maxRulesPerScope));
+            for (const std::string& text : *hosts) {
+                if (text.size() > maxRuleStringBytes)
+                    return reader.fail(key, fmt::format("a host longer than {} bytes", maxRuleStringBytes));
+                auto host = HostPattern::parse(text);
+                if (!host)
+                    return reader.fail(key, fmt::format("'{}': {}", text, host.error().message));
+                Rule rule;
+                rule.host = std::move(host).value();
+                rule.action = key == "allow" ? Action::Allow : Action::Deny;
+                request.rules.push_back(std::move(rule));
+            }
+        } else if (key == "rules") {
+            if (!value.containsValueOfType<std::string>())
+                return reader.fail(key, "expected type 's'");
+            request.rulesToml = value.get<std::string>();
+            if (request.rulesToml.size() > maxRuleTextBytes)
+                return reader.fail(key, fmt::format("longer than {} bytes", maxRuleTextBytes));
+        } else if (key == "default") {
+            auto text = reader.read<std::string>(key, value);
+            if (!text)
+                return text.error();
+            const auto parsed = parseScopeDefault(*text);
+            if (!parsed)
+                return reader.fail(key, fmt::format("'{}' is not deny, allow or ask", *text));
+            request.defaultAction = *parsed;
+        } else if (key == "label") {
+            auto text = reader.read<std::string>(key, value);
+            if (!text)
+                return text.error();
+            request.label = std::move(text).value();
+            if (request.label.size() > maxScopeLabelBytes)
+                request.label.resize(maxScopeLabelBytes);
+        } else {
+            return reader.fail(key, "unknown key");
+        }
+    }
+    return request;
+}
+
+VariantMap scopeToRecord(const Scope& scope)
+{
+    VariantMap record;
+    record["id"] = sdbus::Variant(std::uint64_t{scope.id});
+    record["kind"] = sdbus::Variant(std::string(toString(scope.kind)));
+    record["cgroup"] = sdbus::Variant(scope.cgroup);
+    record["uid"] = sdbus::Variant(std::uint32_t{scope.uid});
+    record["label"] = sdbus::Variant(scope.label);
+    record["default"] = sdbus::Variant(std::string(toString(scope.defaultAction)));
+    record["created_usec"] = sdbus::Variant(toUsec(scope.created));
+    record["ending"] = sdbus::Variant(scope.ending);
+    std::vector<VariantMap> rules;
+    for (const Rule& rule : scope.rules)
+        rules.push_back(ruleToRecord(rule));
+    record["rules"] = sdbus::Variant(rules);
     return record;
 }
 

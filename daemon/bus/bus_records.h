@@ -53,6 +53,11 @@ Result<Rule> applyRuleRecord(Rule rule, const VariantMap& changes, TimePoint now
 Result<Rule> newRuleFromRecord(const VariantMap& record, TimePoint now);
 
 VariantMap connectionEventToRecord(const ConnectionEvent& event);
+
+// CreateRunScope / AttachScope's policy: allow as, deny as, rules s, default s, label s (see the XML). Any other
+// key or type, a host that does not parse, more than maxRulesPerScope hosts: InvalidArgument.
+Result<ScopeRequest> scopeRequestFromRecord(const VariantMap& policy);
+VariantMap scopeToRecord(const Scope& scope);
 // Filter keys: app s, host s, verdict s ("allowed" | "denied" | "asked"), since_usec x. Anything else
 // is an InvalidArgument error naming the key.
 Result<EventFilter> eventFilterFromRecord(const VariantMap& filter);

@@ -182,6 +182,7 @@ struct BusService::State : BusContext {
             if (!newOwner.empty() || !name.starts_with(':'))
                 return; // only unique names leaving the bus matter: agents register by unique name
             callers.forget(name);
+            control.clientGone(name);
             const auto registrations = agents.removeAllOf(name);
             const bool hadPrompts = prompts->agentLeft(name);
             if (registrations == 0 && !hadPrompts)

@@ -6,6 +6,7 @@
 #include "learning/proposal_book.h"
 #include "prompt/prompt_broker.h"
 #include "rules/rule.h"
+#include "scope/scope_book.h"
 #include "store/event_log.h"
 #include "util/result.h"
 #include "util/time.h"
@@ -29,6 +30,8 @@ inline constexpr std::string_view readOnlyRule = "ReadOnlyRule";
 inline constexpr std::string_view rulesFileBroken = "RulesFileBroken";
 inline constexpr std::string_view limitExceeded = "LimitExceeded"; // a per-caller or per-reply bound
 inline constexpr std::string_view noSuchProposal = "NoSuchProposal";
+inline constexpr std::string_view noSuchScope = "NoSuchScope";
+inline constexpr std::string_view scopeExists = "ScopeExists";
 inline constexpr std::string_view failed = "Failed";
 inline constexpr std::string_view noSuchList = "NoSuchList";
 } // namespace control_error
@@ -91,6 +94,20 @@ struct AppSummary {
     std::size_t rules = 0;
 };
 
+// What CreateRunScope / AttachScope ask for, validated at the bus edge (hosts parsed) except the rule file's
+// text, which the daemon parses with the rule-file reader.
+struct ScopeRequest {
+    std::vector<Rule> rules; // from allow / deny hosts
+    std::string rulesToml;   // a rule file's text; empty: none
+    ScopeDefault defaultAction = ScopeDefault::Deny;
+    std::string label;
+};
+
+struct ScopeCreated {
+    ScopeId id = 0;
+    std::string cgroup; // its path in the cgroup v2 hierarchy
+};
+
 class FirewallControl {
 public:
     virtual ~FirewallControl() = default;
@@ -145,6 +162,31 @@ public:
     virtual void promptUndeliverable(PromptId id) = 0;
     virtual Result<void> answerPrompt(PromptId id, const PromptAnswer& answer, std::uint32_t answeringUid) = 0;
     virtual void agentGone(const std::string& agentBusName) = 0;
+
+    // Scopes (scope/scope_book.h). The defaults refuse, for controls without them (the bus tests' fakes).
+    virtual Result<ScopeCreated> createRunScope(ScopeRequest, std::uint32_t /*uid*/, const std::string& /*busName*/)
+    {
+        return Error::named(std::string(control_error::failed), "Scopes are not supported");
+    }
+    // Moves `pid` into the run scope: only for the connection that made it, for a child of `callerPid` of `uid`.
+    virtual Result<void> joinScope(ScopeId, std::int32_t /*pid*/, std::uint32_t /*uid*/, std::int32_t /*callerPid*/,
+                                   const std::string& /*busName*/)
+    {
+        return Error::named(std::string(control_error::failed), "Scopes are not supported");
+    }
+    // kind: "cgroup", "unit" or "container".
+    virtual Result<ScopeCreated> attachScope(std::string_view /*kind*/, std::string_view /*target*/, ScopeRequest,
+                                             std::uint32_t /*uid*/)
+    {
+        return Error::named(std::string(control_error::failed), "Scopes are not supported");
+    }
+    virtual Result<void> removeScope(ScopeId)
+    {
+        return Error::named(std::string(control_error::failed), "Scopes are not supported");
+    }
+    virtual std::vector<Scope> scopes() const { return {}; }
+    // A bus client left: the run scopes it made end.
+    virtual void clientGone(const std::string& /*busName*/) {}
 };
 
 } // namespace hostgate

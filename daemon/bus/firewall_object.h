@@ -69,6 +69,12 @@ private:
     void AuditRules(sdbus::Result<std::string>&& result, int64_t sinceUsec) override;
     void RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath agent) override;
     void UnregisterAgent(const sdbus::ObjectPath& agent) override;
+    void CreateRunScope(sdbus::Result<uint64_t, std::string>&& result, std::map<std::string, sdbus::Variant> policy) override;
+    void JoinScope(const uint64_t& scope, const uint32_t& pid) override;
+    void AttachScope(sdbus::Result<uint64_t, std::string>&& result, std::string kind, std::string target,
+                     std::map<std::string, sdbus::Variant> policy) override;
+    void RemoveScope(sdbus::Result<>&& result, uint64_t scope) override;
+    std::vector<std::map<std::string, sdbus::Variant>> ListScopes() override;
 
     // Authorizes the call being dispatched for `action`, then runs `work(reply, caller)`; errors (the
     // authorization's, sdbus::Error or any exception from `work`) become the method's error reply.

@@ -19,6 +19,7 @@ namespace hostgate {
 
 namespace polkit_action {
 inline constexpr std::string_view manageRules = "org.hostgate.manage-rules";
+inline constexpr std::string_view runUnderPolicy = "org.hostgate.run-under-policy";
 inline constexpr std::string_view changeMode = "org.hostgate.change-mode";
 inline constexpr std::string_view readLog = "org.hostgate.read-log";
 inline constexpr std::string_view answerPrompts = "org.hostgate.answer-prompts";

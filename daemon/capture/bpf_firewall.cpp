@@ -660,6 +660,32 @@ Result<void> BpfFirewall::setTrustedResolvers(const std::vector<IpAddress>& reso
     return Ok{};
 }
 
+Result<void> BpfFirewall::setScopedCgroups(const std::vector<std::uint64_t>& cgroupIds)
+{
+    bpf_map* map = impl_->skeleton->maps.scoped_cgroups;
+    const std::uint8_t yes = 1;
+    // New ones before the flag turns on; the flag off before the last ones leave: never a scope without its entry.
+    for (const std::uint64_t id : cgroupIds)
+        if (int err = bpf_map__update_elem(map, &id, sizeof(id), &yes, sizeof(yes), BPF_ANY); err != 0)
+            return failure("store a scope's cgroup", err);
+    const std::uint32_t flags = cgroupIds.empty() ? impl_->state.flags & ~static_cast<std::uint32_t>(HG_STATE_SCOPES)
+                                                  : impl_->state.flags | HG_STATE_SCOPES;
+    if (flags != impl_->state.flags) {
+        impl_->state.flags = flags;
+        if (auto written = impl_->writeState(); !written)
+            return written.error();
+    }
+    for (const auto& old : mapKeys<std::uint64_t>(map))
+        if (std::find(cgroupIds.begin(), cgroupIds.end(), old) == cgroupIds.end())
+            bpf_map__delete_elem(map, &old, sizeof(old), 0);
+    return Ok{};
+}
+
+std::uint64_t BpfFirewall::scopeVerdictProcess(std::uint64_t cgroupId)
+{
+    return HG_SCOPE_PROCESS | cgroupId;
+}
+
 bool BpfFirewall::adopted() const
 {
     return impl_->adopted;

@@ -114,6 +114,11 @@ public:
     Result<void> heartbeat();
     // Queries to these servers on port 53 are allowed without a verdict (the DNS queue observes them).
     Result<void> setTrustedResolvers(const std::vector<IpAddress>& resolvers);
+    // The cgroup ids of the scopes (hostgatectl run / attach): processes in them, or below them, are judged only
+    // by verdicts keyed with scopeVerdictProcess(id) (hostgate_abi.h, "Scopes"). Replaces the whole set.
+    Result<void> setScopedCgroups(const std::vector<std::uint64_t>& cgroupIds);
+    // VerdictKey::process of the verdicts for the processes of the scope whose cgroup id is `cgroupId`.
+    static std::uint64_t scopeVerdictProcess(std::uint64_t cgroupId);
     // Whether open() found programs an earlier process left attached (and took them over).
     bool adopted() const;
     // The fingerprint of the rules the verdict map was filled from, as the state map held it at open() (0:

@@ -199,6 +199,33 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     enableList->add_option("NAME", command.listName, "list name")->required();
     CLI::App* disableList = lists->add_subcommand("disable", "switch a list off (kept by the daemon across restarts)");
     disableList->add_option("NAME", command.listName, "list name")->required();
+    const auto addPolicyOptions = [&command](CLI::App* sub) {
+        sub->add_option("--rules", command.scope.rulesFile, "a rule file (TOML) whose rules apply to the scope only");
+        sub->add_option("--allow", command.scope.allow, "allow HOST (name, *.domain, address, CIDR); repeatable")
+            ->allow_extra_args(false);
+        sub->add_option("--deny", command.scope.deny, "deny HOST; repeatable")->allow_extra_args(false);
+        sub->add_option("--default", command.scope.defaultAction,
+                        "without a matching scoped rule: deny (default: only what the scope allows), allow (the "
+                        "global rules, then allow) or ask (the global rules, then the mode)")
+            ->check(CLI::IsMember({"deny", "allow", "ask"}));
+    };
+    CLI::App* run = app.add_subcommand(
+        "run", "run -- CMD ARGS...: run a command (as you) in a cgroup of its own under its own rules; exits with the "
+               "command's status; decisions go to stderr, or to --log FILE as JSON lines");
+    addPolicyOptions(run);
+    run->add_option("--log", command.scope.log, "write the scope's decisions to FILE as JSON lines (appended)");
+    run->add_option("COMMAND", command.scope.command, "the command and its arguments, after --")->required();
+    CLI::App* attach = app.add_subcommand(
+        "attach", "apply rules to an existing cgroup (a unit's, a container's) until `detach ID`; prints the scope id");
+    addPolicyOptions(attach);
+    CLI::Option* attachCgroup = attach->add_option("--cgroup", command.scope.cgroup, "cgroup path (as in /proc/PID/cgroup, or under the cgroup2 mount)");
+    CLI::Option* attachUnit = attach->add_option("--unit", command.scope.unit, "systemd unit name (cups.service, docker-ID.scope)");
+    CLI::Option* attachContainer = attach->add_option("--container", command.scope.container, "Docker/Podman container id (12+ hex digits)");
+    attachCgroup->excludes(attachUnit)->excludes(attachContainer);
+    attachUnit->excludes(attachContainer);
+    CLI::App* detach = app.add_subcommand("detach", "end a scope made by attach (or run)");
+    detach->add_option("ID", command.scope.scopeId, "scope id (see hostgatectl scopes)")->required();
+    CLI::App* scopes = app.add_subcommand("scopes", "list the scopes (run and attach) and their rules");
 
     // CLI11 consumes a reversed vector (it pops arguments from the back).
     std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());
@@ -260,6 +287,17 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
                        : chosen(enableList) ? Verb::EnableList
                        : chosen(disableList) ? Verb::DisableList
                                              : Verb::ListLists;
+    } else if (chosen(run)) {
+        command.verb = Verb::Run;
+    } else if (chosen(attach)) {
+        command.verb = Verb::Attach;
+        if (attachCgroup->count() + attachUnit->count() + attachContainer->count() != 1)
+            return {std::nullopt, ExitStatus::Usage,
+                    errorLine(ExitStatus::Usage, "attach needs one of --cgroup, --unit, --container (see --help)")};
+    } else if (chosen(detach)) {
+        command.verb = Verb::Detach;
+    } else if (chosen(scopes)) {
+        command.verb = Verb::Scopes;
     } else if (chosen(proposals)) {
         const auto usage = [](const std::string& message) {
             return ParseOutcome{std::nullopt, ExitStatus::Usage, errorLine(ExitStatus::Usage, message + " (see --help)")};

@@ -37,6 +37,24 @@ enum class Verb {
     RefreshLists,
     EnableList,
     DisableList,
+    Run,     // run a command in a scope of its own
+    Attach,  // a scope for an existing cgroup
+    Detach,
+    Scopes,
+};
+
+// The policy of `run` and `attach`, and what they apply to.
+struct ScopeOptions {
+    std::string rulesFile;               // --rules: a rule file (TOML)
+    std::vector<std::string> allow;      // --allow HOST
+    std::vector<std::string> deny;       // --deny HOST
+    std::string defaultAction = "deny";  // --default
+    std::string log;                     // run --log FILE: decisions as JSON lines (empty: stderr, as text)
+    std::vector<std::string> command;    // run: the command and its arguments
+    std::string cgroup, unit, container; // attach: exactly one
+    std::uint64_t scopeId = 0;           // detach
+
+    bool operator==(const ScopeOptions&) const = default;
 };
 
 // The rule options of `rules add` and `rules update`; unset ones are not sent (update keeps their values).
@@ -85,6 +103,7 @@ struct Command {
     RuleOptions proposalEdits;          // AcceptProposal: host, ports, protocol, action, lifetime, until, note
     std::string since;                  // Audit --since (ISO 8601, DURATION or -DURATION)
     std::string listName;               // RefreshLists ("" = every list), EnableList, DisableList
+    ScopeOptions scope;                 // Run, Attach, Detach
 
     bool operator==(const Command&) const = default;
 };

@@ -299,6 +299,12 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
     case Verb::DisableList:
         client.setListEnabled(command.listName, command.verb == Verb::EnableList);
         return ExitStatus::Ok;
+    case Verb::Run:
+        return runInScope(command, connection);
+    case Verb::Attach:
+    case Verb::Detach:
+    case Verb::Scopes:
+        return runScopeCommand(command, connection);
     case Verb::Metrics:
         if (!command.metricsTextfile.empty())
             return writeMetricsTextfile(command, client);

@@ -16,4 +16,10 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection);
 // connection's event loop itself (poll on its fd and a signalfd) so no thread is needed.
 ExitStatus followConnections(const Command& command, sdbus::IConnection& connection);
 
+// `run`: the command in a scope of its own; returns the command's exit status (128+N for signal N), or
+// hostgatectl's own when the scope could not be made (D-Bus errors propagate as sdbus::Error).
+ExitStatus runInScope(const Command& command, sdbus::IConnection& connection);
+// `attach`, `detach`, `scopes`.
+ExitStatus runScopeCommand(const Command& command, sdbus::IConnection& connection);
+
 } // namespace hostgate::ctl

@@ -235,6 +235,25 @@ std::string FirewallClient::auditRules(std::int64_t sinceUsec)
     return toml;
 }
 
+std::pair<std::uint64_t, std::string> FirewallClient::createRunScope(const VariantMap& policy)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "CreateRunScope", policy);
+    std::pair<std::uint64_t, std::string> created;
+    reply >> created.first >> created.second;
+    return created;
+}
+
+std::pair<std::uint64_t, std::string> FirewallClient::attachScope(const std::string& kind, const std::string& target,
+                                                                  const VariantMap& policy)
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "AttachScope", kind, target, policy);
+    std::pair<std::uint64_t, std::string> created;
+    reply >> created.first >> created.second;
+    return created;
+}
+
+void FirewallClient::removeScope(std::uint64_t id) { (void)callInteractively(getProxy(), "RemoveScope", id); }
+
 void FirewallClient::listenForConnectionEvents(std::function<void(const VariantMap&)> onEvent)
 {
     onEvent_ = std::move(onEvent);

@@ -49,6 +49,11 @@ public:
     std::string auditRules(std::int64_t sinceUsec);
     void refreshLists(const std::string& name);
     void setListEnabled(const std::string& name, bool enabled);
+    // Scopes: (id, cgroup) of the scope made.
+    std::pair<std::uint64_t, std::string> createRunScope(const VariantMap& policy);
+    std::pair<std::uint64_t, std::string> attachScope(const std::string& kind, const std::string& target,
+                                                      const VariantMap& policy);
+    void removeScope(std::uint64_t id);
 
     // Subscribes to ConnectionEvent; `onEvent` runs from the connection's processPendingRequest().
     void listenForConnectionEvents(std::function<void(const VariantMap&)> onEvent);

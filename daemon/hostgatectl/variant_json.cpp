@@ -52,6 +52,9 @@ nlohmann::json toJson(const sdbus::Variant& value)
     if (type == "a{sv}") {
         return toJson(value.get<VariantMap>());
     }
+    if (type == "aa{sv}") {
+        return toJson(value.get<std::vector<VariantMap>>());
+    }
     return "<" + type + ">";
 }
 

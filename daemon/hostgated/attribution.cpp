@@ -90,6 +90,7 @@ Connection connectionFor(const Attribution& attribution, const FiveTuple& outgoi
     connection.port = outgoing.dport;
     connection.protocol = outgoing.proto;
     connection.processImage = attribution.owner.processKey();
+    connection.cgroupId = attribution.owner.cgroupId;
     return connection;
 }
 

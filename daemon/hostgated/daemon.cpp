@@ -147,6 +147,14 @@ Result<void> Daemon::start()
         return Error{"Failed to find the cgroup2 hierarchy: no cgroup2 mount in /proc/self/mountinfo"};
     }
 
+    if (features.cgroup2Mount) {
+        std::error_code ec;
+        const auto mount = std::filesystem::canonical(*features.cgroup2Mount, ec);
+        const auto enforced = std::filesystem::canonical(cgroup, ec);
+        if (!ec)
+            scopeCgroups_.emplace(mount, enforced);
+    }
+
     engine_.setMode(config_.mode);
     engine_.setEncryptedDnsPolicy(config_.encryptedDns);
     loadEncryptedDnsList();
@@ -247,6 +255,7 @@ Result<void> Daemon::start()
         return pins_->check(connection, std::move(decision));
     };
     hooks.runningDigest = [this](const Connection& connection) { return pins_->runningDigest(connection); };
+    hooks.decideInScope = [this](Connection& connection, TimePoint now) { return decideInScope(connection, now); };
     decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
                                                    *decisions_, log_, marks, std::move(hooks));
     decisionPath_->setUnverifiedNames(&unverifiedNames_);
@@ -406,6 +415,11 @@ void Daemon::shutdown(bool removeKernelState)
         decisions_->setListener({});
     bus_.reset();
     lists_.reset(); // stops its worker (a transfer under way is aborted)
+    // Scopes live in memory: the transient cgroups of runs that are empty go with the daemon.
+    if (scopeCgroups_)
+        for (const Scope* scope : scopes_.all())
+            if (scope->kind == ScopeKind::Run)
+                scopeCgroups_->removeIfEmpty(scope->cgroup);
     if (!removeKernelState)
         // The programs and chains a predecessor left keep enforcing (fail-closed) until a daemon starts.
         log_.warning("Leaving the kernel state in place: the pinned programs keep enforcing (what is undecided is "
@@ -481,6 +495,7 @@ void Daemon::maintain()
     }
     dnsCache_.expire(now);
     unverifiedNames_.expire(now);
+    maintainScopes();
     if (events_)
         if (auto pruned = events_->prune(now); !pruned)
             log_.warning("Failed to prune connection log", {{"error", pruned.error().describe()}});

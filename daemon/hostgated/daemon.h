@@ -25,6 +25,8 @@
 #include "hostgated/learning_proposals.h"
 #include "hostgated/list_subscriptions.h"
 #include "hostgated/rule_lifecycle.h"
+#include "hostgated/scope_cgroups.h"
+#include "scope/scope_book.h"
 #include "hostgated/unverified_names.h"
 #include "identity/package_db.h"
 #include "prompt/prompt_broker.h"
@@ -90,6 +92,15 @@ public:
     void promptUndeliverable(PromptId id) override;
     Result<void> answerPrompt(PromptId id, const PromptAnswer& answer, std::uint32_t answeringUid) override;
     void agentGone(const std::string& agentBusName) override;
+    // Scopes (daemon_scopes.cpp).
+    Result<ScopeCreated> createRunScope(ScopeRequest request, std::uint32_t uid, const std::string& busName) override;
+    Result<void> joinScope(ScopeId id, std::int32_t pid, std::uint32_t uid, std::int32_t callerPid,
+                           const std::string& busName) override;
+    Result<ScopeCreated> attachScope(std::string_view kind, std::string_view target, ScopeRequest request,
+                                     std::uint32_t uid) override;
+    Result<void> removeScope(ScopeId id) override;
+    std::vector<Scope> scopes() const override;
+    void clientGone(const std::string& busName) override;
 
 private:
     Daemon(const DaemonConfig& config, Logger& log, EventLoop loop);
@@ -124,6 +135,17 @@ private:
     void notifyRulesChanged();
     // Saves the proposal book when it changed and announces a new count (daemon_learning.cpp).
     void learningTick();
+    // Scopes (daemon_scopes.cpp): the decision for a connection of a process in a scope (nullopt: in none).
+    std::optional<Decision> decideInScope(Connection& connection, TimePoint now);
+    const Scope* scopeOfCgroup(std::uint64_t cgroupId);
+    Result<std::vector<Rule>> scopeRules(ScopeRequest& request) const;
+    Result<ScopeCreated> addScope(Scope scope, ScopeRequest request);
+    // Ends a scope: a run's cgroup is removed once empty (until then the scope stays, `ending`).
+    void endScope(ScopeId id);
+    void forgetScope(ScopeId id);
+    void syncScopesToKernel();
+    // Ending scopes whose cgroup emptied, attached ones whose cgroup is gone (every maintenance pass).
+    void maintainScopes();
 
     DaemonConfig config_;
     Logger& log_;
@@ -190,6 +212,12 @@ private:
     bool handOverKernelState_ = false;
     std::optional<TimerId> promptTimer_;
     std::optional<TimePoint> promptTimerAt_;
+
+    ScopeBook scopes_;
+    std::optional<ScopeCgroups> scopeCgroups_;
+    std::map<std::uint64_t, ScopeId> scopeOfCgroup_; // cgroup id → scope (0: none), for scopes_.generation()
+    std::uint64_t scopeCacheGeneration_ = 0;
+    std::uint64_t nextRunCgroup_ = 1;
 
     KernelFeatures features_;
     TimePoint started_{};

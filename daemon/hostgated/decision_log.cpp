@@ -25,6 +25,7 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
                {"proto", toString(connection.protocol)},
                {"rule", ruleId ? std::to_string(*ruleId) : std::string("none")},
                {"container", connection.foreignNetns ? connection.cgroup : std::string()},
+               {"scope", connection.scope},
                {"why", explanation}});
 
     ConnectionEvent event;
@@ -39,6 +40,7 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
     event.protocol = connection.protocol;
     event.ruleId = ruleId;
     event.explanation = explanation;
+    event.scope = connection.scope;
     if (connection.foreignNetns)
         event.container = connection.cgroup.empty() ? std::string("(another network namespace)") : connection.cgroup;
     if (events_) {

@@ -38,7 +38,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     }
     addNames(connection, now);
 
-    Decision decision = engine_.decide(connection, now);
+    Decision decision = decide(connection, now);
     if (decision.rule && decision.rule->sha256 && hooks_.checkPin)
         decision = hooks_.checkPin(connection, std::move(decision));
     const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
@@ -60,6 +60,14 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     ask(connection, now, [this, id = packet.id, mark = packet.mark, tuple, connection](const PromptOutcome& outcome) {
         completePrompt(id, mark, tuple, connection, outcome);
     });
+}
+
+Decision DecisionPath::decide(Connection& connection, TimePoint now)
+{
+    if (hooks_.decideInScope)
+        if (auto scoped = hooks_.decideInScope(connection, now))
+            return std::move(scoped).value();
+    return engine_.decide(connection, now);
 }
 
 void DecisionPath::ask(const Connection& connection, TimePoint now, PromptBroker::Completion completion)
@@ -123,7 +131,7 @@ void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
                                               "could not be held"
                                             : "refused: the socket could not be marked for a decision";
 
-    Decision decision = engine_.decide(connection, now);
+    Decision decision = decide(connection, now);
     if (decision.rule && decision.rule->sha256 && hooks_.checkPin)
         decision = hooks_.checkPin(connection, std::move(decision));
     if (decision.verdict != Verdict::Ask) {

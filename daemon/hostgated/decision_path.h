@@ -35,6 +35,9 @@ public:
         std::function<Decision(const Connection&, Decision)> checkPin;
         // The SHA-256 of the binary a connection runs, for an answer that asks to pin its rule.
         std::function<Result<std::string>(const Connection&)> runningDigest;
+        // The decision for a process in a scope (hostgatectl run / attach), which it marks in the connection
+        // (scope, scopeCgroupId); nullopt: the process is in no scope, the engine decides.
+        std::function<std::optional<Decision>(Connection&, TimePoint)> decideInScope;
     };
 
     DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dnsCache, DecisionEngine& engine,
@@ -51,6 +54,7 @@ public:
     void setEncryptedDnsList(const EncryptedDnsList* list) { encryptedDns_ = list; }
 
 private:
+    Decision decide(Connection& connection, TimePoint now);
     void release(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple, Action action);
     void addNames(Connection& connection, TimePoint now) const;
     void completeRefusedPrompt(const Connection& connection, const PromptOutcome& outcome);

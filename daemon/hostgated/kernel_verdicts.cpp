@@ -11,6 +11,9 @@ VerdictKey keyFor(const Connection& connection, std::uint16_t port, Protocol pro
     key.app = {kernelDeviceFromUser(connection.app.device), connection.app.inode};
     // An interpreter's decision belongs to this process image only (its script), never to the interpreter.
     key.process = connection.app.sharedExecutable ? connection.processImage : 0;
+    // A scope's processes find only their scope's verdicts (hostgate_abi.h, "Scopes").
+    if (connection.scope != 0)
+        key.process = BpfFirewall::scopeVerdictProcess(connection.scopeCgroupId);
     key.uid = connection.uid;
     key.address = connection.destination;
     key.port = port;

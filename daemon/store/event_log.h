@@ -35,6 +35,9 @@ struct ConnectionEvent {
     // The cgroup of a process in another network namespace than the daemon's (a container, e.g.
     // "/system.slice/docker-<id>.scope"); empty for the host's own processes.
     std::string container;
+    // The scope (hostgatectl run / attach) the process was in, 0: none. Not stored in the log: it names a scope
+    // that lives only as long as the daemon; it is sent with the ConnectionEvent signal.
+    std::uint64_t scope = 0;
 
     bool operator==(const ConnectionEvent&) const = default;
 };

@@ -214,7 +214,7 @@ private slots:
                 ++members;
             }
         }
-        QCOMPARE(members, 31);
+        QCOMPARE(members, 36); // 28 + the three list methods + the five scope methods
     }
 
     void readingStatusNeedsNoAuthorization()

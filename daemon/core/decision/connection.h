@@ -69,6 +69,12 @@ struct Connection {
     std::string cgroup;
     // The process lives in another network namespace than the daemon's (a container).
     bool foreignNetns = false;
+    // The cgroup v2 id (directory inode) the kernel saw the process in at connect(); 0 when unknown.
+    std::uint64_t cgroupId = 0;
+    // The scope (hostgatectl run / attach, scope/scope_book.h) the process is in, and that scope's cgroup id
+    // (its verdicts are cached in the kernel under it); 0: none.
+    std::uint64_t scope = 0;
+    std::uint64_t scopeCgroupId = 0;
     // The package that installed the app, filled in only where a person will read it (prompts).
     std::shared_ptr<const PackageInfo> package;
     // Set when the connection carries encrypted DNS (decision/encrypted_dns.h): the label shown for it, e.g.

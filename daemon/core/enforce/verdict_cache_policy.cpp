@@ -11,8 +11,19 @@ std::optional<TimePoint> kernelVerdictExpiry(const Connection& connection, const
 {
     if (decision.verdict == Verdict::Ask || (connection.app.sharedExecutable && connection.processImage == 0))
         return std::nullopt;
-    if (!decision.rule)
+    // In a scope the kernel looks up the scope's key for the executable only (no per-process key), so an
+    // interpreter's decision there must not be cached at all.
+    if (connection.scope != 0 && (connection.scopeCgroupId == 0 || connection.app.sharedExecutable))
+        return std::nullopt;
+    if (!decision.rule) {
+        // A scoped rule by name holds only while the name does.
+        if (connection.scope != 0 && !decision.matchedHost.empty()) {
+            if (!nameExpiry || *nameExpiry <= now)
+                return std::nullopt;
+            return std::min(now + limits.minTtl, *nameExpiry);
+        }
         return now + limits.minTtl;
+    }
 
     const Rule& rule = *decision.rule;
     if (rule.lifetime.kind == Lifetime::Kind::Once)

@@ -20,7 +20,9 @@ struct VerdictCacheLimits {
 //  - a connection of a shared executable (an interpreter, or an unreadable identity) whose process image
 //    the kernel did not report: the kernel keys apps by executable inode, which all scripts of one
 //    interpreter share, so such decisions are cached per process image (KernelVerdicts) or not at all;
-//  - a Once rule: it decides exactly one connection.
+//  - a Once rule: it decides exactly one connection;
+//  - a connection in a scope of a shared executable (the kernel keys a scope's verdicts by executable only).
+// A scope's decisions name no global rule: they are cached for minTtl (and no longer than the name they matched).
 // A decision by a hostname rule ends with the DNS answer that tied the address to that name
 // (`nameExpiry`), so an address whose answer expired is decided afresh; a timed rule ends at its time;
 // everything ends within maxTtl.

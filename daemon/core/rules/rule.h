@@ -162,6 +162,9 @@ struct Rule {
     std::optional<TimePoint> lastHit;
     std::uint64_t hitCount = 0;
     std::string source; // where it came from, e.g. "/etc/hostgate/rules.d/10-corp.toml"; empty for user rules
+    // The scope (hostgatectl run / attach, scope/scope_book.h) the rule belongs to: it applies only to that
+    // scope's processes and lives in memory as long as the scope. 0: a global rule.
+    std::uint64_t scope = 0;
 
     bool operator==(const Rule&) const = default;
 };

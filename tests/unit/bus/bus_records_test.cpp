@@ -288,6 +288,43 @@ private slots:
         QVERIFY(filter.error().message.find(key.toStdString()) != std::string::npos);
     }
 
+    void scopePolicyBecomesScopedRules()
+    {
+        const auto request = scopeRequestFromRecord(
+            record({{"allow", sdbus::Variant(std::vector<std::string>{"a.example", "*.b.example"})},
+                    {"deny", sdbus::Variant(std::vector<std::string>{"203.0.113.0/24"})},
+                    {"default", text("ask")},
+                    {"label", text("curl http://a.example/")}}));
+        QVERIFY(request.ok());
+        QCOMPARE(request->rules.size(), std::size_t(3));
+        QCOMPARE(request->rules[1].host.toString(), std::string("*.b.example"));
+        QVERIFY(request->rules[1].action == Action::Allow);
+        QVERIFY(request->rules[2].action == Action::Deny);
+        QVERIFY(request->defaultAction == ScopeDefault::Ask);
+        QCOMPARE(request->label, std::string("curl http://a.example/"));
+        QVERIFY(scopeRequestFromRecord({})->defaultAction == ScopeDefault::Deny);
+    }
+
+    void invalidScopePolicyIsAnInvalidArgument_data()
+    {
+        QTest::addColumn<VariantMap>("input");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("unknown key") << record({{"mode", text("x")}}) << "mode";
+        QTest::newRow("bad host") << record({{"allow", sdbus::Variant(std::vector<std::string>{"re:("})}}) << "allow";
+        QTest::newRow("hosts not a list") << record({{"deny", text("a.example")}}) << "deny";
+        QTest::newRow("bad default") << record({{"default", text("maybe")}}) << "default";
+    }
+
+    void invalidScopePolicyIsAnInvalidArgument()
+    {
+        QFETCH(VariantMap, input);
+        QFETCH(QString, key);
+        const auto request = scopeRequestFromRecord(input);
+        QVERIFY(!request.ok());
+        QCOMPARE(request.error().code, std::string("InvalidArgument"));
+        QVERIFY(request.error().message.find(key.toStdString()) != std::string::npos);
+    }
+
     void connectionEventRecordOmitsRuleIdWhenNoRuleDecided()
     {
         ConnectionEvent event;

@@ -64,6 +64,10 @@ private slots:
         QTest::newRow("lists refresh one") << "lists refresh ads" << Verb::RefreshLists;
         QTest::newRow("lists enable") << "lists enable ads" << Verb::EnableList;
         QTest::newRow("lists disable") << "lists disable ads" << Verb::DisableList;
+        QTest::newRow("run") << "run -- curl http://a.test/" << Verb::Run;
+        QTest::newRow("attach") << "attach --unit cups.service --deny *" << Verb::Attach;
+        QTest::newRow("detach") << "detach 3" << Verb::Detach;
+        QTest::newRow("scopes") << "scopes" << Verb::Scopes;
     }
 
     void listCommandsCarryTheListName()
@@ -72,6 +76,19 @@ private slots:
         QCOMPARE(parsed(QStringLiteral("lists refresh ads")).listName, std::string("ads"));
         QCOMPARE(parsed(QStringLiteral("lists disable ads")).listName, std::string("ads"));
     }
+
+    void runCarriesItsPolicyAndTheWholeCommand()
+    {
+        const Command command = parsed(QStringLiteral(
+            "run --allow a.test --allow *.b.test --deny 203.0.113.0/24 --default ask --log d.jsonl -- curl -sS --max-time 3 x"));
+        QCOMPARE(command.scope.allow, (std::vector<std::string>{"a.test", "*.b.test"}));
+        QCOMPARE(command.scope.deny, std::vector<std::string>{"203.0.113.0/24"});
+        QCOMPARE(command.scope.defaultAction, std::string("ask"));
+        QCOMPARE(command.scope.log, std::string("d.jsonl"));
+        QCOMPARE(command.scope.command, (std::vector<std::string>{"curl", "-sS", "--max-time", "3", "x"}));
+    }
+
+    void runDeniesByDefault() { QCOMPARE(parsed(QStringLiteral("run -- true")).scope.defaultAction, std::string("deny")); }
 
     void eachCommandSelectsItsCall()
     {
@@ -179,6 +196,11 @@ private slots:
         QTest::newRow("reject without id or all") << "proposals reject";
         QTest::newRow("audit without since") << "audit";
         QTest::newRow("accept unknown action") << "proposals accept 3 --action maybe";
+        QTest::newRow("run without command") << "run --allow a.test";
+        QTest::newRow("run with unknown default") << "run --default maybe -- true";
+        QTest::newRow("attach without target") << "attach --allow a.test";
+        QTest::newRow("attach with two targets") << "attach --unit a.service --cgroup /a";
+        QTest::newRow("detach without id") << "detach";
     }
 
     void acceptCarriesTheProposalAndOnlyTheGivenEdits()
