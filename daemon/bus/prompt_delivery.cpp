@@ -24,13 +24,13 @@ constexpr std::string_view timeoutError = "org.freedesktop.DBus.Error.Timeout";
 
 // What an admin's polkit rule may look at to decide who answers for which service, e.g.
 // action.lookup("unit") == "systemd-timesyncd.service".
-PolkitAuthorizer::Details polkitDetailsOf(const PromptRequest& request)
+PolkitAuthorizer::Details polkitDetailsOf(const PromptRequest& request, const std::string& userName)
 {
     const Connection& connection = request.connection;
     const auto& unit = connection.app.unit;
     return {
         {"uid", std::to_string(connection.uid)},
-        {"user", userNameOf(connection.uid)},
+        {"user", userName},
         {"app", connection.app.path},
         {"unit", unit && unit->starts_with("unit:") ? unit->substr(5) : unit.value_or("")},
         {"host", connection.hostnames.empty() ? connection.destination.toString() : connection.hostnames.front()},
@@ -86,7 +86,8 @@ void PromptDelivery::deliver(const PromptRequest& request)
     if (const auto previous = pending_.find(id); previous != pending_.end())
         retire(previous);
 
-    auto record = promptRequestToRecord(request, userNameOf(uid), executableOf(request.connection.parentPid));
+    const std::string userName = userNameOf(uid);
+    auto record = promptRequestToRecord(request, userName, executableOf(request.connection.parentPid));
     if (onBehalfOf)
         record["system_service"] = sdbus::Variant(true);
     const auto timeout = std::max<std::chrono::microseconds>(
@@ -101,7 +102,7 @@ void PromptDelivery::deliver(const PromptRequest& request)
             .uponReplyInvoke([this, id](const sdbus::Error* error, const VariantMap& answer) {
                 onAskReply(id, error, answer);
             });
-        pending_[id] = PendingAsk{*agent, onBehalfOf, onBehalfOf ? polkitDetailsOf(request) : PolkitAuthorizer::Details{},
+        pending_[id] = PendingAsk{*agent, onBehalfOf, onBehalfOf ? polkitDetailsOf(request, userName) : PolkitAuthorizer::Details{},
                                   std::move(proxy), std::chrono::steady_clock::now() + timeout};
     } catch (const sdbus::Error& error) {
         bus_.afterSend();

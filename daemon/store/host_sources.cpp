@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <memory>
@@ -115,14 +116,16 @@ std::string readConfig(const fs::path& path, std::vector<std::string>& notices)
     return std::move(*text);
 }
 
-void addUnique(std::vector<std::string>& into, const std::vector<std::string>& hosts)
+void append(std::vector<std::string>& into, std::vector<std::string> hosts)
 {
-    for (const std::string& host : hosts)
-        into.push_back(lowered(host));
+    into.insert(into.end(), std::make_move_iterator(hosts.begin()), std::make_move_iterator(hosts.end()));
 }
 
+// Lower-cased (names in configuration files are written in any case), sorted, each once.
 std::vector<std::string> sortedUnique(std::vector<std::string> hosts)
 {
+    for (std::string& host : hosts)
+        host = lowered(host);
     std::sort(hosts.begin(), hosts.end());
     hosts.erase(std::unique(hosts.begin(), hosts.end()), hosts.end());
     std::erase(hosts, std::string());
@@ -133,11 +136,11 @@ std::vector<std::string> aptHosts(const fs::path& root, std::vector<std::string>
 {
     std::vector<std::string> hosts;
     const fs::path etc = root / "etc/apt";
-    addUnique(hosts, aptOneLineSourceHosts(readConfig(etc / "sources.list", notices), notices));
+    append(hosts, aptOneLineSourceHosts(readConfig(etc / "sources.list", notices), notices));
     for (const fs::path& file : filesWithSuffix(etc / "sources.list.d", ".list"))
-        addUnique(hosts, aptOneLineSourceHosts(readConfig(file, notices), notices));
+        append(hosts, aptOneLineSourceHosts(readConfig(file, notices), notices));
     for (const fs::path& file : filesWithSuffix(etc / "sources.list.d", ".sources"))
-        addUnique(hosts, aptDeb822SourceHosts(readConfig(file, notices), notices));
+        append(hosts, aptDeb822SourceHosts(readConfig(file, notices), notices));
     return sortedUnique(std::move(hosts));
 }
 
@@ -169,12 +172,11 @@ std::vector<std::string> timesyncdHosts(const fs::path& root, std::vector<std::s
     }
     std::vector<std::string> hosts;
     if (ntp)
-        addUnique(hosts, *ntp);
+        append(hosts, *ntp);
     if (fallback)
-        addUnique(hosts, *fallback);
+        append(hosts, *fallback);
     else
-        for (const std::string_view server : debianNtpServers)
-            hosts.emplace_back(server);
+        hosts.insert(hosts.end(), std::begin(debianNtpServers), std::end(debianNtpServers));
     return sortedUnique(std::move(hosts));
 }
 
