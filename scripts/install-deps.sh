@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config git ccache systemd
   clang llvm lld libclang-rt-14-dev
   libbpf-dev bpftool linux-libc-dev
-  libnetfilter-queue-dev libmnl-dev libnfnetlink-dev
+  libnetfilter-queue-dev libnetfilter-conntrack-dev libmnl-dev libnfnetlink-dev python3-cryptography
   iptables nftables libnftables-dev
   libldns-dev libidn2-dev libre2-dev libpsl-dev publicsuffix libcurl4-openssl-dev ca-certificates
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev

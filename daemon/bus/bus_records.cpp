@@ -267,6 +267,10 @@ VariantMap connectionEventToRecord(const ConnectionEvent& event)
     record["explanation"] = sdbus::Variant(event.explanation);
     if (!event.container.empty())
         record["container"] = sdbus::Variant(event.container);
+    if (!event.claimedHost.empty() || !event.claimedBy.empty()) {
+        record["claimed_host"] = sdbus::Variant(event.claimedHost);
+        record["claimed_by"] = sdbus::Variant(event.claimedBy);
+    }
     if (event.scope != 0)
         record["scope"] = sdbus::Variant(std::uint64_t{event.scope});
     return record;
@@ -509,6 +513,13 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
                                                                         : connection.cgroup);
     if (connection.encryptedDns)
         record["encrypted_dns"] = sdbus::Variant(*connection.encryptedDns);
+    if (connection.claimedName) {
+        // Claimed by the app's first payload, not resolved: `hostnames` holds it only when claims are trusted.
+        record["claimed_host"] = sdbus::Variant(connection.claimedName->host);
+        record["claimed_by"] = sdbus::Variant(std::string(claimSourceToken(connection.claimedName->source)));
+        record["claim_trusted"] = sdbus::Variant(connection.claimTrusted);
+        record["encrypted_hello"] = sdbus::Variant(connection.claimedName->encryptedHello);
+    }
     if (!connection.unverifiedHostnames.empty()) {
         record["unverified_hostnames"] = sdbus::Variant(connection.unverifiedHostnames);
         record["unverified_resolver"] =

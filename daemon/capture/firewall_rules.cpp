@@ -149,7 +149,8 @@ Result<void> FirewallRules::validate() const
 
 std::vector<std::string> FirewallRules::ownChainNames() const
 {
-    return {config_.chainPrefix + "-OUT", config_.chainPrefix + "-IN", config_.chainPrefix + "-DNS"};
+    return {config_.chainPrefix + "-OUT", config_.chainPrefix + "-IN", config_.chainPrefix + "-DNS",
+            config_.chainPrefix + "-WAIT"};
 }
 
 std::string FirewallRules::trustedResolverRules(bool ipv6) const
@@ -168,6 +169,7 @@ std::string FirewallRules::iptablesRestoreScript(bool ipv6, bool withJumps) cons
     const std::string out = config_.chainPrefix + "-OUT";
     const std::string in = config_.chainPrefix + "-IN";
     const std::string trusted = config_.chainPrefix + "-DNS";
+    const std::string wait = config_.chainPrefix + "-WAIT";
     const std::string bypass = config_.failOpen ? " --queue-bypass" : "";
     // DNS always bypasses: see the header.
     const std::string dns = "-j NFQUEUE --queue-num " + std::to_string(config_.dnsQueue) + " --queue-bypass";
@@ -180,16 +182,26 @@ std::string FirewallRules::iptablesRestoreScript(bool ipv6, bool withJumps) cons
     // Declaring a chain that exists flushes it (--noflush keeps everything else): the refill is atomic.
     const std::uint32_t ours = config_.markMask | config_.rejectMark;
     const std::string neitherBit = "0x0/" + hex(ours);
+    // TCP also looks at the reply bit: on an outgoing TCP packet it is the decision path's signal to start or
+    // end the flow's wait for its first payload (the wait chain).
+    const std::string noTcpBit = "0x0/" + hex(ours | config_.replyMark);
     std::string script = "*filter\n";
     script += ":" + out + " - [0:0]\n";
     script += ":" + in + " - [0:0]\n";
     script += ":" + trusted + " - [0:0]\n";
+    script += ":" + wait + " - [0:0]\n";
     // The fast path first: a packet with neither our pending nor our reject bit, not to port 53, needs nothing
     // from us (one rule instead of the whole chain for every packet of every decided flow).
-    script += "-A " + out + " -p tcp -m mark --mark " + neitherBit + " -m tcp ! --dport 53 -j RETURN\n";
+    script += "-A " + out + " -p tcp -m mark --mark " + noTcpBit + " -m tcp ! --dport 53 -j RETURN\n";
     script += "-A " + out + " -p udp -m mark --mark " + neitherBit + " -m udp ! --dport 53 -j RETURN\n";
     script += "-A " + out + " -p tcp -m mark --mark " + reject + " -j REJECT --reject-with tcp-reset\n";
     script += "-A " + out + " -p udp -m mark --mark " + reject + " -j REJECT --reject-with " + unreachable + "\n";
+    // A flow waiting for its first payload (ct mark M): its packets go to the decision queue, except the ones
+    // the decision path re-injects (reply bit), which start or end the wait.
+    script += "-A " + out + " -p tcp -m connmark --mark " + mark + " -m mark ! --mark " + reply + " " + decide + "\n";
+    script += "-A " + out + " -p tcp -m mark --mark " + reply + " -m tcp ! --sport 53 -j " + wait + "\n";
+    script += "-A " + wait + " -m conntrack --ctstate NEW -j CONNMARK --set-xmark " + mark + "\n";
+    script += "-A " + wait + " -m conntrack ! --ctstate NEW -j CONNMARK --set-xmark 0x0/" + hex(config_.markMask) + "\n";
     script += "-A " + out + " -p udp -m udp --dport 53 -j " + trusted + "\n";
     script += "-A " + out + " -p tcp -m tcp --dport 53 -j " + trusted + "\n";
     // Loopback is never judged: UDP sockets are born marked (cgroup/sock_create), and an unconnected
@@ -201,6 +213,10 @@ std::string FirewallRules::iptablesRestoreScript(bool ipv6, bool withJumps) cons
     script += "-A " + out + " -p udp -m udp --dport 53 " + dns + "\n";
     script += "-A " + out + " -p tcp -m tcp --dport 53 " + dns + "\n";
     script += trustedResolverRules(ipv6);
+    // Until a waiting flow is decided, nothing but the handshake reaches its application (see the header).
+    // (The reply direction only: when the server is local too, the app's own packets come in here as well.)
+    script += "-A " + in + " -p tcp -m connmark --mark " + mark +
+              " -m conntrack --ctdir REPLY -m tcp --tcp-flags SYN,RST NONE -j DROP\n";
     // Only DNS answers are ours to see.
     script += "-A " + in + " -p tcp -m tcp ! --sport 53 -j RETURN\n";
     script += "-A " + in + " -p udp -m udp ! --sport 53 -j RETURN\n";
@@ -251,9 +267,16 @@ std::string FirewallRules::nftScript() const
     script += "    set trusted4 { type ipv4_addr;" + (v4Resolvers.empty() ? "" : " elements = { " + v4Resolvers + " };") + " }\n";
     if (config_.ipv6)
         script += "    set trusted6 { type ipv6_addr;" + (v6Resolvers.empty() ? "" : " elements = { " + v6Resolvers + " };") + " }\n";
+    const auto ctBitSet = [](std::uint32_t bit) { return "ct mark & " + hex(bit) + " == " + hex(bit); };
+    const auto bitClear = [](std::uint32_t bit) { return "meta mark & " + hex(bit) + " == 0x0"; };
     script += "    chain output {\n        type filter hook output priority filter; policy accept;\n";
     script += "        meta l4proto tcp " + bitSet(config_.rejectMark) + " reject with tcp reset\n";
     script += "        meta l4proto udp " + bitSet(config_.rejectMark) + " reject with " + unreachable + "\n";
+    script += "        meta l4proto tcp " + ctBitSet(config_.markMask) + " " + bitClear(config_.replyMark) + " " + decide + "\n";
+    script += "        tcp sport != 53 " + bitSet(config_.replyMark) + " ct state new ct mark set ct mark | " +
+              hex(config_.markMask) + "\n";
+    script += "        tcp sport != 53 " + bitSet(config_.replyMark) + " ct state != new ct mark set ct mark & " +
+              hex(~config_.markMask) + "\n";
     script += "        ip daddr @trusted4 meta l4proto { tcp, udp } th dport 53 " + dns + "\n";
     if (config_.ipv6)
         script += "        ip6 daddr @trusted6 meta l4proto { tcp, udp } th dport 53 " + dns + "\n";
@@ -265,6 +288,7 @@ std::string FirewallRules::nftScript() const
     script += "        tcp dport 53 " + dns + "\n";
     script += "    }\n";
     script += "    chain input {\n        type filter hook input priority filter; policy accept;\n";
+    script += "        meta l4proto tcp " + ctBitSet(config_.markMask) + " ct direction reply tcp flags & (syn | rst) == 0x0 drop\n";
     script += "        " + bitSet(config_.replyMark) + " return\n";
     script += "        tcp flags & rst == rst return\n";
     script += "        udp sport 53 " + dns + "\n";

@@ -148,6 +148,7 @@ Result<ParsedPacket> parseTransport(const NetworkLayer& layer)
         parsed.tuple.sport = readU16(segment, 0);
         parsed.tuple.dport = readU16(segment, 2);
         parsed.tcpFlags = segment[13];
+        parsed.tcpSeq = static_cast<std::uint32_t>(readU16(segment, 4)) << 16 | readU16(segment, 6);
         parsed.payload = segment.subspan(headerLength);
         return parsed;
     }

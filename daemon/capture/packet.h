@@ -34,6 +34,7 @@ struct ParsedPacket {
     // Bytes after the UDP header or after the TCP header including its options; points into the input.
     std::span<const std::uint8_t> payload;
     std::uint8_t tcpFlags = 0; // zero for UDP
+    std::uint32_t tcpSeq = 0;  // the TCP sequence number (of the first payload byte); zero for UDP
     // The IP or UDP length fields claim more bytes than were captured; the payload is what was captured.
     bool truncated = false;
 };

@@ -50,7 +50,16 @@ Result<SocketInfo> SockDiag::lookup(const FiveTuple& outgoing)
     return query(outgoing, outgoing.proto == Protocol::Udp);
 }
 
-Result<SocketInfo> SockDiag::query(const FiveTuple& outgoing, bool swapEnds)
+Result<void> SockDiag::destroy(const FiveTuple& outgoing)
+{
+    if (outgoing.proto != Protocol::Tcp)
+        return Error("Failed to close socket: only TCP sockets are closed this way");
+    if (auto closed = query(outgoing, false, true); !closed)
+        return closed.error();
+    return Ok{};
+}
+
+Result<SocketInfo> SockDiag::query(const FiveTuple& outgoing, bool swapEnds, bool destroy)
 {
     if (outgoing.proto != Protocol::Tcp && outgoing.proto != Protocol::Udp)
         return Error("Failed to look up socket: the protocol must be TCP or UDP");
@@ -59,8 +68,8 @@ Result<SocketInfo> SockDiag::query(const FiveTuple& outgoing, bool swapEnds)
 
     alignas(nlmsghdr) std::array<char, 8192> buffer{};
     nlmsghdr* request = mnl_nlmsg_put_header(buffer.data());
-    request->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    request->nlmsg_flags = NLM_F_REQUEST;
+    request->nlmsg_type = destroy ? SOCK_DESTROY : SOCK_DIAG_BY_FAMILY;
+    request->nlmsg_flags = destroy ? NLM_F_REQUEST | NLM_F_ACK : NLM_F_REQUEST;
     request->nlmsg_seq = ++sequence_;
     auto* diag = static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(request, sizeof(inet_diag_req_v2)));
     diag->sdiag_family = outgoing.src.isV4() ? AF_INET : AF_INET6;
@@ -90,6 +99,8 @@ Result<SocketInfo> SockDiag::query(const FiveTuple& outgoing, bool swapEnds)
                 continue; // a late answer to an earlier request that failed on our side
             if (reply->nlmsg_type == NLMSG_ERROR) {
                 const auto* failure = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(reply));
+                if (destroy && failure->error == 0)
+                    return SocketInfo{};
                 if (failure->error == -ENOENT)
                     return Error("Failed to look up socket: no socket matches the packet");
                 return Error("Failed to look up socket: " + errnoText(-failure->error));

@@ -27,6 +27,9 @@ public:
     // UDP: the kernel's receive lookup, so connected sockets and unconnected ones (bound to a
     // wildcard or specific address) are both found, preferring the most specific like delivery does.
     Result<SocketInfo> lookup(const FiveTuple& outgoing);
+    // Closes the local TCP socket of `outgoing` (SOCK_DESTROY: the kernel's tcp_abort), which resets the
+    // connection towards the peer too and fails the application's next call with ECONNABORTED.
+    Result<void> destroy(const FiveTuple& outgoing);
 
 private:
     struct Closer {
@@ -34,7 +37,7 @@ private:
     };
     explicit SockDiag(std::unique_ptr<mnl_socket, Closer> socket) : socket_(std::move(socket)) {}
 
-    Result<SocketInfo> query(const FiveTuple& outgoing, bool swapEnds);
+    Result<SocketInfo> query(const FiveTuple& outgoing, bool swapEnds, bool destroy = false);
 
     std::unique_ptr<mnl_socket, Closer> socket_;
     std::uint32_t sequence_ = 0;

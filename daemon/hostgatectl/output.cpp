@@ -244,6 +244,9 @@ std::string renderConnectionLine(const nlohmann::json& event)
     if (event.contains("rule_id")) {
         line += " rule=" + text("rule_id");
     }
+    if (event.contains("claimed_by")) {
+        line += " claimed=" + text("claimed_host") + " (" + text("claimed_by") + ")";
+    }
     if (event.contains("explanation")) {
         line += ": " + text("explanation");
     }

@@ -1,6 +1,8 @@
 // Daemon start-up, the event loop's handlers, rule reloads and an orderly shutdown.
 #include "hostgated/daemon.h"
 
+#include "capture/quic_initial.h"
+
 #include "capture/bpf_features.h"
 #include "capture/cgroup.h"
 #include "service/restart_handover.h"
@@ -212,7 +214,16 @@ Result<void> Daemon::start()
         return failedTo("open DNS reply socket", injector);
     injector_.emplace(std::move(*injector));
 
-    const DecisionMarks marks{config_.markMask(), config_.rejectMarkMask()};
+    const DecisionMarks marks{config_.markMask(), config_.rejectMarkMask(), config_.replyMarkMask()};
+    if (config_.claimedNameWait.count() > 0) {
+        auto conntrack = ConntrackMarks::open();
+        if (!conntrack)
+            return failedTo("open ctnetlink", conntrack);
+        conntrack_.emplace(std::move(*conntrack));
+        // OpenSSL loads what the QUIC Initial keys need now, before the seccomp filter.
+        if (auto warm = warmUpQuicInitialCrypto(); !warm)
+            return failedTo("set up QUIC Initial decryption", warm);
+    }
     attributor_ = std::make_unique<Attributor>(*sockDiag_, *bpf_);
     dnsAttributor_ = std::make_unique<Attributor>(*dnsSockDiag_, *bpf_);
     rememberRuleExecutables();
@@ -260,6 +271,9 @@ Result<void> Daemon::start()
                                                    *decisions_, log_, marks, std::move(hooks));
     decisionPath_->setUnverifiedNames(&unverifiedNames_);
     decisionPath_->setEncryptedDnsList(&encryptedDns_);
+    if (conntrack_)
+        decisionPath_->setClaims(ClaimSettings{config_.claimedNameWait, config_.trustClaimedNames}, &*conntrack_,
+                                 &*sockDiag_);
     dnsPath_ = std::make_unique<DnsPath>(
         *dnsQueue_, *dnsAttributor_, *injector_,
         DnsPath::SharedPolicy{policyMutex_, dnsCache_, engine_, *kernel_, trustedResolvers_, unverifiedNames_},
@@ -466,6 +480,30 @@ void Daemon::onDecisionReadable()
         log_.warning("Decision queue overflowed: packets were lost");
     }
     armPromptTimer();
+    armWaitTimer();
+}
+
+void Daemon::armWaitTimer()
+{
+    const auto next = decisionPath_ ? decisionPath_->nextWaitDeadline() : std::nullopt;
+    if (next == waitTimerAt_)
+        return;
+    if (waitTimer_)
+        loop_.cancelTimer(*waitTimer_);
+    waitTimer_.reset();
+    waitTimerAt_ = next;
+    if (!next)
+        return;
+    const auto delay = std::max(std::chrono::steady_clock::duration::zero(),
+                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(*next - Clock::now()));
+    waitTimer_ = loop_.addTimer(delay, [this] {
+        waitTimer_.reset();
+        waitTimerAt_.reset();
+        if (decisionPath_)
+            decisionPath_->expireWaits(Clock::now());
+        armPromptTimer();
+        armWaitTimer();
+    });
 }
 
 void Daemon::onBpfEvents()
@@ -520,6 +558,7 @@ void Daemon::armPromptTimer()
         promptTimerAt_.reset();
         prompts_.expire(Clock::now());
         armPromptTimer();
+        armWaitTimer();
     });
 }
 

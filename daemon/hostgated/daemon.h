@@ -127,6 +127,7 @@ private:
     void onBpfEvents();
     void maintain();
     void armPromptTimer();
+    void armWaitTimer();
     void reloadRules();
     // The rules in force changed: what was derived from them (kernel verdicts, known executables) follows.
     void rulesEnforced();
@@ -212,6 +213,9 @@ private:
     bool handOverKernelState_ = false;
     std::optional<TimerId> promptTimer_;
     std::optional<TimePoint> promptTimerAt_;
+    std::optional<TimerId> waitTimer_; // the next waiting flow's deadline (names without DNS)
+    std::optional<TimePoint> waitTimerAt_;
+    std::optional<ConntrackMarks> conntrack_;
 
     ScopeBook scopes_;
     std::optional<ScopeCgroups> scopeCgroups_;

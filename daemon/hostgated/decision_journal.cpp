@@ -46,6 +46,11 @@ std::vector<JournalField> decisionJournalFields(const Connection& connection, st
     fields.push_back({"HOSTGATE_EXPLANATION", bounded(explanation)});
     if (connection.foreignNetns)
         fields.push_back({"HOSTGATE_CONTAINER", bounded(connection.cgroup.empty() ? "(another network namespace)" : connection.cgroup)});
+    if (connection.claimedName) {
+        fields.push_back({"HOSTGATE_CLAIMED_HOST", bounded(connection.claimedName->host)});
+        fields.push_back({"HOSTGATE_CLAIMED_BY", std::string(claimSourceToken(connection.claimedName->source)) +
+                                                     (connection.claimedName->encryptedHello ? "+ech" : "")});
+    }
     return fields;
 }
 

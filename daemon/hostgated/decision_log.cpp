@@ -9,6 +9,10 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
                          const std::string& explanation, TimePoint now)
 {
     const std::string host = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
+    std::string claimedBy;
+    if (connection.claimedName)
+        claimedBy = std::string(claimSourceToken(connection.claimedName->source)) +
+                    (connection.claimedName->encryptedHello ? "+ech" : "");
     const bool journaled = journal_ && log_.enabled(LogLevel::Info) &&
                            journal_->send(decisionJournalFields(connection, verdict, ruleId, explanation));
     // A dropped entry (journald busy) still gets its line.
@@ -26,6 +30,7 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
                {"rule", ruleId ? std::to_string(*ruleId) : std::string("none")},
                {"container", connection.foreignNetns ? connection.cgroup : std::string()},
                {"scope", connection.scope},
+               {"claimed", connection.claimedName ? connection.claimedName->host + " (" + claimedBy + ")" : std::string()},
                {"why", explanation}});
 
     ConnectionEvent event;
@@ -41,6 +46,10 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
     event.ruleId = ruleId;
     event.explanation = explanation;
     event.scope = connection.scope;
+    if (connection.claimedName) {
+        event.claimedHost = connection.claimedName->host;
+        event.claimedBy = claimedBy;
+    }
     if (connection.foreignNetns)
         event.container = connection.cgroup.empty() ? std::string("(another network namespace)") : connection.cgroup;
     if (events_) {

@@ -1,6 +1,11 @@
 // Deciding a held first packet: attribute, name, decide (or ask), release, and teach the kernel.
 #include "hostgated/decision_path.h"
 
+#include "capture/quic_initial.h"
+#include "claims/first_payload.h"
+
+#include <tuple>
+
 namespace hostgate {
 
 DecisionPath::DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dnsCache, DecisionEngine& engine,
@@ -9,6 +14,32 @@ DecisionPath::DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dns
     : queue_(queue), attributor_(attributor), dnsCache_(dnsCache), engine_(engine), prompts_(prompts),
       kernel_(kernel), decisions_(decisions), log_(log), marks_(marks), hooks_(std::move(hooks))
 {
+}
+
+namespace {
+
+// Flows that may wait at once, packets one flow may hold while it waits, and how long a concluded flow's
+// late packets (queued before its wait ended) are still recognised.
+constexpr std::size_t kMaxWaitingFlows = 4096;
+constexpr std::size_t kMaxHeldPerFlow = 64;
+constexpr auto kStragglerTime = std::chrono::seconds(10);
+constexpr std::uint16_t kQuicPort = 443;
+
+std::string describeClaim(const ClaimedName& claim, bool trusted)
+{
+    std::string text = claim.host.empty() ? "its " + std::string(claimSourceName(claim.source)) + " names no host"
+                                          : "it claims " + claim.host + " (" + std::string(claimSourceName(claim.source)) +
+                                                (trusted ? ", trusted: trust_claimed_names" : ", not verified") + ")";
+    if (claim.encryptedHello)
+        text += "; its ClientHello is encrypted (ECH): the name shown is the public one, the real one is hidden";
+    return text;
+}
+
+} // namespace
+
+bool DecisionPath::TupleLess::operator()(const FiveTuple& a, const FiveTuple& b) const
+{
+    return std::tie(a.src, a.dst, a.sport, a.dport, a.proto) < std::tie(b.src, b.dst, b.sport, b.dport, b.proto);
 }
 
 void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
@@ -21,6 +52,10 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
         return;
     }
     const FiveTuple& tuple = parsed->tuple;
+    if (auto waiting = waiting_.find(tuple); waiting != waiting_.end()) {
+        onWaitingPacket(waiting->second, *parsed, packet, now);
+        return;
+    }
 
     Connection connection;
     if (auto attribution = attributor_.attribute(tuple)) {
@@ -38,9 +73,67 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     }
     addNames(connection, now);
 
-    Decision decision = decide(connection, now);
-    if (decision.rule && decision.rule->sha256 && hooks_.checkPin)
-        decision = hooks_.checkPin(connection, std::move(decision));
+    Decision decision = decideWithPin(connection, now);
+    const bool unnamed = connection.hostnames.empty() && connection.unverifiedHostnames.empty() &&
+                         !connection.encryptedDns && !decision.rule && claims_.wait.count() > 0 &&
+                         waiting_.size() < kMaxWaitingFlows && conntrack_ && sockets_;
+    const bool syn = tuple.proto == Protocol::Tcp && (parsed->tcpFlags & tcp_flags::Syn) != 0;
+    // The payload in hand already (a QUIC Initial, TCP Fast Open data): read it, wait only for its rest.
+    const bool payloadInHand = unnamed && ((tuple.proto == Protocol::Udp && tuple.dport == kQuicPort) ||
+                                           (syn && !parsed->payload.empty()));
+    if (!payloadInHand && !(syn && mayWaitForClaim(connection, decision))) {
+        applyDecision(packet, tuple, connection, std::move(decision), now);
+        return;
+    }
+
+    WaitingFlow& flow = waiting_[tuple];
+    flow.connection = std::move(connection);
+    flow.tuple = tuple;
+    flow.deadline = now + claims_.wait;
+    if (!payloadInHand) {
+        // Let the SYN go provisionally, re-injected with the reply bit: our chain marks the flow as waiting, so
+        // its next packets come back here and its application receives nothing but the handshake.
+        if (auto sent = queue_.repeatWithMark(packet.id, (packet.mark & ~marks_.pending) | marks_.reply); !sent) {
+            log_.error("Failed to let a SYN wait for its name", {{"error", sent.error().message}});
+            waiting_.erase(tuple);
+        }
+        return;
+    }
+    flow.held.push_back({packet.id, packet.mark, syn});
+    std::optional<ClaimedName> claim;
+    std::string why;
+    bool done = true;
+    if (tuple.proto == Protocol::Udp) {
+        flow.crypto = std::make_unique<CryptoStream>(kMaxClientHelloBytes);
+        done = readQuic(flow, parsed->payload, claim, why);
+        if (!done && !mayWaitForClaim(flow.connection, decision)) {
+            done = true;
+            why = "its ClientHello continues in a later datagram";
+        }
+    } else {
+        const auto scan = scanStreamStart(parsed->payload);
+        if (scan.status == ScanStatus::Found)
+            claim = scan.claim;
+        else
+            why = scan.status == ScanStatus::NeedMore ? "its SYN carries only the start of a request" : scan.why;
+    }
+    if (done)
+        concludeWait(flow, std::move(claim), why, now);
+}
+
+bool DecisionPath::mayWaitForClaim(const Connection& connection, const Decision& decision) const
+{
+    // Waiting lets the handshake out before the decision: only worth it where a claim can change the outcome
+    // (trusted claims match name rules) or will be shown to the person asked.
+    return claims_.wait.count() > 0 && conntrack_ && sockets_ && connection.hostnames.empty() &&
+           connection.unverifiedHostnames.empty() && !connection.encryptedDns && !decision.rule &&
+           connection.port != 53 && waiting_.size() < kMaxWaitingFlows &&
+           (decision.verdict == Verdict::Ask || claims_.trust);
+}
+
+void DecisionPath::applyDecision(QueuedPacket& packet, const FiveTuple& tuple, Connection& connection,
+                                 Decision decision, TimePoint now)
+{
     const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
     switch (decision.verdict) {
     case Verdict::Allow:
@@ -60,6 +153,174 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     ask(connection, now, [this, id = packet.id, mark = packet.mark, tuple, connection](const PromptOutcome& outcome) {
         completePrompt(id, mark, tuple, connection, outcome);
     });
+}
+
+bool DecisionPath::readQuic(WaitingFlow& flow, std::span<const std::uint8_t> payload, std::optional<ClaimedName>& claim,
+                            std::string& why) const
+{
+    if (auto read = readQuicInitials(payload, *flow.crypto); !read) {
+        why = read.error().message;
+        return true;
+    }
+    const auto scan = scanHandshake(flow.crypto->contiguous(), ClaimSource::QuicSni);
+    if (scan.status == ScanStatus::Found)
+        claim = scan.claim;
+    else if (scan.status == ScanStatus::NotRecognised)
+        why = scan.why;
+    return scan.status != ScanStatus::NeedMore;
+}
+
+void DecisionPath::onWaitingPacket(WaitingFlow& flow, const ParsedPacket& parsed, const QueuedPacket& packet, TimePoint now)
+{
+    const bool syn = (parsed.tcpFlags & tcp_flags::Syn) != 0;
+    if (flow.concluded) {
+        // Queued before the wait ended: the flow's decision applies.
+        if (flow.tuple.proto == Protocol::Udp || syn || *flow.concluded == Action::Deny)
+            release(packet.id, packet.mark, flow.tuple, *flow.concluded);
+        else if (auto sent = queue_.repeatWithMark(packet.id, (packet.mark & ~marks_.pending) | marks_.reply); !sent)
+            log_.error("Failed to set verdict on held packet", {{"packet", packet.id}, {"error", sent.error().message}});
+        return;
+    }
+    if (flow.tuple.proto == Protocol::Tcp && parsed.payload.empty()) {
+        // The handshake's ACK, a window update, a retransmitted SYN: they carry nothing.
+        if (auto sent = queue_.accept(packet.id); !sent)
+            log_.error("Failed to set verdict on held packet", {{"packet", packet.id}, {"error", sent.error().message}});
+        if ((parsed.tcpFlags & (tcp_flags::Fin | tcp_flags::Rst)) != 0 && !flow.asking)
+            concludeWait(flow, std::nullopt, "it closed before sending anything", now);
+        return;
+    }
+    flow.held.push_back({packet.id, packet.mark, syn});
+    if (flow.asking)
+        return;
+    if (flow.held.size() > kMaxHeldPerFlow) {
+        concludeWait(flow, std::nullopt, "its first payload took more than " + std::to_string(kMaxHeldPerFlow) + " packets",
+                     now);
+        return;
+    }
+    std::optional<ClaimedName> claim;
+    std::string why;
+    if (flow.tuple.proto == Protocol::Udp) {
+        if (readQuic(flow, parsed.payload, claim, why))
+            concludeWait(flow, std::move(claim), why, now);
+        return;
+    }
+    if (!flow.nextSeq)
+        flow.nextSeq = parsed.tcpSeq;
+    if (parsed.tcpSeq == *flow.nextSeq) {
+        flow.stream.append(reinterpret_cast<const char*>(parsed.payload.data()), parsed.payload.size());
+        *flow.nextSeq += static_cast<std::uint32_t>(parsed.payload.size());
+    }
+    const auto scan = scanStreamStart(
+        std::span(reinterpret_cast<const std::uint8_t*>(flow.stream.data()), flow.stream.size()));
+    if (scan.status == ScanStatus::NeedMore)
+        return;
+    concludeWait(flow, scan.claim, scan.why, now);
+}
+
+void DecisionPath::concludeWait(WaitingFlow& flow, std::optional<ClaimedName> claim, std::string_view why, TimePoint now)
+{
+    Connection& connection = flow.connection;
+    connection.claimedName = claim;
+    if (claim && claims_.trust && !claim->host.empty()) {
+        connection.hostnames = {claim->host};
+        connection.claimTrusted = true;
+    }
+    Decision decision = decideWithPin(connection, now);
+    decision.explanation += claim ? "; " + describeClaim(*claim, connection.claimTrusted)
+                                  : "; no name claimed: " + std::string(why.empty() ? "not TLS, HTTP or QUIC" : why);
+    const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
+    if (decision.verdict != Verdict::Ask) {
+        const auto action = decision.verdict == Verdict::Allow ? Action::Allow : Action::Deny;
+        // A verdict that rests on a trusted claim holds for this connection only: the next one claims anew.
+        if (!connection.claimTrusted)
+            kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
+        finishWait(flow, action, now);
+        decisions_.record(connection, action == Action::Allow ? "allowed" : "denied", ruleId, decision.explanation, now);
+        return;
+    }
+    decisions_.record(connection, "asked", std::nullopt, decision.explanation, now);
+    flow.asking = true;
+    ask(connection, now, [this, tuple = flow.tuple](const PromptOutcome& outcome) { completeWaitPrompt(tuple, outcome); });
+}
+
+void DecisionPath::completeWaitPrompt(const FiveTuple& tuple, const PromptOutcome& outcome)
+{
+    const auto found = waiting_.find(tuple);
+    if (found == waiting_.end() || found->second.concluded)
+        return;
+    WaitingFlow& flow = found->second;
+    const auto now = Clock::now();
+    const std::optional<RuleId> ruleId = adoptAnswer(flow.connection, outcome, now);
+    finishWait(flow, outcome.action, now);
+    decisions_.record(flow.connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId,
+                      outcome.explanation, now);
+}
+
+void DecisionPath::finishWait(WaitingFlow& flow, Action action, TimePoint now)
+{
+    const FiveTuple& tuple = flow.tuple;
+    if (tuple.proto == Protocol::Udp) {
+        for (const HeldPacket& held : flow.held)
+            release(held.id, held.mark, tuple, action);
+    } else if (!flow.held.empty()) {
+        for (const HeldPacket& held : flow.held) {
+            if (held.syn || action == Action::Deny) {
+                release(held.id, held.mark, tuple, action); // a SYN (Fast Open) or a reset
+                continue;
+            }
+            // Re-injected with the reply bit, the first of them ends the wait in our chain.
+            if (auto sent = queue_.repeatWithMark(held.id, (held.mark & ~marks_.pending) | marks_.reply); !sent)
+                log_.error("Failed to set verdict on held packet", {{"packet", held.id}, {"error", sent.error().message}});
+        }
+    } else if (action == Action::Allow) {
+        // No packet in hand (the app has sent nothing yet): end the wait in the conntrack entry itself.
+        if (auto cleared = conntrack_->clearBits(tuple, marks_.pending); !cleared)
+            log_.warning("Failed to end a flow's wait for its name", {{"error", cleared.error().message}});
+    } else if (auto closed = sockets_->destroy(tuple); !closed) {
+        // Still waiting in the kernel: nothing but its handshake reaches the app, and what it sends is rejected.
+        log_.warning("Failed to close a denied connection", {{"error", closed.error().message}});
+    }
+    flow.held.clear();
+    flow.stream.clear();
+    flow.crypto.reset();
+    flow.asking = false;
+    flow.concluded = action;
+    flow.deadline = now + kStragglerTime;
+}
+
+std::optional<TimePoint> DecisionPath::nextWaitDeadline() const
+{
+    std::optional<TimePoint> next;
+    for (const auto& [tuple, flow] : waiting_)
+        if (!flow.asking && (!next || flow.deadline < *next))
+            next = flow.deadline;
+    return next;
+}
+
+void DecisionPath::expireWaits(TimePoint now)
+{
+    for (auto it = waiting_.begin(); it != waiting_.end();) {
+        WaitingFlow& flow = it->second;
+        if (flow.concluded && flow.deadline <= now) {
+            it = waiting_.erase(it);
+            continue;
+        }
+        if (!flow.concluded && !flow.asking && flow.deadline <= now)
+            concludeWait(flow, std::nullopt,
+                         flow.held.empty() ? "it sent nothing within " + std::to_string(claims_.wait.count()) + " ms"
+                                           : "its first payload was incomplete after " +
+                                                 std::to_string(claims_.wait.count()) + " ms",
+                         now);
+        ++it;
+    }
+}
+
+Decision DecisionPath::decideWithPin(Connection& connection, TimePoint now)
+{
+    Decision decision = decide(connection, now);
+    if (decision.rule && decision.rule->sha256 && hooks_.checkPin)
+        decision = hooks_.checkPin(connection, std::move(decision));
+    return decision;
 }
 
 Decision DecisionPath::decide(Connection& connection, TimePoint now)

@@ -62,6 +62,7 @@ struct Range {
 constexpr Range kMarkBitRange{0, 31};
 constexpr Range kQueueRange{0, 65535};
 constexpr Range kPromptTimeoutRange{1, 3600};
+constexpr Range kClaimWaitRange{0, 10000}; // milliseconds
 constexpr Range kTtlRange{0, 7 * 86400};
 constexpr Range kMaxAddressesRange{1, 10'000'000};
 constexpr Range kMaxEventsRange{1, 1'000'000'000};
@@ -312,6 +313,14 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
         config.refuseDohCanary = node.as_boolean()->get();
         return Ok{};
     });
+    top.on("trust_claimed_names", [&config](const toml::node& node, const std::string& key) -> Result<void> {
+        if (!node.is_boolean())
+            return wrongType(node, key, "a boolean");
+        config.trustClaimedNames = node.as_boolean()->get();
+        return Ok{};
+    });
+    top.on("claimed_name_wait_ms", readInteger([&config](std::int64_t value) { config.claimedNameWait = std::chrono::milliseconds(value); },
+                                               kClaimWaitRange));
     top.on("netfilter", readSubtable([&](const toml::table& table) { return netfilter.read(table); }));
     top.on("dns_cache", readSubtable([&](const toml::table& table) { return dnsCache.read(table); }));
     top.on("verdicts", readSubtable([&](const toml::table& table) { return verdicts.read(table); }));
@@ -384,8 +393,9 @@ Result<void> validateDaemonConfig(const DaemonConfig& config)
             return absolute;
         }
     }
-    const std::array<std::tuple<std::string_view, std::int64_t, Range>, 12> ranges{{
+    const std::array<std::tuple<std::string_view, std::int64_t, Range>, 13> ranges{{
         {"prompt timeout", config.promptTimeout.count(), kPromptTimeoutRange},
+        {"claimed name wait", config.claimedNameWait.count(), kClaimWaitRange},
         {"mark bit", config.markBit, kMarkBitRange},
         {"reject mark bit", config.rejectMarkBit, kMarkBitRange},
         {"reply mark bit", config.replyMarkBit, kMarkBitRange},
@@ -492,6 +502,8 @@ std::string renderConfig(const DaemonConfig& config)
         lists += (lists.empty() ? "" : ", ") + tomlString(file.string());
     text += fmt::format("encrypted_dns_files = [{}]\n", lists);
     text += fmt::format("refuse_doh_canary = {}\n", config.refuseDohCanary);
+    text += fmt::format("trust_claimed_names = {}\n", config.trustClaimedNames);
+    text += fmt::format("claimed_name_wait_ms = {}\n", config.claimedNameWait.count());
     text += fmt::format("default_action = \"{}\"\n", defaultActionName(config.defaultAction));
     text += fmt::format("mode = \"{}\"\n", daemonModeName(config.mode));
     text += fmt::format("prompt_timeout = {}\n", config.promptTimeout.count());

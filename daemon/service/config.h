@@ -102,6 +102,12 @@ struct DaemonConfig {
     ListSettings lists;
     // Answer Firefox's canary domain use-application-dns.net with NXDOMAIN (turns its automatic DoH off).
     bool refuseDohCanary = true;
+    // Names without DNS: a TCP flow to an address no DNS answer named, that no rule decides, may let its
+    // handshake out and wait this long for its first payload's claimed name (TLS SNI, HTTP Host; a QUIC
+    // Initial is read from the held datagram); 0 = never wait. Claims are shown and logged; they match name
+    // rules only with trustClaimedNames (an app can claim any name).
+    std::chrono::milliseconds claimedNameWait{1000};
+    bool trustClaimedNames = false;
 
     DefaultAction defaultAction = DefaultAction::Deny;
     DaemonMode mode = DaemonMode::Enforce;

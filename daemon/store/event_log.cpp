@@ -44,16 +44,27 @@ const char* const createSchema = R"sql(
         protocol    INTEGER NOT NULL,  -- hostgate::Protocol: 0 any, 1 tcp, 2 udp
         rule_id     INTEGER,           -- RuleId's 64 bits reinterpreted as signed; NULL: no rule decided
         explanation TEXT    NOT NULL,
-        container   TEXT    NOT NULL DEFAULT ''  -- cgroup of a process in another network namespace
+        container   TEXT    NOT NULL DEFAULT '', -- cgroup of a process in another network namespace
+        claimed_host TEXT   NOT NULL DEFAULT '', -- the name the first payload claimed (names without DNS)
+        claimed_by  TEXT    NOT NULL DEFAULT ''  -- where: tls-sni, http-host, quic-sni; "+ech" when encrypted
     );
     CREATE INDEX events_by_time ON events (time_ns, id);
-    PRAGMA user_version = 2;
+    PRAGMA user_version = 3;
 )sql";
 
 // Version 1 → 2: the container column.
 const char* const upgradeFrom1 = R"sql(
     ALTER TABLE events ADD COLUMN container TEXT NOT NULL DEFAULT '';
     PRAGMA user_version = 2;
+)sql";
+
+// Version 2 → 3: the claimed name columns.
+const char* const upgradeFrom2 = R"sql(
+    BEGIN IMMEDIATE;
+    ALTER TABLE events ADD COLUMN claimed_host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE events ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+    PRAGMA user_version = 3;
+    COMMIT;
 )sql";
 
 Error sqliteError(sqlite3* db, const std::string& verb)
@@ -113,9 +124,14 @@ Result<EventLog> EventLog::open(const std::filesystem::path& path, Retention ret
         }
         if (sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
             return sqliteError(db.get(), what);
-    } else if (version == 1) {
-        if (sqlite3_exec(db.get(), upgradeFrom1, nullptr, nullptr, nullptr) != SQLITE_OK)
+    } else if (version == 1 || version == 2) {
+        if (version == 1 && sqlite3_exec(db.get(), upgradeFrom1, nullptr, nullptr, nullptr) != SQLITE_OK)
             return sqliteError(db.get(), what + " (upgrading its schema)");
+        if (sqlite3_exec(db.get(), upgradeFrom2, nullptr, nullptr, nullptr) != SQLITE_OK) {
+            Error error = sqliteError(db.get(), what + " (upgrading its schema)");
+            sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+            return error;
+        }
     }
 
     EventLog log(std::move(db), retention);
@@ -135,10 +151,11 @@ Result<void> EventLog::prepareStatements()
     };
     for (auto [sql, statement] : {
              std::pair{"INSERT INTO events (time_ns, verdict, app_path, pid, uid, host, address, port, protocol, "
-                       "rule_id, explanation, container) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                       "rule_id, explanation, container, claimed_host, claimed_by) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                        &insert_},
              std::pair{"SELECT id, time_ns, verdict, app_path, pid, uid, host, address, port, protocol, rule_id, "
-                       "explanation, container FROM events "
+                       "explanation, container, claimed_host, claimed_by FROM events "
                        "WHERE (?1 = '' OR instr(app_path, ?1) > 0) AND (?2 = '' OR instr(lower(host), lower(?2)) > 0) "
                        "AND (?3 IS NULL OR verdict = ?3) AND (?4 IS NULL OR time_ns >= ?4) "
                        "AND (?6 IS NULL OR time_ns < ?6 OR (time_ns = ?6 AND id < ?7)) "
@@ -178,6 +195,8 @@ Result<std::int64_t> EventLog::append(const ConnectionEvent& event)
     sqlite3_bind_text(statement, 11, event.explanation.data(), static_cast<int>(event.explanation.size()),
                       SQLITE_STATIC);
     sqlite3_bind_text(statement, 12, event.container.data(), static_cast<int>(event.container.size()), SQLITE_STATIC);
+    sqlite3_bind_text(statement, 13, event.claimedHost.data(), static_cast<int>(event.claimedHost.size()), SQLITE_STATIC);
+    sqlite3_bind_text(statement, 14, event.claimedBy.data(), static_cast<int>(event.claimedBy.size()), SQLITE_STATIC);
     int rc = sqlite3_step(statement);
     sqlite3_reset(statement);
     sqlite3_clear_bindings(statement); // the bound text belongs to `event`
@@ -231,6 +250,8 @@ Result<std::vector<ConnectionEvent>> EventLog::recent(std::size_t limit, const E
             event.ruleId = std::bit_cast<RuleId>(sqlite3_column_int64(statement, 10));
         event.explanation = text(11);
         event.container = text(12);
+        event.claimedHost = text(13);
+        event.claimedBy = text(14);
         events.push_back(std::move(event));
     }
     sqlite3_reset(statement);

@@ -35,6 +35,10 @@ struct ConnectionEvent {
     // The cgroup of a process in another network namespace than the daemon's (a container, e.g.
     // "/system.slice/docker-<id>.scope"); empty for the host's own processes.
     std::string container;
+    // The name the connection's first payload claimed, when DNS gave its address none (empty: no claim), and
+    // where it came from: "tls-sni", "http-host" or "quic-sni", with "+ech" for an encrypted ClientHello.
+    std::string claimedHost;
+    std::string claimedBy;
     // The scope (hostgatectl run / attach) the process was in, 0: none. Not stored in the log: it names a scope
     // that lives only as long as the daemon; it is sent with the ConnectionEvent signal.
     std::uint64_t scope = 0;
@@ -85,7 +89,7 @@ public:
 
     const Retention& retention() const { return retention_; }
 
-    static constexpr int schemaVersion = 2;
+    static constexpr int schemaVersion = 3;
 
 private:
     struct DatabaseCloser {

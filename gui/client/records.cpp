@@ -185,6 +185,8 @@ ConnectionRecord ConnectionRecord::fromMap(const QVariantMap& map)
     readString(map, QStringLiteral("protocol"), connection.protocol);
     connection.ruleId = integerValue<quint64>(map, QStringLiteral("rule_id"));
     readString(map, QStringLiteral("explanation"), connection.explanation);
+    readString(map, QStringLiteral("claimed_host"), connection.claimedHost);
+    readString(map, QStringLiteral("claimed_by"), connection.claimedBy);
     return connection;
 }
 
@@ -259,6 +261,12 @@ PromptRequestRecord PromptRequestRecord::fromMap(const QVariantMap& map)
     readString(map, QStringLiteral("encrypted_dns"), request.encryptedDns);
     if (const auto it = map.constFind(QStringLiteral("system_service")); it != map.constEnd())
         request.systemService = it->toBool();
+    readString(map, QStringLiteral("claimed_host"), request.claimedHost);
+    readString(map, QStringLiteral("claimed_by"), request.claimedBy);
+    if (const auto it = map.constFind(QStringLiteral("claim_trusted")); it != map.constEnd())
+        request.claimTrusted = it->toBool();
+    if (const auto it = map.constFind(QStringLiteral("encrypted_hello")); it != map.constEnd())
+        request.encryptedHello = it->toBool();
     return request;
 }
 

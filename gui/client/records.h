@@ -52,6 +52,10 @@ struct ConnectionRecord {
     QString protocol;
     std::optional<quint64> ruleId;
     QString explanation;
+    // The name the first payload claimed when DNS gave the address none, and where ("tls-sni", "http-host",
+    // "quic-sni", "+ech" appended for an encrypted ClientHello); "" when none.
+    QString claimedHost;
+    QString claimedBy;
 
     static ConnectionRecord fromMap(const QVariantMap& map);
 };
@@ -127,6 +131,12 @@ struct PromptRequestRecord {
     // A system user's process (root, _apt, a service) with no agent of its own: asked of this desktop's user,
     // whose answer counts with an admin's authorization.
     bool systemService = false;
+    // DNS gave the address no name; the connection's first payload claims this one (TLS SNI, HTTP Host, QUIC
+    // SNI). Unverified: matched by name rules only when the daemon trusts claims (claimTrusted).
+    QString claimedHost;
+    QString claimedBy; // "tls-sni" | "http-host" | "quic-sni"; "" when nothing was claimed
+    bool claimTrusted = false;
+    bool encryptedHello = false; // ECH: claimedHost is the public name, the real one is encrypted
 
     static PromptRequestRecord fromMap(const QVariantMap& map);
 };

@@ -59,6 +59,34 @@ PromptDialog::PromptDialog(AppInfoResolver& appResolver, QWidget* parentWidget)
     connect(deny, &QPushButton::clicked, this, [this] { finish(answerFor(QStringLiteral("deny"))); });
 }
 
+void PromptDialog::showClaim(const PromptRequestRecord& shown)
+{
+    if (shown.claimedBy.isEmpty()) {
+        claimed->clear();
+        claimed->hide();
+        return;
+    }
+    const QString source = shown.claimedBy == QStringLiteral("http-host")  ? tr("its HTTP Host header")
+                           : shown.claimedBy == QStringLiteral("quic-sni") ? tr("its QUIC handshake")
+                                                                            : tr("its TLS handshake");
+    QString text;
+    if (shown.claimedHost.isEmpty())
+        text = tr("No DNS answer named this address, and %1 names no host.").arg(source);
+    else if (shown.claimTrusted)
+        text = tr("Claimed name: %1, from %2, not from DNS. Nothing verifies it; this firewall is set to match it "
+                  "against name rules anyway.")
+                   .arg(asciiHostname(shown.claimedHost), source);
+    else
+        text = tr("Claimed name: %1, from %2, not from DNS. Nothing verifies it (an app can claim any name), so a "
+                  "rule made here names the address.")
+                   .arg(asciiHostname(shown.claimedHost), source);
+    if (shown.encryptedHello)
+        text += QLatin1Char(' ') + tr("The handshake is encrypted (ECH): this is the public name of the server in "
+                                      "front, the name the app really wants is hidden.");
+    claimed->setText(text);
+    claimed->show();
+}
+
 void PromptDialog::buildLayout()
 {
     appIcon = new QLabel(this);
@@ -77,6 +105,8 @@ void PromptDialog::buildLayout()
     unverified = plainLabel(this);
     encryptedDns = plainLabel(this);
     encryptedDns->setObjectName(QStringLiteral("encryptedDns"));
+    claimed = plainLabel(this);
+    claimed->setObjectName(QStringLiteral("claimedName"));
     systemNotice = plainLabel(this);
     systemNotice->setObjectName(QStringLiteral("systemNotice"));
     container = plainLabel(this);
@@ -101,6 +131,7 @@ void PromptDialog::buildLayout()
     headerText->addWidget(otherNames);
     headerText->addWidget(unverified);
     headerText->addWidget(encryptedDns);
+    headerText->addWidget(claimed);
     headerText->addWidget(destination);
     header->addLayout(headerText, 1);
 
@@ -207,17 +238,18 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
     otherNames->setVisible(names.size() > 1);
     destination->setText(tr("%1 port %2 (%3)").arg(request.address).arg(request.port).arg(request.protocol.toUpper()));
     if (!request.unverifiedHostnames.isEmpty()) {
-        QStringList claimed;
+        QStringList unverifiedNames;
         for (const QString& name : std::as_const(request.unverifiedHostnames))
-            claimed.append(asciiHostname(name));
+            unverifiedNames.append(asciiHostname(name));
         unverified->setText(tr("Unverified: %1 says this is %2 (not a trusted resolver: name rules do not apply)")
                                 .arg(request.unverifiedResolver.isEmpty() ? tr("a DNS server") : request.unverifiedResolver,
-                                     claimed.join(QStringLiteral(", "))));
+                                     unverifiedNames.join(QStringLiteral(", "))));
         unverified->show();
     } else {
         unverified->clear();
         unverified->hide();
     }
+    showClaim(request);
     if (!request.encryptedDns.isEmpty()) {
         encryptedDns->setText(tr("Encrypted DNS: %1. Names this app looks up this way are invisible to the firewall, "
                                  "so its later connections can only be matched by address.")

@@ -86,6 +86,7 @@ private:
     QLabel* otherNames;
     QLabel* unverified;   // names from a DNS server that is not trusted
     QLabel* encryptedDns; // the connection carries encrypted DNS
+    QLabel* claimed;      // the name the first payload claims (no DNS answer named the address)
     QLabel* systemNotice; // a system service's prompt: answering needs an admin
     QLabel* container;
     QLabel* destination;
@@ -106,6 +107,7 @@ private:
     QPushButton* allow;
     QPushButton* deny;
 
+    void showClaim(const PromptRequestRecord& shown);
     void buildLayout();
     void fillChoices();
     void finish(const PromptAnswerRecord& answer);

@@ -110,6 +110,11 @@ QVariant ConnectionLogModel::displayText(const ConnectionRecord& event, int colu
     case AppColumn:
         return event.app.isEmpty() ? tr("unknown") : QFileInfo(event.app).fileName();
     case HostColumn:
+        // A name only the app's first payload gave (no DNS answer) is marked as claimed, never shown as resolved.
+        if (!event.claimedHost.isEmpty() && event.host.isEmpty())
+            return tr("%1 (claimed)").arg(event.claimedHost);
+        if (!event.claimedHost.isEmpty())
+            return tr("%1 (claimed, trusted)").arg(event.host);
         return event.host;
     case AddressColumn:
         return describeEndpoint(event.address, event.port);

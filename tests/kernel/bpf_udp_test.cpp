@@ -202,16 +202,18 @@ std::optional<int> BpfUdpTest::queued(bool ipv6, QueueRule rule) const
         return std::nullopt;
     }
     // "pkts bytes target prot opt in out source destination ... NFQUEUE num N [bypass]", prot as a number.
+    // Every rule of that protocol into that queue: new flows, and (TCP) flows waiting for a claimed name.
     const QRegularExpression queueNumber(" NFQUEUE num (\\d+)");
+    std::optional<int> packets;
     for (const QString& line : QString::fromLocal8Bit(list.readAllStandardOutput()).split('\n')) {
         const QStringList columns = line.split(' ', Qt::SkipEmptyParts);
         const auto match = queueNumber.match(line);
         if (columns.size() > 3 && columns[2] == "NFQUEUE" && columns[3].toInt() == rule.protocol &&
             match.hasMatch() && match.captured(1).toInt() == rule.queue) {
-            return columns[0].toInt();
+            packets = packets.value_or(0) + columns[0].toInt();
         }
     }
-    return std::nullopt;
+    return packets;
 }
 
 std::optional<int> BpfUdpTest::trustedDnsQueued(bool ipv6) const

@@ -1,6 +1,7 @@
 // What the daemon knows about one outbound connection attempt when it has to decide on it.
 #pragma once
 
+#include "claims/first_payload.h"
 #include "net/ip_address.h"
 #include "rules/rule.h"
 
@@ -81,6 +82,11 @@ struct Connection {
     // "DNS over TLS (port 853)". Such a connection is decided by the encrypted-DNS policy unless a rule naming
     // its app does.
     std::optional<std::string> encryptedDns;
+    // The name the connection's first payload claims (TLS SNI, HTTP Host, QUIC SNI), read when DNS gave the
+    // destination no name (claims/first_payload.h). Shown and logged as claimed, never as resolved.
+    std::optional<ClaimedName> claimedName;
+    // The claim was put into `hostnames` for matching: the administrator trusts claims (trust_claimed_names).
+    bool claimTrusted = false;
 };
 
 } // namespace hostgate
