@@ -242,6 +242,14 @@ void BusService::emitProposalsChanged(std::size_t proposals)
 
 std::size_t BusService::agentCount() const { return state_->agents.count(); }
 
+bool BusService::hasAgentFor(std::uint32_t uid) const
+{
+    if (!state_->connected())
+        return false;
+    return state_->agents.newestFor(uid) ||
+           (uid <= state_->options.systemUidMax && state_->agents.newestDelegate(state_->options.systemUidMax));
+}
+
 bool BusService::connected() const { return state_->connected(); }
 
 } // namespace hostgate

@@ -50,6 +50,9 @@ public:
     void emitProposalsChanged(std::size_t proposals);
 
     std::size_t agentCount() const;
+    // Whether deliverPrompt would find an agent for a connection of `uid` now (its own, or for a system user
+    // a person's).
+    bool hasAgentFor(std::uint32_t uid) const;
     // False between a lost connection and the reconnect.
     bool connected() const;
 

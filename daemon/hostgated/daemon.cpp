@@ -254,6 +254,7 @@ Result<void> Daemon::start()
     });
     DecisionPath::Hooks hooks;
     hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
+    hooks.canAsk = [this](std::uint32_t uid) { return bus_ && bus_->hasAgentFor(uid); };
     hooks.adoptRule = [this](Rule rule) {
         const bool firstAppIdRule = rule.app && isAppId(*rule.app) && !engine_.hasAppIdRules();
         Rule adopted = rules_.adopt(std::move(rule));

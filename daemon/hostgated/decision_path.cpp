@@ -128,7 +128,7 @@ bool DecisionPath::mayWaitForClaim(const Connection& connection, const Decision&
     return claims_.wait.count() > 0 && conntrack_ && sockets_ && connection.hostnames.empty() &&
            connection.unverifiedHostnames.empty() && !connection.encryptedDns && !decision.rule &&
            connection.port != 53 && waiting_.size() < kMaxWaitingFlows &&
-           (decision.verdict == Verdict::Ask || claims_.trust);
+           ((decision.verdict == Verdict::Ask && hooks_.canAsk && hooks_.canAsk(connection.uid)) || claims_.trust);
 }
 
 void DecisionPath::applyDecision(QueuedPacket& packet, const FiveTuple& tuple, Connection& connection,

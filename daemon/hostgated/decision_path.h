@@ -51,6 +51,9 @@ public:
         // The decision for a process in a scope (hostgatectl run / attach), which it marks in the connection
         // (scope, scopeCgroupId); nullopt: the process is in no scope, the engine decides.
         std::function<std::optional<Decision>(Connection&, TimePoint)> decideInScope;
+        // Whether a prompt for this user would reach an agent now; without one an "ask" gets the default at
+        // once, so a flow never waits for a claimed name nobody would read.
+        std::function<bool(std::uint32_t uid)> canAsk;
     };
 
     DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dnsCache, DecisionEngine& engine,
