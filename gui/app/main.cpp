@@ -35,7 +35,9 @@ int main(int argc, char* argv[])
                             << ", showing the daemon as unreachable\n";
     }
 
-    hostgate::gui::TrayApplication tray(bus, {.promptAgent = !parser.isSet(noAgent), .explainFirstRun = true});
+    hostgate::gui::TrayApplication tray(bus, {.promptAgent = !parser.isSet(noAgent),
+                                              .explainFirstRun = true,
+                                              .notificationBus = QDBusConnection::sessionBus()});
     QObject::connect(&tray, &hostgate::gui::TrayApplication::quitRequested, &app, &QApplication::quit);
     if (const QString problem = tray.start(); !problem.isEmpty()) {
         QTextStream(stderr) << "hostgate: " << problem << "\n";
