@@ -53,8 +53,6 @@ public slots:
 signals:
     Q_SCRIPTABLE void ActionInvoked(uint id, const QString& actionKey);
     Q_SCRIPTABLE void NotificationClosed(uint id, uint reason);
-    // For tests: a Notify call arrived.
-    void notified(const hostgate::testing::ReceivedNotification& notification);
 
 private:
     QDBusConnection bus;
