@@ -145,7 +145,7 @@ PID %2, UID %3</translation>
     </message>
     <message>
         <source>&amp;Notifications</source>
-        <translation>&amp;Benachrichtigungen</translation>
+        <translation>Be&amp;nachrichtigungen</translation>
     </message>
     <message>
         <source>&amp;Notify about denied and learned connections</source>
@@ -295,7 +295,7 @@ PID %2, UID %3</translation>
     </message>
     <message>
         <source>Only this exact &amp;binary (a changed program is not covered)</source>
-        <translation>Nur genau diese &amp;Programmdatei (ein geändertes Programm ist nicht erfasst)</translation>
+        <translation>Nur genau diese Programm&amp;datei (ein geändertes Programm ist nicht erfasst)</translation>
     </message>
     <message>
         <source>&amp;Allow</source>
@@ -551,7 +551,7 @@ PID %2, UID %3</translation>
     </message>
     <message>
         <source>Reject all s&amp;hown</source>
-        <translation>Alle gezeigten a&amp;blehnen</translation>
+        <translation>Alle gezeigten abl&amp;ehnen</translation>
     </message>
     <message>
         <source>All applications (%1)</source>
@@ -658,7 +658,7 @@ PID %2, UID %3</translation>
     </message>
     <message>
         <source>&amp;Enabled</source>
-        <translation>&amp;Aktiviert</translation>
+        <translation>Akti&amp;viert</translation>
     </message>
     <message>
         <source>&amp;Note:</source>
@@ -1157,7 +1157,7 @@ PID %2, UID %3</translation>
     </message>
     <message>
         <source>&amp;Connection log…</source>
-        <translation>&amp;Verbindungsprotokoll…</translation>
+        <translation>Verbindungs&amp;protokoll…</translation>
     </message>
     <message>
         <source>Review &amp;learned rules…</source>
