@@ -7,7 +7,10 @@
 #include "prompt/prompt_dialog.h"
 #include "tray/tray_icon.h"
 
+#include <QAbstractButton>
 #include <QApplication>
+#include <QHash>
+#include <QLabel>
 #include <QMenu>
 #include <QPushButton>
 #include <QTest>
@@ -52,6 +55,32 @@ private slots:
         PromptDialog dialog(apps);
         QCOMPARE(dialog.allowButton()->text(), QStringLiteral("&Erlauben"));
         QCOMPARE(dialog.denyButton()->text(), QStringLiteral("&Verweigern"));
+    }
+
+    void theGermanPromptsMnemonicsAreDistinct()
+    {
+        AppInfoResolver apps(QStringList{});
+        PromptDialog dialog(apps);
+        QStringList texts;
+        for (const QAbstractButton* button : dialog.findChildren<QAbstractButton*>()) {
+            texts << button->text();
+        }
+        for (const QLabel* label : dialog.findChildren<QLabel*>()) {
+            if (label->buddy()) {
+                texts << label->text();
+            }
+        }
+        QHash<QChar, QString> byKey;
+        for (const QString& text : texts) {
+            const qsizetype amp = text.indexOf(QLatin1Char('&'));
+            if (amp < 0 || amp + 1 >= text.size()) {
+                continue;
+            }
+            const QChar key = text.at(amp + 1).toLower();
+            QVERIFY2(!byKey.contains(key), qPrintable(QStringLiteral("Alt+%1: '%2' and '%3'").arg(key, byKey.value(key), text)));
+            byKey.insert(key, text);
+        }
+        QVERIFY(byKey.size() >= 5);
     }
 
     void pluralFormsAreGerman()
