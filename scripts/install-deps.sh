@@ -11,6 +11,7 @@ packages=(
   libldns-dev libidn2-dev libre2-dev libpsl-dev publicsuffix libcurl4-openssl-dev ca-certificates
   libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-tools-dev-tools libqt6svg6 qt6-qpa-plugins
+  qt6-tools-dev qt6-l10n-tools
   libgl-dev
   libtomlplusplus-dev libsqlite3-dev libcli11-dev libfmt-dev libssl-dev nlohmann-json3-dev libseccomp-dev libcap-dev
   libbenchmark-dev

@@ -1,5 +1,6 @@
 // hostgate: the desktop tray application of the hostgate firewall (prompts, rules, connection log).
 #include "app/tray_application.h"
+#include "app/translations.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -16,15 +17,17 @@ int main(int argc, char* argv[])
     // The tray lives on with every window closed.
     QApplication::setQuitOnLastWindowClosed(false);
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/hostgate.svg")));
+    // The user's language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), before any window or text is made.
+    hostgate::gui::installTranslations(app);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Tray application of the hostgate application firewall"));
+    parser.setApplicationDescription(QCoreApplication::translate("main", "Tray application of the hostgate application firewall"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption noAgent(QStringLiteral("no-agent"),
-                                     QStringLiteral("Do not answer prompts (the daemon applies its default action)"));
-    const QCommandLineOption showRules(QStringLiteral("show-rules"), QStringLiteral("Open the rules window"));
-    const QCommandLineOption showLog(QStringLiteral("show-log"), QStringLiteral("Open the connection log"));
+                                     QCoreApplication::translate("main", "Do not answer prompts (the daemon applies its default action)"));
+    const QCommandLineOption showRules(QStringLiteral("show-rules"), QCoreApplication::translate("main", "Open the rules window"));
+    const QCommandLineOption showLog(QStringLiteral("show-log"), QCoreApplication::translate("main", "Open the connection log"));
     parser.addOptions({noAgent, showRules, showLog});
     parser.process(app);
 
@@ -35,7 +38,9 @@ int main(int argc, char* argv[])
                             << ", showing the daemon as unreachable\n";
     }
 
-    hostgate::gui::TrayApplication tray(bus, {.promptAgent = !parser.isSet(noAgent), .explainFirstRun = true});
+    hostgate::gui::TrayApplication tray(bus, {.promptAgent = !parser.isSet(noAgent),
+                                              .explainFirstRun = true,
+                                              .notificationBus = QDBusConnection::sessionBus()});
     QObject::connect(&tray, &hostgate::gui::TrayApplication::quitRequested, &app, &QApplication::quit);
     if (const QString problem = tray.start(); !problem.isEmpty()) {
         QTextStream(stderr) << "hostgate: " << problem << "\n";

@@ -1,12 +1,17 @@
 // TrayApplication: which signal reaches which object; no logic of its own beyond the wiring.
 #include "app/tray_application.h"
 
+#include "notify/denial_notifier.h"
+#include "notify/desktop_notifications.h"
+
 #include "windows/connection_log_window.h"
 #include "windows/proposals_model.h"
 #include "windows/proposals_window.h"
 #include "windows/rules_window.h"
 
 #include <QSettings>
+
+#include <unistd.h>
 
 namespace hostgate::gui {
 
@@ -44,6 +49,18 @@ TrayApplication::TrayApplication(const QDBusConnection& bus, TrayApplicationOpti
     connect(&tray, &TrayIcon::connectionLogRequested, this, &TrayApplication::showConnectionLog);
     connect(&tray, &TrayIcon::proposalsWindowRequested, this, &TrayApplication::showProposals);
     connect(&tray, &TrayIcon::quitRequested, this, &TrayApplication::quitRequested);
+
+    if (options.notificationBus) {
+        notifications = std::make_unique<DesktopNotifications>(*options.notificationBus);
+        notifier = std::make_unique<DenialNotifier>(client, *notifications, static_cast<uint>(getuid()));
+        tray.addSettingsMenu(&notifier->settingsMenu());
+        connect(notifier.get(), &DenialNotifier::connectionLogRequested, this, &TrayApplication::showConnectionLog);
+        connect(notifier.get(), &DenialNotifier::proposalsRequested, this, &TrayApplication::showProposals);
+        connect(notifier.get(), &DenialNotifier::promptRequested, this, [this] { showAndRaise(prompts.dialog()); });
+        connect(notifier.get(), &DenialNotifier::actionFailed, &tray, &TrayIcon::showBalloon);
+        connect(&prompts, &PromptQueue::unfocused, notifier.get(), &DenialNotifier::notifyUnfocusedPrompt);
+        connect(&prompts, &PromptQueue::idle, notifier.get(), &DenialNotifier::promptClosed);
+    }
 }
 
 TrayApplication::~TrayApplication() = default;
@@ -51,6 +68,9 @@ TrayApplication::~TrayApplication() = default;
 QString TrayApplication::start()
 {
     tray.show();
+    if (notifier) {
+        notifier->start();
+    }
     if (options.explainFirstRun) {
         QSettings settings(QStringLiteral("hostgate"), QStringLiteral("hostgate"));
         if (!settings.value(QStringLiteral("firstRunExplained"), false).toBool()) {

@@ -7,13 +7,17 @@
 #include "prompt/prompt_queue.h"
 #include "tray/tray_icon.h"
 
+#include <QDBusConnection>
 #include <QObject>
 
 #include <memory>
+#include <optional>
 
 namespace hostgate::gui {
 
 class ConnectionLogWindow;
+class DenialNotifier;
+class DesktopNotifications;
 class ProposalsWindow;
 class RulesWindow;
 
@@ -21,6 +25,9 @@ struct TrayApplicationOptions {
     bool promptAgent = true; // false: never registers, the daemon applies its defaults
     // At this user's first start (QSettings "hostgate/firstRunExplained"), a balloon explains the mode.
     bool explainFirstRun = false;
+    // The session bus whose org.freedesktop.Notifications shows denial notifications (normally
+    // QDBusConnection::sessionBus()); none: no notifications.
+    std::optional<QDBusConnection> notificationBus;
 };
 
 class TrayApplication : public QObject {
@@ -42,6 +49,8 @@ public:
     PromptAgent& promptAgent() { return agent; }
     PromptQueue& promptQueue() { return prompts; }
     TrayIcon& trayIcon() { return tray; }
+    // Null without a notification bus.
+    DenialNotifier* denialNotifier() { return notifier.get(); }
 
 signals:
     void quitRequested();
@@ -53,6 +62,8 @@ private:
     PromptQueue prompts;
     PromptAgent agent;
     TrayIcon tray;
+    std::unique_ptr<DesktopNotifications> notifications;
+    std::unique_ptr<DenialNotifier> notifier;
     std::unique_ptr<RulesWindow> rulesWindow;
     std::unique_ptr<ConnectionLogWindow> connectionLog;
     std::unique_ptr<ProposalsWindow> proposalsWindow;

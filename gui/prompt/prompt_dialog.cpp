@@ -2,6 +2,7 @@
 #include "prompt/prompt_dialog.h"
 
 #include "prompt/app_info.h"
+#include "ui/font_units.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -177,7 +178,7 @@ void PromptDialog::buildLayout()
     layout->addLayout(details);
     layout->addLayout(choices);
     layout->addLayout(buttons);
-    setMinimumWidth(480);
+    setMinimumWidth(textColumns(*this, 68));
 }
 
 QString PromptDialog::asciiHostname(const QString& hostname)
@@ -205,7 +206,9 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
     answeredCurrent = false;
 
     const AppInfo app = apps.resolve(request.app, request.script, request.appId);
-    appIcon->setPixmap(app.icon().pixmap(48, 48));
+    // Three lines of text high, in device pixels of this screen (sharp at any scale).
+    const int iconSide = textLines(*this, 3);
+    appIcon->setPixmap(app.icon().pixmap(QSize(iconSide, iconSide), devicePixelRatioF()));
     if (request.systemService) {
         // Name the service, not just the binary: "systemd-timesyncd.service" says more than its path.
         const QString unit = request.unit.startsWith(QStringLiteral("unit:")) ? request.unit.mid(5) : request.unit;

@@ -1,6 +1,8 @@
 // PromptQueue: the order of prompts and which one the dialog shows.
 #include "prompt/prompt_queue.h"
 
+#include <QTimer>
+
 namespace hostgate::gui {
 
 PromptQueue::PromptQueue(AppInfoResolver& apps, QObject* parent)
@@ -70,6 +72,7 @@ void PromptQueue::showFront()
 {
     if (pending.isEmpty()) {
         promptDialog->hide();
+        emit idle();
         return;
     }
     promptDialog->showRequest(pending.constFirst());
@@ -78,6 +81,14 @@ void PromptQueue::showFront()
         promptDialog->show();
         promptDialog->raise();
         promptDialog->activateWindow();
+        // Whether the window manager gave the prompt the focus is known only after it handled the request;
+        // a prompt still inactive after the grace (a full-screen app keeps the focus) is reported.
+        const quint64 shownId = pending.constFirst().id;
+        QTimer::singleShot(focusGrace, this, [this, shownId] {
+            if (currentId() == shownId && promptDialog->isVisible() && !promptDialog->isActiveWindow()) {
+                emit unfocused(pending.constFirst());
+            }
+        });
     }
 }
 

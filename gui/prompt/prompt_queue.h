@@ -10,6 +10,7 @@
 #include <QList>
 #include <QObject>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -30,13 +31,20 @@ public:
     qsizetype size() const { return pending.size(); }
     std::optional<quint64> currentId() const;
     PromptDialog& dialog() { return *promptDialog; }
+    // How long a shown prompt may take to become the active window before `unfocused` is emitted.
+    void setFocusGrace(std::chrono::milliseconds grace) { focusGrace = grace; }
 
 signals:
     void answered(quint64 id, const hostgate::gui::PromptAnswerRecord& answer);
+    // The dialog was shown for `request` but is not the active window after the focus grace.
+    void unfocused(const hostgate::gui::PromptRequestRecord& request);
+    // No prompt is waiting any more (the dialog is hidden).
+    void idle();
 
 private:
     std::unique_ptr<PromptDialog> promptDialog;
     QList<PromptRequestRecord> pending;
+    std::chrono::milliseconds focusGrace{1500};
 
     void showFront();
     void updatePosition();

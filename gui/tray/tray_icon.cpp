@@ -133,7 +133,8 @@ void TrayIcon::buildMenu()
     reviewProposals = contextMenu.addAction(tr("Review &learned rules…"));
     connect(reviewProposals, &QAction::triggered, this, &TrayIcon::proposalsWindowRequested);
     contextMenu.addSeparator();
-    connect(contextMenu.addAction(tr("&Quit")), &QAction::triggered, this, &TrayIcon::quitRequested);
+    quitAction = contextMenu.addAction(tr("&Quit"));
+    connect(quitAction, &QAction::triggered, this, &TrayIcon::quitRequested);
 }
 
 QAction* TrayIcon::modeAction(const QString& mode) const
@@ -296,6 +297,12 @@ void TrayIcon::showMessage(const QString& title, const QString& text)
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setTextFormat(Qt::PlainText);
     box->show();
+}
+
+void TrayIcon::addSettingsMenu(QMenu* settings)
+{
+    contextMenu.insertMenu(quitAction, settings);
+    contextMenu.insertSeparator(quitAction);
 }
 
 } // namespace hostgate::gui

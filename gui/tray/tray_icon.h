@@ -46,6 +46,8 @@ public:
     void showBalloon(const QString& title, const QString& text) { showMessage(title, text); }
     // Reflects the prompt agent's pause state (the menu's check mark and the icon).
     void setPromptsPaused(bool paused);
+    // A settings submenu (e.g. the notifications'), placed before "Quit"; owned by the caller.
+    void addSettingsMenu(QMenu* settings);
 
 public slots:
     void refresh();
@@ -67,6 +69,7 @@ private:
     QActionGroup* modeGroup = nullptr;
     QAction* pausePrompts = nullptr;
     QAction* reviewProposals = nullptr;
+    QAction* quitAction = nullptr;
     StatusRecord status;
     bool statusKnown = false;
     bool promptsPaused = false;

@@ -4,6 +4,7 @@
 #include "windows/connection_log_filter_model.h"
 #include "windows/connection_log_model.h"
 #include "windows/failure_report.h"
+#include "ui/font_units.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -91,14 +92,11 @@ void ConnectionLogWindow::buildUi()
     view_->addAction(makeRuleAction_);
     view_->addAction(disableRuleAction_);
     view_->header()->setStretchLastSection(true);
-    const QList<int> widths{150, 90, 140, 200, 190, 70, 60};
-    for (int column = 0; column < widths.size(); ++column) {
-        view_->setColumnWidth(column, widths.at(column));
-    }
+    setColumnWidthsInCharacters(*view_, {21, 13, 20, 29, 27, 10, 9});
     connect(view_, &QTreeView::doubleClicked, this, &ConnectionLogWindow::makeRuleFromSelection);
     connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &ConnectionLogWindow::updateActions);
     setCentralWidget(view_);
-    resize(1100, 600);
+    resize(initialWindowSize(*this, 157, 35));
     updateActions();
 }
 

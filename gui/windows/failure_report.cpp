@@ -10,9 +10,10 @@ namespace hostgate::gui {
 
 void reportFailure(QMainWindow& window, const QString& action, const QString& reason)
 {
-    const auto tr = [](const char* text) { return QCoreApplication::translate("hostgate::gui::reportFailure", text); };
-    window.statusBar()->showMessage(tr("Failed to %1: %2").arg(action, reason));
-    auto* box = new QMessageBox(QMessageBox::Warning, QStringLiteral("hostgate"), tr("Failed to %1.").arg(action),
+    // `action` is a phrase such as "add the rule" (translated where it is made).
+    window.statusBar()->showMessage(QCoreApplication::translate("hostgate::gui::reportFailure", "Failed to %1: %2").arg(action, reason));
+    auto* box = new QMessageBox(QMessageBox::Warning, QStringLiteral("hostgate"),
+                                QCoreApplication::translate("hostgate::gui::reportFailure", "Failed to %1.").arg(action),
                                 QMessageBox::Ok, &window);
     box->setObjectName(QStringLiteral("errorMessage"));
     box->setInformativeText(reason);

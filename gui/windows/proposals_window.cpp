@@ -2,6 +2,7 @@
 #include "windows/proposals_window.h"
 
 #include "windows/proposals_model.h"
+#include "ui/font_units.h"
 
 #include <QComboBox>
 #include <QFormLayout>
@@ -80,7 +81,7 @@ ProposalsWindow::ProposalsWindow(FirewallClient& client, QWidget* parent)
         status_->setText(what + QStringLiteral(": ") + error.describe());
     });
     connect(model_, &ProposalsModel::done, status_, &QLabel::setText);
-    resize(900, 480);
+    resize(initialWindowSize(*this, 128, 28));
     selectionChanged();
     model_->reload();
 }

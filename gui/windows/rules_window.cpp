@@ -6,6 +6,7 @@
 #include "windows/rule_editor_dialog.h"
 #include "windows/rules_filter_model.h"
 #include "windows/rules_model.h"
+#include "ui/font_units.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -124,10 +125,7 @@ void RulesWindow::buildUi()
     view_->setContextMenuPolicy(Qt::ActionsContextMenu);
     view_->addActions({editAction_, deleteAction_});
     view_->header()->setStretchLastSection(true);
-    const QList<int> widths{40, 160, 200, 90, 70, 60, 210, 60, 120, 60, 200, 170};
-    for (int column = 0; column < widths.size(); ++column) {
-        view_->setColumnWidth(column, widths.at(column));
-    }
+    setColumnWidthsInCharacters(*view_, {6, 23, 29, 13, 10, 9, 30, 9, 17, 9, 29, 24});
     connect(view_, &QTreeView::doubleClicked, this, &RulesWindow::editSelected);
     connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RulesWindow::updateActions);
 
@@ -142,7 +140,7 @@ void RulesWindow::buildUi()
     auto* listsLabel = new QLabel(tr("Subscribed lists (below every rule; checked = in force):"), central);
     listsView_ = new QListWidget(central);
     listsView_->setObjectName(QStringLiteral("subscribedLists"));
-    listsView_->setMaximumHeight(110);
+    listsView_->setMaximumHeight(textLines(*listsView_, 6.5));
     connect(listsView_, &QListWidget::itemChanged, this, &RulesWindow::listToggled);
     layout->addWidget(listsLabel);
     layout->addWidget(listsView_);
@@ -151,7 +149,7 @@ void RulesWindow::buildUi()
     countLabel_ = new QLabel(this);
     countLabel_->setObjectName(QStringLiteral("ruleCountLabel"));
     statusBar()->addPermanentWidget(countLabel_);
-    resize(1100, 600);
+    resize(initialWindowSize(*this, 157, 35));
     rebuildApplicationFilter();
     updateActions();
 }
