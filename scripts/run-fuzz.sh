@@ -17,9 +17,9 @@ esac
 CC=clang CXX=clang++ cmake -S "$top" -B "$build" -DHOSTGATE_FUZZ=ON -DHOSTGATE_BUILD_BENCH=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 targets=(dns_codec_fuzz:dns rule_file_fuzz:rules host_pattern_fuzz:hosts bus_record_fuzz:bus proposal_file_fuzz:proposals
-         encrypted_dns_file_fuzz:encrypted-dns list_parser_fuzz:lists)
+         encrypted_dns_file_fuzz:encrypted-dns list_parser_fuzz:lists first_payload_fuzz:claims)
 cmake --build "$build" -j"$jobs" --target dns_codec_fuzz rule_file_fuzz host_pattern_fuzz bus_record_fuzz proposal_file_fuzz \
-  encrypted_dns_file_fuzz list_parser_fuzz
+  encrypted_dns_file_fuzz list_parser_fuzz first_payload_fuzz
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

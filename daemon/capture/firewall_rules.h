@@ -43,11 +43,15 @@ struct FirewallConfig {
 //
 //   -I OUTPUT 1 -j HOSTGATE-OUT
 //   -I INPUT 1 -j HOSTGATE-IN
-//   -A HOSTGATE-OUT -p tcp -m mark --mark 0x0/(M|R) -m tcp ! --dport 53 -j RETURN   (the fast path: decided
+//   -A HOSTGATE-OUT -p tcp -m mark --mark 0x0/(M|R|P) -m tcp ! --dport 53 -j RETURN (the fast path: decided
 //   -A HOSTGATE-OUT -p udp -m mark --mark 0x0/(M|R) -m udp ! --dport 53 -j RETURN    flows leave at once)
 //   -A HOSTGATE-OUT -p tcp -m mark --mark R/R -j REJECT --reject-with tcp-reset
 //   -A HOSTGATE-OUT -p udp -m mark --mark R/R -j REJECT --reject-with icmp-port-unreachable
 //                                                       (IPv6: icmp6-port-unreachable)
+//   -A HOSTGATE-OUT -p tcp -m connmark --mark M/M -m mark ! --mark P/P -j NFQUEUE --queue-num Q[B]
+//   -A HOSTGATE-OUT -p tcp -m mark --mark P/P -m tcp ! --sport 53 -j HOSTGATE-WAIT
+//   -A HOSTGATE-WAIT -m conntrack --ctstate NEW -j CONNMARK --set-xmark M/M
+//   -A HOSTGATE-WAIT -m conntrack ! --ctstate NEW -j CONNMARK --set-xmark 0x0/M
 //   -A HOSTGATE-OUT -p udp -m udp --dport 53 -j HOSTGATE-DNS
 //   -A HOSTGATE-OUT -p tcp -m tcp --dport 53 -j HOSTGATE-DNS
 //   -A HOSTGATE-OUT -d 127.0.0.0/8 -j RETURN                       (IPv6: ::1/128)
@@ -56,12 +60,24 @@ struct FirewallConfig {
 //   -A HOSTGATE-OUT -p udp -m udp --dport 53 -j NFQUEUE --queue-num D --queue-bypass
 //   -A HOSTGATE-OUT -p tcp -m tcp --dport 53 -j NFQUEUE --queue-num D --queue-bypass
 //   -A HOSTGATE-DNS -d T -j NFQUEUE --queue-num D --queue-bypass   (one per trusted resolver)
+//   -A HOSTGATE-IN -p tcp -m connmark --mark M/M -m conntrack --ctdir REPLY -m tcp --tcp-flags SYN,RST NONE -j DROP
 //   -A HOSTGATE-IN -p tcp -m tcp ! --sport 53 -j RETURN
 //   -A HOSTGATE-IN -p udp -m udp ! --sport 53 -j RETURN
 //   -A HOSTGATE-IN -m mark --mark P/P -j RETURN
 //   -A HOSTGATE-IN -p tcp -m tcp --tcp-flags RST RST -j RETURN     (see the source: resets of our REJECT)
 //   -A HOSTGATE-IN -p udp -m udp --sport 53 -j NFQUEUE --queue-num D --queue-bypass
 //   -A HOSTGATE-IN -p tcp -m tcp --sport 53 -j NFQUEUE --queue-num D --queue-bypass
+//
+// Waiting for a claimed name (issue 14.2, DecisionPath): a TCP flow to an address no DNS answer named, which
+// no rule decides and whose claim could matter (claims trusted, or an agent to show it to), is not decided at
+// its SYN. The SYN is re-injected with P: HOSTGATE-WAIT sets the ct mark M on its (NEW) conntrack entry, and
+// from then on every outgoing packet of the flow goes to the decision queue, where the ones without payload
+// pass and the first payload is held until its ClientHello's SNI or its HTTP Host has been read. Inbound,
+// the server's packets of a waiting flow carrying neither SYN nor RST are dropped (a greeting, or data, never
+// reaches the app before the decision); so what leaves before the decision is the TCP handshake, nothing
+// more. The decision re-injects the held packet with P (HOSTGATE-WAIT clears M, the flow is on the fast path)
+// or with R; a flow that sent nothing is decided when the wait ends, M cleared through ctnetlink
+// (ConntrackMarks) or the socket destroyed (SockDiag::destroy).
 //
 // Why this order: the reject rules come first because NfQueue::repeatWithMark(R) re-runs the hook from
 // the top and must hit REJECT before the queue rules (or the packet would be queued again). DNS to a

@@ -49,6 +49,14 @@ PID %2, UID %3</translation>
         <source>Explanation</source>
         <translation>Begründung</translation>
     </message>
+    <message>
+        <source>%1 (claimed)</source>
+        <translation>%1 (behauptet)</translation>
+    </message>
+    <message>
+        <source>%1 (claimed, trusted)</source>
+        <translation>%1 (behauptet, vertraut)</translation>
+    </message>
 </context>
 <context>
     <name>hostgate::gui::ConnectionLogWindow</name>
@@ -424,6 +432,34 @@ PID %2, UID %3</translation>
     <message>
         <source>Denying in %1 s</source>
         <translation>Verweigere in %1 s</translation>
+    </message>
+    <message>
+        <source>its HTTP Host header</source>
+        <translation>seinem HTTP-Host-Header</translation>
+    </message>
+    <message>
+        <source>its QUIC handshake</source>
+        <translation>seinem QUIC-Handshake</translation>
+    </message>
+    <message>
+        <source>its TLS handshake</source>
+        <translation>seinem TLS-Handshake</translation>
+    </message>
+    <message>
+        <source>No DNS answer named this address, and %1 names no host.</source>
+        <translation>Keine DNS-Antwort nannte diese Adresse, und %1 nennt keinen Host.</translation>
+    </message>
+    <message>
+        <source>Claimed name: %1, from %2, not from DNS. Nothing verifies it; this firewall is set to match it against name rules anyway.</source>
+        <translation>Behaupteter Name: %1, aus %2, nicht aus DNS. Nichts bestätigt ihn; diese Firewall ist so eingestellt, dass sie ihn trotzdem mit Namensregeln abgleicht.</translation>
+    </message>
+    <message>
+        <source>Claimed name: %1, from %2, not from DNS. Nothing verifies it (an app can claim any name), so a rule made here names the address.</source>
+        <translation>Behaupteter Name: %1, aus %2, nicht aus DNS. Nichts bestätigt ihn (eine App kann jeden Namen behaupten), daher nennt eine hier erstellte Regel die Adresse.</translation>
+    </message>
+    <message>
+        <source>The handshake is encrypted (ECH): this is the public name of the server in front, the name the app really wants is hidden.</source>
+        <translation>Der Handshake ist verschlüsselt (ECH): Dies ist der öffentliche Name des vorgeschalteten Servers, der Name, den die App wirklich will, ist verborgen.</translation>
     </message>
 </context>
 <context>
