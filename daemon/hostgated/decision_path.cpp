@@ -3,6 +3,15 @@
 
 namespace hostgate {
 
+namespace {
+
+Outcome outcomeOf(Action action)
+{
+    return action == Action::Allow ? Outcome::Allowed : Outcome::Denied;
+}
+
+} // namespace
+
 DecisionPath::DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dnsCache, DecisionEngine& engine,
                            PromptBroker& prompts, KernelVerdicts& kernel, DecisionLog& decisions, Logger& log,
                            DecisionMarks marks, Hooks hooks)
@@ -29,7 +38,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
         // Still decided: rules for any application apply, everything else follows the mode.
         log_.warning("Failed to attribute connection, deciding it as an unknown application",
                      {{"error", attribution.error().message}});
-        connection.app.path = "[unknown]";
+        connection.app.pathState = AppPathState::Unknown;
         connection.app.sharedExecutable = true; // nothing may be cached for an unknown app
         connection.uid = packet.uid.value_or(0);
         connection.destination = tuple.dst;
@@ -48,7 +57,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
         const auto action = decision.verdict == Verdict::Allow ? Action::Allow : Action::Deny;
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
         release(packet.id, packet.mark, tuple, action);
-        decisions_.record(connection, action == Action::Allow ? "allowed" : "denied", ruleId, decision.explanation,
+        decisions_.record(connection, outcomeOf(action), ruleId, decision.explanation,
                           now);
         return;
     }
@@ -56,7 +65,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
         break;
     }
 
-    decisions_.record(connection, "asked", std::nullopt, decision.explanation, now);
+    decisions_.record(connection, Outcome::Asked, std::nullopt, decision.explanation, now);
     ask(connection, now, [this, id = packet.id, mark = packet.mark, tuple, connection](const PromptOutcome& outcome) {
         completePrompt(id, mark, tuple, connection, outcome);
     });
@@ -91,7 +100,7 @@ std::optional<RuleId> DecisionPath::adoptAnswer(const Connection& connection, co
             rule.sha256 = std::move(digest).value();
         else
             log_.warning("Failed to pin the answer's rule to the binary: kept without a pin",
-                         {{"exe", connection.app.path}, {"error", digest.error().message}});
+                         {{"exe", displayPath(connection.app)}, {"error", digest.error().message}});
     }
     if (outcome.persistRule && hooks_.adoptRule)
         rule = hooks_.adoptRule(std::move(rule));
@@ -109,7 +118,7 @@ void DecisionPath::completePrompt(std::uint32_t packetId, std::uint32_t mark, co
     const auto now = Clock::now();
     const std::optional<RuleId> ruleId = adoptAnswer(connection, outcome, now);
     release(packetId, mark, tuple, outcome.action);
-    decisions_.record(connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId, outcome.explanation,
+    decisions_.record(connection, outcomeOf(outcome.action), ruleId, outcome.explanation,
                       now);
 }
 
@@ -138,11 +147,11 @@ void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
         const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
         const std::string next = decision.verdict == Verdict::Allow ? "the next attempt is allowed" : "denied";
-        decisions_.record(connection, "denied", ruleId, "Attempt " + why + "; " + next + ": " + decision.explanation,
+        decisions_.record(connection, Outcome::Denied, ruleId, "Attempt " + why + "; " + next + ": " + decision.explanation,
                           now);
         return;
     }
-    decisions_.record(connection, "asked", std::nullopt, "Attempt " + why + "; asking: " + decision.explanation, now);
+    decisions_.record(connection, Outcome::Asked, std::nullopt, "Attempt " + why + "; asking: " + decision.explanation, now);
     ask(connection, now, [this, connection](const PromptOutcome& outcome) { completeRefusedPrompt(connection, outcome); });
 }
 
@@ -150,7 +159,7 @@ void DecisionPath::completeRefusedPrompt(const Connection& connection, const Pro
 {
     const auto now = Clock::now();
     const std::optional<RuleId> ruleId = adoptAnswer(connection, outcome, now);
-    decisions_.record(connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId,
+    decisions_.record(connection, outcomeOf(outcome.action), ruleId,
                       outcome.explanation + (outcome.action == Action::Allow ? " (from the next attempt on)" : ""), now);
 }
 
