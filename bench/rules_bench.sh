@@ -23,7 +23,7 @@ baseline=${BASELINE_RULES:-1000}
 calls=${CALLS:-200}
 
 daemon_bin=$build/daemon/hostgated/hostgated
-ctl_bin=$build/daemon/hostgatectl/hostgatectl
+ctl_bin=$build/cli/hostgatectl
 
 die() { echo "rules_bench: $*" >&2; exit 1; }
 

@@ -3,6 +3,7 @@
 
 #include "rules/rule_validation.h"
 #include "store/idn.h"
+#include "util/name_table.h"
 
 #include <fmt/format.h>
 
@@ -21,9 +22,12 @@ namespace hostgate {
 namespace {
 
 constexpr std::string_view errorPrefix = "org.hostgate.Firewall1.Error.";
-constexpr std::array knownErrorCodes{"NotAuthorized", "InvalidArgument", "InvalidRule", "NoSuchRule",
-                                     "ReadOnlyRule",  "RulesFileBroken", "NoSuchAgent", "LimitExceeded",
-                                     "NoSuchProposal", "NoSuchList", "Failed"};
+// An answer's scopes as the PromptAgent1 API spells them (not the log's "this-host"/"any-port").
+constexpr NameTable<PromptAnswer::HostScope, 3> kAnswerHostScopes{{{PromptAnswer::HostScope::ThisHost, "host"},
+                                                                   {PromptAnswer::HostScope::Domain, "domain"},
+                                                                   {PromptAnswer::HostScope::AnyHost, "any"}}};
+constexpr NameTable<PromptAnswer::PortScope, 2> kAnswerPortScopes{
+    {{PromptAnswer::PortScope::ThisPort, "port"}, {PromptAnswer::PortScope::AnyPort, "any"}}};
 
 // Reads one typed value out of a record, naming the key in every complaint, so a caller learns which
 // field of a long dictionary was wrong.
@@ -158,11 +162,9 @@ std::string outOfRangeTime(std::int64_t usec)
 
 std::string busErrorName(const Error& error)
 {
-    for (const std::string_view code : knownErrorCodes) {
-        if (error.code == code)
-            return fmt::format("{}{}", errorPrefix, code);
-    }
-    return fmt::format("{}Failed", errorPrefix);
+    if (control_error::isPublished(error.code))
+        return fmt::format("{}{}", errorPrefix, error.code);
+    return fmt::format("{}{}", errorPrefix, control_error::failed);
 }
 
 std::int64_t toUsec(TimePoint time)
@@ -254,7 +256,7 @@ VariantMap connectionEventToRecord(const ConnectionEvent& event)
     VariantMap record;
     record["id"] = sdbus::Variant(std::int64_t{event.id});
     record["time_usec"] = sdbus::Variant(toUsec(event.time));
-    record["verdict"] = sdbus::Variant(event.verdict);
+    record["verdict"] = sdbus::Variant(std::string(nameOf(event.verdict)));
     record["app"] = sdbus::Variant(event.appPath);
     record["pid"] = sdbus::Variant(std::int32_t{event.pid});
     record["uid"] = sdbus::Variant(std::uint32_t{event.uid});
@@ -358,9 +360,10 @@ Result<EventFilter> eventFilterFromRecord(const VariantMap& filter)
             auto text = reader.read<std::string>(key, value);
             if (!text)
                 return text.error();
-            if (*text != "allowed" && *text != "denied" && *text != "asked")
+            const std::optional<Outcome> outcome = parseOutcome(*text);
+            if (!outcome)
                 return reader.fail(key, fmt::format("'{}' is not one of allowed, denied, asked", *text));
-            result.verdict = std::move(text).value();
+            result.verdict = *outcome;
         } else if (key == "since_usec") {
             auto usec = reader.read<std::int64_t>(key, value);
             if (!usec)
@@ -493,7 +496,7 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
     record["parent_app"] = sdbus::Variant(parentApp);
     record["uid"] = sdbus::Variant(std::uint32_t{connection.uid});
     record["user"] = sdbus::Variant(userName);
-    record["app"] = sdbus::Variant(connection.app.path);
+    record["app"] = sdbus::Variant(displayPath(connection.app));
     record["script"] = sdbus::Variant(connection.app.script.value_or(""));
     record["app_id"] = sdbus::Variant(connection.app.appId.value_or(""));
     if (connection.app.unit)
@@ -566,21 +569,15 @@ Result<PromptAnswer> promptAnswerFromRecord(const VariantMap& answer)
             result.action = *action;
             actionGiven = true;
         } else if (key == "host_scope") {
-            if (*text == "host")
-                result.hostScope = PromptAnswer::HostScope::ThisHost;
-            else if (*text == "domain")
-                result.hostScope = PromptAnswer::HostScope::Domain;
-            else if (*text == "any")
-                result.hostScope = PromptAnswer::HostScope::AnyHost;
-            else
+            const auto scope = valueIn(kAnswerHostScopes, *text);
+            if (!scope)
                 return reader.fail(key, fmt::format("'{}' is not one of host, domain, any", *text));
+            result.hostScope = *scope;
         } else if (key == "port_scope") {
-            if (*text == "port")
-                result.portScope = PromptAnswer::PortScope::ThisPort;
-            else if (*text == "any")
-                result.portScope = PromptAnswer::PortScope::AnyPort;
-            else
+            const auto scope = valueIn(kAnswerPortScopes, *text);
+            if (!scope)
                 return reader.fail(key, fmt::format("'{}' is not one of port, any", *text));
+            result.portScope = *scope;
         } else if (key == "lifetime") {
             const auto kind = parseLifetimeKind(*text);
             if (!kind)

@@ -8,6 +8,7 @@
 #include "rules/rule.h"
 #include "scope/scope_book.h"
 #include "store/event_log.h"
+#include "util/error_codes.h"
 #include "util/result.h"
 #include "util/time.h"
 
@@ -20,21 +21,7 @@
 
 namespace hostgate {
 
-// Error codes (Error::code) the control may return; the bus maps each to
-// org.hostgate.Firewall1.Error.<code>. Anything else (or an empty code) becomes ".Failed".
-namespace control_error {
-inline constexpr std::string_view invalidArgument = "InvalidArgument";
-inline constexpr std::string_view invalidRule = "InvalidRule";
-inline constexpr std::string_view noSuchRule = "NoSuchRule";
-inline constexpr std::string_view readOnlyRule = "ReadOnlyRule";
-inline constexpr std::string_view rulesFileBroken = "RulesFileBroken";
-inline constexpr std::string_view limitExceeded = "LimitExceeded"; // a per-caller or per-reply bound
-inline constexpr std::string_view noSuchProposal = "NoSuchProposal";
-inline constexpr std::string_view noSuchScope = "NoSuchScope";
-inline constexpr std::string_view scopeExists = "ScopeExists";
-inline constexpr std::string_view failed = "Failed";
-inline constexpr std::string_view noSuchList = "NoSuchList";
-} // namespace control_error
+// Error codes the control may return: util/error_codes.h (control_error::...).
 
 struct FirewallStatus {
     std::string version;

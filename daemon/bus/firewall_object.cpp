@@ -2,6 +2,7 @@
 #include "bus/firewall_object.h"
 
 #include "bus/reply_budget.h"
+#include "util/error_codes.h"
 
 #include <fmt/format.h>
 
@@ -158,7 +159,7 @@ void FirewallObject::UnregisterAgent(const sdbus::ObjectPath& agent)
     guarded([&] {
         const auto sender = getObject().getCurrentlyProcessedMessage()->getSender();
         if (!bus_.agents.remove(sender, agent)) {
-            throw toBusError(Error::named("NoSuchAgent", fmt::format("No prompt agent {} is registered by {}",
+            throw toBusError(Error::named(std::string(control_error::noSuchAgent), fmt::format("No prompt agent {} is registered by {}",
                                                                      std::string(agent), sender)));
         }
         bus_.agentsChanged();

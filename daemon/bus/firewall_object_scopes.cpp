@@ -1,6 +1,8 @@
 // FirewallObject: scopes (hostgatectl run / attach) — validated before polkit, made after it, ended by their maker.
 #include "bus/firewall_object.h"
 
+#include "util/error_codes.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -50,8 +52,8 @@ void FirewallObject::JoinScope(const uint64_t& scope, const uint32_t& pid)
         try {
             callerPid = call.getCredsPid();
         } catch (const sdbus::Error& error) {
-            throw toBusError(Error::named("NotAuthorized", fmt::format("Failed to identify the caller's process: {}",
-                                                                       error.getMessage())));
+            throw toBusError(Error::named(std::string(control_error::notAuthorized),
+                                          fmt::format("Failed to identify the caller's process: {}", error.getMessage())));
         }
         auto joined = bus_.control.joinScope(scope, static_cast<std::int32_t>(pid), caller->uid, callerPid,
                                              caller->busName);

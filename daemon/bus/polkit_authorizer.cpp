@@ -31,7 +31,7 @@ struct RawMessage : sdbus::Message {
     }
 };
 
-Error notAuthorized(std::string message) { return Error::named("NotAuthorized", std::move(message)); }
+Error notAuthorized(std::string message) { return Error::named(std::string(control_error::notAuthorized), std::move(message)); }
 
 } // namespace
 

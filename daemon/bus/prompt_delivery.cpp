@@ -31,7 +31,7 @@ PolkitAuthorizer::Details polkitDetailsOf(const PromptRequest& request, const st
     return {
         {"uid", std::to_string(connection.uid)},
         {"user", userName},
-        {"app", connection.app.path},
+        {"app", displayPath(connection.app)},
         {"unit", unit && unit->starts_with("unit:") ? unit->substr(5) : unit.value_or("")},
         {"host", connection.hostnames.empty() ? connection.destination.toString() : connection.hostnames.front()},
         {"address", connection.destination.toString()},

@@ -44,7 +44,8 @@ Attribution Attributor::attributeOwner(const SocketOwner& owner)
             attribution.process.app.path = known->second;
             attribution.process.app.sharedExecutable = isInterpreterExecutable(known->second);
         } else {
-            attribution.process.app.path = "[exited] " + owner.command;
+            attribution.process.app.pathState = AppPathState::Exited;
+            attribution.process.app.exitedCommand = owner.command;
             attribution.process.app.sharedExecutable = true; // who it was is not known well enough to cache
         }
     }

@@ -68,7 +68,7 @@ Decision BinaryPins::check(const Connection& connection, Decision decision)
             const auto package = packages_.lookupPath(connection.app.path);
             log_.notice("A pinned binary was upgraded by its package; the pin follows it",
                         {{"rule", rule.id},
-                         {"exe", connection.app.path},
+                         {"exe", displayPath(connection.app)},
                          {"package", package ? package->name + " " + package->version : std::string("?")},
                          {"sha256", digests->sha256}});
             if (repin_)
@@ -82,15 +82,15 @@ Decision BinaryPins::check(const Connection& connection, Decision decision)
     }
 
     const std::string what =
-        fmt::format("rule #{} pins {} to sha256 {}, but {}", rule.id, connection.app.path, shortDigest(pinned), problem);
+        fmt::format("rule #{} pins {} to sha256 {}, but {}", rule.id, displayPath(connection.app), shortDigest(pinned), problem);
     if (onChange_ == BinaryChange::Warn) {
         log_.warning("A pinned rule applies to a changed binary (on_binary_change = warn)",
-                     {{"rule", rule.id}, {"exe", connection.app.path}, {"why", what}});
+                     {{"rule", rule.id}, {"exe", displayPath(connection.app)}, {"why", what}});
         decision.explanation += "; warning: " + what;
         return decision;
     }
     log_.warning("A pinned rule met another binary: denied (on_binary_change = deny)",
-                 {{"rule", rule.id}, {"exe", connection.app.path}, {"why", what}});
+                 {{"rule", rule.id}, {"exe", displayPath(connection.app)}, {"why", what}});
     Decision denied;
     denied.verdict = Verdict::Deny;
     denied.rule = std::move(decision.rule);

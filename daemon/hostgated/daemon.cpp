@@ -414,7 +414,7 @@ void Daemon::onLaneDenials()
         std::swap(dropped, droppedLaneDenials_);
     }
     for (const auto& denial : denials)
-        decisions_->record(denial.connection, "denied", denial.rule, denial.explanation, denial.at);
+        decisions_->record(denial.connection, Outcome::Denied, denial.rule, denial.explanation, denial.at);
     if (dropped > 0)
         log_.warning("Refused DNS queries not recorded individually (too many at once)", {{"count", dropped}});
 }

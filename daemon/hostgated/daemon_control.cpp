@@ -201,12 +201,17 @@ Result<std::vector<AppSummary>> Daemon::apps() const
             AppSummary& app = byApp[event.appPath];
             app.app = event.appPath;
             ++app.connections;
-            if (event.verdict == "allowed")
+            switch (event.verdict) {
+            case Outcome::Allowed:
                 ++app.allowed;
-            else if (event.verdict == "denied")
+                break;
+            case Outcome::Denied:
                 ++app.denied;
-            else
+                break;
+            case Outcome::Asked:
                 ++app.asked;
+                break;
+            }
             app.lastSeen = std::max(app.lastSeen.value_or(event.time), event.time);
         }
     }

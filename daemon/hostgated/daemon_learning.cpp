@@ -100,7 +100,7 @@ Result<std::string> Daemon::auditRules(TimePoint since) const
     if (!events_)
         return Error::named(std::string(control_error::failed), "The connection log is not available (see the daemon log)");
     EventFilter filter;
-    filter.verdict = "allowed";
+    filter.verdict = Outcome::Allowed;
     filter.since = since;
     auto events = events_->recent(maxAuditedEvents, filter);
     if (!events)
@@ -109,8 +109,9 @@ Result<std::string> Daemon::auditRules(TimePoint since) const
     // so proposal order follows first use).
     ProposalBook book(learning_.domains(), learning_.book().limits());
     for (auto event = events->rbegin(); event != events->rend(); ++event) {
-        // As in learning mode: an unknown application would become "any application".
-        if (event->appPath.empty() || event->appPath == "[unknown]")
+        // As in learning mode: an unknown application (or one gone before it was named) would become "any
+        // application"; the log holds its displayed text ("[unknown]", "[exited] COMM").
+        if (event->appPath.empty() || pathStateOfDisplayed(event->appPath) != AppPathState::Known)
             continue;
         Sighting sighting;
         sighting.app = event->appPath;

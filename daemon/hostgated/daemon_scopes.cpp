@@ -4,6 +4,7 @@
 
 #include "identity/process_info.h"
 #include "store/rule_file.h"
+#include "util/error_codes.h"
 
 #include <fmt/format.h>
 
@@ -20,7 +21,7 @@ Error noSuchScope(ScopeId id)
 
 Error notAuthorized(std::string message)
 {
-    return Error::named("NotAuthorized", std::move(message));
+    return Error::named(std::string(control_error::notAuthorized), std::move(message));
 }
 
 // Cached cgroup id → scope answers; beyond this the cache starts over.

@@ -16,7 +16,7 @@ std::string bounded(std::string value)
 
 } // namespace
 
-std::vector<JournalField> decisionJournalFields(const Connection& connection, std::string_view verdict,
+std::vector<JournalField> decisionJournalFields(const Connection& connection, Outcome verdict,
                                                 std::optional<RuleId> ruleId, const std::string& explanation)
 {
     const std::string host = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
@@ -25,13 +25,13 @@ std::vector<JournalField> decisionJournalFields(const Connection& connection, st
     const std::string protocol(toString(connection.protocol));
     const std::string destination = host.empty() ? address : fmt::format("{} ({})", host, address);
     std::vector<JournalField> fields{
-        {"MESSAGE", bounded(fmt::format("Connection {}: {} to {} port {}/{}: {}", verdict, connection.app.path,
+        {"MESSAGE", bounded(fmt::format("Connection {}: {} to {} port {}/{}: {}", nameOf(verdict), displayPath(connection.app),
                                         destination, connection.port, protocol, explanation))},
         {"PRIORITY", "6"},
         {"SYSLOG_IDENTIFIER", "hostgated"},
         {"MESSAGE_ID", kDecisionMessageId},
-        {"HOSTGATE_VERDICT", std::string(verdict)},
-        {"HOSTGATE_APP", bounded(connection.app.path)},
+        {"HOSTGATE_VERDICT", std::string(nameOf(verdict))},
+        {"HOSTGATE_APP", bounded(displayPath(connection.app))},
     };
     if (connection.app.script)
         fields.push_back({"HOSTGATE_SCRIPT", bounded(*connection.app.script)});

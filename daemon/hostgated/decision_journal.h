@@ -2,6 +2,7 @@
 #pragma once
 
 #include "decision/connection.h"
+#include "decision/outcome.h"
 #include "rules/rule.h"
 #include "service/journal.h"
 
@@ -24,7 +25,7 @@ inline constexpr std::size_t kMaxJournalValueBytes = 8192;
 // the app asked for; absent for an unnamed address), HOSTGATE_ADDRESS, HOSTGATE_PORT, HOSTGATE_PROTOCOL,
 // HOSTGATE_RULE (the deciding rule's id, or "none" for a mode default), HOSTGATE_EXPLANATION, HOSTGATE_CONTAINER
 // (the cgroup of a process in another network namespace). Absent values are left out, not sent empty.
-std::vector<JournalField> decisionJournalFields(const Connection& connection, std::string_view verdict,
+std::vector<JournalField> decisionJournalFields(const Connection& connection, Outcome verdict,
                                                 std::optional<RuleId> ruleId, const std::string& explanation);
 
 } // namespace hostgate

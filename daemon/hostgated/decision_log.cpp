@@ -5,7 +5,7 @@
 
 namespace hostgate {
 
-void DecisionLog::record(const Connection& connection, std::string_view verdict, std::optional<RuleId> ruleId,
+void DecisionLog::record(const Connection& connection, Outcome verdict, std::optional<RuleId> ruleId,
                          const std::string& explanation, TimePoint now)
 {
     const std::string host = connection.hostnames.empty() ? std::string() : connection.hostnames.front();
@@ -17,8 +17,8 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
                            journal_->send(decisionJournalFields(connection, verdict, ruleId, explanation));
     // A dropped entry (journald busy) still gets its line.
     if (!(journaled && stderrIsJournal_))
-        log_.info("Connection " + std::string(verdict),
-              {{"exe", connection.app.path},
+        log_.info("Connection " + std::string(nameOf(verdict)),
+              {{"exe", displayPath(connection.app)},
                {"script", connection.app.script.value_or("")},
                {"app_id", connection.app.appId.value_or(connection.app.unit.value_or(""))},
                {"pid", connection.pid},
@@ -35,8 +35,8 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
 
     ConnectionEvent event;
     event.time = now;
-    event.verdict = std::string(verdict);
-    event.appPath = connection.app.path;
+    event.verdict = verdict;
+    event.appPath = displayPath(connection.app);
     event.pid = connection.pid;
     event.uid = connection.uid;
     event.host = host;
@@ -58,12 +58,17 @@ void DecisionLog::record(const Connection& connection, std::string_view verdict,
         else
             log_.warning("Failed to store connection event, ignoring", {{"error", id.error().message}});
     }
-    if (verdict == "allowed")
+    switch (verdict) {
+    case Outcome::Allowed:
         ++counters_.allowed;
-    else if (verdict == "denied")
+        break;
+    case Outcome::Denied:
         ++counters_.denied;
-    else
+        break;
+    case Outcome::Asked:
         ++counters_.asked;
+        break;
+    }
     if (listener_)
         listener_(event);
 }

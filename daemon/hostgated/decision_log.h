@@ -3,6 +3,7 @@
 
 #include "decision/connection.h"
 #include "decision/decision_engine.h"
+#include "decision/outcome.h"
 #include "service/journal.h"
 #include "service/log.h"
 #include "store/event_log.h"
@@ -31,8 +32,8 @@ public:
     {
     }
 
-    // `verdict` is what happened to the connection: "allowed", "denied" or "asked".
-    void record(const Connection& connection, std::string_view verdict, std::optional<RuleId> ruleId,
+    // `verdict` is what happened to the connection.
+    void record(const Connection& connection, Outcome verdict, std::optional<RuleId> ruleId,
                 const std::string& explanation, TimePoint now);
 
     void setListener(Listener listener) { listener_ = std::move(listener); }

@@ -8,6 +8,15 @@
 
 namespace hostgate {
 
+namespace {
+
+Outcome outcomeOf(Action action)
+{
+    return action == Action::Allow ? Outcome::Allowed : Outcome::Denied;
+}
+
+} // namespace
+
 DecisionPath::DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dnsCache, DecisionEngine& engine,
                            PromptBroker& prompts, KernelVerdicts& kernel, DecisionLog& decisions, Logger& log,
                            DecisionMarks marks, Hooks hooks)
@@ -64,7 +73,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
         // Still decided: rules for any application apply, everything else follows the mode.
         log_.warning("Failed to attribute connection, deciding it as an unknown application",
                      {{"error", attribution.error().message}});
-        connection.app.path = "[unknown]";
+        connection.app.pathState = AppPathState::Unknown;
         connection.app.sharedExecutable = true; // nothing may be cached for an unknown app
         connection.uid = packet.uid.value_or(0);
         connection.destination = tuple.dst;
@@ -141,7 +150,7 @@ void DecisionPath::applyDecision(QueuedPacket& packet, const FiveTuple& tuple, C
         const auto action = decision.verdict == Verdict::Allow ? Action::Allow : Action::Deny;
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
         release(packet.id, packet.mark, tuple, action);
-        decisions_.record(connection, action == Action::Allow ? "allowed" : "denied", ruleId, decision.explanation,
+        decisions_.record(connection, outcomeOf(action), ruleId, decision.explanation,
                           now);
         return;
     }
@@ -149,7 +158,7 @@ void DecisionPath::applyDecision(QueuedPacket& packet, const FiveTuple& tuple, C
         break;
     }
 
-    decisions_.record(connection, "asked", std::nullopt, decision.explanation, now);
+    decisions_.record(connection, Outcome::Asked, std::nullopt, decision.explanation, now);
     ask(connection, now, [this, id = packet.id, mark = packet.mark, tuple, connection](const PromptOutcome& outcome) {
         completePrompt(id, mark, tuple, connection, outcome);
     });
@@ -235,10 +244,10 @@ void DecisionPath::concludeWait(WaitingFlow& flow, std::optional<ClaimedName> cl
         if (!connection.claimTrusted)
             kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
         finishWait(flow, action, now);
-        decisions_.record(connection, action == Action::Allow ? "allowed" : "denied", ruleId, decision.explanation, now);
+        decisions_.record(connection, outcomeOf(action), ruleId, decision.explanation, now);
         return;
     }
-    decisions_.record(connection, "asked", std::nullopt, decision.explanation, now);
+    decisions_.record(connection, Outcome::Asked, std::nullopt, decision.explanation, now);
     flow.asking = true;
     ask(connection, now, [this, tuple = flow.tuple](const PromptOutcome& outcome) { completeWaitPrompt(tuple, outcome); });
 }
@@ -252,7 +261,7 @@ void DecisionPath::completeWaitPrompt(const FiveTuple& tuple, const PromptOutcom
     const auto now = Clock::now();
     const std::optional<RuleId> ruleId = adoptAnswer(flow.connection, outcome, now);
     finishWait(flow, outcome.action, now);
-    decisions_.record(flow.connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId,
+    decisions_.record(flow.connection, outcomeOf(outcome.action), ruleId,
                       outcome.explanation, now);
 }
 
@@ -352,7 +361,7 @@ std::optional<RuleId> DecisionPath::adoptAnswer(const Connection& connection, co
             rule.sha256 = std::move(digest).value();
         else
             log_.warning("Failed to pin the answer's rule to the binary: kept without a pin",
-                         {{"exe", connection.app.path}, {"error", digest.error().message}});
+                         {{"exe", displayPath(connection.app)}, {"error", digest.error().message}});
     }
     if (outcome.persistRule && hooks_.adoptRule)
         rule = hooks_.adoptRule(std::move(rule));
@@ -370,7 +379,7 @@ void DecisionPath::completePrompt(std::uint32_t packetId, std::uint32_t mark, co
     const auto now = Clock::now();
     const std::optional<RuleId> ruleId = adoptAnswer(connection, outcome, now);
     release(packetId, mark, tuple, outcome.action);
-    decisions_.record(connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId, outcome.explanation,
+    decisions_.record(connection, outcomeOf(outcome.action), ruleId, outcome.explanation,
                       now);
 }
 
@@ -399,11 +408,11 @@ void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
         const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
         const std::string next = decision.verdict == Verdict::Allow ? "the next attempt is allowed" : "denied";
-        decisions_.record(connection, "denied", ruleId, "Attempt " + why + "; " + next + ": " + decision.explanation,
+        decisions_.record(connection, Outcome::Denied, ruleId, "Attempt " + why + "; " + next + ": " + decision.explanation,
                           now);
         return;
     }
-    decisions_.record(connection, "asked", std::nullopt, "Attempt " + why + "; asking: " + decision.explanation, now);
+    decisions_.record(connection, Outcome::Asked, std::nullopt, "Attempt " + why + "; asking: " + decision.explanation, now);
     ask(connection, now, [this, connection](const PromptOutcome& outcome) { completeRefusedPrompt(connection, outcome); });
 }
 
@@ -411,7 +420,7 @@ void DecisionPath::completeRefusedPrompt(const Connection& connection, const Pro
 {
     const auto now = Clock::now();
     const std::optional<RuleId> ruleId = adoptAnswer(connection, outcome, now);
-    decisions_.record(connection, outcome.action == Action::Allow ? "allowed" : "denied", ruleId,
+    decisions_.record(connection, outcomeOf(outcome.action), ruleId,
                       outcome.explanation + (outcome.action == Action::Allow ? " (from the next attempt on)" : ""), now);
 }
 

@@ -4,6 +4,7 @@
 #include "hostgated/list_fetcher.h"
 #include "store/atomic_file.h"
 #include "store/file_trust.h"
+#include "util/error_codes.h"
 
 #include <fmt/format.h>
 
@@ -355,7 +356,7 @@ Result<void> ListSubscriptions::refresh(const std::string& name)
     }
     const auto found = entries_.find(name);
     if (found == entries_.end())
-        return Error::named("NoSuchList", fmt::format("No list named '{}'", name));
+        return Error::named(std::string(control_error::noSuchList), fmt::format("No list named '{}'", name));
     enqueue(found->second);
     return Ok{};
 }
@@ -364,7 +365,7 @@ Result<void> ListSubscriptions::setEnabled(const std::string& name, bool enabled
 {
     const auto found = entries_.find(name);
     if (found == entries_.end())
-        return Error::named("NoSuchList", fmt::format("No list named '{}'", name));
+        return Error::named(std::string(control_error::noSuchList), fmt::format("No list named '{}'", name));
     auto switches = switches_;
     switches[name] = enabled;
     if (auto written = writeFileAtomically(switchesFile(), renderListSwitches(switches), 0600); !written)

@@ -1,6 +1,8 @@
 // ScopeCgroups: mkdir, find, move into, rmdir and walk the cgroup directories of scopes.
 #include "hostgated/scope_cgroups.h"
 
+#include "util/error_codes.h"
+
 #include <fmt/format.h>
 
 #include <fcntl.h>
@@ -22,12 +24,12 @@ constexpr std::size_t maxWalk = 20000;
 
 Error notFound(std::string message)
 {
-    return Error::named("NoSuchCgroup", std::move(message));
+    return Error::named(std::string(control_error::noSuchCgroup), std::move(message));
 }
 
 Error invalid(std::string message)
 {
-    return Error::named("InvalidArgument", std::move(message));
+    return Error::named(std::string(control_error::invalidArgument), std::move(message));
 }
 
 bool isHex(std::string_view text)

@@ -2,6 +2,7 @@
 #include "service/config.h"
 #include "store/file_trust.h"
 #include "store/toml_values.h"
+#include "util/name_table.h"
 
 #include <toml++/toml.h>
 
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <tuple>
 #include <utility>
@@ -21,38 +23,12 @@ namespace hostgate {
 
 namespace {
 
-template <class Enum, std::size_t N>
-using NameTable = std::array<std::pair<Enum, std::string_view>, N>;
-
-
 constexpr NameTable<FailureMode, 2> kFailureModeNames{{{FailureMode::FailClosed, "fail-closed"},
                                                         {FailureMode::FailOpen, "fail-open"}}};
 
 constexpr NameTable<OtherProtocols, 2> kOtherProtocolsNames{{{OtherProtocols::Deny, "deny"},
                                                               {OtherProtocols::Allow, "allow"}}};
 constexpr NameTable<BinaryChange, 2> kBinaryChangeNames{{{BinaryChange::Deny, "deny"}, {BinaryChange::Warn, "warn"}}};
-
-template <class Enum, std::size_t N>
-std::string_view nameOf(const NameTable<Enum, N>& table, Enum value)
-{
-    for (const auto& [candidate, name] : table) {
-        if (candidate == value) {
-            return name;
-        }
-    }
-    return table.front().second;
-}
-
-template <class Enum, std::size_t N>
-std::optional<Enum> valueOf(const NameTable<Enum, N>& table, std::string_view name)
-{
-    for (const auto& [candidate, candidateName] : table) {
-        if (candidateName == name) {
-            return candidate;
-        }
-    }
-    return std::nullopt;
-}
 
 struct Range {
     std::int64_t min;
@@ -61,8 +37,8 @@ struct Range {
 
 constexpr Range kMarkBitRange{0, 31};
 constexpr Range kQueueRange{0, 65535};
-constexpr Range kPromptTimeoutRange{1, 3600};
 constexpr Range kClaimWaitRange{0, 10000}; // milliseconds
+constexpr Range kPromptTimeoutRange{1, 3600};
 constexpr Range kTtlRange{0, 7 * 86400};
 constexpr Range kMaxAddressesRange{1, 10'000'000};
 constexpr Range kMaxEventsRange{1, 1'000'000'000};
@@ -240,95 +216,6 @@ TableReader::KeyReader readSubtable(std::function<Result<void>(const toml::table
     };
 }
 
-Result<void> readDocument(const toml::table& document, std::string_view sourceName, DaemonConfig& config)
-{
-    TableReader netfilter(sourceName, "netfilter");
-    netfilter.on("mark_bit", readUnsigned(config.markBit, kMarkBitRange));
-    netfilter.on("reject_mark_bit", readUnsigned(config.rejectMarkBit, kMarkBitRange));
-    netfilter.on("reply_mark_bit", readUnsigned(config.replyMarkBit, kMarkBitRange));
-    netfilter.on("dns_queue", readUnsigned(config.dnsQueue, kQueueRange));
-    netfilter.on("decision_queue", readUnsigned(config.decisionQueue, kQueueRange));
-
-    TableReader dnsCache(sourceName, "dns_cache");
-    dnsCache.on("min_ttl", readSeconds(config.dnsCache.minTtl, kTtlRange));
-    dnsCache.on("max_ttl", readSeconds(config.dnsCache.maxTtl, kTtlRange));
-    dnsCache.on("max_addresses", readUnsigned(config.dnsCache.maxAddresses, kMaxAddressesRange));
-
-    TableReader verdicts(sourceName, "verdicts");
-    verdicts.on("min_ttl", readSeconds(config.verdictTtlMin, kTtlRange));
-    verdicts.on("max_ttl", readSeconds(config.verdictTtlMax, kTtlRange));
-
-    TableReader events(sourceName, "events");
-    events.on("max_events", readUnsigned(config.events.maxEvents, kMaxEventsRange));
-    events.on("max_age_days", readUnsigned(config.events.maxAgeDays, kMaxAgeDaysRange));
-
-    TableReader lists(sourceName, "lists");
-    lists.on("dir", readAbsolutePath([&](std::filesystem::path path) { config.lists.dir = std::move(path); }));
-    lists.on("ca_file", readAbsolutePath([&](std::filesystem::path path) { config.lists.caFile = std::move(path); }));
-    lists.on("max_bytes", readInteger([&](std::int64_t value) { config.lists.maxBytes = static_cast<std::uint64_t>(value); },
-                                      kListBytesRange));
-    lists.on("timeout", readSeconds(config.lists.timeout, kListTimeoutRange));
-
-    TableReader top(sourceName, "");
-    top.on("cgroup", readAbsolutePath([&](std::filesystem::path path) { config.cgroupScope = std::move(path); }));
-    top.on("admin_rules_dir", readAbsolutePath([&](std::filesystem::path path) { config.adminRulesDir = std::move(path); }));
-    top.on("base_rules_dir", [&](const toml::node& node, const std::string& key) -> Result<void> {
-        if (node.is_string() && node.value<std::string>()->empty()) {
-            config.baseRulesDir.clear(); // no base policy
-            return Ok{};
-        }
-        return readAbsolutePath([&](std::filesystem::path path) { config.baseRulesDir = std::move(path); })(node, key);
-    });
-    top.on("host_sources_root", readAbsolutePath([&](std::filesystem::path path) { config.hostSourcesRoot = std::move(path); }));
-    top.on("user_rules_file", readAbsolutePath([&](std::filesystem::path path) { config.userRulesFile = std::move(path); }));
-    top.on("state_dir", readAbsolutePath([&](std::filesystem::path path) { config.stateDir = std::move(path); }));
-    top.on("bpf_pin_dir", [&](const toml::node& node, const std::string& key) -> Result<void> {
-        // "" turns pinning off; anything else must be absolute.
-        if (node.is_string() && node.value<std::string>()->empty()) {
-            config.bpfPinDir.clear();
-            return Ok{};
-        }
-        return readAbsolutePath([&](std::filesystem::path path) { config.bpfPinDir = std::move(path); })(node, key);
-    });
-    top.on("trusted_resolvers", readList<IpAddress>(config.trustedResolvers, &parseResolverAddress));
-    top.on("resolver_files", readList<std::filesystem::path>(config.resolverFiles, &parseAbsolutePath));
-    top.on("other_protocols", readName(config.otherProtocols, &parseOtherProtocols, "deny, allow"));
-    top.on("on_binary_change", readName(config.onBinaryChange, &parseBinaryChange, "deny, warn"));
-    top.on("default_action", readName(config.defaultAction, &parseDefaultAction, "deny, allow"));
-    top.on("mode", readName(config.mode, &parseDaemonMode, "enforce, silent-allow, silent-deny, learning"));
-    top.on("prompt_timeout", readSeconds(config.promptTimeout, kPromptTimeoutRange));
-    top.on("failure_mode", readName(config.failureMode, &parseFailureMode, "fail-closed, fail-open"));
-    top.on("log_level", readName(config.logLevel, &parseLogLevel, "debug, info, notice, warning, error"));
-    top.on("hardening", [&config](const toml::node& node, const std::string& key) -> Result<void> {
-        if (!node.is_boolean())
-            return wrongType(node, key, "a boolean");
-        config.hardening = node.as_boolean()->get();
-        return Ok{};
-    });
-    top.on("encrypted_dns", readName(config.encryptedDns, &parseEncryptedDnsPolicy, "deny, ask, allow"));
-    top.on("encrypted_dns_files", readList<std::filesystem::path>(config.encryptedDnsFiles, &parseAbsolutePath));
-    top.on("refuse_doh_canary", [&config](const toml::node& node, const std::string& key) -> Result<void> {
-        if (!node.is_boolean())
-            return wrongType(node, key, "a boolean");
-        config.refuseDohCanary = node.as_boolean()->get();
-        return Ok{};
-    });
-    top.on("trust_claimed_names", [&config](const toml::node& node, const std::string& key) -> Result<void> {
-        if (!node.is_boolean())
-            return wrongType(node, key, "a boolean");
-        config.trustClaimedNames = node.as_boolean()->get();
-        return Ok{};
-    });
-    top.on("claimed_name_wait_ms", readInteger([&config](std::int64_t value) { config.claimedNameWait = std::chrono::milliseconds(value); },
-                                               kClaimWaitRange));
-    top.on("netfilter", readSubtable([&](const toml::table& table) { return netfilter.read(table); }));
-    top.on("dns_cache", readSubtable([&](const toml::table& table) { return dnsCache.read(table); }));
-    top.on("verdicts", readSubtable([&](const toml::table& table) { return verdicts.read(table); }));
-    top.on("events", readSubtable([&](const toml::table& table) { return events.read(table); }));
-    top.on("lists", readSubtable([&](const toml::table& table) { return lists.read(table); }));
-    return top.read(document);
-}
-
 // A TOML basic string: quotes, backslashes and control characters escaped.
 std::string tomlString(std::string_view text)
 {
@@ -348,73 +235,274 @@ std::string tomlString(std::string_view text)
     return quoted;
 }
 
+template <class Range>
+std::string tomlArray(const Range& values, const std::function<std::string(const typename Range::value_type&)>& text)
+{
+    std::string items;
+    for (const auto& value : values)
+        items += (items.empty() ? "" : ", ") + tomlString(text(value));
+    return "[" + items + "]";
+}
+
+using Render = std::function<std::string(const DaemonConfig&)>;
+using Check = std::function<Result<void>(const DaemonConfig&)>;
+
+// One key of hostgated.toml, declared once: the table it is in, how the file's value is read (and checked), how
+// --check-config prints it, and the check a value set another way (the command line) must pass.
+struct Setting {
+    std::string_view table; // "" for the top level
+    std::string_view key;
+    std::function<TableReader::KeyReader(DaemonConfig&)> reader;
+    Render render; // its line(s), each ending in a newline
+    Check pathCheck{};  // validateDaemonConfig runs every path check,
+    Check rangeCheck{}; // then every range check, in this table's order
+};
+
+Render quoted(std::string_view key, std::function<std::string(const DaemonConfig&)> value)
+{
+    return [key, text = std::move(value)](const DaemonConfig& config) {
+        return fmt::format("{} = {}\n", key, tomlString(text(config)));
+    };
+}
+
+template <class Value>
+Render plain(std::string_view key, Value (*value)(const DaemonConfig&))
+{
+    return [key, value](const DaemonConfig& config) { return fmt::format("{} = {}\n", key, value(config)); };
+}
+
+Render named(std::string_view key, std::string_view (*value)(const DaemonConfig&))
+{
+    return [key, value](const DaemonConfig& config) { return fmt::format("{} = \"{}\"\n", key, value(config)); };
+}
+
+Check absolute(std::string_view name, const std::filesystem::path& (*path)(const DaemonConfig&))
+{
+    return [name, path](const DaemonConfig& config) { return checkAbsolute(name, path(config)); };
+}
+
+Check inRange(std::string_view name, std::int64_t (*value)(const DaemonConfig&), Range range)
+{
+    return [name, value, range](const DaemonConfig& config) { return checkRange(name, value(config), range); };
+}
+
+// A path read into `member` (absolute, or refused).
+std::function<TableReader::KeyReader(DaemonConfig&)> pathInto(std::filesystem::path DaemonConfig::*member)
+{
+    return [member](DaemonConfig& config) {
+        return readAbsolutePath([&config, member](std::filesystem::path path) { config.*member = std::move(path); });
+    };
+}
+
+// A path that may also be "" (turns the feature off); anything else must be absolute.
+std::function<TableReader::KeyReader(DaemonConfig&)> pathOrEmptyInto(std::filesystem::path DaemonConfig::*member)
+{
+    return [member](DaemonConfig& config) -> TableReader::KeyReader {
+        return [&config, member](const toml::node& node, const std::string& key) -> Result<void> {
+            if (node.is_string() && node.value<std::string>()->empty()) {
+                (config.*member).clear();
+                return Ok{};
+            }
+            return readAbsolutePath([&config, member](std::filesystem::path path) { config.*member = std::move(path); })(
+                node, key);
+        };
+    };
+}
+
+TableReader::KeyReader readBoolean(bool& target)
+{
+    return [&target](const toml::node& node, const std::string& key) -> Result<void> {
+        if (!node.is_boolean())
+            return wrongType(node, key, "a boolean");
+        target = node.as_boolean()->get();
+        return Ok{};
+    };
+}
+
+// Every setting, in the order --check-config prints them (a table's keys together, the top level first).
+const std::vector<Setting>& settings()
+{
+    using C = DaemonConfig;
+    using Path = std::filesystem::path;
+    static const std::vector<Setting> all{
+        {"", "cgroup",
+         [](C& c) { return readAbsolutePath([&c](Path path) { c.cgroupScope = std::move(path); }); },
+         [](const C& c) {
+             return c.cgroupScope ? fmt::format("cgroup = {}\n", tomlString(c.cgroupScope->string()))
+                                  : std::string("# cgroup: unset, the root of the cgroup2 hierarchy is discovered at start\n");
+         },
+         [](const C& c) -> Result<void> {
+             if (c.cgroupScope)
+                 return checkAbsolute("cgroup scope", *c.cgroupScope);
+             return Ok{};
+         }},
+        {"", "admin_rules_dir", pathInto(&C::adminRulesDir), quoted("admin_rules_dir", [](const C& c) { return c.adminRulesDir.string(); }),
+         absolute("admin rules directory", [](const C& c) -> const Path& { return c.adminRulesDir; })},
+        {"", "base_rules_dir", pathOrEmptyInto(&C::baseRulesDir), quoted("base_rules_dir", [](const C& c) { return c.baseRulesDir.string(); })},
+        {"", "host_sources_root", pathInto(&C::hostSourcesRoot),
+         quoted("host_sources_root", [](const C& c) { return c.hostSourcesRoot.string(); })},
+        {"", "user_rules_file", pathInto(&C::userRulesFile), quoted("user_rules_file", [](const C& c) { return c.userRulesFile.string(); }),
+         absolute("user rules file", [](const C& c) -> const Path& { return c.userRulesFile; })},
+        {"", "state_dir", pathInto(&C::stateDir), quoted("state_dir", [](const C& c) { return c.stateDir.string(); }),
+         absolute("state directory", [](const C& c) -> const Path& { return c.stateDir; })},
+        {"", "bpf_pin_dir", pathOrEmptyInto(&C::bpfPinDir), quoted("bpf_pin_dir", [](const C& c) { return c.bpfPinDir.string(); }),
+         [](const C& c) -> Result<void> {
+             if (!c.bpfPinDir.empty())
+                 return checkAbsolute("BPF pin directory", c.bpfPinDir);
+             return Ok{};
+         }},
+        {"", "trusted_resolvers", [](C& c) { return readList<IpAddress>(c.trustedResolvers, &parseResolverAddress); },
+         [](const C& c) {
+             return "trusted_resolvers = " +
+                    tomlArray(c.trustedResolvers, [](const IpAddress& address) { return address.toString(); }) + "\n";
+         }},
+        {"", "resolver_files", [](C& c) { return readList<Path>(c.resolverFiles, &parseAbsolutePath); },
+         [](const C& c) { return "resolver_files = " + tomlArray(c.resolverFiles, [](const Path& file) { return file.string(); }) + "\n"; },
+         [](const C& c) -> Result<void> {
+             for (const auto& file : c.resolverFiles)
+                 if (auto checked = checkAbsolute("resolver file", file); !checked)
+                     return checked;
+             return Ok{};
+         }},
+        {"", "other_protocols", [](C& c) { return readName(c.otherProtocols, &parseOtherProtocols, "deny, allow"); },
+         named("other_protocols", [](const C& c) { return otherProtocolsName(c.otherProtocols); })},
+        {"", "on_binary_change", [](C& c) { return readName(c.onBinaryChange, &parseBinaryChange, "deny, warn"); },
+         named("on_binary_change", [](const C& c) { return binaryChangeName(c.onBinaryChange); })},
+        {"", "encrypted_dns", [](C& c) { return readName(c.encryptedDns, &parseEncryptedDnsPolicy, "deny, ask, allow"); },
+         named("encrypted_dns", [](const C& c) { return toString(c.encryptedDns); })},
+        {"", "encrypted_dns_files", [](C& c) { return readList<Path>(c.encryptedDnsFiles, &parseAbsolutePath); },
+         [](const C& c) {
+             return "encrypted_dns_files = " + tomlArray(c.encryptedDnsFiles, [](const Path& file) { return file.string(); }) + "\n";
+         },
+         [](const C& c) -> Result<void> {
+             for (const auto& file : c.encryptedDnsFiles)
+                 if (auto checked = checkAbsolute("encrypted DNS list", file); !checked)
+                     return checked;
+             return Ok{};
+         }},
+        {"", "refuse_doh_canary", [](C& c) { return readBoolean(c.refuseDohCanary); },
+         plain("refuse_doh_canary", +[](const C& c) { return c.refuseDohCanary; })},
+        {"", "trust_claimed_names", [](C& c) { return readBoolean(c.trustClaimedNames); },
+         plain("trust_claimed_names", +[](const C& c) { return c.trustClaimedNames; })},
+        {"", "claimed_name_wait_ms",
+         [](C& c) {
+             return readInteger([&c](std::int64_t value) { c.claimedNameWait = std::chrono::milliseconds(value); }, kClaimWaitRange);
+         },
+         plain("claimed_name_wait_ms", +[](const C& c) { return c.claimedNameWait.count(); }), {},
+         inRange("claimed name wait", [](const C& c) -> std::int64_t { return c.claimedNameWait.count(); }, kClaimWaitRange)},
+        {"", "default_action", [](C& c) { return readName(c.defaultAction, &parseDefaultAction, "deny, allow"); },
+         named("default_action", [](const C& c) { return defaultActionName(c.defaultAction); })},
+        {"", "mode", [](C& c) { return readName(c.mode, &parseDaemonMode, "enforce, silent-allow, silent-deny, learning"); },
+         named("mode", [](const C& c) { return daemonModeName(c.mode); })},
+        {"", "prompt_timeout", [](C& c) { return readSeconds(c.promptTimeout, kPromptTimeoutRange); },
+         plain("prompt_timeout", +[](const C& c) { return c.promptTimeout.count(); }), {},
+         inRange("prompt timeout", [](const C& c) -> std::int64_t { return c.promptTimeout.count(); }, kPromptTimeoutRange)},
+        {"", "failure_mode", [](C& c) { return readName(c.failureMode, &parseFailureMode, "fail-closed, fail-open"); },
+         named("failure_mode", [](const C& c) { return failureModeName(c.failureMode); })},
+        {"", "log_level", [](C& c) { return readName(c.logLevel, &parseLogLevel, "debug, info, notice, warning, error"); },
+         named("log_level", [](const C& c) { return logLevelName(c.logLevel); })},
+        {"", "hardening", [](C& c) { return readBoolean(c.hardening); }, plain("hardening", +[](const C& c) { return c.hardening; })},
+
+        {"netfilter", "mark_bit", [](C& c) { return readUnsigned(c.markBit, kMarkBitRange); },
+         [](const C& c) { return fmt::format("mark_bit = {} # mask 0x{:08x}\n", c.markBit, c.markMask()); }, {},
+         inRange("mark bit", [](const C& c) -> std::int64_t { return c.markBit; }, kMarkBitRange)},
+        {"netfilter", "reject_mark_bit", [](C& c) { return readUnsigned(c.rejectMarkBit, kMarkBitRange); },
+         [](const C& c) { return fmt::format("reject_mark_bit = {} # mask 0x{:08x}\n", c.rejectMarkBit, c.rejectMarkMask()); },
+         {}, inRange("reject mark bit", [](const C& c) -> std::int64_t { return c.rejectMarkBit; }, kMarkBitRange)},
+        {"netfilter", "reply_mark_bit", [](C& c) { return readUnsigned(c.replyMarkBit, kMarkBitRange); },
+         [](const C& c) { return fmt::format("reply_mark_bit = {} # mask 0x{:08x}\n", c.replyMarkBit, c.replyMarkMask()); },
+         {}, inRange("reply mark bit", [](const C& c) -> std::int64_t { return c.replyMarkBit; }, kMarkBitRange)},
+        {"netfilter", "dns_queue", [](C& c) { return readUnsigned(c.dnsQueue, kQueueRange); },
+         plain("dns_queue", +[](const C& c) { return c.dnsQueue; }), {},
+         inRange("DNS queue", [](const C& c) -> std::int64_t { return c.dnsQueue; }, kQueueRange)},
+        {"netfilter", "decision_queue", [](C& c) { return readUnsigned(c.decisionQueue, kQueueRange); },
+         plain("decision_queue", +[](const C& c) { return c.decisionQueue; }), {},
+         inRange("decision queue", [](const C& c) -> std::int64_t { return c.decisionQueue; }, kQueueRange)},
+
+        {"dns_cache", "min_ttl", [](C& c) { return readSeconds(c.dnsCache.minTtl, kTtlRange); },
+         plain("min_ttl", +[](const C& c) { return c.dnsCache.minTtl.count(); }), {},
+         inRange("DNS cache minimum TTL", [](const C& c) -> std::int64_t { return c.dnsCache.minTtl.count(); }, kTtlRange)},
+        {"dns_cache", "max_ttl", [](C& c) { return readSeconds(c.dnsCache.maxTtl, kTtlRange); },
+         plain("max_ttl", +[](const C& c) { return c.dnsCache.maxTtl.count(); }), {},
+         inRange("DNS cache maximum TTL", [](const C& c) -> std::int64_t { return c.dnsCache.maxTtl.count(); }, kTtlRange)},
+        {"dns_cache", "max_addresses", [](C& c) { return readUnsigned(c.dnsCache.maxAddresses, kMaxAddressesRange); },
+         plain("max_addresses", +[](const C& c) { return c.dnsCache.maxAddresses; }), {},
+         inRange("DNS cache size", [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.dnsCache.maxAddresses); },
+                 kMaxAddressesRange)},
+
+        {"verdicts", "min_ttl", [](C& c) { return readSeconds(c.verdictTtlMin, kTtlRange); },
+         plain("min_ttl", +[](const C& c) { return c.verdictTtlMin.count(); }), {},
+         inRange("verdict minimum TTL", [](const C& c) -> std::int64_t { return c.verdictTtlMin.count(); }, kTtlRange)},
+        {"verdicts", "max_ttl", [](C& c) { return readSeconds(c.verdictTtlMax, kTtlRange); },
+         plain("max_ttl", +[](const C& c) { return c.verdictTtlMax.count(); }), {},
+         inRange("verdict maximum TTL", [](const C& c) -> std::int64_t { return c.verdictTtlMax.count(); }, kTtlRange)},
+
+        {"events", "max_events", [](C& c) { return readUnsigned(c.events.maxEvents, kMaxEventsRange); },
+         plain("max_events", +[](const C& c) { return c.events.maxEvents; }), {},
+         inRange("event retention count", [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.events.maxEvents); },
+                 kMaxEventsRange)},
+        {"events", "max_age_days", [](C& c) { return readUnsigned(c.events.maxAgeDays, kMaxAgeDaysRange); },
+         plain("max_age_days", +[](const C& c) { return c.events.maxAgeDays; }), {},
+         inRange("event retention age", [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.events.maxAgeDays); },
+                 kMaxAgeDaysRange)},
+
+        {"lists", "dir", [](C& c) { return readAbsolutePath([&c](Path path) { c.lists.dir = std::move(path); }); },
+         quoted("dir", [](const C& c) { return c.lists.dir.string(); })},
+        {"lists", "ca_file", [](C& c) { return readAbsolutePath([&c](Path path) { c.lists.caFile = std::move(path); }); },
+         [](const C& c) {
+             return c.lists.caFile.empty() ? std::string("# ca_file: unset, the system's CA certificates\n")
+                                           : fmt::format("ca_file = {}\n", tomlString(c.lists.caFile.string()));
+         }},
+        {"lists", "max_bytes",
+         [](C& c) {
+             return readInteger([&c](std::int64_t value) { c.lists.maxBytes = static_cast<std::uint64_t>(value); }, kListBytesRange);
+         },
+         plain("max_bytes", +[](const C& c) { return c.lists.maxBytes; })},
+        {"lists", "timeout", [](C& c) { return readSeconds(c.lists.timeout, kListTimeoutRange); },
+         plain("timeout", +[](const C& c) { return c.lists.timeout.count(); })},
+    };
+    return all;
+}
+
+Result<void> readDocument(const toml::table& document, std::string_view sourceName, DaemonConfig& config)
+{
+    // One reader per table; the tables are keys of the top level. std::map: the readers stay where they are.
+    std::map<std::string_view, TableReader> tables;
+    tables.try_emplace("", sourceName, "");
+    for (const Setting& setting : settings()) {
+        auto table = tables.try_emplace(setting.table, sourceName, std::string(setting.table)).first;
+        table->second.on(setting.key, setting.reader(config));
+    }
+    TableReader& top = tables.at("");
+    for (const auto& [name, table] : tables) {
+        if (!name.empty())
+            top.on(name, readSubtable([&table = table](const toml::table& contents) { return table.read(contents); }));
+    }
+    return top.read(document);
+}
+
 } // namespace
 
 std::string_view defaultActionName(DefaultAction action) { return toString(action); }
 std::string_view daemonModeName(DaemonMode mode) { return toString(mode); }
-std::string_view failureModeName(FailureMode mode) { return nameOf(kFailureModeNames, mode); }
+std::string_view failureModeName(FailureMode mode) { return nameIn(kFailureModeNames, mode); }
 std::optional<DefaultAction> parseDefaultAction(std::string_view name) { return parseAction(name); }
 std::optional<DaemonMode> parseDaemonMode(std::string_view name) { return parseMode(name); }
-std::optional<FailureMode> parseFailureMode(std::string_view name) { return valueOf(kFailureModeNames, name); }
-std::string_view otherProtocolsName(OtherProtocols value) { return nameOf(kOtherProtocolsNames, value); }
-std::optional<OtherProtocols> parseOtherProtocols(std::string_view name) { return valueOf(kOtherProtocolsNames, name); }
-std::string_view binaryChangeName(BinaryChange value) { return nameOf(kBinaryChangeNames, value); }
-std::optional<BinaryChange> parseBinaryChange(std::string_view name) { return valueOf(kBinaryChangeNames, name); }
+std::optional<FailureMode> parseFailureMode(std::string_view name) { return valueIn(kFailureModeNames, name); }
+std::string_view otherProtocolsName(OtherProtocols value) { return nameIn(kOtherProtocolsNames, value); }
+std::optional<OtherProtocols> parseOtherProtocols(std::string_view name) { return valueIn(kOtherProtocolsNames, name); }
+std::string_view binaryChangeName(BinaryChange value) { return nameIn(kBinaryChangeNames, value); }
+std::optional<BinaryChange> parseBinaryChange(std::string_view name) { return valueIn(kBinaryChangeNames, name); }
 
 Result<void> validateDaemonConfig(const DaemonConfig& config)
 {
-    const std::array<std::pair<std::string_view, const std::filesystem::path*>, 3> paths{{
-        {"admin rules directory", &config.adminRulesDir},
-        {"user rules file", &config.userRulesFile},
-        {"state directory", &config.stateDir},
-    }};
-    for (const auto& [name, path] : paths) {
-        if (auto absolute = checkAbsolute(name, *path); !absolute) {
-            return absolute;
+    for (Check Setting::*check : {&Setting::pathCheck, &Setting::rangeCheck}) {
+        for (const Setting& setting : settings()) {
+            if (!(setting.*check))
+                continue;
+            if (auto valid = (setting.*check)(config); !valid)
+                return valid;
         }
-    }
-    if (config.cgroupScope) {
-        if (auto absolute = checkAbsolute("cgroup scope", *config.cgroupScope); !absolute) {
-            return absolute;
-        }
-    }
-    if (!config.bpfPinDir.empty()) {
-        if (auto absolute = checkAbsolute("BPF pin directory", config.bpfPinDir); !absolute) {
-            return absolute;
-        }
-    }
-    for (const auto& file : config.resolverFiles) {
-        if (auto absolute = checkAbsolute("resolver file", file); !absolute) {
-            return absolute;
-        }
-    }
-    for (const auto& file : config.encryptedDnsFiles) {
-        if (auto absolute = checkAbsolute("encrypted DNS list", file); !absolute) {
-            return absolute;
-        }
-    }
-    const std::array<std::tuple<std::string_view, std::int64_t, Range>, 13> ranges{{
-        {"prompt timeout", config.promptTimeout.count(), kPromptTimeoutRange},
-        {"claimed name wait", config.claimedNameWait.count(), kClaimWaitRange},
-        {"mark bit", config.markBit, kMarkBitRange},
-        {"reject mark bit", config.rejectMarkBit, kMarkBitRange},
-        {"reply mark bit", config.replyMarkBit, kMarkBitRange},
-        {"DNS queue", config.dnsQueue, kQueueRange},
-        {"decision queue", config.decisionQueue, kQueueRange},
-        {"DNS cache minimum TTL", config.dnsCache.minTtl.count(), kTtlRange},
-        {"DNS cache maximum TTL", config.dnsCache.maxTtl.count(), kTtlRange},
-        {"DNS cache size", config.dnsCache.maxAddresses, kMaxAddressesRange},
-        {"verdict minimum TTL", config.verdictTtlMin.count(), kTtlRange},
-        {"verdict maximum TTL", config.verdictTtlMax.count(), kTtlRange},
-        {"event retention count", config.events.maxEvents, kMaxEventsRange},
-    }};
-    for (const auto& [name, value, range] : ranges) {
-        if (auto inRange = checkRange(name, value, range); !inRange) {
-            return inRange;
-        }
-    }
-    if (auto inRange = checkRange("event retention age", config.events.maxAgeDays, kMaxAgeDaysRange); !inRange) {
-        return inRange;
     }
     if (config.markBit == config.rejectMarkBit || config.markBit == config.replyMarkBit ||
         config.rejectMarkBit == config.replyMarkBit) {
@@ -475,69 +563,21 @@ Result<DaemonConfig> loadDaemonConfigFile(const std::filesystem::path& path, boo
 std::string renderConfig(const DaemonConfig& config)
 {
     std::string text = "# hostgated configuration (effective values)\n";
-    if (config.cgroupScope) {
-        text += fmt::format("cgroup = {}\n", tomlString(config.cgroupScope->string()));
-    } else {
-        text += "# cgroup: unset, the root of the cgroup2 hierarchy is discovered at start\n";
+    std::string_view table;
+    for (const Setting& setting : settings()) {
+        if (setting.table != table) {
+            if (table.empty()) {
+                // What the command line changed that is no setting of the file, at the end of the top level.
+                if (!config.dbus)
+                    text += "# D-Bus disabled by --no-bus\n";
+                if (config.seccompLogOnly)
+                    text += "# seccomp logs instead of killing (--seccomp-log)\n";
+            }
+            table = setting.table;
+            text += fmt::format("\n[{}]\n", table);
+        }
+        text += setting.render(config);
     }
-    text += fmt::format("admin_rules_dir = {}\n", tomlString(config.adminRulesDir.string()));
-    text += fmt::format("base_rules_dir = {}\n", tomlString(config.baseRulesDir.string()));
-    text += fmt::format("host_sources_root = {}\n", tomlString(config.hostSourcesRoot.string()));
-    text += fmt::format("user_rules_file = {}\n", tomlString(config.userRulesFile.string()));
-    text += fmt::format("state_dir = {}\n", tomlString(config.stateDir.string()));
-    text += fmt::format("bpf_pin_dir = {}\n", tomlString(config.bpfPinDir.string()));
-    std::string resolvers;
-    for (const auto& resolver : config.trustedResolvers)
-        resolvers += (resolvers.empty() ? "" : ", ") + tomlString(resolver.toString());
-    text += fmt::format("trusted_resolvers = [{}]\n", resolvers);
-    std::string files;
-    for (const auto& file : config.resolverFiles)
-        files += (files.empty() ? "" : ", ") + tomlString(file.string());
-    text += fmt::format("resolver_files = [{}]\n", files);
-    text += fmt::format("other_protocols = \"{}\"\n", otherProtocolsName(config.otherProtocols));
-    text += fmt::format("on_binary_change = \"{}\"\n", binaryChangeName(config.onBinaryChange));
-    text += fmt::format("encrypted_dns = \"{}\"\n", toString(config.encryptedDns));
-    std::string lists;
-    for (const auto& file : config.encryptedDnsFiles)
-        lists += (lists.empty() ? "" : ", ") + tomlString(file.string());
-    text += fmt::format("encrypted_dns_files = [{}]\n", lists);
-    text += fmt::format("refuse_doh_canary = {}\n", config.refuseDohCanary);
-    text += fmt::format("trust_claimed_names = {}\n", config.trustClaimedNames);
-    text += fmt::format("claimed_name_wait_ms = {}\n", config.claimedNameWait.count());
-    text += fmt::format("default_action = \"{}\"\n", defaultActionName(config.defaultAction));
-    text += fmt::format("mode = \"{}\"\n", daemonModeName(config.mode));
-    text += fmt::format("prompt_timeout = {}\n", config.promptTimeout.count());
-    text += fmt::format("failure_mode = \"{}\"\n", failureModeName(config.failureMode));
-    text += fmt::format("log_level = \"{}\"\n", logLevelName(config.logLevel));
-    text += fmt::format("hardening = {}\n", config.hardening);
-    if (!config.dbus)
-        text += "# D-Bus disabled by --no-bus\n";
-    if (config.seccompLogOnly)
-        text += "# seccomp logs instead of killing (--seccomp-log)\n";
-    text += "\n[netfilter]\n";
-    text += fmt::format("mark_bit = {} # mask 0x{:08x}\n", config.markBit, config.markMask());
-    text += fmt::format("reject_mark_bit = {} # mask 0x{:08x}\n", config.rejectMarkBit, config.rejectMarkMask());
-    text += fmt::format("reply_mark_bit = {} # mask 0x{:08x}\n", config.replyMarkBit, config.replyMarkMask());
-    text += fmt::format("dns_queue = {}\n", config.dnsQueue);
-    text += fmt::format("decision_queue = {}\n", config.decisionQueue);
-    text += "\n[dns_cache]\n";
-    text += fmt::format("min_ttl = {}\n", config.dnsCache.minTtl.count());
-    text += fmt::format("max_ttl = {}\n", config.dnsCache.maxTtl.count());
-    text += fmt::format("max_addresses = {}\n", config.dnsCache.maxAddresses);
-    text += "\n[verdicts]\n";
-    text += fmt::format("min_ttl = {}\n", config.verdictTtlMin.count());
-    text += fmt::format("max_ttl = {}\n", config.verdictTtlMax.count());
-    text += "\n[events]\n";
-    text += fmt::format("max_events = {}\n", config.events.maxEvents);
-    text += fmt::format("max_age_days = {}\n", config.events.maxAgeDays);
-    text += "\n[lists]\n";
-    text += fmt::format("dir = {}\n", tomlString(config.lists.dir.string()));
-    if (config.lists.caFile.empty())
-        text += "# ca_file: unset, the system's CA certificates\n";
-    else
-        text += fmt::format("ca_file = {}\n", tomlString(config.lists.caFile.string()));
-    text += fmt::format("max_bytes = {}\n", config.lists.maxBytes);
-    text += fmt::format("timeout = {}\n", config.lists.timeout.count());
     return text;
 }
 

@@ -1,6 +1,8 @@
 // Structured logging to stderr: formatting of fields and the journald priority prefix.
 #include "service/log.h"
 
+#include "util/name_table.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,26 +10,24 @@
 
 namespace hostgate {
 
+namespace {
+
+constexpr NameTable<LogLevel, 5> kLogLevelNames{{{LogLevel::Info, "info"},
+                                                 {LogLevel::Error, "error"},
+                                                 {LogLevel::Warning, "warning"},
+                                                 {LogLevel::Notice, "notice"},
+                                                 {LogLevel::Debug, "debug"}}};
+
+} // namespace
+
 std::string_view logLevelName(LogLevel level)
 {
-    switch (level) {
-    case LogLevel::Error: return "error";
-    case LogLevel::Warning: return "warning";
-    case LogLevel::Notice: return "notice";
-    case LogLevel::Info: return "info";
-    case LogLevel::Debug: return "debug";
-    }
-    return "info";
+    return nameIn(kLogLevelNames, level);
 }
 
 std::optional<LogLevel> parseLogLevel(std::string_view name)
 {
-    for (LogLevel level : {LogLevel::Error, LogLevel::Warning, LogLevel::Notice, LogLevel::Info, LogLevel::Debug}) {
-        if (name == logLevelName(level)) {
-            return level;
-        }
-    }
-    return std::nullopt;
+    return valueIn(kLogLevelNames, name);
 }
 
 namespace {

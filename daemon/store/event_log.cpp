@@ -17,7 +17,6 @@ namespace hostgate {
 namespace {
 
 constexpr int busyTimeoutMs = 5000;
-constexpr std::array<std::string_view, 3> verdicts{"allowed", "denied", "asked"};
 
 // Times are stored as nanoseconds since the Unix epoch (UTC) so ordering and range queries are integer ones.
 std::int64_t toStoredTime(TimePoint time)
@@ -174,13 +173,11 @@ Result<void> EventLog::prepareStatements()
 
 Result<std::int64_t> EventLog::append(const ConnectionEvent& event)
 {
-    if (std::find(verdicts.begin(), verdicts.end(), event.verdict) == verdicts.end())
-        return Error{"Failed to append event: unknown verdict '" + event.verdict + "'"};
-
     sqlite3_stmt* statement = insert_.get();
     sqlite3_reset(statement);
     sqlite3_bind_int64(statement, 1, toStoredTime(event.time));
-    sqlite3_bind_text(statement, 2, event.verdict.data(), static_cast<int>(event.verdict.size()), SQLITE_STATIC);
+    const std::string_view verdict = nameOf(event.verdict);
+    sqlite3_bind_text(statement, 2, verdict.data(), static_cast<int>(verdict.size()), SQLITE_STATIC);
     sqlite3_bind_text(statement, 3, event.appPath.data(), static_cast<int>(event.appPath.size()), SQLITE_STATIC);
     sqlite3_bind_int64(statement, 4, event.pid);
     sqlite3_bind_int64(statement, 5, event.uid);
@@ -215,8 +212,10 @@ Result<std::vector<ConnectionEvent>> EventLog::recent(std::size_t limit, const E
     };
     bindText(1, filter.appContains);
     bindText(2, filter.hostContains);
-    if (filter.verdict)
-        bindText(3, *filter.verdict);
+    if (filter.verdict) {
+        const std::string_view verdict = nameOf(*filter.verdict);
+        sqlite3_bind_text(statement, 3, verdict.data(), static_cast<int>(verdict.size()), SQLITE_STATIC);
+    }
     if (filter.since)
         sqlite3_bind_int64(statement, 4, toStoredTime(*filter.since));
     sqlite3_bind_int64(statement, 5, static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
@@ -237,7 +236,15 @@ Result<std::vector<ConnectionEvent>> EventLog::recent(std::size_t limit, const E
         ConnectionEvent event;
         event.id = sqlite3_column_int64(statement, 0);
         event.time = fromStoredTime(sqlite3_column_int64(statement, 1));
-        event.verdict = text(2);
+        // The schema's CHECK admits only the three names.
+        const std::string verdict = text(2);
+        const std::optional<Outcome> outcome = parseOutcome(verdict);
+        if (!outcome) {
+            sqlite3_reset(statement);
+            sqlite3_clear_bindings(statement);
+            return Error{"Failed to read events: unknown verdict '" + verdict + "'"};
+        }
+        event.verdict = *outcome;
         event.appPath = text(3);
         event.pid = static_cast<std::int32_t>(sqlite3_column_int64(statement, 4));
         event.uid = static_cast<std::uint32_t>(sqlite3_column_int64(statement, 5));

@@ -1,6 +1,7 @@
 // EventLog: the connection history (allowed, denied, asked) in SQLite, bounded by count and age.
 #pragma once
 
+#include "decision/outcome.h"
 #include "rules/rule.h"
 #include "util/result.h"
 #include "util/time.h"
@@ -22,7 +23,7 @@ namespace hostgate {
 struct ConnectionEvent {
     std::int64_t id = 0; // assigned by append()
     TimePoint time{};
-    std::string verdict; // "allowed", "denied" or "asked"
+    Outcome verdict = Outcome::Allowed; // stored as its name ("allowed", "denied", "asked")
     std::string appPath;
     std::int32_t pid = 0;
     std::uint32_t uid = 0;
@@ -51,7 +52,7 @@ struct ConnectionEvent {
 struct EventFilter {
     std::string appContains;
     std::string hostContains;
-    std::optional<std::string> verdict;
+    std::optional<Outcome> verdict;
     std::optional<TimePoint> since; // events at or after this instant
     // Paging (newest first): only events after this (time, id) position in that order, i.e. older ones.
     struct Position {

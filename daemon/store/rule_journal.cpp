@@ -3,6 +3,7 @@
 
 #include "store/file_trust.h"
 #include "store/rule_file.h"
+#include "util/name_table.h"
 #include "util/unique_fd.h"
 
 #include <fmt/format.h>
@@ -33,9 +34,11 @@ constexpr std::array<std::uint32_t, 256> crcTable = [] {
     return table;
 }();
 
+constexpr NameTable<JournalRecord::Op, 2> kOpNames{{{JournalRecord::Op::Put, "put"}, {JournalRecord::Op::Remove, "remove"}}};
+
 std::string_view opName(JournalRecord::Op op)
 {
-    return op == JournalRecord::Op::Put ? "put" : "remove";
+    return nameIn(kOpNames, op);
 }
 
 template <class T>
@@ -141,11 +144,11 @@ Result<JournalReplay> decodeJournal(std::string_view text, std::string_view path
         JournalRecord record;
         std::size_t length = 0;
         std::uint32_t checksum = 0;
-        const bool known = fields[0] == "put" || fields[0] == "remove";
-        if (count != 4 || !known || !parseNumber(fields[1], record.id) || !parseNumber(fields[2], length) ||
+        const std::optional<JournalRecord::Op> op = valueIn(kOpNames, fields[0]);
+        if (count != 4 || !op || !parseNumber(fields[1], record.id) || !parseNumber(fields[2], length) ||
             fields[3].size() != 8 || !parseNumber(fields[3], checksum, 16) || length > maxJournalRecordBytes)
             return bad(start + newline + 1, "unreadable record header");
-        record.op = fields[0] == "put" ? JournalRecord::Op::Put : JournalRecord::Op::Remove;
+        record.op = *op;
         const std::size_t payloadStart = newline + 1;
         if (rest.size() < payloadStart + length + 1)
             return bad(text.size(), "incomplete"); // the file ends inside this record

@@ -141,7 +141,7 @@ public:
     Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter&) const override
     {
         ConnectionEvent event;
-        event.verdict = "denied";
+        event.verdict = Outcome::Denied;
         event.appPath = "/usr/bin/curl";
         event.explanation = fmt::format("limit {}", limit);
         return std::vector<ConnectionEvent>{event};

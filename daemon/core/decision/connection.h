@@ -14,11 +14,15 @@
 
 namespace hostgate {
 
+// Whether the executable's path is known. Unknown: the connection could not be attributed to a process at all;
+// Exited: the process was gone before /proc could be read, only the kernel's record (its key and comm) is left.
+enum class AppPathState { Known, Unknown, Exited };
+
 // The identity of an application: the kernel keys it by executable (device, inode); users see the path.
 struct AppIdentity {
     std::uint64_t device = 0;
     std::uint64_t inode = 0;
-    std::string path;                 // canonical /proc/PID/exe target
+    std::string path;                 // canonical /proc/PID/exe target; empty unless pathState is Known
     std::optional<std::string> script; // for interpreters: the script being run
     std::optional<std::string> appId;  // "flatpak:ID", "snap:NAME", "appimage:FILE" when known (rules/app_id.h)
     // "unit:NAME.service" / "unit:NAME.scope": the systemd unit (or a container's scope) of a system service,
@@ -31,9 +35,18 @@ struct AppIdentity {
     // a process whose identity could not be read (it exited, or exec()ed since its connect()). A decision for
     // such a process may only be cached in the kernel for that one process image, never app-wide.
     bool sharedExecutable = false;
+    AppPathState pathState = AppPathState::Known;
+    std::string exitedCommand{}; // Exited: the process's comm from the kernel's record
 
     bool operator==(const AppIdentity&) const = default;
 };
+
+// The text that stands for the app where people and the wire formats see it (logs, journal, connection log, D-Bus,
+// prompts): the path, or "[unknown]", or "[exited] COMM". Never a key a rule could name (not an absolute path).
+std::string displayPath(const AppIdentity& app);
+
+// The inverse for text read back from an edge (the connection log): Known for a real path.
+AppPathState pathStateOfDisplayed(std::string_view displayed);
 
 // AppIdentity::script of an interpreter that runs no script file (`python3 -c ...`, an interactive shell):
 // rules made for it hold only for such runs, never for the interpreter's scripts.

@@ -2,6 +2,7 @@
 #include "decision/decision_engine.h"
 
 #include "rules/app_id.h"
+#include "util/name_table.h"
 
 #include <fmt/format.h>
 
@@ -70,41 +71,29 @@ std::uint64_t ruleHash(const Rule& rule)
 
 } // namespace
 
+namespace {
+
+constexpr NameTable<Mode, 4> kModeNames{{{Mode::Enforce, "enforce"},
+                                         {Mode::SilentAllow, "silent-allow"},
+                                         {Mode::SilentDeny, "silent-deny"},
+                                         {Mode::Learning, "learning"}}};
+constexpr NameTable<Verdict, 3> kVerdictNames{{{Verdict::Ask, "ask"}, {Verdict::Allow, "allow"}, {Verdict::Deny, "deny"}}};
+
+} // namespace
+
 std::string_view toString(Mode mode)
 {
-    switch (mode) {
-    case Mode::SilentAllow:
-        return "silent-allow";
-    case Mode::SilentDeny:
-        return "silent-deny";
-    case Mode::Learning:
-        return "learning";
-    case Mode::Enforce:
-        break;
-    }
-    return "enforce";
+    return nameIn(kModeNames, mode);
 }
 
 std::optional<Mode> parseMode(std::string_view text)
 {
-    for (const auto mode : {Mode::Enforce, Mode::SilentAllow, Mode::SilentDeny, Mode::Learning}) {
-        if (text == toString(mode))
-            return mode;
-    }
-    return std::nullopt;
+    return valueIn(kModeNames, text);
 }
 
 std::string_view toString(Verdict verdict)
 {
-    switch (verdict) {
-    case Verdict::Allow:
-        return "allow";
-    case Verdict::Deny:
-        return "deny";
-    case Verdict::Ask:
-        break;
-    }
-    return "ask";
+    return nameIn(kVerdictNames, verdict);
 }
 
 void DecisionEngine::setRules(std::vector<Rule> rules)
@@ -357,7 +346,7 @@ std::string_view DecisionEngine::propose(const Connection& connection, TimePoint
     // application nobody could name would be a rule for every application: never proposed.
     if (connection.app.appId)
         sighting.app = *connection.app.appId;
-    else if (!connection.app.path.empty() && connection.app.path != "[unknown]" && !connection.app.ownRoot)
+    else if (!connection.app.path.empty() && connection.app.pathState == AppPathState::Known && !connection.app.ownRoot)
         sighting.app = connection.app.path;
     else
         return "not proposed: the application is unknown";

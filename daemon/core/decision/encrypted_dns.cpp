@@ -2,30 +2,27 @@
 #include "decision/encrypted_dns.h"
 
 #include "net/hostname.h"
+#include "util/name_table.h"
 
 #include <algorithm>
 
 namespace hostgate {
 
+namespace {
+
+constexpr NameTable<EncryptedDnsPolicy, 3> kPolicyNames{
+    {{EncryptedDnsPolicy::Ask, "ask"}, {EncryptedDnsPolicy::Deny, "deny"}, {EncryptedDnsPolicy::Allow, "allow"}}};
+
+} // namespace
+
 std::string_view toString(EncryptedDnsPolicy policy)
 {
-    switch (policy) {
-    case EncryptedDnsPolicy::Deny:
-        return "deny";
-    case EncryptedDnsPolicy::Allow:
-        return "allow";
-    case EncryptedDnsPolicy::Ask:
-        break;
-    }
-    return "ask";
+    return nameIn(kPolicyNames, policy);
 }
 
 std::optional<EncryptedDnsPolicy> parseEncryptedDnsPolicy(std::string_view text)
 {
-    for (const auto policy : {EncryptedDnsPolicy::Deny, EncryptedDnsPolicy::Ask, EncryptedDnsPolicy::Allow})
-        if (text == toString(policy))
-            return policy;
-    return std::nullopt;
+    return valueIn(kPolicyNames, text);
 }
 
 EncryptedDnsList::EncryptedDnsList(std::vector<EncryptedDnsResolver> resolvers) : resolvers_(std::move(resolvers))

@@ -1,3 +1,4 @@
 # Sources of the decision stage of hostgate_core.
-target_sources(hostgate_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/decision_engine.cpp
+target_sources(hostgate_core PRIVATE ${CMAKE_CURRENT_LIST_DIR}/connection.cpp
+                                     ${CMAKE_CURRENT_LIST_DIR}/decision_engine.cpp
                                      ${CMAKE_CURRENT_LIST_DIR}/encrypted_dns.cpp)

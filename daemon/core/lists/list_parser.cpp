@@ -3,6 +3,7 @@
 
 #include "net/hostname.h"
 #include "net/ip_address.h"
+#include "util/name_table.h"
 
 #include <fmt/format.h>
 
@@ -123,25 +124,21 @@ LineOutcome parseAdblockLine(std::string_view line, ListBuilder& builder)
 
 } // namespace
 
+namespace {
+
+constexpr NameTable<ListFormat, 3> kListFormatNames{
+    {{ListFormat::Hosts, "hosts"}, {ListFormat::Domains, "domains"}, {ListFormat::Adblock, "adblock"}}};
+
+} // namespace
+
 std::string_view toString(ListFormat format)
 {
-    switch (format) {
-    case ListFormat::Domains:
-        return "domains";
-    case ListFormat::Adblock:
-        return "adblock";
-    case ListFormat::Hosts:
-        break;
-    }
-    return "hosts";
+    return nameIn(kListFormatNames, format);
 }
 
 std::optional<ListFormat> parseListFormat(std::string_view text)
 {
-    for (const auto format : {ListFormat::Hosts, ListFormat::Domains, ListFormat::Adblock})
-        if (text == toString(format))
-            return format;
-    return std::nullopt;
+    return valueIn(kListFormatNames, text);
 }
 
 Result<ParsedList> parseList(std::string_view text, ListFormat format, std::string_view where,

@@ -2,6 +2,7 @@
 #include "prompt/prompt_answer.h"
 
 #include "rules/rule_validation.h"
+#include "util/name_table.h"
 
 #include <fmt/format.h>
 
@@ -93,7 +94,7 @@ Result<Lifetime> lifetimeFor(const Connection& connection, const PromptAnswer& a
 
 std::string noteFor(const Connection& connection)
 {
-    std::string app = connection.app.path;
+    std::string app = displayPath(connection.app);
     if (connection.app.script)
         app += " " + *connection.app.script;
     const std::string destination =
@@ -106,22 +107,24 @@ std::string noteFor(const Connection& connection)
 
 } // namespace
 
+namespace {
+
+constexpr NameTable<PromptAnswer::HostScope, 3> kHostScopeNames{{{PromptAnswer::HostScope::AnyHost, "any-host"},
+                                                                 {PromptAnswer::HostScope::ThisHost, "this-host"},
+                                                                 {PromptAnswer::HostScope::Domain, "domain"}}};
+constexpr NameTable<PromptAnswer::PortScope, 2> kPortScopeNames{
+    {{PromptAnswer::PortScope::AnyPort, "any-port"}, {PromptAnswer::PortScope::ThisPort, "this-port"}}};
+
+} // namespace
+
 std::string_view toString(PromptAnswer::HostScope scope)
 {
-    switch (scope) {
-    case PromptAnswer::HostScope::ThisHost:
-        return "this-host";
-    case PromptAnswer::HostScope::Domain:
-        return "domain";
-    case PromptAnswer::HostScope::AnyHost:
-        break;
-    }
-    return "any-host";
+    return nameIn(kHostScopeNames, scope);
 }
 
 std::string_view toString(PromptAnswer::PortScope scope)
 {
-    return scope == PromptAnswer::PortScope::ThisPort ? "this-port" : "any-port";
+    return nameIn(kPortScopeNames, scope);
 }
 
 std::optional<std::string> domainScopeOf(std::string_view normalizedName)

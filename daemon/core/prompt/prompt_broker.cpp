@@ -1,6 +1,8 @@
 // The prompt broker: keyed, merged, deadline-bound prompts whose callers are completed exactly once.
 #include "prompt/prompt_broker.h"
 
+#include "util/name_table.h"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -14,30 +16,23 @@ long long secondsBetween(TimePoint from, TimePoint to)
     return std::chrono::duration_cast<Seconds>(to - from).count();
 }
 
+constexpr NameTable<PromptOutcome::Reason, 6> kReasonNames{{{PromptOutcome::Reason::Cancelled, "cancelled"},
+                                                             {PromptOutcome::Reason::Answered, "answered"},
+                                                             {PromptOutcome::Reason::TimedOut, "timed-out"},
+                                                             {PromptOutcome::Reason::AgentGone, "agent-gone"},
+                                                             {PromptOutcome::Reason::NoAgent, "no-agent"},
+                                                             {PromptOutcome::Reason::Overloaded, "overloaded"}}};
+
 } // namespace
 
 std::string_view toString(PromptOutcome::Reason reason)
 {
-    switch (reason) {
-    case PromptOutcome::Reason::Answered:
-        return "answered";
-    case PromptOutcome::Reason::TimedOut:
-        return "timed-out";
-    case PromptOutcome::Reason::AgentGone:
-        return "agent-gone";
-    case PromptOutcome::Reason::NoAgent:
-        return "no-agent";
-    case PromptOutcome::Reason::Overloaded:
-        return "overloaded";
-    case PromptOutcome::Reason::Cancelled:
-        break;
-    }
-    return "cancelled";
+    return nameIn(kReasonNames, reason);
 }
 
 PromptKey PromptKey::of(const Connection& connection)
 {
-    return PromptKey{connection.app.device, connection.app.inode,       connection.app.path,
+    return PromptKey{connection.app.device, connection.app.inode,       displayPath(connection.app),
                      connection.app.script, connection.app.appId,       connection.app.unit,
                      connection.uid,        connection.destination,     connection.port,
                      connection.protocol};

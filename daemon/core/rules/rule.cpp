@@ -2,6 +2,7 @@
 #include "rules/rule.h"
 
 #include "net/hostname.h"
+#include "util/name_table.h"
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
@@ -63,84 +64,56 @@ std::string utcText(TimePoint time)
     return fmt::format("{:%Y-%m-%d %H:%M:%S} UTC", utc);
 }
 
+// The one spelling of each value (rules/rule.h), as files, exports and D-Bus records write it; the first entry
+// is the default a stray value falls back to.
+constexpr NameTable<RuleOrigin, 3> kOriginNames{
+    {{RuleOrigin::User, "user"}, {RuleOrigin::Admin, "admin"}, {RuleOrigin::Base, "base"}}};
+constexpr NameTable<Action, 2> kActionNames{{{Action::Deny, "deny"}, {Action::Allow, "allow"}}};
+// "*" is read as "any", never written.
+constexpr NameTable<Protocol, 4> kProtocolNames{
+    {{Protocol::Any, "any"}, {Protocol::Tcp, "tcp"}, {Protocol::Udp, "udp"}, {Protocol::Any, "*"}}};
+constexpr NameTable<Lifetime::Kind, 4> kLifetimeKindNames{{{Lifetime::Kind::Forever, "forever"},
+                                                           {Lifetime::Kind::Once, "once"},
+                                                           {Lifetime::Kind::UntilExit, "until-exit"},
+                                                           {Lifetime::Kind::UntilTime, "until-time"}}};
+
 } // namespace
 
 std::string_view originName(RuleOrigin origin)
 {
-    switch (origin) {
-    case RuleOrigin::Admin:
-        return "admin";
-    case RuleOrigin::Base:
-        return "base";
-    case RuleOrigin::User:
-        break;
-    }
-    return "user";
+    return nameIn(kOriginNames, origin);
 }
 
 std::string_view toString(Action action)
 {
-    return action == Action::Allow ? "allow" : "deny";
+    return nameIn(kActionNames, action);
 }
 
 std::string_view toString(Protocol protocol)
 {
-    switch (protocol) {
-    case Protocol::Tcp:
-        return "tcp";
-    case Protocol::Udp:
-        return "udp";
-    case Protocol::Any:
-        break;
-    }
-    return "any";
+    return nameIn(kProtocolNames, protocol);
 }
 
 // Enum words are matched exactly (lower case, no spaces), as the API documents them: one spelling per value,
 // so a rule reads the same in a file, an export and a D-Bus record.
 std::optional<Action> parseAction(std::string_view text)
 {
-    if (text == "allow")
-        return Action::Allow;
-    if (text == "deny")
-        return Action::Deny;
-    return std::nullopt;
+    return valueIn(kActionNames, text);
 }
 
 std::optional<Protocol> parseProtocol(std::string_view text)
 {
-    if (text == "any" || text == "*")
-        return Protocol::Any;
-    if (text == "tcp")
-        return Protocol::Tcp;
-    if (text == "udp")
-        return Protocol::Udp;
-    return std::nullopt;
+    return valueIn(kProtocolNames, text);
 }
 
 std::string_view toString(Lifetime::Kind kind)
 {
-    switch (kind) {
-    case Lifetime::Kind::Once:
-        return "once";
-    case Lifetime::Kind::UntilExit:
-        return "until-exit";
-    case Lifetime::Kind::UntilTime:
-        return "until-time";
-    case Lifetime::Kind::Forever:
-        break;
-    }
-    return "forever";
+    return nameIn(kLifetimeKindNames, kind);
 }
 
 std::optional<Lifetime::Kind> parseLifetimeKind(std::string_view text)
 {
-    for (const auto kind : {Lifetime::Kind::Once, Lifetime::Kind::UntilExit, Lifetime::Kind::UntilTime,
-                            Lifetime::Kind::Forever}) {
-        if (text == toString(kind))
-            return kind;
-    }
-    return std::nullopt;
+    return valueIn(kLifetimeKindNames, text);
 }
 
 Result<HostPattern> HostPattern::parse(std::string_view text)

@@ -2,6 +2,8 @@
 #include "scope/scope_book.h"
 
 #include "rules/rule_validation.h"
+#include "util/error_codes.h"
+#include "util/name_table.h"
 
 #include <fmt/format.h>
 
@@ -9,33 +11,27 @@
 
 namespace hostgate {
 
+namespace {
+
+constexpr NameTable<ScopeDefault, 3> kScopeDefaultNames{
+    {{ScopeDefault::Deny, "deny"}, {ScopeDefault::Allow, "allow"}, {ScopeDefault::Ask, "ask"}}};
+constexpr NameTable<ScopeKind, 2> kScopeKindNames{{{ScopeKind::Attach, "attach"}, {ScopeKind::Run, "run"}}};
+
+} // namespace
+
 std::string_view toString(ScopeDefault value)
 {
-    switch (value) {
-    case ScopeDefault::Deny:
-        return "deny";
-    case ScopeDefault::Allow:
-        return "allow";
-    case ScopeDefault::Ask:
-        return "ask";
-    }
-    return "deny";
+    return nameIn(kScopeDefaultNames, value);
 }
 
 std::optional<ScopeDefault> parseScopeDefault(std::string_view text)
 {
-    if (text == "deny")
-        return ScopeDefault::Deny;
-    if (text == "allow")
-        return ScopeDefault::Allow;
-    if (text == "ask")
-        return ScopeDefault::Ask;
-    return std::nullopt;
+    return valueIn(kScopeDefaultNames, text);
 }
 
 std::string_view toString(ScopeKind kind)
 {
-    return kind == ScopeKind::Run ? "run" : "attach";
+    return nameIn(kScopeKindNames, kind);
 }
 
 bool cgroupContains(std::string_view outer, std::string_view inner)
@@ -52,9 +48,9 @@ bool cgroupContains(std::string_view outer, std::string_view inner)
 Result<ScopeId> ScopeBook::add(Scope scope, TimePoint now)
 {
     const auto invalid = [](std::string message) {
-        return Error::named("InvalidArgument", std::move(message));
+        return Error::named(std::string(control_error::invalidArgument), std::move(message));
     };
-    const auto limit = [](std::string message) { return Error::named("LimitExceeded", std::move(message)); };
+    const auto limit = [](std::string message) { return Error::named(std::string(control_error::limitExceeded), std::move(message)); };
     if (scopes_.size() >= maxScopes)
         return limit(fmt::format("{} scopes exist already (at most {})", scopes_.size(), maxScopes));
     if (countOfUid(scope.uid) >= maxScopesPerUid)
@@ -68,7 +64,7 @@ Result<ScopeId> ScopeBook::add(Scope scope, TimePoint now)
         return invalid("a scope needs a cgroup path and id");
     for (const auto& [id, entry] : scopes_)
         if (entry.scope.cgroupId == scope.cgroupId)
-            return Error::named("ScopeExists", fmt::format("cgroup {} is scope {} already", scope.cgroup, id));
+            return Error::named(std::string(control_error::scopeExists), fmt::format("cgroup {} is scope {} already", scope.cgroup, id));
 
     const ScopeId id = nextId_;
     RuleId ruleId = 1;
@@ -84,7 +80,7 @@ Result<ScopeId> ScopeBook::add(Scope scope, TimePoint now)
         if (rule.created == TimePoint{})
             rule.created = now;
         if (const auto problem = validateRule(rule))
-            return Error::named("InvalidRule", fmt::format("scoped rule {}: {}: {}", rule.id, problem->key, problem->reason));
+            return Error::named(std::string(control_error::invalidRule), fmt::format("scoped rule {}: {}: {}", rule.id, problem->key, problem->reason));
     }
     auto engine = std::make_unique<DecisionEngine>();
     engine->setMode(Mode::SilentAllow); // only its rules' matches are used

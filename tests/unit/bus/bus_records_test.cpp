@@ -231,6 +231,12 @@ private slots:
         QTest::newRow("not authorized") << "NotAuthorized" << "org.hostgate.Firewall1.Error.NotAuthorized";
         QTest::newRow("empty") << "" << "org.hostgate.Firewall1.Error.Failed";
         QTest::newRow("unknown") << "Exploded" << "org.hostgate.Firewall1.Error.Failed";
+        QTest::newRow("unpublished scope code") << "ScopeExists" << "org.hostgate.Firewall1.Error.Failed";
+        for (const auto& code : control_error::all) {
+            const QString name = QString::fromUtf8(code.name.data(), qsizetype(code.name.size()));
+            QTest::newRow(qPrintable("table: " + name))
+                << name << (code.published ? "org.hostgate.Firewall1.Error." + name : QStringLiteral("org.hostgate.Firewall1.Error.Failed"));
+        }
     }
 
     void errorCodesBecomeNamedBusErrors()
@@ -265,7 +271,7 @@ private slots:
         QVERIFY(filter.ok());
         QCOMPARE(filter->appContains, std::string("curl"));
         QCOMPARE(filter->hostContains, std::string("Example"));
-        QCOMPARE(*filter->verdict, std::string("denied"));
+        QVERIFY(*filter->verdict == Outcome::Denied);
         QVERIFY(*filter->since == now);
     }
 
@@ -328,7 +334,7 @@ private slots:
     void connectionEventRecordOmitsRuleIdWhenNoRuleDecided()
     {
         ConnectionEvent event;
-        event.verdict = "denied";
+        event.verdict = Outcome::Denied;
         event.port = 443;
         auto out = connectionEventToRecord(event);
         QVERIFY(out.count("rule_id") == 0);

@@ -101,7 +101,7 @@ private slots:
         QVERIFY(filter->before.has_value());
         QCOMPARE(filter->before->id, std::int64_t{42});
         QVERIFY(filter->before->time == event.time);
-        QCOMPARE(*filter->verdict, std::string("denied"));
+        QVERIFY(*filter->verdict == Outcome::Denied);
     }
 
     void emptyCursorIsTheStart()

@@ -275,12 +275,45 @@ private slots:
         engine.setProposalBook(&book);
         engine.setMode(Mode::Learning);
         auto connection = makeConnection();
-        connection.app.path = "[unknown]";
+        connection.app.path.clear();
+        connection.app.pathState = AppPathState::Unknown;
         const auto decision = engine.decide(connection, now);
         QCOMPARE(name(decision.verdict), name(Verdict::Allow));
         QCOMPARE(text(decision.explanation),
                  QStringLiteral("no rule; learning mode → allow (not proposed: the application is unknown)"));
         QCOMPARE(book.size(), std::size_t{0});
+    }
+
+    void learningNeverProposesARuleForAProcessThatExitedBeforeItWasNamed()
+    {
+        test::LastTwoLabels domains;
+        ProposalBook book(domains);
+        DecisionEngine engine;
+        engine.setProposalBook(&book);
+        engine.setMode(Mode::Learning);
+        auto connection = makeConnection();
+        connection.app.path.clear();
+        connection.app.pathState = AppPathState::Exited;
+        connection.app.exitedCommand = "curl";
+        const auto decision = engine.decide(connection, now);
+        QCOMPARE(name(decision.verdict), name(Verdict::Allow));
+        QCOMPARE(book.size(), std::size_t{0});
+    }
+
+    void appWithoutAPathIsShownByItsState()
+    {
+        AppIdentity app;
+        app.path = "/usr/bin/curl";
+        QCOMPARE(displayPath(app), std::string("/usr/bin/curl"));
+        app.path.clear();
+        app.pathState = AppPathState::Unknown;
+        QCOMPARE(displayPath(app), std::string("[unknown]"));
+        app.pathState = AppPathState::Exited;
+        app.exitedCommand = "wget";
+        QCOMPARE(displayPath(app), std::string("[exited] wget"));
+        QVERIFY(pathStateOfDisplayed("[unknown]") == AppPathState::Unknown);
+        QVERIFY(pathStateOfDisplayed("[exited] wget") == AppPathState::Exited);
+        QVERIFY(pathStateOfDisplayed("/usr/bin/curl") == AppPathState::Known);
     }
 
     void learningWithoutABookStillAllows()

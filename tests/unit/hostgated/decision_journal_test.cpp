@@ -38,7 +38,7 @@ class DecisionJournalTest : public QObject {
 private slots:
     void aDecisionCarriesWhoWhereWhatAndWhy()
     {
-        const auto fields = byName(decisionJournalFields(curlToExample(), "denied", RuleId{12}, "rule #12 (admin): deny *.example.test"));
+        const auto fields = byName(decisionJournalFields(curlToExample(), Outcome::Denied, RuleId{12}, "rule #12 (admin): deny *.example.test"));
         QCOMPARE(fields.at("HOSTGATE_VERDICT"), std::string("denied"));
         QCOMPARE(fields.at("HOSTGATE_APP"), std::string("/usr/bin/curl"));
         QCOMPARE(fields.at("HOSTGATE_PID"), std::string("4242"));
@@ -60,7 +60,7 @@ private slots:
     {
         Connection connection = curlToExample();
         connection.hostnames.clear();
-        const auto fields = byName(decisionJournalFields(connection, "asked", std::nullopt, "mode enforce: ask"));
+        const auto fields = byName(decisionJournalFields(connection, Outcome::Asked, std::nullopt, "mode enforce: ask"));
         QVERIFY(!fields.contains("HOSTGATE_HOST"));
         QVERIFY(!fields.contains("HOSTGATE_SCRIPT"));
         QVERIFY(!fields.contains("HOSTGATE_CONTAINER"));
@@ -75,14 +75,14 @@ private slots:
         connection.app.script = "/home/me/sync.py";
         connection.foreignNetns = true;
         connection.cgroup = "/system.slice/docker-abc.scope";
-        const auto fields = byName(decisionJournalFields(connection, "allowed", RuleId{3}, "rule #3"));
+        const auto fields = byName(decisionJournalFields(connection, Outcome::Allowed, RuleId{3}, "rule #3"));
         QCOMPARE(fields.at("HOSTGATE_SCRIPT"), std::string("/home/me/sync.py"));
         QCOMPARE(fields.at("HOSTGATE_CONTAINER"), std::string("/system.slice/docker-abc.scope"));
     }
 
     void everyNameIsOneJournaldKeeps()
     {
-        for (const auto& field : decisionJournalFields(curlToExample(), "denied", RuleId{1}, "x")) {
+        for (const auto& field : decisionJournalFields(curlToExample(), Outcome::Denied, RuleId{1}, "x")) {
             QVERIFY(!field.name.empty() && field.name.front() != '_');
             for (const char c : field.name)
                 QVERIFY2((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_', field.name.c_str());
@@ -91,7 +91,7 @@ private slots:
 
     void longValuesAreBounded()
     {
-        const auto fields = decisionJournalFields(curlToExample(), "denied", RuleId{1}, std::string(100000, 'n'));
+        const auto fields = decisionJournalFields(curlToExample(), Outcome::Denied, RuleId{1}, std::string(100000, 'n'));
         std::size_t total = 0;
         for (const auto& field : fields) {
             QVERIFY(field.value.size() <= kMaxJournalValueBytes);

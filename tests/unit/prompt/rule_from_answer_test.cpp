@@ -228,6 +228,20 @@ private slots:
                  rule.error().message.c_str());
     }
 
+    // Its displayed "[exited] curl" is no path a rule could hold; a rule for it would be a rule for nobody, or
+    // (were the text kept as its app) for every later process that exited as fast.
+    void exitedProcessCannotBecomeARule()
+    {
+        auto connection = curlTo({"www.example.com"}, "203.0.113.10");
+        connection.app.path.clear();
+        connection.app.pathState = AppPathState::Exited;
+        connection.app.exitedCommand = "curl";
+        const auto rule = ruleFromAnswer(connection, allowForever(HostScope::ThisHost, PortScope::ThisPort), now);
+        QVERIFY(!rule.ok());
+        QVERIFY2(rule.error().message.find("application is unknown") != std::string::npos,
+                 rule.error().message.c_str());
+    }
+
     void endTimeInThePastIsRefused()
     {
         PromptAnswer answer = allowForever(HostScope::ThisHost, PortScope::ThisPort);

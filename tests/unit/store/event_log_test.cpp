@@ -16,11 +16,11 @@ namespace {
 
 const TimePoint t0 = TimePoint{sys_days{year{2026} / 11 / 23}};
 
-ConnectionEvent makeEvent(TimePoint time, std::string verdict, std::string app, std::string host)
+ConnectionEvent makeEvent(TimePoint time, Outcome verdict, std::string app, std::string host)
 {
     ConnectionEvent e;
     e.time = time;
-    e.verdict = std::move(verdict);
+    e.verdict = verdict;
     e.appPath = std::move(app);
     e.pid = 4242;
     e.uid = 1000;
@@ -53,10 +53,10 @@ using Hosts = std::vector<std::string>;
 // Three apps, four events a minute apart: a(allowed) b(denied) c(asked) d(denied).
 void fillSample(EventLog& log)
 {
-    for (const ConnectionEvent& e : {makeEvent(t0, "allowed", "/usr/bin/curl", "a.example.com"),
-                                     makeEvent(t0 + minutes{1}, "denied", "/usr/bin/wget", "b.example.org"),
-                                     makeEvent(t0 + minutes{2}, "asked", "/usr/bin/python3", "c.example.com"),
-                                     makeEvent(t0 + minutes{3}, "denied", "/usr/bin/curl", "d.test")}) {
+    for (const ConnectionEvent& e : {makeEvent(t0, Outcome::Allowed, "/usr/bin/curl", "a.example.com"),
+                                     makeEvent(t0 + minutes{1}, Outcome::Denied, "/usr/bin/wget", "b.example.org"),
+                                     makeEvent(t0 + minutes{2}, Outcome::Asked, "/usr/bin/python3", "c.example.com"),
+                                     makeEvent(t0 + minutes{3}, Outcome::Denied, "/usr/bin/curl", "d.test")}) {
         if (!log.append(e).ok())
             qFatal("append failed");
     }
@@ -81,7 +81,7 @@ private slots:
     void appendedEventComesBackWithEveryField()
     {
         EventLog log = openLog(freshPath());
-        ConnectionEvent e = makeEvent(t0 + nanoseconds{123456789}, "denied", "/usr/bin/curl", "bücher.example");
+        ConnectionEvent e = makeEvent(t0 + nanoseconds{123456789}, Outcome::Denied, "/usr/bin/curl", "bücher.example");
         e.pid = -1;
         e.uid = 4294967295u;
         e.address = "2001:db8::1";
@@ -102,15 +102,15 @@ private slots:
     void eventWithoutRuleHasNoRuleId()
     {
         EventLog log = openLog(freshPath());
-        QVERIFY(log.append(makeEvent(t0, "allowed", "/a", "h")).ok());
+        QVERIFY(log.append(makeEvent(t0, Outcome::Allowed, "/a", "h")).ok());
         QVERIFY(!log.recent(1)->front().ruleId.has_value());
     }
 
     void idsGrowWithEachAppend()
     {
         EventLog log = openLog(freshPath());
-        std::int64_t first = *log.append(makeEvent(t0, "allowed", "/a", "h"));
-        std::int64_t second = *log.append(makeEvent(t0, "allowed", "/a", "h"));
+        std::int64_t first = *log.append(makeEvent(t0, Outcome::Allowed, "/a", "h"));
+        std::int64_t second = *log.append(makeEvent(t0, Outcome::Allowed, "/a", "h"));
         QVERIFY(second > first);
     }
 
@@ -128,7 +128,7 @@ private slots:
         EventLog log = openLog(freshPath());
         fillSample(log);
         // Two events at the same instant: the id orders them.
-        QVERIFY(log.append(makeEvent(t0 + minutes{3}, "allowed", "/usr/bin/curl", "e.test")).ok());
+        QVERIFY(log.append(makeEvent(t0 + minutes{3}, Outcome::Allowed, "/usr/bin/curl", "e.test")).ok());
         const auto first = *log.recent(2);
         QCOMPARE(hostsOf(first), (Hosts{"e.test", "d.test"}));
         EventFilter after;
@@ -149,11 +149,11 @@ private slots:
                                        << Hosts{"d.test", "a.example.com"};
         QTest::newRow("host substring ignores case") << EventFilter{"", "EXAMPLE.COM", std::nullopt, std::nullopt, std::nullopt}
                                                      << Hosts{"c.example.com", "a.example.com"};
-        QTest::newRow("verdict") << EventFilter{"", "", std::string("denied"), std::nullopt, std::nullopt}
+        QTest::newRow("verdict") << EventFilter{"", "", Outcome::Denied, std::nullopt, std::nullopt}
                                  << Hosts{"d.test", "b.example.org"};
         QTest::newRow("since is inclusive") << EventFilter{"", "", std::nullopt, t0 + minutes{2}, std::nullopt}
                                             << Hosts{"d.test", "c.example.com"};
-        QTest::newRow("combined") << EventFilter{"curl", "", std::string("denied"), t0, std::nullopt}
+        QTest::newRow("combined") << EventFilter{"curl", "", Outcome::Denied, t0, std::nullopt}
                                   << Hosts{"d.test"};
         QTest::newRow("nothing matches") << EventFilter{"firefox", "", std::nullopt, std::nullopt, std::nullopt} << Hosts{};
         QTest::newRow("LIKE wildcards are literal") << EventFilter{"%", "_", std::nullopt, std::nullopt, std::nullopt} << Hosts{};
@@ -169,13 +169,26 @@ private slots:
         QCOMPARE(hostsOf(*events), expected);
     }
 
-    void unknownVerdictIsRejected()
+    // The column keeps the names the D-Bus API and older databases use; only the code's side is typed.
+    void verdictIsStoredByItsName()
     {
-        EventLog log = openLog(freshPath());
-        Result<std::int64_t> id = log.append(makeEvent(t0, "maybe", "/a", "h"));
-        QVERIFY(!id.ok());
-        QVERIFY(id.error().message.find("unknown verdict 'maybe'") != std::string::npos);
-        QVERIFY(log.recent(10)->empty());
+        const std::filesystem::path path = freshPath();
+        {
+            EventLog log = openLog(path);
+            QVERIFY(log.append(makeEvent(t0, Outcome::Allowed, "/a", "h")).ok());
+            QVERIFY(log.append(makeEvent(t0 + minutes{1}, Outcome::Denied, "/a", "h")).ok());
+            QVERIFY(log.append(makeEvent(t0 + minutes{2}, Outcome::Asked, "/a", "h")).ok());
+        }
+        sqlite3* raw = nullptr;
+        QCOMPARE(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+        std::string stored;
+        auto collect = [](void* out, int, char** values, char**) {
+            *static_cast<std::string*>(out) += std::string(values[0]) + " ";
+            return 0;
+        };
+        QCOMPARE(sqlite3_exec(raw, "SELECT verdict FROM events ORDER BY id", collect, &stored, nullptr), SQLITE_OK);
+        sqlite3_close(raw);
+        QCOMPARE(stored, std::string("allowed denied asked "));
     }
 
     void pruneKeepsTheNewestMaxEvents()
@@ -215,7 +228,7 @@ private slots:
         }
         EventLog reopened = openLog(path);
         QCOMPARE(reopened.recent(10)->size(), std::size_t{4});
-        std::int64_t next = *reopened.append(makeEvent(t0 + minutes{9}, "allowed", "/a", "e.test"));
+        std::int64_t next = *reopened.append(makeEvent(t0 + minutes{9}, Outcome::Allowed, "/a", "e.test"));
         QCOMPARE(hostsOf(*reopened.recent(1)), Hosts{"e.test"});
         QVERIFY(next > reopened.recent(2)->back().id);
     }
@@ -254,7 +267,7 @@ private slots:
     {
         EventLog first = openLog(freshPath());
         EventLog second = std::move(first);
-        QVERIFY(second.append(makeEvent(t0, "allowed", "/a", "h")).ok());
+        QVERIFY(second.append(makeEvent(t0, Outcome::Allowed, "/a", "h")).ok());
         QCOMPARE(second.recent(5)->size(), std::size_t{1});
     }
 };
