@@ -486,25 +486,13 @@ void Daemon::onDecisionReadable()
 
 void Daemon::armWaitTimer()
 {
-    const auto next = decisionPath_ ? decisionPath_->nextWaitDeadline() : std::nullopt;
-    if (next == waitTimerAt_)
-        return;
-    if (waitTimer_)
-        loop_.cancelTimer(*waitTimer_);
-    waitTimer_.reset();
-    waitTimerAt_ = next;
-    if (!next)
-        return;
-    const auto delay = std::max(std::chrono::steady_clock::duration::zero(),
-                                std::chrono::duration_cast<std::chrono::steady_clock::duration>(*next - Clock::now()));
-    waitTimer_ = loop_.addTimer(delay, [this] {
-        waitTimer_.reset();
-        waitTimerAt_.reset();
-        if (decisionPath_)
-            decisionPath_->expireWaits(Clock::now());
-        armPromptTimer();
-        armWaitTimer();
-    });
+    armDeadline(waitTimer_, decisionPath_ ? decisionPath_->nextWaitDeadline() : std::nullopt, &Daemon::expireWaits);
+}
+
+void Daemon::expireWaits(TimePoint now)
+{
+    if (decisionPath_)
+        decisionPath_->expireWaits(now);
 }
 
 void Daemon::onBpfEvents()
@@ -541,23 +529,26 @@ void Daemon::maintain()
     loop_.addTimer(maintenanceInterval, [this] { maintain(); });
 }
 
-void Daemon::armPromptTimer()
+void Daemon::armPromptTimer() { armDeadline(promptTimer_, prompts_.nextDeadline(), &Daemon::expirePrompts); }
+
+void Daemon::expirePrompts(TimePoint now) { prompts_.expire(now); }
+
+void Daemon::armDeadline(DeadlineTimer& deadline, std::optional<TimePoint> next, void (Daemon::*expire)(TimePoint))
 {
-    const auto next = prompts_.nextDeadline();
-    if (next == promptTimerAt_)
+    if (next == deadline.at)
         return;
-    if (promptTimer_)
-        loop_.cancelTimer(*promptTimer_);
-    promptTimer_.reset();
-    promptTimerAt_ = next;
+    if (deadline.timer)
+        loop_.cancelTimer(*deadline.timer);
+    deadline.timer.reset();
+    deadline.at = next;
     if (!next)
         return;
     const auto delay = std::max(std::chrono::steady_clock::duration::zero(),
                                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(*next - Clock::now()));
-    promptTimer_ = loop_.addTimer(delay, [this] {
-        promptTimer_.reset();
-        promptTimerAt_.reset();
-        prompts_.expire(Clock::now());
+    deadline.timer = loop_.addTimer(delay, [this, &deadline, expire] {
+        deadline.timer.reset();
+        deadline.at.reset();
+        (this->*expire)(Clock::now());
         armPromptTimer();
         armWaitTimer();
     });

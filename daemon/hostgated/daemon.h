@@ -126,8 +126,19 @@ private:
     void onDecisionReadable();
     void onBpfEvents();
     void maintain();
+    // One loop timer at the earliest deadline of something that expires: prompts, waiting flows (names
+    // without DNS).
+    struct DeadlineTimer {
+        std::optional<TimerId> timer;
+        std::optional<TimePoint> at;
+    };
     void armPromptTimer();
     void armWaitTimer();
+    // Keeps `deadline` at `next`; when it fires, `expire` runs and both timers are armed again (an expiry of one
+    // can change the other's next deadline).
+    void armDeadline(DeadlineTimer& deadline, std::optional<TimePoint> next, void (Daemon::*expire)(TimePoint));
+    void expirePrompts(TimePoint now);
+    void expireWaits(TimePoint now);
     void reloadRules();
     // The rules in force changed: what was derived from them (kernel verdicts, known executables) follows.
     void rulesEnforced();
@@ -211,10 +222,8 @@ private:
     // The stop is a handover restart (a keep-kernel-state request was there at SIGTERM): leave the programs,
     // pins and chains enforcing for the next daemon to take over.
     bool handOverKernelState_ = false;
-    std::optional<TimerId> promptTimer_;
-    std::optional<TimePoint> promptTimerAt_;
-    std::optional<TimerId> waitTimer_; // the next waiting flow's deadline (names without DNS)
-    std::optional<TimePoint> waitTimerAt_;
+    DeadlineTimer promptTimer_;
+    DeadlineTimer waitTimer_;
     std::optional<ConntrackMarks> conntrack_;
 
     ScopeBook scopes_;

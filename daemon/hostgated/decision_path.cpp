@@ -102,7 +102,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     if (!payloadInHand) {
         // Let the SYN go provisionally, re-injected with the reply bit: our chain marks the flow as waiting, so
         // its next packets come back here and its application receives nothing but the handshake.
-        if (auto sent = queue_.repeatWithMark(packet.id, (packet.mark & ~marks_.pending) | marks_.reply); !sent) {
+        if (auto sent = repeatThroughWaitChain(packet.id, packet.mark); !sent) {
             log_.error("Failed to let a SYN wait for its name", {{"error", sent.error().message}});
             waiting_.erase(tuple);
         }
@@ -128,6 +128,13 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     }
     if (done)
         concludeWait(flow, std::move(claim), why, now);
+}
+
+Result<void> DecisionPath::repeatThroughWaitChain(std::uint32_t packetId, std::uint32_t mark)
+{
+    // The reply bit on an outgoing TCP packet sends it through the wait chain: a SYN starts the flow's wait, any
+    // later packet ends it (firewall_rules.h).
+    return queue_.repeatWithMark(packetId, (mark & ~marks_.pending) | marks_.reply);
 }
 
 bool DecisionPath::mayWaitForClaim(const Connection& connection, const Decision& decision) const
@@ -186,7 +193,7 @@ void DecisionPath::onWaitingPacket(WaitingFlow& flow, const ParsedPacket& parsed
         // Queued before the wait ended: the flow's decision applies.
         if (flow.tuple.proto == Protocol::Udp || syn || *flow.concluded == Action::Deny)
             release(packet.id, packet.mark, flow.tuple, *flow.concluded);
-        else if (auto sent = queue_.repeatWithMark(packet.id, (packet.mark & ~marks_.pending) | marks_.reply); !sent)
+        else if (auto sent = repeatThroughWaitChain(packet.id, packet.mark); !sent)
             log_.error("Failed to set verdict on held packet", {{"packet", packet.id}, {"error", sent.error().message}});
         return;
     }
@@ -278,7 +285,7 @@ void DecisionPath::finishWait(WaitingFlow& flow, Action action, TimePoint now)
                 continue;
             }
             // Re-injected with the reply bit, the first of them ends the wait in our chain.
-            if (auto sent = queue_.repeatWithMark(held.id, (held.mark & ~marks_.pending) | marks_.reply); !sent)
+            if (auto sent = repeatThroughWaitChain(held.id, held.mark); !sent)
                 log_.error("Failed to set verdict on held packet", {{"packet", held.id}, {"error", sent.error().message}});
         }
     } else if (action == Action::Allow) {

@@ -106,6 +106,8 @@ private:
     Decision decideWithPin(Connection& connection, TimePoint now);
     // Whether a flow without a name should wait for (or, held already, be read for) the name it claims.
     bool mayWaitForClaim(const Connection& connection, const Decision& decision) const;
+    // Re-injects a held packet of a waiting flow with the reply bit: the SYN starts the wait, a later packet ends it.
+    Result<void> repeatThroughWaitChain(std::uint32_t packetId, std::uint32_t mark);
     void applyDecision(QueuedPacket& packet, const FiveTuple& tuple, Connection& connection, Decision decision,
                        TimePoint now);
     void onWaitingPacket(WaitingFlow& flow, const ParsedPacket& parsed, const QueuedPacket& packet, TimePoint now);
