@@ -67,13 +67,15 @@ RulesWindow::RulesWindow(FirewallClient& client, QWidget* parent)
         if (available) {
             reload();
         } else {
-            statusBar()->showMessage(tr("The hostgate daemon is not running; rules cannot be changed."));
+            statusBar()->showMessage(daemonGoneMessage());
         }
     });
     reload();
 }
 
 RulesWindow::~RulesWindow() = default;
+
+QString RulesWindow::daemonGoneMessage() const { return tr("The hostgate daemon is not running; rules cannot be changed."); }
 
 void RulesWindow::buildUi()
 {
@@ -210,7 +212,7 @@ void RulesWindow::reload()
         }
         if (error.daemonUnreachable()) {
             // A reload raced a daemon restart: availabilityChanged reloads again once it is back.
-            self->statusBar()->showMessage(tr("The hostgate daemon is not running; rules cannot be changed."));
+            self->statusBar()->showMessage(self->daemonGoneMessage());
             return;
         }
         if (error.failed()) {
@@ -218,6 +220,8 @@ void RulesWindow::reload()
             return;
         }
         self->model_->setRules(rules);
+        if (self->statusBar()->currentMessage() == self->daemonGoneMessage())
+            self->statusBar()->clearMessage(); // it is back: the rules shown are its own again
         self->rebuildApplicationFilter();
         self->updateActions();
         const auto admin = std::count_if(rules.begin(), rules.end(), [](const RuleRecord& rule) { return rule.readOnly; });

@@ -48,6 +48,7 @@ public:
     QTreeView& view() { return *view_; }
 
 private:
+    QString daemonGoneMessage() const;
     void buildUi();
     void rebuildApplicationFilter();
     void updateActions();

@@ -17,6 +17,7 @@
 #include <QDBusConnection>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -49,6 +50,9 @@ const QString deniedHost = QStringLiteral("deny-me.test");
 const QString deniedAddress = QStringLiteral("203.0.113.31");
 const QString ignoredHost = QStringLiteral("ignore-me.test");
 const QString ignoredAddress = QStringLiteral("203.0.113.32");
+// An address no DNS answer names: curl connects to it directly and claims a name in its Host header (issue 14.2).
+const QString claimedHost = QStringLiteral("claimed-by-curl.test");
+const QString namelessAddress = QStringLiteral("203.0.113.34");
 
 // Long enough that a click always comes first; short enough that the countdown test stays quick.
 constexpr auto clickedPromptTimeout = 60s;
@@ -62,7 +66,7 @@ DaemonEnvironment environment()
     DaemonEnvironment world;
     world.zone.hosts = {{allowedHost, allowedAddress, {}}, {deniedHost, deniedAddress, {}}, {ignoredHost, ignoredAddress, {}}};
     world.zone.ttlSeconds = 30;
-    world.httpAddresses = {allowedAddress, deniedAddress, ignoredAddress};
+    world.httpAddresses = {allowedAddress, deniedAddress, ignoredAddress, namelessAddress};
     return world;
 }
 
@@ -343,6 +347,38 @@ private slots:
               static_cast<long long>(failedAfter.count()), static_cast<long long>(clickedPromptTimeout.count()));
         QVERIFY2(result.exitCode == 7 && result.err.contains("Couldn't connect"), qPrintable(result.describe()));
         QVERIFY2(failedAfter < clickedPromptTimeout, qPrintable(result.describe()));
+        QTRY_VERIFY(!dialog->isVisible());
+    }
+
+    void promptForANamelessAddressShowsTheNameItsFirstPayloadClaims()
+    {
+        // No DNS answer named the address; the daemon lets the handshake out, reads the Host header of the held
+        // request and puts it in the prompt, marked as claimed (not trusted by default).
+        auto curl = startBackground(fixture_->confined(),
+                                    {QStringLiteral("curl"), QStringLiteral("-4"), QStringLiteral("-sS"), QStringLiteral("--noproxy"),
+                                     QStringLiteral("*"), QStringLiteral("--max-time"), QStringLiteral("45"), QStringLiteral("-H"),
+                                     QStringLiteral("Host: ") + claimedHost, QStringLiteral("http://%1/").arg(namelessAddress)});
+        HG_E2E_VERIFY(curl);
+        gui::PromptDialog* dialog = nullptr;
+        QTRY_VERIFY_WITH_TIMEOUT((dialog = visiblePromptAbout(namelessAddress)) != nullptr, guiBoundMs);
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        auto* claimed = dialog->findChild<QLabel*>(QStringLiteral("claimedName"));
+        QVERIFY(claimed);
+        QTRY_VERIFY_WITH_TIMEOUT(claimed->isVisible(), guiBoundMs);
+        QVERIFY2(claimed->text().contains(claimedHost) && claimed->text().contains(QStringLiteral("HTTP Host")),
+                 qPrintable(claimed->text()));
+        QVERIFY2(claimed->text().contains(QStringLiteral("not from DNS")), qPrintable(claimed->text()));
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->denyButton()->isEnabled(), guiBoundMs);
+        dialog->repaint();
+        HG_E2E_VERIFY(takeScreenshot(QStringLiteral("prompt-claimed.png")));
+
+        QTest::mouseClick(dialog->denyButton(), Qt::LeftButton);
+        const RunResult result = finishWhileGuiRuns(*curl);
+        // The handshake was out, the request was held and is refused: a reset, no response.
+        QVERIFY2(result.exitCode != 0 && result.out.isEmpty(), qPrintable(result.describe()));
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + namelessAddress,
+                                                QStringLiteral("claimed=\"") + claimedHost + QStringLiteral(" (http-host)\"")},
+                                               0));
         QTRY_VERIFY(!dialog->isVisible());
     }
 

@@ -113,6 +113,21 @@ private slots:
         QCOMPARE(window.filterModel().rowCount(), 4);
     }
 
+    void theDaemonGoneMessageIsClearedOnceItIsBackAndTheRulesReload()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        client.setAvailable(false);
+        QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("not running")));
+        client.rules.append(userRule(9, "/usr/bin/wget", "example.org"));
+
+        client.setAvailable(true);
+
+        QCOMPARE(window.filterModel().rowCount(), 5);
+        QCOMPARE(window.statusBar()->currentMessage(), QString());
+    }
+
     void rulesChangedSignalReloadsTheTable()
     {
         FakeFirewallClient client;
