@@ -58,24 +58,6 @@ QString dohLocalState(const QString& mode)
     return QStringLiteral("{\"dns_over_https\":{\"mode\":\"%1\",\"templates\":\"https://%2/dns-query{?dns}\"}}").arg(mode, dohAddress);
 }
 
-QByteArray agentOutputUntilExit(BackgroundProcess& agent)
-{
-    ::kill(agent.pid(), SIGTERM);
-    return agent.finish(5s).out;
-}
-
-QList<QJsonObject> agentLines(const QByteArray& output, const QString& event)
-{
-    QList<QJsonObject> lines;
-    for (const QByteArray& line : output.split('\n')) {
-        const QJsonObject object = QJsonDocument::fromJson(line).object();
-        if (object.value(QStringLiteral("event")).toString() == event) {
-            lines << object;
-        }
-    }
-    return lines;
-}
-
 } // namespace
 
 class BrowserTest : public QObject {
@@ -172,7 +154,7 @@ private slots:
 
     void withoutARuleChromiumIsHeldUntilTheAgentAnswers()
     {
-        auto agent = startAgent({QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+        auto agent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
                                  QStringLiteral("once"), QStringLiteral("--when-told")});
         QVERIFY(agent);
         // The DOM comes through a pipe; the long stderr goes to a file, so no pipe fills while the test waits.
@@ -199,7 +181,7 @@ private slots:
         QVERIFY2(finished.succeeded() && finished.out.contains(marker(askedAddress).toUtf8()),
                  qPrintable(finished.describe() + fileText(errors).right(4000)));
         HG_E2E_VERIFY(asked_->waitFor(QStringLiteral("/page-asked")));
-        const QByteArray seen = agentOutputUntilExit(*agent);
+        const QByteArray seen = stopTestAgent(*agent);
         QVERIFY2(!agentLines(seen, QStringLiteral("answered")).isEmpty(), seen.constData());
     }
 
@@ -318,21 +300,6 @@ private:
         shortened.err = result.err.right(4000);
         return shortened.describe() + QStringLiteral("\ndaemon log (end):\n") +
                QString::fromUtf8(world_->fixture().daemonLog().right(4000));
-    }
-
-    // The test agent as root (Chromium runs as root, and prompts go to the process owner's agent), registered.
-    std::optional<BackgroundProcess> startAgent(const QStringList& arguments) const
-    {
-        auto agent = startBackground(Placement::host(), QStringList{testAgentExecutable()} + arguments);
-        if (!agent) {
-            qWarning("%s", qPrintable(describe(agent.error())));
-            return std::nullopt;
-        }
-        if (auto registered = agent->waitForStdout("\"event\":\"registered\"", 10s); !registered) {
-            qWarning("%s\n%s", qPrintable(describe(registered.error())), agent->stderrSoFar().constData());
-            return std::nullopt;
-        }
-        return std::move(*agent);
     }
 
     std::unique_ptr<BusWorld> world_;

@@ -4,7 +4,10 @@
 #include "harness/private_bus.h"
 
 #include <QDir>
+#include <QJsonDocument>
 #include <QFileInfo>
+
+#include <csignal>
 
 #ifndef HOSTGATECTL_PATH
 #error "HOSTGATECTL_PATH must name the hostgatectl binary under test"
@@ -36,6 +39,38 @@ const QString polkitRules = QStringLiteral(
 
 QString hostgatectlExecutable() { return QStringLiteral(HOSTGATECTL_PATH); }
 QString testAgentExecutable() { return QStringLiteral(HOSTGATE_TEST_AGENT_PATH); }
+
+std::optional<BackgroundProcess> startTestAgent(std::optional<uid_t> uid, const QStringList& arguments)
+{
+    const Placement placement = uid ? Placement::host().asUser(*uid) : Placement::host();
+    auto agent = startBackground(placement, QStringList{testAgentExecutable()} + arguments);
+    if (!agent) {
+        qWarning("%s", qPrintable(describe(agent.error())));
+        return std::nullopt;
+    }
+    if (auto registered = agent->waitForStdout("\"event\":\"registered\"", std::chrono::seconds(10)); !registered) {
+        qWarning("%s\n%s", qPrintable(describe(registered.error())), agent->stderrSoFar().constData());
+        return std::nullopt;
+    }
+    return std::move(*agent);
+}
+
+QByteArray stopTestAgent(BackgroundProcess& agent)
+{
+    ::kill(agent.pid(), SIGTERM);
+    return agent.finish(std::chrono::seconds(5)).out;
+}
+
+QList<QJsonObject> agentLines(const QByteArray& output, const QString& event)
+{
+    QList<QJsonObject> lines;
+    for (const QByteArray& line : output.split('\n')) {
+        const QJsonObject object = QJsonDocument::fromJson(line).object();
+        if (object.value(QStringLiteral("event")).toString() == event)
+            lines << object;
+    }
+    return lines;
+}
 
 struct BusWorld::Bus {
     std::unique_ptr<testbus::PrivateSystemBus> bus;

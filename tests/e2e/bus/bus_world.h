@@ -6,6 +6,8 @@
 #include "daemon/daemon_fixture.h"
 
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QList>
 #include <QString>
 #include <QStringList>
 
@@ -24,6 +26,14 @@ inline constexpr uid_t deniedUid = 1;
 
 QString hostgatectlExecutable();
 QString testAgentExecutable();
+
+// The test agent (hostgate_test_agent ARGS) as `uid` (root when unset), on the host, once it has registered with the
+// daemon; nullopt (with the reason logged) when it did not start or register.
+std::optional<BackgroundProcess> startTestAgent(std::optional<uid_t> uid, const QStringList& arguments);
+// SIGTERM, then everything the agent printed up to its exit, so no line is still in the pipe.
+QByteArray stopTestAgent(BackgroundProcess& agent);
+// The JSON lines of the agent's output whose "event" is `event` ("ask", "cancel", ...).
+QList<QJsonObject> agentLines(const QByteArray& output, const QString& event);
 
 class BusWorld {
 public:

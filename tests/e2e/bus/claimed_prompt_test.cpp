@@ -50,22 +50,13 @@ DaemonSettings claimingDaemon()
             {QStringLiteral("--prompt-timeout"), QString::number(promptTimeout.count())}};
 }
 
+// The requests of the agent's "ask" lines: what the daemon put in each prompt.
 QList<QJsonObject> askedRequests(const QByteArray& output)
 {
     QList<QJsonObject> requests;
-    for (const QByteArray& line : output.split('\n')) {
-        const QJsonObject object = QJsonDocument::fromJson(line).object();
-        if (object.value(QStringLiteral("event")).toString() == QStringLiteral("ask")) {
-            requests << object.value(QStringLiteral("request")).toObject();
-        }
-    }
+    for (const QJsonObject& line : agentLines(output, QStringLiteral("ask")))
+        requests << line.value(QStringLiteral("request")).toObject();
     return requests;
-}
-
-QByteArray stopAgent(BackgroundProcess& agent)
-{
-    ::kill(agent.pid(), SIGTERM);
-    return agent.finish(5s).out;
 }
 
 } // namespace
@@ -101,7 +92,7 @@ private slots:
     void thePromptShowsTheClaimedSniAndAnAllowReleasesTheHeldClientHello()
     {
         const QString name = QStringLiteral("allow.claimed.test");
-        auto agent = startAgent({QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"), QStringLiteral("once")});
+        auto agent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"), QStringLiteral("once")});
         QVERIFY(agent);
         const qint64 mark = world_->fixture().daemonLogSize();
         const RunResult attempt = run(world_->fixture().confined(),
@@ -111,7 +102,7 @@ private slots:
         // The witness never answers a ClientHello: the client's handshake ends by its own timeout, not a reset.
         QVERIFY2(firstLine(attempt.out) == QStringLiteral("sent") || firstLine(attempt.out) == QStringLiteral("TIMEOUT"),
                  qPrintable(attempt.describe()));
-        const QList<QJsonObject> asked = askedRequests(stopAgent(*agent));
+        const QList<QJsonObject> asked = askedRequests(stopTestAgent(*agent));
         QVERIFY2(asked.size() == 1, qPrintable(QString::number(asked.size()) + world_->fixture().daemonLog().mid(mark)));
         const QJsonObject request = asked.front();
         QCOMPARE(request.value(QStringLiteral("address")).toString(), allowTlsAddress);
@@ -131,13 +122,13 @@ private slots:
         const QString name = QStringLiteral("deny.claimed.test");
         const Witness& server = at(denyTlsAddress);
         const int acceptedBefore = server.accepted();
-        auto agent = startAgent({QStringLiteral("--answer"), QStringLiteral("deny"), QStringLiteral("--lifetime"), QStringLiteral("once")});
+        auto agent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("deny"), QStringLiteral("--lifetime"), QStringLiteral("once")});
         QVERIFY(agent);
         const qint64 mark = world_->fixture().daemonLogSize();
         const RunResult attempt = run(world_->fixture().confined(),
                                       claims({QStringLiteral("tls"), denyTlsAddress, QString::number(httpsPort), name}), 15s);
         QVERIFY2(firstLine(attempt.out) == QStringLiteral("ECONNRESET"), qPrintable(attempt.describe() + world_->fixture().daemonLog().mid(mark)));
-        const QList<QJsonObject> asked = askedRequests(stopAgent(*agent));
+        const QList<QJsonObject> asked = askedRequests(stopTestAgent(*agent));
         QVERIFY2(asked.size() == 1, qPrintable(QString::number(asked.size())));
         QCOMPARE(asked.front().value(QStringLiteral("claimed_host")).toString(), name);
         HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + denyTlsAddress,
@@ -156,7 +147,7 @@ private slots:
     {
         const QString name = QStringLiteral("web.claimed.test");
         const QString marker = QStringLiteral("marker-http-claimed");
-        auto agent = startAgent({QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"), QStringLiteral("once")});
+        auto agent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"), QStringLiteral("once")});
         QVERIFY(agent);
         const RunResult attempt = run(world_->fixture().confined(),
                                       {QStringLiteral("curl"), QStringLiteral("-sS"), QStringLiteral("--max-time"), QStringLiteral("3"),
@@ -164,27 +155,13 @@ private slots:
                                        QStringLiteral("http://%1/%2").arg(httpAddress, marker)},
                                       15s);
         HG_E2E_VERIFY(at(httpAddress).waitFor(marker));
-        const QList<QJsonObject> asked = askedRequests(stopAgent(*agent));
+        const QList<QJsonObject> asked = askedRequests(stopTestAgent(*agent));
         QVERIFY2(asked.size() == 1, qPrintable(QString::number(asked.size()) + attempt.describe()));
         QCOMPARE(asked.front().value(QStringLiteral("claimed_host")).toString(), name);
         QCOMPARE(asked.front().value(QStringLiteral("claimed_by")).toString(), QStringLiteral("http-host"));
     }
 
 private:
-    std::optional<BackgroundProcess> startAgent(const QStringList& arguments)
-    {
-        auto agent = startBackground(Placement::host(), QStringList{testAgentExecutable()} + arguments);
-        if (!agent) {
-            qWarning("%s", qPrintable(describe(agent.error())));
-            return std::nullopt;
-        }
-        if (auto registered = agent->waitForStdout("\"event\":\"registered\"", 10s); !registered) {
-            qWarning("%s\n%s", qPrintable(describe(registered.error())), agent->stderrSoFar().constData());
-            return std::nullopt;
-        }
-        return std::move(*agent);
-    }
-
     const Witness& at(const QString& address) const { return *witnesses_.at(address); }
 
     std::unique_ptr<BusWorld> world_;

@@ -79,25 +79,6 @@ DaemonSettings promptingDaemon()
 
 QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
 
-QList<QJsonObject> agentLines(const QByteArray& output, const QString& event)
-{
-    QList<QJsonObject> lines;
-    for (const QByteArray& line : output.split('\n')) {
-        const QJsonObject object = QJsonDocument::fromJson(line).object();
-        if (object.value(QStringLiteral("event")).toString() == event) {
-            lines << object;
-        }
-    }
-    return lines;
-}
-
-// Everything the agent printed: SIGTERM, then its output up to its exit, so no line is still in the pipe.
-QByteArray stopAgent(BackgroundProcess& agent)
-{
-    ::kill(agent.pid(), SIGTERM);
-    return agent.finish(5s).out;
-}
-
 } // namespace
 
 class PromptAgentTest : public QObject {
@@ -137,7 +118,7 @@ private slots:
 
     void allowForeverAnswerLetsCurlThroughSavesTheRuleAndIsNotAskedAgain()
     {
-        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
                                              QStringLiteral("forever")});
         QVERIFY(agent);
         const RunResult first = curlAs(allowedUid, QStringLiteral("forever.test"));
@@ -181,7 +162,7 @@ private slots:
 
         const RunResult second = curlAs(allowedUid, QStringLiteral("forever.test"));
         QVERIFY2(second.succeeded(), qPrintable(second.describe()));
-        QCOMPARE(agentLines(stopAgent(*agent), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*agent), QStringLiteral("ask")).size(), 1);
 
         // The follower saw the decision of the first curl, with the API's keys.
         QVERIFY2(QTest::qWaitFor([this] { return follower_->stdoutSoFar().contains("\"host\":\"forever.test\""); }, 5000),
@@ -190,12 +171,12 @@ private slots:
 
     void pinnedAnswerStoresTheDigestOfTheBinaryThatConnected()
     {
-        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
                                              QStringLiteral("forever"), QStringLiteral("--pin")});
         QVERIFY(agent);
         const RunResult first = curlAs(allowedUid, QStringLiteral("pinned.test"));
         QVERIFY2(first.succeeded(), qPrintable(first.describe()));
-        stopAgent(*agent);
+        stopTestAgent(*agent);
 
         QFile curl(QStringLiteral("/usr/bin/curl"));
         QVERIFY(curl.open(QIODevice::ReadOnly));
@@ -215,17 +196,17 @@ private slots:
 
     void denyAnswerFailsCurlWellBeforeTheTimeout()
     {
-        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("deny")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("deny")});
         QVERIFY(agent);
         const RunResult result = curlAs(allowedUid, QStringLiteral("deny.test"));
         QVERIFY2(!result.succeeded() && result.out.isEmpty(), qPrintable(result.describe()));
         QVERIFY2(result.elapsed < wellUnderTheTimeout, qPrintable(result.describe()));
-        QCOMPARE(agentLines(stopAgent(*agent), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*agent), QStringLiteral("ask")).size(), 1);
     }
 
     void unansweredPromptAppliesTheDefaultAtTheDeadlineAndIsCancelled()
     {
-        auto agent = startAgent(allowedUid, {QStringLiteral("--never-answer")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--never-answer")});
         QVERIFY(agent);
         const RunResult result = curlAs(allowedUid, QStringLiteral("silent.test"));
         QVERIFY2(!result.succeeded(), qPrintable(result.describe()));
@@ -239,7 +220,7 @@ private slots:
 
     void agentLeavingWhileAskedAppliesTheDefaultAtOnce()
     {
-        auto agent = startAgent(allowedUid, {QStringLiteral("--never-answer")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--never-answer")});
         QVERIFY(agent);
         auto curl = startBackground(world_->fixture().confined().asUser(allowedUid),
                                     curlCommand(IpFamily::V4, url(QStringLiteral("killed.test"))));
@@ -261,22 +242,22 @@ private slots:
         const RunResult refusal = refused->finish(10s);
         QVERIFY2(refusal.exitCode == 1 && refusal.out.contains("NotAuthorized"), qPrintable(refusal.describe()));
 
-        auto rootAgent = startAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("deny"), QStringLiteral("--path"),
+        auto rootAgent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("deny"), QStringLiteral("--path"),
                                                    QStringLiteral("/org/hostgate/RootAgent")});
         QVERIFY(rootAgent);
-        auto userAgent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        auto userAgent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(userAgent);
         const RunResult result = curlAs(allowedUid, QStringLiteral("per-user.test"));
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
-        QCOMPARE(agentLines(stopAgent(*userAgent), QStringLiteral("ask")).size(), 1);
-        QCOMPARE(agentLines(stopAgent(*rootAgent), QStringLiteral("ask")).size(), 0);
+        QCOMPARE(agentLines(stopTestAgent(*userAgent), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*rootAgent), QStringLiteral("ask")).size(), 0);
     }
 
     void systemUsersPromptGoesToAPersonsAgentAndCountsWithPolkit()
     {
         // uid 1 has no agent (polkit would not even let it register one): its prompt goes to nobody's agent,
         // marked as a system service's, and the answer counts because polkit authorizes answer-system-prompts.
-        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(agent);
         const qint64 mark = world_->fixture().daemonLogSize();
         const RunResult attempt = run(world_->fixture().confined().asUser(deniedUid),
@@ -285,7 +266,7 @@ private slots:
                                       15s);
         QVERIFY2(attempt.out.startsWith("connected"), qPrintable(attempt.describe()));
         HG_E2E_VERIFY(witnesses_.at(systemAllowedAddress)->waitFor(QStringLiteral("system-allowed")));
-        const QList<QJsonObject> asks = agentLines(stopAgent(*agent), QStringLiteral("ask"));
+        const QList<QJsonObject> asks = agentLines(stopTestAgent(*agent), QStringLiteral("ask"));
         QCOMPARE(asks.size(), 1);
         const QJsonObject request = asks.first().value(QStringLiteral("request")).toObject();
         QCOMPARE(request.value(QStringLiteral("uid")).toInt(), int(deniedUid));
@@ -296,7 +277,7 @@ private slots:
 
     void systemUsersPromptAnswerWithoutPolkitsConsentAppliesTheDefault()
     {
-        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(agent);
         const qint64 mark = world_->fixture().daemonLogSize();
         const RunResult attempt = run(world_->fixture().confined().asUser(deniedUid),
@@ -307,14 +288,14 @@ private slots:
         // Decided by the refusal, not by the prompt's deadline.
         QVERIFY2(attempt.elapsed < wellUnderTheTimeout, qPrintable(attempt.describe()));
         HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("not authorized, applying the default")}, mark, 5s));
-        QCOMPARE(agentLines(stopAgent(*agent), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*agent), QStringLiteral("ask")).size(), 1);
         QVERIFY2(!witnesses_.at(systemRefusedAddress)->saw(QStringLiteral("system-refused")),
                  qPrintable(witnesses_.at(systemRefusedAddress)->log()));
     }
 
     void untilExitAnswerLastsWhileTheProcessRunsAndEndsWithIt()
     {
-        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
                                              QStringLiteral("until-exit")});
         QVERIFY(agent);
         auto client = startBackground(world_->fixture().confined().asUser(allowedUid),
@@ -345,32 +326,16 @@ private slots:
 
         // The process is gone, so is its rule: the next process is asked again (and this time denied).
         HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Process exited, its rules ended")}, beforeExit, 5s));
-        QByteArray seen = stopAgent(*agent);
+        QByteArray seen = stopTestAgent(*agent);
         QCOMPARE(agentLines(seen, QStringLiteral("ask")).size(), 1);
-        auto denier = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("deny")});
+        auto denier = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("deny")});
         QVERIFY(denier);
         const RunResult after = curlAs(allowedUid, QStringLiteral("until-exit.test"));
         QVERIFY2(!after.succeeded(), qPrintable(after.describe()));
-        QCOMPARE(agentLines(stopAgent(*denier), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*denier), QStringLiteral("ask")).size(), 1);
     }
 
 private:
-    // Starts the agent as `uid` (root when unset) and waits until it is registered.
-    std::optional<BackgroundProcess> startAgent(std::optional<uid_t> uid, const QStringList& arguments)
-    {
-        const Placement placement = uid ? Placement::host().asUser(*uid) : Placement::host();
-        auto agent = startBackground(placement, QStringList{testAgentExecutable()} + arguments);
-        if (!agent) {
-            qWarning("%s", qPrintable(describe(agent.error())));
-            return std::nullopt;
-        }
-        if (auto registered = agent->waitForStdout("\"event\":\"registered\"", 10s); !registered) {
-            qWarning("%s\n%s", qPrintable(describe(registered.error())), agent->stderrSoFar().constData());
-            return std::nullopt;
-        }
-        return std::move(*agent);
-    }
-
     RunResult curlAs(uid_t uid, const QString& host)
     {
         return run(world_->fixture().confined().asUser(uid), curlCommand(IpFamily::V4, url(host)), 15s);

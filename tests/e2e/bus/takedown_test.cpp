@@ -55,23 +55,6 @@ DaemonSettings promptingDaemon()
 
 QString url(const QString& host, int port = 80) { return QStringLiteral("http://%1:%2/").arg(host).arg(port); }
 
-QList<QJsonObject> agentLines(const QByteArray& output, const QString& event)
-{
-    QList<QJsonObject> lines;
-    for (const QByteArray& line : output.split('\n')) {
-        const QJsonObject object = QJsonDocument::fromJson(line).object();
-        if (object.value(QStringLiteral("event")).toString() == event)
-            lines << object;
-    }
-    return lines;
-}
-
-QByteArray stopAgent(BackgroundProcess& agent)
-{
-    ::kill(agent.pid(), SIGTERM);
-    return agent.finish(5s).out;
-}
-
 } // namespace
 
 class TakedownTest : public QObject {
@@ -94,7 +77,7 @@ private slots:
 
     void silentAgentOfOneUserFillsOnlyItsOwnSlotsAndRootIsStillAsked()
     {
-        auto silent = startAgent(allowedUid, {QStringLiteral("--never-answer")});
+        auto silent = startTestAgent(allowedUid, {QStringLiteral("--never-answer")});
         QVERIFY(silent);
         // More attempts than the user's slots, each to its own port, so none merges with another.
         std::vector<BackgroundProcess> curls;
@@ -115,22 +98,22 @@ private slots:
         QCOMPARE(agentLines(silent->stdoutSoFar(), QStringLiteral("ask")).size(), promptSlotsPerUid);
 
         // Root (another uid) is still asked, on its own agent, and its answer decides.
-        auto rootAgent = startAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--path"),
+        auto rootAgent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--path"),
                                                    QStringLiteral("/org/hostgate/RootAgent")});
         QVERIFY(rootAgent);
         const RunResult rootCurl = run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(QStringLiteral("root.test"))), 15s);
         QVERIFY2(rootCurl.succeeded(), qPrintable(rootCurl.describe()));
-        QCOMPARE(agentLines(stopAgent(*rootAgent), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*rootAgent), QStringLiteral("ask")).size(), 1);
         QVERIFY(world_->ctl(std::nullopt, {QStringLiteral("status")}).succeeded());
 
         // The silent agent leaving frees its user's slots at once: the next attempt is asked again.
-        (void)stopAgent(*silent);
-        auto answering = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        (void)stopTestAgent(*silent);
+        auto answering = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(answering);
         const RunResult again = run(world_->fixture().confined().asUser(allowedUid),
                                     curlCommand(IpFamily::V4, url(QStringLiteral("user.test"))), 15s);
         QVERIFY2(again.succeeded(), qPrintable(again.describe()));
-        QCOMPARE(agentLines(stopAgent(*answering), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*answering), QStringLiteral("ask")).size(), 1);
     }
 
     void massRegistrationsOnOneConnectionAreRefusedAsLimitExceededAndOthersAreStillAsked()
@@ -153,12 +136,12 @@ private slots:
         // The flood's connection is gone, and its registrations with it.
         QCOMPARE(QJsonDocument::fromJson(status.out).object().value(QStringLiteral("agents")).toInt(), 0);
 
-        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(agent);
         const RunResult curl = run(world_->fixture().confined().asUser(allowedUid),
                                    curlCommand(IpFamily::V4, url(QStringLiteral("user.test"), 8080)), 15s);
         // Asked (the answer allows; nothing listens on 8080, so curl fails only after the verdict).
-        QCOMPARE(agentLines(stopAgent(*agent), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*agent), QStringLiteral("ask")).size(), 1);
         QVERIFY2(!curl.err.contains("timed out"), qPrintable(curl.describe()));
     }
 
@@ -182,11 +165,11 @@ private slots:
         QCOMPARE(ok + limited + busLimited, calls);
         QVERIFY(ok >= 16); // the budget admits at least its share
         // The flood's agent itself registered (polkit still answers), and so does another one.
-        auto other = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--path"),
+        auto other = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--path"),
                                              QStringLiteral("/org/hostgate/OtherAgent")});
         QVERIFY(other);
-        (void)stopAgent(*other);
-        (void)stopAgent(*flood);
+        (void)stopTestAgent(*other);
+        (void)stopTestAgent(*flood);
         QVERIFY(world_->ctl(allowedUid, {QStringLiteral("status")}).succeeded());
     }
 
@@ -215,30 +198,15 @@ private slots:
         QVERIFY(world_->fixture().daemonIsRunning());
 
         // Agents register again (as the tray does when the name reappears) and are asked again.
-        auto agent = startAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(agent);
         const RunResult asked = run(world_->fixture().confined().asUser(allowedUid),
                                     curlCommand(IpFamily::V4, url(QStringLiteral("after.test"))), 15s);
         QVERIFY2(asked.succeeded(), qPrintable(asked.describe()));
-        QCOMPARE(agentLines(stopAgent(*agent), QStringLiteral("ask")).size(), 1);
+        QCOMPARE(agentLines(stopTestAgent(*agent), QStringLiteral("ask")).size(), 1);
     }
 
 private:
-    std::optional<BackgroundProcess> startAgent(std::optional<uid_t> uid, const QStringList& arguments)
-    {
-        const Placement placement = uid ? Placement::host().asUser(*uid) : Placement::host();
-        auto agent = startBackground(placement, QStringList{testAgentExecutable()} + arguments);
-        if (!agent) {
-            qWarning("%s", qPrintable(describe(agent.error())));
-            return std::nullopt;
-        }
-        if (auto registered = agent->waitForStdout("\"event\":\"registered\"", 10s); !registered) {
-            qWarning("%s\n%s", qPrintable(describe(registered.error())), agent->stderrSoFar().constData());
-            return std::nullopt;
-        }
-        return std::move(*agent);
-    }
-
     std::unique_ptr<BusWorld> world_;
 };
 
