@@ -485,32 +485,12 @@ private:
 
 int main(int argc, char* argv[])
 {
-    // Qt connects to the X server when the QApplication is built and aborts when that connection breaks, so the
-    // server starts first and stops last. Without one the test still runs (offscreen), only to fail loudly.
-    const QString output = QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR);
-    QString displayProblem;
-    std::unique_ptr<XvfbServer> display;
-    if (!QDir().mkpath(output)) {
-        displayProblem = QStringLiteral("Failed to create %1").arg(output);
-    } else if (auto started = XvfbServer::start(output + QStringLiteral("/xvfb.log")); !started) {
-        displayProblem = describe(started.error());
-    } else {
-        display = std::move(*started);
-    }
-    qputenv("QT_QPA_PLATFORM", display ? "xcb" : "offscreen");
-    if (display) {
-        qputenv("DISPLAY", display->displayName().toLocal8Bit());
-    }
-    int status = 0;
-    {
-        QApplication app(argc, argv);
-        // Windows closing between tests must not end the application (the tray lives on, as in `hostgate`).
-        QApplication::setQuitOnLastWindowClosed(false);
-        GuiEndToEndTest test(display.get(), displayProblem);
-        QTEST_SET_MAIN_SOURCE_PATH
-        status = QTest::qExec(&test, argc, argv);
-    }
-    return status;
+    return runOnPrivateDisplay(argc, argv, QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR), QStringLiteral("xvfb.log"),
+                               [&](XvfbServer* display, const QString& displayProblem) {
+                                   GuiEndToEndTest test(display, displayProblem);
+                                   QTEST_SET_MAIN_SOURCE_PATH
+                                   return QTest::qExec(&test, argc, argv);
+                               });
 }
 
 #include "gui_e2e_test.moc"

@@ -246,32 +246,15 @@ private:
 
 int main(int argc, char* argv[])
 {
-    const QString output = QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR);
     // The tray's settings (which apps were notified) of this run only.
     QTemporaryDir config;
     qputenv("XDG_CONFIG_HOME", config.path().toLocal8Bit());
-    QString displayProblem;
-    std::unique_ptr<XvfbServer> display;
-    if (!QDir().mkpath(output)) {
-        displayProblem = QStringLiteral("Failed to create %1").arg(output);
-    } else if (auto started = XvfbServer::start(output + QStringLiteral("/xvfb-notify.log")); !started) {
-        displayProblem = describe(started.error());
-    } else {
-        display = std::move(*started);
-    }
-    qputenv("QT_QPA_PLATFORM", display ? "xcb" : "offscreen");
-    if (display) {
-        qputenv("DISPLAY", display->displayName().toLocal8Bit());
-    }
-    int status = 0;
-    {
-        QApplication app(argc, argv);
-        QApplication::setQuitOnLastWindowClosed(false);
-        NotificationsEndToEndTest test(display.get(), displayProblem);
-        QTEST_SET_MAIN_SOURCE_PATH
-        status = QTest::qExec(&test, argc, argv);
-    }
-    return status;
+    return runOnPrivateDisplay(argc, argv, QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR), QStringLiteral("xvfb-notify.log"),
+                               [&](XvfbServer* display, const QString& displayProblem) {
+                                   NotificationsEndToEndTest test(display, displayProblem);
+                                   QTEST_SET_MAIN_SOURCE_PATH
+                                   return QTest::qExec(&test, argc, argv);
+                               });
 }
 
 #include "notifications_e2e_test.moc"

@@ -1,6 +1,8 @@
 // XvfbServer, the tray host and screenshots: the X processes the GUI end-to-end test starts and owns by PID.
 #include "x_session.h"
 
+#include <QApplication>
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QSet>
@@ -177,6 +179,27 @@ Result<BackgroundProcess> startTrayHost(const QString& logFile)
 QRect trayHostArea(const QSize& screen)
 {
     return QRect(QPoint(screen.width() - trayHostSize.width(), screen.height() - trayHostSize.height()), trayHostSize);
+}
+
+int runOnPrivateDisplay(int& argc, char** argv, const QString& outputDir, const QString& logName,
+                        const std::function<int(XvfbServer* display, const QString& displayProblem)>& run)
+{
+    QString displayProblem;
+    std::unique_ptr<XvfbServer> display;
+    if (!QDir().mkpath(outputDir)) {
+        displayProblem = QStringLiteral("Failed to create %1").arg(outputDir);
+    } else if (auto started = XvfbServer::start(outputDir + QLatin1Char('/') + logName); !started) {
+        displayProblem = describe(started.error());
+    } else {
+        display = std::move(*started);
+    }
+    qputenv("QT_QPA_PLATFORM", display ? "xcb" : "offscreen");
+    if (display) {
+        qputenv("DISPLAY", display->displayName().toLocal8Bit());
+    }
+    QApplication app(argc, argv);
+    QApplication::setQuitOnLastWindowClosed(false);
+    return run(display.get(), displayProblem);
 }
 
 Result<void> screenshotRootWindow(const QString& display, const QString& file)

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <memory>
 
 namespace hostgate::e2e {
@@ -50,6 +51,14 @@ inline constexpr QSize trayHostSize{160, 32};
 // Where the panel is on a screen of `screen` size (docked icons are reparented into it, so Qt cannot say where
 // they are on the screen).
 QRect trayHostArea(const QSize& screen);
+
+// The body of a GUI end-to-end test's main(). Qt connects to the X server when the QApplication is built and aborts
+// when that connection breaks, so a private Xvfb starts first (its log `logName` in `outputDir`) and stops last.
+// Without one the test still runs, offscreen, only to fail loudly: `run` gets the display (or nullptr) and the
+// reason it is missing, builds the test object and returns QTest::qExec's status. Closing windows between tests
+// never ends the application (the tray lives on, as in `hostgate`).
+int runOnPrivateDisplay(int& argc, char** argv, const QString& outputDir, const QString& logName,
+                        const std::function<int(XvfbServer* display, const QString& displayProblem)>& run);
 
 // Saves the whole root window of `display` as the PNG `file` with ImageMagick's `import`.
 Result<void> screenshotRootWindow(const QString& display, const QString& file);
