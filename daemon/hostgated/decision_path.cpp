@@ -83,9 +83,7 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     addNames(connection, now);
 
     Decision decision = decideWithPin(connection, now);
-    const bool unnamed = connection.hostnames.empty() && connection.unverifiedHostnames.empty() &&
-                         !connection.encryptedDns && !decision.rule && claims_.wait.count() > 0 &&
-                         waiting_.size() < kMaxWaitingFlows && conntrack_ && sockets_;
+    const bool unnamed = mayReadClaim(connection, decision);
     const bool syn = tuple.proto == Protocol::Tcp && (parsed->tcpFlags & tcp_flags::Syn) != 0;
     // The payload in hand already (a QUIC Initial, TCP Fast Open data): read it, wait only for its rest.
     const bool payloadInHand = unnamed && ((tuple.proto == Protocol::Udp && tuple.dport == kQuicPort) ||
@@ -137,13 +135,19 @@ Result<void> DecisionPath::repeatThroughWaitChain(std::uint32_t packetId, std::u
     return queue_.repeatWithMark(packetId, (mark & ~marks_.pending) | marks_.reply);
 }
 
+bool DecisionPath::mayReadClaim(const Connection& connection, const Decision& decision) const
+{
+    // Nothing else names or decides the flow, and there is room (and the kernel handles) to hold it.
+    return claims_.wait.count() > 0 && conntrack_ && sockets_ && connection.hostnames.empty() &&
+           connection.unverifiedHostnames.empty() && !connection.encryptedDns && !decision.rule &&
+           waiting_.size() < kMaxWaitingFlows;
+}
+
 bool DecisionPath::mayWaitForClaim(const Connection& connection, const Decision& decision) const
 {
     // Waiting lets the handshake out before the decision: only worth it where a claim can change the outcome
     // (trusted claims match name rules) or will be shown to the person asked.
-    return claims_.wait.count() > 0 && conntrack_ && sockets_ && connection.hostnames.empty() &&
-           connection.unverifiedHostnames.empty() && !connection.encryptedDns && !decision.rule &&
-           connection.port != 53 && waiting_.size() < kMaxWaitingFlows &&
+    return mayReadClaim(connection, decision) && connection.port != 53 &&
            ((decision.verdict == Verdict::Ask && hooks_.canAsk && hooks_.canAsk(connection.uid)) || claims_.trust);
 }
 

@@ -90,7 +90,7 @@ private:
     struct WaitingFlow {
         Connection connection; // attributed and named (without a name) at its first packet
         FiveTuple tuple;
-        TimePoint deadline;
+        TimePoint deadline; // the wait ends; once concluded: its stragglers are no longer recognised
         std::vector<HeldPacket> held;  // packets with payload, in the order they came
         std::string stream;            // TCP: the payload bytes in sequence order from the first one
         std::optional<std::uint32_t> nextSeq;
@@ -104,6 +104,9 @@ private:
 
     Decision decide(Connection& connection, TimePoint now);
     Decision decideWithPin(Connection& connection, TimePoint now);
+    // Whether the first payload of a flow without a name may be read for the name it claims (when it is in hand:
+    // a QUIC Initial, TCP Fast Open data).
+    bool mayReadClaim(const Connection& connection, const Decision& decision) const;
     // Whether a flow without a name should wait for (or, held already, be read for) the name it claims.
     bool mayWaitForClaim(const Connection& connection, const Decision& decision) const;
     // Re-injects a held packet of a waiting flow with the reply bit: the SYN starts the wait, a later packet ends it.
