@@ -69,6 +69,16 @@ std::optional<AgentRegistration> AgentRegistry::newestDelegate(std::uint32_t sys
     return *it;
 }
 
+std::optional<AgentRegistry::Recipient> AgentRegistry::recipientFor(std::uint32_t uid, std::uint32_t systemUidMax) const
+{
+    if (auto own = newestFor(uid))
+        return Recipient{std::move(*own), std::nullopt};
+    if (uid <= systemUidMax)
+        if (auto delegate = newestDelegate(systemUidMax))
+            return Recipient{std::move(*delegate), uid};
+    return std::nullopt;
+}
+
 std::vector<std::string> AgentRegistry::busNames() const
 {
     std::vector<std::string> names;

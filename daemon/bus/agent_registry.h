@@ -47,6 +47,13 @@ public:
     // recently registered agent of a person (uid above `systemUidMax`) or of root. Whether its answer counts
     // is polkit's business (org.hostgate.answer-system-prompts), asked when the answer arrives.
     std::optional<AgentRegistration> newestDelegate(std::uint32_t systemUidMax) const;
+    // Who a prompt about a process of `uid` goes to: newestFor(uid), else, for a system user (uid up to
+    // `systemUidMax`), newestDelegate, asked on behalf of `uid`.
+    struct Recipient {
+        AgentRegistration agent;
+        std::optional<std::uint32_t> onBehalfOf;
+    };
+    std::optional<Recipient> recipientFor(std::uint32_t uid, std::uint32_t systemUidMax) const;
     bool contains(const std::string& busName, const std::string& path) const;
     // The distinct connections with at least one registration.
     std::vector<std::string> busNames() const;

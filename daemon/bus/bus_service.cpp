@@ -246,8 +246,7 @@ bool BusService::hasAgentFor(std::uint32_t uid) const
 {
     if (!state_->connected())
         return false;
-    return state_->agents.newestFor(uid) ||
-           (uid <= state_->options.systemUidMax && state_->agents.newestDelegate(state_->options.systemUidMax));
+    return state_->agents.recipientFor(uid, state_->options.systemUidMax).has_value();
 }
 
 bool BusService::connected() const { return state_->connected(); }

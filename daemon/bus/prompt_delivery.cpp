@@ -71,18 +71,14 @@ void PromptDelivery::deliver(const PromptRequest& request)
 {
     const auto id = request.id;
     const auto uid = request.connection.uid;
-    auto agent = bus_.agents.newestFor(uid);
-    std::optional<std::uint32_t> onBehalfOf;
-    if (!agent && uid <= bus_.options.systemUidMax) {
-        agent = bus_.agents.newestDelegate(bus_.options.systemUidMax);
-        if (agent)
-            onBehalfOf = uid;
-    }
-    if (!agent) {
+    const auto recipient = bus_.agents.recipientFor(uid, bus_.options.systemUidMax);
+    if (!recipient) {
         bus_.log.info("No prompt agent for the connection's user", {{"prompt", id}, {"uid", uid}});
         bus_.control.promptUndeliverable(id);
         return;
     }
+    const AgentRegistration& agent = recipient->agent;
+    const std::optional<std::uint32_t> onBehalfOf = recipient->onBehalfOf;
     if (const auto previous = pending_.find(id); previous != pending_.end())
         retire(previous);
 
@@ -93,7 +89,7 @@ void PromptDelivery::deliver(const PromptRequest& request)
     const auto timeout = std::max<std::chrono::microseconds>(
         minimumAskTimeout, std::chrono::duration_cast<std::chrono::microseconds>(request.deadline - Clock::now()));
     try {
-        auto proxy = std::make_unique<AgentProxy>(sdbus::createProxy(*bus_.connection, agent->busName, agent->path));
+        auto proxy = std::make_unique<AgentProxy>(sdbus::createProxy(*bus_.connection, agent.busName, agent.path));
         proxy->raw()
             .callMethodAsync("Ask")
             .onInterface(AgentProxy::INTERFACE_NAME)
@@ -102,22 +98,22 @@ void PromptDelivery::deliver(const PromptRequest& request)
             .uponReplyInvoke([this, id](const sdbus::Error* error, const VariantMap& answer) {
                 onAskReply(id, error, answer);
             });
-        pending_[id] = PendingAsk{*agent, onBehalfOf, onBehalfOf ? polkitDetailsOf(request, userName) : PolkitAuthorizer::Details{},
+        pending_[id] = PendingAsk{agent, onBehalfOf, onBehalfOf ? polkitDetailsOf(request, userName) : PolkitAuthorizer::Details{},
                                   std::move(proxy), std::chrono::steady_clock::now() + timeout};
     } catch (const sdbus::Error& error) {
         bus_.afterSend();
         bus_.log.warning("Failed to send a prompt to the agent",
-                         {{"prompt", id}, {"agent", agent->busName}, {"error", error.getMessage()}});
+                         {{"prompt", id}, {"agent", agent.busName}, {"error", error.getMessage()}});
         bus_.control.promptUndeliverable(id);
         return;
     }
     bus_.afterSend();
     if (onBehalfOf)
         bus_.log.info("Prompt about a system user's process sent to a person's agent",
-                      {{"prompt", id}, {"uid", uid}, {"agent", agent->busName}, {"agent_uid", agent->uid}});
+                      {{"prompt", id}, {"uid", uid}, {"agent", agent.busName}, {"agent_uid", agent.uid}});
     else
-        bus_.log.debug("Prompt sent to agent", {{"prompt", id}, {"agent", agent->busName}, {"path", agent->path}});
-    bus_.control.promptDelivered(id, agent->busName);
+        bus_.log.debug("Prompt sent to agent", {{"prompt", id}, {"agent", agent.busName}, {"path", agent.path}});
+    bus_.control.promptDelivered(id, agent.busName);
 }
 
 void PromptDelivery::onAskReply(PromptId id, const sdbus::Error* error, const VariantMap& answer)

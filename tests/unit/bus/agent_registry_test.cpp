@@ -27,6 +27,24 @@ private slots:
         QVERIFY(!registry.newestFor(0).has_value());
     }
 
+    void aSystemUserWithoutAnAgentIsAskedOfAPersonsAgentOnItsBehalf()
+    {
+        constexpr std::uint32_t systemUidMax = 999;
+        AgentRegistry registry;
+        (void)registry.add({":1.1", "/person", 1000});
+        (void)registry.add({":1.2", "/timesync", 105});
+        const auto own = registry.recipientFor(105, systemUidMax);
+        QVERIFY(own);
+        QCOMPARE(own->agent.busName, std::string(":1.2"));
+        QVERIFY(!own->onBehalfOf);
+        const auto delegated = registry.recipientFor(104, systemUidMax);
+        QVERIFY(delegated);
+        QCOMPARE(delegated->agent.busName, std::string(":1.1"));
+        QCOMPARE(delegated->onBehalfOf, std::optional<std::uint32_t>(104));
+        // A person without an agent is not asked of somebody else's.
+        QVERIFY(!registry.recipientFor(1001, systemUidMax));
+    }
+
     void reRegisteringIsIdempotentAndMakesItNewest()
     {
         AgentRegistry registry;
