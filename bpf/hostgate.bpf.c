@@ -2,8 +2,8 @@
 //
 // Flow for every connect()/unconnected sendmsg() of a socket in the attached cgroup:
 //   1. app key = executable (dev, inode) of the current task; no executable (kernel thread) → allow.
-//   2. record cookie → owner in `socket_owners` — except for a connect() to a port other than 53 that a verdict
-//      decides: no packet of it will ever reach the daemon (the fast path records nothing).
+//   2. record cookie → owner in `socket_owners` (also for attempts a verdict decides: the network monitor names
+//      a flow's app by it).
 //   3. not TCP or UDP (ping sockets' connect()) → refused when HG_STATE_DENY_OTHER_PROTOCOLS, else allowed.
 //   4. verdict {app, process 0, uid, addr, port, proto, family}, then port 0 ("any port"), then the same two
 //      with the per-process key (interpreters); in a scope (hostgate_abi.h) only the scope's key {app,
@@ -99,6 +99,22 @@ struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
     __uint(max_entries, 256 * 1024);
 } events SEC(".maps");
+
+// Traffic accounting (hostgate_abi.h): per socket and remote end, and when sockets closed. Not pinned: a
+// restarted daemon starts counting afresh.
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, struct hg_flow_key);
+    __type(value, struct hg_flow_counters);
+} flows SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(max_entries, 16384);
+    __type(key, __u64);
+    __type(value, __u64);
+} closed_sockets SEC(".maps");
 
 // The destination of one call, in the verdict key's conventions (network-order words for the address).
 struct destination {
@@ -327,22 +343,23 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     if (scope)
         key.process = HG_SCOPE_PROCESS | scope;
     action = live_action_any_port(&key);
-    // The fast path: a decided connect() sends no packet the daemon will look at (an allowed connected flow is
-    // never queued, a denied one never leaves), so nothing is recorded. DNS is attributed by the DNS path, and
-    // an unconnected datagram may still be queued (its birth mark): those record their owner below.
-    if (connecting && dst->port != HG_DNS_PORT) {
-        if (action == HG_ACTION_ALLOW)
-            return allow_flow(ctx, dst, connecting);
-        if (action == HG_ACTION_DENY)
-            return DENY;
-    }
-
+    // The owner is recorded for every attempt, decided ones too: the DNS path and the decision queue attribute
+    // packets by it, and the network monitor names the app behind a flow's traffic with it.
     owner.cookie = bpf_get_socket_cookie(ctx);
     bpf_get_current_comm(owner.comm, sizeof(owner.comm));
     owner.netns_cookie = bpf_get_netns_cookie(ctx);
     owner.cgroup_id = bpf_get_current_cgroup_id();
     owner.exec_id = (__u32)task->self_exec_id;
     bpf_map_update_elem(&socket_owners, &owner.cookie, &owner, BPF_ANY);
+    // The fast path: a decided connect() sends no packet the daemon has to decide (an allowed connected flow is
+    // never queued, a denied one never leaves). DNS is judged by the DNS path, and an unconnected datagram may
+    // still be queued (its birth mark): those go on below.
+    if (connecting && dst->port != HG_DNS_PORT) {
+        if (action == HG_ACTION_ALLOW)
+            return allow_flow(ctx, dst, connecting);
+        if (action == HG_ACTION_DENY)
+            return DENY;
+    }
 
     if (!action && !scope) {
         key.process = ((__u64)owner.pid << 32) | owner.exec_id;
@@ -437,6 +454,107 @@ int hg_sock_create(struct bpf_sock *ctx)
     if (st->daemon_tgid != 0 && (bpf_get_current_pid_tgid() >> 32) == st->daemon_tgid)
         return ALLOW;
     return DENY;
+}
+
+// Traffic accounting (hostgate_abi.h, "Traffic accounting"): counts every TCP and UDP packet of the cgroup's
+// sockets by socket and remote end. Never refuses anything. skb data starts at the network header here.
+#define ETH_P_IP_BE 0x0008   /* htons(0x0800) */
+#define ETH_P_IPV6_BE 0xDD86 /* htons(0x86DD) */
+
+static __always_inline void account(struct __sk_buff *skb, int outgoing)
+{
+    struct hg_flow_key key = {};
+    struct hg_flow_counters fresh = {}, *counters;
+    __u32 l4 = 0, headers = 0;
+    __u8 proto = 0, ip[40];
+    __u16 ports[2] = {};
+    __u8 tcp[13];
+    int fragment = 0;
+
+    if (skb->protocol == ETH_P_IP_BE) {
+        if (bpf_skb_load_bytes(skb, 0, ip, 20))
+            return;
+        l4 = (ip[0] & 0x0f) * 4;
+        proto = ip[9];
+        fragment = ((ip[6] & 0x1f) | ip[7]) != 0; /* a fragment offset: no L4 header in this one */
+        key.family = HG_FAMILY_V4;
+        __builtin_memcpy(key.addr, outgoing ? &ip[16] : &ip[12], 4);
+    } else if (skb->protocol == ETH_P_IPV6_BE) {
+        if (bpf_skb_load_bytes(skb, 0, ip, 40))
+            return;
+        l4 = 40;
+        proto = ip[6]; /* extension headers are not followed: such packets count without ports */
+        key.family = HG_FAMILY_V6;
+        __builtin_memcpy(key.addr, outgoing ? &ip[24] : &ip[8], 16);
+    } else {
+        return;
+    }
+    if (proto != HG_PROTO_TCP && proto != HG_PROTO_UDP)
+        return;
+    headers = l4;
+    if (!fragment) {
+        if (proto == HG_PROTO_TCP) {
+            if (bpf_skb_load_bytes(skb, l4, tcp, sizeof(tcp)))
+                return;
+            __builtin_memcpy(ports, tcp, sizeof(ports));
+            headers += (tcp[12] >> 4) * 4;
+        } else {
+            if (bpf_skb_load_bytes(skb, l4, ports, sizeof(ports)))
+                return;
+            headers += 8;
+        }
+        key.port = bpf_ntohs(outgoing ? ports[1] : ports[0]);
+    }
+    key.proto = proto;
+    key.cookie = bpf_get_socket_cookie(skb);
+
+    counters = bpf_map_lookup_elem(&flows, &key);
+    if (!counters) {
+        fresh.first_ns = bpf_ktime_get_ns();
+        bpf_map_update_elem(&flows, &key, &fresh, BPF_NOEXIST);
+        counters = bpf_map_lookup_elem(&flows, &key);
+        if (!counters)
+            return;
+    }
+    if (outgoing) {
+        __sync_fetch_and_add(&counters->packets_out, 1);
+        if (skb->len > headers)
+            __sync_fetch_and_add(&counters->bytes_out, skb->len - headers);
+    } else {
+        __sync_fetch_and_add(&counters->packets_in, 1);
+        if (skb->len > headers)
+            __sync_fetch_and_add(&counters->bytes_in, skb->len - headers);
+    }
+    counters->last_ns = bpf_ktime_get_ns();
+}
+
+SEC("cgroup_skb/egress")
+int hg_egress(struct __sk_buff *skb)
+{
+    account(skb, 1);
+    return 1;
+}
+
+SEC("cgroup_skb/ingress")
+int hg_ingress(struct __sk_buff *skb)
+{
+    account(skb, 0);
+    return 1;
+}
+
+// When a socket of the cgroup closes, for the monitor to tell current connections from past ones.
+SEC("cgroup/sock_release")
+int hg_sock_release(struct bpf_sock *ctx)
+{
+    __u64 cookie, now;
+
+    if ((ctx->family != HG_FAMILY_V4 && ctx->family != HG_FAMILY_V6) ||
+        (ctx->protocol != HG_PROTO_TCP && ctx->protocol != HG_PROTO_UDP))
+        return ALLOW;
+    cookie = bpf_get_socket_cookie(ctx);
+    now = bpf_ktime_get_ns();
+    bpf_map_update_elem(&closed_sockets, &cookie, &now, BPF_ANY);
+    return ALLOW;
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -206,4 +206,36 @@ struct hg_resolver_key {
     __u8 pad[3];
 };
 
+/*
+ * Traffic accounting (the network monitor). The cgroup_skb programs count, for every TCP and UDP packet a
+ * socket of the cgroup sends or receives, its L4 payload bytes (what the peer's application reads: IP and
+ * TCP/UDP headers left out; a GSO/GRO super-packet counts once with all its payload) in the `flows` LRU hash,
+ * keyed by socket and remote end, so an unconnected UDP socket has one entry per peer. The owner of a flow is
+ * the socket's entry in `socket_owners` (same cookie). cgroup/sock_release stores the time a socket closed in
+ * the `closed_sockets` LRU hash. Entries of either map are forgotten when the map is full (LRU), and the daemon
+ * removes flows that closed long ago.
+ * Worked example: curl sends a 78-byte HTTP request to 203.0.113.80:80 and reads a 1000-byte answer in one
+ * TCP segment →
+ *   key { .cookie = 4711, .addr = {203, 0, 113, 80, 0...}, .port = 80, .proto = HG_PROTO_TCP, .family = HG_FAMILY_V4 }
+ *   value { .bytes_out = 78, .bytes_in = 1000, .packets_out = 4, .packets_in = 3, .first_ns = <SYN>, .last_ns = <FIN> }
+ * (packets count the handshake's and the teardown's empty segments too).
+ */
+struct hg_flow_key {
+    __u64 cookie;
+    __u8 addr[16]; /* the remote end, hg_verdict_key conventions */
+    __u16 port;    /* the remote port, host byte order; 0 for a non-first fragment */
+    __u8 proto;
+    __u8 family;
+    __u8 pad[4];
+};
+
+struct hg_flow_counters {
+    __u64 bytes_out;
+    __u64 bytes_in;
+    __u64 packets_out;
+    __u64 packets_in;
+    __u64 first_ns; /* bpf_ktime_get_ns() of the first packet */
+    __u64 last_ns;  /* ... and of the latest */
+};
+
 #endif /* HOSTGATE_ABI_H */

@@ -11,7 +11,7 @@ namespace hostgate::ctl {
 namespace {
 
 constexpr const char* jsonHelp =
-    "JSON output (--json): status, rules show: one object; rules list, connections, apps: an array of\n"
+    "JSON output (--json): status, rules show: one object; rules list, connections, apps, traffic: an array of\n"
     "objects; connections --follow: one object per line. Objects use the D-Bus API's key names; every\n"
     "\"<name>_usec\" time also appears as \"<name>\" in ISO 8601 UTC (\"created\": \"2026-11-23T10:00:00Z\").\n"
     "mode: {\"mode\": ...}; rules add: {\"id\": N}; rules import: {\"imported\": N}; rules export: {\"toml\": ...};\n"
@@ -135,6 +135,9 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     connections->add_flag("--follow", query.follow, "print new matching events as they happen, until interrupted");
 
     CLI::App* apps = app.add_subcommand("apps", "applications seen in the log or named by rules");
+    CLI::App* traffic = app.add_subcommand(
+        "traffic", "the network monitor: bytes each app's sockets exchanged with each destination (kernel counters), "
+                   "and refused attempts of the last minutes");
 
     CLI::App* metrics = app.add_subcommand("metrics", "the daemon's counters as OpenMetrics text (for Prometheus)");
     metrics->add_option("--textfile", command.metricsTextfile,
@@ -248,6 +251,8 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
         command.verb = command.mode.empty() ? Verb::GetMode : Verb::SetMode;
     } else if (chosen(apps)) {
         command.verb = Verb::Apps;
+    } else if (chosen(traffic)) {
+        command.verb = Verb::Traffic;
     } else if (chosen(metrics)) {
         command.verb = Verb::Metrics;
         if (command.metricsInterval > 0 && command.metricsTextfile.empty()) {

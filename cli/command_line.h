@@ -25,6 +25,7 @@ enum class Verb {
     ImportRules,
     Connections,
     Apps,
+    Traffic,
     Metrics,
     ListProposals,
     AcceptProposal,   // one, with edits

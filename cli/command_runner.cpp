@@ -279,6 +279,11 @@ ExitStatus runCommand(const Command& command, sdbus::IConnection& connection)
         print(command.json ? renderJson(withIsoTimes(apps)) : renderAppsTable(apps));
         return ExitStatus::Ok;
     }
+    case Verb::Traffic: {
+        const nlohmann::json flows = toJson(client.listTraffic());
+        print(command.json ? renderJson(withIsoTimes(flows)) : renderTrafficTable(flows));
+        return ExitStatus::Ok;
+    }
     case Verb::ListProposals:
     case Verb::AcceptProposal:
     case Verb::AcceptProposals:

@@ -173,6 +173,14 @@ std::vector<VariantMap> FirewallClient::listApps()
     return apps;
 }
 
+std::vector<VariantMap> FirewallClient::listTraffic()
+{
+    sdbus::MethodReply reply = callInteractively(getProxy(), "ListTraffic", std::uint32_t{0});
+    std::vector<VariantMap> flows;
+    reply >> flows;
+    return flows;
+}
+
 nlohmann::json FirewallClient::allProposals()
 {
     constexpr std::uint32_t pageLimit = 500; // the daemon's maximum

@@ -39,6 +39,7 @@ public:
     // The newest `limit` events (0: 100), page by page (ListConnectionsPage, with its cursor).
     std::vector<VariantMap> recentConnections(std::uint32_t limit, const VariantMap& filter);
     std::vector<VariantMap> listApps();
+    std::vector<VariantMap> listTraffic();
     // Learning proposals: every one, page by page; the changes; the rule files.
     nlohmann::json allProposals();
     std::uint64_t acceptProposal(std::uint64_t id, const VariantMap& edits);

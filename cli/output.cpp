@@ -204,6 +204,16 @@ std::string renderAppsTable(const nlohmann::json& apps)
                        apps);
 }
 
+std::string renderTrafficTable(const nlohmann::json& flows)
+{
+    return renderTable({field("APP", "app", "unknown"), field("PID", "pid"), field("HOST", "host", ""),
+                        field("ADDRESS", "address"), field("PORT", "port"), field("PROTO", "protocol"),
+                        field("VERDICT", "verdict", "-"), field("RULE", "rule_id", "-"), field("SENT", "bytes_sent"),
+                        field("RECEIVED", "bytes_received"), field("SINCE", "since_usec"),
+                        field("CLOSED", "closed_usec", "open")},
+                       flows);
+}
+
 std::string renderProposalsTable(const nlohmann::json& proposals)
 {
     return renderTable({field("ID", "id"), field("APP", "app", "unknown"), field("SCRIPT", "script", "-"),

@@ -25,6 +25,7 @@ std::string renderRule(const nlohmann::json& rule);
 std::string renderRulesTable(const nlohmann::json& rules);
 std::string renderConnectionsTable(const nlohmann::json& events);
 std::string renderAppsTable(const nlohmann::json& apps);
+std::string renderTrafficTable(const nlohmann::json& flows);
 std::string renderProposalsTable(const nlohmann::json& proposals);
 // The subscribed lists (ListLists records); times of 0 ("never") show as "-".
 std::string renderListsTable(const nlohmann::json& lists);

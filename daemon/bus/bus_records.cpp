@@ -278,6 +278,41 @@ VariantMap connectionEventToRecord(const ConnectionEvent& event)
     return record;
 }
 
+std::size_t clampTrafficLimit(std::uint32_t limit)
+{
+    return limit == 0 ? defaultTrafficLimit : std::min<std::size_t>(limit, maxTrafficLimit);
+}
+
+VariantMap trafficFlowToRecord(const TrafficFlow& flow)
+{
+    VariantMap record;
+    record["socket"] = sdbus::Variant(std::uint64_t{flow.socket});
+    record["app"] = sdbus::Variant(flow.app);
+    record["comm"] = sdbus::Variant(flow.comm);
+    record["pid"] = sdbus::Variant(std::int32_t{flow.pid});
+    record["uid"] = sdbus::Variant(std::uint32_t{flow.uid});
+    record["address"] = sdbus::Variant(flow.address.toString());
+    record["port"] = sdbus::Variant(std::uint16_t{flow.port});
+    record["protocol"] = sdbus::Variant(std::string(toString(flow.protocol)));
+    record["host"] = sdbus::Variant(flow.host);
+    if (flow.verdict)
+        record["verdict"] = sdbus::Variant(std::string(nameOf(*flow.verdict)));
+    if (flow.ruleId)
+        record["rule_id"] = sdbus::Variant(std::uint64_t{*flow.ruleId});
+    record["explanation"] = sdbus::Variant(flow.explanation);
+    if (!flow.container.empty())
+        record["container"] = sdbus::Variant(flow.container);
+    record["since_usec"] = sdbus::Variant(toUsec(flow.since));
+    record["last_usec"] = sdbus::Variant(toUsec(flow.lastActive));
+    if (flow.closed)
+        record["closed_usec"] = sdbus::Variant(toUsec(*flow.closed));
+    record["bytes_sent"] = sdbus::Variant(std::uint64_t{flow.bytesSent});
+    record["bytes_received"] = sdbus::Variant(std::uint64_t{flow.bytesReceived});
+    record["packets_sent"] = sdbus::Variant(std::uint64_t{flow.packetsSent});
+    record["packets_received"] = sdbus::Variant(std::uint64_t{flow.packetsReceived});
+    return record;
+}
+
 Result<ScopeRequest> scopeRequestFromRecord(const VariantMap& policy)
 {
     const RecordReader reader(control_error::invalidArgument, "policy");

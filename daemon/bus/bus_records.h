@@ -53,6 +53,11 @@ Result<Rule> applyRuleRecord(Rule rule, const VariantMap& changes, TimePoint now
 Result<Rule> newRuleFromRecord(const VariantMap& record, TimePoint now);
 
 VariantMap connectionEventToRecord(const ConnectionEvent& event);
+// ListTraffic: a limit of 0 means this many; larger limits are clamped to maxTrafficLimit.
+inline constexpr std::size_t defaultTrafficLimit = 2000;
+inline constexpr std::size_t maxTrafficLimit = 10000;
+std::size_t clampTrafficLimit(std::uint32_t limit);
+VariantMap trafficFlowToRecord(const TrafficFlow& flow);
 
 // CreateRunScope / AttachScope's policy: allow as, deny as, rules s, default s, label s (see the XML). Any other
 // key or type, a host that does not parse, more than maxRulesPerScope hosts: InvalidArgument.

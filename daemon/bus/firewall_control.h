@@ -8,6 +8,7 @@
 #include "rules/rule.h"
 #include "scope/scope_book.h"
 #include "store/event_log.h"
+#include "traffic/traffic_flow.h"
 #include "util/error_codes.h"
 #include "util/result.h"
 #include "util/time.h"
@@ -140,6 +141,10 @@ public:
 
     virtual Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter& filter) const = 0;
     virtual Result<std::vector<AppSummary>> apps() const = 0;
+    // The network monitor: every flow the kernel counted traffic for (open sockets, and those closed in the last
+    // minutes) and the attempts refused in the last minutes, most recently active first, at most `limit`.
+    // The default: none (a control without traffic accounting).
+    virtual Result<std::vector<TrafficFlow>> traffic(std::size_t /*limit*/) { return std::vector<TrafficFlow>{}; }
 
     // Prompts (see PromptBroker for the protocol): the bus delivers a PromptRequest to the uid's agent, then
     // reports either promptDelivered(id, agent bus name) or promptUndeliverable(id); an agent's reply

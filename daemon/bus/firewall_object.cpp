@@ -136,6 +136,21 @@ void FirewallObject::ListApps(sdbus::Result<Records>&& result)
     });
 }
 
+void FirewallObject::ListTraffic(sdbus::Result<Records>&& result, uint32_t limit)
+{
+    authorizeThen(std::move(result), polkit_action::readLog, [this, count = clampTrafficLimit(limit)](const auto& reply, const Caller&) {
+        auto flows = bus_.control.traffic(count);
+        if (!flows) {
+            reply.returnError(toBusError(flows.error()));
+            return;
+        }
+        // Most recently active first, so what the byte bound leaves out are the quietest flows.
+        auto page = buildPage(
+            flows->size(), [&](std::size_t index) { return trafficFlowToRecord((*flows)[index]); }, maxPageBytes);
+        reply.returnResults(page.records);
+    });
+}
+
 void FirewallObject::RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath agent)
 {
     authorizeThen(std::move(result), polkit_action::answerPrompts,

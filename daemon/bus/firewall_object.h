@@ -59,6 +59,7 @@ private:
     void ListConnectionsPage(sdbus::Result<Records, std::string>&& result, uint32_t limit,
                              std::map<std::string, sdbus::Variant> filter) override;
     void ListApps(sdbus::Result<Records>&& result) override;
+    void ListTraffic(sdbus::Result<Records>&& result, uint32_t limit) override;
     void ListProposalsPage(sdbus::Result<Records, uint64_t, uint64_t>&& result, uint64_t offset, uint32_t limit) override;
     void AcceptProposal(sdbus::Result<uint64_t>&& result, uint64_t id, std::map<std::string, sdbus::Variant> edits) override;
     void AcceptProposals(sdbus::Result<std::vector<uint64_t>>&& result,

@@ -24,6 +24,8 @@
 #include <cstddef>
 #include <cstring>
 #include <exception>
+#include <set>
+#include <string>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -40,6 +42,8 @@ static_assert(sizeof(hg_sock_owner) == 80);
 static_assert(sizeof(hg_event) == 112);
 static_assert(sizeof(hg_state) == 40);
 static_assert(sizeof(hg_resolver_key) == 20);
+static_assert(sizeof(hg_flow_key) == 32 && offsetof(hg_flow_key, addr) == 8 && offsetof(hg_flow_key, port) == 24);
+static_assert(sizeof(hg_flow_counters) == 48);
 static_assert(HG_FAMILY_V4 == AF_INET && HG_FAMILY_V6 == AF_INET6);
 static_assert(HG_PROTO_TCP == IPPROTO_TCP && HG_PROTO_UDP == IPPROTO_UDP);
 
@@ -259,6 +263,7 @@ struct BpfFirewall::Impl {
     std::uint32_t markBit = 0;
     std::filesystem::path pinDirectory; // empty: nothing pinned
     bool adopted = false;
+    bool accounting = false;
     hg_state state{};
     std::uint64_t previousPolicyHash = 0; // what the state map held when it was adopted
     std::vector<hg_resolver_key> resolvers;
@@ -396,11 +401,17 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
         }
         hostgate_bpf& skeleton = *impl->skeleton;
         skeleton.rodata->mark_bit = options.markBit;
-        const std::array<std::pair<bpf_map*, std::uint32_t>, 3> sizes = {{
+        const std::uint32_t flowEntries = options.trafficAccounting ? std::max<std::uint32_t>(options.flowEntries, 1) : 1;
+        const std::array<std::pair<bpf_map*, std::uint32_t>, 5> sizes = {{
             {skeleton.maps.verdicts, options.verdictEntries},
             {skeleton.maps.socket_owners, options.ownerEntries},
             {skeleton.maps.events, options.eventBufferBytes},
+            {skeleton.maps.flows, flowEntries},
+            {skeleton.maps.closed_sockets, flowEntries},
         }};
+        if (!options.trafficAccounting)
+            for (bpf_program* program : {skeleton.progs.hg_egress, skeleton.progs.hg_ingress, skeleton.progs.hg_sock_release})
+                bpf_program__set_autoload(program, false);
         for (const auto& [map, entries] : sizes) {
             if (int err = bpf_map__set_max_entries(map, entries); err != 0) {
                 return failure(std::string("size BPF map ") + bpf_map__name(map), err);
@@ -447,6 +458,20 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
                                  skeleton.progs.hg_sendmsg6}) {
         if (auto attached = impl->attach(program); !attached)
             return attached.error();
+    }
+    impl->accounting = options.trafficAccounting;
+    for (bpf_program* program : {skeleton.progs.hg_egress, skeleton.progs.hg_ingress, skeleton.progs.hg_sock_release}) {
+        if (options.trafficAccounting) {
+            if (auto attached = impl->attach(program); !attached)
+                return attached.error();
+        } else if (!options.pinDirectory.empty()) {
+            // An earlier daemon counted traffic, this one does not: its counting programs go.
+            const auto pin = options.pinDirectory / (std::string("link_") + bpf_program__name(program));
+            UniqueFd link(bpf_obj_get(pin.c_str()));
+            if (link.get() >= 0)
+                bpf_link_detach(link.get());
+            ::unlink(pin.c_str());
+        }
     }
 
     impl->events.reset(ring_buffer__new(bpf_map__fd(skeleton.maps.events), &Impl::onRecord, impl.get(), nullptr));
@@ -713,6 +738,91 @@ void BpfFirewall::detachAndUnpin()
     for (bpf_map* map : pinnedMaps(*impl_->skeleton))
         bpf_map__unpin(map, nullptr);
     (void)removePinned(impl_->pinDirectory); // anything else an older version left
+}
+
+bool BpfFirewall::accountsTraffic() const { return impl_->accounting; }
+
+Result<std::vector<FlowCounter>> BpfFirewall::readFlows() const
+{
+    using SteadyClock = std::chrono::steady_clock;
+    const auto steady = [](std::uint64_t ns) {
+        return SteadyClock::time_point(std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(ns)));
+    };
+    const auto convert = [&](const hg_flow_key& key, const hg_flow_counters& value) {
+        FlowCounter flow;
+        flow.cookie = key.cookie;
+        flow.remote = addressFromKernel(key.addr, key.family);
+        flow.port = key.port;
+        flow.protocol = protocolFromKernel(key.proto);
+        flow.bytesOut = value.bytes_out;
+        flow.bytesIn = value.bytes_in;
+        flow.packetsOut = value.packets_out;
+        flow.packetsIn = value.packets_in;
+        flow.first = steady(value.first_ns);
+        flow.last = steady(value.last_ns != 0 ? value.last_ns : value.first_ns);
+        return flow;
+    };
+    std::vector<FlowCounter> flows;
+    if (!impl_->accounting)
+        return flows;
+    bpf_map* map = impl_->skeleton->maps.flows;
+    const int fd = bpf_map__fd(map);
+    std::vector<hg_flow_key> keys(batchEntries);
+    std::vector<hg_flow_counters> values(batchEntries);
+    std::uint64_t position = 0;
+    bool first = true;
+    LIBBPF_OPTS(bpf_map_batch_opts, options);
+    for (;;) {
+        __u32 count = batchEntries;
+        const int err = bpf_map_lookup_batch(fd, first ? nullptr : &position, &position, keys.data(), values.data(),
+                                             &count, &options);
+        first = false;
+        if (err != 0 && err != -ENOENT) {
+            if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSPC)
+                break; // walk key by key below
+            return failure("read the traffic counters", err);
+        }
+        for (__u32 i = 0; i < count; ++i)
+            flows.push_back(convert(keys[i], values[i]));
+        if (err == -ENOENT)
+            return flows;
+    }
+    flows.clear();
+    for (const auto& key : mapKeys<hg_flow_key>(map)) {
+        hg_flow_counters value{};
+        if (bpf_map__lookup_elem(map, &key, sizeof(key), &value, sizeof(value), 0) == 0)
+            flows.push_back(convert(key, value));
+    }
+    return flows;
+}
+
+Result<std::map<std::uint64_t, std::chrono::steady_clock::time_point>> BpfFirewall::readClosedSockets() const
+{
+    using SteadyClock = std::chrono::steady_clock;
+    std::map<std::uint64_t, SteadyClock::time_point> closed;
+    if (!impl_->accounting)
+        return closed;
+    bpf_map* map = impl_->skeleton->maps.closed_sockets;
+    for (const auto& cookie : mapKeys<std::uint64_t>(map)) {
+        std::uint64_t ns = 0;
+        if (bpf_map__lookup_elem(map, &cookie, sizeof(cookie), &ns, sizeof(ns), 0) == 0)
+            closed[cookie] = SteadyClock::time_point(
+                std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(ns)));
+    }
+    return closed;
+}
+
+void BpfFirewall::forgetSockets(const std::vector<std::uint64_t>& cookies)
+{
+    if (!impl_->accounting || cookies.empty())
+        return;
+    const std::set<std::uint64_t> gone(cookies.begin(), cookies.end());
+    bpf_map* flows = impl_->skeleton->maps.flows;
+    for (const auto& key : mapKeys<hg_flow_key>(flows))
+        if (gone.contains(key.cookie))
+            bpf_map__delete_elem(flows, &key, sizeof(key), 0);
+    for (const std::uint64_t cookie : gone)
+        bpf_map__delete_elem(impl_->skeleton->maps.closed_sockets, &cookie, sizeof(cookie), 0);
 }
 
 std::optional<SocketOwner> BpfFirewall::ownerOfCookie(std::uint64_t cookie) const

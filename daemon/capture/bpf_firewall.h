@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -38,6 +39,10 @@ public:
         std::uint32_t verdictEntries = 65536;
         std::uint32_t ownerEntries = 65536; // LRU: the oldest sockets' owners are evicted first
         std::uint32_t eventBufferBytes = 256 * 1024; // power of two, multiple of the page size
+        // Count every TCP/UDP packet's payload per socket and remote end (cgroup_skb programs) and record when
+        // sockets close, for the network monitor; flowEntries bounds both LRU maps.
+        bool trafficAccounting = true;
+        std::uint32_t flowEntries = 16384;
         // (Misses to 127.0.0.0/8 and ::1 are always allowed without marking, since no packet of theirs
         // leaves the host, and a connected UDP socket to them loses its birth mark; explicit verdicts still
         // apply to them. Unconnected UDP datagrams to loopback keep the birth mark; the firewall's chain
@@ -65,7 +70,8 @@ public:
 
     static KernelFeatures probe() { return probeKernelFeatures(); }
 
-    // Opens, sizes, loads and attaches all five programs (sock_create, connect4/6, sendmsg4/6) to
+    // Opens, sizes, loads and attaches the programs (sock_create, connect4/6, sendmsg4/6, and with traffic
+    // accounting egress, ingress and sock_release) to
     // options.cgroup, adopting what an earlier process pinned in options.pinDirectory. The state map says
     // "alive" from before the programs are attached; call heartbeat() more often than options.staleAfter.
     static Result<BpfFirewall> open(const Options& options);
@@ -101,6 +107,14 @@ public:
     std::size_t sweepExpired(std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
     std::optional<SocketOwner> ownerOfCookie(std::uint64_t cookie) const;
+
+    // Traffic accounting (Options::trafficAccounting): every `flows` entry, read in batches, and when the
+    // sockets that closed did (cookie → steady_clock time). Both empty when accounting is off.
+    Result<std::vector<FlowCounter>> readFlows() const;
+    Result<std::map<std::uint64_t, std::chrono::steady_clock::time_point>> readClosedSockets() const;
+    // Forgets the flows of these sockets, and that they closed.
+    void forgetSockets(const std::vector<std::uint64_t>& cookies);
+    bool accountsTraffic() const;
 
     // Readable (epoll) when miss events are waiting; then call pollEvents().
     int eventFd() const;

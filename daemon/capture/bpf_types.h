@@ -88,4 +88,19 @@ struct VerdictCounter {
     std::chrono::steady_clock::time_point expires = std::chrono::steady_clock::time_point::max(); // max: never
 };
 
+// One `flows` entry (hostgate_abi.h, "Traffic accounting"): what one socket exchanged with one remote end, in
+// L4 payload bytes. Times are steady_clock (CLOCK_MONOTONIC).
+struct FlowCounter {
+    std::uint64_t cookie = 0;
+    IpAddress remote;
+    std::uint16_t port = 0;
+    Protocol protocol = Protocol::Tcp;
+    std::uint64_t bytesOut = 0;
+    std::uint64_t bytesIn = 0;
+    std::uint64_t packetsOut = 0;
+    std::uint64_t packetsIn = 0;
+    std::chrono::steady_clock::time_point first{};
+    std::chrono::steady_clock::time_point last{};
+};
+
 } // namespace hostgate

@@ -239,6 +239,7 @@ Result<void> Daemon::start()
         log_.info("Decisions go to the journal as structured entries", {{"socket", kJournalSocket}});
     decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr, journal_ ? &*journal_ : nullptr,
                                                stderrIsJournal());
+    decisions_->setFlowBook(&flows_);
     pins_ = std::make_unique<BinaryPins>(packages_, config_.onBinaryChange, log_, [this](RuleId id, const std::string& sha256) {
         // On the loop's next turn: the rule set is not changed under the decision that found the upgrade.
         loop_.addTimer(std::chrono::steady_clock::duration::zero(), [this, id, sha256] {
@@ -641,6 +642,7 @@ Result<void> Daemon::openKernel(const std::filesystem::path& cgroup)
     bpfOptions.failOpen = config_.failureMode == FailureMode::FailOpen;
     bpfOptions.staleAfter = heartbeatStale;
     bpfOptions.denyOtherProtocols = config_.otherProtocols == OtherProtocols::Deny;
+    bpfOptions.trafficAccounting = config_.trafficAccounting;
     auto bpf = BpfFirewall::open(bpfOptions);
     if (!bpf)
         return failedTo("load BPF programs into " + cgroup.string(), bpf);

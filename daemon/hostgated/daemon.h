@@ -88,6 +88,7 @@ public:
     Result<std::string> auditRules(TimePoint since) const override;
     Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter& filter) const override;
     Result<std::vector<AppSummary>> apps() const override;
+    Result<std::vector<TrafficFlow>> traffic(std::size_t limit) override;
     void promptDelivered(PromptId id, const std::string& agentBusName) override;
     void promptUndeliverable(PromptId id) override;
     Result<void> answerPrompt(PromptId id, const PromptAnswer& answer, std::uint32_t answeringUid) override;
@@ -191,6 +192,7 @@ private:
     // journald's native socket, when one listens (every decision becomes a structured entry).
     std::optional<JournalWriter> journal_;
     std::unique_ptr<DecisionLog> decisions_;
+    FlowBook flows_; // the latest decision per app and destination, for the network monitor
     std::unique_ptr<DecisionPath> decisionPath_;
     std::unique_ptr<Attributor> dnsAttributor_;
     std::unique_ptr<DnsPath> dnsPath_;

@@ -58,6 +58,14 @@ void DecisionLog::record(const Connection& connection, Outcome verdict, std::opt
         else
             log_.warning("Failed to store connection event, ignoring", {{"error", id.error().message}});
     }
+    if (flows_) {
+        FlowBookKey key{connection.app.device, connection.app.inode,
+                        connection.app.sharedExecutable ? connection.processImage : 0, connection.uid,
+                        connection.destination, connection.port, connection.protocol};
+        flows_->record(key, FlowDecision{verdict, ruleId, event.appPath,
+                                         host.empty() && connection.claimedName ? connection.claimedName->host : host,
+                                         explanation, event.container, connection.pid, now});
+    }
     switch (verdict) {
     case Outcome::Allowed:
         ++counters_.allowed;

@@ -7,6 +7,7 @@
 #include "service/journal.h"
 #include "service/log.h"
 #include "store/event_log.h"
+#include "traffic/flow_book.h"
 
 #include <cstdint>
 #include <functional>
@@ -37,6 +38,8 @@ public:
                 const std::string& explanation, TimePoint now);
 
     void setListener(Listener listener) { listener_ = std::move(listener); }
+    // Every decision is also noted here, for the network monitor (nullptr: nowhere).
+    void setFlowBook(FlowBook* flows) { flows_ = flows; }
     const DecisionCounters& counters() const { return counters_; }
 
 private:
@@ -45,6 +48,7 @@ private:
     JournalWriter* journal_;
     bool stderrIsJournal_;
     Listener listener_;
+    FlowBook* flows_ = nullptr;
     DecisionCounters counters_;
 };
 

@@ -384,6 +384,8 @@ const std::vector<Setting>& settings()
          plain("refuse_doh_canary", +[](const C& c) { return c.refuseDohCanary; })},
         {"", "trust_claimed_names", [](C& c) { return readBoolean(c.trustClaimedNames); },
          plain("trust_claimed_names", +[](const C& c) { return c.trustClaimedNames; })},
+        {"", "traffic_accounting", [](C& c) { return readBoolean(c.trafficAccounting); },
+         plain("traffic_accounting", +[](const C& c) { return c.trafficAccounting; })},
         {"", "claimed_name_wait_ms",
          [](C& c) {
              return readInteger([&c](std::int64_t value) { c.claimedNameWait = std::chrono::milliseconds(value); }, kClaimWaitRange);

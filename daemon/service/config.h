@@ -108,6 +108,9 @@ struct DaemonConfig {
     // rules only with trustClaimedNames (an app can claim any name).
     std::chrono::milliseconds claimedNameWait{1000};
     bool trustClaimedNames = false;
+    // The network monitor: the kernel counts each socket's traffic per remote end (cgroup_skb programs, one
+    // map lookup per packet); off: nothing is counted and ListTraffic shows refused attempts only.
+    bool trafficAccounting = true;
 
     DefaultAction defaultAction = DefaultAction::Deny;
     DaemonMode mode = DaemonMode::Enforce;
