@@ -5,6 +5,7 @@
 #include "notify/desktop_notifications.h"
 
 #include "windows/connection_log_window.h"
+#include "windows/monitor_window.h"
 #include "windows/proposals_model.h"
 #include "windows/proposals_window.h"
 #include "windows/rules_window.h"
@@ -47,6 +48,7 @@ TrayApplication::TrayApplication(const QDBusConnection& bus, TrayApplicationOpti
     });
     connect(&tray, &TrayIcon::rulesWindowRequested, this, &TrayApplication::showRulesWindow);
     connect(&tray, &TrayIcon::connectionLogRequested, this, &TrayApplication::showConnectionLog);
+    connect(&tray, &TrayIcon::monitorRequested, this, &TrayApplication::showMonitor);
     connect(&tray, &TrayIcon::proposalsWindowRequested, this, &TrayApplication::showProposals);
     connect(&tray, &TrayIcon::quitRequested, this, &TrayApplication::quitRequested);
 
@@ -54,7 +56,7 @@ TrayApplication::TrayApplication(const QDBusConnection& bus, TrayApplicationOpti
         notifications = std::make_unique<DesktopNotifications>(*options.notificationBus);
         notifier = std::make_unique<DenialNotifier>(client, *notifications, static_cast<uint>(getuid()));
         tray.addSettingsMenu(&notifier->settingsMenu());
-        connect(notifier.get(), &DenialNotifier::connectionLogRequested, this, &TrayApplication::showConnectionLog);
+        connect(notifier.get(), &DenialNotifier::monitorRequested, this, &TrayApplication::showMonitor);
         connect(notifier.get(), &DenialNotifier::proposalsRequested, this, &TrayApplication::showProposals);
         connect(notifier.get(), &DenialNotifier::promptRequested, this, [this] { showAndRaise(prompts.dialog()); });
         connect(notifier.get(), &DenialNotifier::actionFailed, &tray, &TrayIcon::showBalloon);
@@ -114,6 +116,25 @@ void TrayApplication::showProposals()
 void TrayApplication::showRulesWindow()
 {
     showAndRaise(rules());
+}
+
+void TrayApplication::showMonitor()
+{
+    if (!monitorWindow) {
+        monitorWindow = std::make_unique<MonitorWindow>(client);
+        connect(monitorWindow.get(), &MonitorWindow::makeRuleRequested, this, [this](const ConnectionRecord& event) {
+            showAndRaise(rules());
+            rules().openNewRuleFrom(event);
+        });
+        connect(monitorWindow.get(), &MonitorWindow::rulesRequested, this, &TrayApplication::showRulesOf);
+    }
+    showAndRaise(*monitorWindow);
+}
+
+void TrayApplication::showRulesOf(const QString& app)
+{
+    showAndRaise(rules());
+    rules().showRulesOf(app);
 }
 
 void TrayApplication::showConnectionLog()

@@ -19,6 +19,7 @@ class ConnectionLogWindow;
 class DenialNotifier;
 class DesktopNotifications;
 class ProposalsWindow;
+class MonitorWindow;
 class RulesWindow;
 
 struct TrayApplicationOptions {
@@ -43,6 +44,11 @@ public:
     void showRulesWindow();
     void showConnectionLog();
     void showProposals();
+    void showMonitor();
+    // The rules window, filtered to `app`'s rules.
+    void showRulesOf(const QString& app);
+    // Null until the monitor was first opened.
+    MonitorWindow* monitor() { return monitorWindow.get(); }
 
     // The parts, for the end-to-end test that drives the real wiring.
     DbusFirewallClient& firewallClient() { return client; }
@@ -67,6 +73,7 @@ private:
     std::unique_ptr<RulesWindow> rulesWindow;
     std::unique_ptr<ConnectionLogWindow> connectionLog;
     std::unique_ptr<ProposalsWindow> proposalsWindow;
+    std::unique_ptr<MonitorWindow> monitorWindow;
 
     RulesWindow& rules();
 };

@@ -221,6 +221,17 @@ void DbusFirewallClient::fetchLists(Callback<QList<QVariantMap>> done)
     });
 }
 
+void DbusFirewallClient::fetchTraffic(Callback<QList<TrafficRecord>> done)
+{
+    // Authorized like the connection log (org.hostgate.read-log), so polkit may ask once.
+    whenFinished(callInteractively(QStringLiteral("ListTraffic"), {0u}),
+                 [done = std::move(done)](const QDBusMessage& reply, const CallError& error) {
+                     done(error.failed() ? QList<TrafficRecord>{}
+                                         : recordsFrom<TrafficRecord>(firstArgument<QList<QVariantMap>>(reply)),
+                          error);
+                 });
+}
+
 void DbusFirewallClient::setListEnabled(const QString& name, bool enabled, Done done)
 {
     whenDone(callInteractively(QStringLiteral("SetListEnabled"), {name, enabled}), std::move(done));

@@ -36,6 +36,7 @@ public:
     void removeRule(quint64 id, Done done) override;
     void setRuleEnabled(quint64 id, bool enabled, Done done) override;
     void fetchLists(Callback<QList<QVariantMap>> done) override;
+    void fetchTraffic(Callback<QList<TrafficRecord>> done) override;
     void setListEnabled(const QString& name, bool enabled, Done done) override;
     void exportRules(Callback<QString> done) override;
     void importRules(const QString& toml, bool replace, Callback<uint> done) override;

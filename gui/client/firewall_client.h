@@ -61,6 +61,8 @@ public:
     // one on or off (kept by the daemon; the same authorization as editing rules).
     virtual void fetchLists(Callback<QList<QVariantMap>> done) = 0;
     virtual void setListEnabled(const QString& name, bool enabled, Done done) = 0;
+    // The network monitor's snapshot (ListTraffic): most recently active first.
+    virtual void fetchTraffic(Callback<QList<TrafficRecord>> done) = 0;
     // Registers `objectPath` of this client's bus connection as the user's prompt agent.
     virtual void registerAgent(const QString& objectPath, Done done) = 0;
     virtual void unregisterAgent(const QString& objectPath, Done done) = 0;

@@ -190,6 +190,38 @@ ConnectionRecord ConnectionRecord::fromMap(const QVariantMap& map)
     return connection;
 }
 
+QString TrafficRecord::key() const
+{
+    return socket != 0 ? QStringLiteral("%1 %2 %3 %4").arg(socket).arg(address).arg(port).arg(protocol)
+                       : QStringLiteral("refused %1 %2 %3 %4 %5").arg(app).arg(uid).arg(address).arg(port).arg(protocol);
+}
+
+TrafficRecord TrafficRecord::fromMap(const QVariantMap& map)
+{
+    TrafficRecord flow;
+    readInteger(map, QStringLiteral("socket"), flow.socket);
+    readString(map, QStringLiteral("app"), flow.app);
+    readString(map, QStringLiteral("comm"), flow.comm);
+    readInteger(map, QStringLiteral("pid"), flow.pid);
+    readInteger(map, QStringLiteral("uid"), flow.uid);
+    readString(map, QStringLiteral("address"), flow.address);
+    readInteger(map, QStringLiteral("port"), flow.port);
+    readString(map, QStringLiteral("protocol"), flow.protocol);
+    readString(map, QStringLiteral("host"), flow.host);
+    readString(map, QStringLiteral("verdict"), flow.verdict);
+    flow.ruleId = integerValue<quint64>(map, QStringLiteral("rule_id"));
+    readString(map, QStringLiteral("explanation"), flow.explanation);
+    readString(map, QStringLiteral("container"), flow.container);
+    readTime(map, QStringLiteral("since_usec"), flow.since);
+    readTime(map, QStringLiteral("last_usec"), flow.lastActive);
+    readTime(map, QStringLiteral("closed_usec"), flow.closed);
+    readInteger(map, QStringLiteral("bytes_sent"), flow.bytesSent);
+    readInteger(map, QStringLiteral("bytes_received"), flow.bytesReceived);
+    readInteger(map, QStringLiteral("packets_sent"), flow.packetsSent);
+    readInteger(map, QStringLiteral("packets_received"), flow.packetsReceived);
+    return flow;
+}
+
 StatusRecord StatusRecord::fromMap(const QVariantMap& map)
 {
     StatusRecord status;

@@ -60,6 +60,35 @@ struct ConnectionRecord {
     static ConnectionRecord fromMap(const QVariantMap& map);
 };
 
+// One line of the network monitor (ListTraffic): what one socket of an app exchanged with one remote end.
+struct TrafficRecord {
+    quint64 socket = 0; // 0: a refused attempt, no socket carried traffic
+    QString app;        // "" when the socket's owner is unknown
+    QString comm;
+    int pid = 0;
+    uint uid = 0;
+    QString address;
+    quint16 port = 0;
+    QString protocol;
+    QString host;
+    QString verdict; // "allowed" | "denied" | "asked" | "" (the daemon made no decision for it)
+    std::optional<quint64> ruleId;
+    QString explanation;
+    QString container;
+    QDateTime since;
+    QDateTime lastActive;
+    QDateTime closed; // invalid while the socket is open
+    quint64 bytesSent = 0;
+    quint64 bytesReceived = 0;
+    quint64 packetsSent = 0;
+    quint64 packetsReceived = 0;
+
+    bool isOpen() const { return socket != 0 && !closed.isValid(); }
+    // What identifies the line from one snapshot to the next.
+    QString key() const;
+    static TrafficRecord fromMap(const QVariantMap& map);
+};
+
 struct StatusRecord {
     QString version;
     QString mode;

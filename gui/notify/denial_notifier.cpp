@@ -204,7 +204,7 @@ void DenialNotifier::send(const QString& app)
     if (shown.kind == Kind::Denied) {
         summary = tr("%1: %n connection(s) denied", nullptr, shown.connections).arg(appTitle(app));
         actions = {QString::fromLatin1(allowOnceAction), tr("Allow once"), QString::fromLatin1(allowAlwaysAction), tr("Always allow"),
-                   QString::fromLatin1(openLogAction), tr("Open log")};
+                   QString::fromLatin1(openMonitorAction), tr("Open monitor")};
     } else {
         summary = tr("%1: %n connection(s) learned", nullptr, shown.connections).arg(appTitle(app));
         actions = {QString::fromLatin1(allowAlwaysAction), tr("Always allow"), QString::fromLatin1(reviewAction),
@@ -259,8 +259,8 @@ void DenialNotifier::onActionInvoked(quint32 id, const QString& actionKey)
             addRules(events, QStringLiteral("once"));
         } else if (actionKey == QLatin1String(allowAlwaysAction)) {
             addRules(events, QStringLiteral("forever"));
-        } else if (actionKey == QLatin1String(openLogAction) || actionKey == QLatin1String("default")) {
-            emit connectionLogRequested();
+        } else if (actionKey == QLatin1String(openMonitorAction) || actionKey == QLatin1String("default")) {
+            emit monitorRequested();
         } else if (actionKey == QLatin1String(reviewAction)) {
             emit proposalsRequested();
         }

@@ -3,8 +3,8 @@
 // In silent-deny mode a denied connection of this user's processes notifies, in learning mode an allowed
 // (learned) one; NotificationThrottle coalesces them per app and limits the rate. The actions go through the
 // daemon's API: "Allow once" and "Always allow" add rules (AddRule, lifetime once / forever) for the
-// destinations the notification names; "Open log" opens the connection log (the network monitor window of
-// issue 16.1 does not exist yet). A prompt that did not get the focus notifies too ("Show prompt").
+// destinations the notification names; "Open monitor" (or a click on the notification) opens the network
+// monitor. A prompt that did not get the focus notifies too ("Show prompt").
 // Settings (QSettings "notifications/..."): enabled, repeat for apps already notified, the notified apps.
 #pragma once
 
@@ -30,7 +30,7 @@ public:
     // The action keys of the notifications (org.freedesktop.Notifications actions).
     static constexpr const char* allowOnceAction = "allow-once";
     static constexpr const char* allowAlwaysAction = "allow-always";
-    static constexpr const char* openLogAction = "open-log";
+    static constexpr const char* openMonitorAction = "open-monitor";
     static constexpr const char* reviewAction = "review-proposals";
     static constexpr const char* showPromptAction = "show-prompt";
 
@@ -59,7 +59,7 @@ public slots:
     void onModeChanged(const QString& mode);
 
 signals:
-    void connectionLogRequested();
+    void monitorRequested();
     void proposalsRequested();
     void promptRequested();
     // An action's rule could not be added (e.g. not authorized), for the tray's balloon.

@@ -189,10 +189,6 @@ PID %2, UID %3</translation>
         <source>Always allow</source>
         <translation>Immer erlauben</translation>
     </message>
-    <message>
-        <source>Open log</source>
-        <translation>Protokoll öffnen</translation>
-    </message>
     <message numerus="yes">
         <source>%1: %n connection(s) learned</source>
         <translation>
@@ -220,12 +216,105 @@ PID %2, UID %3</translation>
         <source>Show prompt</source>
         <translation>Rückfrage zeigen</translation>
     </message>
+    <message>
+        <source>Open monitor</source>
+        <translation>Monitor öffnen</translation>
+    </message>
 </context>
 <context>
     <name>hostgate::gui::DesktopNotifications</name>
     <message>
         <source>No session bus: %1</source>
         <translation>Kein Sitzungsbus: %1</translation>
+    </message>
+</context>
+<context>
+    <name>hostgate::gui::MonitorWindow</name>
+    <message>
+        <source>Network monitor — hostgate</source>
+        <translation>Netzwerkmonitor — hostgate</translation>
+    </message>
+    <message>
+        <source>Monitor</source>
+        <translation>Monitor</translation>
+    </message>
+    <message>
+        <source>Filter by application, host or address</source>
+        <translation>Nach Anwendung, Host oder Adresse filtern</translation>
+    </message>
+    <message>
+        <source>&amp;Make rule…</source>
+        <translation>Regel &amp;erstellen…</translation>
+    </message>
+    <message>
+        <source>Make a rule for this application and destination</source>
+        <translation>Eine Regel für diese Anwendung und dieses Ziel erstellen</translation>
+    </message>
+    <message>
+        <source>&amp;Show in rules</source>
+        <translation>In Regeln &amp;zeigen</translation>
+    </message>
+    <message>
+        <source>Open the rules of this application</source>
+        <translation>Die Regeln dieser Anwendung öffnen</translation>
+    </message>
+    <message>
+        <source>&amp;Disable its rule</source>
+        <translation>Ihre Regel &amp;deaktivieren</translation>
+    </message>
+    <message>
+        <source>Turn off the rule that decided this connection</source>
+        <translation>Die Regel abschalten, die diese Verbindung entschieden hat</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Applications and their connections</source>
+        <translation>Anwendungen und ihre Verbindungen</translation>
+    </message>
+    <message>
+        <source>The hostgate daemon is not running; traffic is not shown.</source>
+        <translation>Der hostgate-Dienst läuft nicht; kein Datenverkehr wird angezeigt.</translation>
+    </message>
+    <message>
+        <source>read the network monitor</source>
+        <translation>den Netzwerkmonitor lesen</translation>
+    </message>
+    <message>
+        <source>&amp;Disable rule #%1</source>
+        <translation>Regel #%1 &amp;deaktivieren</translation>
+    </message>
+    <message>
+        <source>All applications</source>
+        <translation>Alle Anwendungen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n application(s)</source>
+        <translation>
+            <numerusform>%n Anwendung</numerusform>
+            <numerusform>%n Anwendungen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open connection(s)</source>
+        <translation>
+            <numerusform>%n offene Verbindung</numerusform>
+            <numerusform>%n offene Verbindungen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>sent %1, received %2</source>
+        <translation>gesendet %1, empfangen %2</translation>
+    </message>
+    <message>
+        <source>disable rule #%1</source>
+        <translation>Regel #%1 deaktivieren</translation>
+    </message>
+    <message>
+        <source>Rule #%1 disabled</source>
+        <translation>Regel #%1 deaktiviert</translation>
     </message>
 </context>
 <context>
@@ -1105,6 +1194,150 @@ PID %2, UID %3</translation>
         <source>Exported the rules to %1</source>
         <translation>Die Regeln wurden nach %1 exportiert</translation>
     </message>
+    <message>
+        <source>No rule names %1 yet; showing all rules</source>
+        <translation>Noch keine Regel nennt %1; alle Regeln werden gezeigt</translation>
+    </message>
+</context>
+<context>
+    <name>hostgate::gui::TrafficChart</name>
+    <message>
+        <source>Traffic of the last five minutes</source>
+        <translation>Datenverkehr der letzten fünf Minuten</translation>
+    </message>
+    <message>
+        <source>%1: at most %2 in the last five minutes</source>
+        <translation>%1: höchstens %2 in den letzten fünf Minuten</translation>
+    </message>
+    <message>
+        <source>now</source>
+        <translation>jetzt</translation>
+    </message>
+    <message>
+        <source>-%1 min</source>
+        <translation>-%1 min</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Gesendet</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Empfangen</translation>
+    </message>
+</context>
+<context>
+    <name>hostgate::gui::TrafficModel</name>
+    <message>
+        <source>Unknown application</source>
+        <translation>Unbekannte Anwendung</translation>
+    </message>
+    <message>
+        <source>Unknown (%1)</source>
+        <translation>Unbekannt (%1)</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
+    </message>
+    <message>
+        <source>The socket&apos;s owner is not known</source>
+        <translation>Der Besitzer des Sockets ist nicht bekannt</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open</source>
+        <translation>
+            <numerusform>%n offen</numerusform>
+            <numerusform>%n offen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n in all</source>
+        <translation>
+            <numerusform>, %n insgesamt</numerusform>
+            <numerusform>, %n insgesamt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>↑ %1  ↓ %2</source>
+        <translation>↑ %1  ↓ %2</translation>
+    </message>
+    <message>
+        <source>allowed by rule #%1</source>
+        <translation>erlaubt durch Regel #%1</translation>
+    </message>
+    <message>
+        <source>allowed by default</source>
+        <translation>erlaubt durch die Voreinstellung</translation>
+    </message>
+    <message>
+        <source>denied by rule #%1</source>
+        <translation>verweigert durch Regel #%1</translation>
+    </message>
+    <message>
+        <source>denied by default</source>
+        <translation>verweigert durch die Voreinstellung</translation>
+    </message>
+    <message>
+        <source>asked</source>
+        <translation>nachgefragt</translation>
+    </message>
+    <message>
+        <source>no decision recorded</source>
+        <translation>keine Entscheidung aufgezeichnet</translation>
+    </message>
+    <message>
+        <source>%1 packets sent, %2 received</source>
+        <translation>%1 Pakete gesendet, %2 empfangen</translation>
+    </message>
+    <message>
+        <source>Container: %1</source>
+        <translation>Container: %1</translation>
+    </message>
+    <message>
+        <source>Process %1 (%2)</source>
+        <translation>Prozess %1 (%2)</translation>
+    </message>
+    <message>
+        <source>%1, refused</source>
+        <translation>%1, abgewiesen</translation>
+    </message>
+    <message>
+        <source>%1, open</source>
+        <translation>%1, offen</translation>
+    </message>
+    <message>
+        <source>%1, closed</source>
+        <translation>%1, geschlossen</translation>
+    </message>
+    <message>
+        <source>Application / destination</source>
+        <translation>Anwendung / Ziel</translation>
+    </message>
+    <message>
+        <source>Connection</source>
+        <translation>Verbindung</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>Entscheidung</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Seit</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Gesendet</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Empfangen</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>Rate</translation>
+    </message>
 </context>
 <context>
     <name>hostgate::gui::TrayApplication</name>
@@ -1257,6 +1490,10 @@ PID %2, UID %3</translation>
     <message>
         <source>Review &amp;learned rules (%1)…</source>
         <translation>&amp;Gelernte Regeln prüfen (%1)…</translation>
+    </message>
+    <message>
+        <source>Network &amp;monitor…</source>
+        <translation>Netzwerk&amp;monitor…</translation>
     </message>
 </context>
 <context>

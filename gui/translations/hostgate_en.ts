@@ -26,6 +26,23 @@
     </message>
 </context>
 <context>
+    <name>hostgate::gui::MonitorWindow</name>
+    <message numerus="yes">
+        <source>%n application(s)</source>
+        <translation>
+            <numerusform>%n application</numerusform>
+            <numerusform>%n applications</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open connection(s)</source>
+        <translation>
+            <numerusform>%n open connection</numerusform>
+            <numerusform>%n open connections</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>hostgate::gui::ProposalsModel</name>
     <message numerus="yes">
         <source>Accepted %n proposal(s)</source>
@@ -49,6 +66,23 @@
         <translation>
             <numerusform>%1 — %2, %n entry</numerusform>
             <numerusform>%1 — %2, %n entries</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>hostgate::gui::TrafficModel</name>
+    <message numerus="yes">
+        <source>%n open</source>
+        <translation>
+            <numerusform>%n open</numerusform>
+            <numerusform>%n open</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>, %n in all</source>
+        <translation>
+            <numerusform>, %n in all</numerusform>
+            <numerusform>, %n in all</numerusform>
         </translation>
     </message>
 </context>

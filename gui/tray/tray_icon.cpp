@@ -129,6 +129,7 @@ void TrayIcon::buildMenu()
     });
     contextMenu.addSeparator();
     connect(contextMenu.addAction(tr("&Rules…")), &QAction::triggered, this, &TrayIcon::rulesWindowRequested);
+    connect(contextMenu.addAction(tr("Network &monitor…")), &QAction::triggered, this, &TrayIcon::monitorRequested);
     connect(contextMenu.addAction(tr("&Connection log…")), &QAction::triggered, this, &TrayIcon::connectionLogRequested);
     reviewProposals = contextMenu.addAction(tr("Review &learned rules…"));
     connect(reviewProposals, &QAction::triggered, this, &TrayIcon::proposalsWindowRequested);

@@ -56,6 +56,7 @@ signals:
     void pausePromptsToggled(bool paused);
     void rulesWindowRequested();
     void connectionLogRequested();
+    void monitorRequested();
     void proposalsWindowRequested();
     void quitRequested();
     // Every message shown to the user (balloon or message box), e.g. a refused mode change.

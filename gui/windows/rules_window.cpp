@@ -223,11 +223,37 @@ void RulesWindow::reload()
         if (self->statusBar()->currentMessage() == self->daemonGoneMessage())
             self->statusBar()->clearMessage(); // it is back: the rules shown are its own again
         self->rebuildApplicationFilter();
+        self->applyWantedApp(true);
         self->updateActions();
         const auto admin = std::count_if(rules.begin(), rules.end(), [](const RuleRecord& rule) { return rule.readOnly; });
         self->countLabel_->setText(rules.size() == 1 ? tr("1 rule, %1 from admin files").arg(admin)
                                                      : tr("%1 rules, %2 from admin files").arg(rules.size()).arg(admin));
     });
+}
+
+void RulesWindow::showRulesOf(const QString& app)
+{
+    wantedApp_ = app;
+    applyWantedApp(false);
+    if (wantedApp_)
+        reload(); // its answer says whether a rule names the app
+}
+
+void RulesWindow::applyWantedApp(bool rulesLoaded)
+{
+    if (!wantedApp_)
+        return;
+    const int index = appCombo_->findData(*wantedApp_);
+    if (index >= 0) {
+        appCombo_->setCurrentIndex(index);
+        wantedApp_.reset();
+        return;
+    }
+    if (!rulesLoaded)
+        return; // the answer of the reload under way decides
+    statusBar()->showMessage(tr("No rule names %1 yet; showing all rules").arg(*wantedApp_));
+    appCombo_->setCurrentIndex(0);
+    wantedApp_.reset();
 }
 
 void RulesWindow::rebuildApplicationFilter()

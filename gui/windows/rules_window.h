@@ -5,6 +5,8 @@
 
 #include <QMainWindow>
 
+#include <optional>
+
 class QAction;
 class QComboBox;
 class QLabel;
@@ -28,6 +30,8 @@ public:
     // Opens the rule editor filled from a logged connection: its app, host (or address), port and
     // protocol, with action allow.
     void openNewRuleFrom(const ConnectionRecord& event);
+    // Shows only the rules naming `app` (the application filter), once they are loaded; says so when none does.
+    void showRulesOf(const QString& app);
     // Fetches every rule again; the table is replaced in one reset when the answer arrives.
     void reload();
 
@@ -61,6 +65,7 @@ private:
     void showError(const QString& action, const CallError& error);
     void showFailure(const QString& action, const QString& reason);
     void listToggled(QListWidgetItem* item);
+    void applyWantedApp(bool rulesLoaded);
 
     FirewallClient& client_;
     RulesModel* model_ = nullptr;
@@ -68,6 +73,7 @@ private:
     QTreeView* view_ = nullptr;
     QLineEdit* searchEdit_ = nullptr;
     QComboBox* appCombo_ = nullptr;
+    std::optional<QString> wantedApp_; // showRulesOf() before the rules naming it were loaded
     QLabel* countLabel_ = nullptr;
     QListWidget* listsView_ = nullptr;
     quint64 listsGeneration_ = 0;

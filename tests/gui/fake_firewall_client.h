@@ -34,6 +34,7 @@ public:
     uint importedCount = 0;
     QList<ProposalRecord> proposals; // by id
     QList<QVariantMap> lists;        // ListLists records
+    QList<TrafficRecord> traffic;    // ListTraffic records, most recently active first
     quint64 nextRuleId = 1000;
 
     // Every call, in order.
@@ -182,6 +183,14 @@ public:
             }
             emit rulesChanged();
             done(error);
+        });
+    }
+
+    void fetchTraffic(Callback<QList<TrafficRecord>> done) override
+    {
+        record(QStringLiteral("fetchTraffic"), {});
+        reply(QStringLiteral("fetchTraffic"), [this, done](const CallError& error) {
+            done(error.failed() ? QList<TrafficRecord>{} : traffic, error);
         });
     }
 

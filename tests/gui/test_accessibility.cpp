@@ -5,6 +5,7 @@
 #include "prompt/app_info.h"
 #include "prompt/prompt_dialog.h"
 #include "windows/connection_log_window.h"
+#include "windows/monitor_window.h"
 #include "windows/proposals_window.h"
 #include "windows/rule_editor_dialog.h"
 #include "windows/rules_window.h"
@@ -26,6 +27,24 @@
 using namespace hostgate::gui;
 
 namespace {
+
+TrafficRecord typicalFlow()
+{
+    TrafficRecord flow;
+    flow.socket = 1;
+    flow.app = QStringLiteral("/usr/lib/firefox/firefox");
+    flow.address = QStringLiteral("2001:db8::1234:5678");
+    flow.port = 443;
+    flow.protocol = QStringLiteral("tcp");
+    flow.host = QStringLiteral("a-rather-long-host-name.example.com");
+    flow.verdict = QStringLiteral("allowed");
+    flow.ruleId = 12;
+    flow.since = QDateTime::currentDateTimeUtc();
+    flow.lastActive = flow.since;
+    flow.bytesSent = 123456789;
+    flow.bytesReceived = 987654321;
+    return flow;
+}
 
 PromptRequestRecord typicalRequest()
 {
@@ -196,7 +215,7 @@ private slots:
         // The scale grows pixels and fonts together; a larger font alone is where sizes in pixels clip.
         QTest::addColumn<qreal>("fontScale");
         for (const qreal fontScale : {1.0, 1.5}) {
-            for (const char* window : {"prompt", "rules", "editor", "log", "proposals"}) {
+            for (const char* window : {"prompt", "rules", "editor", "log", "proposals", "monitor"}) {
                 QTest::addRow("%s, font x%.1f", window, fontScale) << QString::fromLatin1(window) << fontScale;
             }
         }
@@ -225,6 +244,9 @@ private slots:
             shown = std::make_unique<RuleEditorDialog>(client);
         } else if (window == QLatin1String("log")) {
             shown = std::make_unique<ConnectionLogWindow>(client);
+        } else if (window == QLatin1String("monitor")) {
+            client.traffic = {typicalFlow()};
+            shown = std::make_unique<MonitorWindow>(client);
         } else {
             shown = std::make_unique<ProposalsWindow>(client);
         }

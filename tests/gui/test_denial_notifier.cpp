@@ -76,7 +76,7 @@ private slots:
         QCOMPARE(shown.appName, QStringLiteral("hostgate"));
         QVERIFY2(shown.summary.contains(QStringLiteral("curl")), qPrintable(shown.summary));
         QVERIFY2(shown.body.contains(QStringLiteral("a.test:443/tcp")), qPrintable(shown.body));
-        QCOMPARE(shown.actionKeys(), (QStringList{QStringLiteral("allow-once"), QStringLiteral("allow-always"), QStringLiteral("open-log")}));
+        QCOMPARE(shown.actionKeys(), (QStringList{QStringLiteral("allow-once"), QStringLiteral("allow-always"), QStringLiteral("open-monitor")}));
     }
 
     void aSecondDenialOfTheAppReplacesItsNotification()
@@ -158,12 +158,12 @@ private slots:
         QTRY_COMPARE(failed.count(), 1);
     }
 
-    void openLogAsksForTheConnectionLog()
+    void openMonitorAsksForTheNetworkMonitor()
     {
         fake->emitConnectionEvent(denial(QStringLiteral("a.test")));
         QTRY_COMPARE(server->received().size(), 1);
-        QSignalSpy requested(notifier.get(), &DenialNotifier::connectionLogRequested);
-        server->invokeAction(server->received().constFirst().id, QStringLiteral("open-log"));
+        QSignalSpy requested(notifier.get(), &DenialNotifier::monitorRequested);
+        server->invokeAction(server->received().constFirst().id, QStringLiteral("open-monitor"));
         QTRY_COMPARE(requested.count(), 1);
     }
 

@@ -181,7 +181,7 @@ private slots:
         QVERIFY2(shown.body.contains(QStringLiteral("%1:%2/tcp").arg(firstHost).arg(port)), qPrintable(shown.body));
         QCOMPARE(shown.actionKeys(), (QStringList{QString::fromLatin1(gui::DenialNotifier::allowOnceAction),
                                                   QString::fromLatin1(gui::DenialNotifier::allowAlwaysAction),
-                                                  QString::fromLatin1(gui::DenialNotifier::openLogAction)}));
+                                                  QString::fromLatin1(gui::DenialNotifier::openMonitorAction)}));
     }
 
     void aSecondDenialOfTheSameAppReplacesTheNotification()
