@@ -73,7 +73,8 @@ void TrafficChart::paintEvent(QPaintEvent*)
     }
     painter.setPen(colors.color(QPalette::Text));
     painter.drawText(QRect(0, plot.top() - line / 2, left - textColumns(*this, 1), line), Qt::AlignRight | Qt::AlignVCenter, topLabel);
-    painter.drawText(QRect(0, plot.bottom() - line / 2, left - textColumns(*this, 1), line), Qt::AlignRight | Qt::AlignVCenter,
+    // Above the baseline, clear of the time axis's labels under it.
+    painter.drawText(QRect(0, plot.bottom() - line, left - textColumns(*this, 1), line), Qt::AlignRight | Qt::AlignBottom,
                      TrafficModel::formatRate(0));
     const int minutes = TrafficModel::historySeconds / 60;
     for (int minute = 0; minute <= minutes; ++minute) {
@@ -89,16 +90,12 @@ void TrafficChart::paintEvent(QPaintEvent*)
     const QColor sentColor = colors.color(QPalette::Highlight);
     const QColor receivedColor = colors.color(QPalette::Link).lighter(130);
     for (const auto& [color, sent] : {std::pair{sentColor, true}, std::pair{receivedColor, false}}) {
+        // From the baseline up to the first sample: one sample alone is a visible spike, not an invisible dot.
         QPainterPath path;
-        bool first = true;
-        for (const Point& point : points_) {
-            const QPointF at = pointAt(point.secondsAgo, sent ? point.sent : point.received);
-            if (first)
-                path.moveTo(at);
-            else
-                path.lineTo(at);
-            first = false;
-        }
+        if (!points_.empty())
+            path.moveTo(pointAt(points_.front().secondsAgo, 0));
+        for (const Point& point : points_)
+            path.lineTo(pointAt(point.secondsAgo, sent ? point.sent : point.received));
         painter.setPen(QPen(color, 2));
         painter.drawPath(path);
     }

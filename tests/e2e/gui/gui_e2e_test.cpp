@@ -1,4 +1,5 @@
 // The tray application end to end: real hostgated on a private bus, prompts clicked on a real X server with a tray.
+#include "daemon/clients.h"
 #include "daemon/daemon_fixture.h"
 #include "harness/private_bus.h"
 #include "screenshots.h"
@@ -9,6 +10,9 @@
 #include "prompt/prompt_dialog.h"
 #include "windows/connection_log_model.h"
 #include "windows/connection_log_window.h"
+#include "windows/monitor_window.h"
+#include "windows/traffic_chart.h"
+#include "windows/traffic_model.h"
 #include "windows/rules_model.h"
 #include "windows/rules_window.h"
 
@@ -17,6 +21,10 @@
 #include <QDBusConnection>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QItemSelectionModel>
+#include <QSortFilterProxyModel>
+#include <QTreeView>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
@@ -25,6 +33,7 @@
 #include <QSystemTrayIcon>
 #include <QTest>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -53,6 +62,11 @@ const QString ignoredAddress = QStringLiteral("203.0.113.32");
 // An address no DNS answer names: curl connects to it directly and claims a name in its Host header (issue 14.2).
 const QString claimedHost = QStringLiteral("claimed-by-curl.test");
 const QString namelessAddress = QStringLiteral("203.0.113.34");
+// The network monitor's peer (tests/e2e/bus/traffic_peer.py): a server whose log says how many bytes went each way.
+const QString trafficAddress = QStringLiteral("203.0.113.35");
+constexpr int trafficPort = 9100;
+constexpr int trafficReply = 250000;
+constexpr int trafficSend = 120000;
 
 // Long enough that a click always comes first; short enough that the countdown test stays quick.
 constexpr auto clickedPromptTimeout = 60s;
@@ -67,6 +81,7 @@ DaemonEnvironment environment()
     world.zone.hosts = {{allowedHost, allowedAddress, {}}, {deniedHost, deniedAddress, {}}, {ignoredHost, ignoredAddress, {}}};
     world.zone.ttlSeconds = 30;
     world.httpAddresses = {allowedAddress, deniedAddress, ignoredAddress, namelessAddress};
+    world.extraAddresses = {trafficAddress + QStringLiteral("/32")};
     return world;
 }
 
@@ -413,6 +428,100 @@ private slots:
         log->raise();
         log->repaint();
         HG_E2E_VERIFY(takeScreenshot(QStringLiteral("log.png")));
+    }
+
+    void networkMonitorShowsRealTrafficWithTheServersByteCounts()
+    {
+        const QString serverLog = fixture_->network().scratchPath(QStringLiteral("traffic-peer.log"));
+        const QString peer = QStringLiteral(HOSTGATE_TRAFFIC_PEER_PATH);
+        auto server = startBackground(Placement::in(fixture_->network()),
+                                      {python3(), peer, QStringLiteral("serve"), serverLog, trafficAddress,
+                                       QString::number(trafficPort), QString::number(trafficReply)},
+                                      serverLog + QStringLiteral(".out"), serverLog + QStringLiteral(".out"));
+        HG_E2E_VERIFY(server);
+        const auto serverLines = [&serverLog] {
+            QFile file(serverLog);
+            return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts)
+                                                  : QStringList();
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(serverLines().contains(QStringLiteral("ready")), guiBoundMs);
+
+        // A rule first (root needs no polkit), so no prompt holds the transfer.
+        auto added = std::make_shared<std::optional<gui::CallError>>();
+        observer_->addRule({{QStringLiteral("app"), python3ExecutablePath()}, {QStringLiteral("host"), trafficAddress},
+                            {QStringLiteral("action"), QStringLiteral("allow")}},
+                           [added](quint64, const gui::CallError& error) { *added = error; });
+        QTRY_VERIFY_WITH_TIMEOUT(added->has_value(), guiBoundMs);
+        QVERIFY2(!(*added)->failed(), qPrintable((*added)->describe()));
+
+        tray_->showMonitor();
+        gui::MonitorWindow* monitor = tray_->monitor();
+        QVERIFY(monitor);
+        QVERIFY(QTest::qWaitForWindowExposed(monitor));
+        QSignalSpy refreshed(monitor, &gui::MonitorWindow::refreshed);
+        QTRY_VERIFY_WITH_TIMEOUT(refreshed.count() >= 1, guiBoundMs);
+
+        // Two transfers while the window is open, so the chart has a rate to draw.
+        for (int transfer = 1; transfer <= 2; ++transfer) {
+            auto client = startBackground(fixture_->confined(), {python3(), peer, QStringLiteral("tcp"), trafficAddress,
+                                                                 QString::number(trafficPort), QString::number(trafficSend)});
+            HG_E2E_VERIFY(client);
+            const RunResult result = finishWhileGuiRuns(*client);
+            QVERIFY2(result.succeeded() && result.out.contains(QStringLiteral("received=%1").arg(trafficReply).toUtf8()),
+                     qPrintable(result.describe()));
+        }
+        QStringList logged;
+        QTRY_VERIFY_WITH_TIMEOUT((logged = serverLines().filter(QStringLiteral("tcp "))).size() == 2, guiBoundMs);
+        for (const QString& line : logged)
+            QVERIFY2(line.contains(QStringLiteral("received=%1 sent=%2").arg(trafficSend).arg(trafficReply)), qPrintable(line));
+
+        // The monitor lists both flows under python with the counts the server logged (at most 2 % more: a
+        // retransmitted segment counts twice), closed, allowed by the rule.
+        const auto flowsShown = [monitor] {
+            QList<gui::TrafficRecord> flows;
+            gui::TrafficModel& model = monitor->model();
+            const QModelIndex app = model.indexOfApp(python3ExecutablePath());
+            for (int row = 0; app.isValid() && row < model.rowCount(app); ++row)
+                if (const gui::TrafficRecord* flow = model.flowAt(model.index(row, 0, app)); flow && flow->address == trafficAddress)
+                    flows.append(*flow);
+            return flows;
+        };
+        const auto agrees = [](quint64 counted, quint64 witnessed) { return counted >= witnessed && counted <= witnessed + witnessed / 50; };
+        const auto bothClosed = [&flowsShown] {
+            const QList<gui::TrafficRecord> flows = flowsShown();
+            return flows.size() == 2 &&
+                   std::all_of(flows.begin(), flows.end(), [](const gui::TrafficRecord& flow) { return flow.closed.isValid(); });
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(bothClosed(), guiBoundMs);
+        for (const gui::TrafficRecord& flow : flowsShown()) {
+            QVERIFY2(agrees(flow.bytesSent, trafficSend), qPrintable(QString::number(flow.bytesSent)));
+            QVERIFY2(agrees(flow.bytesReceived, trafficReply), qPrintable(QString::number(flow.bytesReceived)));
+            QCOMPARE(flow.verdict, QStringLiteral("allowed"));
+            QVERIFY(flow.ruleId.has_value());
+            QCOMPARE(flow.port, quint16{trafficPort});
+        }
+        // The chart drew the transfers' rate (all applications: nothing is selected yet).
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->chart().highest() > 0, guiBoundMs);
+
+        // The table as a person sees it: the flow's row selected, its numbers in the columns.
+        QSortFilterProxyModel& shown = monitor->filterModel();
+        QModelIndex appRow;
+        for (int row = 0; row < shown.rowCount(); ++row)
+            if (shown.index(row, 0).data(gui::TrafficModel::AppRole).toString() == python3ExecutablePath())
+                appRow = shown.index(row, 0);
+        QVERIFY(appRow.isValid());
+        monitor->view().expand(appRow);
+        const QString sentText = shown.index(0, gui::TrafficModel::SentColumn, appRow).data().toString();
+        QCOMPARE(sentText, gui::TrafficModel::formatBytes(flowsShown().front().bytesSent));
+        monitor->view().selectionModel()->select(shown.index(0, 0, appRow), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->chart().highest() > 0, guiBoundMs); // the app's own history had the bytes too
+        // A few more snapshots, so the picture shows the transfers' spike and the quiet after it.
+        QTRY_VERIFY_WITH_TIMEOUT(monitor->chart().pointCount() >= 4, guiBoundMs);
+        monitor->raise();
+        monitor->repaint();
+        HG_E2E_VERIFY(takeScreenshot(QStringLiteral("monitor.png")));
+        monitor->hide();
+        QVERIFY(!monitor->isPolling());
     }
 
     void trayIconIsVisibleInTheScreenshotOfTheDesktop()

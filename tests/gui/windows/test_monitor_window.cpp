@@ -11,6 +11,7 @@
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTemporaryDir>
+#include <QPixmap>
 #include <QTest>
 #include <QTreeView>
 
@@ -254,6 +255,25 @@ private slots:
                 window.view().selectionModel()->select(shown.index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QCOMPARE(window.chart().title(), QStringLiteral("firefox"));
         QCOMPARE(window.chart().highest(), 0.0);
+    }
+
+    void theChartDrawsTheRatesItWasGiven()
+    {
+        TrafficChart chart;
+        chart.resize(800, 300);
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        std::deque<TrafficModel::Sample> samples;
+        for (int ago = 60; ago >= 0; ago -= 2)
+            samples.push_back({now.addSecs(-ago), ago == 30 ? 500000.0 : 1000.0, 0});
+        chart.plot(samples, now, QStringLiteral("curl"));
+        const QImage picture = chart.grab().toImage();
+        const QColor sent = chart.palette().color(QPalette::Highlight);
+        int drawn = 0;
+        for (int y = 0; y < picture.height(); ++y)
+            for (int x = picture.width() / 2; x < picture.width(); ++x) // the last minute is the right fifth
+                if (picture.pixelColor(x, y) == sent)
+                    ++drawn;
+        QVERIFY2(drawn > 20, qPrintable(QString::number(drawn)));
     }
 
     void aFailedSnapshotStopsPollingWithOneReport()
