@@ -9,7 +9,9 @@
 # Three network namespaces this script creates, each with a veth pair (iperf3 server on 203.0.113.10 outside the
 # child cgroup, client inside it): "base" with no firewall, "ct" with only connection tracking on (one
 # conntrack rule, as ufw/firewalld have), "hg" with hostgated enforcing on the child cgroup,
-# default deny, one admin rule allowing iperf3 to 203.0.113.10. Every packet of the measured flows passes
+# default deny, one admin rule allowing iperf3 to 203.0.113.10, and "hgna": the same with traffic_accounting = false
+# (a second hostgated on a child cgroup of its own), so (hg)/(hgna) is what the network monitor's per-packet
+# counting costs. Every packet of the measured flows passes
 # hostgate's chains (they need conntrack, as on any desktop with ufw/firewalld), and connect()/sendmsg() the
 # BPF programs; only the first packet of each flow reaches the daemon. Rounds alternate base/hg so drift hits
 # both alike. The host's namespace and root cgroup are never touched.
@@ -34,7 +36,9 @@ cgroup_root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 ns_base=hg-tbench-$$-base
 ns_hostgate=hg-tbench-$$-hg
 ns_conntrack=hg-tbench-$$-ct
+ns_quiet=hg-tbench-$$-hgna
 cgroup=$cgroup_root/hostgate-bench-throughput-$$
+cgroup_quiet=$cgroup_root/hostgate-bench-throughput-$$-hgna # the second daemon's, without traffic accounting
 cgroup_base=$cgroup_root/hostgate-bench-throughput-$$-base # the baseline's: no programs judge it
 work=$(mktemp -d /tmp/hostgate-throughput-bench.XXXXXX)
 pids=()
@@ -46,7 +50,8 @@ cleanup() {
   ip netns del "$ns_base" 2>/dev/null || true
   ip netns del "$ns_hostgate" 2>/dev/null || true
   ip netns del "$ns_conntrack" 2>/dev/null || true
-  for group in "$cgroup" "$cgroup_base"; do
+  ip netns del "$ns_quiet" 2>/dev/null || true
+  for group in "$cgroup" "$cgroup_base" "$cgroup_quiet"; do
     [ -d "$group" ] || continue
     for pid in $(cat "$group/cgroup.procs" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
     rmdir "$group" 2>/dev/null || true
@@ -86,6 +91,7 @@ transfer() {
   local ns=$1 kind=$2 extra=() group=$cgroup_base
   [ "$kind" = udp ] && extra=(--udp --bitrate "$udp_rate" --length 1400)
   [ "$ns" = "$ns_hostgate" ] && group=$cgroup
+  [ "$ns" = "$ns_quiet" ] && group=$cgroup_quiet
   sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$group" \
     nsenter --net="/run/netns/$ns" "$iperf" --client 203.0.113.10 --port 5201 --time "$seconds" --json "${extra[@]}" \
     >"$work/run.json" 2>>"$work/client.log"
@@ -102,7 +108,7 @@ else:
 PY
 }
 
-mkdir "$cgroup" "$cgroup_base"
+mkdir "$cgroup" "$cgroup_base" "$cgroup_quiet"
 make_netns "$ns_base"
 make_netns "$ns_hostgate"
 start_server "$ns_base"
@@ -128,31 +134,41 @@ nsenter --net="/run/netns/$ns_hostgate" "$daemon_bin" --cgroup "$cgroup" --bpf-p
 hostgated_pid=$!
 pids+=("$hostgated_pid")
 wait_for "hostgated to start" grep -q 'hostgated started' "$work/hostgated.log"
+make_netns "$ns_quiet"
+start_server "$ns_quiet"
+mkdir -p "$work/state-quiet"
+printf 'traffic_accounting = false\n' >"$work/quiet.toml"
+nsenter --net="/run/netns/$ns_quiet" "$daemon_bin" --config "$work/quiet.toml" --cgroup "$cgroup_quiet" --bpf-pin-dir "" \
+  --resolver-files "" --admin-rules-dir "$work/rules.d" --user-rules "$work/state-quiet/rules.toml" \
+  --state-dir "$work/state-quiet" --default-action deny --no-bus >"$work/hostgated-quiet.log" 2>&1 &
+pids+=($!)
+wait_for "the second hostgated to start" grep -q 'hostgated started' "$work/hostgated-quiet.log"
 
 echo "throughput_bench: $rounds interleaved rounds of ${seconds} s per transfer, UDP at $udp_rate" >&2
 declare -A sum
 for kind in tcp udp; do
-  for key in base ct hg; do sum[$kind.$key]=0; done
+  for key in base ct hg hgna; do sum[$kind.$key]=0; done
   transfer "$ns_base" "$kind" >/dev/null   # warm-up, and hg's first flow teaches the kernel its verdict
   transfer "$ns_conntrack" "$kind" >/dev/null
   transfer "$ns_hostgate" "$kind" >/dev/null
+  transfer "$ns_quiet" "$kind" >/dev/null
   for ((round = 1; round <= rounds; round++)); do
-    order=(base ct hg); ((round % 2)) || order=(hg ct base)
+    order=(base ct hg hgna); ((round % 2)) || order=(hgna hg ct base)
     for key in "${order[@]}"; do
-      ns=$ns_base; [ "$key" = hg ] && ns=$ns_hostgate; [ "$key" = ct ] && ns=$ns_conntrack
+      ns=$ns_base; [ "$key" = hg ] && ns=$ns_hostgate; [ "$key" = ct ] && ns=$ns_conntrack; [ "$key" = hgna ] && ns=$ns_quiet
       read -r bps loss < <(transfer "$ns" "$kind")
       echo "  $kind $key round $round: $(awk -v b="$bps" 'BEGIN { printf "%.2f", b / 1e9 }') Gbit/s (loss $loss %)" >&2
       sum[$kind.$key]=$(awk -v s="${sum[$kind.$key]}" -v b="$bps" 'BEGIN { printf "%.0f", s + b }')
     done
   done
 done
-grep -q "Connection denied" "$work/hostgated.log" && die "hostgated denied a benchmark flow: $(grep 'Connection denied' "$work/hostgated.log" | head -n 3)"
+grep -q "Connection denied" "$work/hostgated.log" "$work/hostgated-quiet.log" && die "hostgated denied a benchmark flow: $(grep 'Connection denied' "$work/hostgated.log" | head -n 3)"
 
 echo
-echo "| transfer | (a) no firewall Gbit/s | (a') conntrack on Gbit/s | (b) hostgate Gbit/s | (b)/(a) | (b)/(a') |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| transfer | (a) no firewall Gbit/s | (a') conntrack on Gbit/s | (b) hostgate Gbit/s | (b0) hostgate, no traffic accounting Gbit/s | (b)/(a) | (b)/(a') | (b)/(b0) |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for kind in tcp udp; do
-  awk -v k="$kind" -v a="${sum[$kind.base]}" -v c="${sum[$kind.ct]}" -v b="${sum[$kind.hg]}" -v n="$rounds" \
-    'BEGIN { printf "| %s, one allowed flow | %.2f | %.2f | %.2f | %.3f | %.3f |\n", toupper(k), a / n / 1e9, c / n / 1e9,
-             b / n / 1e9, b / a, b / c }'
+  awk -v k="$kind" -v a="${sum[$kind.base]}" -v c="${sum[$kind.ct]}" -v b="${sum[$kind.hg]}" -v q="${sum[$kind.hgna]}" -v n="$rounds" \
+    'BEGIN { printf "| %s, one allowed flow | %.2f | %.2f | %.2f | %.2f | %.3f | %.3f | %.3f |\n", toupper(k), a / n / 1e9, c / n / 1e9,
+             b / n / 1e9, q / n / 1e9, b / a, b / c, b / q }'
 done
