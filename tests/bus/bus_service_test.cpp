@@ -214,7 +214,7 @@ private slots:
                 ++members;
             }
         }
-        QCOMPARE(members, 36); // 28 + the three list methods + the five scope methods
+        QCOMPARE(members, 37); // 28 + the three list methods + the five scope methods + ListTraffic
     }
 
     void readingStatusNeedsNoAuthorization()
