@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // D-Bus latency client for the DNS benchmark: times GetMode calls to hostgated, one at a time, on the
 // system bus (DBUS_SYSTEM_BUS_ADDRESS, the benchmark's private bus).
 #include <sdbus-c++/sdbus-c++.h>
@@ -47,8 +48,12 @@ int main(int argc, char** argv)
         for (unsigned long i = 0; i < calls; ++i) {
             std::string mode;
             const auto start = BenchClock::now();
-            proxy->callMethod("GetMode").onInterface("org.hostgate.Firewall1").withTimeout(std::chrono::seconds(60)).storeResultsTo(mode);
-            latencies.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(BenchClock::now() - start).count());
+            proxy->callMethod("GetMode")
+                .onInterface("org.hostgate.Firewall1")
+                .withTimeout(std::chrono::seconds(60))
+                .storeResultsTo(mode);
+            latencies.push_back(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(BenchClock::now() - start).count());
             if (mode.empty())
                 fail("GetMode returned an empty mode");
         }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Connection benchmark: TCP connect latency and rate with no firewall, hostgate (fast and miss path) and OpenSnitch.
 #
 # Usage (root): bench/connect_bench.sh [BUILD_DIR]       (default: $HOSTGATE_BUILD_DIR or ./build; use Release)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # DNS benchmark: queries per second and latency through hostgated's DNS queue against the same run without
 # it (dnsperf), then "decision under flood": the first connection to an unknown destination and a D-Bus call
 # while dnsperf floods the daemon, against the same measurements idle.

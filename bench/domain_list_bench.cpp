@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Subscribed-list lookup at 1M domains: parse time, memory and ns/lookup (hits under an entry, misses), against
 // a std::unordered_set<std::string_view> walked over the same parent domains, measured in the same run.
 #include "lists/domain_set.h"
@@ -117,12 +118,16 @@ int main(int argc, char** argv)
     const auto baseRssAfter = residentBytes();
 
     std::size_t found = 0;
-    const double hitNs = nsPerLookup(hits, [&](const std::string& q) { return !set.matchSuffix(q).empty(); }, found);
+    const double hitNs = nsPerLookup(
+        hits, [&](const std::string& q) { return !set.matchSuffix(q).empty(); }, found);
     const auto setHits = found;
-    const double missNs = nsPerLookup(misses, [&](const std::string& q) { return !set.matchSuffix(q).empty(); }, found);
+    const double missNs = nsPerLookup(
+        misses, [&](const std::string& q) { return !set.matchSuffix(q).empty(); }, found);
     const auto setFalse = found;
-    const double baseHitNs = nsPerLookup(hits, [&](const std::string& q) { return baselineMatch(baseline, q); }, found);
-    const double baseMissNs = nsPerLookup(misses, [&](const std::string& q) { return baselineMatch(baseline, q); }, found);
+    const double baseHitNs = nsPerLookup(
+        hits, [&](const std::string& q) { return baselineMatch(baseline, q); }, found);
+    const double baseMissNs = nsPerLookup(
+        misses, [&](const std::string& q) { return baselineMatch(baseline, q); }, found);
     if (setHits != hits.size() * 5 || setFalse != 0) {
         fmt::print(stderr, "wrong answers: {} hits of {}, {} false hits\n", setHits, hits.size() * 5, setFalse);
         return 1;
@@ -134,7 +139,8 @@ int main(int argc, char** argv)
     fmt::print("| --- | --- | --- | --- | --- |\n");
     fmt::print("| DomainSet (parse hosts text + build) | {:.2f} s | {} MB | {:.0f} | {:.0f} |\n", seconds(loadTime),
                (rssAfter - rssBefore) >> 20, hitNs, missNs);
-    fmt::print("| baseline std::unordered_set<string_view> + owned strings (build only, no parse) | {:.2f} s | {} MB | {:.0f} ({:.2f}x) | {:.0f} ({:.2f}x) |\n",
+    fmt::print("| baseline std::unordered_set<string_view> + owned strings (build only, no parse) | {:.2f} s | {} MB | "
+               "{:.0f} ({:.2f}x) | {:.0f} ({:.2f}x) |\n",
                seconds(baseTime), (baseRssAfter - baseRssBefore) >> 20, baseHitNs, baseHitNs / hitNs, baseMissNs,
                baseMissNs / missNs);
     fmt::print("DomainSet::memoryBytes() = {} MB\n", set.memoryBytes() >> 20);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Rule matching speed and memory at 1k/10k/100k rules, against a linear scan and a hash lookup baseline.
 #include "decision/decision_engine.h"
 #include "rules/rule_index.h"
@@ -90,7 +91,8 @@ private:
                 std::uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, v4[1], v4[2], v4[3]};
                 v6[15] = static_cast<std::uint8_t>(pick(256));
                 const unsigned v6Prefixes[] = {32, 48, 56, 64, 128};
-                rule.host = HostPattern::network(Cidr(IpAddress::fromV6Bytes(v6), v6Prefixes[pick(std::size(v6Prefixes))]));
+                rule.host =
+                    HostPattern::network(Cidr(IpAddress::fromV6Bytes(v6), v6Prefixes[pick(std::size(v6Prefixes))]));
             }
         } else {
             rule.host = HostPattern::any();
@@ -163,8 +165,7 @@ struct Fixture {
         const auto before = heapInUse();
         const auto start = std::chrono::steady_clock::now();
         index = std::make_unique<RuleIndex>(std::move(copy)); // the copy moves in: the delta is the index alone
-        buildMilliseconds =
-            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        buildMilliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         indexBytes = heapInUse() - before;
     }
 };
@@ -249,7 +250,7 @@ const Rule* linearMatch(const std::vector<Rule>& rules, const Connection& connec
     const Rule* best = nullptr;
     const auto key = [](const Rule& rule) {
         const auto& host = rule.host;
-        const int tier = host.kind() == HostPattern::Kind::Exact ? 3
+        const int tier = host.kind() == HostPattern::Kind::Exact                                               ? 3
                          : host.kind() == HostPattern::Kind::Suffix || host.kind() == HostPattern::Kind::Regex ? 2
                          : host.kind() == HostPattern::Kind::Network ? (host.cidr().isSingleHost() ? 3 : 1)
                                                                      : 0;

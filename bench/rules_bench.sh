@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Rules at scale: daemon load time, RSS, AddRule/RemoveRule latency and listing every rule, at RULES rules against
 # a BASELINE_RULES baseline in the same run.
 #

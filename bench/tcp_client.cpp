@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Connect-latency client for the connection benchmark: times blocking connect() calls, one at a time.
 #include "util/unique_fd.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Accept-and-close TCP server for the connection benchmark: listens on a range of ports of one address.
 #include "util/unique_fd.h"
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Bulk-transfer benchmark: TCP and UDP throughput through an allowed flow, with and without hostgate.
 #
 # Usage (root): bench/throughput_bench.sh [BUILD_DIR]   (default: $HOSTGATE_BUILD_DIR or ./build; use Release)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgate.bpf.c: cgroup socket programs that apply per-application verdicts and flag misses.
 //
 // Flow for every connect()/unconnected sendmsg() of a socket in the attached cgroup:
@@ -237,8 +238,8 @@ static __always_inline int is_trusted_resolver(const struct destination *dst)
     return bpf_map_lookup_elem(&trusted_resolvers, &key) != 0;
 }
 
-static __always_inline void emit_miss(const struct hg_sock_owner *owner, const struct destination *dst,
-                                      int mark_error, __u32 flags)
+static __always_inline void emit_miss(const struct hg_sock_owner *owner, const struct destination *dst, int mark_error,
+                                      __u32 flags)
 {
     struct hg_event *event = bpf_ringbuf_reserve(&events, sizeof(*event), 0);
 

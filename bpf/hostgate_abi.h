@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 /* hostgate_abi.h: the fixed-width structs and constants shared by the cgroup BPF programs and user space. */
 #ifndef HOSTGATE_ABI_H
 #define HOSTGATE_ABI_H
@@ -31,16 +32,17 @@
 #define HG_EVENT_MISS 1
 
 /* hg_event.flags: why and where a miss happened. */
-#define HG_MISS_REFUSED 1        /* the kernel refused the attempt (EPERM): it could not be held for a decision */
-#define HG_MISS_FOREIGN_NETNS 2  /* the socket lives in another network namespace than the daemon's (a container) */
-#define HG_MISS_UNMARKED 4       /* an unconnected datagram left without the miss mark (a socket older than the
+#define HG_MISS_REFUSED 1       /* the kernel refused the attempt (EPERM): it could not be held for a decision */
+#define HG_MISS_FOREIGN_NETNS 2 /* the socket lives in another network namespace than the daemon's (a container) */
+#define HG_MISS_UNMARKED                                                                                               \
+    4                         /* an unconnected datagram left without the miss mark (a socket older than the
                                     programs, or whose SO_MARK another program rewrote) */
-#define HG_MISS_MARK_FAILED 8    /* bpf_setsockopt(SO_MARK) failed; the attempt was refused */
+#define HG_MISS_MARK_FAILED 8 /* bpf_setsockopt(SO_MARK) failed; the attempt was refused */
 
 /* hg_state.flags */
-#define HG_STATE_FAIL_OPEN 1             /* daemon gone: undecided attempts pass instead of being refused */
-#define HG_STATE_DENY_OTHER_PROTOCOLS 2  /* INET sockets other than TCP and UDP are refused at socket()/connect() */
-#define HG_STATE_SCOPES 4                /* the `scoped_cgroups` set is not empty: look for the caller's scope */
+#define HG_STATE_FAIL_OPEN 1            /* daemon gone: undecided attempts pass instead of being refused */
+#define HG_STATE_DENY_OTHER_PROTOCOLS 2 /* INET sockets other than TCP and UDP are refused at socket()/connect() */
+#define HG_STATE_SCOPES 4               /* the `scoped_cgroups` set is not empty: look for the caller's scope */
 
 /*
  * Scopes (hostgatectl run / attach): a cgroup below the enforced one whose processes (and its descendants')

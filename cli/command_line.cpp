@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parses hostgatectl's arguments with CLI11; documents the commands, the JSON output and the exit statuses.
 #include "command_line.h"
 
@@ -28,17 +29,20 @@ struct RuleOptionValues {
 
 void addRuleOptions(CLI::App& command, RuleOptionValues& values)
 {
-    values.actionOption = command.add_option("--action", values.action, "allow or deny")
-                              ->check(CLI::IsMember({"allow", "deny"}));
+    values.actionOption =
+        command.add_option("--action", values.action, "allow or deny")->check(CLI::IsMember({"allow", "deny"}));
     values.options = {
         {values.actionOption, &values.action},
         {command.add_option("--app", values.app,
-                            "executable path or app id (flatpak:ID, snap:NAME, appimage:FILE, unit:NAME.service; \"\" = any application)"), &values.app},
+                            "executable path or app id (flatpak:ID, snap:NAME, appimage:FILE, unit:NAME.service; \"\" "
+                            "= any application)"),
+         &values.app},
         {command.add_option("--script", values.script, "interpreter's script path"), &values.script},
         {command.add_option("--user", values.user, "uid or user name (default: any user)"), &values.user},
         {command.add_option("--host", values.host, "*, name, *.domain, address or CIDR"), &values.host},
         {command.add_option("--ports", values.ports, "e.g. 443 or 80,8000-8100 (default: any)"), &values.ports},
-        {command.add_option("--protocol", values.protocol, "tcp, udp or any")->check(CLI::IsMember({"tcp", "udp", "any"})),
+        {command.add_option("--protocol", values.protocol, "tcp, udp or any")
+             ->check(CLI::IsMember({"tcp", "udp", "any"})),
          &values.protocol},
         {command.add_option("--lifetime", values.lifetime, "forever or until-time")
              ->check(CLI::IsMember({"forever", "until-time"})),
@@ -46,8 +50,9 @@ void addRuleOptions(CLI::App& command, RuleOptionValues& values)
         {command.add_option("--until", values.until, "end of an until-time rule: ISO 8601 or +DURATION (+2h)"),
          &values.until},
         {command.add_option("--note", values.note, "free text"), &values.note},
-        {command.add_option("--sha256", values.sha256,
-                            "pin the rule to the app's binary: its SHA-256 as sha256sum prints it (\"\" removes a pin)"),
+        {command.add_option(
+             "--sha256", values.sha256,
+             "pin the rule to the app's binary: its SHA-256 as sha256sum prints it (\"\" removes a pin)"),
          &values.sha256},
     };
     command.add_flag("--disabled", values.disabled, "store the rule disabled");
@@ -56,10 +61,9 @@ void addRuleOptions(CLI::App& command, RuleOptionValues& values)
 RuleOptions collectRuleOptions(const RuleOptionValues& values)
 {
     RuleOptions rule;
-    const std::vector<std::optional<std::string>*> targets = {&rule.action, &rule.app,      &rule.script,
-                                                               &rule.user,   &rule.host,     &rule.ports,
-                                                               &rule.protocol, &rule.lifetime, &rule.until,
-                                                               &rule.note,   &rule.sha256};
+    const std::vector<std::optional<std::string>*> targets = {&rule.action, &rule.app,   &rule.script,   &rule.user,
+                                                              &rule.host,   &rule.ports, &rule.protocol, &rule.lifetime,
+                                                              &rule.until,  &rule.note,  &rule.sha256};
     for (std::size_t i = 0; i < values.options.size(); ++i) {
         if (values.options[i].first->count() > 0) {
             *targets[i] = *values.options[i].second;
@@ -90,7 +94,8 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     app.add_flag("--json", command.json, "machine-readable JSON output (see below)");
 
     CLI::App* status = app.add_subcommand("status", "show the daemon's state and counters");
-    CLI::App* mode = app.add_subcommand("mode", "show the mode, or set it (enforce, silent-allow, silent-deny, learning)");
+    CLI::App* mode =
+        app.add_subcommand("mode", "show the mode, or set it (enforce, silent-allow, silent-deny, learning)");
     mode->add_option("MODE", command.mode, "the new mode");
 
     CLI::App* rules = app.add_subcommand("rules", "list and change rules");
@@ -118,7 +123,8 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     CLI::App* exportRules = rules->add_subcommand("export", "write the user rules as TOML to FILE or stdout");
     exportRules->add_option("FILE", command.file, "output file");
     exportRules->fallthrough();
-    CLI::App* importRules = rules->add_subcommand("import", "import rules from a TOML file (- = stdin), all or nothing");
+    CLI::App* importRules =
+        rules->add_subcommand("import", "import rules from a TOML file (- = stdin), all or nothing");
     importRules->add_option("FILE", command.file, "input file or -")->required();
     importRules->add_flag("--replace", command.replace, "replace every user rule instead of appending");
     importRules->fallthrough();
@@ -142,9 +148,10 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     CLI::App* metrics = app.add_subcommand("metrics", "the daemon's counters as OpenMetrics text (for Prometheus)");
     metrics->add_option("--textfile", command.metricsTextfile,
                         "write them in node_exporter's textfile format to FILE (atomically) instead");
-    metrics->add_option("--interval", command.metricsInterval,
-                        "with --textfile: rewrite FILE every N seconds until interrupted (hostgate_up 0 while the "
-                        "daemon is unreachable)")
+    metrics
+        ->add_option("--interval", command.metricsInterval,
+                     "with --textfile: rewrite FILE every N seconds until interrupted (hostgate_up 0 while the "
+                     "daemon is unreachable)")
         ->check(CLI::Range(1, 86400));
 
     CLI::App* proposals = app.add_subcommand("proposals", "review the rules learning mode proposes");
@@ -157,7 +164,8 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     CLI::App* listProposals = proposals->add_subcommand("list", "list the proposals waiting for review");
     CLI::Option* listApp = addProposalApp(listProposals);
     listProposals->fallthrough();
-    CLI::App* accept = proposals->add_subcommand("accept", "make proposals user rules (ID, edited by the options, or --all)");
+    CLI::App* accept =
+        proposals->add_subcommand("accept", "make proposals user rules (ID, edited by the options, or --all)");
     accept->fallthrough();
     accept->add_option("ID", command.proposalId, "proposal id");
     bool acceptAll = false;
@@ -179,13 +187,15 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     edits["--protocol"].first->check(CLI::IsMember({"tcp", "udp", "any"}));
     edits["--action"].first->check(CLI::IsMember({"allow", "deny"}));
     edits["--lifetime"].first->check(CLI::IsMember({"forever", "until-time"}));
-    CLI::App* reject = proposals->add_subcommand("reject", "forget proposals and do not propose them again (ID or --all)");
+    CLI::App* reject =
+        proposals->add_subcommand("reject", "forget proposals and do not propose them again (ID or --all)");
     reject->fallthrough();
     reject->add_option("ID", command.proposalId, "proposal id");
     bool rejectAll = false;
     reject->add_flag("--all", rejectAll, "every proposal (with --app: that application's)");
     CLI::Option* rejectApp = addProposalApp(reject);
-    CLI::App* exportProposals = proposals->add_subcommand("export", "write the proposed rules as a rule file to FILE or stdout");
+    CLI::App* exportProposals =
+        proposals->add_subcommand("export", "write the proposed rules as a rule file to FILE or stdout");
     exportProposals->add_option("FILE", command.file, "output file");
     CLI::Option* exportApp = addProposalApp(exportProposals);
     exportProposals->fallthrough();
@@ -221,9 +231,12 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     CLI::App* attach = app.add_subcommand(
         "attach", "apply rules to an existing cgroup (a unit's, a container's) until `detach ID`; prints the scope id");
     addPolicyOptions(attach);
-    CLI::Option* attachCgroup = attach->add_option("--cgroup", command.scope.cgroup, "cgroup path (as in /proc/PID/cgroup, or under the cgroup2 mount)");
-    CLI::Option* attachUnit = attach->add_option("--unit", command.scope.unit, "systemd unit name (cups.service, docker-ID.scope)");
-    CLI::Option* attachContainer = attach->add_option("--container", command.scope.container, "Docker/Podman container id (12+ hex digits)");
+    CLI::Option* attachCgroup = attach->add_option("--cgroup", command.scope.cgroup,
+                                                   "cgroup path (as in /proc/PID/cgroup, or under the cgroup2 mount)");
+    CLI::Option* attachUnit =
+        attach->add_option("--unit", command.scope.unit, "systemd unit name (cups.service, docker-ID.scope)");
+    CLI::Option* attachContainer =
+        attach->add_option("--container", command.scope.container, "Docker/Podman container id (12+ hex digits)");
     attachCgroup->excludes(attachUnit)->excludes(attachContainer);
     attachUnit->excludes(attachContainer);
     CLI::App* detach = app.add_subcommand("detach", "end a scope made by attach (or run)");
@@ -288,8 +301,8 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
     } else if (chosen(audit)) {
         command.verb = Verb::Audit;
     } else if (chosen(lists)) {
-        command.verb = chosen(refreshLists) ? Verb::RefreshLists
-                       : chosen(enableList) ? Verb::EnableList
+        command.verb = chosen(refreshLists)  ? Verb::RefreshLists
+                       : chosen(enableList)  ? Verb::EnableList
                        : chosen(disableList) ? Verb::DisableList
                                              : Verb::ListLists;
     } else if (chosen(run)) {
@@ -305,7 +318,8 @@ ParseOutcome parseArguments(const std::vector<std::string>& arguments)
         command.verb = Verb::Scopes;
     } else if (chosen(proposals)) {
         const auto usage = [](const std::string& message) {
-            return ParseOutcome{std::nullopt, ExitStatus::Usage, errorLine(ExitStatus::Usage, message + " (see --help)")};
+            return ParseOutcome{std::nullopt, ExitStatus::Usage,
+                                errorLine(ExitStatus::Usage, message + " (see --help)")};
         };
         for (const CLI::Option* given : {listApp, acceptApp, rejectApp, exportApp})
             if (given->count() > 0)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's command line: what the user asked for, parsed with CLI11 into a plain Command (no bus).
 #pragma once
 
@@ -28,18 +29,18 @@ enum class Verb {
     Traffic,
     Metrics,
     ListProposals,
-    AcceptProposal,   // one, with edits
-    AcceptProposals,  // --all [--app]
+    AcceptProposal,  // one, with edits
+    AcceptProposals, // --all [--app]
     RejectProposal,
-    RejectProposals,  // --all [--app]
+    RejectProposals, // --all [--app]
     ExportProposals,
     Audit,
     ListLists,
     RefreshLists,
     EnableList,
     DisableList,
-    Run,     // run a command in a scope of its own
-    Attach,  // a scope for an existing cgroup
+    Run,    // run a command in a scope of its own
+    Attach, // a scope for an existing cgroup
     Detach,
     Scopes,
 };
@@ -90,21 +91,21 @@ struct ConnectionQuery {
 struct Command {
     Verb verb = Verb::Status;
     bool json = false;
-    std::string mode;          // SetMode
-    std::uint64_t ruleId = 0;  // ShowRule, UpdateRule, RemoveRule, EnableRule, DisableRule
-    std::string appFilter;     // ListRules --app
-    RuleOptions rule;          // AddRule, UpdateRule
-    std::string file;          // ExportRules (empty: stdout), ImportRules ("-": stdin)
-    bool replace = false;      // ImportRules
+    std::string mode;         // SetMode
+    std::uint64_t ruleId = 0; // ShowRule, UpdateRule, RemoveRule, EnableRule, DisableRule
+    std::string appFilter;    // ListRules --app
+    RuleOptions rule;         // AddRule, UpdateRule
+    std::string file;         // ExportRules (empty: stdout), ImportRules ("-": stdin)
+    bool replace = false;     // ImportRules
     ConnectionQuery connections;
-    std::string metricsTextfile;        // Metrics --textfile (empty: OpenMetrics on stdout)
-    std::uint32_t metricsInterval = 0;  // Metrics --interval seconds (0: once)
-    std::uint64_t proposalId = 0;       // AcceptProposal, RejectProposal
+    std::string metricsTextfile;            // Metrics --textfile (empty: OpenMetrics on stdout)
+    std::uint32_t metricsInterval = 0;      // Metrics --interval seconds (0: once)
+    std::uint64_t proposalId = 0;           // AcceptProposal, RejectProposal
     std::optional<std::string> proposalApp; // --app of the proposal commands (unset: every application)
-    RuleOptions proposalEdits;          // AcceptProposal: host, ports, protocol, action, lifetime, until, note
-    std::string since;                  // Audit --since (ISO 8601, DURATION or -DURATION)
-    std::string listName;               // RefreshLists ("" = every list), EnableList, DisableList
-    ScopeOptions scope;                 // Run, Attach, Detach
+    RuleOptions proposalEdits;              // AcceptProposal: host, ports, protocol, action, lifetime, until, note
+    std::string since;                      // Audit --since (ISO 8601, DURATION or -DURATION)
+    std::string listName;                   // RefreshLists ("" = every list), EnableList, DisableList
+    ScopeOptions scope;                     // Run, Attach, Detach
 
     bool operator==(const Command&) const = default;
 };

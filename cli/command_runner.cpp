@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One function per hostgatectl command: the D-Bus call, then JSON or human output.
 #include "command_runner.h"
 
@@ -10,15 +11,15 @@
 
 #include <fmt/format.h>
 
+#include <poll.h>
 #include <pwd.h>
 #include <sys/signalfd.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <csignal>
 
-#include <cstdio>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <iostream>
 #include <memory>
@@ -67,7 +68,9 @@ ExitStatus writeRuleText(const Command& command, const std::string& toml)
     const bool written = file != nullptr && std::fwrite(toml.data(), 1, toml.size(), file) == toml.size();
     const bool closed = file != nullptr && std::fclose(file) == 0;
     if (!written || !closed) {
-        std::cerr << errorLine(ExitStatus::Failure, fmt::format("Failed to write {}: {}", command.file, std::strerror(errno))) << '\n';
+        std::cerr << errorLine(ExitStatus::Failure,
+                               fmt::format("Failed to write {}: {}", command.file, std::strerror(errno)))
+                  << '\n';
         return ExitStatus::Failure;
     }
     return ExitStatus::Ok;
@@ -151,14 +154,18 @@ ExitStatus importRules(const Command& command, FirewallClient& client)
 {
     std::string toml;
     const bool fromStdin = command.file == "-";
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(fromStdin ? stdin : std::fopen(command.file.c_str(), "rb"),
-                                                              fromStdin ? [](std::FILE*) { return 0; } : &std::fclose);
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(fromStdin ? stdin
+                                                                         : std::fopen(command.file.c_str(), "rb"),
+                                                               fromStdin ? [](std::FILE*) { return 0; } : &std::fclose);
     if (!file || !readAll(file.get(), toml)) {
-        std::cerr << errorLine(ExitStatus::Failure, fmt::format("Failed to read {}: {}", command.file, std::strerror(errno))) << '\n';
+        std::cerr << errorLine(ExitStatus::Failure,
+                               fmt::format("Failed to read {}: {}", command.file, std::strerror(errno)))
+                  << '\n';
         return ExitStatus::Failure;
     }
     const std::uint32_t imported = client.importRules(toml, command.replace);
-    printObjectOr(command, {{"imported", imported}}, fmt::format("imported {} rule{}\n", imported, imported == 1 ? "" : "s"));
+    printObjectOr(command, {{"imported", imported}},
+                  fmt::format("imported {} rule{}\n", imported, imported == 1 ? "" : "s"));
     return ExitStatus::Ok;
 }
 
@@ -183,7 +190,8 @@ ExitStatus writeMetricsTextfile(const Command& command, FirewallClient& client)
         } catch (const sdbus::Error& error) {
             if (command.metricsInterval == 0)
                 throw;
-            std::cerr << errorLine(ExitStatus::Unreachable, "Failed to read the daemon's status: " + error.getMessage()) << '\n';
+            std::cerr << errorLine(ExitStatus::Unreachable, "Failed to read the daemon's status: " + error.getMessage())
+                      << '\n';
             text = renderUnreachableMetrics(MetricsFormat::PrometheusText);
         }
         // 0644: node_exporter runs as its own user.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Runs one parsed hostgatectl command against the daemon and prints its result.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Mapping of D-Bus error names to hostgatectl's exit statuses, and the one-line error messages.
 #include "exit_status.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's exit statuses and how D-Bus error names map to them, so scripts can tell failures apart.
 #pragma once
 
@@ -20,7 +21,10 @@ enum class ExitStatus : int {
     LimitExceeded = 7,
 };
 
-inline int toInt(ExitStatus status) { return static_cast<int>(status); }
+inline int toInt(ExitStatus status)
+{
+    return static_cast<int>(status);
+}
 
 // The exit status for a D-Bus error reply (e.g. "org.hostgate.Firewall1.Error.NoSuchRule" -> NoSuchRule,
 // "org.freedesktop.DBus.Error.ServiceUnknown" -> Unreachable). Unknown names are Failure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallClient's authorized calls: messages with ALLOW_INTERACTIVE_AUTHORIZATION set, so a desktop polkit
 // agent may ask the user for a password instead of the call failing.
 #include "firewall_client.h"
@@ -39,8 +40,7 @@ void allowInteractiveAuthorization(sdbus::MethodCall& call)
 
 FirewallClient::FirewallClient(sdbus::IConnection& connection)
     : ProxyInterfaces(connection, firewallBusName, firewallObjectPath)
-{
-}
+{}
 
 FirewallClient::~FirewallClient()
 {
@@ -50,7 +50,8 @@ FirewallClient::~FirewallClient()
 }
 
 template <typename... Arguments>
-static sdbus::MethodReply callInteractively(sdbus::IProxy& proxy, const std::string& method, const Arguments&... arguments)
+static sdbus::MethodReply callInteractively(sdbus::IProxy& proxy, const std::string& method,
+                                            const Arguments&... arguments)
 {
     sdbus::MethodCall call = proxy.createMethodCall(org::hostgate::Firewall1_proxy::INTERFACE_NAME, method);
     allowInteractiveAuthorization(call);
@@ -58,7 +59,10 @@ static sdbus::MethodReply callInteractively(sdbus::IProxy& proxy, const std::str
     return proxy.callMethod(call, interactiveCallTimeout);
 }
 
-void FirewallClient::setMode(const std::string& mode) { (void)callInteractively(getProxy(), "SetMode", mode); }
+void FirewallClient::setMode(const std::string& mode)
+{
+    (void)callInteractively(getProxy(), "SetMode", mode);
+}
 
 std::uint64_t FirewallClient::addRule(const VariantMap& rule)
 {
@@ -73,7 +77,10 @@ void FirewallClient::updateRule(std::uint64_t id, const VariantMap& changes)
     (void)callInteractively(getProxy(), "UpdateRule", id, changes);
 }
 
-void FirewallClient::removeRule(std::uint64_t id) { (void)callInteractively(getProxy(), "RemoveRule", id); }
+void FirewallClient::removeRule(std::uint64_t id)
+{
+    (void)callInteractively(getProxy(), "RemoveRule", id);
+}
 
 void FirewallClient::refreshLists(const std::string& name)
 {
@@ -217,7 +224,10 @@ std::vector<std::uint64_t> FirewallClient::acceptProposals(const VariantMap& sel
     return ruleIds;
 }
 
-void FirewallClient::rejectProposal(std::uint64_t id) { (void)callInteractively(getProxy(), "RejectProposal", id); }
+void FirewallClient::rejectProposal(std::uint64_t id)
+{
+    (void)callInteractively(getProxy(), "RejectProposal", id);
+}
 
 std::uint32_t FirewallClient::rejectProposals(const VariantMap& selection)
 {
@@ -260,7 +270,10 @@ std::pair<std::uint64_t, std::string> FirewallClient::attachScope(const std::str
     return created;
 }
 
-void FirewallClient::removeScope(std::uint64_t id) { (void)callInteractively(getProxy(), "RemoveScope", id); }
+void FirewallClient::removeScope(std::uint64_t id)
+{
+    (void)callInteractively(getProxy(), "RemoveScope", id);
+}
 
 void FirewallClient::listenForConnectionEvents(std::function<void(const VariantMap&)> onEvent)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallClient: hostgatectl's proxy of org.hostgate.Firewall1 (generated from the XML by
 // sdbus-c++-xml2cpp) plus the calls that need the ALLOW_INTERACTIVE_AUTHORIZATION flag.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `hostgatectl connections --follow`: prints ConnectionEvent signals as they come until SIGINT/SIGTERM.
 #include "command_runner.h"
 
@@ -78,7 +79,9 @@ ExitStatus followConnections(const Command& command, sdbus::IConnection& connect
         const sdbus::IConnection::PollData bus = connection.getEventLoopPollData();
         pollfd fds[2] = {{bus.fd, bus.events, 0}, {signals->get(), POLLIN, 0}};
         if (poll(fds, 2, bus.getPollTimeout()) < 0 && errno != EINTR) {
-            std::cerr << errorLine(ExitStatus::Failure, fmt::format("Failed to wait for events: {}", std::strerror(errno))) << '\n';
+            std::cerr << errorLine(ExitStatus::Failure,
+                                   fmt::format("Failed to wait for events: {}", std::strerror(errno)))
+                      << '\n';
             return ExitStatus::Failure;
         }
         if ((fds[1].revents & POLLIN) != 0) {

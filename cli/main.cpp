@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl: the command-line client of hostgated's D-Bus API (org.hostgate.Firewall1 on the system bus).
 //
 // Exit statuses (also in --help): 0 ok, 1 other error, 2 usage error, 3 not authorized, 4 daemon not
@@ -39,7 +40,8 @@ int main(int argc, char** argv)
 {
     const ParseOutcome parsed = parseArguments(std::vector<std::string>(argv + 1, argv + argc));
     if (!parsed.command) {
-        (parsed.status == ExitStatus::Ok ? std::cout : std::cerr) << parsed.text << (parsed.text.ends_with('\n') ? "" : "\n");
+        (parsed.status == ExitStatus::Ok ? std::cout : std::cerr)
+            << parsed.text << (parsed.text.ends_with('\n') ? "" : "\n");
         return toInt(parsed.status);
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Renders GetStatus as OpenMetrics / Prometheus text: one family per counter or gauge, labels for the kinds.
 #include "metrics.h"
 
@@ -33,9 +34,11 @@ public:
 
     // A counter: the family is `name`, its sample `name_total` (both formats agree on the sample's name; only
     // OpenMetrics names the family without the suffix).
-    void counter(std::string_view name, std::string_view help, const std::vector<std::pair<std::string, std::uint64_t>>& samples)
+    void counter(std::string_view name, std::string_view help,
+                 const std::vector<std::pair<std::string, std::uint64_t>>& samples)
     {
-        const std::string family = format_ == MetricsFormat::OpenMetrics ? std::string(name) : fmt::format("{}_total", name);
+        const std::string family =
+            format_ == MetricsFormat::OpenMetrics ? std::string(name) : fmt::format("{}_total", name);
         header(family, "counter", help);
         for (const auto& [labels, value] : samples)
             out_ += fmt::format("{}_total{} {}\n", name, labels, value);
@@ -106,9 +109,11 @@ std::string renderMetrics(const nlohmann::json& status, MetricsFormat format)
     Writer out(format);
     out.gauge("hostgate_up", "Whether hostgated answered over D-Bus (1) or not (0).", {{"", 1}});
     out.info("hostgate_build", "The daemon's version and mode.",
-             fmt::format("{{version=\"{}\",mode=\"{}\",default_action=\"{}\"}}", escapeLabel(stringOf(status, "version")),
-                         escapeLabel(stringOf(status, "mode")), escapeLabel(stringOf(status, "default_action"))));
-    out.counter("hostgate_decisions", "Connections decided since the daemon started, by verdict (kernel fast-path hits are not counted).",
+             fmt::format("{{version=\"{}\",mode=\"{}\",default_action=\"{}\"}}",
+                         escapeLabel(stringOf(status, "version")), escapeLabel(stringOf(status, "mode")),
+                         escapeLabel(stringOf(status, "default_action"))));
+    out.counter("hostgate_decisions",
+                "Connections decided since the daemon started, by verdict (kernel fast-path hits are not counted).",
                 {{"{verdict=\"allowed\"}", unsignedOf(status, "allowed")},
                  {"{verdict=\"denied\"}", unsignedOf(status, "denied")},
                  {"{verdict=\"asked\"}", unsignedOf(status, "asked")}});
@@ -126,10 +131,12 @@ std::string renderMetrics(const nlohmann::json& status, MetricsFormat format)
               {{"", static_cast<double>(sizeOf(status, "missing_features"))}});
     out.counter("hostgate_dns_packets", "DNS queries and answers that passed through the daemon's DNS queue.",
                 {{"", unsignedOf(status, "dns_packets")}});
-    out.counter("hostgate_queue_overflows", "Times the kernel dropped messages of a queue (its socket buffer was full).",
+    out.counter("hostgate_queue_overflows",
+                "Times the kernel dropped messages of a queue (its socket buffer was full).",
                 {{"{queue=\"dns\"}", unsignedOf(status, "dns_queue_overflows")},
                  {"{queue=\"decision\"}", unsignedOf(status, "decision_queue_overflows")}});
-    out.counter("hostgate_miss_events_dropped", "Kernel reports of verdict misses lost because the ring buffer was full.",
+    out.counter("hostgate_miss_events_dropped",
+                "Kernel reports of verdict misses lost because the ring buffer was full.",
                 {{"", unsignedOf(status, "miss_events_dropped")}});
     out.gauge("hostgate_proposals", "Learning proposals waiting for review.",
               {{"", static_cast<double>(unsignedOf(status, "proposals"))}});

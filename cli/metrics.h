@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl metrics: the daemon's status as OpenMetrics text, or as the Prometheus text format that
 // node_exporter's textfile collector reads.
 #pragma once

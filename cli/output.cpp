@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Renders the daemon's records as JSON for scripts and as aligned text for people.
 #include "output.h"
 
@@ -153,11 +154,12 @@ std::string humanValue(const std::string& key, const nlohmann::json& value)
 
 std::string renderStatus(const nlohmann::json& status)
 {
-    return renderKeyValues(status, {"version", "api_version", "mode", "default_action", "prompt_timeout_ms",
-                                    "rules", "admin_rules", "user_rules", "runtime_rules", "rule_errors",
-                                    "pending_prompts", "agents", "proposals", "proposals_dropped", "proposals_error",
-                                    "allowed", "denied", "asked", "started_usec",
-                                    "kernel_features", "missing_features"});
+    return renderKeyValues(status,
+                           {"version",         "api_version", "mode",       "default_action",    "prompt_timeout_ms",
+                            "rules",           "admin_rules", "user_rules", "runtime_rules",     "rule_errors",
+                            "pending_prompts", "agents",      "proposals",  "proposals_dropped", "proposals_error",
+                            "allowed",         "denied",      "asked",      "started_usec",      "kernel_features",
+                            "missing_features"});
 }
 
 std::string renderRule(const nlohmann::json& rule)
@@ -172,9 +174,10 @@ std::string renderRule(const nlohmann::json& rule)
     if (!shown.contains("user")) {
         shown["user"] = "any";
     }
-    return renderKeyValues(shown, {"id", "origin", "action", "app", "script", "sha256", "user", "host", "ports", "protocol",
-                                   "lifetime", "until_usec", "pid", "enabled", "read_only", "note", "created_usec",
-                                   "last_hit_usec", "hit_count", "source"});
+    return renderKeyValues(shown,
+                           {"id",        "origin", "action",       "app",           "script",     "sha256", "user",
+                            "host",      "ports",  "protocol",     "lifetime",      "until_usec", "pid",    "enabled",
+                            "read_only", "note",   "created_usec", "last_hit_usec", "hit_count",  "source"});
 }
 
 std::string renderRulesTable(const nlohmann::json& rules)
@@ -230,7 +233,8 @@ std::string renderListsTable(const nlohmann::json& lists)
         nlohmann::json row = nlohmann::json::object();
         for (const auto& [key, value] : list.items()) {
             const bool never = endsWith(key, usecSuffix) && value.is_number_integer() && value.get<std::int64_t>() == 0;
-            const bool noError = key == "last_error" && value.is_string() && value.get_ref<const std::string&>().empty();
+            const bool noError =
+                key == "last_error" && value.is_string() && value.get_ref<const std::string&>().empty();
             if (!never && !noError)
                 row[key] = value;
         }
@@ -248,9 +252,9 @@ std::string renderConnectionLine(const nlohmann::json& event)
         const auto found = event.find(key);
         return found == event.end() ? std::string("-") : humanValue(key, *found);
     };
-    std::string line = fmt::format("{} {} {} pid={} uid={} {}:{} ({}) {}", text("time_usec"), text("verdict"), text("app"),
-                                   text("pid"), text("uid"), text("host"), text("port"), text("address"),
-                                   text("protocol"));
+    std::string line =
+        fmt::format("{} {} {} pid={} uid={} {}:{} ({}) {}", text("time_usec"), text("verdict"), text("app"),
+                    text("pid"), text("uid"), text("host"), text("port"), text("address"), text("protocol"));
     if (event.contains("rule_id")) {
         line += " rule=" + text("rule_id");
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's output: JSON with ISO 8601 times added, aligned tables and "key: value" blocks for people.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Builds rule fields and connection filters from hostgatectl's options, and filters followed events.
 #include "requests.h"
 
@@ -29,7 +30,8 @@ Result<std::uint32_t> resolveUser(const std::string& text, const UserLookup& loo
 std::string lowerCase(std::string_view text)
 {
     std::string lower(text);
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return lower;
 }
 
@@ -111,7 +113,8 @@ Result<nlohmann::json> connectionFilter(const ConnectionQuery& query, TimePoint 
 
 bool eventMatches(const nlohmann::json& event, const nlohmann::json& filter)
 {
-    if (filter.contains("app") && stringField(event, "app").find(filter["app"].get<std::string>()) == std::string::npos) {
+    if (filter.contains("app") &&
+        stringField(event, "app").find(filter["app"].get<std::string>()) == std::string::npos) {
         return false;
     }
     if (filter.contains("host") &&
@@ -123,7 +126,8 @@ bool eventMatches(const nlohmann::json& event, const nlohmann::json& filter)
     }
     if (filter.contains("since_usec")) {
         const auto time = event.find("time_usec");
-        if (time == event.end() || !time->is_number() || time->get<std::int64_t>() < filter["since_usec"].get<std::int64_t>()) {
+        if (time == event.end() || !time->is_number() ||
+            time->get<std::int64_t>() < filter["since_usec"].get<std::int64_t>()) {
             return false;
         }
     }

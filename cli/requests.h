@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The records hostgatectl sends (rule fields, connection filters) built from its options, as JSON values
 // with the API's key names; the bus layer turns them into a{sv} with the XML's types.
 #pragma once

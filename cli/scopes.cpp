@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // `hostgatectl run / attach / detach / scopes`: a command (or an existing cgroup) under rules of its own.
 #include "command_runner.h"
 
@@ -55,7 +56,8 @@ std::optional<VariantMap> policyOf(const Command& command, const std::string& la
         if (file != nullptr)
             std::fclose(file);
         if (failed) {
-            failWith(ExitStatus::Failure, fmt::format("Failed to read {}: {}", command.scope.rulesFile, std::strerror(error)));
+            failWith(ExitStatus::Failure,
+                     fmt::format("Failed to read {}: {}", command.scope.rulesFile, std::strerror(error)));
             return std::nullopt;
         }
         policy["rules"] = sdbus::Variant(text);
@@ -132,7 +134,8 @@ ExitStatus runInScope(const Command& command, sdbus::IConnection& connection)
     if (!command.scope.log.empty()) {
         log = std::fopen(command.scope.log.c_str(), "ae");
         if (!log)
-            return failWith(ExitStatus::Failure, fmt::format("Failed to open {}: {}", command.scope.log, std::strerror(errno)));
+            return failWith(ExitStatus::Failure,
+                            fmt::format("Failed to open {}: {}", command.scope.log, std::strerror(errno)));
     }
     const auto closeLog = [&log] {
         if (log)
@@ -252,7 +255,9 @@ ExitStatus runScopeCommand(const Command& command, sdbus::IConnection& connectio
     case Verb::Attach: {
         const auto& scope = command.scope;
         const std::string kind = !scope.cgroup.empty() ? "cgroup" : !scope.unit.empty() ? "unit" : "container";
-        const std::string target = !scope.cgroup.empty() ? scope.cgroup : !scope.unit.empty() ? scope.unit : scope.container;
+        const std::string target = !scope.cgroup.empty() ? scope.cgroup
+                                   : !scope.unit.empty() ? scope.unit
+                                                         : scope.container;
         const auto policy = policyOf(command, target);
         if (!policy)
             return ExitStatus::Failure;
@@ -278,8 +283,9 @@ ExitStatus runScopeCommand(const Command& command, sdbus::IConnection& connectio
         for (const auto& scope : scopes)
             out << fmt::format("{:<4} {:<7} {:<8} {:>5} {:<40} {}{}\n", scope.value("id", std::uint64_t{0}),
                                scope.value("kind", std::string()), scope.value("default", std::string()),
-                               scope.contains("rules") ? scope["rules"].size() : 0, scope.value("cgroup", std::string()),
-                               scope.value("label", std::string()), scope.value("ending", false) ? " (ending)" : "");
+                               scope.contains("rules") ? scope["rules"].size() : 0,
+                               scope.value("cgroup", std::string()), scope.value("label", std::string()),
+                               scope.value("ending", false) ? " (ending)" : "");
         std::cout << out.str();
         return ExitStatus::Ok;
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parsing and printing of ISO 8601 instants and of durations for hostgatectl's time options.
 #include "time_text.h"
 
@@ -51,7 +52,8 @@ Result<std::optional<int>> parseZone(std::string_view text, std::size_t pos)
         return std::optional<int>{};
     }
     if (text[pos] == 'Z' || text[pos] == 'z') {
-        return pos + 1 == text.size() ? Result<std::optional<int>>(std::optional<int>{0}) : Result<std::optional<int>>(badTime(text));
+        return pos + 1 == text.size() ? Result<std::optional<int>>(std::optional<int>{0})
+                                      : Result<std::optional<int>>(badTime(text));
     }
     if (text[pos] != '+' && text[pos] != '-') {
         return badTime(text);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Times as hostgatectl reads and prints them: ISO 8601 instants and durations like "+2h30m" or "15m".
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Converts a{sv} records to JSON and request fields to a{sv}, typed as the introspection XML says.
 #include "variant_json.h"
 
@@ -74,12 +75,29 @@ nlohmann::json readRecord(sdbus::Message& message, bool& present);
 nlohmann::json readVariant(sdbus::Message& message, const std::string& contents)
 {
     static const std::map<std::string, nlohmann::json (*)(sdbus::Message&)> readers = {
-        {"s", readBasic<std::string>},   {"b", readBasic<bool>},          {"y", readBasic<std::uint8_t>},
-        {"n", readBasic<std::int16_t>},  {"q", readBasic<std::uint16_t>}, {"i", readBasic<std::int32_t>},
-        {"u", readBasic<std::uint32_t>}, {"x", readBasic<std::int64_t>},  {"t", readBasic<std::uint64_t>},
-        {"d", readBasic<double>},        {"as", readBasic<std::vector<std::string>>},
-        {"o", [](sdbus::Message& m) -> nlohmann::json { sdbus::ObjectPath v; m >> v; return std::string(v); }},
-        {"g", [](sdbus::Message& m) -> nlohmann::json { sdbus::Signature v; m >> v; return std::string(v); }},
+        {"s", readBasic<std::string>},
+        {"b", readBasic<bool>},
+        {"y", readBasic<std::uint8_t>},
+        {"n", readBasic<std::int16_t>},
+        {"q", readBasic<std::uint16_t>},
+        {"i", readBasic<std::int32_t>},
+        {"u", readBasic<std::uint32_t>},
+        {"x", readBasic<std::int64_t>},
+        {"t", readBasic<std::uint64_t>},
+        {"d", readBasic<double>},
+        {"as", readBasic<std::vector<std::string>>},
+        {"o",
+         [](sdbus::Message& m) -> nlohmann::json {
+             sdbus::ObjectPath v;
+             m >> v;
+             return std::string(v);
+         }},
+        {"g",
+         [](sdbus::Message& m) -> nlohmann::json {
+             sdbus::Signature v;
+             m >> v;
+             return std::string(v);
+         }},
     };
     if (const auto reader = readers.find(contents); reader != readers.end()) {
         message.enterVariant(contents);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Conversion between the API's a{sv} records (sdbus-c++ Variants) and the JSON values hostgatectl works with.
 #pragma once
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Compiler settings shared by every project target: warnings as errors and the optional sanitizers.
 
 if(HOSTGATE_SANITIZE AND HOSTGATE_TSAN)

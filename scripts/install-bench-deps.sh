@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the peer firewall the connection benchmark compares against (OpenSnitch), without ever starting it.
 #
 # Kept apart from install-deps.sh on purpose: the `opensnitch` package's maintainer script starts its

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs every Debian 12 package hostgate needs to build, run and test; idempotent.
 set -euo pipefail
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the Debian packages hostgate and hostgate-gui from debian/ with dpkg-buildpackage (debhelper), then
 # checks them with lintian. Output: build-deb/hostgate_<version>_<arch>.deb, build-deb/hostgate-gui_...deb (and
 # the -dbgsym packages, .buildinfo, .changes, lintian.log).

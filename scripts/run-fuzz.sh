@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the libFuzzer targets with clang (DNS decoder, rule-file parser, host patterns, D-Bus record parsing, the
 # proposal file, the encrypted DNS list, the subscribed-list parser) and fuzzes each
 # for N seconds (arg 1, default 60); fails on a crash.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The README's main-job command: installs dependencies, builds the Debian packages, installs them and starts
 # hostgate — the daemon and, for the desktop user who ran it (through sudo), the tray application.
 #   scripts/run.sh            on a Debian 12 desktop (systemd): builds hostgate and hostgate-gui

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs hostgated safely on any machine: in a private network namespace, scoped to a child cgroup, with a
 # demo DNS server (dnsmasq) and web servers. Runs a demo, or the given command, inside the sandbox; cleans
 # up everything it made on exit. Usage: sandbox.sh HOSTGATED [COMMAND...]

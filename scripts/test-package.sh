@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs the hostgate packages on a fresh Debian 12 root and checks what a user of them gets:
 #   1. mmdebstrap makes a minimal bookworm root (plus systemd, for systemd-analyze) from the Debian archive
 #      this machine uses (its apt sources that name bookworm);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # The README's test command: installs dependencies, builds everything (and hostgated with ThreadSanitizer), fuzzes the DNS decoder, the
 # rule-file parser, host patterns, the D-Bus record parsing, the proposal file and the encrypted DNS list briefly (30 s each),
 # then runs every test (unit, kernel,

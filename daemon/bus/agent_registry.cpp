@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // AgentRegistry: registrations kept oldest first, so the newest agent of a uid is found from the back.
 #include "bus/agent_registry.h"
 
@@ -16,11 +17,16 @@ Result<void> AgentRegistry::add(AgentRegistration registration)
         registrations_.push_back(std::move(registration));
         return Ok{};
     }
-    const auto ofConnection = static_cast<std::size_t>(std::count_if(
-        registrations_.begin(), registrations_.end(), [&](const auto& other) { return other.busName == registration.busName; }));
-    const auto ofUid = static_cast<std::size_t>(std::count_if(
-        registrations_.begin(), registrations_.end(), [&](const auto& other) { return other.uid == registration.uid; }));
-    const auto refuse = [](std::string message) { return Error::named(std::string(control_error::limitExceeded), std::move(message)); };
+    const auto ofConnection =
+        static_cast<std::size_t>(std::count_if(registrations_.begin(), registrations_.end(), [&](const auto& other) {
+            return other.busName == registration.busName;
+        }));
+    const auto ofUid =
+        static_cast<std::size_t>(std::count_if(registrations_.begin(), registrations_.end(),
+                                               [&](const auto& other) { return other.uid == registration.uid; }));
+    const auto refuse = [](std::string message) {
+        return Error::named(std::string(control_error::limitExceeded), std::move(message));
+    };
     if (ofConnection >= limits_.perConnection)
         return refuse(fmt::format("Connection {} already registered {} prompt agents (at most {})",
                                   registration.busName, ofConnection, limits_.perConnection));
@@ -28,8 +34,8 @@ Result<void> AgentRegistry::add(AgentRegistration registration)
         return refuse(fmt::format("uid {} already registered {} prompt agents (at most {})", registration.uid, ofUid,
                                   limits_.perUid));
     if (registrations_.size() >= limits_.total)
-        return refuse(fmt::format("{} prompt agents are registered (at most {})", registrations_.size(),
-                                  limits_.total));
+        return refuse(
+            fmt::format("{} prompt agents are registered (at most {})", registrations_.size(), limits_.total));
     registrations_.push_back(std::move(registration));
     return Ok{};
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // AgentRegistry: which bus connections registered prompt agents for which uid (newest registration wins).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BusContext: what the bus service's parts share (connection, loop binding, callers, polkit, agents).
 #pragma once
 
@@ -27,8 +28,7 @@ namespace hostgate {
 struct BusContext {
     BusContext(EventLoop& loop_, FirewallControl& control_, Logger& log_, BusService::Options options_)
         : loop(loop_), control(control_), log(log_), options(std::move(options_))
-    {
-    }
+    {}
 
     EventLoop& loop;
     FirewallControl& control;
@@ -81,6 +81,9 @@ struct BusContext {
 };
 
 // The named D-Bus error for a failure of the control or of input validation.
-inline sdbus::Error toBusError(const Error& error) { return sdbus::Error(busErrorName(error), error.describe()); }
+inline sdbus::Error toBusError(const Error& error)
+{
+    return sdbus::Error(busErrorName(error), error.describe());
+}
 
 } // namespace hostgate

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Conversions between the API's a{sv} records and the core's rules, events, status and prompts.
 #include "bus/bus_records.h"
 
@@ -39,8 +40,8 @@ public:
     Result<T> read(const std::string& key, const sdbus::Variant& value) const
     {
         if (!value.containsValueOfType<T>()) {
-            return fail(key, fmt::format("expected type '{}', got '{}'", sdbus::signature_of<T>::str(),
-                                         value.peekValueType()));
+            return fail(
+                key, fmt::format("expected type '{}', got '{}'", sdbus::signature_of<T>::str(), value.peekValueType()));
         }
         T result = value.get<T>();
         if constexpr (std::is_same_v<T, std::string>) {
@@ -246,7 +247,8 @@ Result<Rule> applyRuleRecord(Rule rule, const VariantMap& changes, TimePoint now
 Result<Rule> newRuleFromRecord(const VariantMap& record, TimePoint now)
 {
     const RecordReader reader(control_error::invalidRule, "rule");
-    if (auto missing = missingRequiredKey([&record](std::string_view key) { return record.count(std::string(key)) > 0; }))
+    if (auto missing =
+            missingRequiredKey([&record](std::string_view key) { return record.count(std::string(key)) > 0; }))
         return reader.fail(missing->key, missing->reason);
     return applyRuleRecord(Rule{}, record, now);
 }
@@ -547,8 +549,8 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
     record["attempts"] = sdbus::Variant(static_cast<std::uint32_t>(request.attempts));
     record["domain_pattern"] = sdbus::Variant(domain ? "*." + *domain : std::string());
     if (connection.foreignNetns)
-        record["container"] = sdbus::Variant(connection.cgroup.empty() ? std::string("(another network namespace)")
-                                                                        : connection.cgroup);
+        record["container"] =
+            sdbus::Variant(connection.cgroup.empty() ? std::string("(another network namespace)") : connection.cgroup);
     if (connection.encryptedDns)
         record["encrypted_dns"] = sdbus::Variant(*connection.encryptedDns);
     if (connection.claimedName) {

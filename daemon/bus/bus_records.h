@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The D-Bus API's a{sv} records <-> the core's types: pure conversions with strict validation of input.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BusService: connects to the system bus, wires the object, polkit, agents and the loop binding together,
 // and comes back when the bus connection or the name is lost (backoff, then the same setup again).
 #include "bus/bus_service.h"
@@ -20,8 +21,9 @@ namespace hostgate {
 
 namespace {
 
-constexpr const char* nameOwnerChangedMatch = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-                                              "interface='org.freedesktop.DBus',member='NameOwnerChanged'";
+constexpr const char* nameOwnerChangedMatch =
+    "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+    "interface='org.freedesktop.DBus',member='NameOwnerChanged'";
 constexpr const char* nameLostMatch = "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
                                       "interface='org.freedesktop.DBus',member='NameLost'";
 
@@ -69,12 +71,13 @@ struct BusService::State : BusContext {
             authorizer = std::make_unique<PolkitAuthorizer>(*connection, log, [this] { afterSend(); });
             prompts = std::make_unique<PromptDelivery>(*this);
             object = std::make_unique<FirewallObject>(*this);
-            nameOwnerChanged = connection->addMatch(
-                nameOwnerChangedMatch, [this](sdbus::Message& message) { onNameOwnerChanged(message); });
+            nameOwnerChanged = connection->addMatch(nameOwnerChangedMatch,
+                                                    [this](sdbus::Message& message) { onNameOwnerChanged(message); });
             nameLost = connection->addMatch(nameLostMatch, [this](sdbus::Message& message) { onNameLost(message); });
         } catch (const sdbus::Error& error) {
             disconnect();
-            return Error(fmt::format("Failed to export {} on the system bus: {}", options.objectPath, error.getMessage()));
+            return Error(
+                fmt::format("Failed to export {} on the system bus: {}", options.objectPath, error.getMessage()));
         }
         // Claimed last, so no call arrives before the object and the agent watch exist.
         try {
@@ -240,7 +243,10 @@ void BusService::emitProposalsChanged(std::size_t proposals)
         state_->object->sendProposalsChanged(proposals);
 }
 
-std::size_t BusService::agentCount() const { return state_->agents.count(); }
+std::size_t BusService::agentCount() const
+{
+    return state_->agents.count();
+}
 
 bool BusService::hasAgentFor(std::uint32_t uid) const
 {
@@ -249,6 +255,9 @@ bool BusService::hasAgentFor(std::uint32_t uid) const
     return state_->agents.recipientFor(uid, state_->options.systemUidMax).has_value();
 }
 
-bool BusService::connected() const { return state_->connected(); }
+bool BusService::connected() const
+{
+    return state_->connected();
+}
 
 } // namespace hostgate

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BusService: hostgated's D-Bus face — the org.hostgate.Firewall1 object (sdbus-c++ adaptor generated
 // from dbus/org.hostgate.Firewall1.xml), polkit authorization of its callers, and the registry of
 // users' prompt agents. Runs on the daemon's event loop; never blocks it on a remote peer.

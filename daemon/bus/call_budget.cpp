@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // CallBudget: per-uid and total counters of calls waiting for polkit.
 #include "bus/call_budget.h"
 

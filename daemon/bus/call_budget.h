@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // CallBudget: how many calls of one uid may wait for polkit at once, so one caller flooding the daemon with
 // calls cannot use up the bus's pending-reply limit (max_replies_per_connection) and fail everyone's checks.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallControl: what the D-Bus service asks of the daemon. The daemon implements it; the bus layer's
 // tests fake it. Plain C++ (no sdbus types), called only on the daemon's event-loop thread.
 #pragma once
@@ -139,7 +140,8 @@ public:
     // The same kind of rule file made from the connections the log shows allowed since `since`, in any mode.
     virtual Result<std::string> auditRules(TimePoint since) const = 0;
 
-    virtual Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit, const EventFilter& filter) const = 0;
+    virtual Result<std::vector<ConnectionEvent>> recentConnections(std::size_t limit,
+                                                                   const EventFilter& filter) const = 0;
     virtual Result<std::vector<AppSummary>> apps() const = 0;
     // The network monitor: every flow the kernel counted traffic for (open sockets, and those closed in the last
     // minutes) and the attempts refused in the last minutes, most recently active first, at most `limit`.

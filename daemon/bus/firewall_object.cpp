@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallObject: status, mode, the connection log, prompt agents and signals.
 #include "bus/firewall_object.h"
 
@@ -11,13 +12,15 @@
 
 namespace hostgate {
 
-FirewallObject::FirewallObject(BusContext& bus)
-    : AdaptorInterfaces(*bus.connection, bus.options.objectPath), bus_(bus)
+FirewallObject::FirewallObject(BusContext& bus) : AdaptorInterfaces(*bus.connection, bus.options.objectPath), bus_(bus)
 {
     registerAdaptor();
 }
 
-FirewallObject::~FirewallObject() { unregisterAdaptor(); }
+FirewallObject::~FirewallObject()
+{
+    unregisterAdaptor();
+}
 
 std::map<std::string, sdbus::Variant> FirewallObject::GetStatus()
 {
@@ -55,15 +58,16 @@ void FirewallObject::SetMode(sdbus::Result<>&& result, std::string mode)
         result.returnResults(); // nothing changes, so nothing needs authorizing
         return;
     }
-    authorizeThen(std::move(result), polkit_action::changeMode, [this, wanted = *parsed](const auto& reply, const Caller& caller) {
-        if (auto changed = bus_.control.setMode(wanted); !changed) {
-            reply.returnError(toBusError(changed.error()));
-            return;
-        }
-        bus_.log.notice("Mode changed over D-Bus", {{"mode", toString(wanted)}, {"uid", caller.uid}});
-        sendModeChanged(wanted);
-        reply.returnResults();
-    });
+    authorizeThen(std::move(result), polkit_action::changeMode,
+                  [this, wanted = *parsed](const auto& reply, const Caller& caller) {
+                      if (auto changed = bus_.control.setMode(wanted); !changed) {
+                          reply.returnError(toBusError(changed.error()));
+                          return;
+                      }
+                      bus_.log.notice("Mode changed over D-Bus", {{"mode", toString(wanted)}, {"uid", caller.uid}});
+                      sendModeChanged(wanted);
+                      reply.returnResults();
+                  });
 }
 
 void FirewallObject::ListConnections(sdbus::Result<Records>&& result, uint32_t limit,
@@ -75,19 +79,19 @@ void FirewallObject::ListConnections(sdbus::Result<Records>&& result, uint32_t l
         return;
     }
     authorizeThen(std::move(result), polkit_action::readLog,
-                           [this, count = clampConnectionLimit(limit), wanted = std::move(parsed).value()](
-                               const auto& reply, const Caller&) {
-                               auto events = bus_.control.recentConnections(count, wanted);
-                               if (!events) {
-                                   reply.returnError(toBusError(events.error()));
-                                   return;
-                               }
-                               // Newest first, so what the byte bound leaves out are the oldest events.
-                               auto page = buildPage(
-                                   events->size(), [&](std::size_t index) { return connectionEventToRecord((*events)[index]); },
-                                   maxReplyBytes);
-                               reply.returnResults(page.records);
-                           });
+                  [this, count = clampConnectionLimit(limit), wanted = std::move(parsed).value()](const auto& reply,
+                                                                                                  const Caller&) {
+                      auto events = bus_.control.recentConnections(count, wanted);
+                      if (!events) {
+                          reply.returnError(toBusError(events.error()));
+                          return;
+                      }
+                      // Newest first, so what the byte bound leaves out are the oldest events.
+                      auto page = buildPage(
+                          events->size(), [&](std::size_t index) { return connectionEventToRecord((*events)[index]); },
+                          maxReplyBytes);
+                      reply.returnResults(page.records);
+                  });
 }
 
 void FirewallObject::ListConnectionsPage(sdbus::Result<Records, std::string>&& result, uint32_t limit,
@@ -98,24 +102,22 @@ void FirewallObject::ListConnectionsPage(sdbus::Result<Records, std::string>&& r
         result.returnError(toBusError(parsed.error()));
         return;
     }
-    authorizeThen(std::move(result), polkit_action::readLog,
-                  [this, count = clampPageLimit(limit), wanted = std::move(parsed).value()](const auto& reply,
-                                                                                           const Caller&) {
-                      // One more than asked tells whether another page follows.
-                      auto events = bus_.control.recentConnections(count + 1, wanted);
-                      if (!events) {
-                          reply.returnError(toBusError(events.error()));
-                          return;
-                      }
-                      const std::size_t available = std::min(events->size(), count);
-                      auto page = buildPage(
-                          available, [&](std::size_t index) { return connectionEventToRecord((*events)[index]); },
-                          maxPageBytes);
-                      const bool more = page.records.size() < events->size();
-                      const std::string next =
-                          more ? connectionCursorAfter((*events)[page.records.size() - 1]) : std::string();
-                      reply.returnResults(page.records, next);
-                  });
+    authorizeThen(
+        std::move(result), polkit_action::readLog,
+        [this, count = clampPageLimit(limit), wanted = std::move(parsed).value()](const auto& reply, const Caller&) {
+            // One more than asked tells whether another page follows.
+            auto events = bus_.control.recentConnections(count + 1, wanted);
+            if (!events) {
+                reply.returnError(toBusError(events.error()));
+                return;
+            }
+            const std::size_t available = std::min(events->size(), count);
+            auto page = buildPage(
+                available, [&](std::size_t index) { return connectionEventToRecord((*events)[index]); }, maxPageBytes);
+            const bool more = page.records.size() < events->size();
+            const std::string next = more ? connectionCursorAfter((*events)[page.records.size() - 1]) : std::string();
+            reply.returnResults(page.records, next);
+        });
 }
 
 void FirewallObject::ListApps(sdbus::Result<Records>&& result)
@@ -138,35 +140,36 @@ void FirewallObject::ListApps(sdbus::Result<Records>&& result)
 
 void FirewallObject::ListTraffic(sdbus::Result<Records>&& result, uint32_t limit)
 {
-    authorizeThen(std::move(result), polkit_action::readLog, [this, count = clampTrafficLimit(limit)](const auto& reply, const Caller&) {
-        auto flows = bus_.control.traffic(count);
-        if (!flows) {
-            reply.returnError(toBusError(flows.error()));
-            return;
-        }
-        // Most recently active first, so what the byte bound leaves out are the quietest flows.
-        auto page = buildPage(
-            flows->size(), [&](std::size_t index) { return trafficFlowToRecord((*flows)[index]); }, maxPageBytes);
-        reply.returnResults(page.records);
-    });
+    authorizeThen(std::move(result), polkit_action::readLog,
+                  [this, count = clampTrafficLimit(limit)](const auto& reply, const Caller&) {
+                      auto flows = bus_.control.traffic(count);
+                      if (!flows) {
+                          reply.returnError(toBusError(flows.error()));
+                          return;
+                      }
+                      // Most recently active first, so what the byte bound leaves out are the quietest flows.
+                      auto page = buildPage(
+                          flows->size(), [&](std::size_t index) { return trafficFlowToRecord((*flows)[index]); },
+                          maxPageBytes);
+                      reply.returnResults(page.records);
+                  });
 }
 
 void FirewallObject::RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath agent)
 {
-    authorizeThen(std::move(result), polkit_action::answerPrompts,
-                    [this, path = std::string(agent)](const auto& reply, const Caller& caller) {
-                        if (auto added = bus_.agents.add(AgentRegistration{caller.busName, path, caller.uid}); !added) {
-                            bus_.log.warning("Failed to register a prompt agent: limit exceeded",
-                                             {{"agent", caller.busName}, {"uid", caller.uid},
-                                              {"error", added.error().describe()}});
-                            reply.returnError(toBusError(added.error()));
-                            return;
-                        }
-                        bus_.agentsChanged();
-                        bus_.log.info("Prompt agent registered",
-                                      {{"agent", caller.busName}, {"path", path}, {"uid", caller.uid}});
-                        reply.returnResults();
-                    });
+    authorizeThen(
+        std::move(result), polkit_action::answerPrompts,
+        [this, path = std::string(agent)](const auto& reply, const Caller& caller) {
+            if (auto added = bus_.agents.add(AgentRegistration{caller.busName, path, caller.uid}); !added) {
+                bus_.log.warning("Failed to register a prompt agent: limit exceeded",
+                                 {{"agent", caller.busName}, {"uid", caller.uid}, {"error", added.error().describe()}});
+                reply.returnError(toBusError(added.error()));
+                return;
+            }
+            bus_.agentsChanged();
+            bus_.log.info("Prompt agent registered", {{"agent", caller.busName}, {"path", path}, {"uid", caller.uid}});
+            reply.returnResults();
+        });
 }
 
 void FirewallObject::UnregisterAgent(const sdbus::ObjectPath& agent)
@@ -174,8 +177,9 @@ void FirewallObject::UnregisterAgent(const sdbus::ObjectPath& agent)
     guarded([&] {
         const auto sender = getObject().getCurrentlyProcessedMessage()->getSender();
         if (!bus_.agents.remove(sender, agent)) {
-            throw toBusError(Error::named(std::string(control_error::noSuchAgent), fmt::format("No prompt agent {} is registered by {}",
-                                                                     std::string(agent), sender)));
+            throw toBusError(
+                Error::named(std::string(control_error::noSuchAgent),
+                             fmt::format("No prompt agent {} is registered by {}", std::string(agent), sender)));
         }
         bus_.agentsChanged();
         bus_.log.info("Prompt agent unregistered", {{"agent", sender}, {"path", std::string(agent)}});

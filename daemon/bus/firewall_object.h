@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallObject: the org.hostgate.Firewall1 object — parse, validate, authorize, act, signal, reply.
 #pragma once
 
@@ -60,8 +61,10 @@ private:
                              std::map<std::string, sdbus::Variant> filter) override;
     void ListApps(sdbus::Result<Records>&& result) override;
     void ListTraffic(sdbus::Result<Records>&& result, uint32_t limit) override;
-    void ListProposalsPage(sdbus::Result<Records, uint64_t, uint64_t>&& result, uint64_t offset, uint32_t limit) override;
-    void AcceptProposal(sdbus::Result<uint64_t>&& result, uint64_t id, std::map<std::string, sdbus::Variant> edits) override;
+    void ListProposalsPage(sdbus::Result<Records, uint64_t, uint64_t>&& result, uint64_t offset,
+                           uint32_t limit) override;
+    void AcceptProposal(sdbus::Result<uint64_t>&& result, uint64_t id,
+                        std::map<std::string, sdbus::Variant> edits) override;
     void AcceptProposals(sdbus::Result<std::vector<uint64_t>>&& result,
                          std::map<std::string, sdbus::Variant> selection) override;
     void RejectProposal(sdbus::Result<>&& result, uint64_t id) override;
@@ -70,7 +73,8 @@ private:
     void AuditRules(sdbus::Result<std::string>&& result, int64_t sinceUsec) override;
     void RegisterAgent(sdbus::Result<>&& result, sdbus::ObjectPath agent) override;
     void UnregisterAgent(const sdbus::ObjectPath& agent) override;
-    void CreateRunScope(sdbus::Result<uint64_t, std::string>&& result, std::map<std::string, sdbus::Variant> policy) override;
+    void CreateRunScope(sdbus::Result<uint64_t, std::string>&& result,
+                        std::map<std::string, sdbus::Variant> policy) override;
     void JoinScope(const uint64_t& scope, const uint32_t& pid) override;
     void AttachScope(sdbus::Result<uint64_t, std::string>&& result, std::string kind, std::string target,
                      std::map<std::string, sdbus::Variant> policy) override;
@@ -103,32 +107,34 @@ void FirewallObject::authorizeThen(sdbus::Result<Out...>&& result, std::string_v
         reply->returnError(toBusError(Error::named(
             std::string(control_error::limitExceeded),
             fmt::format("uid {} already has {} calls waiting for authorization (at most {}); wait for their replies",
-                        caller->uid, bus_.authorizations.inFlightOf(caller->uid), bus_.authorizations.limits().perUid))));
+                        caller->uid, bus_.authorizations.inFlightOf(caller->uid),
+                        bus_.authorizations.limits().perUid))));
         return;
     }
-    bus_.authorizer->check(*caller, action, [this, reply, work = std::move(work), who = *caller, budgeted](Result<void> allowed) {
-        if (budgeted)
-            bus_.authorizations.release(who.uid);
-        // Runs inside sd-bus's reply callback (or the method handler, for root): nothing may escape.
-        const auto fail = [this, &reply](const sdbus::Error& error) {
+    bus_.authorizer->check(
+        *caller, action, [this, reply, work = std::move(work), who = *caller, budgeted](Result<void> allowed) {
+            if (budgeted)
+                bus_.authorizations.release(who.uid);
+            // Runs inside sd-bus's reply callback (or the method handler, for root): nothing may escape.
+            const auto fail = [this, &reply](const sdbus::Error& error) {
+                try {
+                    reply->returnError(error);
+                } catch (const std::exception& failure) {
+                    bus_.log.warning("Failed to send an error reply, ignoring", {{"error", failure.what()}});
+                }
+            };
             try {
-                reply->returnError(error);
+                if (!allowed)
+                    fail(toBusError(allowed.error()));
+                else
+                    work(*reply, who);
+            } catch (const sdbus::Error& error) {
+                fail(error);
             } catch (const std::exception& failure) {
-                bus_.log.warning("Failed to send an error reply, ignoring", {{"error", failure.what()}});
+                fail(toBusError(Error(failure.what())));
             }
-        };
-        try {
-            if (!allowed)
-                fail(toBusError(allowed.error()));
-            else
-                work(*reply, who);
-        } catch (const sdbus::Error& error) {
-            fail(error);
-        } catch (const std::exception& failure) {
-            fail(toBusError(Error(failure.what())));
-        }
-        bus_.afterSend();
-    });
+            bus_.afterSend();
+        });
 }
 
 template <class Body>

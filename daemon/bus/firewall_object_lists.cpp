@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallObject: the subscribed lists — listing them, refreshing them and switching them on or off.
 #include "bus/bus_records.h"
 #include "bus/firewall_object.h"
@@ -8,7 +9,9 @@ namespace {
 
 VariantMap listToRecord(const ListInfo& list)
 {
-    const auto usec = [](const std::optional<TimePoint>& time) { return sdbus::Variant(time ? toUsec(*time) : std::int64_t{0}); };
+    const auto usec = [](const std::optional<TimePoint>& time) {
+        return sdbus::Variant(time ? toUsec(*time) : std::int64_t{0});
+    };
     VariantMap record;
     record["name"] = sdbus::Variant(list.name);
     record["description"] = sdbus::Variant(list.description);
@@ -62,16 +65,17 @@ void FirewallObject::SetListEnabled(sdbus::Result<>&& result, std::string name, 
         result.returnError(toBusError(Error::named(std::string(control_error::invalidArgument), "List name too long")));
         return;
     }
-    authorizeThen(std::move(result), polkit_action::manageRules,
-                  [this, name = std::move(name), enabled](const auto& reply, const Caller& caller) {
-                      if (auto changed = bus_.control.setListEnabled(name, enabled); !changed) {
-                          reply.returnError(toBusError(changed.error()));
-                          return;
-                      }
-                      bus_.log.info("List switched over D-Bus", {{"list", name}, {"enabled", enabled}, {"uid", caller.uid}});
-                      sendRulesChanged();
-                      reply.returnResults();
-                  });
+    authorizeThen(
+        std::move(result), polkit_action::manageRules,
+        [this, name = std::move(name), enabled](const auto& reply, const Caller& caller) {
+            if (auto changed = bus_.control.setListEnabled(name, enabled); !changed) {
+                reply.returnError(toBusError(changed.error()));
+                return;
+            }
+            bus_.log.info("List switched over D-Bus", {{"list", name}, {"enabled", enabled}, {"uid", caller.uid}});
+            sendRulesChanged();
+            reply.returnResults();
+        });
 }
 
 } // namespace hostgate

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallObject: learning proposals — listed (read-log), accepted as user rules and rejected (manage-rules,
 // like any rule change), exported and audited as rule files (read-log).
 #include "bus/firewall_object.h"
@@ -97,35 +98,36 @@ void FirewallObject::AcceptProposals(sdbus::Result<std::vector<uint64_t>>&& resu
         result.returnError(toBusError(parsed.error()));
         return;
     }
-    authorizeThen(std::move(result), polkit_action::manageRules,
-                  [this, wanted = std::move(parsed).value()](const auto& reply, const Caller& caller) {
-                      const auto proposals = bus_.control.proposals();
-                      std::vector<std::uint64_t> ruleIds;
-                      std::optional<Error> failure;
-                      const auto now = Clock::now();
-                      for (const auto id : selected(proposals, wanted)) {
-                          const auto current = bus_.control.proposal(id);
-                          if (!current)
-                              continue; // gone meanwhile
-                          auto added = bus_.control.acceptProposal(id, ruleForProposal(*current, now));
-                          if (!added) {
-                              failure = added.error();
-                              failure->message = fmt::format("Proposal {} (after {} accepted): {}", id, ruleIds.size(),
-                                                             failure->message);
-                              break;
-                          }
-                          ruleIds.push_back(added->id);
-                      }
-                      if (!ruleIds.empty()) {
-                          bus_.log.info("Proposals accepted over D-Bus", {{"count", ruleIds.size()}, {"uid", caller.uid}});
-                          sendRulesChanged();
-                          sendProposalsChanged(bus_.control.proposals().size());
-                      }
-                      if (failure)
-                          reply.returnError(toBusError(*failure));
-                      else
-                          reply.returnResults(std::move(ruleIds));
-                  });
+    authorizeThen(
+        std::move(result), polkit_action::manageRules,
+        [this, wanted = std::move(parsed).value()](const auto& reply, const Caller& caller) {
+            const auto proposals = bus_.control.proposals();
+            std::vector<std::uint64_t> ruleIds;
+            std::optional<Error> failure;
+            const auto now = Clock::now();
+            for (const auto id : selected(proposals, wanted)) {
+                const auto current = bus_.control.proposal(id);
+                if (!current)
+                    continue; // gone meanwhile
+                auto added = bus_.control.acceptProposal(id, ruleForProposal(*current, now));
+                if (!added) {
+                    failure = added.error();
+                    failure->message =
+                        fmt::format("Proposal {} (after {} accepted): {}", id, ruleIds.size(), failure->message);
+                    break;
+                }
+                ruleIds.push_back(added->id);
+            }
+            if (!ruleIds.empty()) {
+                bus_.log.info("Proposals accepted over D-Bus", {{"count", ruleIds.size()}, {"uid", caller.uid}});
+                sendRulesChanged();
+                sendProposalsChanged(bus_.control.proposals().size());
+            }
+            if (failure)
+                reply.returnError(toBusError(*failure));
+            else
+                reply.returnResults(std::move(ruleIds));
+        });
 }
 
 void FirewallObject::RejectProposal(sdbus::Result<>&& result, uint64_t id)
@@ -167,7 +169,8 @@ void FirewallObject::RejectProposals(sdbus::Result<uint32_t>&& result, std::map<
                   });
 }
 
-void FirewallObject::ExportProposals(sdbus::Result<std::string>&& result, std::map<std::string, sdbus::Variant> selection)
+void FirewallObject::ExportProposals(sdbus::Result<std::string>&& result,
+                                     std::map<std::string, sdbus::Variant> selection)
 {
     auto parsed = proposalSelectionFromRecord(selection);
     if (!parsed) {
@@ -189,30 +192,32 @@ void FirewallObject::AuditRules(sdbus::Result<std::string>&& result, int64_t sin
 {
     const auto since = timeFromUsec(sinceUsec);
     if (!since) {
-        result.returnError(toBusError(Error::named(std::string(control_error::invalidArgument),
-                                                   "since_usec: " + outOfRangeTime(sinceUsec))));
+        result.returnError(toBusError(
+            Error::named(std::string(control_error::invalidArgument), "since_usec: " + outOfRangeTime(sinceUsec))));
         return;
     }
-    authorizeThen(std::move(result), polkit_action::readLog, [this, from = *since](const auto& reply, const Caller& caller) {
-        const auto now = std::chrono::steady_clock::now();
-        if (caller.uid != 0 && bus_.lastAudit_ && now - *bus_.lastAudit_ < BusContext::auditInterval) {
-            reply.returnError(toBusError(Error::named(std::string(control_error::limitExceeded),
-                                                      "An audit of the connection log ran less than a second ago; try again")));
-            return;
-        }
-        if (caller.uid != 0)
-            bus_.lastAudit_ = now;
-        auto toml = bus_.control.auditRules(from);
-        if (!toml) {
-            reply.returnError(toBusError(toml.error()));
-            return;
-        }
-        if (toml->size() > maxReplyBytes) {
-            reply.returnError(toBusError(tooLarge("The audited rules", toml->size())));
-            return;
-        }
-        reply.returnResults(std::move(toml).value());
-    });
+    authorizeThen(
+        std::move(result), polkit_action::readLog, [this, from = *since](const auto& reply, const Caller& caller) {
+            const auto now = std::chrono::steady_clock::now();
+            if (caller.uid != 0 && bus_.lastAudit_ && now - *bus_.lastAudit_ < BusContext::auditInterval) {
+                reply.returnError(
+                    toBusError(Error::named(std::string(control_error::limitExceeded),
+                                            "An audit of the connection log ran less than a second ago; try again")));
+                return;
+            }
+            if (caller.uid != 0)
+                bus_.lastAudit_ = now;
+            auto toml = bus_.control.auditRules(from);
+            if (!toml) {
+                reply.returnError(toBusError(toml.error()));
+                return;
+            }
+            if (toml->size() > maxReplyBytes) {
+                reply.returnError(toBusError(tooLarge("The audited rules", toml->size())));
+                return;
+            }
+            reply.returnResults(std::move(toml).value());
+        });
 }
 
 } // namespace hostgate

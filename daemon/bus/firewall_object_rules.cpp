@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallObject: reading and changing rules (validated before polkit, applied after it, then signalled).
 #include "bus/firewall_object.h"
 
@@ -28,9 +29,9 @@ std::optional<Error> notEditable(const std::optional<Rule>& rule, RuleId id)
     if (!rule)
         return noSuchRule(id);
     if (isReadOnly(rule->origin)) {
-        return Error::named(std::string(control_error::readOnlyRule),
-                            fmt::format("Rule {} is an {} rule from {}; it is read-only", id, originName(rule->origin),
-                                        rule->source));
+        return Error::named(
+            std::string(control_error::readOnlyRule),
+            fmt::format("Rule {} is an {} rule from {}; it is read-only", id, originName(rule->origin), rule->source));
     }
     return std::nullopt;
 }
@@ -105,23 +106,23 @@ void FirewallObject::AddRule(sdbus::Result<uint64_t>&& result, std::map<std::str
         return;
     }
     authorizeThen(std::move(result), polkit_action::manageRules,
-                            [this, record = std::move(record)](const auto& reply, const Caller& caller) {
-                                const auto now = Clock::now();
-                                auto rule = newRuleFromRecord(record, now);
-                                if (!rule) {
-                                    reply.returnError(toBusError(rule.error()));
-                                    return;
-                                }
-                                rule->created = now;
-                                auto added = bus_.control.addRule(std::move(rule).value());
-                                if (!added) {
-                                    reply.returnError(toBusError(added.error()));
-                                    return;
-                                }
-                                bus_.log.info("Rule added over D-Bus", {{"rule", describe(*added)}, {"uid", caller.uid}});
-                                sendRulesChanged();
-                                reply.returnResults(added->id);
-                            });
+                  [this, record = std::move(record)](const auto& reply, const Caller& caller) {
+                      const auto now = Clock::now();
+                      auto rule = newRuleFromRecord(record, now);
+                      if (!rule) {
+                          reply.returnError(toBusError(rule.error()));
+                          return;
+                      }
+                      rule->created = now;
+                      auto added = bus_.control.addRule(std::move(rule).value());
+                      if (!added) {
+                          reply.returnError(toBusError(added.error()));
+                          return;
+                      }
+                      bus_.log.info("Rule added over D-Bus", {{"rule", describe(*added)}, {"uid", caller.uid}});
+                      sendRulesChanged();
+                      reply.returnResults(added->id);
+                  });
 }
 
 void FirewallObject::UpdateRule(sdbus::Result<>&& result, uint64_t id, std::map<std::string, sdbus::Variant> changes)
@@ -136,25 +137,25 @@ void FirewallObject::UpdateRule(sdbus::Result<>&& result, uint64_t id, std::map<
         return;
     }
     authorizeThen(std::move(result), polkit_action::manageRules,
-                    [this, id, changes = std::move(changes)](const auto& reply, const Caller& caller) {
-                        const auto current = bus_.control.rule(id);
-                        if (!current) {
-                            reply.returnError(toBusError(noSuchRule(id)));
-                            return;
-                        }
-                        auto rule = applyRuleRecord(*current, changes, Clock::now());
-                        if (!rule) {
-                            reply.returnError(toBusError(rule.error()));
-                            return;
-                        }
-                        if (auto updated = bus_.control.updateRule(*rule); !updated) {
-                            reply.returnError(toBusError(updated.error()));
-                            return;
-                        }
-                        bus_.log.info("Rule updated over D-Bus", {{"rule", describe(*rule)}, {"uid", caller.uid}});
-                        sendRulesChanged();
-                        reply.returnResults();
-                    });
+                  [this, id, changes = std::move(changes)](const auto& reply, const Caller& caller) {
+                      const auto current = bus_.control.rule(id);
+                      if (!current) {
+                          reply.returnError(toBusError(noSuchRule(id)));
+                          return;
+                      }
+                      auto rule = applyRuleRecord(*current, changes, Clock::now());
+                      if (!rule) {
+                          reply.returnError(toBusError(rule.error()));
+                          return;
+                      }
+                      if (auto updated = bus_.control.updateRule(*rule); !updated) {
+                          reply.returnError(toBusError(updated.error()));
+                          return;
+                      }
+                      bus_.log.info("Rule updated over D-Bus", {{"rule", describe(*rule)}, {"uid", caller.uid}});
+                      sendRulesChanged();
+                      reply.returnResults();
+                  });
 }
 
 void FirewallObject::RemoveRule(sdbus::Result<>&& result, uint64_t id)
@@ -181,38 +182,38 @@ void FirewallObject::SetRuleEnabled(sdbus::Result<>&& result, uint64_t id, bool 
         return;
     }
     authorizeThen(std::move(result), polkit_action::manageRules,
-                    [this, id, enabled](const auto& reply, const Caller& caller) {
-                        if (auto changed = bus_.control.setRuleEnabled(id, enabled); !changed) {
-                            reply.returnError(toBusError(changed.error()));
-                            return;
-                        }
-                        bus_.log.info("Rule enabled state changed over D-Bus",
-                                      {{"rule", id}, {"enabled", enabled}, {"uid", caller.uid}});
-                        sendRulesChanged();
-                        reply.returnResults();
-                    });
+                  [this, id, enabled](const auto& reply, const Caller& caller) {
+                      if (auto changed = bus_.control.setRuleEnabled(id, enabled); !changed) {
+                          reply.returnError(toBusError(changed.error()));
+                          return;
+                      }
+                      bus_.log.info("Rule enabled state changed over D-Bus",
+                                    {{"rule", id}, {"enabled", enabled}, {"uid", caller.uid}});
+                      sendRulesChanged();
+                      reply.returnResults();
+                  });
 }
 
 void FirewallObject::ImportRules(sdbus::Result<uint32_t>&& result, std::string toml, bool replace)
 {
     if (toml.size() > maxImportBytes) {
-        result.returnError(toBusError(Error::named(std::string(control_error::invalidArgument),
-                                                   fmt::format("Rules text too large: {} bytes (at most {})",
-                                                               toml.size(), maxImportBytes))));
+        result.returnError(toBusError(
+            Error::named(std::string(control_error::invalidArgument),
+                         fmt::format("Rules text too large: {} bytes (at most {})", toml.size(), maxImportBytes))));
         return;
     }
     authorizeThen(std::move(result), polkit_action::manageRules,
-                            [this, toml = std::move(toml), replace](const auto& reply, const Caller& caller) {
-                                auto imported = bus_.control.importRules(toml, replace);
-                                if (!imported) {
-                                    reply.returnError(toBusError(imported.error()));
-                                    return;
-                                }
-                                bus_.log.info("Rules imported over D-Bus",
-                                              {{"count", *imported}, {"replace", replace}, {"uid", caller.uid}});
-                                sendRulesChanged();
-                                reply.returnResults(static_cast<uint32_t>(*imported));
-                            });
+                  [this, toml = std::move(toml), replace](const auto& reply, const Caller& caller) {
+                      auto imported = bus_.control.importRules(toml, replace);
+                      if (!imported) {
+                          reply.returnError(toBusError(imported.error()));
+                          return;
+                      }
+                      bus_.log.info("Rules imported over D-Bus",
+                                    {{"count", *imported}, {"replace", replace}, {"uid", caller.uid}});
+                      sendRulesChanged();
+                      reply.returnResults(static_cast<uint32_t>(*imported));
+                  });
 }
 
 } // namespace hostgate

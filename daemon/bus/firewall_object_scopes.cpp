@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallObject: scopes (hostgatectl run / attach) — validated before polkit, made after it, ended by their maker.
 #include "bus/firewall_object.h"
 
@@ -21,7 +22,8 @@ Error invalid(std::string message)
 
 } // namespace
 
-void FirewallObject::CreateRunScope(sdbus::Result<uint64_t, std::string>&& result, std::map<std::string, sdbus::Variant> policy)
+void FirewallObject::CreateRunScope(sdbus::Result<uint64_t, std::string>&& result,
+                                    std::map<std::string, sdbus::Variant> policy)
 {
     auto request = scopeRequestFromRecord(policy);
     if (!request) {
@@ -52,11 +54,12 @@ void FirewallObject::JoinScope(const uint64_t& scope, const uint32_t& pid)
         try {
             callerPid = call.getCredsPid();
         } catch (const sdbus::Error& error) {
-            throw toBusError(Error::named(std::string(control_error::notAuthorized),
-                                          fmt::format("Failed to identify the caller's process: {}", error.getMessage())));
+            throw toBusError(
+                Error::named(std::string(control_error::notAuthorized),
+                             fmt::format("Failed to identify the caller's process: {}", error.getMessage())));
         }
-        auto joined = bus_.control.joinScope(scope, static_cast<std::int32_t>(pid), caller->uid, callerPid,
-                                             caller->busName);
+        auto joined =
+            bus_.control.joinScope(scope, static_cast<std::int32_t>(pid), caller->uid, callerPid, caller->busName);
         if (!joined)
             throw toBusError(joined.error());
         return 0;
@@ -67,11 +70,13 @@ void FirewallObject::AttachScope(sdbus::Result<uint64_t, std::string>&& result, 
                                  std::map<std::string, sdbus::Variant> policy)
 {
     if (kind != "cgroup" && kind != "unit" && kind != "container") {
-        result.returnError(toBusError(invalid(fmt::format("Invalid kind '{}': expected cgroup, unit or container", kind))));
+        result.returnError(
+            toBusError(invalid(fmt::format("Invalid kind '{}': expected cgroup, unit or container", kind))));
         return;
     }
     if (target.empty() || target.size() > maxTargetBytes) {
-        result.returnError(toBusError(invalid(fmt::format("Invalid target: empty or longer than {} bytes", maxTargetBytes))));
+        result.returnError(
+            toBusError(invalid(fmt::format("Invalid target: empty or longer than {} bytes", maxTargetBytes))));
         return;
     }
     auto request = scopeRequestFromRecord(policy);

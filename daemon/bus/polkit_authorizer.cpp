@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // polkit over its D-Bus API (Debian 12 has no polkit-qt6; systemd and fwupd do the same).
 #include "bus/polkit_authorizer.h"
 
@@ -31,7 +32,10 @@ struct RawMessage : sdbus::Message {
     }
 };
 
-Error notAuthorized(std::string message) { return Error::named(std::string(control_error::notAuthorized), std::move(message)); }
+Error notAuthorized(std::string message)
+{
+    return Error::named(std::string(control_error::notAuthorized), std::move(message));
+}
 
 } // namespace
 
@@ -58,11 +62,9 @@ Result<Caller> CallerDirectory::identify(const sdbus::Message& call)
 }
 
 PolkitAuthorizer::PolkitAuthorizer(sdbus::IConnection& connection, Logger& log, std::function<void()> afterSend)
-    : log_(log),
-      afterSend_(std::move(afterSend)),
+    : log_(log), afterSend_(std::move(afterSend)),
       authority_(sdbus::createProxy(connection, "org.freedesktop.PolicyKit1", "/org/freedesktop/PolicyKit1/Authority"))
-{
-}
+{}
 
 void PolkitAuthorizer::check(const Caller& caller, std::string_view action, Done done, const Details& details)
 {

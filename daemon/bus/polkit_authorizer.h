@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Who is calling (bus name, uid, interactive flag) and whether polkit lets them: async, fail closed.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PromptDelivery: one async Ask per prompt to the newest agent of the connection's uid (or, for a system user
 // without one, of a person, authorized by polkit when the answer comes); never blocks.
 #include "bus/prompt_delivery.h"
@@ -46,10 +47,7 @@ PolkitAuthorizer::Details polkitDetailsOf(const PromptRequest& request, const st
 // reply handler, which the generated Ask lacks); Cancel is the generated no-reply call.
 class AgentProxy final : public org::hostgate::PromptAgent1_proxy {
 public:
-    explicit AgentProxy(std::unique_ptr<sdbus::IProxy> proxy)
-        : PromptAgent1_proxy(*proxy), proxy_(std::move(proxy))
-    {
-    }
+    explicit AgentProxy(std::unique_ptr<sdbus::IProxy> proxy) : PromptAgent1_proxy(*proxy), proxy_(std::move(proxy)) {}
     sdbus::IProxy& raw() { return *proxy_; }
 
 private:
@@ -95,11 +93,11 @@ void PromptDelivery::deliver(const PromptRequest& request)
             .onInterface(AgentProxy::INTERFACE_NAME)
             .withTimeout(timeout)
             .withArguments(record)
-            .uponReplyInvoke([this, id](const sdbus::Error* error, const VariantMap& answer) {
-                onAskReply(id, error, answer);
-            });
-        pending_[id] = PendingAsk{agent, onBehalfOf, onBehalfOf ? polkitDetailsOf(request, userName) : PolkitAuthorizer::Details{},
-                                  std::move(proxy), std::chrono::steady_clock::now() + timeout};
+            .uponReplyInvoke(
+                [this, id](const sdbus::Error* error, const VariantMap& answer) { onAskReply(id, error, answer); });
+        pending_[id] =
+            PendingAsk{agent, onBehalfOf, onBehalfOf ? polkitDetailsOf(request, userName) : PolkitAuthorizer::Details{},
+                       std::move(proxy), std::chrono::steady_clock::now() + timeout};
     } catch (const sdbus::Error& error) {
         bus_.afterSend();
         bus_.log.warning("Failed to send a prompt to the agent",
@@ -174,21 +172,27 @@ void PromptDelivery::answerOnBehalf(PromptId id, const PromptAnswer& answer, con
     // Interactive: answering for the system is an admin's decision, and the person at the desktop is the one
     // who clicked, so their polkit agent may ask for the password (auth_admin_keep asks once for a while).
     const Caller caller{agent.busName, agent.uid, true};
-    bus_.authorizer->check(caller, polkit_action::answerSystemPrompts, [this, id, answer, agent, uid](Result<void> allowed) {
-        if (!allowed) {
-            bus_.log.info("Answer about a system user's process refused: not authorized, applying the default",
-                          {{"prompt", id}, {"uid", uid}, {"agent", agent.busName}, {"agent_uid", agent.uid},
-                           {"error", allowed.error().describe()}});
-            bus_.control.promptUndeliverable(id);
-            return;
-        }
-        bus_.log.info("Prompt about a system user's process answered by a person",
-                      {{"prompt", id}, {"uid", uid}, {"agent", agent.busName}, {"agent_uid", agent.uid}});
-        if (auto answered = bus_.control.answerPrompt(id, answer, uid); !answered) {
-            bus_.log.warning("Failed to apply a prompt answer, ignoring",
-                             {{"prompt", id}, {"agent", agent.busName}, {"error", answered.error().describe()}});
-        }
-    }, details);
+    bus_.authorizer->check(
+        caller, polkit_action::answerSystemPrompts,
+        [this, id, answer, agent, uid](Result<void> allowed) {
+            if (!allowed) {
+                bus_.log.info("Answer about a system user's process refused: not authorized, applying the default",
+                              {{"prompt", id},
+                               {"uid", uid},
+                               {"agent", agent.busName},
+                               {"agent_uid", agent.uid},
+                               {"error", allowed.error().describe()}});
+                bus_.control.promptUndeliverable(id);
+                return;
+            }
+            bus_.log.info("Prompt about a system user's process answered by a person",
+                          {{"prompt", id}, {"uid", uid}, {"agent", agent.busName}, {"agent_uid", agent.uid}});
+            if (auto answered = bus_.control.answerPrompt(id, answer, uid); !answered) {
+                bus_.log.warning("Failed to apply a prompt answer, ignoring",
+                                 {{"prompt", id}, {"agent", agent.busName}, {"error", answered.error().describe()}});
+            }
+        },
+        details);
 }
 
 bool PromptDelivery::agentLeft(const std::string& busName)

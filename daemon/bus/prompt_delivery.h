@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PromptDelivery: sends prompts to users' agents (async Ask with the prompt's deadline) and routes replies.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reply budgets: byte bounds of a{sv} records, cut records, pages and the connection log's cursor.
 #include "bus/reply_budget.h"
 
@@ -18,7 +19,10 @@ constexpr std::size_t entryOverhead = 7 + 4 + 1 + 3 + 6 + 7;
 // Per array element: padding to 8 and the array's length word.
 constexpr std::size_t recordOverhead = 7 + 4;
 
-std::size_t stringBytes(std::size_t length) { return 4 + length + 1 + 3; }
+std::size_t stringBytes(std::size_t length)
+{
+    return 4 + length + 1 + 3;
+}
 
 std::size_t valueBytes(const sdbus::Variant& value)
 {
@@ -106,7 +110,8 @@ RecordPage buildPage(std::size_t count, const std::function<VariantMap(std::size
 
 std::string connectionCursorAfter(const ConnectionEvent& event)
 {
-    const auto nanoseconds = std::chrono::duration_cast<std::chrono::nanoseconds>(event.time.time_since_epoch()).count();
+    const auto nanoseconds =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(event.time.time_since_epoch()).count();
     return fmt::format("{}:{}", nanoseconds, event.id);
 }
 
@@ -115,9 +120,9 @@ Result<EventFilter> pagedEventFilterFromRecord(VariantMap filter)
     std::optional<EventFilter::Position> before;
     if (const auto it = filter.find("cursor"); it != filter.end()) {
         if (it->second.peekValueType() != "s")
-            return Error::named(std::string(control_error::invalidArgument),
-                                fmt::format("Invalid filter key 'cursor': expected type s, got {}",
-                                            it->second.peekValueType()));
+            return Error::named(
+                std::string(control_error::invalidArgument),
+                fmt::format("Invalid filter key 'cursor': expected type s, got {}", it->second.peekValueType()));
         const std::string cursor = it->second.get<std::string>();
         filter.erase(it);
         if (!cursor.empty()) {

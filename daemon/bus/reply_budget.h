@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reply budgets: every list the API returns is bounded in bytes (not only in count), well under the bus's
 // message limit, and pages of rules and connection events are cut by those bounds.
 #pragma once
@@ -17,9 +18,9 @@ namespace hostgate {
 
 // dbus-daemon's system bus refuses messages over 32 MiB (max_message_size) and disconnects a sender that
 // tries; sd-bus's own limit is higher. Everything the daemon replies stays far below:
-inline constexpr std::size_t maxReplyBytes = 8 * 1024 * 1024;  // ListRules, ListConnections (whole lists)
-inline constexpr std::size_t maxPageBytes = 1024 * 1024;       // ListRulesPage, ListConnectionsPage
-inline constexpr std::size_t maxRecordBytes = 64 * 1024;       // one record; longer strings are cut
+inline constexpr std::size_t maxReplyBytes = 8 * 1024 * 1024;             // ListRules, ListConnections (whole lists)
+inline constexpr std::size_t maxPageBytes = 1024 * 1024;                  // ListRulesPage, ListConnectionsPage
+inline constexpr std::size_t maxRecordBytes = 64 * 1024;                  // one record; longer strings are cut
 inline constexpr std::size_t truncatedStringBytes = maxRecordStringBytes; // what a cut string keeps
 
 // ListRulesPage / ListConnectionsPage: a limit of 0 means this many; larger limits are clamped. Building a
@@ -45,8 +46,7 @@ struct RecordPage {
 
 // Records recordAt(0), recordAt(1), ... up to `count` of them, each bounded (boundRecord), as long as they
 // fit into `maxBytes` together; the first always fits (a bounded record is far below any page budget).
-RecordPage buildPage(std::size_t count, const std::function<VariantMap(std::size_t)>& recordAt,
-                     std::size_t maxBytes);
+RecordPage buildPage(std::size_t count, const std::function<VariantMap(std::size_t)>& recordAt, std::size_t maxBytes);
 
 // ListConnectionsPage's opaque cursor: where the previous page ended ("<time_ns>:<id>" today; clients
 // must not look inside). "" is the start (the newest event).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SdbusLoopBinding: sd-bus's poll data (fd, events, absolute CLOCK_MONOTONIC timeout) mapped onto epoll.
 #include "bus/sdbus_event_loop.h"
 
@@ -29,8 +30,7 @@ std::uint32_t epollEvents(short pollEvents)
 SdbusLoopBinding::SdbusLoopBinding(EventLoop& loop, sdbus::IConnection& connection, Logger& log,
                                    std::function<void()> onBroken)
     : loop_(loop), connection_(connection), log_(log), onBroken_(std::move(onBroken))
-{
-}
+{}
 
 Result<std::unique_ptr<SdbusLoopBinding>> SdbusLoopBinding::create(EventLoop& loop, sdbus::IConnection& connection,
                                                                    Logger& log, std::function<void()> onBroken)
@@ -112,7 +112,8 @@ void SdbusLoopBinding::refresh()
     }
     if (watch_) {
         if (auto modified = loop_.modifyWatch(*watch_, epollEvents(poll.events)); !modified)
-            log_.warning("Failed to update the D-Bus connection's watch, ignoring", {{"error", modified.error().describe()}});
+            log_.warning("Failed to update the D-Bus connection's watch, ignoring",
+                         {{"error", modified.error().describe()}});
     }
 
     if (timer_ && timerDeadlineUsec_ == poll.timeout_usec)
@@ -123,8 +124,8 @@ void SdbusLoopBinding::refresh()
     if (poll.timeout_usec == noTimeout)
         return;
     // Both are CLOCK_MONOTONIC on Linux, so sd-bus's absolute deadline is a steady_clock time point.
-    const EventLoop::SteadyTime when{std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-        std::chrono::microseconds(poll.timeout_usec))};
+    const EventLoop::SteadyTime when{
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::microseconds(poll.timeout_usec))};
     timerDeadlineUsec_ = poll.timeout_usec;
     timer_ = loop_.addTimer(when, [this] {
         timer_.reset();

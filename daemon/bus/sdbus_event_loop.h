@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SdbusLoopBinding: drives an sdbus-c++ connection from the daemon's EventLoop (no sdbus thread).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Kernel feature probing for the cgroup BPF programs: cgroup v2 mount, BTF, program/map/helper support.
 #include "capture/bpf_features.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BpfFirewall: skeleton lifetime, cgroup attachment, verdict/owner map access and miss-event decoding.
 #include "capture/bpf_firewall.h"
 #include "util/unique_fd.h"
@@ -48,7 +49,6 @@ static_assert(HG_FAMILY_V4 == AF_INET && HG_FAMILY_V6 == AF_INET6);
 static_assert(HG_PROTO_TCP == IPPROTO_TCP && HG_PROTO_UDP == IPPROTO_UDP);
 
 namespace {
-
 
 struct SkeletonDeleter {
     void operator()(hostgate_bpf* skeleton) const { hostgate_bpf__destroy(skeleton); }
@@ -180,7 +180,8 @@ Result<UniqueFd> openCgroup(const std::filesystem::path& path, bool refuseRoot)
     }
     // Every cgroup v2 directory except a hierarchy's root has a cgroup.type file.
     if (refuseRoot && ::faccessat(fd.get(), "cgroup.type", F_OK, 0) != 0) {
-        return Error("Failed to use cgroup " + path.string() + ": it is the root of the hierarchy, which "
+        return Error("Failed to use cgroup " + path.string() +
+                     ": it is the root of the hierarchy, which "
                      "these options refuse");
     }
     return fd;
@@ -328,7 +329,8 @@ int BpfFirewall::Impl::deleteVerdict(const hg_verdict_key& key)
 Result<void> BpfFirewall::Impl::writeState()
 {
     const std::uint32_t zero = 0;
-    if (int err = bpf_map__update_elem(skeleton->maps.state, &zero, sizeof(zero), &state, sizeof(state), BPF_ANY); err != 0)
+    if (int err = bpf_map__update_elem(skeleton->maps.state, &zero, sizeof(zero), &state, sizeof(state), BPF_ANY);
+        err != 0)
         return failure("write the BPF state map", err);
     return Ok{};
 }
@@ -401,7 +403,8 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
         }
         hostgate_bpf& skeleton = *impl->skeleton;
         skeleton.rodata->mark_bit = options.markBit;
-        const std::uint32_t flowEntries = options.trafficAccounting ? std::max<std::uint32_t>(options.flowEntries, 1) : 1;
+        const std::uint32_t flowEntries =
+            options.trafficAccounting ? std::max<std::uint32_t>(options.flowEntries, 1) : 1;
         const std::array<std::pair<bpf_map*, std::uint32_t>, 5> sizes = {{
             {skeleton.maps.verdicts, options.verdictEntries},
             {skeleton.maps.socket_owners, options.ownerEntries},
@@ -410,7 +413,8 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
             {skeleton.maps.closed_sockets, flowEntries},
         }};
         if (!options.trafficAccounting)
-            for (bpf_program* program : {skeleton.progs.hg_egress, skeleton.progs.hg_ingress, skeleton.progs.hg_sock_release})
+            for (bpf_program* program :
+                 {skeleton.progs.hg_egress, skeleton.progs.hg_ingress, skeleton.progs.hg_sock_release})
                 bpf_program__set_autoload(program, false);
         for (const auto& [map, entries] : sizes) {
             if (int err = bpf_map__set_max_entries(map, entries); err != 0) {
@@ -443,19 +447,18 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
     }
     // Alive before anything is attached (or adopted programs would refuse misses until the first heartbeat).
     impl->state.heartbeat_ns = monotonicNow();
-    impl->state.stale_after_ns = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(options.staleAfter).count());
+    impl->state.stale_after_ns =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(options.staleAfter).count());
     impl->state.netns_cookie = options.refuseForeignNetns ? ownNetnsCookie() : 0;
     impl->state.daemon_tgid = static_cast<std::uint32_t>(::getpid());
-    impl->state.flags = (options.failOpen ? HG_STATE_FAIL_OPEN : 0) |
-                        (options.denyOtherProtocols ? HG_STATE_DENY_OTHER_PROTOCOLS : 0);
+    impl->state.flags =
+        (options.failOpen ? HG_STATE_FAIL_OPEN : 0) | (options.denyOtherProtocols ? HG_STATE_DENY_OTHER_PROTOCOLS : 0);
     if (auto written = impl->writeState(); !written)
         return written.error();
 
     // sock_create first: a UDP socket created while the others attach is then already pre-marked.
-    for (bpf_program* program : {skeleton.progs.hg_sock_create, skeleton.progs.hg_connect4,
-                                 skeleton.progs.hg_connect6, skeleton.progs.hg_sendmsg4,
-                                 skeleton.progs.hg_sendmsg6}) {
+    for (bpf_program* program : {skeleton.progs.hg_sock_create, skeleton.progs.hg_connect4, skeleton.progs.hg_connect6,
+                                 skeleton.progs.hg_sendmsg4, skeleton.progs.hg_sendmsg6}) {
         if (auto attached = impl->attach(program); !attached)
             return attached.error();
     }
@@ -598,8 +601,7 @@ Result<void> BpfFirewall::removeVerdict(const VerdictKey& key)
     if (!kernelKey) {
         return kernelKey.error();
     }
-    const int err =
-        bpf_map__delete_elem(impl_->skeleton->maps.verdicts, &kernelKey.value(), sizeof(hg_verdict_key), 0);
+    const int err = bpf_map__delete_elem(impl_->skeleton->maps.verdicts, &kernelKey.value(), sizeof(hg_verdict_key), 0);
     if (err != 0 && err != -ENOENT) {
         return failure("remove verdict for " + key.address.toString(), err);
     }
@@ -740,7 +742,10 @@ void BpfFirewall::detachAndUnpin()
     (void)removePinned(impl_->pinDirectory); // anything else an older version left
 }
 
-bool BpfFirewall::accountsTraffic() const { return impl_->accounting; }
+bool BpfFirewall::accountsTraffic() const
+{
+    return impl_->accounting;
+}
 
 Result<std::vector<FlowCounter>> BpfFirewall::readFlows() const
 {
@@ -828,8 +833,8 @@ void BpfFirewall::forgetSockets(const std::vector<std::uint64_t>& cookies)
 std::optional<SocketOwner> BpfFirewall::ownerOfCookie(std::uint64_t cookie) const
 {
     hg_sock_owner owner{};
-    if (bpf_map__lookup_elem(impl_->skeleton->maps.socket_owners, &cookie, sizeof(cookie), &owner, sizeof(owner),
-                             0) != 0) {
+    if (bpf_map__lookup_elem(impl_->skeleton->maps.socket_owners, &cookie, sizeof(cookie), &owner, sizeof(owner), 0) !=
+        0) {
         return std::nullopt;
     }
     return fromKernelOwner(owner);

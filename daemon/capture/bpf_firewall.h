@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BpfFirewall: loads hostgate's cgroup socket programs and manages their verdict, owner and event maps.
 #pragma once
 
@@ -37,7 +38,7 @@ public:
         // loopback) destination clears it. TCP sockets get it only on a miss. See hostgate_abi.h.
         std::uint32_t markBit = kernel_defaults::maskOf(kernel_defaults::undecidedMarkBit);
         std::uint32_t verdictEntries = 65536;
-        std::uint32_t ownerEntries = 65536; // LRU: the oldest sockets' owners are evicted first
+        std::uint32_t ownerEntries = 65536;          // LRU: the oldest sockets' owners are evicted first
         std::uint32_t eventBufferBytes = 256 * 1024; // power of two, multiple of the page size
         // Count every TCP/UDP packet's payload per socket and remote end (cgroup_skb programs) and record when
         // sockets close, for the network monitor; flowEntries bounds both LRU maps.

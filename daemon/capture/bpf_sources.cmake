@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Kernel enforcement via cgroup eBPF: program loading, verdict/owner maps, miss events, feature probing.
 pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf)
 

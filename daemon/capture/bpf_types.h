@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Value types of the kernel enforcement layer: what the cgroup BPF programs key on and report, in C++ terms.
 #pragma once
 
@@ -52,13 +53,16 @@ struct SocketOwner {
     std::uint32_t uid = 0; // real uid of the task
     std::uint32_t gid = 0;
     AppKey app;
-    std::string command; // the kernel's comm: at most 15 characters
+    std::string command;           // the kernel's comm: at most 15 characters
     std::uint64_t netnsCookie = 0; // the socket's network namespace
     std::uint64_t cgroupId = 0;    // the task's cgroup v2 directory (inode number)
     std::uint32_t execId = 0;      // changes at every exec() of the process
 
     // The per-process verdict key for this owner's process image (VerdictKey::process).
-    std::uint64_t processKey() const { return static_cast<std::uint64_t>(static_cast<std::uint32_t>(pid)) << 32 | execId; }
+    std::uint64_t processKey() const
+    {
+        return static_cast<std::uint64_t>(static_cast<std::uint32_t>(pid)) << 32 | execId;
+    }
 
     bool operator==(const SocketOwner&) const = default;
 };
@@ -82,8 +86,8 @@ struct MissEvent {
 // Times are steady_clock (CLOCK_MONOTONIC, like bpf_ktime_get_ns()).
 struct VerdictCounter {
     VerdictKey key;
-    RuleId ruleId = 0;       // 0: a decision without a rule (the mode's default)
-    std::uint64_t hits = 0;  // connect()/sendmsg() calls the kernel decided with this entry since it was written
+    RuleId ruleId = 0;      // 0: a decision without a rule (the mode's default)
+    std::uint64_t hits = 0; // connect()/sendmsg() calls the kernel decided with this entry since it was written
     std::chrono::steady_clock::time_point lastHit{}; // the latest of them (meaningful when hits > 0)
     std::chrono::steady_clock::time_point expires = std::chrono::steady_clock::time_point::max(); // max: never
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // cgroup v2 discovery from mountinfo and validation of the configured cgroup scope.
 #include "capture/cgroup.h"
 
@@ -26,7 +27,8 @@ std::string unescapeMountPath(std::string_view field)
             std::all_of(field.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                         field.begin() + static_cast<std::ptrdiff_t>(i) + 4,
                         [](char c) { return c >= '0' && c <= '7'; })) {
-            path.push_back(static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0')));
+            path.push_back(
+                static_cast<char>((field[i + 1] - '0') * 64 + (field[i + 2] - '0') * 8 + (field[i + 3] - '0')));
             i += 3;
         } else {
             path.push_back(field[i]);
@@ -139,8 +141,7 @@ Result<void> validateCgroupScope(const std::filesystem::path& scope, const std::
         return entry.fsType == "cgroup2" && isWithin(canonical, entry.mountPoint);
     });
     struct statfs filesystem {};
-    if (!insideCgroup2 || ::statfs(canonical.c_str(), &filesystem) < 0 ||
-        filesystem.f_type != CGROUP2_SUPER_MAGIC) {
+    if (!insideCgroup2 || ::statfs(canonical.c_str(), &filesystem) < 0 || filesystem.f_type != CGROUP2_SUPER_MAGIC) {
         return Error(fmt::format("Invalid cgroup scope {}: not inside a cgroup2 hierarchy", scope.string()));
     }
     return Ok{};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Finding the cgroup v2 hierarchy and checking the cgroup scope the daemon's BPF programs attach to.
 #pragma once
 
@@ -12,7 +13,7 @@ namespace hostgate {
 
 // One line of /proc/self/mountinfo (proc(5)), with the octal escapes of paths (\040 for a space) decoded.
 struct MountInfoEntry {
-    std::filesystem::path root;        // the path within the filesystem that is mounted
+    std::filesystem::path root; // the path within the filesystem that is mounted
     std::filesystem::path mountPoint;
     std::string fsType;
 };

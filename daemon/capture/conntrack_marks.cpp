@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ctnetlink mark changes with libnetfilter_conntrack.
 #include "capture/conntrack_marks.h"
 
@@ -52,7 +53,10 @@ int remember(enum nf_conntrack_msg_type, struct nf_conntrack* ct, void* data)
 
 } // namespace
 
-void ConntrackMarks::Closer::operator()(nfct_handle* handle) const { nfct_close(handle); }
+void ConntrackMarks::Closer::operator()(nfct_handle* handle) const
+{
+    nfct_close(handle);
+}
 
 Result<ConntrackMarks> ConntrackMarks::open()
 {

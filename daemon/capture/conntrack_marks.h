@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Changes the mark of one conntrack entry through ctnetlink (libnetfilter_conntrack): how the daemon ends a
 // flow's wait for its first payload when no packet of it is in hand (firewall_rules.h, "Waiting flows").
 #pragma once

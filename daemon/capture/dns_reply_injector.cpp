@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Builds IPv4/IPv6 + UDP headers around a synthesized DNS answer and sends it through a raw socket.
 #include "capture/dns_reply_injector.h"
 #include "util/errno_error.h"
@@ -21,7 +22,6 @@ constexpr std::size_t ipv6HeaderSize = 40;
 constexpr std::size_t udpHeaderSize = 8;
 constexpr std::uint8_t ipProtoUdp = 17;
 constexpr std::uint8_t defaultHopLimit = 64;
-
 
 void putU16(std::vector<std::uint8_t>& bytes, std::size_t offset, std::uint16_t value)
 {
@@ -106,7 +106,8 @@ Result<void> DnsReplyInjector::sendSpoofedUdpReply(const FiveTuple& query, std::
     putU16(packet, ipHeaderSize, query.dport);
     putU16(packet, ipHeaderSize + 2, query.sport);
     putU16(packet, ipHeaderSize + 4, static_cast<std::uint16_t>(udpLength));
-    std::copy(payload.begin(), payload.end(), packet.begin() + static_cast<std::ptrdiff_t>(ipHeaderSize + udpHeaderSize));
+    std::copy(payload.begin(), payload.end(),
+              packet.begin() + static_cast<std::ptrdiff_t>(ipHeaderSize + udpHeaderSize));
     const std::span<const std::uint8_t> datagram(packet.data() + ipHeaderSize, udpLength);
     putU16(packet, ipHeaderSize + 6, udpChecksum(replySource, replyDestination, datagram));
 
@@ -115,14 +116,14 @@ Result<void> DnsReplyInjector::sendSpoofedUdpReply(const FiveTuple& query, std::
         sockaddr_in destination{};
         destination.sin_family = AF_INET;
         std::memcpy(&destination.sin_addr, replyDestination.bytes().data(), 4);
-        sent = sendto(ipv4Socket_.get(), packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
-                      sizeof destination);
+        sent = sendto(ipv4Socket_.get(), packet.data(), packet.size(), 0,
+                      reinterpret_cast<const sockaddr*>(&destination), sizeof destination);
     } else {
         sockaddr_in6 destination{};
         destination.sin6_family = AF_INET6;
         std::memcpy(&destination.sin6_addr, replyDestination.bytes().data(), 16);
-        sent = sendto(ipv6Socket_.get(), packet.data(), packet.size(), 0, reinterpret_cast<const sockaddr*>(&destination),
-                      sizeof destination);
+        sent = sendto(ipv6Socket_.get(), packet.data(), packet.size(), 0,
+                      reinterpret_cast<const sockaddr*>(&destination), sizeof destination);
     }
     if (sent < 0)
         return Error("Failed to send DNS reply to " + replyDestination.toString() + ": " + errnoText(errno));

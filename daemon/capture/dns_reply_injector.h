@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Answers a DNS query locally: sends a UDP datagram that appears to come from the queried server.
 #pragma once
 
@@ -27,8 +28,7 @@ public:
 private:
     DnsReplyInjector(UniqueFd ipv4Socket, UniqueFd ipv6Socket)
         : ipv4Socket_(std::move(ipv4Socket)), ipv6Socket_(std::move(ipv6Socket))
-    {
-    }
+    {}
 
     UniqueFd ipv4Socket_;
     UniqueFd ipv6Socket_; // invalid when the namespace has no IPv6

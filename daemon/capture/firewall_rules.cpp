@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Generates, applies and removes the daemon's iptables-nft (or nft) rules through the standard tools.
 #include "capture/firewall_rules.h"
 #include "service/subprocess.h"
@@ -21,7 +22,6 @@ namespace hostgate {
 namespace {
 
 constexpr std::size_t maxChainNameLength = 28; // xtables: 29 bytes including the terminating zero
-
 
 std::string hex(std::uint32_t value)
 {
@@ -87,7 +87,8 @@ std::vector<SavedTable> findOwnChains(const std::string& saved, const std::funct
             }
         }
     }
-    std::erase_if(tables, [](const SavedTable& table) { return table.ownChains.empty() && table.jumpDeletions.empty(); });
+    std::erase_if(tables,
+                  [](const SavedTable& table) { return table.ownChains.empty() && table.jumpDeletions.empty(); });
     return tables;
 }
 
@@ -103,8 +104,7 @@ Result<void> runNft(const std::string& script)
 
 FirewallRules::FirewallRules(FirewallConfig config, FirewallBackend backend)
     : config_(std::move(config)), backend_(backend)
-{
-}
+{}
 
 FirewallBackend FirewallRules::probe()
 {
@@ -132,15 +132,17 @@ Result<void> FirewallRules::validate() const
 {
     const std::string& prefix = config_.chainPrefix;
     if (prefix.empty() || prefix.size() + 4 > maxChainNameLength)
-        return Error("Failed to install firewall rules: chain prefix must have 1 to "
-                     + std::to_string(maxChainNameLength - 4) + " characters");
-    if (!std::all_of(prefix.begin(), prefix.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
-        return Error("Failed to install firewall rules: chain prefix '" + prefix + "' may only hold letters, digits and '_'");
+        return Error("Failed to install firewall rules: chain prefix must have 1 to " +
+                     std::to_string(maxChainNameLength - 4) + " characters");
+    if (!std::all_of(prefix.begin(), prefix.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }))
+        return Error("Failed to install firewall rules: chain prefix '" + prefix +
+                     "' may only hold letters, digits and '_'");
     const std::uint32_t bits[] = {config_.markMask, config_.rejectMark, config_.replyMark};
     if (!std::all_of(std::begin(bits), std::end(bits), isSingleBit))
         return Error("Failed to install firewall rules: markMask, rejectMark and replyMark must each be one bit");
-    if ((config_.markMask | config_.rejectMark | config_.replyMark)
-        != (config_.markMask ^ config_.rejectMark ^ config_.replyMark))
+    if ((config_.markMask | config_.rejectMark | config_.replyMark) !=
+        (config_.markMask ^ config_.rejectMark ^ config_.replyMark))
         return Error("Failed to install firewall rules: markMask, rejectMark and replyMark must be different bits");
     if (config_.dnsQueue == config_.decisionQueue)
         return Error("Failed to install firewall rules: the DNS and decision queues must differ");
@@ -201,7 +203,8 @@ std::string FirewallRules::iptablesRestoreScript(bool ipv6, bool withJumps) cons
     script += "-A " + out + " -p tcp -m connmark --mark " + mark + " -m mark ! --mark " + reply + " " + decide + "\n";
     script += "-A " + out + " -p tcp -m mark --mark " + reply + " -m tcp ! --sport 53 -j " + wait + "\n";
     script += "-A " + wait + " -m conntrack --ctstate NEW -j CONNMARK --set-xmark " + mark + "\n";
-    script += "-A " + wait + " -m conntrack ! --ctstate NEW -j CONNMARK --set-xmark 0x0/" + hex(config_.markMask) + "\n";
+    script +=
+        "-A " + wait + " -m conntrack ! --ctstate NEW -j CONNMARK --set-xmark 0x0/" + hex(config_.markMask) + "\n";
     script += "-A " + out + " -p udp -m udp --dport 53 -j " + trusted + "\n";
     script += "-A " + out + " -p tcp -m tcp --dport 53 -j " + trusted + "\n";
     // Loopback is never judged: UDP sockets are born marked (cgroup/sock_create), and an unconnected
@@ -259,20 +262,22 @@ std::string FirewallRules::nftScript() const
     std::string v4Resolvers;
     std::string v6Resolvers;
     for (const IpAddress& resolver : config_.trustedResolvers)
-        (resolver.isV4() ? v4Resolvers : v6Resolvers) += (resolver.isV4() ? v4Resolvers : v6Resolvers).empty()
-                                                              ? resolver.toString()
-                                                              : ", " + resolver.toString();
+        (resolver.isV4() ? v4Resolvers : v6Resolvers) +=
+            (resolver.isV4() ? v4Resolvers : v6Resolvers).empty() ? resolver.toString() : ", " + resolver.toString();
     std::string script = "table " + table + " {}\ndelete table " + table + "\n";
     script += "table " + table + " {\n";
-    script += "    set trusted4 { type ipv4_addr;" + (v4Resolvers.empty() ? "" : " elements = { " + v4Resolvers + " };") + " }\n";
+    script += "    set trusted4 { type ipv4_addr;" +
+              (v4Resolvers.empty() ? "" : " elements = { " + v4Resolvers + " };") + " }\n";
     if (config_.ipv6)
-        script += "    set trusted6 { type ipv6_addr;" + (v6Resolvers.empty() ? "" : " elements = { " + v6Resolvers + " };") + " }\n";
+        script += "    set trusted6 { type ipv6_addr;" +
+                  (v6Resolvers.empty() ? "" : " elements = { " + v6Resolvers + " };") + " }\n";
     const auto ctBitSet = [](std::uint32_t bit) { return "ct mark & " + hex(bit) + " == " + hex(bit); };
     const auto bitClear = [](std::uint32_t bit) { return "meta mark & " + hex(bit) + " == 0x0"; };
     script += "    chain output {\n        type filter hook output priority filter; policy accept;\n";
     script += "        meta l4proto tcp " + bitSet(config_.rejectMark) + " reject with tcp reset\n";
     script += "        meta l4proto udp " + bitSet(config_.rejectMark) + " reject with " + unreachable + "\n";
-    script += "        meta l4proto tcp " + ctBitSet(config_.markMask) + " " + bitClear(config_.replyMark) + " " + decide + "\n";
+    script += "        meta l4proto tcp " + ctBitSet(config_.markMask) + " " + bitClear(config_.replyMark) + " " +
+              decide + "\n";
     script += "        tcp sport != 53 " + bitSet(config_.replyMark) + " ct state new ct mark set ct mark | " +
               hex(config_.markMask) + "\n";
     script += "        tcp sport != 53 " + bitSet(config_.replyMark) + " ct state != new ct mark set ct mark & " +
@@ -288,7 +293,8 @@ std::string FirewallRules::nftScript() const
     script += "        tcp dport 53 " + dns + "\n";
     script += "    }\n";
     script += "    chain input {\n        type filter hook input priority filter; policy accept;\n";
-    script += "        meta l4proto tcp " + ctBitSet(config_.markMask) + " ct direction reply tcp flags & (syn | rst) == 0x0 drop\n";
+    script += "        meta l4proto tcp " + ctBitSet(config_.markMask) +
+              " ct direction reply tcp flags & (syn | rst) == 0x0 drop\n";
     script += "        " + bitSet(config_.replyMark) + " return\n";
     script += "        tcp flags & rst == rst return\n";
     script += "        udp sport 53 " + dns + "\n";
@@ -309,7 +315,8 @@ Result<void> FirewallRules::install()
         return {};
     }
     if (backend_ != FirewallBackend::IptablesNft)
-        return Error("Failed to install firewall rules: no working firewall backend (nft queue or iptables-nft NFQUEUE)");
+        return Error(
+            "Failed to install firewall rules: no working firewall backend (nft queue or iptables-nft NFQUEUE)");
     if (auto applied = installIptables(false); !applied)
         return Error("Failed to install iptables rules: " + applied.error().message);
     if (config_.ipv6) {
@@ -330,7 +337,8 @@ Result<void> FirewallRules::installIptables(bool ipv6)
         return saved.error();
     std::string script = iptablesRestoreScript(ipv6, false);
     std::string jumps;
-    for (const auto& [hook, chain] : {std::pair{"OUTPUT", config_.chainPrefix + "-OUT"}, std::pair{"INPUT", config_.chainPrefix + "-IN"}})
+    for (const auto& [hook, chain] :
+         {std::pair{"OUTPUT", config_.chainPrefix + "-OUT"}, std::pair{"INPUT", config_.chainPrefix + "-IN"}})
         if (saved->find("-A " + std::string(hook) + " -j " + chain + "\n") == std::string::npos)
             jumps += "-I " + std::string(hook) + " 1 -j " + chain + "\n";
     script.insert(script.rfind("COMMIT\n"), jumps);
@@ -385,7 +393,8 @@ Result<void> FirewallRules::removeIptablesChains(bool ipv6, bool onlyInstalledCh
 {
     auto saved = runTool({{saveTool(ipv6)}, {}});
     if (!saved)
-        return Error("Failed to read " + std::string(ipv6 ? "ip6tables" : "iptables") + " rules: " + saved.error().message);
+        return Error("Failed to read " + std::string(ipv6 ? "ip6tables" : "iptables") +
+                     " rules: " + saved.error().message);
     const std::vector<std::string> current = ownChainNames();
     const std::string stalePrefix = config_.chainPrefix + "-";
     const auto isCurrent = [&](const std::string& chain) {
@@ -411,8 +420,8 @@ Result<void> FirewallRules::removeIptablesChains(bool ipv6, bool onlyInstalledCh
         script += "COMMIT\n";
     }
     if (auto applied = restore(ipv6, script); !applied)
-        return Error("Failed to remove " + std::string(ipv6 ? "ip6tables" : "iptables") + " chains "
-                     + stalePrefix + "*: " + applied.error().message);
+        return Error("Failed to remove " + std::string(ipv6 ? "ip6tables" : "iptables") + " chains " + stalePrefix +
+                     "*: " + applied.error().message);
     return {};
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The daemon's own firewall rules: queue DNS and undecided connections to nfqueue, reject on request.
 #pragma once
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Packet plumbing: the daemon's firewall rules, nfqueue verdicts, socket lookup and local DNS answers.
 pkg_check_modules(LIBNETFILTER_QUEUE REQUIRED IMPORTED_TARGET libnetfilter_queue)
 pkg_check_modules(LIBMNL REQUIRED IMPORTED_TARGET libmnl)

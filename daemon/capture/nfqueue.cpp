@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // nfqueue over libmnl: binding and configuring a queue, parsing NFQNL_MSG_PACKET, sending verdicts.
 #include "capture/nfqueue.h"
 #include "util/errno_error.h"
@@ -30,7 +31,6 @@ constexpr std::size_t receiveBufferSize = 0xffff + messageBufferSize;
 // Bursts of DNS answers arrive faster than a busy loop may read them; a larger buffer avoids ENOBUFS.
 constexpr int socketReceiveBufferBytes = 4 * 1024 * 1024;
 constexpr std::uint32_t copyRange = 0xffff;
-
 
 std::optional<QueuedPacketView> parsePacketView(const nlmsghdr* message)
 {
@@ -73,9 +73,9 @@ void dispatchMessages(const char* data, std::size_t length, std::uint16_t queueN
         if (message->nlmsg_type == NLMSG_ERROR) {
             const auto* failure = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(message));
             if (failure->error != 0)
-                summary.rejectedVerdicts.emplace_back("Failed to set verdict on packet " + std::to_string(failure->msg.nlmsg_seq) +
-                                                      " of nfqueue " + std::to_string(queueNum) + ": " +
-                                                      errnoText(-failure->error));
+                summary.rejectedVerdicts.emplace_back("Failed to set verdict on packet " +
+                                                      std::to_string(failure->msg.nlmsg_seq) + " of nfqueue " +
+                                                      std::to_string(queueNum) + ": " + errnoText(-failure->error));
             continue;
         }
         if (message->nlmsg_type != (NFNL_SUBSYS_QUEUE << 8 | NFQNL_MSG_PACKET))
@@ -130,8 +130,7 @@ void NfQueue::Closer::operator()(mnl_socket* socket) const
 
 NfQueue::NfQueue(std::unique_ptr<mnl_socket, Closer> socket, std::uint16_t queueNum)
     : socket_(std::move(socket)), queueNum_(queueNum), receiveBuffer_(receiveBufferSize)
-{
-}
+{}
 
 Result<NfQueue> NfQueue::open(std::uint16_t queueNum, std::uint32_t maxLen, bool failOpen)
 {
@@ -238,7 +237,8 @@ Result<ReceiveSummary> NfQueue::receiveBatch(std::size_t maxMessages,
         return Error("Failed to receive from nfqueue " + std::to_string(queueNum_) + ": " + errnoText(errno));
     }
     for (int i = 0; i < received; ++i)
-        dispatchMessages(static_cast<const char*>(vectors[i].iov_base), headers[i].msg_len, queueNum_, summary, onPacket);
+        dispatchMessages(static_cast<const char*>(vectors[i].iov_base), headers[i].msg_len, queueNum_, summary,
+                         onPacket);
     return summary;
 }
 
@@ -274,8 +274,8 @@ Result<void> NfQueue::send(VerdictBatch& batch)
     batch.used_ = 0;
     batch.count_ = 0;
     if (sent < 0)
-        return Error("Failed to send " + std::to_string(count) + " verdicts to nfqueue " + std::to_string(queueNum_) + ": "
-                     + errnoText(error));
+        return Error("Failed to send " + std::to_string(count) + " verdicts to nfqueue " + std::to_string(queueNum_) +
+                     ": " + errnoText(error));
     return {};
 }
 
@@ -304,8 +304,8 @@ Result<void> NfQueue::sendVerdict(std::uint32_t id, int verdict, std::optional<s
     if (mark)
         nfq_nlmsg_verdict_put_mark(message, *mark);
     if (mnl_socket_sendto(socket_.get(), message, message->nlmsg_len) < 0)
-        return Error("Failed to set verdict on packet " + std::to_string(id) + " of nfqueue "
-                     + std::to_string(queueNum_) + ": " + errnoText(errno));
+        return Error("Failed to set verdict on packet " + std::to_string(id) + " of nfqueue " +
+                     std::to_string(queueNum_) + ": " + errnoText(errno));
     return {};
 }
 

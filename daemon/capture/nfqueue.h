@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One bound nfqueue: receives queued packets without blocking and takes verdicts at any later time.
 #pragma once
 
@@ -15,10 +16,10 @@ struct mnl_socket;
 namespace hostgate {
 
 struct QueuedPacket {
-    std::uint32_t id = 0;      // the verdict key; unique per queue while the packet is held
+    std::uint32_t id = 0; // the verdict key; unique per queue while the packet is held
     std::uint16_t queue = 0;
-    std::uint32_t mark = 0;    // skb mark when queued
-    int hook = 0;              // NF_INET_LOCAL_OUT, NF_INET_LOCAL_IN, ...
+    std::uint32_t mark = 0;           // skb mark when queued
+    int hook = 0;                     // NF_INET_LOCAL_OUT, NF_INET_LOCAL_IN, ...
     std::optional<std::uint32_t> uid; // owner of the local socket, when the packet has one
     std::optional<std::uint32_t> gid;
     std::vector<std::uint8_t> payload; // the IP packet (copy range 0xffff, enough for any DNS message)
@@ -66,7 +67,8 @@ public:
     // Reads at most `maxMessages` queue messages with one recvmmsg() and returns (fewer when the socket would
     // block): a bounded batch, so a flood cannot keep the caller inside. The views point into buffers this
     // queue owns until the next call.
-    Result<ReceiveSummary> receiveBatch(std::size_t maxMessages, const std::function<void(const QueuedPacketView&)>& onPacket);
+    Result<ReceiveSummary> receiveBatch(std::size_t maxMessages,
+                                        const std::function<void(const QueuedPacketView&)>& onPacket);
 
     // Verdicts collected during a batch and sent with one sendmsg() (one netlink message each, in order).
     class VerdictBatch {
@@ -110,7 +112,7 @@ private:
     std::unique_ptr<mnl_socket, Closer> socket_;
     std::uint16_t queueNum_ = 0;
     std::vector<char> receiveBuffer_;
-    std::vector<char> batchBuffers_; // receiveBatch(): one receive buffer per message, allocated on first use
+    std::vector<char> batchBuffers_;  // receiveBatch(): one receive buffer per message, allocated on first use
     std::vector<QueuedPacket> early_; // queued while open() waited for the bind to be acknowledged
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Bounds-checked IPv4/IPv6 and TCP/UDP header parsing for packets handed over by nfqueue.
 #include "capture/packet.h"
 
@@ -49,8 +50,8 @@ Result<NetworkLayer> parseIpv4(std::span<const std::uint8_t> packet)
     if (totalLength == 0 && packet.size() > 0xffff)
         totalLength = packet.size();
     if (totalLength < headerLength)
-        return Error("Failed to parse IPv4 header: total length " + std::to_string(totalLength)
-                     + " is shorter than the header");
+        return Error("Failed to parse IPv4 header: total length " + std::to_string(totalLength) +
+                     " is shorter than the header");
     const std::uint16_t fragmentOffset = readU16(packet, 6) & 0x1fffu;
     if (fragmentOffset != 0)
         return Error("Failed to parse IPv4 packet: a non-first fragment carries no transport header");
@@ -84,12 +85,13 @@ Result<NetworkLayer> parseIpv6(std::span<const std::uint8_t> packet)
     layer.src = IpAddress::fromV6Bytes(src);
     layer.dst = IpAddress::fromV6Bytes(dst);
     layer.truncated = ipv6Header + payloadLength > packet.size();
-    std::span<const std::uint8_t> rest = packet.subspan(ipv6Header, std::min(payloadLength, packet.size() - ipv6Header));
+    std::span<const std::uint8_t> rest =
+        packet.subspan(ipv6Header, std::min(payloadLength, packet.size() - ipv6Header));
 
     std::uint8_t next = packet[6];
     for (int walked = 0; walked <= maxIpv6ExtensionHeaders; ++walked) {
-        if (next != ipProtoHopByHop && next != ipProtoRouting && next != ipProtoFragment
-            && next != ipProtoAuthentication && next != ipProtoDestinationOptions) {
+        if (next != ipProtoHopByHop && next != ipProtoRouting && next != ipProtoFragment &&
+            next != ipProtoAuthentication && next != ipProtoDestinationOptions) {
             layer.protocol = next;
             layer.transport = rest;
             return layer;
@@ -110,8 +112,8 @@ Result<NetworkLayer> parseIpv6(std::span<const std::uint8_t> packet)
         next = rest[0];
         rest = rest.subspan(length);
     }
-    return Error("Failed to parse IPv6 packet: more than " + std::to_string(maxIpv6ExtensionHeaders)
-                 + " extension headers");
+    return Error("Failed to parse IPv6 packet: more than " + std::to_string(maxIpv6ExtensionHeaders) +
+                 " extension headers");
 }
 
 Result<ParsedPacket> parseTransport(const NetworkLayer& layer)
@@ -129,8 +131,7 @@ Result<ParsedPacket> parseTransport(const NetworkLayer& layer)
         if (udpLength < udpHeader)
             return Error("Failed to parse UDP header: length " + std::to_string(udpLength) + " is below 8");
         if (udpLength > segment.size() && !layer.truncated)
-            return Error("Failed to parse UDP header: length " + std::to_string(udpLength)
-                         + " exceeds the IP payload");
+            return Error("Failed to parse UDP header: length " + std::to_string(udpLength) + " exceeds the IP payload");
         parsed.tuple.proto = Protocol::Udp;
         parsed.tuple.sport = readU16(segment, 0);
         parsed.tuple.dport = readU16(segment, 2);
@@ -152,8 +153,8 @@ Result<ParsedPacket> parseTransport(const NetworkLayer& layer)
         parsed.payload = segment.subspan(headerLength);
         return parsed;
     }
-    return Error("Failed to parse transport header: IP protocol " + std::to_string(layer.protocol)
-                 + " is neither TCP nor UDP");
+    return Error("Failed to parse transport header: IP protocol " + std::to_string(layer.protocol) +
+                 " is neither TCP nor UDP");
 }
 
 } // namespace
@@ -163,10 +164,10 @@ Result<ParsedPacket> parseIpPacket(std::span<const std::uint8_t> packet)
     if (packet.empty())
         return Error("Failed to parse IP packet: it is empty");
     const unsigned version = packet[0] >> 4;
-    Result<NetworkLayer> layer = version == 4 ? parseIpv4(packet)
-                                 : version == 6 ? parseIpv6(packet)
-                                                : Result<NetworkLayer>(Error("Failed to parse IP packet: version "
-                                                                             + std::to_string(version)));
+    Result<NetworkLayer> layer =
+        version == 4   ? parseIpv4(packet)
+        : version == 6 ? parseIpv6(packet)
+                       : Result<NetworkLayer>(Error("Failed to parse IP packet: version " + std::to_string(version)));
     if (!layer)
         return layer.error();
     return parseTransport(*layer);

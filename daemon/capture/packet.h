@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parsing of queued IP packets (IPv4/IPv6 carrying TCP/UDP) into a 5-tuple and the transport payload.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // QUIC Initial decryption with OpenSSL's HKDF and AES (RFC 9001 §5.2-5.4, QUIC v2: RFC 9369 §3.3).
 #include "capture/quic_initial.h"
 
@@ -36,7 +37,10 @@ struct InitialKeys {
     std::array<std::uint8_t, 16> hp{};
 };
 
-Error cryptoError(std::string_view step) { return Error("Failed to read a QUIC Initial: OpenSSL refused " + std::string(step)); }
+Error cryptoError(std::string_view step)
+{
+    return Error("Failed to read a QUIC Initial: OpenSSL refused " + std::string(step));
+}
 
 Result<void> hkdf(int mode, std::span<const std::uint8_t> salt, std::span<const std::uint8_t> key,
                   std::span<const std::uint8_t> info, std::span<std::uint8_t> out)
@@ -90,7 +94,8 @@ Result<InitialKeys> clientInitialKeys(std::uint32_t version, std::span<const std
     return keys;
 }
 
-Result<void> headerMask(const InitialKeys& keys, std::span<const std::uint8_t> sample, std::array<std::uint8_t, 16>& mask)
+Result<void> headerMask(const InitialKeys& keys, std::span<const std::uint8_t> sample,
+                        std::array<std::uint8_t, 16>& mask)
 {
     std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree> ctx(EVP_CIPHER_CTX_new());
     int length = 0;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reads a QUIC client's Initial packets (RFC 9001 §5): derives the Initial keys from the packet's own
 // destination connection id (HKDF-SHA256 with the version's public salt), removes header protection
 // (AES-128-ECB) and opens the payload (AES-128-GCM), all with OpenSSL, then collects the CRYPTO frames that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NETLINK_SOCK_DIAG exact lookups: one inet_diag_req_v2 per queued packet, answered with inet_diag_msg.
 #include "capture/sock_diag.h"
 #include "util/errno_error.h"
@@ -18,7 +19,6 @@
 namespace hostgate {
 
 namespace {
-
 
 void copyAddress(const IpAddress& address, __be32 (&target)[4])
 {
@@ -105,8 +105,7 @@ Result<SocketInfo> SockDiag::query(const FiveTuple& outgoing, bool swapEnds, boo
                     return Error("Failed to look up socket: no socket matches the packet");
                 return Error("Failed to look up socket: " + errnoText(-failure->error));
             }
-            if (reply->nlmsg_type != SOCK_DIAG_BY_FAMILY
-                || mnl_nlmsg_get_payload_len(reply) < sizeof(inet_diag_msg))
+            if (reply->nlmsg_type != SOCK_DIAG_BY_FAMILY || mnl_nlmsg_get_payload_len(reply) < sizeof(inet_diag_msg))
                 return Error("Failed to look up socket: unexpected reply from the kernel");
             const auto* message = static_cast<const inet_diag_msg*>(mnl_nlmsg_get_payload(reply));
             SocketInfo info;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Finds the local socket behind a queued packet with NETLINK_SOCK_DIAG (inet_diag exact lookup).
 #pragma once
 
@@ -14,7 +15,7 @@ namespace hostgate {
 struct SocketInfo {
     std::uint64_t cookie = 0; // equals getsockopt(SO_COOKIE) and bpf_get_socket_cookie()
     std::uint32_t uid = 0;
-    std::uint64_t inode = 0;  // the socket inode, as in /proc/PID/fd/N -> socket:[inode]
+    std::uint64_t inode = 0; // the socket inode, as in /proc/PID/fd/N -> socket:[inode]
 };
 
 // One netlink socket reused for every lookup. Lookups run in the namespace the socket was opened in.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ldns-backed DNS decoding and refusal synthesis; every ldns allocation is owned by a unique_ptr.
 #include "dns/dns_codec.h"
 
@@ -148,7 +149,8 @@ Result<DnsMessage> decodeDnsMessage(std::span<const std::uint8_t> wire)
 Result<std::vector<std::uint8_t>> buildRefusalResponse(std::span<const std::uint8_t> queryWire, std::uint8_t rcode)
 {
     if (rcode != dns_rcode::NxDomain && rcode != dns_rcode::Refused)
-        return Error{"Failed to build DNS refusal: rcode " + std::to_string(rcode) + " is neither NXDOMAIN nor REFUSED"};
+        return Error{"Failed to build DNS refusal: rcode " + std::to_string(rcode) +
+                     " is neither NXDOMAIN nor REFUSED"};
     auto parsed = parsePacket(queryWire);
     if (!parsed)
         return Error{"Failed to build DNS refusal: cannot decode the query: " + parsed.error().message};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DNS wire format ↔ DnsMessage, via ldns: decoding observed packets and synthesizing local refusals.
 #pragma once
 

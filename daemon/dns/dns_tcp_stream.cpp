@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DNS-over-TCP length-prefix framing: stateless splitting, framing, and bounded incremental reassembly.
 #include "dns/dns_tcp_stream.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DNS over TCP framing (RFC 1035 4.2.2): each message is preceded by its 2-byte big-endian length.
 #pragma once
 

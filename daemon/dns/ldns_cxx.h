@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Includes ldns for C++ code: without this, ldns/common.h #defines `true`, `false` and `bool` in C++.
 #pragma once
 

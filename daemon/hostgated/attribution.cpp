@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Packet → socket cookie → recorded owner → process identity.
 #include "hostgated/attribution.h"
 

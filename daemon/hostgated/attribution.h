@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Finds the application behind a queued packet: sock_diag gives the socket cookie, the BPF owner map
 // gives who opened the connection (recorded in connect()/sendmsg(), so no /proc race), /proc the rest.
 #pragma once
@@ -16,7 +17,7 @@
 namespace hostgate {
 
 struct Attribution {
-    SocketOwner owner; // as the kernel saw it at connect()/sendmsg() time
+    SocketOwner owner;   // as the kernel saw it at connect()/sendmsg() time
     ProcessInfo process; // read from /proc afterwards; app.device/inode are the kernel's
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BinaryPins: the digest of the running image against the rule's pin, with dpkg's word for upgrades.
 #include "hostgated/binary_pins.h"
 
@@ -12,15 +13,17 @@ namespace hostgate {
 
 namespace {
 
-std::string shortDigest(const std::string& digest) { return digest.substr(0, 12) + "…"; }
+std::string shortDigest(const std::string& digest)
+{
+    return digest.substr(0, 12) + "…";
+}
 
 } // namespace
 
 BinaryPins::BinaryPins(PackageDatabase& packages, BinaryChange onChange, Logger& log, Repin repin,
                        std::filesystem::path procRoot)
     : packages_(packages), onChange_(onChange), log_(log), repin_(std::move(repin)), procRoot_(std::move(procRoot))
-{
-}
+{}
 
 Result<FileDigests> BinaryPins::digestsOf(const Connection& connection)
 {
@@ -28,7 +31,8 @@ Result<FileDigests> BinaryPins::digestsOf(const Connection& connection)
     const auto openExecutable = [&](const std::filesystem::path& path) {
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
         struct stat status {};
-        if (fd && (::fstat(fd.get(), &status) != 0 || static_cast<std::uint64_t>(status.st_ino) != connection.app.inode))
+        if (fd &&
+            (::fstat(fd.get(), &status) != 0 || static_cast<std::uint64_t>(status.st_ino) != connection.app.inode))
             fd.reset();
         return fd;
     };
@@ -81,8 +85,8 @@ Decision BinaryPins::check(const Connection& connection, Decision decision)
         problem = digests.error().message;
     }
 
-    const std::string what =
-        fmt::format("rule #{} pins {} to sha256 {}, but {}", rule.id, displayPath(connection.app), shortDigest(pinned), problem);
+    const std::string what = fmt::format("rule #{} pins {} to sha256 {}, but {}", rule.id, displayPath(connection.app),
+                                         shortDigest(pinned), problem);
     if (onChange_ == BinaryChange::Warn) {
         log_.warning("A pinned rule applies to a changed binary (on_binary_change = warn)",
                      {{"rule", rule.id}, {"exe", displayPath(connection.app)}, {"why", what}});

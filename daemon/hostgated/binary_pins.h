@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Rules pinned to a binary (`sha256 = "..."`): is the program a connection runs still the one the rule was
 // made for?
 #pragma once

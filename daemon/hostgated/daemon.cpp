@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Daemon start-up, the event loop's handlers, rule reloads and an orderly shutdown.
 #include "hostgated/daemon.h"
 
@@ -5,10 +6,10 @@
 
 #include "capture/bpf_features.h"
 #include "capture/cgroup.h"
-#include "service/restart_handover.h"
-#include "store/file_trust.h"
 #include "rules/app_id.h"
+#include "service/restart_handover.h"
 #include "store/encrypted_dns_file.h"
+#include "store/file_trust.h"
 #include "store/rule_file.h"
 
 #include <fmt/format.h>
@@ -84,8 +85,7 @@ Error failedTo(std::string_view what, const Result<T>& result)
 Daemon::Daemon(const DaemonConfig& config, Logger& log, EventLoop loop)
     : config_(config), log_(log), loop_(std::move(loop)), learning_(proposalsPath(config.stateDir), log),
       rules_(RuleStorePaths{config.adminRulesDir, config.userRulesFile, config.baseRulesDir, config.hostSourcesRoot},
-             engine_, loop_, log_,
-             RuleLifecycle::Hooks{[this] { rulesEnforced(); }, [this] { notifyRulesChanged(); }}),
+             engine_, loop_, log_, RuleLifecycle::Hooks{[this] { rulesEnforced(); }, [this] { notifyRulesChanged(); }}),
       dnsCache_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl, config.dnsCache.maxAddresses}),
       unverifiedNames_(DnsCache::Config{config.dnsCache.minTtl, config.dnsCache.maxTtl,
                                         std::min<std::uint32_t>(config.dnsCache.maxAddresses, 16384)}),
@@ -163,8 +163,10 @@ Result<void> Daemon::start()
     const auto loadStart = std::chrono::steady_clock::now();
     const auto report = rules_.load();
     const auto loadTime = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - loadStart);
-    log_.info("Rules loaded", {{"admin", report.adminRules}, {"user", report.userRules},
-                               {"journal_records", report.journalRecords}, {"ms", fmt::format("{:.1f}", loadTime.count())}});
+    log_.info("Rules loaded", {{"admin", report.adminRules},
+                               {"user", report.userRules},
+                               {"journal_records", report.journalRecords},
+                               {"ms", fmt::format("{:.1f}", loadTime.count())}});
 
     std::error_code ec;
     std::filesystem::create_directories(config_.stateDir, ec);
@@ -175,8 +177,9 @@ Result<void> Daemon::start()
     });
     if (auto listsStarted = lists_->start(); !listsStarted)
         return failedTo("start the subscribed lists", listsStarted);
-    auto events = EventLog::open(config_.eventDatabase(),
-                                 Retention{config_.events.maxEvents, std::chrono::hours(24) * config_.events.maxAgeDays});
+    auto events =
+        EventLog::open(config_.eventDatabase(),
+                       Retention{config_.events.maxEvents, std::chrono::hours(24) * config_.events.maxAgeDays});
     if (events)
         events_.emplace(std::move(*events));
     else
@@ -240,19 +243,20 @@ Result<void> Daemon::start()
     decisions_ = std::make_unique<DecisionLog>(log_, events_ ? &*events_ : nullptr, journal_ ? &*journal_ : nullptr,
                                                stderrIsJournal());
     decisions_->setFlowBook(&flows_);
-    pins_ = std::make_unique<BinaryPins>(packages_, config_.onBinaryChange, log_, [this](RuleId id, const std::string& sha256) {
-        // On the loop's next turn: the rule set is not changed under the decision that found the upgrade.
-        loop_.addTimer(std::chrono::steady_clock::duration::zero(), [this, id, sha256] {
-            const Rule* current = engine_.findRule(id);
-            if (!current || current->origin != RuleOrigin::User || current->sha256 == sha256)
-                return; // admin rules are read-only: their pin is checked against dpkg each time instead
-            Rule repinned = *current;
-            repinned.sha256 = sha256;
-            if (auto updated = rules_.update(std::move(repinned)); !updated)
-                log_.warning("Failed to move a rule's pin to its upgraded binary",
-                             {{"rule", id}, {"error", updated.error().message}});
+    pins_ = std::make_unique<BinaryPins>(
+        packages_, config_.onBinaryChange, log_, [this](RuleId id, const std::string& sha256) {
+            // On the loop's next turn: the rule set is not changed under the decision that found the upgrade.
+            loop_.addTimer(std::chrono::steady_clock::duration::zero(), [this, id, sha256] {
+                const Rule* current = engine_.findRule(id);
+                if (!current || current->origin != RuleOrigin::User || current->sha256 == sha256)
+                    return; // admin rules are read-only: their pin is checked against dpkg each time instead
+                Rule repinned = *current;
+                repinned.sha256 = sha256;
+                if (auto updated = rules_.update(std::move(repinned)); !updated)
+                    log_.warning("Failed to move a rule's pin to its upgraded binary",
+                                 {{"rule", id}, {"error", updated.error().message}});
+            });
         });
-    });
     DecisionPath::Hooks hooks;
     hooks.deliverPrompt = [this](const PromptRequest& request) { deliverPrompt(request); };
     hooks.canAsk = [this](std::uint32_t uid) { return bus_ && bus_->hasAgentFor(uid); };
@@ -269,8 +273,8 @@ Result<void> Daemon::start()
     };
     hooks.runningDigest = [this](const Connection& connection) { return pins_->runningDigest(connection); };
     hooks.decideInScope = [this](Connection& connection, TimePoint now) { return decideInScope(connection, now); };
-    decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_, *kernel_,
-                                                   *decisions_, log_, marks, std::move(hooks));
+    decisionPath_ = std::make_unique<DecisionPath>(*decisionQueue_, *attributor_, dnsCache_, engine_, prompts_,
+                                                   *kernel_, *decisions_, log_, marks, std::move(hooks));
     decisionPath_->setUnverifiedNames(&unverifiedNames_);
     decisionPath_->setEncryptedDnsList(&encryptedDns_);
     if (conntrack_)
@@ -330,11 +334,12 @@ Result<void> Daemon::start()
         ruleTargets.push_back(WatchTarget::entriesWithSuffix(config_.baseRulesDir, ".toml"));
     const std::size_t userFileTarget = ruleTargets.size();
     ruleTargets.push_back(WatchTarget::file(config_.userRulesFile));
-    auto watcher = FileWatcher::create(loop_, ruleTargets, [this, userFileTarget](const std::vector<std::size_t>& changed) {
-        if (changed == std::vector<std::size_t>{userFileTarget} && rules_.isOwnUserFileWrite())
-            return; // our own save: what is in force is what was written
-        reloadRules();
-    });
+    auto watcher =
+        FileWatcher::create(loop_, ruleTargets, [this, userFileTarget](const std::vector<std::size_t>& changed) {
+            if (changed == std::vector<std::size_t>{userFileTarget} && rules_.isOwnUserFileWrite())
+                return; // our own save: what is in force is what was written
+            reloadRules();
+        });
     if (watcher)
         fileWatcher_.emplace(std::move(*watcher));
     else
@@ -344,8 +349,8 @@ Result<void> Daemon::start()
     for (const auto& file : config_.resolverFiles)
         resolverTargets.push_back(WatchTarget::file(file));
     if (!resolverTargets.empty()) {
-        auto resolverWatcher =
-            FileWatcher::create(loop_, resolverTargets, [this](const std::vector<std::size_t>&) { refreshTrustedResolvers(); });
+        auto resolverWatcher = FileWatcher::create(
+            loop_, resolverTargets, [this](const std::vector<std::size_t>&) { refreshTrustedResolvers(); });
         if (resolverWatcher)
             resolverWatcher_.emplace(std::move(*resolverWatcher));
         else
@@ -383,7 +388,8 @@ Result<void> Daemon::run(const ServiceNotifier& notifier)
     if (auto told = notifier.stopping(handOverKernelState_ ? "Restarting: the kernel keeps enforcing"
                                                            : "Stopping: removing the BPF programs and chains");
         !told)
-        log_.warning("Failed to tell the service manager that the daemon stops, ignoring", {{"error", told.error().describe()}});
+        log_.warning("Failed to tell the service manager that the daemon stops, ignoring",
+                     {{"error", told.error().describe()}});
     return ran;
 }
 
@@ -438,9 +444,10 @@ void Daemon::shutdown(bool removeKernelState)
                 scopeCgroups_->removeIfEmpty(scope->cgroup);
     if (!removeKernelState)
         // The programs and chains a predecessor left keep enforcing (fail-closed) until a daemon starts.
-        log_.warning("Leaving the kernel state in place: the pinned programs keep enforcing (what is undecided is "
-                     "refused, or let through when fail-open) until hostgated runs again and takes it over (hostgated --cleanup "
-                     "removes it)");
+        log_.warning(
+            "Leaving the kernel state in place: the pinned programs keep enforcing (what is undecided is "
+            "refused, or let through when fail-open) until hostgated runs again and takes it over (hostgated --cleanup "
+            "removes it)");
     // Chains first, so nothing is queued to a reader that is about to go; then the programs.
     if (removeKernelState && firewall_ && firewallInstalled_) {
         if (auto removed = firewall_->remove(); !removed)
@@ -502,8 +509,10 @@ void Daemon::onBpfEvents()
     // and is decided from the event, so the next attempt finds a verdict.
     const auto polled = bpf_->pollEvents([this](const MissEvent& miss) {
         if (log_.enabled(LogLevel::Debug))
-            log_.debug("Kernel verdict miss", {{"pid", miss.owner.pid}, {"comm", miss.owner.command},
-                                               {"ip", miss.destination.toString()}, {"port", miss.port},
+            log_.debug("Kernel verdict miss", {{"pid", miss.owner.pid},
+                                               {"comm", miss.owner.command},
+                                               {"ip", miss.destination.toString()},
+                                               {"port", miss.port},
                                                {"refused", miss.refused}});
         if (miss.refused)
             decisionPath_->onRefusedMiss(miss, Clock::now());
@@ -530,9 +539,15 @@ void Daemon::maintain()
     loop_.addTimer(maintenanceInterval, [this] { maintain(); });
 }
 
-void Daemon::armPromptTimer() { armDeadline(promptTimer_, prompts_.nextDeadline(), &Daemon::expirePrompts); }
+void Daemon::armPromptTimer()
+{
+    armDeadline(promptTimer_, prompts_.nextDeadline(), &Daemon::expirePrompts);
+}
 
-void Daemon::expirePrompts(TimePoint now) { prompts_.expire(now); }
+void Daemon::expirePrompts(TimePoint now)
+{
+    prompts_.expire(now);
+}
 
 void Daemon::armDeadline(DeadlineTimer& deadline, std::optional<TimePoint> next, void (Daemon::*expire)(TimePoint))
 {
@@ -647,8 +662,9 @@ Result<void> Daemon::openKernel(const std::filesystem::path& cgroup)
     if (!bpf)
         return failedTo("load BPF programs into " + cgroup.string(), bpf);
     bpf_.emplace(std::move(*bpf));
-    log_.info(bpf_->adopted() ? "BPF programs of the previous run taken over" : "BPF programs attached",
-              {{"cgroup", cgroup}, {"pinned", config_.bpfPinDir.empty() ? std::string("no") : config_.bpfPinDir.string()}});
+    log_.info(
+        bpf_->adopted() ? "BPF programs of the previous run taken over" : "BPF programs attached",
+        {{"cgroup", cgroup}, {"pinned", config_.bpfPinDir.empty() ? std::string("no") : config_.bpfPinDir.string()}});
 
     trustedResolvers_ = TrustedResolvers(currentTrustedResolvers());
     if (auto stored = bpf_->setTrustedResolvers(trustedResolvers_.addresses()); !stored)
@@ -670,12 +686,11 @@ Result<void> Daemon::openKernel(const std::filesystem::path& cgroup)
     if (auto installed = firewall_->install(); !installed)
         return failedTo("install firewall chains", installed);
     firewallInstalled_ = true;
-    log_.info("Firewall chains installed",
-              {{"backend", backend == FirewallBackend::NftNative ? "nft" : "iptables-nft"},
-               {"dns_queue", config_.dnsQueue},
-               {"decision_queue", config_.decisionQueue},
-               {"failure_mode", failureModeName(config_.failureMode)},
-               {"trusted_resolvers", joinedAddresses(trustedResolvers_.addresses())}});
+    log_.info("Firewall chains installed", {{"backend", backend == FirewallBackend::NftNative ? "nft" : "iptables-nft"},
+                                            {"dns_queue", config_.dnsQueue},
+                                            {"decision_queue", config_.decisionQueue},
+                                            {"failure_mode", failureModeName(config_.failureMode)},
+                                            {"trusted_resolvers", joinedAddresses(trustedResolvers_.addresses())}});
     return Ok{};
 }
 
@@ -708,7 +723,8 @@ void Daemon::refreshTrustedResolvers()
     // The firewall first (so answers of a new resolver are observed before the kernel lets queries to it
     // through unmarked), then the kernel; the DNS path reads trustedResolvers_.
     if (auto updated = firewall_->setTrustedResolvers(now.addresses()); !updated) {
-        log_.error("Failed to update the trusted resolvers, keeping the old ones", {{"error", updated.error().describe()}});
+        log_.error("Failed to update the trusted resolvers, keeping the old ones",
+                   {{"error", updated.error().describe()}});
         return;
     }
     if (auto stored = bpf_->setTrustedResolvers(now.addresses()); !stored)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Daemon: the one object that owns and wires every stage — kernel capture, DNS, decisions, prompts,
 // storage — around the event loop. No globals: everything it uses is created here and passed down.
 #pragma once
@@ -11,10 +12,10 @@
 #include "capture/nfqueue.h"
 #include "capture/sock_diag.h"
 #include "decision/decision_engine.h"
+#include "decision/encrypted_dns.h"
 #include "dns/dns_cache.h"
 #include "dns/dns_query_tracker.h"
 #include "dns/trusted_resolvers.h"
-#include "decision/encrypted_dns.h"
 #include "hostgated/attribution.h"
 #include "hostgated/binary_pins.h"
 #include "hostgated/decision_log.h"
@@ -26,10 +27,10 @@
 #include "hostgated/list_subscriptions.h"
 #include "hostgated/rule_lifecycle.h"
 #include "hostgated/scope_cgroups.h"
-#include "scope/scope_book.h"
 #include "hostgated/unverified_names.h"
 #include "identity/package_db.h"
 #include "prompt/prompt_broker.h"
+#include "scope/scope_book.h"
 #include "service/config.h"
 #include "service/event_loop.h"
 #include "service/file_watch.h"
@@ -174,7 +175,7 @@ private:
     TrustedResolvers trustedResolvers_;
     EncryptedDnsList encryptedDns_;
     PromptBroker prompts_;
-    PackageDatabase packages_; // what a prompt says about the app: its Debian package
+    PackageDatabase packages_;         // what a prompt says about the app: its Debian package
     std::unique_ptr<BinaryPins> pins_; // rules pinned to a binary (sha256)
 
     std::optional<NfQueue> dnsQueue_;
@@ -213,7 +214,8 @@ private:
     UniqueFd laneDenialsEvent_;
     std::uint64_t decisionQueueOverflows_ = 0;
     // The verdict map's fill for GetStatus, counted at most every 5 s (a walk of the whole map).
-    mutable std::optional<std::pair<std::chrono::steady_clock::time_point, std::size_t>> verdictCount_;           // eventfd the lane writes after queueing a denial
+    mutable std::optional<std::pair<std::chrono::steady_clock::time_point, std::size_t>>
+        verdictCount_; // eventfd the lane writes after queueing a denial
 
     std::optional<SignalSource> signals_;
     std::optional<FileWatcher> fileWatcher_;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The daemon's side of the D-Bus API (FirewallControl): status, mode, rule changes that are saved before they
 // take effect, import/export, the connection log, and the prompt agents' replies fed to the broker.
 #include "hostgated/daemon.h"
@@ -90,8 +91,8 @@ Result<void> Daemon::setMode(Mode mode)
 {
     // Saved first, so the mode the user picked is the one a restart comes back with.
     if (auto saved = saveMode(config_.stateDir, mode); !saved)
-        return Error::named(std::string(control_error::failed), "Failed to save the mode, nothing changed: " +
-                                                                     saved.error().describe());
+        return Error::named(std::string(control_error::failed),
+                            "Failed to save the mode, nothing changed: " + saved.error().describe());
     const Mode before = engine_.mode();
     engine_.setMode(mode);
     // Verdicts cached in the kernel may be the old mode's default ("no rule → allow" in silent-allow).
@@ -185,7 +186,8 @@ Result<std::size_t> Daemon::importRules(std::string_view toml, bool replace)
 Result<std::vector<ConnectionEvent>> Daemon::recentConnections(std::size_t limit, const EventFilter& filter) const
 {
     if (!events_)
-        return Error::named(std::string(control_error::failed), "The connection log is not available (see the daemon log)");
+        return Error::named(std::string(control_error::failed),
+                            "The connection log is not available (see the daemon log)");
     return events_->recent(limit, filter);
 }
 

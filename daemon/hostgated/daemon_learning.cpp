@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The daemon's side of learning (FirewallControl): proposals listed, accepted as user rules through the rule
 // lifecycle, rejected, exported as a rule file, and the same rule file audited from the connection log.
 #include "hostgated/daemon.h"
@@ -98,7 +99,8 @@ std::string Daemon::exportProposals(const std::vector<ProposalId>& ids) const
 Result<std::string> Daemon::auditRules(TimePoint since) const
 {
     if (!events_)
-        return Error::named(std::string(control_error::failed), "The connection log is not available (see the daemon log)");
+        return Error::named(std::string(control_error::failed),
+                            "The connection log is not available (see the daemon log)");
     EventFilter filter;
     filter.verdict = Outcome::Allowed;
     filter.since = since;

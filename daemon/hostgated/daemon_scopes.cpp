@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Daemon: scopes (hostgatectl run / attach) — their cgroups, their rules in memory, the kernel's scope set, and
 // their end when the client leaves, the cgroup empties or goes away.
 #include "hostgated/daemon.h"
@@ -68,7 +69,8 @@ Result<ScopeCreated> Daemon::addScope(Scope scope, ScopeRequest request)
 Result<ScopeCreated> Daemon::createRunScope(ScopeRequest request, std::uint32_t uid, const std::string& busName)
 {
     if (!scopeCgroups_ || !bpf_)
-        return Error::named(std::string(control_error::failed), "Scopes need the cgroup2 hierarchy and the BPF programs");
+        return Error::named(std::string(control_error::failed),
+                            "Scopes need the cgroup2 hierarchy and the BPF programs");
     // Checked before the cgroup is made, so a refused request leaves nothing behind.
     if (scopes_.size() >= maxScopes || scopes_.countOfUid(uid) >= maxScopesPerUid)
         return Error::named(std::string(control_error::limitExceeded),
@@ -109,7 +111,8 @@ Result<void> Daemon::joinScope(ScopeId id, std::int32_t pid, std::uint32_t uid, 
         return Error::named(std::string(control_error::invalidArgument),
                             fmt::format("Failed to read process {}: {}", pid, process.error().describe()));
     if (process->uid != uid || process->parentPid != callerPid)
-        return notAuthorized(fmt::format("Process {} is not a child of the caller (pid {}, uid {})", pid, callerPid, uid));
+        return notAuthorized(
+            fmt::format("Process {} is not a child of the caller (pid {}, uid {})", pid, callerPid, uid));
     if (auto moved = scopeCgroups_->move(scope->cgroup, pid); !moved)
         return moved.error();
     log_.info("Process joined scope", {{"scope", id}, {"pid", pid}, {"exe", process->app.path}});
@@ -120,7 +123,8 @@ Result<ScopeCreated> Daemon::attachScope(std::string_view kind, std::string_view
                                          std::uint32_t uid)
 {
     if (!scopeCgroups_ || !bpf_)
-        return Error::named(std::string(control_error::failed), "Scopes need the cgroup2 hierarchy and the BPF programs");
+        return Error::named(std::string(control_error::failed),
+                            "Scopes need the cgroup2 hierarchy and the BPF programs");
     auto cgroup = scopeCgroups_->find(kind, target);
     if (!cgroup)
         return cgroup.error();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Daemon: the network monitor's snapshot (ListTraffic): the kernel's traffic counters per socket and remote
 // end, named by the socket's owner and joined with the latest decision for that app and destination.
 #include "hostgated/daemon.h"
@@ -66,9 +67,13 @@ Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
                 flow.pid = who.owner.pid;
                 flow.uid = who.owner.uid;
                 // The decision path's keys: the app's device in user space's encoding (as attribution sets it).
-                FlowBookKey key{who.process.app.device, who.process.app.inode,
-                                who.process.app.sharedExecutable ? who.owner.processKey() : 0, who.owner.uid,
-                                counter.remote, counter.port, counter.protocol};
+                FlowBookKey key{who.process.app.device,
+                                who.process.app.inode,
+                                who.process.app.sharedExecutable ? who.owner.processKey() : 0,
+                                who.owner.uid,
+                                counter.remote,
+                                counter.port,
+                                counter.protocol};
                 const FlowDecision* decision = flows_.find(key);
                 if (!decision) {
                     key.process = 0;

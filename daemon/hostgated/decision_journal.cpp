@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Builds the journal fields of a decision.
 #include "hostgated/decision_journal.h"
 
@@ -25,8 +26,9 @@ std::vector<JournalField> decisionJournalFields(const Connection& connection, Ou
     const std::string protocol(toString(connection.protocol));
     const std::string destination = host.empty() ? address : fmt::format("{} ({})", host, address);
     std::vector<JournalField> fields{
-        {"MESSAGE", bounded(fmt::format("Connection {}: {} to {} port {}/{}: {}", nameOf(verdict), displayPath(connection.app),
-                                        destination, connection.port, protocol, explanation))},
+        {"MESSAGE",
+         bounded(fmt::format("Connection {}: {} to {} port {}/{}: {}", nameOf(verdict), displayPath(connection.app),
+                             destination, connection.port, protocol, explanation))},
         {"PRIORITY", "6"},
         {"SYSLOG_IDENTIFIER", "hostgated"},
         {"MESSAGE_ID", kDecisionMessageId},
@@ -45,7 +47,8 @@ std::vector<JournalField> decisionJournalFields(const Connection& connection, Ou
     fields.push_back({"HOSTGATE_RULE", rule});
     fields.push_back({"HOSTGATE_EXPLANATION", bounded(explanation)});
     if (connection.foreignNetns)
-        fields.push_back({"HOSTGATE_CONTAINER", bounded(connection.cgroup.empty() ? "(another network namespace)" : connection.cgroup)});
+        fields.push_back({"HOSTGATE_CONTAINER",
+                          bounded(connection.cgroup.empty() ? "(another network namespace)" : connection.cgroup)});
     if (connection.claimedName) {
         fields.push_back({"HOSTGATE_CLAIMED_HOST", bounded(connection.claimedName->host)});
         fields.push_back({"HOSTGATE_CLAIMED_BY", std::string(claimSourceToken(connection.claimedName->source)) +

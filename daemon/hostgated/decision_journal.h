@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The journal entry of one decision: fields a log shipper (promtail, vector, filebeat) takes as they are.
 #pragma once
 

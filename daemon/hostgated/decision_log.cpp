@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One decision, logged for journald and stored for the connection log.
 #include "hostgated/decision_log.h"
 
@@ -18,20 +19,21 @@ void DecisionLog::record(const Connection& connection, Outcome verdict, std::opt
     // A dropped entry (journald busy) still gets its line.
     if (!(journaled && stderrIsJournal_))
         log_.info("Connection " + std::string(nameOf(verdict)),
-              {{"exe", displayPath(connection.app)},
-               {"script", connection.app.script.value_or("")},
-               {"app_id", connection.app.appId.value_or(connection.app.unit.value_or(""))},
-               {"pid", connection.pid},
-               {"uid", connection.uid},
-               {"host", host},
-               {"ip", connection.destination.toString()},
-               {"port", connection.port},
-               {"proto", toString(connection.protocol)},
-               {"rule", ruleId ? std::to_string(*ruleId) : std::string("none")},
-               {"container", connection.foreignNetns ? connection.cgroup : std::string()},
-               {"scope", connection.scope},
-               {"claimed", connection.claimedName ? connection.claimedName->host + " (" + claimedBy + ")" : std::string()},
-               {"why", explanation}});
+                  {{"exe", displayPath(connection.app)},
+                   {"script", connection.app.script.value_or("")},
+                   {"app_id", connection.app.appId.value_or(connection.app.unit.value_or(""))},
+                   {"pid", connection.pid},
+                   {"uid", connection.uid},
+                   {"host", host},
+                   {"ip", connection.destination.toString()},
+                   {"port", connection.port},
+                   {"proto", toString(connection.protocol)},
+                   {"rule", ruleId ? std::to_string(*ruleId) : std::string("none")},
+                   {"container", connection.foreignNetns ? connection.cgroup : std::string()},
+                   {"scope", connection.scope},
+                   {"claimed",
+                    connection.claimedName ? connection.claimedName->host + " (" + claimedBy + ")" : std::string()},
+                   {"why", explanation}});
 
     ConnectionEvent event;
     event.time = now;
@@ -59,9 +61,13 @@ void DecisionLog::record(const Connection& connection, Outcome verdict, std::opt
             log_.warning("Failed to store connection event, ignoring", {{"error", id.error().message}});
     }
     if (flows_) {
-        FlowBookKey key{connection.app.device, connection.app.inode,
-                        connection.app.sharedExecutable ? connection.processImage : 0, connection.uid,
-                        connection.destination, connection.port, connection.protocol};
+        FlowBookKey key{connection.app.device,
+                        connection.app.inode,
+                        connection.app.sharedExecutable ? connection.processImage : 0,
+                        connection.uid,
+                        connection.destination,
+                        connection.port,
+                        connection.protocol};
         flows_->record(key, FlowDecision{verdict, ruleId, event.appPath,
                                          host.empty() && connection.claimedName ? connection.claimedName->host : host,
                                          explanation, event.container, connection.pid, now});

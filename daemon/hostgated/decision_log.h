@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Records every decision once: a structured log line with its explanation, and a connection-log event.
 #pragma once
 
@@ -30,8 +31,7 @@ public:
     // `stderrIsJournal` the log line is then left out, since stderr is the journal too and would say it twice.
     DecisionLog(Logger& log, EventLog* events, JournalWriter* journal = nullptr, bool stderrIsJournal = false)
         : log_(log), events_(events), journal_(journal), stderrIsJournal_(stderrIsJournal)
-    {
-    }
+    {}
 
     // `verdict` is what happened to the connection.
     void record(const Connection& connection, Outcome verdict, std::optional<RuleId> ruleId,

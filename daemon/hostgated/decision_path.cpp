@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Deciding a held first packet: attribute, name, decide (or ask), release, and teach the kernel.
 #include "hostgated/decision_path.h"
 
@@ -20,10 +21,9 @@ Outcome outcomeOf(Action action)
 DecisionPath::DecisionPath(NfQueue& queue, Attributor& attributor, DnsCache& dnsCache, DecisionEngine& engine,
                            PromptBroker& prompts, KernelVerdicts& kernel, DecisionLog& decisions, Logger& log,
                            DecisionMarks marks, Hooks hooks)
-    : queue_(queue), attributor_(attributor), dnsCache_(dnsCache), engine_(engine), prompts_(prompts),
-      kernel_(kernel), decisions_(decisions), log_(log), marks_(marks), hooks_(std::move(hooks))
-{
-}
+    : queue_(queue), attributor_(attributor), dnsCache_(dnsCache), engine_(engine), prompts_(prompts), kernel_(kernel),
+      decisions_(decisions), log_(log), marks_(marks), hooks_(std::move(hooks))
+{}
 
 namespace {
 
@@ -36,9 +36,10 @@ constexpr std::uint16_t kQuicPort = 443;
 
 std::string describeClaim(const ClaimedName& claim, bool trusted)
 {
-    std::string text = claim.host.empty() ? "its " + std::string(claimSourceName(claim.source)) + " names no host"
-                                          : "it claims " + claim.host + " (" + std::string(claimSourceName(claim.source)) +
-                                                (trusted ? ", trusted: trust_claimed_names" : ", not verified") + ")";
+    std::string text = claim.host.empty()
+                           ? "its " + std::string(claimSourceName(claim.source)) + " names no host"
+                           : "it claims " + claim.host + " (" + std::string(claimSourceName(claim.source)) +
+                                 (trusted ? ", trusted: trust_claimed_names" : ", not verified") + ")";
     if (claim.encryptedHello)
         text += "; its ClientHello is encrypted (ECH): the name shown is the public one, the real one is hidden";
     return text;
@@ -86,8 +87,8 @@ void DecisionPath::onPacket(QueuedPacket&& packet, TimePoint now)
     const bool unnamed = mayReadClaim(connection, decision);
     const bool syn = tuple.proto == Protocol::Tcp && (parsed->tcpFlags & tcp_flags::Syn) != 0;
     // The payload in hand already (a QUIC Initial, TCP Fast Open data): read it, wait only for its rest.
-    const bool payloadInHand = unnamed && ((tuple.proto == Protocol::Udp && tuple.dport == kQuicPort) ||
-                                           (syn && !parsed->payload.empty()));
+    const bool payloadInHand =
+        unnamed && ((tuple.proto == Protocol::Udp && tuple.dport == kQuicPort) || (syn && !parsed->payload.empty()));
     if (!payloadInHand && !(syn && mayWaitForClaim(connection, decision))) {
         applyDecision(packet, tuple, connection, std::move(decision), now);
         return;
@@ -161,8 +162,7 @@ void DecisionPath::applyDecision(QueuedPacket& packet, const FiveTuple& tuple, C
         const auto action = decision.verdict == Verdict::Allow ? Action::Allow : Action::Deny;
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
         release(packet.id, packet.mark, tuple, action);
-        decisions_.record(connection, outcomeOf(action), ruleId, decision.explanation,
-                          now);
+        decisions_.record(connection, outcomeOf(action), ruleId, decision.explanation, now);
         return;
     }
     case Verdict::Ask:
@@ -190,7 +190,8 @@ bool DecisionPath::readQuic(WaitingFlow& flow, std::span<const std::uint8_t> pay
     return scan.status != ScanStatus::NeedMore;
 }
 
-void DecisionPath::onWaitingPacket(WaitingFlow& flow, const ParsedPacket& parsed, const QueuedPacket& packet, TimePoint now)
+void DecisionPath::onWaitingPacket(WaitingFlow& flow, const ParsedPacket& parsed, const QueuedPacket& packet,
+                                   TimePoint now)
 {
     const bool syn = (parsed.tcpFlags & tcp_flags::Syn) != 0;
     if (flow.concluded) {
@@ -198,13 +199,15 @@ void DecisionPath::onWaitingPacket(WaitingFlow& flow, const ParsedPacket& parsed
         if (flow.tuple.proto == Protocol::Udp || syn || *flow.concluded == Action::Deny)
             release(packet.id, packet.mark, flow.tuple, *flow.concluded);
         else if (auto sent = repeatThroughWaitChain(packet.id, packet.mark); !sent)
-            log_.error("Failed to set verdict on held packet", {{"packet", packet.id}, {"error", sent.error().message}});
+            log_.error("Failed to set verdict on held packet",
+                       {{"packet", packet.id}, {"error", sent.error().message}});
         return;
     }
     if (flow.tuple.proto == Protocol::Tcp && parsed.payload.empty()) {
         // The handshake's ACK, a window update, a retransmitted SYN: they carry nothing.
         if (auto sent = queue_.accept(packet.id); !sent)
-            log_.error("Failed to set verdict on held packet", {{"packet", packet.id}, {"error", sent.error().message}});
+            log_.error("Failed to set verdict on held packet",
+                       {{"packet", packet.id}, {"error", sent.error().message}});
         if ((parsed.tcpFlags & (tcp_flags::Fin | tcp_flags::Rst)) != 0 && !flow.asking)
             concludeWait(flow, std::nullopt, "it closed before sending anything", now);
         return;
@@ -213,8 +216,8 @@ void DecisionPath::onWaitingPacket(WaitingFlow& flow, const ParsedPacket& parsed
     if (flow.asking)
         return;
     if (flow.held.size() > kMaxHeldPerFlow) {
-        concludeWait(flow, std::nullopt, "its first payload took more than " + std::to_string(kMaxHeldPerFlow) + " packets",
-                     now);
+        concludeWait(flow, std::nullopt,
+                     "its first payload took more than " + std::to_string(kMaxHeldPerFlow) + " packets", now);
         return;
     }
     std::optional<ClaimedName> claim;
@@ -230,14 +233,15 @@ void DecisionPath::onWaitingPacket(WaitingFlow& flow, const ParsedPacket& parsed
         flow.stream.append(reinterpret_cast<const char*>(parsed.payload.data()), parsed.payload.size());
         *flow.nextSeq += static_cast<std::uint32_t>(parsed.payload.size());
     }
-    const auto scan = scanStreamStart(
-        std::span(reinterpret_cast<const std::uint8_t*>(flow.stream.data()), flow.stream.size()));
+    const auto scan =
+        scanStreamStart(std::span(reinterpret_cast<const std::uint8_t*>(flow.stream.data()), flow.stream.size()));
     if (scan.status == ScanStatus::NeedMore)
         return;
     concludeWait(flow, scan.claim, scan.why, now);
 }
 
-void DecisionPath::concludeWait(WaitingFlow& flow, std::optional<ClaimedName> claim, std::string_view why, TimePoint now)
+void DecisionPath::concludeWait(WaitingFlow& flow, std::optional<ClaimedName> claim, std::string_view why,
+                                TimePoint now)
 {
     Connection& connection = flow.connection;
     connection.claimedName = claim;
@@ -260,7 +264,8 @@ void DecisionPath::concludeWait(WaitingFlow& flow, std::optional<ClaimedName> cl
     }
     decisions_.record(connection, Outcome::Asked, std::nullopt, decision.explanation, now);
     flow.asking = true;
-    ask(connection, now, [this, tuple = flow.tuple](const PromptOutcome& outcome) { completeWaitPrompt(tuple, outcome); });
+    ask(connection, now,
+        [this, tuple = flow.tuple](const PromptOutcome& outcome) { completeWaitPrompt(tuple, outcome); });
 }
 
 void DecisionPath::completeWaitPrompt(const FiveTuple& tuple, const PromptOutcome& outcome)
@@ -272,8 +277,7 @@ void DecisionPath::completeWaitPrompt(const FiveTuple& tuple, const PromptOutcom
     const auto now = Clock::now();
     const std::optional<RuleId> ruleId = adoptAnswer(flow.connection, outcome, now);
     finishWait(flow, outcome.action, now);
-    decisions_.record(flow.connection, outcomeOf(outcome.action), ruleId,
-                      outcome.explanation, now);
+    decisions_.record(flow.connection, outcomeOf(outcome.action), ruleId, outcome.explanation, now);
 }
 
 void DecisionPath::finishWait(WaitingFlow& flow, Action action, TimePoint now)
@@ -290,7 +294,8 @@ void DecisionPath::finishWait(WaitingFlow& flow, Action action, TimePoint now)
             }
             // Re-injected with the reply bit, the first of them ends the wait in our chain.
             if (auto sent = repeatThroughWaitChain(held.id, held.mark); !sent)
-                log_.error("Failed to set verdict on held packet", {{"packet", held.id}, {"error", sent.error().message}});
+                log_.error("Failed to set verdict on held packet",
+                           {{"packet", held.id}, {"error", sent.error().message}});
         }
     } else if (action == Action::Allow) {
         // No packet in hand (the app has sent nothing yet): end the wait in the conntrack entry itself.
@@ -327,9 +332,9 @@ void DecisionPath::expireWaits(TimePoint now)
         }
         if (!flow.concluded && !flow.asking && flow.deadline <= now)
             concludeWait(flow, std::nullopt,
-                         flow.held.empty() ? "it sent nothing within " + std::to_string(claims_.wait.count()) + " ms"
-                                           : "its first payload was incomplete after " +
-                                                 std::to_string(claims_.wait.count()) + " ms",
+                         flow.held.empty()
+                             ? "it sent nothing within " + std::to_string(claims_.wait.count()) + " ms"
+                             : "its first payload was incomplete after " + std::to_string(claims_.wait.count()) + " ms",
                          now);
         ++it;
     }
@@ -362,7 +367,8 @@ void DecisionPath::ask(const Connection& connection, TimePoint now, PromptBroker
         prompts_.noAgent(asked.promptId, now);
 }
 
-std::optional<RuleId> DecisionPath::adoptAnswer(const Connection& connection, const PromptOutcome& outcome, TimePoint now)
+std::optional<RuleId> DecisionPath::adoptAnswer(const Connection& connection, const PromptOutcome& outcome,
+                                                TimePoint now)
 {
     if (!outcome.rule)
         return std::nullopt;
@@ -390,8 +396,7 @@ void DecisionPath::completePrompt(std::uint32_t packetId, std::uint32_t mark, co
     const auto now = Clock::now();
     const std::optional<RuleId> ruleId = adoptAnswer(connection, outcome, now);
     release(packetId, mark, tuple, outcome.action);
-    decisions_.record(connection, outcomeOf(outcome.action), ruleId, outcome.explanation,
-                      now);
+    decisions_.record(connection, outcomeOf(outcome.action), ruleId, outcome.explanation, now);
 }
 
 void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
@@ -405,12 +410,13 @@ void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
     connection.foreignNetns = miss.foreignNetns;
     connection.cgroup = processCgroup(miss.owner.pid);
     addNames(connection, now);
-    const std::string why = miss.foreignNetns ? "refused: it comes from another network namespace (" +
-                                                    (connection.cgroup.empty() ? std::string("a container") : connection.cgroup) +
-                                                    "), whose packets the daemon cannot hold"
-                            : miss.unmarked ? "refused: its socket predates the firewall or lost its mark, so the datagram "
-                                              "could not be held"
-                                            : "refused: the socket could not be marked for a decision";
+    const std::string why =
+        miss.foreignNetns ? "refused: it comes from another network namespace (" +
+                                (connection.cgroup.empty() ? std::string("a container") : connection.cgroup) +
+                                "), whose packets the daemon cannot hold"
+        : miss.unmarked ? "refused: its socket predates the firewall or lost its mark, so the datagram "
+                          "could not be held"
+                        : "refused: the socket could not be marked for a decision";
 
     Decision decision = decide(connection, now);
     if (decision.rule && decision.rule->sha256 && hooks_.checkPin)
@@ -419,12 +425,14 @@ void DecisionPath::onRefusedMiss(const MissEvent& miss, TimePoint now)
         kernel_.remember(connection, decision, nameExpiry(connection, decision, now), now);
         const std::optional<RuleId> ruleId = decision.rule ? std::optional(decision.rule->id) : std::nullopt;
         const std::string next = decision.verdict == Verdict::Allow ? "the next attempt is allowed" : "denied";
-        decisions_.record(connection, Outcome::Denied, ruleId, "Attempt " + why + "; " + next + ": " + decision.explanation,
-                          now);
+        decisions_.record(connection, Outcome::Denied, ruleId,
+                          "Attempt " + why + "; " + next + ": " + decision.explanation, now);
         return;
     }
-    decisions_.record(connection, Outcome::Asked, std::nullopt, "Attempt " + why + "; asking: " + decision.explanation, now);
-    ask(connection, now, [this, connection](const PromptOutcome& outcome) { completeRefusedPrompt(connection, outcome); });
+    decisions_.record(connection, Outcome::Asked, std::nullopt, "Attempt " + why + "; asking: " + decision.explanation,
+                      now);
+    ask(connection, now,
+        [this, connection](const PromptOutcome& outcome) { completeRefusedPrompt(connection, outcome); });
 }
 
 void DecisionPath::completeRefusedPrompt(const Connection& connection, const PromptOutcome& outcome)
@@ -432,7 +440,8 @@ void DecisionPath::completeRefusedPrompt(const Connection& connection, const Pro
     const auto now = Clock::now();
     const std::optional<RuleId> ruleId = adoptAnswer(connection, outcome, now);
     decisions_.record(connection, outcomeOf(outcome.action), ruleId,
-                      outcome.explanation + (outcome.action == Action::Allow ? " (from the next attempt on)" : ""), now);
+                      outcome.explanation + (outcome.action == Action::Allow ? " (from the next attempt on)" : ""),
+                      now);
 }
 
 void DecisionPath::addNames(Connection& connection, TimePoint now) const
@@ -451,9 +460,9 @@ void DecisionPath::addNames(Connection& connection, TimePoint now) const
     // Unverified names count here: they can only make a connection subject to the encrypted-DNS policy.
     static const EncryptedDnsList noList;
     const EncryptedDnsList& list = encryptedDns_ ? *encryptedDns_ : noList;
-    connection.encryptedDns = list.classify(connection.destination, connection.port,
-                                            connection.hostnames.empty() ? connection.unverifiedHostnames
-                                                                         : connection.hostnames);
+    connection.encryptedDns =
+        list.classify(connection.destination, connection.port,
+                      connection.hostnames.empty() ? connection.unverifiedHostnames : connection.hostnames);
 }
 
 void DecisionPath::release(std::uint32_t packetId, std::uint32_t mark, const FiveTuple& tuple, Action action)

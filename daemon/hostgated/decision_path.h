@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The miss path: the first packet of a connection the kernel had no verdict for, held in the decision
 // nfqueue until the engine (or the user, through the prompt broker) decides.
 #pragma once
@@ -90,9 +91,9 @@ private:
     struct WaitingFlow {
         Connection connection; // attributed and named (without a name) at its first packet
         FiveTuple tuple;
-        TimePoint deadline; // the wait ends; once concluded: its stragglers are no longer recognised
-        std::vector<HeldPacket> held;  // packets with payload, in the order they came
-        std::string stream;            // TCP: the payload bytes in sequence order from the first one
+        TimePoint deadline;           // the wait ends; once concluded: its stragglers are no longer recognised
+        std::vector<HeldPacket> held; // packets with payload, in the order they came
+        std::string stream;           // TCP: the payload bytes in sequence order from the first one
         std::optional<std::uint32_t> nextSeq;
         std::unique_ptr<CryptoStream> crypto; // UDP: the QUIC Initials' CRYPTO stream
         bool asking = false;                  // a prompt is out: packets are held until it is answered

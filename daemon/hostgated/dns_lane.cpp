@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The DNS lane's thread: poll the queue, serve bounded batches, expire per-flow state once a second.
 #include "hostgated/dns_lane.h"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,8 +35,7 @@ Result<std::unique_ptr<DnsLane>> DnsLane::start(DnsPath& path, int queueFd, Logg
 
 DnsLane::DnsLane(DnsPath& path, int queueFd, Logger& log, UniqueFd wake)
     : path_(path), queueFd_(queueFd), log_(log), wake_(std::move(wake))
-{
-}
+{}
 
 DnsLane::~DnsLane()
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The DNS lane: the thread that serves the DNS nfqueue. Every DNS query and answer of the namespace passes
 // there, so it must never wait behind a prompt, a rules save or a D-Bus caller, and a flood of it must never
 // delay them: the decision queue, the bus and the timers stay on the main loop, the lane shares the policy with

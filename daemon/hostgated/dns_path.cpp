@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DNS packets: decode, attribute, gate, validate, cache, pre-install; then release.
 #include "hostgated/dns_path.h"
 
@@ -29,9 +30,9 @@ std::string questionNames(const DnsMessage& message)
 DnsPath::DnsPath(NfQueue& queue, Attributor& attributor, DnsReplyInjector& injector, SharedPolicy policy,
                  DenialSink onDenied, Logger& log, DecisionMarks marks, Options options)
     : queue_(queue), attributor_(attributor), injector_(injector), policy_(policy), onDenied_(std::move(onDenied)),
-      log_(log), marks_(marks), options_(options), verdicts_(queue.verdictBatch()), policyLock_(policy.mutex, std::defer_lock)
-{
-}
+      log_(log), marks_(marks), options_(options), verdicts_(queue.verdictBatch()),
+      policyLock_(policy.mutex, std::defer_lock)
+{}
 
 Result<ReceiveSummary> DnsPath::serveBatch(TimePoint now)
 {
@@ -68,7 +69,8 @@ const Attribution* DnsPath::attributeFlow(const FiveTuple& outgoing, std::option
     auto attribution = attributor_.attribute(outgoing);
     if (!attribution) {
         if (log_.enabled(LogLevel::Debug))
-            log_.debug("DNS flow not attributed", {{"to", outgoing.dst.toString()}, {"error", attribution.error().message}});
+            log_.debug("DNS flow not attributed",
+                       {{"to", outgoing.dst.toString()}, {"error", attribution.error().message}});
         return nullptr;
     }
     if (flows_.size() >= maxFlows)
@@ -116,8 +118,9 @@ void DnsPath::onPacket(const QueuedPacketView& packet, TimePoint now)
     if (!messages) {
         // Port 53 is no free channel: a stream that is not DNS is cut (a reset towards the server's side is not
         // possible for answers, which are dropped instead).
-        log_.notice("Dropped TCP traffic on port 53 that is not DNS",
-                    {{"from", tuple.src.toString()}, {"to", tuple.dst.toString()}, {"error", messages.error().message}});
+        log_.notice(
+            "Dropped TCP traffic on port 53 that is not DNS",
+            {{"from", tuple.src.toString()}, {"to", tuple.dst.toString()}, {"error", messages.error().message}});
         tcpStreams_.erase(tuple);
         release(packet, isQuery ? Outcome::Reject : Outcome::Drop);
         return;
@@ -149,12 +152,12 @@ DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::optional<std:
     if (!message || message->isResponse) {
         // Port 53 is no free channel: what is not a DNS query does not leave.
         log_.notice("Dropped a packet to port 53 that is not a DNS query",
-                    {{"to", tuple.dst.toString()}, {"error", message ? std::string("it is a response") : message.error().message}});
+                    {{"to", tuple.dst.toString()},
+                     {"error", message ? std::string("it is a response") : message.error().message}});
         return Outcome::Drop;
     }
-    if (options_.refuseDohCanary &&
-        std::any_of(message->questions.begin(), message->questions.end(),
-                    [](const auto& question) { return question.name == kDohCanaryName; }))
+    if (options_.refuseDohCanary && std::any_of(message->questions.begin(), message->questions.end(),
+                                                [](const auto& question) { return question.name == kDohCanaryName; }))
         return refuseCanary(tuple, wire);
 
     if (const auto* attribution = attributeFlow(tuple, uid, now)) {
@@ -189,9 +192,10 @@ DnsPath::Outcome DnsPath::onQuery(const ParsedPacket& packet, std::optional<std:
 
 DnsPath::Outcome DnsPath::refuseCanary(const FiveTuple& tuple, std::span<const std::uint8_t> wire)
 {
-    log_.info("Answered the DNS-over-HTTPS canary with NXDOMAIN",
-              {{"name", kDohCanaryName}, {"from", tuple.src.toString()}, {"to", tuple.dst.toString()},
-               {"protocol", toString(tuple.proto)}});
+    log_.info("Answered the DNS-over-HTTPS canary with NXDOMAIN", {{"name", kDohCanaryName},
+                                                                   {"from", tuple.src.toString()},
+                                                                   {"to", tuple.dst.toString()},
+                                                                   {"protocol", toString(tuple.proto)}});
     if (tuple.proto == Protocol::Tcp)
         return Outcome::Reject;
     auto reply = buildRefusalResponse(wire, dns_rcode::NxDomain);
@@ -212,14 +216,16 @@ DnsPath::Outcome DnsPath::onResponse(const ParsedPacket& packet, std::span<const
     const auto message = decodeDnsMessage(wire);
     if (!message || !message->isResponse) {
         log_.notice("Dropped a packet from port 53 that is not a DNS answer",
-                    {{"from", tuple.src.toString()}, {"error", message ? std::string("it is a query") : message.error().message}});
+                    {{"from", tuple.src.toString()},
+                     {"error", message ? std::string("it is a query") : message.error().message}});
         return Outcome::Drop;
     }
     const DnsFlow flow{tuple.dst, tuple.dport, tuple.src, tuple.sport, tuple.proto};
     if (!queries_.matchResponse(flow, *message, now)) {
-        log_.notice("Ignored DNS answer that matches no outstanding query",
-                    {{"from", tuple.src.toString()}, {"to_port", tuple.dport}, {"id", message->id},
-                     {"names", questionNames(*message)}});
+        log_.notice("Ignored DNS answer that matches no outstanding query", {{"from", tuple.src.toString()},
+                                                                             {"to_port", tuple.dport},
+                                                                             {"id", message->id},
+                                                                             {"names", questionNames(*message)}});
         return untrusted;
     }
     // Attributed before the policy is taken: a sock_diag round trip would otherwise hold the main thread up.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The DNS path: every DNS query and answer passes through the DNS nfqueue. Queries are attributed and
 // may be refused locally; answers are validated against the queries really sent and, when they come from a
 // trusted resolver, fill the DNS cache and pre-install the querying app's kernel verdicts — all before the
@@ -12,11 +13,11 @@
 #include "dns/dns_cache.h"
 #include "dns/dns_query_tracker.h"
 #include "dns/dns_tcp_stream.h"
+#include "dns/trusted_resolvers.h"
 #include "hostgated/attribution.h"
 #include "hostgated/decision_path.h"
 #include "hostgated/kernel_verdicts.h"
 #include "hostgated/unverified_names.h"
-#include "dns/trusted_resolvers.h"
 #include "service/log.h"
 
 #include <functional>
@@ -42,8 +43,7 @@ public:
         const TrustedResolvers& trusted;
         UnverifiedNames& unverified;
     };
-    using DenialSink =
-        std::function<void(Connection connection, RuleId rule, std::string explanation, TimePoint now)>;
+    using DenialSink = std::function<void(Connection connection, RuleId rule, std::string explanation, TimePoint now)>;
     struct Options {
         // Answer Firefox's canary domain (kDohCanaryName) with NXDOMAIN, which turns its automatic DoH off.
         bool refuseDohCanary = true;
@@ -99,7 +99,8 @@ private:
     struct TupleLess {
         bool operator()(const FiveTuple& a, const FiveTuple& b) const
         {
-            return std::tie(a.src, a.dst, a.sport, a.dport, a.proto) < std::tie(b.src, b.dst, b.sport, b.dport, b.proto);
+            return std::tie(a.src, a.dst, a.sport, a.dport, a.proto) <
+                   std::tie(b.src, b.dst, b.sport, b.dport, b.proto);
         }
     };
     static constexpr std::size_t maxTcpStreams = 1024;

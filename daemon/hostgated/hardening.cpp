@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Capability drop (libcap), NoNewPrivs (prctl) and the seccomp allow-list (libseccomp).
 #include "hostgated/hardening.h"
 
@@ -62,8 +63,9 @@ Result<void> dropCapabilities(HardeningReport& report)
     std::unique_ptr<_cap_struct, decltype(&cap_free)> wanted(cap_init(), &cap_free);
     if (!wanted)
         return failure("allocate a capability set", errno);
-    if (!kept.empty() && (cap_set_flag(wanted.get(), CAP_PERMITTED, static_cast<int>(kept.size()), kept.data(), CAP_SET) != 0 ||
-                          cap_set_flag(wanted.get(), CAP_EFFECTIVE, static_cast<int>(kept.size()), kept.data(), CAP_SET) != 0))
+    if (!kept.empty() &&
+        (cap_set_flag(wanted.get(), CAP_PERMITTED, static_cast<int>(kept.size()), kept.data(), CAP_SET) != 0 ||
+         cap_set_flag(wanted.get(), CAP_EFFECTIVE, static_cast<int>(kept.size()), kept.data(), CAP_SET) != 0))
         return failure("build the kept capability set", errno);
     if (cap_set_proc(wanted.get()) != 0)
         return failure("drop capabilities", errno);

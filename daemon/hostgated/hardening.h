@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Least privilege after start-up: drop the capabilities the daemon no longer needs, set NoNewPrivs and
 // install the seccomp allow-list.
 #pragma once

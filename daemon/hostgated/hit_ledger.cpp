@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // HitLedger: what each verdict-map entry counted since it was last read, credited to its rule.
 #include "hostgated/hit_ledger.h"
 
@@ -43,7 +44,7 @@ void HitLedger::adopt(const std::vector<VerdictCounter>& counters)
 }
 
 std::optional<HitLedger::Credit> HitLedger::replace(const VerdictKey& key, const std::optional<VerdictCounter>& current,
-                                                   std::optional<RuleId> newRule)
+                                                    std::optional<RuleId> newRule)
 {
     std::optional<Credit> credit;
     if (current) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // HitLedger: turns the kernel's per-entry hit counters into hits of the rules those entries cache.
 #pragma once
 
@@ -36,7 +37,10 @@ public:
     // credited and saved those hits).
     void adopt(const std::vector<VerdictCounter>& counters);
     // The same for one entry (e.g. one that stayed because rewriting it failed).
-    void adoptOne(const VerdictCounter& counter) { seen_.insert_or_assign(counter.key, Seen{counter.ruleId, counter.hits}); }
+    void adoptOne(const VerdictCounter& counter)
+    {
+        seen_.insert_or_assign(counter.key, Seen{counter.ruleId, counter.hits});
+    }
     // The entry `key` is about to be rewritten for `newRule` (its counter restarts at 0) or, with nullopt,
     // removed; `current` is what it holds now (nullopt: nothing). Returns the credit still owed for it.
     std::optional<Credit> replace(const VerdictKey& key, const std::optional<VerdictCounter>& current,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Decision → verdict-map entries, with expiries converted from wall clock to the kernel's monotonic clock.
 #include "hostgated/kernel_verdicts.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Writes decisions into the BPF verdict map so the next connect() like this one never leaves the kernel.
 #pragma once
 
@@ -25,15 +26,14 @@ public:
 
     KernelVerdicts(BpfFirewall& bpf, VerdictCacheLimits limits, Logger& log, HitSink onHits = {})
         : bpf_(bpf), limits_(limits), log_(log), onHits_(std::move(onHits))
-    {
-    }
+    {}
 
     // Caches the decision for exactly this (app, uid, address, port, protocol) when the policy allows.
     void remember(const Connection& connection, const Decision& decision, std::optional<TimePoint> nameExpiry,
                   TimePoint now);
     // Caches a decision that holds for every port and protocol of the address (port 0 entries).
-    void rememberForAnyPort(const Connection& connection, const Decision& decision,
-                            std::optional<TimePoint> nameExpiry, TimePoint now);
+    void rememberForAnyPort(const Connection& connection, const Decision& decision, std::optional<TimePoint> nameExpiry,
+                            TimePoint now);
     // Rules or the mode changed: every cached verdict may be wrong now (their hits are credited first).
     void forgetAll();
     // Credits the hits counted since the last read, then removes expired entries; returns how many.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The daemon's proposal book: suffix list, saved file, debounced saves.
 #include "hostgated/learning_proposals.h"
 
@@ -35,16 +36,14 @@ std::filesystem::path proposalsPath(const std::filesystem::path& stateDir)
 
 LearningProposals::LearningProposals(std::filesystem::path file, Logger& log, ProposalLimits limits)
     : file_(std::move(file)), log_(log), domains_(loadDomains(log)), book_(*domains_, limits)
-{
-}
+{}
 
 void LearningProposals::load(TimePoint now)
 {
     auto loaded = loadProposals(file_, now);
     if (loaded.error) {
-        loadError_ = loaded.error->describe() +
-                     (loaded.keptAs.empty() ? std::string(" (it could not be moved aside)")
-                                            : " (kept as " + loaded.keptAs.string() + ")");
+        loadError_ = loaded.error->describe() + (loaded.keptAs.empty() ? std::string(" (it could not be moved aside)")
+                                                                       : " (kept as " + loaded.keptAs.string() + ")");
         log_.error("Failed to load the learning proposals, starting with none", {{"error", *loadError_}});
     }
     book_.restore(std::move(loaded.contents));

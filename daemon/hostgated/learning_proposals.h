@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // LearningProposals: the daemon's proposal book — libpsl's registrable domains, the book the engine records
 // into in learning mode, and its file in the state directory (loaded at start, saved when it changed).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fetching one subscribed list with libcurl's easy interface (the worker thread owns the handle).
 #include "hostgated/list_fetcher.h"
 

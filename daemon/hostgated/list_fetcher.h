@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fetching one subscribed list over https with libcurl: verified TLS, bounded size and time, conditional.
 #pragma once
 
@@ -12,10 +13,10 @@
 namespace hostgate {
 
 struct ListFetchRequest {
-    std::string url;                // https:// only (redirects too)
-    std::string etag;               // sent as If-None-Match when not empty
-    std::string lastModified;       // sent as If-Modified-Since when not empty
-    std::filesystem::path caFile;   // empty: the system's CA store
+    std::string url;              // https:// only (redirects too)
+    std::string etag;             // sent as If-None-Match when not empty
+    std::string lastModified;     // sent as If-Modified-Since when not empty
+    std::filesystem::path caFile; // empty: the system's CA store
     std::uint64_t maxBytes = 64ULL << 20;
     Seconds timeout{60};
     const std::atomic<bool>* cancel = nullptr; // set: the transfer is aborted soon after

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ListSubscriptions: configs and switches on the loop; downloads, parsing and cache writes on one worker thread.
 #include "hostgated/list_subscriptions.h"
 
@@ -24,8 +25,7 @@ constexpr Seconds kRetryAfterFailure{15 * 60};
 
 bool sameContentSource(const ListConfig& a, const ListConfig& b)
 {
-    return a.source == b.source && a.format == b.format && a.action == b.action && a.name == b.name &&
-           a.file == b.file;
+    return a.source == b.source && a.format == b.format && a.action == b.action && a.name == b.name && a.file == b.file;
 }
 
 std::shared_ptr<const DomainList> makeList(const ListConfig& config, DomainSet domains)
@@ -45,11 +45,11 @@ Result<std::string> readPrivateFile(const std::filesystem::path& path, std::uint
 
 } // namespace
 
-ListSubscriptions::ListSubscriptions(ListSettings settings, std::filesystem::path stateDir, Logger& log, EventLoop& loop,
-                                     std::function<void()> changed)
-    : settings_(std::move(settings)), stateDir_(std::move(stateDir)), log_(log), loop_(loop), changed_(std::move(changed))
-{
-}
+ListSubscriptions::ListSubscriptions(ListSettings settings, std::filesystem::path stateDir, Logger& log,
+                                     EventLoop& loop, std::function<void()> changed)
+    : settings_(std::move(settings)), stateDir_(std::move(stateDir)), log_(log), loop_(loop),
+      changed_(std::move(changed))
+{}
 
 ListSubscriptions::~ListSubscriptions()
 {
@@ -91,7 +91,8 @@ void ListSubscriptions::readConfigs()
 {
     if (std::filesystem::exists(switchesFile())) {
         auto text = readPrivateFile(switchesFile(), 1 << 20);
-        auto parsed = text ? parseListSwitches(*text, switchesFile().string()) : Result<std::map<std::string, bool>>(text.error());
+        auto parsed = text ? parseListSwitches(*text, switchesFile().string())
+                           : Result<std::map<std::string, bool>>(text.error());
         if (parsed)
             switches_ = std::move(*parsed);
         else
@@ -137,12 +138,14 @@ void ListSubscriptions::loadCache(Entry& entry)
         return;
     auto text = readPrivateFile(body, settings_.maxBytes);
     if (!text) {
-        log_.warning("Failed to read a cached list, ignoring it", {{"list", config.name}, {"error", text.error().describe()}});
+        log_.warning("Failed to read a cached list, ignoring it",
+                     {{"list", config.name}, {"error", text.error().describe()}});
         return;
     }
     auto parsed = parseList(*text, config.format, body.string());
     if (!parsed) {
-        log_.warning("Failed to parse a cached list, ignoring it", {{"list", config.name}, {"error", parsed.error().describe()}});
+        log_.warning("Failed to parse a cached list, ignoring it",
+                     {{"list", config.name}, {"error", parsed.error().describe()}});
         return;
     }
     if (auto metaText = readPrivateFile(metaFile, 1 << 16); metaText) {
@@ -247,7 +250,8 @@ ListSubscriptions::Outcome ListSubscriptions::runJob(const Job& job)
             meta = job.meta;
             meta.fetched = outcome.at;
             outcome.meta = meta;
-            if (auto written = writeFileAtomically(cacheDir() / (job.name + ".meta"), renderListCacheMeta(meta), 0600); !written)
+            if (auto written = writeFileAtomically(cacheDir() / (job.name + ".meta"), renderListCacheMeta(meta), 0600);
+                !written)
                 outcome.error = "Failed to write the cache: " + written.error().describe();
             return outcome;
         }
@@ -312,7 +316,8 @@ void ListSubscriptions::onOutcomes()
             entry.list = std::move(outcome.list);
             entry.status.entries = entry.list->domains.size();
             changed = true;
-            log_.info("List updated", {{"list", config.name}, {"entries", entry.status.entries}, {"source", config.source}});
+            log_.info("List updated",
+                      {{"list", config.name}, {"entries", entry.status.entries}, {"source", config.source}});
         } else if (outcome.meta) {
             log_.info("List unchanged", {{"list", config.name}, {"entries", entry.status.entries}});
         }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ListSubscriptions: the subscribed lists of lists.d kept current — fetched on a worker thread, parsed there,
 // swapped in on the event loop, cached in the state directory so a restart without network still has them.
 #pragma once
@@ -29,11 +30,11 @@ namespace hostgate {
 // What GetLists and `hostgatectl lists` show of one list.
 struct ListStatus {
     ListConfig config;
-    bool enabled = true;              // in force: the D-Bus switch if set, else the file's `enabled`
-    std::size_t entries = 0;          // of the list in force (0: none loaded yet)
+    bool enabled = true;                  // in force: the D-Bus switch if set, else the file's `enabled`
+    std::size_t entries = 0;              // of the list in force (0: none loaded yet)
     std::optional<TimePoint> lastFetch;   // the last attempt that finished, successful or not
     std::optional<TimePoint> lastSuccess; // the content was last confirmed (200, 304, the file read)
-    std::string lastError;            // of the last attempt; empty when it succeeded
+    std::string lastError;                // of the last attempt; empty when it succeeded
     std::optional<TimePoint> nextRefresh;
     bool fetching = false;
 };

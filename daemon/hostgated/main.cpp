@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated: the privileged daemon. Parses its command line and configuration, then runs the Daemon.
 #include "hostgated/daemon.h"
 #include "hostgated/hardening.h"
@@ -22,8 +23,8 @@ namespace {
 // only our own name pattern, only in our directories, before anything writes there again.
 void removeCrashLeftovers(const hostgate::DaemonConfig& config, hostgate::Logger& log)
 {
-    for (const auto& written : {config.userRulesFile, hostgate::savedModePath(config.stateDir),
-                                hostgate::proposalsPath(config.stateDir)}) {
+    for (const auto& written :
+         {config.userRulesFile, hostgate::savedModePath(config.stateDir), hostgate::proposalsPath(config.stateDir)}) {
         auto removed = hostgate::removeStaleTemporaryFiles(written);
         if (!removed)
             log.warning("Failed to remove temporary files left by a crash, ignoring",
@@ -34,7 +35,8 @@ void removeCrashLeftovers(const hostgate::DaemonConfig& config, hostgate::Logger
 }
 
 // The mode last chosen over D-Bus outlives restarts; an explicit --mode still wins.
-void applySavedMode(hostgate::DaemonConfig& config, bool modeGiven, const std::function<void(const hostgate::Error&)>& ignoring)
+void applySavedMode(hostgate::DaemonConfig& config, bool modeGiven,
+                    const std::function<void(const hostgate::Error&)>& ignoring)
 {
     if (modeGiven)
         return;
@@ -116,7 +118,8 @@ int main(int argc, char** argv)
             return 1;
         }
         if (!hardened->unknownSyscalls.empty())
-            log.debug("Syscalls of the allow-list unknown here", {{"names", fmt::format("{}", fmt::join(hardened->unknownSyscalls, " "))}});
+            log.debug("Syscalls of the allow-list unknown here",
+                      {{"names", fmt::format("{}", fmt::join(hardened->unknownSyscalls, " "))}});
         log.notice("Privileges dropped",
                    {{"capabilities", fmt::format("{}", fmt::join(hardened->keptCapabilities, " "))},
                     {"bounding_set", hardened->boundingSetReduced ? "reduced" : "as given"},
@@ -130,7 +133,8 @@ int main(int argc, char** argv)
     // `systemctl start` returns when the firewall enforces (and fails when any of that failed).
     const auto notifier = ServiceNotifier::fromEnvironment();
     if (auto told = notifier.ready("Enforcing"); !told)
-        log.warning("Failed to tell the service manager that the daemon is ready, ignoring", {{"error", told.error().describe()}});
+        log.warning("Failed to tell the service manager that the daemon is ready, ignoring",
+                    {{"error", told.error().describe()}});
     if (auto ran = (*daemon)->run(notifier); !ran) {
         log.error("Event loop failed", {{"error", ran.error().describe()}});
         return 1;

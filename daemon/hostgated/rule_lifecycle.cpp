@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleLifecycle: loads, changes, saves and ends rules; the ids and in-memory rules live here and nowhere else.
 #include "hostgated/rule_lifecycle.h"
 
@@ -68,8 +69,7 @@ std::vector<Rule> lastingUserRules(const std::vector<Rule>& rules)
 
 RuleLifecycle::RuleLifecycle(RuleStorePaths paths, DecisionEngine& engine, EventLoop& loop, Logger& log, Hooks hooks)
     : store_(std::move(paths)), engine_(engine), loop_(loop), log_(log), hooks_(std::move(hooks))
-{
-}
+{}
 
 RuleLifecycle::~RuleLifecycle()
 {
@@ -268,9 +268,9 @@ Result<void> RuleLifecycle::saveChange(const Rule* before, const Rule* after)
     const bool wasLasting = before && before->lifetime.persistent();
     const bool isLasting = after && after->lifetime.persistent();
     if (isLasting && !wasLasting && store_.userRuleCount() >= maxRulesPerFile)
-        return Error::named(std::string(control_error::invalidRule),
-                            fmt::format("Too many rules: {} user rules, the limit is {}", store_.userRuleCount() + 1,
-                                        maxRulesPerFile));
+        return Error::named(
+            std::string(control_error::invalidRule),
+            fmt::format("Too many rules: {} user rules, the limit is {}", store_.userRuleCount() + 1, maxRulesPerFile));
     // Saved first: a rule that cannot be written never takes effect, so what is enforced is what is on disk.
     Result<void> saved = Ok{};
     if (isLasting)
@@ -278,8 +278,8 @@ Result<void> RuleLifecycle::saveChange(const Rule* before, const Rule* after)
     else if (wasLasting)
         saved = store_.recordUserRuleRemoval(before->id);
     if (!saved)
-        return Error::named(std::string(control_error::failed), "Failed to save user rules, nothing changed: " +
-                                                                     saved.error().describe());
+        return Error::named(std::string(control_error::failed),
+                            "Failed to save user rules, nothing changed: " + saved.error().describe());
     const RuleId id = before ? before->id : after->id;
     std::erase_if(runtimeRules_, [id](const Rule& rule) { return rule.id == id; });
     if (after && !isLasting)
@@ -396,8 +396,8 @@ Result<void> RuleLifecycle::change(const std::function<Result<void>(std::vector<
                             fmt::format("Too many rules: {} user rules, the limit is {}", lasting, maxRulesPerFile));
     // Saved first (the whole file, which also compacts the journal), then enforced.
     if (auto saved = writeUserRules(rules); !saved)
-        return Error::named(std::string(control_error::failed), "Failed to save user rules, nothing changed: " +
-                                                                     saved.error().describe());
+        return Error::named(std::string(control_error::failed),
+                            "Failed to save user rules, nothing changed: " + saved.error().describe());
     runtimeRules_.clear();
     for (const auto& rule : rules)
         if (rule.origin == RuleOrigin::User && !rule.lifetime.persistent())
@@ -430,7 +430,8 @@ Result<std::size_t> RuleLifecycle::import(std::string_view toml, bool replace)
     const TimePoint now = Clock::now();
     auto changed = change([&](std::vector<Rule>& rules) -> Result<void> {
         if (replace)
-            std::erase_if(rules, [](const Rule& rule) { return rule.origin == RuleOrigin::User && rule.lifetime.persistent(); });
+            std::erase_if(
+                rules, [](const Rule& rule) { return rule.origin == RuleOrigin::User && rule.lifetime.persistent(); });
         for (auto rule : *imported) {
             rule.id = takeId();
             if (rule.created == TimePoint{})

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleLifecycle: the rules in force over time — loaded from the store, changed through the API or by prompt
 // answers, kept in memory (once, until-exit), saved, and ended when the process they were answered for exits.
 #pragma once

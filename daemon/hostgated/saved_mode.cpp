@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reading and writing the mode chosen over D-Bus in the state directory.
 #include "hostgated/saved_mode.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The mode chosen over D-Bus (tray menu, hostgatectl mode) survives restarts: it is kept in the state
 // directory and applies at start unless --mode is given on the command line.
 #pragma once

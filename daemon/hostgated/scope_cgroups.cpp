@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ScopeCgroups: mkdir, find, move into, rmdir and walk the cgroup directories of scopes.
 #include "hostgated/scope_cgroups.h"
 
@@ -34,7 +35,8 @@ Error invalid(std::string message)
 
 bool isHex(std::string_view text)
 {
-    return std::all_of(text.begin(), text.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+    return std::all_of(text.begin(), text.end(),
+                       [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 bool safeName(std::string_view name)
@@ -46,8 +48,7 @@ bool safeName(std::string_view name)
 
 ScopeCgroups::ScopeCgroups(std::filesystem::path mount, std::filesystem::path enforced)
     : mount_(std::move(mount)), enforced_(std::move(enforced))
-{
-}
+{}
 
 std::filesystem::path ScopeCgroups::absolute(std::string_view cgroup) const
 {
@@ -119,7 +120,8 @@ Result<ScopeCgroups::Found> ScopeCgroups::find(std::string_view kind, std::strin
         if (kind == "unit")
             return name == target;
         for (const std::string_view prefix : {"docker-", "libpod-"})
-            if (name.starts_with(prefix) && name.ends_with(".scope") && std::string_view(name).substr(prefix.size()).starts_with(id))
+            if (name.starts_with(prefix) && name.ends_with(".scope") &&
+                std::string_view(name).substr(prefix.size()).starts_with(id))
                 return true;
         return false;
     };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ScopeCgroups: the cgroup directories of scopes — making a run's transient cgroup below the enforced one,
 // finding a unit's or a container's, moving a process in, telling which scope directory a cgroup id is in.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Names answered by DNS servers that are not trusted resolvers: remembered only to be shown, never matched.
 #pragma once
 

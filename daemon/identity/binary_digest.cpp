@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BinaryDigests: one read of the file through OpenSSL's EVP digests, cached by what identifies its content.
 #include "identity/binary_digest.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Content digests of executables, for rules pinned to a binary (`sha256 = "..."`) and dpkg's md5sums check.
 #pragma once
 

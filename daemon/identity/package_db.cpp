@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PackageDatabase: dpkg's status file and file lists, indexed by a hash of each path.
 #include "identity/package_db.h"
 
@@ -47,8 +48,7 @@ std::pair<std::string_view, std::string_view> splitField(std::string_view line)
 PackageDatabase::PackageDatabase(std::filesystem::path dpkgDirectory, std::filesystem::path root,
                                  std::chrono::steady_clock::duration recheckInterval)
     : dpkg_(std::move(dpkgDirectory)), root_(std::move(root)), recheckInterval_(recheckInterval)
-{
-}
+{}
 
 void PackageDatabase::refreshIfChanged()
 {
@@ -138,7 +138,7 @@ void PackageDatabase::rebuild()
             continue;
         const auto owner = byName.find(file.stem().string());
         if (owner == byName.end())
-            continue; // a list left by a package that is no longer installed
+            continue;                                     // a list left by a package that is no longer installed
         listNames_[owner->second] = file.stem().string(); // the name its md5sums file carries too
         std::ifstream list(file);
         std::string path;
@@ -155,9 +155,9 @@ void PackageDatabase::rebuild()
         }
     }
     std::sort(paths_.begin(), paths_.end());
-    paths_.erase(std::unique(paths_.begin(), paths_.end(),
-                             [](const auto& a, const auto& b) { return a.first == b.first; }),
-                 paths_.end());
+    paths_.erase(
+        std::unique(paths_.begin(), paths_.end(), [](const auto& a, const auto& b) { return a.first == b.first; }),
+        paths_.end());
     paths_.shrink_to_fit();
 }
 

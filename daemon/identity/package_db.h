@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which Debian package installed an executable: dpkg's own database, read directly (never `dpkg -S`).
 #pragma once
 
@@ -50,7 +51,7 @@ private:
     std::filesystem::path root_;
     std::chrono::steady_clock::duration recheckInterval_;
     std::vector<std::shared_ptr<const PackageInfo>> packages_;
-    std::vector<std::string> listNames_; // parallel to packages_: "curl" or "libfoo:amd64" (info/<name>.list)
+    std::vector<std::string> listNames_;  // parallel to packages_: "curl" or "libfoo:amd64" (info/<name>.list)
     std::vector<std::string> mergedTops_; // "/bin/", "/lib/"...: top directories that are symlinks into /usr
     std::vector<std::pair<std::uint64_t, std::uint32_t>> paths_; // path hash → index in packages_, sorted
     std::filesystem::file_time_type statusTime_{};

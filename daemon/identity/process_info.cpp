@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reading process identity from /proc, defensively: processes exit while we read them.
 #include "identity/process_info.h"
 
@@ -53,7 +54,7 @@ std::string joinForDisplay(const std::vector<std::string>& argv)
 
 bool isInterpreter(std::string_view name)
 {
-    static constexpr std::array<std::string_view, 13> exact = {"sh",   "bash", "dash", "zsh", "ksh",  "fish", "perl",
+    static constexpr std::array<std::string_view, 13> exact = {"sh",   "bash",   "dash", "zsh", "ksh", "fish", "perl",
                                                                "node", "nodejs", "ruby", "php", "lua", "tclsh"};
     for (auto candidate : exact)
         if (name == candidate)

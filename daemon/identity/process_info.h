@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reads a process's identity from /proc: executable, command line, parent, interpreter script, app id.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libpsl behind the core's RegistrableDomains interface.
 #include "learning/public_suffix.h"
 
@@ -10,10 +11,10 @@ void PublicSuffixList::Free::operator()(psl_ctx_st* context) const
     psl_free(context);
 }
 
-PublicSuffixList::PublicSuffixList(std::unique_ptr<psl_ctx_st, Free> owned, const psl_ctx_st* context, std::string source)
+PublicSuffixList::PublicSuffixList(std::unique_ptr<psl_ctx_st, Free> owned, const psl_ctx_st* context,
+                                   std::string source)
     : owned_(std::move(owned)), context_(context), source_(std::move(source))
-{
-}
+{}
 
 PublicSuffixList::PublicSuffixList(PublicSuffixList&&) noexcept = default;
 PublicSuffixList& PublicSuffixList::operator=(PublicSuffixList&&) noexcept = default;

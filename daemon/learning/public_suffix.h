@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PublicSuffixList: registrable domains from libpsl, reading the newest of its built-in list and Debian's
 // publicsuffix package (/usr/share/publicsuffix), for the proposal book's generalisation.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated's command line (CLI11) and how it overrides the configuration file.
 #include "service/config.h"
 
@@ -38,7 +39,8 @@ Result<std::int64_t> parseInRange(std::string_view option, std::int64_t value, s
 // The raw strings and numbers CLI11 fills in; converted and checked after parsing so every option's
 // error reads the same as the configuration file's.
 struct RawOptions {
-    std::string config, cgroup, adminRulesDir, baseRulesDir, userRules, stateDir, bpfPinDir, defaultAction, mode, failureMode, logLevel;
+    std::string config, cgroup, adminRulesDir, baseRulesDir, userRules, stateDir, bpfPinDir, defaultAction, mode,
+        failureMode, logLevel;
     std::int64_t promptTimeout = 0, markBit = 0, dnsQueue = 0, decisionQueue = 0;
     bool version = false, checkConfig = false, noBus = false, cleanup = false, noHardening = false, seccompLog = false;
     std::string trustedResolvers, resolverFiles; // comma-separated
@@ -72,9 +74,12 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
     const auto option = [&](std::string_view name, auto& target, std::string_view description) {
         return app.add_option(std::string(name), target, std::string(description));
     };
-    CLI::Option* config = option("--config", raw.config, fmt::format("Configuration file (default {})", kDefaultConfigPath));
-    CLI::Option* cgroup = option("--cgroup", raw.cgroup, "cgroup v2 directory to enforce on (default: the hierarchy's root)");
-    CLI::Option* adminRulesDir = option("--admin-rules-dir", raw.adminRulesDir, "Directory of administrator rule files");
+    CLI::Option* config =
+        option("--config", raw.config, fmt::format("Configuration file (default {})", kDefaultConfigPath));
+    CLI::Option* cgroup =
+        option("--cgroup", raw.cgroup, "cgroup v2 directory to enforce on (default: the hierarchy's root)");
+    CLI::Option* adminRulesDir =
+        option("--admin-rules-dir", raw.adminRulesDir, "Directory of administrator rule files");
     CLI::Option* baseRulesDir = option("--base-rules-dir", raw.baseRulesDir,
                                        "Directory of the shipped base policy (default /usr/share/hostgate/rules.d)");
     CLI::Option* userRules = option("--user-rules", raw.userRules, "File of the users' rules");
@@ -83,29 +88,33 @@ Result<CommandLine> parseCommandLine(const std::vector<std::string>& arguments)
                                     "Directory on a bpf filesystem where the enforcing BPF objects are pinned");
     CLI::Option* trustedResolvers = option("--trusted-resolvers", raw.trustedResolvers,
                                            "DNS servers whose answers name addresses (comma-separated)");
-    CLI::Option* resolverFiles = option("--resolver-files", raw.resolverFiles,
-                                        "resolv.conf files whose nameservers are trusted (comma-separated; \"\" for none)");
+    CLI::Option* resolverFiles =
+        option("--resolver-files", raw.resolverFiles,
+               "resolv.conf files whose nameservers are trusted (comma-separated; \"\" for none)");
     CLI::Option* defaultAction = option("--default-action", raw.defaultAction, "deny or allow unanswered connections");
     CLI::Option* mode = option("--mode", raw.mode, "enforce, silent-allow, silent-deny or learning");
     CLI::Option* promptTimeout = option("--prompt-timeout", raw.promptTimeout, "Seconds to wait for a prompt's answer");
     CLI::Option* failureMode = option("--failure-mode", raw.failureMode, "fail-closed or fail-open");
     CLI::Option* markBit = option("--mark-bit", raw.markBit, "Packet mark bit (0..31) for undecided connections");
     CLI::Option* dnsQueue = option("--dns-queue", raw.dnsQueue, "nfqueue number for DNS");
-    CLI::Option* decisionQueue = option("--decision-queue", raw.decisionQueue, "nfqueue number for undecided connections");
+    CLI::Option* decisionQueue =
+        option("--decision-queue", raw.decisionQueue, "nfqueue number for undecided connections");
     CLI::Option* logLevel = option("--log-level", raw.logLevel, "debug, info, notice, warning or error");
     CLI::Option* noBus = app.add_flag("--no-bus", raw.noBus,
                                       "Do not serve D-Bus (no API, no prompt agents: prompts get the default action)");
-    CLI::Option* noHardening = app.add_flag(
-        "--no-hardening", raw.noHardening,
-        "Debugging: keep every capability and install no seccomp filter (default: hardening = true)");
+    CLI::Option* noHardening =
+        app.add_flag("--no-hardening", raw.noHardening,
+                     "Debugging: keep every capability and install no seccomp filter (default: hardening = true)");
     CLI::Option* seccompLog = app.add_flag(
         "--seccomp-log", raw.seccompLog,
         "Debugging the seccomp allow-list: log syscalls outside it (kernel log, audit type=1326) instead of killing");
     CLI::Option* version = app.add_flag("--version", raw.version, "Print the version and exit");
-    CLI::Option* checkConfig = app.add_flag("--check-config", raw.checkConfig, "Validate the configuration, print it and exit");
-    CLI::Option* cleanup = app.add_flag("--cleanup", raw.cleanup,
-                                        "Remove the BPF programs, pins and firewall chains a daemon that is not running "
-                                        "left behind (as an orderly stop would), and exit");
+    CLI::Option* checkConfig =
+        app.add_flag("--check-config", raw.checkConfig, "Validate the configuration, print it and exit");
+    CLI::Option* cleanup =
+        app.add_flag("--cleanup", raw.cleanup,
+                     "Remove the BPF programs, pins and firewall chains a daemon that is not running "
+                     "left behind (as an orderly stop would), and exit");
 
     CommandLine result;
     // CLI11 consumes its argument vector from the back.

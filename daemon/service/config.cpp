@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DaemonConfig: names of the settings' values, validation, the TOML file format and its rendering.
 #include "service/config.h"
 #include "store/file_trust.h"
@@ -23,11 +24,11 @@ namespace hostgate {
 
 namespace {
 
-constexpr NameTable<FailureMode, 2> kFailureModeNames{{{FailureMode::FailClosed, "fail-closed"},
-                                                        {FailureMode::FailOpen, "fail-open"}}};
+constexpr NameTable<FailureMode, 2> kFailureModeNames{
+    {{FailureMode::FailClosed, "fail-closed"}, {FailureMode::FailOpen, "fail-open"}}};
 
-constexpr NameTable<OtherProtocols, 2> kOtherProtocolsNames{{{OtherProtocols::Deny, "deny"},
-                                                              {OtherProtocols::Allow, "allow"}}};
+constexpr NameTable<OtherProtocols, 2> kOtherProtocolsNames{
+    {{OtherProtocols::Deny, "deny"}, {OtherProtocols::Allow, "allow"}}};
 constexpr NameTable<BinaryChange, 2> kBinaryChangeNames{{{BinaryChange::Deny, "deny"}, {BinaryChange::Warn, "warn"}}};
 
 struct Range {
@@ -74,15 +75,15 @@ public:
     using KeyReader = std::function<Result<void>(const toml::node&, const std::string& qualifiedKey)>;
 
     TableReader(std::string_view sourceName, std::string prefix) : sourceName_(sourceName), prefix_(std::move(prefix))
-    {
-    }
+    {}
 
     void on(std::string_view key, KeyReader reader) { readers_.emplace_back(key, std::move(reader)); }
 
     Result<void> read(const toml::table& table) const
     {
         for (const auto& [key, node] : table) {
-            const std::string qualified = prefix_.empty() ? std::string(key.str()) : prefix_ + "." + std::string(key.str());
+            const std::string qualified =
+                prefix_.empty() ? std::string(key.str()) : prefix_ + "." + std::string(key.str());
             const auto reader = std::find_if(readers_.begin(), readers_.end(),
                                              [&](const auto& entry) { return entry.first == key.str(); });
             if (reader == readers_.end()) {
@@ -107,7 +108,8 @@ private:
 
 Result<void> wrongType(const toml::node& node, const std::string& key, std::string_view expected)
 {
-    return Error(fmt::format("Invalid value for '{}': expected {}, got {}", key, expected, describeTomlType(node.type())));
+    return Error(
+        fmt::format("Invalid value for '{}': expected {}, got {}", key, expected, describeTomlType(node.type())));
 }
 
 TableReader::KeyReader readInteger(std::function<void(std::int64_t)> store, Range range)
@@ -253,7 +255,7 @@ struct Setting {
     std::string_view table; // "" for the top level
     std::string_view key;
     std::function<TableReader::KeyReader(DaemonConfig&)> reader;
-    Render render; // its line(s), each ending in a newline
+    Render render;      // its line(s), each ending in a newline
     Check pathCheck{};  // validateDaemonConfig runs every path check,
     Check rangeCheck{}; // then every range check, in this table's order
 };
@@ -303,8 +305,8 @@ std::function<TableReader::KeyReader(DaemonConfig&)> pathOrEmptyInto(std::filesy
                 (config.*member).clear();
                 return Ok{};
             }
-            return readAbsolutePath([&config, member](std::filesystem::path path) { config.*member = std::move(path); })(
-                node, key);
+            return readAbsolutePath(
+                [&config, member](std::filesystem::path path) { config.*member = std::move(path); })(node, key);
         };
     };
 }
@@ -325,27 +327,31 @@ const std::vector<Setting>& settings()
     using C = DaemonConfig;
     using Path = std::filesystem::path;
     static const std::vector<Setting> all{
-        {"", "cgroup",
-         [](C& c) { return readAbsolutePath([&c](Path path) { c.cgroupScope = std::move(path); }); },
+        {"", "cgroup", [](C& c) { return readAbsolutePath([&c](Path path) { c.cgroupScope = std::move(path); }); },
          [](const C& c) {
-             return c.cgroupScope ? fmt::format("cgroup = {}\n", tomlString(c.cgroupScope->string()))
-                                  : std::string("# cgroup: unset, the root of the cgroup2 hierarchy is discovered at start\n");
+             return c.cgroupScope
+                        ? fmt::format("cgroup = {}\n", tomlString(c.cgroupScope->string()))
+                        : std::string("# cgroup: unset, the root of the cgroup2 hierarchy is discovered at start\n");
          },
          [](const C& c) -> Result<void> {
              if (c.cgroupScope)
                  return checkAbsolute("cgroup scope", *c.cgroupScope);
              return Ok{};
          }},
-        {"", "admin_rules_dir", pathInto(&C::adminRulesDir), quoted("admin_rules_dir", [](const C& c) { return c.adminRulesDir.string(); }),
+        {"", "admin_rules_dir", pathInto(&C::adminRulesDir),
+         quoted("admin_rules_dir", [](const C& c) { return c.adminRulesDir.string(); }),
          absolute("admin rules directory", [](const C& c) -> const Path& { return c.adminRulesDir; })},
-        {"", "base_rules_dir", pathOrEmptyInto(&C::baseRulesDir), quoted("base_rules_dir", [](const C& c) { return c.baseRulesDir.string(); })},
+        {"", "base_rules_dir", pathOrEmptyInto(&C::baseRulesDir),
+         quoted("base_rules_dir", [](const C& c) { return c.baseRulesDir.string(); })},
         {"", "host_sources_root", pathInto(&C::hostSourcesRoot),
          quoted("host_sources_root", [](const C& c) { return c.hostSourcesRoot.string(); })},
-        {"", "user_rules_file", pathInto(&C::userRulesFile), quoted("user_rules_file", [](const C& c) { return c.userRulesFile.string(); }),
+        {"", "user_rules_file", pathInto(&C::userRulesFile),
+         quoted("user_rules_file", [](const C& c) { return c.userRulesFile.string(); }),
          absolute("user rules file", [](const C& c) -> const Path& { return c.userRulesFile; })},
         {"", "state_dir", pathInto(&C::stateDir), quoted("state_dir", [](const C& c) { return c.stateDir.string(); }),
          absolute("state directory", [](const C& c) -> const Path& { return c.stateDir; })},
-        {"", "bpf_pin_dir", pathOrEmptyInto(&C::bpfPinDir), quoted("bpf_pin_dir", [](const C& c) { return c.bpfPinDir.string(); }),
+        {"", "bpf_pin_dir", pathOrEmptyInto(&C::bpfPinDir),
+         quoted("bpf_pin_dir", [](const C& c) { return c.bpfPinDir.string(); }),
          [](const C& c) -> Result<void> {
              if (!c.bpfPinDir.empty())
                  return checkAbsolute("BPF pin directory", c.bpfPinDir);
@@ -357,7 +363,10 @@ const std::vector<Setting>& settings()
                     tomlArray(c.trustedResolvers, [](const IpAddress& address) { return address.toString(); }) + "\n";
          }},
         {"", "resolver_files", [](C& c) { return readList<Path>(c.resolverFiles, &parseAbsolutePath); },
-         [](const C& c) { return "resolver_files = " + tomlArray(c.resolverFiles, [](const Path& file) { return file.string(); }) + "\n"; },
+         [](const C& c) {
+             return "resolver_files = " + tomlArray(c.resolverFiles, [](const Path& file) { return file.string(); }) +
+                    "\n";
+         },
          [](const C& c) -> Result<void> {
              for (const auto& file : c.resolverFiles)
                  if (auto checked = checkAbsolute("resolver file", file); !checked)
@@ -368,11 +377,13 @@ const std::vector<Setting>& settings()
          named("other_protocols", [](const C& c) { return otherProtocolsName(c.otherProtocols); })},
         {"", "on_binary_change", [](C& c) { return readName(c.onBinaryChange, &parseBinaryChange, "deny, warn"); },
          named("on_binary_change", [](const C& c) { return binaryChangeName(c.onBinaryChange); })},
-        {"", "encrypted_dns", [](C& c) { return readName(c.encryptedDns, &parseEncryptedDnsPolicy, "deny, ask, allow"); },
+        {"", "encrypted_dns",
+         [](C& c) { return readName(c.encryptedDns, &parseEncryptedDnsPolicy, "deny, ask, allow"); },
          named("encrypted_dns", [](const C& c) { return toString(c.encryptedDns); })},
         {"", "encrypted_dns_files", [](C& c) { return readList<Path>(c.encryptedDnsFiles, &parseAbsolutePath); },
          [](const C& c) {
-             return "encrypted_dns_files = " + tomlArray(c.encryptedDnsFiles, [](const Path& file) { return file.string(); }) + "\n";
+             return "encrypted_dns_files = " +
+                    tomlArray(c.encryptedDnsFiles, [](const Path& file) { return file.string(); }) + "\n";
          },
          [](const C& c) -> Result<void> {
              for (const auto& file : c.encryptedDnsFiles)
@@ -381,87 +392,174 @@ const std::vector<Setting>& settings()
              return Ok{};
          }},
         {"", "refuse_doh_canary", [](C& c) { return readBoolean(c.refuseDohCanary); },
-         plain("refuse_doh_canary", +[](const C& c) { return c.refuseDohCanary; })},
+         plain(
+             "refuse_doh_canary", +[](const C& c) { return c.refuseDohCanary; })},
         {"", "trust_claimed_names", [](C& c) { return readBoolean(c.trustClaimedNames); },
-         plain("trust_claimed_names", +[](const C& c) { return c.trustClaimedNames; })},
+         plain(
+             "trust_claimed_names", +[](const C& c) { return c.trustClaimedNames; })},
         {"", "traffic_accounting", [](C& c) { return readBoolean(c.trafficAccounting); },
-         plain("traffic_accounting", +[](const C& c) { return c.trafficAccounting; })},
-        {"", "claimed_name_wait_ms",
+         plain(
+             "traffic_accounting", +[](const C& c) { return c.trafficAccounting; })},
+        {"",
+         "claimed_name_wait_ms",
          [](C& c) {
-             return readInteger([&c](std::int64_t value) { c.claimedNameWait = std::chrono::milliseconds(value); }, kClaimWaitRange);
+             return readInteger([&c](std::int64_t value) { c.claimedNameWait = std::chrono::milliseconds(value); },
+                                kClaimWaitRange);
          },
-         plain("claimed_name_wait_ms", +[](const C& c) { return c.claimedNameWait.count(); }), {},
-         inRange("claimed name wait", [](const C& c) -> std::int64_t { return c.claimedNameWait.count(); }, kClaimWaitRange)},
+         plain(
+             "claimed_name_wait_ms", +[](const C& c) { return c.claimedNameWait.count(); }),
+         {},
+         inRange(
+             "claimed name wait", [](const C& c) -> std::int64_t { return c.claimedNameWait.count(); },
+             kClaimWaitRange)},
         {"", "default_action", [](C& c) { return readName(c.defaultAction, &parseDefaultAction, "deny, allow"); },
          named("default_action", [](const C& c) { return defaultActionName(c.defaultAction); })},
-        {"", "mode", [](C& c) { return readName(c.mode, &parseDaemonMode, "enforce, silent-allow, silent-deny, learning"); },
+        {"", "mode",
+         [](C& c) { return readName(c.mode, &parseDaemonMode, "enforce, silent-allow, silent-deny, learning"); },
          named("mode", [](const C& c) { return daemonModeName(c.mode); })},
-        {"", "prompt_timeout", [](C& c) { return readSeconds(c.promptTimeout, kPromptTimeoutRange); },
-         plain("prompt_timeout", +[](const C& c) { return c.promptTimeout.count(); }), {},
-         inRange("prompt timeout", [](const C& c) -> std::int64_t { return c.promptTimeout.count(); }, kPromptTimeoutRange)},
+        {"",
+         "prompt_timeout",
+         [](C& c) { return readSeconds(c.promptTimeout, kPromptTimeoutRange); },
+         plain(
+             "prompt_timeout", +[](const C& c) { return c.promptTimeout.count(); }),
+         {},
+         inRange(
+             "prompt timeout", [](const C& c) -> std::int64_t { return c.promptTimeout.count(); },
+             kPromptTimeoutRange)},
         {"", "failure_mode", [](C& c) { return readName(c.failureMode, &parseFailureMode, "fail-closed, fail-open"); },
          named("failure_mode", [](const C& c) { return failureModeName(c.failureMode); })},
-        {"", "log_level", [](C& c) { return readName(c.logLevel, &parseLogLevel, "debug, info, notice, warning, error"); },
+        {"", "log_level",
+         [](C& c) { return readName(c.logLevel, &parseLogLevel, "debug, info, notice, warning, error"); },
          named("log_level", [](const C& c) { return logLevelName(c.logLevel); })},
-        {"", "hardening", [](C& c) { return readBoolean(c.hardening); }, plain("hardening", +[](const C& c) { return c.hardening; })},
+        {"", "hardening", [](C& c) { return readBoolean(c.hardening); },
+         plain(
+             "hardening", +[](const C& c) { return c.hardening; })},
 
-        {"netfilter", "mark_bit", [](C& c) { return readUnsigned(c.markBit, kMarkBitRange); },
-         [](const C& c) { return fmt::format("mark_bit = {} # mask 0x{:08x}\n", c.markBit, c.markMask()); }, {},
-         inRange("mark bit", [](const C& c) -> std::int64_t { return c.markBit; }, kMarkBitRange)},
-        {"netfilter", "reject_mark_bit", [](C& c) { return readUnsigned(c.rejectMarkBit, kMarkBitRange); },
-         [](const C& c) { return fmt::format("reject_mark_bit = {} # mask 0x{:08x}\n", c.rejectMarkBit, c.rejectMarkMask()); },
-         {}, inRange("reject mark bit", [](const C& c) -> std::int64_t { return c.rejectMarkBit; }, kMarkBitRange)},
-        {"netfilter", "reply_mark_bit", [](C& c) { return readUnsigned(c.replyMarkBit, kMarkBitRange); },
-         [](const C& c) { return fmt::format("reply_mark_bit = {} # mask 0x{:08x}\n", c.replyMarkBit, c.replyMarkMask()); },
-         {}, inRange("reply mark bit", [](const C& c) -> std::int64_t { return c.replyMarkBit; }, kMarkBitRange)},
-        {"netfilter", "dns_queue", [](C& c) { return readUnsigned(c.dnsQueue, kQueueRange); },
-         plain("dns_queue", +[](const C& c) { return c.dnsQueue; }), {},
-         inRange("DNS queue", [](const C& c) -> std::int64_t { return c.dnsQueue; }, kQueueRange)},
-        {"netfilter", "decision_queue", [](C& c) { return readUnsigned(c.decisionQueue, kQueueRange); },
-         plain("decision_queue", +[](const C& c) { return c.decisionQueue; }), {},
-         inRange("decision queue", [](const C& c) -> std::int64_t { return c.decisionQueue; }, kQueueRange)},
+        {"netfilter",
+         "mark_bit",
+         [](C& c) { return readUnsigned(c.markBit, kMarkBitRange); },
+         [](const C& c) { return fmt::format("mark_bit = {} # mask 0x{:08x}\n", c.markBit, c.markMask()); },
+         {},
+         inRange(
+             "mark bit", [](const C& c) -> std::int64_t { return c.markBit; }, kMarkBitRange)},
+        {"netfilter",
+         "reject_mark_bit",
+         [](C& c) { return readUnsigned(c.rejectMarkBit, kMarkBitRange); },
+         [](const C& c) {
+             return fmt::format("reject_mark_bit = {} # mask 0x{:08x}\n", c.rejectMarkBit, c.rejectMarkMask());
+         },
+         {},
+         inRange(
+             "reject mark bit", [](const C& c) -> std::int64_t { return c.rejectMarkBit; }, kMarkBitRange)},
+        {"netfilter",
+         "reply_mark_bit",
+         [](C& c) { return readUnsigned(c.replyMarkBit, kMarkBitRange); },
+         [](const C& c) {
+             return fmt::format("reply_mark_bit = {} # mask 0x{:08x}\n", c.replyMarkBit, c.replyMarkMask());
+         },
+         {},
+         inRange(
+             "reply mark bit", [](const C& c) -> std::int64_t { return c.replyMarkBit; }, kMarkBitRange)},
+        {"netfilter",
+         "dns_queue",
+         [](C& c) { return readUnsigned(c.dnsQueue, kQueueRange); },
+         plain(
+             "dns_queue", +[](const C& c) { return c.dnsQueue; }),
+         {},
+         inRange(
+             "DNS queue", [](const C& c) -> std::int64_t { return c.dnsQueue; }, kQueueRange)},
+        {"netfilter",
+         "decision_queue",
+         [](C& c) { return readUnsigned(c.decisionQueue, kQueueRange); },
+         plain(
+             "decision_queue", +[](const C& c) { return c.decisionQueue; }),
+         {},
+         inRange(
+             "decision queue", [](const C& c) -> std::int64_t { return c.decisionQueue; }, kQueueRange)},
 
-        {"dns_cache", "min_ttl", [](C& c) { return readSeconds(c.dnsCache.minTtl, kTtlRange); },
-         plain("min_ttl", +[](const C& c) { return c.dnsCache.minTtl.count(); }), {},
-         inRange("DNS cache minimum TTL", [](const C& c) -> std::int64_t { return c.dnsCache.minTtl.count(); }, kTtlRange)},
-        {"dns_cache", "max_ttl", [](C& c) { return readSeconds(c.dnsCache.maxTtl, kTtlRange); },
-         plain("max_ttl", +[](const C& c) { return c.dnsCache.maxTtl.count(); }), {},
-         inRange("DNS cache maximum TTL", [](const C& c) -> std::int64_t { return c.dnsCache.maxTtl.count(); }, kTtlRange)},
-        {"dns_cache", "max_addresses", [](C& c) { return readUnsigned(c.dnsCache.maxAddresses, kMaxAddressesRange); },
-         plain("max_addresses", +[](const C& c) { return c.dnsCache.maxAddresses; }), {},
-         inRange("DNS cache size", [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.dnsCache.maxAddresses); },
-                 kMaxAddressesRange)},
+        {"dns_cache",
+         "min_ttl",
+         [](C& c) { return readSeconds(c.dnsCache.minTtl, kTtlRange); },
+         plain(
+             "min_ttl", +[](const C& c) { return c.dnsCache.minTtl.count(); }),
+         {},
+         inRange(
+             "DNS cache minimum TTL", [](const C& c) -> std::int64_t { return c.dnsCache.minTtl.count(); }, kTtlRange)},
+        {"dns_cache",
+         "max_ttl",
+         [](C& c) { return readSeconds(c.dnsCache.maxTtl, kTtlRange); },
+         plain(
+             "max_ttl", +[](const C& c) { return c.dnsCache.maxTtl.count(); }),
+         {},
+         inRange(
+             "DNS cache maximum TTL", [](const C& c) -> std::int64_t { return c.dnsCache.maxTtl.count(); }, kTtlRange)},
+        {"dns_cache",
+         "max_addresses",
+         [](C& c) { return readUnsigned(c.dnsCache.maxAddresses, kMaxAddressesRange); },
+         plain(
+             "max_addresses", +[](const C& c) { return c.dnsCache.maxAddresses; }),
+         {},
+         inRange(
+             "DNS cache size",
+             [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.dnsCache.maxAddresses); },
+             kMaxAddressesRange)},
 
-        {"verdicts", "min_ttl", [](C& c) { return readSeconds(c.verdictTtlMin, kTtlRange); },
-         plain("min_ttl", +[](const C& c) { return c.verdictTtlMin.count(); }), {},
-         inRange("verdict minimum TTL", [](const C& c) -> std::int64_t { return c.verdictTtlMin.count(); }, kTtlRange)},
-        {"verdicts", "max_ttl", [](C& c) { return readSeconds(c.verdictTtlMax, kTtlRange); },
-         plain("max_ttl", +[](const C& c) { return c.verdictTtlMax.count(); }), {},
-         inRange("verdict maximum TTL", [](const C& c) -> std::int64_t { return c.verdictTtlMax.count(); }, kTtlRange)},
+        {"verdicts",
+         "min_ttl",
+         [](C& c) { return readSeconds(c.verdictTtlMin, kTtlRange); },
+         plain(
+             "min_ttl", +[](const C& c) { return c.verdictTtlMin.count(); }),
+         {},
+         inRange(
+             "verdict minimum TTL", [](const C& c) -> std::int64_t { return c.verdictTtlMin.count(); }, kTtlRange)},
+        {"verdicts",
+         "max_ttl",
+         [](C& c) { return readSeconds(c.verdictTtlMax, kTtlRange); },
+         plain(
+             "max_ttl", +[](const C& c) { return c.verdictTtlMax.count(); }),
+         {},
+         inRange(
+             "verdict maximum TTL", [](const C& c) -> std::int64_t { return c.verdictTtlMax.count(); }, kTtlRange)},
 
-        {"events", "max_events", [](C& c) { return readUnsigned(c.events.maxEvents, kMaxEventsRange); },
-         plain("max_events", +[](const C& c) { return c.events.maxEvents; }), {},
-         inRange("event retention count", [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.events.maxEvents); },
-                 kMaxEventsRange)},
-        {"events", "max_age_days", [](C& c) { return readUnsigned(c.events.maxAgeDays, kMaxAgeDaysRange); },
-         plain("max_age_days", +[](const C& c) { return c.events.maxAgeDays; }), {},
-         inRange("event retention age", [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.events.maxAgeDays); },
-                 kMaxAgeDaysRange)},
+        {"events",
+         "max_events",
+         [](C& c) { return readUnsigned(c.events.maxEvents, kMaxEventsRange); },
+         plain(
+             "max_events", +[](const C& c) { return c.events.maxEvents; }),
+         {},
+         inRange(
+             "event retention count",
+             [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.events.maxEvents); },
+             kMaxEventsRange)},
+        {"events",
+         "max_age_days",
+         [](C& c) { return readUnsigned(c.events.maxAgeDays, kMaxAgeDaysRange); },
+         plain(
+             "max_age_days", +[](const C& c) { return c.events.maxAgeDays; }),
+         {},
+         inRange(
+             "event retention age",
+             [](const C& c) -> std::int64_t { return static_cast<std::int64_t>(c.events.maxAgeDays); },
+             kMaxAgeDaysRange)},
 
         {"lists", "dir", [](C& c) { return readAbsolutePath([&c](Path path) { c.lists.dir = std::move(path); }); },
          quoted("dir", [](const C& c) { return c.lists.dir.string(); })},
-        {"lists", "ca_file", [](C& c) { return readAbsolutePath([&c](Path path) { c.lists.caFile = std::move(path); }); },
+        {"lists", "ca_file",
+         [](C& c) { return readAbsolutePath([&c](Path path) { c.lists.caFile = std::move(path); }); },
          [](const C& c) {
              return c.lists.caFile.empty() ? std::string("# ca_file: unset, the system's CA certificates\n")
                                            : fmt::format("ca_file = {}\n", tomlString(c.lists.caFile.string()));
          }},
         {"lists", "max_bytes",
          [](C& c) {
-             return readInteger([&c](std::int64_t value) { c.lists.maxBytes = static_cast<std::uint64_t>(value); }, kListBytesRange);
+             return readInteger([&c](std::int64_t value) { c.lists.maxBytes = static_cast<std::uint64_t>(value); },
+                                kListBytesRange);
          },
-         plain("max_bytes", +[](const C& c) { return c.lists.maxBytes; })},
+         plain(
+             "max_bytes", +[](const C& c) { return c.lists.maxBytes; })},
         {"lists", "timeout", [](C& c) { return readSeconds(c.lists.timeout, kListTimeoutRange); },
-         plain("timeout", +[](const C& c) { return c.lists.timeout.count(); })},
+         plain(
+             "timeout", +[](const C& c) { return c.lists.timeout.count(); })},
     };
     return all;
 }
@@ -485,16 +583,46 @@ Result<void> readDocument(const toml::table& document, std::string_view sourceNa
 
 } // namespace
 
-std::string_view defaultActionName(DefaultAction action) { return toString(action); }
-std::string_view daemonModeName(DaemonMode mode) { return toString(mode); }
-std::string_view failureModeName(FailureMode mode) { return nameIn(kFailureModeNames, mode); }
-std::optional<DefaultAction> parseDefaultAction(std::string_view name) { return parseAction(name); }
-std::optional<DaemonMode> parseDaemonMode(std::string_view name) { return parseMode(name); }
-std::optional<FailureMode> parseFailureMode(std::string_view name) { return valueIn(kFailureModeNames, name); }
-std::string_view otherProtocolsName(OtherProtocols value) { return nameIn(kOtherProtocolsNames, value); }
-std::optional<OtherProtocols> parseOtherProtocols(std::string_view name) { return valueIn(kOtherProtocolsNames, name); }
-std::string_view binaryChangeName(BinaryChange value) { return nameIn(kBinaryChangeNames, value); }
-std::optional<BinaryChange> parseBinaryChange(std::string_view name) { return valueIn(kBinaryChangeNames, name); }
+std::string_view defaultActionName(DefaultAction action)
+{
+    return toString(action);
+}
+std::string_view daemonModeName(DaemonMode mode)
+{
+    return toString(mode);
+}
+std::string_view failureModeName(FailureMode mode)
+{
+    return nameIn(kFailureModeNames, mode);
+}
+std::optional<DefaultAction> parseDefaultAction(std::string_view name)
+{
+    return parseAction(name);
+}
+std::optional<DaemonMode> parseDaemonMode(std::string_view name)
+{
+    return parseMode(name);
+}
+std::optional<FailureMode> parseFailureMode(std::string_view name)
+{
+    return valueIn(kFailureModeNames, name);
+}
+std::string_view otherProtocolsName(OtherProtocols value)
+{
+    return nameIn(kOtherProtocolsNames, value);
+}
+std::optional<OtherProtocols> parseOtherProtocols(std::string_view name)
+{
+    return valueIn(kOtherProtocolsNames, name);
+}
+std::string_view binaryChangeName(BinaryChange value)
+{
+    return nameIn(kBinaryChangeNames, value);
+}
+std::optional<BinaryChange> parseBinaryChange(std::string_view name)
+{
+    return valueIn(kBinaryChangeNames, name);
+}
 
 Result<void> validateDaemonConfig(const DaemonConfig& config)
 {

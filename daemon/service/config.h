@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DaemonConfig: hostgated's settings, read from a TOML file and overridden from the command line.
 #pragma once
 
 #include "decision/decision_engine.h"
-#include "enforce/kernel_defaults.h"
 #include "decision/encrypted_dns.h"
+#include "enforce/kernel_defaults.h"
 #include "net/ip_address.h"
 #include "rules/rule.h"
 
@@ -126,8 +127,9 @@ struct DaemonConfig {
     // numbers shows it on no packet of an app. Calico claims 0xffff0000 by default: on such hosts configure
     // low bits. The defaults live in enforce/kernel_defaults.h, shared with the kernel adapters.
     std::uint32_t markBit = kernel_defaults::undecidedMarkBit; // sockets of undecided connections: first packet queued
-    std::uint32_t rejectMarkBit = kernel_defaults::rejectMarkBit; // packets we deny: our chain rejects them with a reset
-    std::uint32_t replyMarkBit = kernel_defaults::replyMarkBit;   // DNS refusals we synthesize: they skip the DNS queue
+    std::uint32_t rejectMarkBit =
+        kernel_defaults::rejectMarkBit;                         // packets we deny: our chain rejects them with a reset
+    std::uint32_t replyMarkBit = kernel_defaults::replyMarkBit; // DNS refusals we synthesize: they skip the DNS queue
     std::uint16_t dnsQueue = kernel_defaults::dnsQueue;
     std::uint16_t decisionQueue = kernel_defaults::decisionQueue;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // EventLoop: epoll dispatch plus one-shot timers multiplexed onto a single timerfd.
 #include "service/event_loop.h"
 #include "util/errno_error.h"

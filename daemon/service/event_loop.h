@@ -1,15 +1,16 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // EventLoop: the daemon's single-threaded epoll loop with one-shot timers.
 #pragma once
 
-#include "util/unique_fd.h"
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <utility>

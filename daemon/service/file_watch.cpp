@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FileWatcher: inotify on rule directories, filtered by entry name and debounced on the EventLoop.
 #include "service/file_watch.h"
 
@@ -148,8 +149,8 @@ void FileWatcher::State::flush()
     }
 }
 
-Result<FileWatcher> FileWatcher::create(EventLoop& loop, std::vector<WatchTarget> targets,
-                                        FileChangeHandler onChange, std::chrono::milliseconds debounce)
+Result<FileWatcher> FileWatcher::create(EventLoop& loop, std::vector<WatchTarget> targets, FileChangeHandler onChange,
+                                        std::chrono::milliseconds debounce)
 {
     auto state = std::make_unique<State>();
     state->loop = &loop;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FileWatcher: debounced notification when rule files change, including atomic rename-replacement.
 #pragma once
 
@@ -20,7 +21,7 @@ namespace hostgate {
 // inode: a watch on the file itself would stay on the old, unlinked inode and miss every later change.
 struct WatchTarget {
     std::filesystem::path directory;
-    std::string name;        // the exact entry name, or the required suffix when matchSuffix is true
+    std::string name; // the exact entry name, or the required suffix when matchSuffix is true
     bool matchSuffix = false;
 
     // The single file at `path` (e.g. /var/lib/hostgate/rules.toml).

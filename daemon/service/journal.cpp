@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The journal's native protocol over a connected, non-blocking datagram socket.
 #include "service/journal.h"
 
@@ -63,7 +64,7 @@ bool stderrIsJournal()
     if (::fstat(2, &status) != 0)
         return false;
     return std::string_view(stream) == fmt::format("{}:{}", static_cast<unsigned long long>(status.st_dev),
-                                                    static_cast<unsigned long long>(status.st_ino));
+                                                   static_cast<unsigned long long>(status.st_ino));
 }
 
 std::optional<JournalWriter> JournalWriter::connect(const std::filesystem::path& socketPath)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // JournalWriter: structured entries to journald over its native protocol, without ever blocking the loop.
 #pragma once
 
@@ -47,7 +48,9 @@ public:
     static constexpr std::size_t maxEntryBytes = 128 * 1024;
 
 private:
-    JournalWriter(std::filesystem::path socketPath, UniqueFd fd) : socketPath_(std::move(socketPath)), fd_(std::move(fd)) {}
+    JournalWriter(std::filesystem::path socketPath, UniqueFd fd)
+        : socketPath_(std::move(socketPath)), fd_(std::move(fd))
+    {}
 
     std::filesystem::path socketPath_;
     UniqueFd fd_;

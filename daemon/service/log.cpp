@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Structured logging to stderr: formatting of fields and the journald priority prefix.
 #include "service/log.h"
 
@@ -74,11 +75,21 @@ std::string quoteLogValue(std::string_view value)
     for (char c : value) {
         const auto byte = static_cast<unsigned char>(c);
         switch (c) {
-        case '"': quoted += "\\\""; break;
-        case '\\': quoted += "\\\\"; break;
-        case '\n': quoted += "\\n"; break;
-        case '\r': quoted += "\\r"; break;
-        case '\t': quoted += "\\t"; break;
+        case '"':
+            quoted += "\\\"";
+            break;
+        case '\\':
+            quoted += "\\\\";
+            break;
+        case '\n':
+            quoted += "\\n";
+            break;
+        case '\r':
+            quoted += "\\r";
+            break;
+        case '\t':
+            quoted += "\\t";
+            break;
         default:
             // Control characters would break the one-line-per-record contract of the journal stream.
             if (byte < 0x20 || byte == 0x7f) {
@@ -110,12 +121,9 @@ std::string formatLogLine(LogLevel level, std::string_view message, std::initial
 }
 
 Logger::Logger(LogLevel threshold, int fd, PriorityPrefix prefix)
-    : threshold_(threshold),
-      fd_(fd),
-      prefixPriority_(prefix == PriorityPrefix::Always ||
-                      (prefix == PriorityPrefix::WhenNotTerminal && ::isatty(fd) == 0))
-{
-}
+    : threshold_(threshold), fd_(fd), prefixPriority_(prefix == PriorityPrefix::Always ||
+                                                      (prefix == PriorityPrefix::WhenNotTerminal && ::isatty(fd) == 0))
+{}
 
 void Logger::log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Structured logging to stderr in a form journald understands: "<priority>message key=value ...".
 #pragma once
 
@@ -29,10 +30,9 @@ struct LogField {
     LogField(std::string_view key_, const std::filesystem::path& value_) : key(key_), value(value_.string()) {}
     LogField(std::string_view key_, bool value_) : key(key_), value(value_ ? "true" : "false") {}
     template <class T>
-        requires std::is_arithmetic_v<T>
-    LogField(std::string_view key_, T value_) : key(key_), value(fmt::to_string(value_))
-    {
-    }
+    requires std::is_arithmetic_v<T> LogField(std::string_view key_, T value_)
+        : key(key_), value(fmt::to_string(value_))
+    {}
 
     std::string_view key;
     std::string value;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Reads and consumes the keep-kernel-state request of a handover restart.
 #include "service/restart_handover.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A restart that hands the kernel state over: the request a package upgrade leaves for the daemon it restarts.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ServiceNotifier: sd_notify(3) and sd_watchdog_enabled(3) from libsystemd.
 #include "service/service_notifier.h"
 

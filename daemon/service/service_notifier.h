@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ServiceNotifier: what hostgated tells systemd through sd_notify (ready, stopping, watchdog keep-alives).
 #pragma once
 

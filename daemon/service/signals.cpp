@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SignalSource: reads queued signals from a signalfd on the EventLoop and calls the daemon's handlers.
 #include "service/signals.h"
 

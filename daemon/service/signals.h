@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SignalSource: SIGTERM, SIGINT and SIGHUP delivered through the EventLoop via signalfd.
 #pragma once
 
 #include "service/event_loop.h"
-#include "util/unique_fd.h"
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 #include <functional>
 #include <memory>

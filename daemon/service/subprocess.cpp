@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // posix_spawn with pipes on all three standard streams, a poll loop feeding and draining them, and a deadline.
 #include "service/subprocess.h"
 
@@ -116,12 +117,14 @@ Result<std::string> runTool(const ToolRun& run)
     const auto deadline = std::chrono::steady_clock::now() + run.timeout;
     bool timedOut = false;
     while (out->read || err->read) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             timedOut = true;
             break;
         }
-        std::array<pollfd, 3> polled{{{in->write.get(), POLLOUT, 0}, {out->read.get(), POLLIN, 0}, {err->read.get(), POLLIN, 0}}};
+        std::array<pollfd, 3> polled{
+            {{in->write.get(), POLLOUT, 0}, {out->read.get(), POLLIN, 0}, {err->read.get(), POLLIN, 0}}};
         const int ready = poll(polled.data(), polled.size(), static_cast<int>(left.count()));
         if (ready < 0) {
             if (errno == EINTR)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Running a helper tool (iptables-nft-restore, nft) to completion: stdin fed, stdout and stderr drained
 // together, bounded in time. The daemon's only child processes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // AdminRuleIds: (file, rule text, occurrence) → a short id from the shared sequence, kept in a small table file.
 #include "store/admin_rule_ids.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Short ids for admin rules: a number a person can type, the same across reloads and restarts while the rule stays.
 #pragma once
 

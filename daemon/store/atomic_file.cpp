@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Atomic file replacement: temp file, fsync, rename, fsync of the directory.
 #include "store/atomic_file.h"
 #include "util/errno_error.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Crash-safe file replacement: readers see the old content or the new one, never a mix or a truncation.
 #pragma once
 

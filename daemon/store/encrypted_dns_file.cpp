@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // encrypted-dns.toml: read with toml++, every key and value checked, errors located at file:line:column.
 #include "store/encrypted_dns_file.h"
 
@@ -24,8 +25,9 @@ Result<std::vector<std::string>> stringList(const toml::node& node, std::string_
         return Error(fmt::format("'{}' must be an array of strings, not {}", key, describeTomlType(node.type())),
                      locate(sourceName, node.source()));
     if (array->size() > kMaxEncryptedDnsEntries)
-        return Error(fmt::format("'{}' has {} entries, at most {} are allowed", key, array->size(), kMaxEncryptedDnsEntries),
-                     locate(sourceName, node.source()));
+        return Error(
+            fmt::format("'{}' has {} entries, at most {} are allowed", key, array->size(), kMaxEncryptedDnsEntries),
+            locate(sourceName, node.source()));
     std::vector<std::string> values;
     for (const auto& element : *array) {
         const auto value = element.value<std::string>();
@@ -52,7 +54,8 @@ Result<EncryptedDnsResolver> parseResolver(const toml::table& table, std::string
                 return hosts.error();
             for (const auto& host : *hosts) {
                 const bool wildcard = host.starts_with("*.");
-                auto normalized = normalizeHostname(wildcard ? std::string_view(host).substr(2) : std::string_view(host));
+                auto normalized =
+                    normalizeHostname(wildcard ? std::string_view(host).substr(2) : std::string_view(host));
                 if (!normalized)
                     return Error(fmt::format("Invalid host '{}': {}", host, normalized.error().message),
                                  locate(sourceName, node.source()));
@@ -104,8 +107,9 @@ Result<EncryptedDnsList> parseEncryptedDnsFile(std::string_view text, std::strin
             if (!array || !array->is_array_of_tables())
                 return Error("'resolver' must be an array of tables ([[resolver]])", locate(sourceName, node.source()));
             if (array->size() > kMaxEncryptedDnsResolvers)
-                return Error(fmt::format("{} resolvers, at most {} are allowed", array->size(), kMaxEncryptedDnsResolvers),
-                             locate(sourceName, node.source()));
+                return Error(
+                    fmt::format("{} resolvers, at most {} are allowed", array->size(), kMaxEncryptedDnsResolvers),
+                    locate(sourceName, node.source()));
             for (const auto& element : *array) {
                 auto resolver = parseResolver(*element.as_table(), sourceName);
                 if (!resolver)

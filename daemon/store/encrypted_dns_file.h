@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The list of well-known DoH/DoT resolvers (encrypted-dns.toml): parsed, validated, and found on disk.
 #pragma once
 

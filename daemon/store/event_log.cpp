@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // EventLog on SQLite: schema migration, prepared statements, retention.
 #include "store/event_log.h"
 
@@ -110,8 +111,8 @@ Result<EventLog> EventLog::open(const std::filesystem::path& path, Retention ret
     if (version > schemaVersion)
         return Error{fmt::format("Failed to {}: its schema version {} is newer than this hostgate's ({})", what,
                                  version, schemaVersion)};
-    if (sqlite3_exec(db.get(), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", nullptr, nullptr,
-                     nullptr) != SQLITE_OK)
+    if (sqlite3_exec(db.get(), "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL", nullptr, nullptr, nullptr) !=
+        SQLITE_OK)
         return sqliteError(db.get(), what);
     if (version == 0) {
         if (sqlite3_exec(db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
@@ -192,7 +193,8 @@ Result<std::int64_t> EventLog::append(const ConnectionEvent& event)
     sqlite3_bind_text(statement, 11, event.explanation.data(), static_cast<int>(event.explanation.size()),
                       SQLITE_STATIC);
     sqlite3_bind_text(statement, 12, event.container.data(), static_cast<int>(event.container.size()), SQLITE_STATIC);
-    sqlite3_bind_text(statement, 13, event.claimedHost.data(), static_cast<int>(event.claimedHost.size()), SQLITE_STATIC);
+    sqlite3_bind_text(statement, 13, event.claimedHost.data(), static_cast<int>(event.claimedHost.size()),
+                      SQLITE_STATIC);
     sqlite3_bind_text(statement, 14, event.claimedBy.data(), static_cast<int>(event.claimedBy.size()), SQLITE_STATIC);
     int rc = sqlite3_step(statement);
     sqlite3_reset(statement);

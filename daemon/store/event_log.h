@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // EventLog: the connection history (allowed, denied, asked) in SQLite, bounded by count and age.
 #pragma once
 
@@ -64,7 +65,7 @@ struct EventFilter {
 };
 
 struct Retention {
-    std::size_t maxEvents = 100000;             // 0: no count limit
+    std::size_t maxEvents = 100000;               // 0: no count limit
     Seconds maxAge = std::chrono::hours{24 * 30}; // zero: no age limit
 };
 

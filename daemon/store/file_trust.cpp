@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // File trust checks on opened descriptors (fstat), bounded reads, and private directory creation.
 #include "store/file_trust.h"
 
@@ -21,14 +22,17 @@ Result<void> checkTrusted(const struct stat& status, const fs::path& shownPath, 
     std::vector<std::string> problems;
     std::vector<std::string> fixes;
     if (status.st_uid != owner) {
-        problems.push_back(fmt::format("it is owned by uid {}, not {}", status.st_uid, owner == 0 ? "root" : std::to_string(owner)));
+        problems.push_back(
+            fmt::format("it is owned by uid {}, not {}", status.st_uid, owner == 0 ? "root" : std::to_string(owner)));
         fixes.push_back(fmt::format("chown {} {}", owner == 0 ? "root" : std::to_string(owner), shownPath.string()));
     }
     if ((status.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
         const bool group = (status.st_mode & S_IWGRP) != 0;
         const bool others = (status.st_mode & S_IWOTH) != 0;
         problems.push_back(fmt::format("it is writable by {} (mode {:04o})",
-                                       group && others ? "group and others" : group ? "its group" : "others",
+                                       group && others ? "group and others"
+                                       : group         ? "its group"
+                                                       : "others",
                                        status.st_mode & 07777));
         fixes.push_back(fmt::format("chmod go-w {}", shownPath.string()));
     }
@@ -56,8 +60,8 @@ Result<std::string> readTrustedFile(const fs::path& path, std::size_t maxBytes, 
     if (auto trusted = checkTrusted(status, path, owner); !trusted)
         return trusted.error();
     if (static_cast<std::uint64_t>(status.st_size) > maxBytes)
-        return Error{fmt::format("Refusing to load {}: it is {} bytes, larger than the limit of {} bytes", path.string(),
-                                 status.st_size, maxBytes)};
+        return Error{fmt::format("Refusing to load {}: it is {} bytes, larger than the limit of {} bytes",
+                                 path.string(), status.st_size, maxBytes)};
 
     std::string content;
     char buffer[16384];
@@ -71,8 +75,8 @@ Result<std::string> readTrustedFile(const fs::path& path, std::size_t maxBytes, 
             return content;
         content.append(buffer, static_cast<std::size_t>(count));
         if (content.size() > maxBytes) // grew while we read it
-            return Error{fmt::format("Refusing to load {}: it is larger than the limit of {} bytes", path.string(),
-                                     maxBytes)};
+            return Error{
+                fmt::format("Refusing to load {}: it is larger than the limit of {} bytes", path.string(), maxBytes)};
     }
 }
 

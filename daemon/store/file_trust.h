@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Whether a file may be obeyed, as sudo and sshd decide it: owned by root and writable by nobody else.
 #pragma once
 
@@ -18,7 +19,8 @@ inline constexpr uid_t trustedOwner = 0;
 
 // Checks what fstat/lstat said about `shownPath`: owned by `owner` and not writable by group or others.
 // The error names the path (never a symlink's target) and the fix: "chmod go-w PATH", "chown root PATH".
-Result<void> checkTrusted(const struct stat& status, const std::filesystem::path& shownPath, uid_t owner = trustedOwner);
+Result<void> checkTrusted(const struct stat& status, const std::filesystem::path& shownPath,
+                          uid_t owner = trustedOwner);
 
 // Opens `path` (following a symlink, so the trust of what is actually read is checked on the opened fd),
 // requires a regular file that passes checkTrusted, and reads at most `maxBytes`; a larger file is refused

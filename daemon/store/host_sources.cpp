@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Host sources: reading apt's, timesyncd's, NetworkManager's and fwupd's configuration for base-policy rules.
 #include "store/host_sources.h"
 
@@ -10,8 +11,8 @@
 #include <cctype>
 #include <iterator>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <system_error>
 
 namespace hostgate {
@@ -71,7 +72,10 @@ std::string lowered(std::string_view text)
     return result;
 }
 
-bool equalsIgnoringCase(std::string_view a, std::string_view b) { return lowered(a) == lowered(b); }
+bool equalsIgnoringCase(std::string_view a, std::string_view b)
+{
+    return lowered(a) == lowered(b);
+}
 
 // The URI's host, or a notice when the URI is one apt fetches over the network by a method we do not follow.
 void addUriHost(std::string_view uri, std::vector<std::string>& hosts, std::vector<std::string>& notices)
@@ -164,7 +168,8 @@ std::vector<std::string> timesyncdHosts(const fs::path& root, std::vector<std::s
     // Each of NTP= and FallbackNTP= is a list; an empty assignment resets it, a later one replaces it.
     std::optional<std::vector<std::string>> ntp;
     std::optional<std::vector<std::string>> fallback;
-    for (const std::string& text : systemdConfigTexts(root, "etc/systemd/timesyncd.conf", "timesyncd.conf.d", notices)) {
+    for (const std::string& text :
+         systemdConfigTexts(root, "etc/systemd/timesyncd.conf", "timesyncd.conf.d", notices)) {
         for (const std::string& value : iniValues(text, "Time", "NTP"))
             ntp = words(value);
         for (const std::string& value : iniValues(text, "Time", "FallbackNTP"))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Host sources: the destinations a base-policy rule takes from the system's own configuration (`hosts_from` in
 // a rule file), so "apt may reach its mirrors" stays true when the admin edits sources.list.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libidn2 adapter: UTF-8 host names to normalized punycode and back.
 #include "store/idn.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Internationalized host names: Unicode to the punycode the core matches on, and back for display.
 #pragma once
 

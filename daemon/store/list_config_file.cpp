@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // lists.d/*.toml, the list cache metadata and the list switches: read with toml++, errors at file:line:column.
 #include "store/list_config_file.h"
 
@@ -96,9 +97,10 @@ Result<ListConfig> parseListConfigFile(std::string_view text, std::string_view s
                 return value.error();
             if (name == "name") {
                 if (!isValidListName(*value))
-                    return Error(fmt::format("Invalid list name '{}': 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'",
-                                             *value),
-                                 locate(sourceName, node.source()));
+                    return Error(
+                        fmt::format("Invalid list name '{}': 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.'",
+                                    *value),
+                        locate(sourceName, node.source()));
                 config.name = std::move(*value);
             } else if (name == "description") {
                 config.description = std::move(*value);
@@ -112,7 +114,8 @@ Result<ListConfig> parseListConfigFile(std::string_view text, std::string_view s
             auto value = stringValue(node, name, sourceName, 64);
             const auto format = value ? parseListFormat(*value) : std::nullopt;
             if (!format)
-                return Error("'format' must be \"hosts\", \"domains\" or \"adblock\"", locate(sourceName, node.source()));
+                return Error("'format' must be \"hosts\", \"domains\" or \"adblock\"",
+                             locate(sourceName, node.source()));
             config.format = *format;
             formatGiven = true;
         } else if (name == "action") {
@@ -239,8 +242,9 @@ Result<ListCacheMeta> parseListCacheMeta(std::string_view text, std::string_view
 
 std::string renderListSwitches(const std::map<std::string, bool>& switches)
 {
-    std::string text = "# hostgated: lists switched on or off over D-Bus (SetListEnabled); the admin's files are unchanged\n"
-                       "[enabled]\n";
+    std::string text =
+        "# hostgated: lists switched on or off over D-Bus (SetListEnabled); the admin's files are unchanged\n"
+        "[enabled]\n";
     for (const auto& [name, enabled] : switches)
         text += fmt::format("{} = {}\n", quoteTomlString(name), enabled);
     return text;
@@ -254,7 +258,8 @@ Result<std::map<std::string, bool>> parseListSwitches(std::string_view text, std
     std::map<std::string, bool> switches;
     for (const auto& [key, node] : *document) {
         if (key.str() != "enabled" || !node.is_table())
-            return Error(fmt::format("Unexpected key '{}' (known: [enabled])", key.str()), locate(sourceName, key.source()));
+            return Error(fmt::format("Unexpected key '{}' (known: [enabled])", key.str()),
+                         locate(sourceName, key.source()));
         for (const auto& [name, value] : *node.as_table()) {
             if (!value.is_boolean() || !isValidListName(name.str()))
                 return Error(fmt::format("'{}' must be a list name set to true or false", name.str()),

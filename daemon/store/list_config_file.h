@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Subscribed lists configured by the administrator (lists.d/*.toml), and the daemon's own files about them:
 // the cached last good copy of each list and the on/off switches set over D-Bus.
 #pragma once
@@ -43,7 +44,8 @@ struct ListConfig {
 // A list name: 1..64 of [A-Za-z0-9._-], not starting with '.' (it names a cache file).
 bool isValidListName(std::string_view name);
 
-Result<ListConfig> parseListConfigFile(std::string_view text, std::string_view sourceName, std::string_view defaultName);
+Result<ListConfig> parseListConfigFile(std::string_view text, std::string_view sourceName,
+                                       std::string_view defaultName);
 
 struct LoadedListConfigs {
     std::vector<ListConfig> lists; // sorted by file name; names unique

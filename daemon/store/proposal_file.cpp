@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Learning proposals in TOML: strict reading, writing, and the atomic save / keep-the-broken-file load.
 #include "store/proposal_file.h"
 
@@ -22,8 +23,8 @@ namespace {
 
 constexpr std::int64_t proposalFileVersion = 1;
 constexpr std::array topKeys{"version", "next_id", "dropped", "proposal", "rejected"};
-constexpr std::array proposalKeys{"id",       "app",      "script",      "user",      "host",     "protocol",
-                                  "ports",    "examples", "connections", "first_seen", "last_seen"};
+constexpr std::array proposalKeys{"id",    "app",      "script",      "user",       "host",     "protocol",
+                                  "ports", "examples", "connections", "first_seen", "last_seen"};
 constexpr std::array rejectedKeys{"app", "script", "user", "host", "protocol"};
 constexpr std::int64_t maxInteger = std::numeric_limits<std::int64_t>::max();
 // The book groups at most a few dozen ports before it proposes any port; a file listing more is not ours.
@@ -39,8 +40,7 @@ class TableReader {
 public:
     TableReader(const toml::table& table, std::string_view path, std::string_view tableName)
         : table_(table), path_(path), tableName_(tableName)
-    {
-    }
+    {}
     bool failed() const { return error_.has_value(); }
     const Error& error() const { return *error_; }
     void fail(std::string message, const toml::source_region& where)
@@ -168,65 +168,67 @@ Result<ProposalBook::Contents> readDocument(const toml::table& document, std::st
         return top.error();
 
     std::set<ProposalId> ids;
-    auto proposalError = forEachTable(document, "proposal", path, [&](const toml::table& table) -> std::optional<Error> {
-        TableReader reader(table, path, "[[proposal]]");
-        reader.rejectUnknownKeys(proposalKeys);
-        Proposal proposal;
-        proposal.id = static_cast<ProposalId>(reader.integer("id", 1, maxInteger, true).value_or(0));
-        proposal.app = reader.string("app");
-        proposal.script = reader.string("script");
-        proposal.uid = static_cast<std::uint32_t>(reader.integer("user", 0, 0xffffffffLL, true).value_or(0));
-        proposal.host = reader.host().value_or(HostPattern{});
-        proposal.protocol = reader.protocol().value_or(Protocol::Tcp);
-        if (auto ports = reader.string("ports", true)) {
-            auto parsed = PortSet::parse(*ports);
-            if (!parsed) {
-                reader.fail("invalid ports: " + parsed.error().message, table.get("ports")->source());
-            } else if (parsed->isAny()) {
-                proposal.anyPort = true;
-            } else if (parsed->size() > maxPortsPerProposal) {
-                reader.fail(fmt::format("a proposal lists at most {} ports (\"*\" for any)", maxPortsPerProposal),
-                            table.get("ports")->source());
-            } else {
-                for (const auto& range : parsed->ranges())
-                    for (std::uint32_t port = range.first; port <= range.last; ++port)
-                        proposal.ports.push_back(static_cast<std::uint16_t>(port));
+    auto proposalError =
+        forEachTable(document, "proposal", path, [&](const toml::table& table) -> std::optional<Error> {
+            TableReader reader(table, path, "[[proposal]]");
+            reader.rejectUnknownKeys(proposalKeys);
+            Proposal proposal;
+            proposal.id = static_cast<ProposalId>(reader.integer("id", 1, maxInteger, true).value_or(0));
+            proposal.app = reader.string("app");
+            proposal.script = reader.string("script");
+            proposal.uid = static_cast<std::uint32_t>(reader.integer("user", 0, 0xffffffffLL, true).value_or(0));
+            proposal.host = reader.host().value_or(HostPattern{});
+            proposal.protocol = reader.protocol().value_or(Protocol::Tcp);
+            if (auto ports = reader.string("ports", true)) {
+                auto parsed = PortSet::parse(*ports);
+                if (!parsed) {
+                    reader.fail("invalid ports: " + parsed.error().message, table.get("ports")->source());
+                } else if (parsed->isAny()) {
+                    proposal.anyPort = true;
+                } else if (parsed->size() > maxPortsPerProposal) {
+                    reader.fail(fmt::format("a proposal lists at most {} ports (\"*\" for any)", maxPortsPerProposal),
+                                table.get("ports")->source());
+                } else {
+                    for (const auto& range : parsed->ranges())
+                        for (std::uint32_t port = range.first; port <= range.last; ++port)
+                            proposal.ports.push_back(static_cast<std::uint16_t>(port));
+                }
             }
-        }
-        if (const toml::node* examples = table.get("examples")) {
-            const toml::array* array = examples->as_array();
-            if (!array || !array->is_homogeneous(toml::node_type::string))
-                reader.fail("'examples' must be an array of strings", examples->source());
-            else
-                for (const toml::node& example : *array)
-                    proposal.examples.push_back(example.as_string()->get());
-        }
-        proposal.connections = static_cast<std::uint64_t>(reader.integer("connections", 0, maxInteger).value_or(0));
-        proposal.firstSeen = reader.time("first_seen").value_or(TimePoint{});
-        proposal.lastSeen = reader.time("last_seen").value_or(TimePoint{});
-        if (!reader.failed() && !ids.insert(proposal.id).second)
-            reader.fail(fmt::format("duplicate proposal id {}", proposal.id), table.get("id")->source());
-        if (reader.failed())
-            return reader.error();
-        contents.proposals.push_back(std::move(proposal));
-        return std::nullopt;
-    });
+            if (const toml::node* examples = table.get("examples")) {
+                const toml::array* array = examples->as_array();
+                if (!array || !array->is_homogeneous(toml::node_type::string))
+                    reader.fail("'examples' must be an array of strings", examples->source());
+                else
+                    for (const toml::node& example : *array)
+                        proposal.examples.push_back(example.as_string()->get());
+            }
+            proposal.connections = static_cast<std::uint64_t>(reader.integer("connections", 0, maxInteger).value_or(0));
+            proposal.firstSeen = reader.time("first_seen").value_or(TimePoint{});
+            proposal.lastSeen = reader.time("last_seen").value_or(TimePoint{});
+            if (!reader.failed() && !ids.insert(proposal.id).second)
+                reader.fail(fmt::format("duplicate proposal id {}", proposal.id), table.get("id")->source());
+            if (reader.failed())
+                return reader.error();
+            contents.proposals.push_back(std::move(proposal));
+            return std::nullopt;
+        });
     if (proposalError)
         return *proposalError;
-    auto rejectedError = forEachTable(document, "rejected", path, [&](const toml::table& table) -> std::optional<Error> {
-        TableReader reader(table, path, "[[rejected]]");
-        reader.rejectUnknownKeys(rejectedKeys);
-        Rejection rejection;
-        rejection.app = reader.string("app");
-        rejection.script = reader.string("script");
-        rejection.uid = static_cast<std::uint32_t>(reader.integer("user", 0, 0xffffffffLL, true).value_or(0));
-        rejection.host = reader.host().value_or(HostPattern{});
-        rejection.protocol = reader.protocol().value_or(Protocol::Tcp);
-        if (reader.failed())
-            return reader.error();
-        contents.rejections.push_back(std::move(rejection));
-        return std::nullopt;
-    });
+    auto rejectedError =
+        forEachTable(document, "rejected", path, [&](const toml::table& table) -> std::optional<Error> {
+            TableReader reader(table, path, "[[rejected]]");
+            reader.rejectUnknownKeys(rejectedKeys);
+            Rejection rejection;
+            rejection.app = reader.string("app");
+            rejection.script = reader.string("script");
+            rejection.uid = static_cast<std::uint32_t>(reader.integer("user", 0, 0xffffffffLL, true).value_or(0));
+            rejection.host = reader.host().value_or(HostPattern{});
+            rejection.protocol = reader.protocol().value_or(Protocol::Tcp);
+            if (reader.failed())
+                return reader.error();
+            contents.rejections.push_back(std::move(rejection));
+            return std::nullopt;
+        });
     if (rejectedError)
         return *rejectedError;
     std::sort(contents.proposals.begin(), contents.proposals.end(),
@@ -275,8 +277,9 @@ std::string serializeProposals(const ProposalBook::Contents& contents)
 Result<ProposalBook::Contents> parseProposals(std::string_view text, std::string_view sourcePath)
 {
     if (text.size() > maxProposalFileBytes)
-        return Error{fmt::format("{} bytes is more than a proposal file may hold ({})", text.size(), maxProposalFileBytes),
-                     std::string(sourcePath)};
+        return Error{
+            fmt::format("{} bytes is more than a proposal file may hold ({})", text.size(), maxProposalFileBytes),
+            std::string(sourcePath)};
     try {
         const toml::table document = toml::parse(text, sourcePath);
         return readDocument(document, sourcePath);

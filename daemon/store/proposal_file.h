@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The learning proposals on disk (<state_dir>/proposals.toml): a strict TOML reader with file:line:column
 // errors, its writer, and the load/save pair that never writes half a file and never loses a broken one.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Rule files in TOML: a strict parser (every problem located as file:line:column) and its serializer.
 #include "store/rule_file.h"
 
@@ -19,9 +20,9 @@ namespace hostgate {
 
 namespace {
 
-constexpr std::array ruleKeys{"id",   "app",     "script",  "user",    "host",    "ports",    "protocol",
-                              "action", "lifetime", "until", "pid",    "enabled", "note",     "created",
-                              "last_hit", "hit_count", "sha256", "hosts_from"};
+constexpr std::array ruleKeys{"id",       "app",     "script",   "user",      "host",   "ports",
+                              "protocol", "action",  "lifetime", "until",     "pid",    "enabled",
+                              "note",     "created", "last_hit", "hit_count", "sha256", "hosts_from"};
 
 // Rules expanded from one [[rule]] with hosts_from get positions of their own above every table's, so the
 // ids of the file's other rules do not move when the system's configuration adds a host.
@@ -38,8 +39,7 @@ std::string locate(std::string_view sourcePath, const toml::source_region& regio
 // parser reads straight through and checks `failed()` once.
 class RuleTableReader {
 public:
-    RuleTableReader(const toml::table& table, std::string_view sourcePath) : table_(table), sourcePath_(sourcePath)
-    {}
+    RuleTableReader(const toml::table& table, std::string_view sourcePath) : table_(table), sourcePath_(sourcePath) {}
 
     bool failed() const { return error_.has_value(); }
     const Error& error() const { return *error_; }
@@ -167,10 +167,10 @@ void readLifetime(RuleTableReader& reader, Rule& rule)
         if (std::optional<Lifetime::Kind> kind = parseLifetimeKind(*text))
             rule.lifetime.kind = *kind;
         else
-            reader.failAtKey("lifetime", fmt::format("invalid lifetime '{}' (expected {}, {}, {} or {})", *text,
-                                                     toString(Lifetime::Kind::Forever), toString(Lifetime::Kind::Once),
-                                                     toString(Lifetime::Kind::UntilExit),
-                                                     toString(Lifetime::Kind::UntilTime)));
+            reader.failAtKey("lifetime",
+                             fmt::format("invalid lifetime '{}' (expected {}, {}, {} or {})", *text,
+                                         toString(Lifetime::Kind::Forever), toString(Lifetime::Kind::Once),
+                                         toString(Lifetime::Kind::UntilExit), toString(Lifetime::Kind::UntilTime)));
     }
     if (reader.failed())
         return;
@@ -178,11 +178,11 @@ void readLifetime(RuleTableReader& reader, Rule& rule)
     const bool wantsUntil = rule.lifetime.kind == Lifetime::Kind::UntilTime;
     const bool wantsPid = rule.lifetime.kind == Lifetime::Kind::UntilExit;
     if (reader.has("until") && !wantsUntil)
-        reader.failAtKey("until", fmt::format("'until' is only valid with lifetime = \"{}\"",
-                                              toString(Lifetime::Kind::UntilTime)));
+        reader.failAtKey(
+            "until", fmt::format("'until' is only valid with lifetime = \"{}\"", toString(Lifetime::Kind::UntilTime)));
     if (reader.has("pid") && !wantsPid)
-        reader.failAtKey("pid", fmt::format("'pid' is only valid with lifetime = \"{}\"",
-                                            toString(Lifetime::Kind::UntilExit)));
+        reader.failAtKey(
+            "pid", fmt::format("'pid' is only valid with lifetime = \"{}\"", toString(Lifetime::Kind::UntilExit)));
     if (wantsUntil && !reader.has("until"))
         reader.failAtKey("lifetime", fmt::format("lifetime = \"{}\" needs an 'until' date-time",
                                                  toString(Lifetime::Kind::UntilTime)));
@@ -211,8 +211,9 @@ Result<Rule> readRule(const toml::table& table, std::string_view sourcePath, Rul
     rule.origin = origin;
     if (origin != RuleOrigin::User) {
         if (reader.has("id"))
-            reader.failAtKey("id", "'id' is not allowed in admin and base policy rule files: their rule ids are derived "
-                                   "from the file name and the rule's position");
+            reader.failAtKey("id",
+                             "'id' is not allowed in admin and base policy rule files: their rule ids are derived "
+                             "from the file name and the rule's position");
         rule.id = adminRuleId(std::filesystem::path(sourcePath).filename().string(), position);
         rule.source = std::string(sourcePath);
     } else if (ids == IdPolicy::Dropped) {
@@ -322,18 +323,20 @@ Result<std::vector<Rule>> readRules(const toml::table& document, std::string_vie
                              "its rule directories",
                              where};
             if (index >= maxTablesWithExpansion)
-                return Error{fmt::format("'hosts_from' is only read in the first {} rules of a file", maxTablesWithExpansion),
-                             where};
+                return Error{
+                    fmt::format("'hosts_from' is only read in the first {} rules of a file", maxTablesWithExpansion),
+                    where};
             const std::vector<std::string>& hosts = hostSources->of(*hostsFrom);
             if (hosts.size() > maxHostsPerSource)
-                return Error{fmt::format("{} has {} hosts, more than the {} one rule may take", *hostsFrom, hosts.size(),
-                                         maxHostsPerSource),
+                return Error{fmt::format("{} has {} hosts, more than the {} one rule may take", *hostsFrom,
+                                         hosts.size(), maxHostsPerSource),
                              where};
             std::size_t expansion = 0;
             for (const std::string& host : hosts) {
                 Result<HostPattern> pattern = parseHostPatternText(host);
-                const bool single = pattern && (pattern->kind() == HostPattern::Kind::Exact ||
-                                                (pattern->kind() == HostPattern::Kind::Network && pattern->cidr().isSingleHost()));
+                const bool single =
+                    pattern && (pattern->kind() == HostPattern::Kind::Exact ||
+                                (pattern->kind() == HostPattern::Kind::Network && pattern->cidr().isSingleHost()));
                 if (!single)
                     continue; // a value in the system's file that names no single host: nothing to allow
                 Rule expanded = *rule;
@@ -421,8 +424,8 @@ Result<std::vector<Rule>> parseRuleFile(std::string_view text, std::string_view 
         return *tooLarge;
     try {
         toml::table document = toml::parse(text, sourcePath);
-        return readRules(document, sourcePath, origin, origin == RuleOrigin::User ? IdPolicy::Stored : IdPolicy::Derived,
-                         hostSources);
+        return readRules(document, sourcePath, origin,
+                         origin == RuleOrigin::User ? IdPolicy::Stored : IdPolicy::Derived, hostSources);
     } catch (const toml::parse_error& error) {
         return Error{std::string(error.description()), locate(sourcePath, error.source())};
     }

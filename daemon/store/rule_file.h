@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The TOML format of rule files: strict parsing with file:line:column errors, and round-trip serialization.
 #pragma once
 
@@ -50,7 +51,10 @@ inline constexpr std::int64_t ruleFileVersion = 1;
 // (store/admin_rule_ids.h).
 inline constexpr RuleId firstAdminRuleId = RuleId{1} << 63;
 RuleId adminRuleId(std::string_view fileName, std::size_t position);
-inline bool isAdminRuleId(RuleId id) { return id >= firstAdminRuleId; }
+inline bool isAdminRuleId(RuleId id)
+{
+    return id >= firstAdminRuleId;
+}
 
 // The error for a rule file or import of `bytes` bytes when that is over maxRuleTextBytes, naming the source.
 std::optional<Error> checkRuleTextSize(std::size_t bytes, std::string_view sourcePath);

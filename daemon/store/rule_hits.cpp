@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rule-hits file: a small line format written atomically, read with a bound and a line-precise error.
 #include "store/rule_hits.h"
 

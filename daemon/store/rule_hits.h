@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rules' hit counts and last hits, saved apart from the rules so that counting never rewrites a rule file.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The user rules' journal: record encoding with length and CRC-32, torn-tail tolerant replay, trusted appends.
 #include "store/rule_journal.h"
 
@@ -34,7 +35,8 @@ constexpr std::array<std::uint32_t, 256> crcTable = [] {
     return table;
 }();
 
-constexpr NameTable<JournalRecord::Op, 2> kOpNames{{{JournalRecord::Op::Put, "put"}, {JournalRecord::Op::Remove, "remove"}}};
+constexpr NameTable<JournalRecord::Op, 2> kOpNames{
+    {{JournalRecord::Op::Put, "put"}, {JournalRecord::Op::Remove, "remove"}}};
 
 std::string_view opName(JournalRecord::Op op)
 {
@@ -91,9 +93,8 @@ std::uint32_t crc32(std::string_view data, std::uint32_t crc)
 
 std::string encodeJournalRecord(const JournalRecord& record)
 {
-    const std::string payload = record.op == JournalRecord::Op::Put && record.rule
-                                    ? serializeRules({*record.rule})
-                                    : std::string();
+    const std::string payload =
+        record.op == JournalRecord::Op::Put && record.rule ? serializeRules({*record.rule}) : std::string();
     const std::string head = fmt::format("{} {} {}\n", opName(record.op), record.id, payload.size());
     const std::uint32_t checksum = crc32(payload, crc32(head));
     return fmt::format("{} {} {} {:08x}\n{}\n", opName(record.op), record.id, payload.size(), checksum, payload);
@@ -259,7 +260,8 @@ Result<void> RuleJournalWriter::open()
         return Ok{};
     const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
     if (fd < 0)
-        return Error{fmt::format("Failed to open {}: {}", path_.string(), errno == ELOOP ? "it is a symbolic link" : errnoText())};
+        return Error{fmt::format("Failed to open {}: {}", path_.string(),
+                                 errno == ELOOP ? "it is a symbolic link" : errnoText())};
     UniqueFd owned(fd);
     if (auto trusted = checkJournalFd(fd, path_); !trusted)
         return trusted.error();
@@ -268,8 +270,8 @@ Result<void> RuleJournalWriter::open()
     size_ = static_cast<std::size_t>(status.st_size);
     if (size_ == 0) {
         // The new name must survive a crash too, or the first acknowledged change could vanish with it.
-        UniqueFd directory(::open(path_.has_parent_path() ? path_.parent_path().c_str() : ".",
-                                  O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        UniqueFd directory(
+            ::open(path_.has_parent_path() ? path_.parent_path().c_str() : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (directory.valid())
             ::fsync(directory.get());
     }

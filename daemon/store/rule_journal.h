@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The user rules' journal: one appended record per API change, so a change at 100k rules writes one rule, not
 // the whole file; replayed on top of the rule file at load and folded into it by compaction.
 #pragma once
@@ -52,8 +53,8 @@ std::string encodeJournalRecord(const JournalRecord& record);
 
 struct JournalReplay {
     std::vector<JournalRecord> records;
-    std::size_t goodBytes = 0;           // length of the header and the complete records
-    std::optional<std::size_t> tornAt;   // offset of an incomplete last record, ignored
+    std::size_t goodBytes = 0;         // length of the header and the complete records
+    std::optional<std::size_t> tornAt; // offset of an incomplete last record, ignored
 };
 
 // Decodes a whole journal; `path` names it in errors ("path: record at byte N: ..."). An empty text is an

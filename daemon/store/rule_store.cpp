@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleStore: loading admin and user rule files with last-good fallback, and saving the user's rules.
 #include "store/rule_store.h"
 
@@ -11,9 +12,9 @@
 #include <algorithm>
 #include <atomic>
 #include <optional>
-#include <thread>
 #include <set>
 #include <system_error>
+#include <thread>
 
 namespace hostgate {
 
@@ -36,8 +37,8 @@ Result<std::vector<Rule>> loadRuleFile(const fs::path& path, RuleOrigin origin,
         std::error_code error;
         const auto written = fs::last_write_time(path, error);
         if (!error) {
-            const auto created = std::chrono::time_point_cast<TimePoint::duration>(
-                std::chrono::file_clock::to_sys(written));
+            const auto created =
+                std::chrono::time_point_cast<TimePoint::duration>(std::chrono::file_clock::to_sys(written));
             for (Rule& rule : *rules)
                 if (rule.created == TimePoint{})
                     rule.created = created;
@@ -58,7 +59,9 @@ std::vector<Result<std::vector<Rule>>> loadRuleFiles(const std::vector<std::pair
             slots[i] = loadRuleFile(files[i].first, files[i].second, &hostSources);
     };
     const std::size_t helpers =
-        files.size() < 2 ? 0 : std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()) - 1, 3, files.size() - 1});
+        files.size() < 2
+            ? 0
+            : std::min<std::size_t>({std::max(1U, std::thread::hardware_concurrency()) - 1, 3, files.size() - 1});
     std::vector<std::thread> threads;
     for (std::size_t i = 0; i < helpers; ++i) {
         try {
@@ -124,8 +127,7 @@ std::set<std::string> tomlEntryNames(const fs::path& directory)
 RuleStore::RuleStore(RuleStorePaths paths)
     : paths_(std::move(paths)), journal_(fs::path(paths_.userFile.string() + ".journal")),
       adminIds_((paths_.userFile.has_parent_path() ? paths_.userFile.parent_path() : fs::path(".")) / "admin-rule-ids")
-{
-}
+{}
 
 fs::path RuleStore::journalPath() const
 {
@@ -166,11 +168,11 @@ Result<void> RuleStore::replayJournal(std::vector<Rule>& userRules, LoadReport& 
 }
 
 std::set<std::string> RuleStore::loadReadOnlyDirectory(const fs::path& directory, RuleOrigin origin,
-                                                      const std::set<std::string>& masked,
-                                                      const HostSourceSnapshot& hostSources,
-                                                      const std::map<std::string, std::vector<Rule>>& previous,
-                                                      std::map<std::string, std::vector<Rule>>& loaded,
-                                                      LoadReport& report)
+                                                       const std::set<std::string>& masked,
+                                                       const HostSourceSnapshot& hostSources,
+                                                       const std::map<std::string, std::vector<Rule>>& previous,
+                                                       std::map<std::string, std::vector<Rule>>& loaded,
+                                                       LoadReport& report)
 {
     // The directory cannot be read or trusted: the files it had at the last good load stay, with their names.
     const auto keepPrevious = [&] {
@@ -228,8 +230,8 @@ std::set<std::string> RuleStore::loadReadOnlyDirectory(const fs::path& directory
             rules = last->second;
         }
         // Ids hash the file name; two names colliding is astronomically unlikely, but must not merge rules.
-        auto clash = std::find_if(rules->begin(), rules->end(),
-                                  [&](const Rule& rule) { return idOwners.count(rule.id) > 0; });
+        auto clash =
+            std::find_if(rules->begin(), rules->end(), [&](const Rule& rule) { return idOwners.count(rule.id) > 0; });
         if (clash != rules->end()) {
             report.errors.push_back(Error{"Failed to load " + file.string() + ": its rule ids collide with " +
                                           idOwners[clash->id] + "; rename one of the files"});
@@ -252,8 +254,8 @@ RuleStore::LoadReport RuleStore::load(RuleId idFloor)
         report.hostSourceNotices.push_back(notice);
     std::map<std::string, std::vector<Rule>> previous = std::move(lastGoodAdminRules_);
     std::map<std::string, std::vector<Rule>> loaded;
-    std::set<std::string> adminNames = loadReadOnlyDirectory(paths_.adminDir, RuleOrigin::Admin, {}, hostSources,
-                                                             previous, loaded, report);
+    std::set<std::string> adminNames =
+        loadReadOnlyDirectory(paths_.adminDir, RuleOrigin::Admin, {}, hostSources, previous, loaded, report);
     if (!paths_.baseDir.empty())
         loadReadOnlyDirectory(paths_.baseDir, RuleOrigin::Base, adminNames, hostSources, previous, loaded, report);
     lastGoodAdminRules_ = std::move(loaded);
@@ -265,7 +267,8 @@ RuleStore::LoadReport RuleStore::load(RuleId idFloor)
     } else if (*userFileMissing) {
         lastGoodUserRules_.clear();
     } else if (Result<void> trusted = checkTrustedDirectory(userFileDirectory()); !trusted) {
-        report.errors.push_back(Error{trusted.error().message + " (not loading " + paths_.userFile.string() + " from it)"});
+        report.errors.push_back(
+            Error{trusted.error().message + " (not loading " + paths_.userFile.string() + " from it)"});
     } else if (Result<std::vector<Rule>> rules = loadRuleFile(paths_.userFile, RuleOrigin::User); !rules) {
         report.errors.push_back(rules.error());
     } else {
@@ -283,8 +286,8 @@ RuleStore::LoadReport RuleStore::load(RuleId idFloor)
     for (const Rule& rule : lastGoodUserRules_)
         userIds.insert(rule.id);
     if (auto problem = adminIds_.assign(lastGoodAdminRules_, userIds, idFloor))
-        report.adminIdNotice = "Failed to keep the admin rules' short ids, they may change at the next start: " +
-                               problem->describe();
+        report.adminIdNotice =
+            "Failed to keep the admin rules' short ids, they may change at the next start: " + problem->describe();
 
     report.userRules = lastGoodUserRules_.size();
     report.adminRules = adminRuleCount();

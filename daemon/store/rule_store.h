@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleStore: the rules in force from the admin directory and the user's file, and the user file's writer.
 #pragma once
 
@@ -39,15 +40,15 @@ public:
     explicit RuleStore(RuleStorePaths paths);
 
     struct LoadReport {
-        std::vector<Error> errors; // one per file that could not be read or parsed; `where` = file:line:column
+        std::vector<Error> errors;  // one per file that could not be read or parsed; `where` = file:line:column
         std::size_t adminRules = 0; // rules in force after the load
         std::size_t userRules = 0;
         // The user file (or its directory) was refused: its last good rules stay, and it must not be written
         // over, or the user's edit would be lost.
         bool userFileFailed = false;
-        std::size_t journalRecords = 0;       // changes replayed from the journal on top of the user file
-        std::optional<std::string> journalNotice; // e.g. a torn last record that was ignored
-        std::optional<std::string> adminIdNotice; // the admin rule id table could not be read or written
+        std::size_t journalRecords = 0;             // changes replayed from the journal on top of the user file
+        std::optional<std::string> journalNotice;   // e.g. a torn last record that was ignored
+        std::optional<std::string> adminIdNotice;   // the admin rule id table could not be read or written
         std::vector<std::string> hostSourceNotices; // configuration hosts_from could not read (rules still load)
     };
 

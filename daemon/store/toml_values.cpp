@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TOML value conversions for rule files: offset date-times ↔ TimePoint, string quoting, type names.
 #include "store/toml_values.h"
 
@@ -26,8 +27,7 @@ Result<TimePoint> timePointFromToml(const toml::date_time& value)
     if (!day.ok())
         return Error{"invalid date"};
     auto sinceEpoch = sys_days{day}.time_since_epoch() + hours{value.time.hour} + minutes{value.time.minute} +
-                      seconds{value.time.second} + nanoseconds{value.time.nanosecond} -
-                      minutes{value.offset->minutes};
+                      seconds{value.time.second} + nanoseconds{value.time.nanosecond} - minutes{value.offset->minutes};
     return TimePoint{duration_cast<Clock::duration>(sinceEpoch)};
 }
 
@@ -57,13 +57,27 @@ std::string quoteTomlString(std::string_view text)
     std::string quoted = "\"";
     for (char c : text) {
         switch (c) {
-        case '"': quoted += "\\\""; break;
-        case '\\': quoted += "\\\\"; break;
-        case '\b': quoted += "\\b"; break;
-        case '\t': quoted += "\\t"; break;
-        case '\n': quoted += "\\n"; break;
-        case '\f': quoted += "\\f"; break;
-        case '\r': quoted += "\\r"; break;
+        case '"':
+            quoted += "\\\"";
+            break;
+        case '\\':
+            quoted += "\\\\";
+            break;
+        case '\b':
+            quoted += "\\b";
+            break;
+        case '\t':
+            quoted += "\\t";
+            break;
+        case '\n':
+            quoted += "\\n";
+            break;
+        case '\f':
+            quoted += "\\f";
+            break;
+        case '\r':
+            quoted += "\\r";
+            break;
         default:
             if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
                 quoted += fmt::format("\\u{:04X}", static_cast<unsigned>(static_cast<unsigned char>(c)));
@@ -77,16 +91,26 @@ std::string quoteTomlString(std::string_view text)
 std::string_view describeTomlType(toml::node_type type)
 {
     switch (type) {
-    case toml::node_type::none: return "nothing";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
+    case toml::node_type::none:
+        return "nothing";
+    case toml::node_type::table:
+        return "a table";
+    case toml::node_type::array:
+        return "an array";
+    case toml::node_type::string:
+        return "a string";
+    case toml::node_type::integer:
+        return "an integer";
+    case toml::node_type::floating_point:
+        return "a floating-point number";
+    case toml::node_type::boolean:
+        return "a boolean";
+    case toml::node_type::date:
+        return "a date";
+    case toml::node_type::time:
+        return "a time";
+    case toml::node_type::date_time:
+        return "a date-time";
     }
     return "an unknown type";
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TOML value conversions (times, strings, type names) shared by the rule file parser and serializer.
 #pragma once
 

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgate: the desktop tray application of the hostgate firewall (prompts, rules, connection log).
-#include "app/tray_application.h"
 #include "app/translations.h"
+#include "app/tray_application.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -21,13 +22,17 @@ int main(int argc, char* argv[])
     hostgate::gui::installTranslations(app);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate("main", "Tray application of the hostgate application firewall"));
+    parser.setApplicationDescription(
+        QCoreApplication::translate("main", "Tray application of the hostgate application firewall"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption noAgent(QStringLiteral("no-agent"),
-                                     QCoreApplication::translate("main", "Do not answer prompts (the daemon applies its default action)"));
-    const QCommandLineOption showRules(QStringLiteral("show-rules"), QCoreApplication::translate("main", "Open the rules window"));
-    const QCommandLineOption showLog(QStringLiteral("show-log"), QCoreApplication::translate("main", "Open the connection log"));
+    const QCommandLineOption noAgent(
+        QStringLiteral("no-agent"),
+        QCoreApplication::translate("main", "Do not answer prompts (the daemon applies its default action)"));
+    const QCommandLineOption showRules(QStringLiteral("show-rules"),
+                                       QCoreApplication::translate("main", "Open the rules window"));
+    const QCommandLineOption showLog(QStringLiteral("show-log"),
+                                     QCoreApplication::translate("main", "Open the connection log"));
     parser.addOptions({noAgent, showRules, showLog});
     parser.process(app);
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // installTranslations: QTranslator::load by locale (its UI languages in order, e.g. de_DE then de).
 #include "app/translations.h"
 
@@ -11,7 +12,8 @@ QString installTranslations(QCoreApplication& app, const QLocale& locale)
 {
     // Qt's own strings (QDialogButtonBox's standard buttons, context menus of text fields), if installed.
     auto* qt = new QTranslator(&app);
-    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"), QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
+    if (qt->load(locale, QStringLiteral("qtbase"), QStringLiteral("_"),
+                 QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
         QCoreApplication::installTranslator(qt);
     } else {
         delete qt;

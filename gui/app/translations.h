@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The tray's translations: hostgate_<lang>.qm compiled from gui/translations/*.ts and embedded under :/i18n,
 // plus Qt's own (standard buttons) when the system has them.
 #pragma once

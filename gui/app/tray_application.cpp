@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrayApplication: which signal reaches which object; no logic of its own beyond the wiring.
 #include "app/tray_application.h"
 
@@ -28,19 +29,14 @@ void showAndRaise(QWidget& window)
 } // namespace
 
 TrayApplication::TrayApplication(const QDBusConnection& bus, TrayApplicationOptions chosen, QObject* parent)
-    : QObject(parent)
-    , options(chosen)
-    , client(bus)
-    , prompts(apps)
-    , agent(bus, client)
-    , tray(client)
+    : QObject(parent), options(chosen), client(bus), prompts(apps), agent(bus, client), tray(client)
 {
     connect(&agent, &PromptAgent::promptRequested, &prompts, &PromptQueue::enqueue);
-    connect(&agent, &PromptAgent::promptCancelled, &prompts, [this](quint64 id, const QString&) { prompts.cancel(id); });
+    connect(&agent, &PromptAgent::promptCancelled, &prompts,
+            [this](quint64 id, const QString&) { prompts.cancel(id); });
     connect(&prompts, &PromptQueue::answered, &agent, &PromptAgent::answer);
-    connect(&agent, &PromptAgent::registrationFailed, &tray, [this](const CallError& error) {
-        tray.showBalloon(tr("Prompts are not shown"), error.describe());
-    });
+    connect(&agent, &PromptAgent::registrationFailed, &tray,
+            [this](const CallError& error) { tray.showBalloon(tr("Prompts are not shown"), error.describe()); });
 
     connect(&tray, &TrayIcon::pausePromptsToggled, this, [this](bool paused) {
         agent.setPaused(paused);
@@ -141,10 +137,11 @@ void TrayApplication::showConnectionLog()
 {
     if (!connectionLog) {
         connectionLog = std::make_unique<ConnectionLogWindow>(client);
-        connect(connectionLog.get(), &ConnectionLogWindow::makeRuleRequested, this, [this](const ConnectionRecord& event) {
-            showAndRaise(rules());
-            rules().openNewRuleFrom(event);
-        });
+        connect(connectionLog.get(), &ConnectionLogWindow::makeRuleRequested, this,
+                [this](const ConnectionRecord& event) {
+                    showAndRaise(rules());
+                    rules().openNewRuleFrom(event);
+                });
     }
     showAndRaise(*connectionLog);
 }

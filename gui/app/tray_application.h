@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrayApplication: the one object that wires hostgate's tray: client, prompt agent and queue, tray icon, windows.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DbusFirewallClient: asynchronous calls with QDBusPendingCallWatcher, availability from the bus name's owner.
 #include "client/dbus_firewall_client.h"
 
@@ -66,9 +67,8 @@ QList<Record> recordsFrom(const QList<QVariantMap>& maps)
 } // namespace
 
 DbusFirewallClient::DbusFirewallClient(const QDBusConnection& busConnection, QObject* parent)
-    : FirewallClient(parent)
-    , bus(busConnection)
-    , serviceWatcher(QString::fromLatin1(serviceName), busConnection, QDBusServiceWatcher::WatchForOwnerChange)
+    : FirewallClient(parent), bus(busConnection),
+      serviceWatcher(QString::fromLatin1(serviceName), busConnection, QDBusServiceWatcher::WatchForOwnerChange)
 {
     qDBusRegisterMetaType<QList<QVariantMap>>();
     proxy = std::make_unique<OrgHostgateFirewall1Interface>(QString::fromLatin1(serviceName),
@@ -107,8 +107,9 @@ void DbusFirewallClient::queryInitialAvailability()
     if (!bus.isConnected()) {
         return;
     }
-    QDBusMessage ask = QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.DBus"), QStringLiteral("/org/freedesktop/DBus"),
-                                                      QStringLiteral("org.freedesktop.DBus"), QStringLiteral("NameHasOwner"));
+    QDBusMessage ask =
+        QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.DBus"), QStringLiteral("/org/freedesktop/DBus"),
+                                       QStringLiteral("org.freedesktop.DBus"), QStringLiteral("NameHasOwner"));
     ask << QString::fromLatin1(serviceName);
     whenFinished(bus.asyncCall(ask), [this](const QDBusMessage& reply, const CallError& error) {
         if (!error.failed() && firstArgument<bool>(reply)) {
@@ -119,8 +120,8 @@ void DbusFirewallClient::queryInitialAvailability()
 
 QDBusPendingCall DbusFirewallClient::callInteractively(const QString& method, const QVariantList& arguments)
 {
-    QDBusMessage call = QDBusMessage::createMethodCall(QString::fromLatin1(serviceName), QString::fromLatin1(objectPath),
-                                                       firewallInterface, method);
+    QDBusMessage call = QDBusMessage::createMethodCall(QString::fromLatin1(serviceName),
+                                                       QString::fromLatin1(objectPath), firewallInterface, method);
     call.setArguments(arguments);
     call.setInteractiveAuthorizationAllowed(true);
     return bus.asyncCall(call, interactiveTimeoutMs);
@@ -165,30 +166,33 @@ void DbusFirewallClient::fetchRules(Callback<QList<RuleRecord>> done)
 void DbusFirewallClient::fetchRulesFrom(quint64 offset, std::shared_ptr<QList<RuleRecord>> collected,
                                         Callback<QList<RuleRecord>> done)
 {
-    whenFinished(proxy->ListRulesPage(offset, pageLimit), [this, offset, collected, done = std::move(done)](
-                                                               const QDBusMessage& reply, const CallError& error) mutable {
-        if (error.failed()) {
-            if (offset == 0 && isUnknownMethod(error)) {
-                // A daemon from before paging.
-                whenFinished(proxy->ListRules(), [done = std::move(done)](const QDBusMessage& whole, const CallError& failed) {
-                    done(failed.failed() ? QList<RuleRecord>{} : recordsFrom<RuleRecord>(firstArgument<QList<QVariantMap>>(whole)),
-                         failed);
-                });
+    whenFinished(
+        proxy->ListRulesPage(offset, pageLimit),
+        [this, offset, collected, done = std::move(done)](const QDBusMessage& reply, const CallError& error) mutable {
+            if (error.failed()) {
+                if (offset == 0 && isUnknownMethod(error)) {
+                    // A daemon from before paging.
+                    whenFinished(proxy->ListRules(), [done = std::move(done)](const QDBusMessage& whole,
+                                                                              const CallError& failed) {
+                        done(failed.failed() ? QList<RuleRecord>{}
+                                             : recordsFrom<RuleRecord>(firstArgument<QList<QVariantMap>>(whole)),
+                             failed);
+                    });
+                    return;
+                }
+                done(QList<RuleRecord>{}, error);
                 return;
             }
-            done(QList<RuleRecord>{}, error);
-            return;
-        }
-        const auto page = firstArgument<QList<QVariantMap>>(reply);
-        const auto total = argumentAt<qulonglong>(reply, 1);
-        const auto next = argumentAt<qulonglong>(reply, 2);
-        collected->append(recordsFrom<RuleRecord>(page));
-        if (page.isEmpty() || next >= total || next <= offset) {
-            done(std::move(*collected), CallError{});
-            return;
-        }
-        fetchRulesFrom(next, collected, std::move(done));
-    });
+            const auto page = firstArgument<QList<QVariantMap>>(reply);
+            const auto total = argumentAt<qulonglong>(reply, 1);
+            const auto next = argumentAt<qulonglong>(reply, 2);
+            collected->append(recordsFrom<RuleRecord>(page));
+            if (page.isEmpty() || next >= total || next <= offset) {
+                done(std::move(*collected), CallError{});
+                return;
+            }
+            fetchRulesFrom(next, collected, std::move(done));
+        });
 }
 
 void DbusFirewallClient::addRule(const QVariantMap& fields, Callback<quint64> done)
@@ -304,22 +308,23 @@ void DbusFirewallClient::fetchProposalsFrom(quint64 offset, std::shared_ptr<QLis
                                             Callback<QList<ProposalRecord>> done)
 {
     // Proposals name destinations, as the log does (org.hostgate.read-log), so polkit may ask.
-    whenFinished(callInteractively(QStringLiteral("ListProposalsPage"), {QVariant::fromValue(offset), pageLimit}),
-                 [this, offset, collected, done = std::move(done)](const QDBusMessage& reply, const CallError& error) mutable {
-                     if (error.failed()) {
-                         done(QList<ProposalRecord>{}, error);
-                         return;
-                     }
-                     const auto page = firstArgument<QList<QVariantMap>>(reply);
-                     const auto total = argumentAt<qulonglong>(reply, 1);
-                     const auto next = argumentAt<qulonglong>(reply, 2);
-                     collected->append(recordsFrom<ProposalRecord>(page));
-                     if (page.isEmpty() || next >= total || next <= offset) {
-                         done(std::move(*collected), CallError{});
-                         return;
-                     }
-                     fetchProposalsFrom(next, collected, std::move(done));
-                 });
+    whenFinished(
+        callInteractively(QStringLiteral("ListProposalsPage"), {QVariant::fromValue(offset), pageLimit}),
+        [this, offset, collected, done = std::move(done)](const QDBusMessage& reply, const CallError& error) mutable {
+            if (error.failed()) {
+                done(QList<ProposalRecord>{}, error);
+                return;
+            }
+            const auto page = firstArgument<QList<QVariantMap>>(reply);
+            const auto total = argumentAt<qulonglong>(reply, 1);
+            const auto next = argumentAt<qulonglong>(reply, 2);
+            collected->append(recordsFrom<ProposalRecord>(page));
+            if (page.isEmpty() || next >= total || next <= offset) {
+                done(std::move(*collected), CallError{});
+                return;
+            }
+            fetchProposalsFrom(next, collected, std::move(done));
+        });
 }
 
 void DbusFirewallClient::acceptProposal(quint64 id, const QVariantMap& edits, Callback<quint64> done)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DbusFirewallClient: FirewallClient over the system bus, through the proxy generated from org.hostgate.Firewall1.xml.
 #pragma once
 
@@ -60,7 +61,8 @@ private:
     // A call that may change state: polkit may ask the user for a password, so it may take a while.
     QDBusPendingCall callInteractively(const QString& method, const QVariantList& arguments);
     // Runs `handle` with the finished call on the GUI thread.
-    void whenFinished(const QDBusPendingCall& call, std::function<void(const QDBusMessage& reply, const CallError& error)> handle);
+    void whenFinished(const QDBusPendingCall& call,
+                      std::function<void(const QDBusMessage& reply, const CallError& error)> handle);
     void whenDone(const QDBusPendingCall& call, Done done);
     // The paged listings: each reply asks for the next page until the last, then `done` gets them all.
     void fetchRulesFrom(quint64 offset, std::shared_ptr<QList<RuleRecord>> collected, Callback<QList<RuleRecord>> done);

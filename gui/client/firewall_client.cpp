@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // CallError's wording for people: the daemon's error names become short titles in front of its explanation.
 #include "client/firewall_client.h"
 

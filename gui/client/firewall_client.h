@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FirewallClient: the tray's asynchronous view of hostgated. The D-Bus implementation talks to the
 // daemon; widget tests use a fake. Every call returns at once and reports through its callback on the
 // GUI thread, so no window ever waits on the bus.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Decoding and encoding of the D-Bus API's a{sv} records; a key with an unexpected type is ignored, never trusted.
 #include "client/records.h"
 
@@ -151,14 +152,10 @@ RuleRecord RuleRecord::fromMap(const QVariantMap& map)
 QVariantMap RuleRecord::editableFields() const
 {
     QVariantMap fields{
-        {QStringLiteral("app"), app},
-        {QStringLiteral("script"), script},
-        {QStringLiteral("host"), host},
-        {QStringLiteral("ports"), ports},
-        {QStringLiteral("protocol"), protocol},
-        {QStringLiteral("action"), action},
-        {QStringLiteral("lifetime"), lifetime},
-        {QStringLiteral("enabled"), enabled},
+        {QStringLiteral("app"), app},           {QStringLiteral("script"), script},
+        {QStringLiteral("host"), host},         {QStringLiteral("ports"), ports},
+        {QStringLiteral("protocol"), protocol}, {QStringLiteral("action"), action},
+        {QStringLiteral("lifetime"), lifetime}, {QStringLiteral("enabled"), enabled},
         {QStringLiteral("note"), note},
     };
     if (user) {
@@ -192,8 +189,9 @@ ConnectionRecord ConnectionRecord::fromMap(const QVariantMap& map)
 
 QString TrafficRecord::key() const
 {
-    return socket != 0 ? QStringLiteral("%1 %2 %3 %4").arg(socket).arg(address).arg(port).arg(protocol)
-                       : QStringLiteral("refused %1 %2 %3 %4 %5").arg(app).arg(uid).arg(address).arg(port).arg(protocol);
+    return socket != 0
+               ? QStringLiteral("%1 %2 %3 %4").arg(socket).arg(address).arg(port).arg(protocol)
+               : QStringLiteral("refused %1 %2 %3 %4 %5").arg(app).arg(uid).arg(address).arg(port).arg(protocol);
 }
 
 TrafficRecord TrafficRecord::fromMap(const QVariantMap& map)

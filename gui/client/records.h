@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The records the tray exchanges with hostgated, decoded from the a{sv} dictionaries of the D-Bus API
 // (key names and meanings: dbus/org.hostgate.Firewall1.xml and dbus/org.hostgate.PromptAgent1.xml).
 #pragma once
@@ -16,11 +17,11 @@ struct RuleRecord {
     quint64 id = 0;
     QString origin; // "admin" | "base" | "user"
     bool readOnly = false;
-    QString app;    // "" = any application
+    QString app; // "" = any application
     QString script;
     std::optional<uint> user; // nullopt = any user
     QString host = QStringLiteral("*");
-    QString ports;  // "" = any
+    QString ports; // "" = any
     QString protocol = QStringLiteral("any");
     QString action = QStringLiteral("deny");
     QString lifetime = QStringLiteral("forever");
@@ -103,9 +104,9 @@ struct StatusRecord {
     quint64 allowed = 0;
     quint64 denied = 0;
     quint64 asked = 0;
-    uint proposals = 0;         // learning proposals waiting for review
+    uint proposals = 0; // learning proposals waiting for review
     quint64 proposalsDropped = 0;
-    QString proposalsError;     // "" unless the saved proposals failed to load
+    QString proposalsError; // "" unless the saved proposals failed to load
 
     static StatusRecord fromMap(const QVariantMap& map);
 };
@@ -116,8 +117,8 @@ struct ProposalRecord {
     QString app;    // "" = unknown application
     QString script; // "" = none
     uint user = 0;
-    QString host;   // name, "*.domain" or address
-    QString ports;  // "*" = any
+    QString host;  // name, "*.domain" or address
+    QString ports; // "*" = any
     QString protocol;
     QStringList examples; // names seen under a "*.domain"
     quint64 connections = 0;
@@ -171,11 +172,11 @@ struct PromptRequestRecord {
 };
 
 struct PromptAnswerRecord {
-    QString action = QStringLiteral("deny");   // allow | deny
+    QString action = QStringLiteral("deny");    // allow | deny
     QString hostScope = QStringLiteral("host"); // host | domain | any
     QString portScope = QStringLiteral("port"); // port | any
     QString lifetime = QStringLiteral("once");  // once | until-exit | until-time | forever
-    std::optional<QDateTime> until;            // until-time only
+    std::optional<QDateTime> until;             // until-time only
     bool pin = false;                           // pin the rule to the binary that connected
 
     QVariantMap toMap() const;

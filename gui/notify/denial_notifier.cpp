@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DenialNotifier: which events notify, what the notification says, and what its actions ask of the daemon.
 #include "notify/denial_notifier.h"
 
@@ -203,7 +204,8 @@ void DenialNotifier::send(const QString& app)
     QStringList actions;
     if (shown.kind == Kind::Denied) {
         summary = tr("%1: %n connection(s) denied", nullptr, shown.connections).arg(appTitle(app));
-        actions = {QString::fromLatin1(allowOnceAction), tr("Allow once"), QString::fromLatin1(allowAlwaysAction), tr("Always allow"),
+        actions = {QString::fromLatin1(allowOnceAction),   tr("Allow once"),
+                   QString::fromLatin1(allowAlwaysAction), tr("Always allow"),
                    QString::fromLatin1(openMonitorAction), tr("Open monitor")};
     } else {
         summary = tr("%1: %n connection(s) learned", nullptr, shown.connections).arg(appTitle(app));
@@ -302,7 +304,10 @@ void DenialNotifier::notifyUnfocusedPrompt(const PromptRequestRecord& request)
     }
     const QString where = request.hostnames.isEmpty() ? request.address : request.hostnames.constFirst();
     const QString summary = tr("%1 asks to connect").arg(appTitle(request.app));
-    const QString body = tr("%1 port %2 (%3). The prompt is waiting behind another window.").arg(where).arg(request.port).arg(request.protocol);
+    const QString body = tr("%1 port %2 (%3). The prompt is waiting behind another window.")
+                             .arg(where)
+                             .arg(request.port)
+                             .arg(request.protocol);
     notifications.notify(promptNotification, summary, body, {QString::fromLatin1(showPromptAction), tr("Show prompt")},
                          [this](quint32 id) {
                              if (id != 0) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DenialNotifier: turns the daemon's ConnectionEvent signals into desktop notifications in the silent modes.
 //
 // In silent-deny mode a denied connection of this user's processes notifies, in learning mode an allowed
@@ -69,9 +70,9 @@ signals:
 private:
     enum class Kind { Denied, Learned };
     struct Shown {
-        quint32 id = 0;          // the server's id; 0 while the Notify call is under way
+        quint32 id = 0; // the server's id; 0 while the Notify call is under way
         bool callPending = false;
-        bool dirty = false;      // changed while the call was under way: send again once the id is known
+        bool dirty = false; // changed while the call was under way: send again once the id is known
         Kind kind = Kind::Denied;
         QList<ConnectionRecord> events; // one per named destination
         int connections = 0;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DesktopNotifications: Notify and CloseNotification calls, ActionInvoked and NotificationClosed signals.
 #include "notify/desktop_notifications.h"
 
@@ -12,7 +13,7 @@ namespace {
 const QString notificationsInterface = QStringLiteral("org.freedesktop.Notifications");
 // -1: the server's default expiry.
 constexpr qint32 serverDefaultTimeout = -1;
-}
+} // namespace
 
 DesktopNotifications::DesktopNotifications(const QDBusConnection& connection, QObject* parent)
     : QObject(parent), bus(connection)
@@ -26,8 +27,8 @@ DesktopNotifications::DesktopNotifications(const QDBusConnection& connection, QO
                 QStringLiteral("NotificationClosed"), this, SLOT(onClosed(quint32, quint32)));
 }
 
-void DesktopNotifications::notify(quint32 replacesId, const QString& summary, const QString& body, const QStringList& actions,
-                                  std::function<void(quint32 id)> shown)
+void DesktopNotifications::notify(quint32 replacesId, const QString& summary, const QString& body,
+                                  const QStringList& actions, std::function<void(quint32 id)> shown)
 {
     if (!bus.isConnected()) {
         if (!reportedUnavailable) {
@@ -39,31 +40,33 @@ void DesktopNotifications::notify(quint32 replacesId, const QString& summary, co
         }
         return;
     }
-    QDBusMessage call = QDBusMessage::createMethodCall(QString::fromLatin1(serviceName), QString::fromLatin1(objectPath),
-                                                       notificationsInterface, QStringLiteral("Notify"));
+    QDBusMessage call =
+        QDBusMessage::createMethodCall(QString::fromLatin1(serviceName), QString::fromLatin1(objectPath),
+                                       notificationsInterface, QStringLiteral("Notify"));
     const QVariantMap hints{{QStringLiteral("desktop-entry"), QStringLiteral("hostgate")},
                             {QStringLiteral("category"), QStringLiteral("network")}};
-    call << QStringLiteral("hostgate") << replacesId << QStringLiteral("hostgate") << summary << body << actions << hints
-         << serverDefaultTimeout;
+    call << QStringLiteral("hostgate") << replacesId << QStringLiteral("hostgate") << summary << body << actions
+         << hints << serverDefaultTimeout;
     auto* watcher = new QDBusPendingCallWatcher(bus.asyncCall(call), this);
-    connect(watcher, &QDBusPendingCallWatcher::finished, this, [this, shown = std::move(shown)](QDBusPendingCallWatcher* finished) {
-        finished->deleteLater();
-        const QDBusPendingReply<quint32> reply = *finished;
-        if (reply.isError()) {
-            if (!reportedUnavailable) {
-                reportedUnavailable = true;
-                emit unavailable(reply.error().message());
-            }
-            if (shown) {
-                shown(0);
-            }
-            return;
-        }
-        reportedUnavailable = false;
-        if (shown) {
-            shown(reply.value());
-        }
-    });
+    connect(watcher, &QDBusPendingCallWatcher::finished, this,
+            [this, shown = std::move(shown)](QDBusPendingCallWatcher* finished) {
+                finished->deleteLater();
+                const QDBusPendingReply<quint32> reply = *finished;
+                if (reply.isError()) {
+                    if (!reportedUnavailable) {
+                        reportedUnavailable = true;
+                        emit unavailable(reply.error().message());
+                    }
+                    if (shown) {
+                        shown(0);
+                    }
+                    return;
+                }
+                reportedUnavailable = false;
+                if (shown) {
+                    shown(reply.value());
+                }
+            });
 }
 
 void DesktopNotifications::close(quint32 id)
@@ -71,8 +74,9 @@ void DesktopNotifications::close(quint32 id)
     if (!bus.isConnected() || id == 0) {
         return;
     }
-    QDBusMessage call = QDBusMessage::createMethodCall(QString::fromLatin1(serviceName), QString::fromLatin1(objectPath),
-                                                       notificationsInterface, QStringLiteral("CloseNotification"));
+    QDBusMessage call =
+        QDBusMessage::createMethodCall(QString::fromLatin1(serviceName), QString::fromLatin1(objectPath),
+                                       notificationsInterface, QStringLiteral("CloseNotification"));
     call << id;
     bus.asyncCall(call);
 }

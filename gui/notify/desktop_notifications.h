@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DesktopNotifications: the org.freedesktop.Notifications service of the user's session, over QtDBus.
 //
 // Every call is asynchronous (the desktop's server may be slow or absent); failures are reported once as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NotificationThrottle: coalescing per application, a global rate limit and the quiet list of notified apps.
 #include "notify/notification_throttle.h"
 
@@ -39,7 +40,8 @@ void NotificationThrottle::remember(const QString& app)
     }
 }
 
-NotificationThrottle::Decision NotificationThrottle::offer(const QString& app, const QString& destination, Clock::time_point now)
+NotificationThrottle::Decision NotificationThrottle::offer(const QString& app, const QString& destination,
+                                                           Clock::time_point now)
 {
     Decision decision;
     decision.app = app;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NotificationThrottle: which denied or learned connection becomes a desktop notification (pure, no D-Bus).
 //
 // Connections of one application within `coalesceWindow` of its notification join it (the notification is
@@ -31,18 +32,18 @@ public:
     using Clock = std::chrono::steady_clock;
 
     enum class Outcome {
-        Show,         // a new notification for this app
-        Update,       // replace the app's open notification (one more connection joined it)
-        Quiet,        // the app was notified before and repeating is off
-        RateLimited,  // too many notifications in the last minute
+        Show,        // a new notification for this app
+        Update,      // replace the app's open notification (one more connection joined it)
+        Quiet,       // the app was notified before and repeating is off
+        RateLimited, // too many notifications in the last minute
         Disabled,
     };
 
     struct Decision {
         Outcome outcome = Outcome::Disabled;
         QString app;
-        QStringList destinations; // the named ones, oldest first (at most maxDestinations)
-        int connections = 0;      // every connection of the group, named or not
+        QStringList destinations;      // the named ones, oldest first (at most maxDestinations)
+        int connections = 0;           // every connection of the group, named or not
         bool destinationAdded = false; // this connection's destination is new among the named ones
     };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // AppInfoResolver: a small reader of the Desktop Entry format (only the keys identifying an application).
 #include "prompt/app_info.h"
 
@@ -22,10 +23,7 @@ QIcon AppInfo::icon() const
     return QIcon::fromTheme(iconName, QIcon::fromTheme(QStringLiteral("application-x-executable")));
 }
 
-AppInfoResolver::AppInfoResolver(QStringList applicationDirs)
-    : dirs(std::move(applicationDirs))
-{
-}
+AppInfoResolver::AppInfoResolver(QStringList applicationDirs) : dirs(std::move(applicationDirs)) {}
 
 QStringList AppInfoResolver::defaultApplicationDirs()
 {
@@ -75,7 +73,8 @@ const QList<AppInfoResolver::DesktopEntry>& AppInfoResolver::desktopEntries()
     return *entries;
 }
 
-std::optional<AppInfoResolver::DesktopEntry> AppInfoResolver::readDesktopFile(const QString& path, const QString& fileId)
+std::optional<AppInfoResolver::DesktopEntry> AppInfoResolver::readDesktopFile(const QString& path,
+                                                                              const QString& fileId)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly | QIODevice::Text)) {
@@ -116,7 +115,8 @@ std::optional<AppInfoResolver::DesktopEntry> AppInfoResolver::readDesktopFile(co
     }
     // Field codes (%u, %F…) are placeholders, not arguments; quotes only group.
     QStringList arguments = QProcess::splitCommand(exec);
-    arguments.removeIf([](const QString& argument) { return argument.size() == 2 && argument.startsWith(QLatin1Char('%')); });
+    arguments.removeIf(
+        [](const QString& argument) { return argument.size() == 2 && argument.startsWith(QLatin1Char('%')); });
     if (arguments.isEmpty()) {
         return std::nullopt;
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // AppInfoResolver: the name and icon a person knows an executable by, from the .desktop files of the XDG data dirs.
 #pragma once
 

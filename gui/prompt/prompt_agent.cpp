@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PromptAgent: delayed replies keyed by prompt id, registration that follows the daemon's restarts.
 #include "prompt/prompt_agent.h"
 
@@ -14,10 +15,8 @@ const QString firewallService = QStringLiteral("org.hostgate.Firewall1");
 } // namespace
 
 PromptAgent::PromptAgent(const QDBusConnection& busConnection, FirewallClient& firewall, QObject* parent)
-    : QObject(parent)
-    , bus(busConnection)
-    , client(firewall)
-    , daemonWatcher(firewallService, busConnection, QDBusServiceWatcher::WatchForOwnerChange)
+    : QObject(parent), bus(busConnection), client(firewall),
+      daemonWatcher(firewallService, busConnection, QDBusServiceWatcher::WatchForOwnerChange)
 {
     new PromptAgent1Adaptor(this);
     connect(&daemonWatcher, &QDBusServiceWatcher::serviceOwnerChanged, this,
@@ -61,8 +60,9 @@ QString PromptAgent::start()
 
 void PromptAgent::queryDaemonOwner()
 {
-    QDBusMessage ask = QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.DBus"), QStringLiteral("/org/freedesktop/DBus"),
-                                                      QStringLiteral("org.freedesktop.DBus"), QStringLiteral("GetNameOwner"));
+    QDBusMessage ask =
+        QDBusMessage::createMethodCall(QStringLiteral("org.freedesktop.DBus"), QStringLiteral("/org/freedesktop/DBus"),
+                                       QStringLiteral("org.freedesktop.DBus"), QStringLiteral("GetNameOwner"));
     ask << firewallService;
     auto* watcher = new QDBusPendingCallWatcher(bus.asyncCall(ask), this);
     connect(watcher, &QDBusPendingCallWatcher::finished, this, [this, watcher] {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PromptAgent: this user's org.hostgate.PromptAgent1 object; turns the daemon's Ask calls into queued prompts.
 //
 // Ask is answered later (delayed reply), so the GUI never blocks on a prompt. Only the current owner of

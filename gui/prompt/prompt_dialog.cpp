@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PromptDialog: every process-supplied string is shown as plain text, hostnames in their ASCII (punycode) form.
 #include "prompt/prompt_dialog.h"
 
@@ -42,10 +43,8 @@ QString elided(const QString& text, int maxChars)
 } // namespace
 
 PromptDialog::PromptDialog(AppInfoResolver& appResolver, QWidget* parentWidget)
-    : QDialog(parentWidget, Qt::Dialog | Qt::WindowStaysOnTopHint)
-    , apps(appResolver)
-    , countdownTimer(new QTimer(this))
-    , inputDelayTimer(new QTimer(this))
+    : QDialog(parentWidget, Qt::Dialog | Qt::WindowStaysOnTopHint), apps(appResolver), countdownTimer(new QTimer(this)),
+      inputDelayTimer(new QTimer(this))
 {
     setWindowTitle(tr("hostgate: outgoing connection"));
     buildLayout();
@@ -69,7 +68,7 @@ void PromptDialog::showClaim(const PromptRequestRecord& shown)
     }
     const QString source = shown.claimedBy == QStringLiteral("http-host")  ? tr("its HTTP Host header")
                            : shown.claimedBy == QStringLiteral("quic-sni") ? tr("its QUIC handshake")
-                                                                            : tr("its TLS handshake");
+                                                                           : tr("its TLS handshake");
     QString text;
     if (shown.claimedHost.isEmpty())
         text = tr("No DNS answer named this address, and %1 names no host.").arg(source);
@@ -187,7 +186,8 @@ QString PromptDialog::asciiHostname(const QString& hostname)
         if (character.unicode() > 0x7f) {
             const QByteArray ace = QUrl::toAce(hostname);
             // A name that cannot be converted is shown escaped rather than in a form that may deceive.
-            return ace.isEmpty() ? QString::fromLatin1(hostname.toUtf8().toPercentEncoding(".-")) : QString::fromLatin1(ace);
+            return ace.isEmpty() ? QString::fromLatin1(hostname.toUtf8().toPercentEncoding(".-"))
+                                 : QString::fromLatin1(ace);
         }
     }
     return hostname;
@@ -196,8 +196,9 @@ QString PromptDialog::asciiHostname(const QString& hostname)
 bool PromptDialog::isInternationalized(const QString& asciiName)
 {
     const QStringList labels = asciiName.split(QLatin1Char('.'));
-    return std::any_of(labels.cbegin(), labels.cend(),
-                       [](const QString& label) { return label.startsWith(QLatin1String("xn--"), Qt::CaseInsensitive); });
+    return std::any_of(labels.cbegin(), labels.cend(), [](const QString& label) {
+        return label.startsWith(QLatin1String("xn--"), Qt::CaseInsensitive);
+    });
 }
 
 void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
@@ -244,9 +245,10 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
         QStringList unverifiedNames;
         for (const QString& name : std::as_const(request.unverifiedHostnames))
             unverifiedNames.append(asciiHostname(name));
-        unverified->setText(tr("Unverified: %1 says this is %2 (not a trusted resolver: name rules do not apply)")
-                                .arg(request.unverifiedResolver.isEmpty() ? tr("a DNS server") : request.unverifiedResolver,
-                                     unverifiedNames.join(QStringLiteral(", "))));
+        unverified->setText(
+            tr("Unverified: %1 says this is %2 (not a trusted resolver: name rules do not apply)")
+                .arg(request.unverifiedResolver.isEmpty() ? tr("a DNS server") : request.unverifiedResolver,
+                     unverifiedNames.join(QStringLiteral(", "))));
         unverified->show();
     } else {
         unverified->clear();
@@ -262,9 +264,10 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
         encryptedDns->clear();
         encryptedDns->hide();
     }
-    container->setText(request.container.isEmpty()
-                           ? QString()
-                           : tr("%1 (this attempt was refused; your answer applies to the next one)").arg(request.container));
+    container->setText(
+        request.container.isEmpty()
+            ? QString()
+            : tr("%1 (this attempt was refused; your answer applies to the next one)").arg(request.container));
     detailsForm->setRowVisible(container, !request.container.isEmpty());
 
     // A sandboxed app's rule names its app id (its path is the sandbox's own), so the id is what is shown first.
@@ -285,7 +288,8 @@ void PromptDialog::showRequest(const PromptRequestRecord& newRequest)
     commandLine->setToolTip(request.commandLine);
     process->setText(request.attempts > 1 ? tr("PID %1 (%2 attempts)").arg(request.pid).arg(request.attempts)
                                           : tr("PID %1").arg(request.pid));
-    user->setText(request.user.isEmpty() ? tr("uid %1").arg(request.uid) : tr("%1 (uid %2)").arg(request.user).arg(request.uid));
+    user->setText(request.user.isEmpty() ? tr("uid %1").arg(request.uid)
+                                         : tr("%1 (uid %2)").arg(request.user).arg(request.uid));
     parent->setText(request.parentApp.isEmpty() ? tr("PID %1").arg(request.parentPid)
                                                 : tr("%1 (PID %2)").arg(request.parentApp).arg(request.parentPid));
 
@@ -320,7 +324,8 @@ void PromptDialog::fillChoices()
     hostScope->clear();
     hostScope->addItem(tr("Only %1").arg(shownHost), QStringLiteral("host"));
     if (!request.domainPattern.isEmpty()) {
-        hostScope->addItem(tr("Any host matching %1").arg(asciiHostname(request.domainPattern)), QStringLiteral("domain"));
+        hostScope->addItem(tr("Any host matching %1").arg(asciiHostname(request.domainPattern)),
+                           QStringLiteral("domain"));
     }
     hostScope->addItem(tr("Any host"), QStringLiteral("any"));
 

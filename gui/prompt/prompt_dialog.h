@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PromptDialog: asks the user whether one application may connect to one destination, with a countdown to the default.
 //
 // Keyboard: Enter presses the button of the daemon's default action (so Enter never does more than waiting

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PromptQueue: the order of prompts and which one the dialog shows.
 #include "prompt/prompt_queue.h"
 
@@ -6,8 +7,7 @@
 namespace hostgate::gui {
 
 PromptQueue::PromptQueue(AppInfoResolver& apps, QObject* parent)
-    : QObject(parent)
-    , promptDialog(std::make_unique<PromptDialog>(apps))
+    : QObject(parent), promptDialog(std::make_unique<PromptDialog>(apps))
 {
     connect(promptDialog.get(), &PromptDialog::answered, this, &PromptQueue::onAnswered);
 }

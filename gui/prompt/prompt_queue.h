@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PromptQueue: shows pending prompts one at a time in a single dialog, oldest first, with a "1 of 3" indicator.
 //
 // One dialog is reused: it is shown (and activated) only when the first prompt arrives; prompts arriving

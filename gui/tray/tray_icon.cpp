@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrayIcon: state → icon and tooltip, menu actions → client calls, errors → a message the user sees.
 #include "tray/tray_icon.h"
 
@@ -47,11 +48,12 @@ QString TrayIcon::firstRunExplanation(const StatusRecord& status)
 {
     QString mode;
     if (status.mode == QLatin1String("enforce"))
-        mode = status.defaultAction == QLatin1String("allow")
-                   ? tr("hostgate is enforcing: the first time a program connects to a host, the connection is held and "
-                        "you are asked; your answer can become a rule. Unanswered questions are allowed.")
-                   : tr("hostgate is enforcing: the first time a program connects to a host, the connection is held and "
-                        "you are asked; your answer can become a rule. Unanswered questions are denied.");
+        mode =
+            status.defaultAction == QLatin1String("allow")
+                ? tr("hostgate is enforcing: the first time a program connects to a host, the connection is held and "
+                     "you are asked; your answer can become a rule. Unanswered questions are allowed.")
+                : tr("hostgate is enforcing: the first time a program connects to a host, the connection is held and "
+                     "you are asked; your answer can become a rule. Unanswered questions are denied.");
     else if (status.mode == QLatin1String("learning"))
         mode = tr("hostgate is learning: every connection is allowed and proposed as a rule; review the proposals from "
                   "this menu, then switch to Enforcing.");
@@ -66,9 +68,7 @@ QString TrayIcon::firstRunExplanation(const StatusRecord& status)
               "connections are asked here and need an administrator's password. Change the mode from this menu.");
 }
 
-TrayIcon::TrayIcon(FirewallClient& firewall, QObject* parent)
-    : QObject(parent)
-    , client(firewall)
+TrayIcon::TrayIcon(FirewallClient& firewall, QObject* parent) : QObject(parent), client(firewall)
 {
     registerTrayIcons();
     buildMenu();
@@ -116,7 +116,8 @@ void TrayIcon::buildMenu()
         action->setCheckable(true);
         action->setData(QString::fromLatin1(choice.mode));
         modeGroup->addAction(action);
-        connect(action, &QAction::triggered, this, [this, mode = QString::fromLatin1(choice.mode)] { requestMode(mode); });
+        connect(action, &QAction::triggered, this,
+                [this, mode = QString::fromLatin1(choice.mode)] { requestMode(mode); });
     }
     contextMenu.addSeparator();
     pausePrompts = contextMenu.addAction(tr("&Pause prompts"));
@@ -130,7 +131,8 @@ void TrayIcon::buildMenu()
     contextMenu.addSeparator();
     connect(contextMenu.addAction(tr("&Rules…")), &QAction::triggered, this, &TrayIcon::rulesWindowRequested);
     connect(contextMenu.addAction(tr("Network &monitor…")), &QAction::triggered, this, &TrayIcon::monitorRequested);
-    connect(contextMenu.addAction(tr("&Connection log…")), &QAction::triggered, this, &TrayIcon::connectionLogRequested);
+    connect(contextMenu.addAction(tr("&Connection log…")), &QAction::triggered, this,
+            &TrayIcon::connectionLogRequested);
     reviewProposals = contextMenu.addAction(tr("Review &learned rules…"));
     connect(reviewProposals, &QAction::triggered, this, &TrayIcon::proposalsWindowRequested);
     contextMenu.addSeparator();
@@ -280,7 +282,8 @@ void TrayIcon::applyStatus()
                                    : tr("Firewall daemon not reachable"));
     modeGroup->setEnabled(available);
     const uint waiting = statusKnown ? status.proposals : 0;
-    reviewProposals->setText(waiting > 0 ? tr("Review &learned rules (%1)…").arg(waiting) : tr("Review &learned rules…"));
+    reviewProposals->setText(waiting > 0 ? tr("Review &learned rules (%1)…").arg(waiting)
+                                         : tr("Review &learned rules…"));
     reviewProposals->setEnabled(available);
     for (QAction* action : modeGroup->actions()) {
         action->setChecked(statusKnown && action->data().toString() == status.mode);

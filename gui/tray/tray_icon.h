@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrayIcon: the firewall's state at a glance (icon, tooltip) and the menu to change mode, pause prompts and open windows.
 //
 // It never polls: the status is fetched when the daemon reports a change (mode, rules, availability) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Sizes in units of a widget's font (average character width, line spacing) instead of pixels, so windows follow
 // the user's font size and the display's scale (QT_SCALE_FACTOR, high-DPI screens) without clipping.
 #pragma once

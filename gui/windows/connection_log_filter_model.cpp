@@ -1,11 +1,11 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ConnectionLogFilterModel: the text and verdict filters of the connection log window.
 #include "windows/connection_log_filter_model.h"
 
 namespace hostgate::gui {
 
 ConnectionLogFilterModel::ConnectionLogFilterModel(ConnectionLogModel& log, QObject* parent)
-    : QSortFilterProxyModel(parent)
-    , log_(log)
+    : QSortFilterProxyModel(parent), log_(log)
 {
     setSourceModel(&log_);
 }
@@ -38,8 +38,9 @@ bool ConnectionLogFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex
     if (!verdict_.isEmpty() && event.verdict != verdict_) {
         return false;
     }
-    return searchText_.isEmpty() || event.app.contains(searchText_, Qt::CaseInsensitive)
-        || event.host.contains(searchText_, Qt::CaseInsensitive) || event.address.contains(searchText_, Qt::CaseInsensitive);
+    return searchText_.isEmpty() || event.app.contains(searchText_, Qt::CaseInsensitive) ||
+           event.host.contains(searchText_, Qt::CaseInsensitive) ||
+           event.address.contains(searchText_, Qt::CaseInsensitive);
 }
 
 } // namespace hostgate::gui

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ConnectionLogFilterModel: narrows the connection log by application/host text and by verdict.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ConnectionLogModel: how a connection event reads in the log, with a colour and shape per verdict.
 #include "windows/connection_log_model.h"
 
@@ -44,12 +45,10 @@ QIcon verdictIcon(QRgb color, const QString& verdict)
 } // namespace
 
 ConnectionLogModel::ConnectionLogModel(QObject* parent)
-    : QAbstractTableModel(parent)
-    , allowedIcon_(verdictIcon(allowedColor, QStringLiteral("allowed")))
-    , deniedIcon_(verdictIcon(deniedColor, QStringLiteral("denied")))
-    , askedIcon_(verdictIcon(askedColor, QStringLiteral("asked")))
-{
-}
+    : QAbstractTableModel(parent), allowedIcon_(verdictIcon(allowedColor, QStringLiteral("allowed"))),
+      deniedIcon_(verdictIcon(deniedColor, QStringLiteral("denied"))),
+      askedIcon_(verdictIcon(askedColor, QStringLiteral("asked")))
+{}
 
 void ConnectionLogModel::setEvents(const QList<ConnectionRecord>& events)
 {
@@ -178,15 +177,24 @@ QVariant ConnectionLogModel::headerData(int section, Qt::Orientation orientation
         return QAbstractTableModel::headerData(section, orientation, role);
     }
     switch (section) {
-    case TimeColumn: return tr("Time");
-    case VerdictColumn: return tr("Verdict");
-    case AppColumn: return tr("Application");
-    case HostColumn: return tr("Host");
-    case AddressColumn: return tr("Address");
-    case ProtocolColumn: return tr("Protocol");
-    case RuleColumn: return tr("Rule");
-    case ExplanationColumn: return tr("Explanation");
-    default: return {};
+    case TimeColumn:
+        return tr("Time");
+    case VerdictColumn:
+        return tr("Verdict");
+    case AppColumn:
+        return tr("Application");
+    case HostColumn:
+        return tr("Host");
+    case AddressColumn:
+        return tr("Address");
+    case ProtocolColumn:
+        return tr("Protocol");
+    case RuleColumn:
+        return tr("Rule");
+    case ExplanationColumn:
+        return tr("Explanation");
+    default:
+        return {};
     }
 }
 

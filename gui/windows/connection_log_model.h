@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ConnectionLogModel: the most recent connection events, newest first, bounded so a busy machine
 // cannot grow the log window without limit.
 #pragma once

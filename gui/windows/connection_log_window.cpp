@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ConnectionLogWindow: history on open, live events on top, filters, pause and "make rule".
 #include "windows/connection_log_window.h"
 
+#include "ui/font_units.h"
 #include "windows/connection_log_filter_model.h"
 #include "windows/connection_log_model.h"
 #include "windows/failure_report.h"
-#include "ui/font_units.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -18,10 +19,8 @@
 namespace hostgate::gui {
 
 ConnectionLogWindow::ConnectionLogWindow(FirewallClient& client, QWidget* parent)
-    : QMainWindow(parent)
-    , client_(client)
-    , model_(new ConnectionLogModel(this))
-    , filter_(new ConnectionLogFilterModel(*model_, this))
+    : QMainWindow(parent), client_(client), model_(new ConnectionLogModel(this)),
+      filter_(new ConnectionLogFilterModel(*model_, this))
 {
     setWindowTitle(tr("Connection log — hostgate"));
     buildUi();
@@ -68,15 +67,17 @@ void ConnectionLogWindow::buildUi()
     pauseAction_->setToolTip(tr("Hold new events so the list stays still while you read it"));
     connect(pauseAction_, &QAction::toggled, this, &ConnectionLogWindow::setPaused);
 
-    makeRuleAction_ = toolbar->addAction(QIcon::fromTheme(QStringLiteral("list-add")), tr("&Make rule from this event…"),
-                                         this, &ConnectionLogWindow::makeRuleFromSelection);
+    makeRuleAction_ =
+        toolbar->addAction(QIcon::fromTheme(QStringLiteral("list-add")), tr("&Make rule from this event…"), this,
+                           &ConnectionLogWindow::makeRuleFromSelection);
     makeRuleAction_->setObjectName(QStringLiteral("makeRuleAction"));
     disableRuleAction_ = toolbar->addAction(QIcon::fromTheme(QStringLiteral("process-stop")), tr("&Disable its rule"),
                                             this, &ConnectionLogWindow::disableRuleOfSelection);
     disableRuleAction_->setObjectName(QStringLiteral("disableRuleAction"));
     disableRuleAction_->setToolTip(tr("Turn off the rule that decided this connection"));
-    toolbar->addAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("&Refresh"), this,
-                       &ConnectionLogWindow::refresh)
+    toolbar
+        ->addAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("&Refresh"), this,
+                    &ConnectionLogWindow::refresh)
         ->setShortcut(QKeySequence::Refresh);
 
     view_ = new QTreeView(this);
@@ -105,27 +106,27 @@ void ConnectionLogWindow::refresh()
     fetching_ = true;
     const quint64 generation = ++fetchGeneration_;
     QPointer<ConnectionLogWindow> self(this);
-    client_.fetchConnections(historyLimit, {}, [self, generation](const QList<ConnectionRecord>& events,
-                                                                  const CallError& error) {
-        if (!self || generation != self->fetchGeneration_) {
-            return;
-        }
-        self->fetching_ = false;
-        if (error.daemonUnreachable()) {
-            self->statusBar()->showMessage(tr("The hostgate daemon is not running; no new events."));
-        } else if (error.failed()) {
-            reportFailure(*self, tr("read the connection log"), error.describe());
-        } else {
-            self->model_->setEvents(events);
-        }
-        // Events that arrived during the fetch may also be in its answer; only newer ones are added.
-        const qint64 newest = self->model_->newestId();
-        std::erase_if(self->held_, [newest](const ConnectionRecord& held) { return held.id <= newest; });
-        if (!self->paused_) {
-            self->showHeldEvents();
-        }
-        self->updateActions();
-    });
+    client_.fetchConnections(
+        historyLimit, {}, [self, generation](const QList<ConnectionRecord>& events, const CallError& error) {
+            if (!self || generation != self->fetchGeneration_) {
+                return;
+            }
+            self->fetching_ = false;
+            if (error.daemonUnreachable()) {
+                self->statusBar()->showMessage(tr("The hostgate daemon is not running; no new events."));
+            } else if (error.failed()) {
+                reportFailure(*self, tr("read the connection log"), error.describe());
+            } else {
+                self->model_->setEvents(events);
+            }
+            // Events that arrived during the fetch may also be in its answer; only newer ones are added.
+            const qint64 newest = self->model_->newestId();
+            std::erase_if(self->held_, [newest](const ConnectionRecord& held) { return held.id <= newest; });
+            if (!self->paused_) {
+                self->showHeldEvents();
+            }
+            self->updateActions();
+        });
 }
 
 void ConnectionLogWindow::receiveEvent(const ConnectionRecord& event)
@@ -170,7 +171,8 @@ void ConnectionLogWindow::showHeldEvents()
 
 void ConnectionLogWindow::showHeldCount()
 {
-    statusBar()->showMessage(held_.size() == 1 ? tr("Paused: 1 new event held") : tr("Paused: %1 new events held").arg(held_.size()));
+    statusBar()->showMessage(held_.size() == 1 ? tr("Paused: 1 new event held")
+                                               : tr("Paused: %1 new events held").arg(held_.size()));
 }
 
 const ConnectionRecord* ConnectionLogWindow::selectedEvent() const
@@ -187,7 +189,8 @@ void ConnectionLogWindow::updateActions()
     const ConnectionRecord* event = selectedEvent();
     makeRuleAction_->setEnabled(event != nullptr);
     disableRuleAction_->setEnabled(event != nullptr && event->ruleId.has_value());
-    disableRuleAction_->setText(event && event->ruleId ? tr("&Disable rule #%1").arg(*event->ruleId) : tr("&Disable its rule"));
+    disableRuleAction_->setText(event && event->ruleId ? tr("&Disable rule #%1").arg(*event->ruleId)
+                                                       : tr("&Disable its rule"));
 }
 
 void ConnectionLogWindow::makeRuleFromSelection()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ConnectionLogWindow: the daemon's recent decisions, updated live, with a way to turn one into a rule.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // reportFailure: how every window tells the user that a daemon call or file operation failed.
 #pragma once
 

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MonitorWindow: polling while shown, the tree with its filter and sort, the chart, and the row actions.
 #include "windows/monitor_window.h"
 
+#include "ui/font_units.h"
 #include "windows/failure_report.h"
 #include "windows/traffic_chart.h"
 #include "windows/traffic_model.h"
-#include "ui/font_units.h"
 
 #include <QAction>
 #include <QHeaderView>
@@ -126,7 +127,10 @@ void MonitorWindow::hideEvent(QHideEvent* event)
     QMainWindow::hideEvent(event);
 }
 
-bool MonitorWindow::isPolling() const { return timer_->isActive(); }
+bool MonitorWindow::isPolling() const
+{
+    return timer_->isActive();
+}
 
 void MonitorWindow::refresh()
 {
@@ -172,7 +176,8 @@ void MonitorWindow::updateActions()
     makeRuleAction_->setEnabled(flow != nullptr && !flow->app.isEmpty());
     showRulesAction_->setEnabled(selected.isValid() && !model_->appAt(selected).isEmpty());
     disableRuleAction_->setEnabled(flow != nullptr && flow->ruleId.has_value());
-    disableRuleAction_->setText(flow && flow->ruleId ? tr("&Disable rule #%1").arg(*flow->ruleId) : tr("&Disable its rule"));
+    disableRuleAction_->setText(flow && flow->ruleId ? tr("&Disable rule #%1").arg(*flow->ruleId)
+                                                     : tr("&Disable its rule"));
 }
 
 void MonitorWindow::updateSummary()
@@ -182,10 +187,11 @@ void MonitorWindow::updateSummary()
     const QModelIndex appRow = app.isEmpty() ? QModelIndex() : model_->indexOfApp(app);
     const QString whose = appRow.isValid() ? model_->data(appRow, Qt::DisplayRole).toString() : tr("All applications");
     chart_->plot(model_->history(appRow.isValid() ? app : QString()), QDateTime::currentDateTimeUtc(), whose);
-    summary_->setText(tr("%n application(s)", nullptr, model_->appCount()) + QStringLiteral(" · ") +
-                      tr("%n open connection(s)", nullptr, model_->openConnections()) + QStringLiteral(" · ") +
-                      tr("sent %1, received %2")
-                          .arg(TrafficModel::formatBytes(model_->totalSent()), TrafficModel::formatBytes(model_->totalReceived())));
+    summary_->setText(
+        tr("%n application(s)", nullptr, model_->appCount()) + QStringLiteral(" · ") +
+        tr("%n open connection(s)", nullptr, model_->openConnections()) + QStringLiteral(" · ") +
+        tr("sent %1, received %2")
+            .arg(TrafficModel::formatBytes(model_->totalSent()), TrafficModel::formatBytes(model_->totalReceived())));
 }
 
 void MonitorWindow::makeRuleFromSelection()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MonitorWindow: the network monitor: per application, its current and recent connections (destination, the
 // decision and its rule, bytes each way from the kernel's counters, rate) and a chart of the last minutes'
 // throughput. Polls ListTraffic once a second while it is shown, never while hidden, so the bus stays quiet.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ProposalsModel: rows from FetchProposals, filtered by application; review actions through the client.
 #include "windows/proposals_model.h"
 
@@ -148,8 +149,9 @@ QString ProposalsModel::describeApp(const ProposalRecord& proposal)
     }
     QString text = QFileInfo(proposal.app).fileName();
     if (!proposal.script.isEmpty()) {
-        text += QLatin1Char(' ') + (proposal.script.startsWith(QLatin1Char('<')) ? proposal.script
-                                                                               : QFileInfo(proposal.script).fileName());
+        text +=
+            QLatin1Char(' ') +
+            (proposal.script.startsWith(QLatin1Char('<')) ? proposal.script : QFileInfo(proposal.script).fileName());
     }
     return text;
 }
@@ -165,8 +167,9 @@ QVariant ProposalsModel::data(const QModelIndex& index, int role) const
     }
     if (role == Qt::ToolTipRole) {
         if (index.column() == AppColumn) {
-            return proposal.app.isEmpty() ? describeApp(proposal)
-                                          : proposal.app + (proposal.script.isEmpty() ? QString() : QLatin1Char('\n') + proposal.script);
+            return proposal.app.isEmpty()
+                       ? describeApp(proposal)
+                       : proposal.app + (proposal.script.isEmpty() ? QString() : QLatin1Char('\n') + proposal.script);
         }
         if (index.column() == HostColumn && !proposal.examples.isEmpty()) {
             return tr("Seen: %1").arg(proposal.examples.join(QStringLiteral(", ")));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ProposalsModel: the learning proposals waiting for review, as a table, with the review's actions (accept,
 // possibly edited; reject; all of one application) sent through the FirewallClient.
 #pragma once
@@ -15,7 +16,16 @@ namespace hostgate::gui {
 class ProposalsModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { AppColumn, UserColumn, HostColumn, PortsColumn, ProtocolColumn, ConnectionsColumn, LastSeenColumn, ColumnCount };
+    enum Column {
+        AppColumn,
+        UserColumn,
+        HostColumn,
+        PortsColumn,
+        ProtocolColumn,
+        ConnectionsColumn,
+        LastSeenColumn,
+        ColumnCount
+    };
     enum Role { ProposalIdRole = Qt::UserRole + 1 };
 
     explicit ProposalsModel(FirewallClient& client, QObject* parent = nullptr);

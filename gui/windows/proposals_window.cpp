@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ProposalsWindow: an application filter, the proposals table, the edits of the selected one and the actions.
 #include "windows/proposals_window.h"
 
-#include "windows/proposals_model.h"
 #include "ui/font_units.h"
+#include "windows/proposals_model.h"
 
 #include <QComboBox>
 #include <QFormLayout>

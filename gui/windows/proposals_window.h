@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ProposalsWindow: the review of what learning mode proposes — per application, accept (with the host and ports
 // edited) or reject one proposal, or all of the shown application's.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleEditorDialog: the rule form, its validation and the AddRule/UpdateRule call behind "Save".
 #include "windows/rule_editor_dialog.h"
 
@@ -35,15 +36,12 @@ bool isValidHostName(QString name)
     }
     static const QRegularExpression label(QStringLiteral("^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$"));
     const QStringList labels = ascii.split(QLatin1Char('.'));
-    return std::all_of(labels.begin(), labels.end(),
-                       [](const QString& part) { return label.match(part).hasMatch(); });
+    return std::all_of(labels.begin(), labels.end(), [](const QString& part) { return label.match(part).hasMatch(); });
 }
 
 } // namespace
 
-RuleEditorDialog::RuleEditorDialog(FirewallClient& client, QWidget* parent)
-    : QDialog(parent)
-    , client_(client)
+RuleEditorDialog::RuleEditorDialog(FirewallClient& client, QWidget* parent) : QDialog(parent), client_(client)
 {
     setWindowTitle(tr("New rule"));
     buildForm();
@@ -176,9 +174,8 @@ void RuleEditorDialog::showRule(const RuleRecord& rule)
     // Lifetimes the form cannot create (once, until the app quits) stay selectable for rules that have them.
     int lifetime = lifetimeCombo_->findData(rule.lifetime);
     if (lifetime < 0) {
-        lifetimeCombo_->addItem(rule.lifetime == QLatin1String("until-exit") ? tr("Until the app quits")
-                                                                              : rule.lifetime,
-                                rule.lifetime);
+        lifetimeCombo_->addItem(
+            rule.lifetime == QLatin1String("until-exit") ? tr("Until the app quits") : rule.lifetime, rule.lifetime);
         lifetime = lifetimeCombo_->count() - 1;
     }
     lifetimeCombo_->setCurrentIndex(lifetime);
@@ -231,8 +228,9 @@ bool RuleEditorDialog::isValidHost(const QString& host)
     if (text.startsWith(QLatin1String("re:"))) {
         // RE2 syntax; the daemon compiles it and names any problem. Here: present, bounded, printable ASCII.
         const QString pattern = text.mid(3);
-        return !pattern.isEmpty() && pattern.size() <= 256 &&
-               std::all_of(pattern.begin(), pattern.end(), [](QChar c) { return c.unicode() >= 0x20 && c.unicode() < 0x7f; });
+        return !pattern.isEmpty() && pattern.size() <= 256 && std::all_of(pattern.begin(), pattern.end(), [](QChar c) {
+            return c.unicode() >= 0x20 && c.unicode() < 0x7f;
+        });
     }
     if (text.contains(QLatin1Char('/'))) {
         return QHostAddress::parseSubnet(text).second >= 0;
@@ -266,14 +264,15 @@ QString RuleEditorDialog::validationProblem() const
 {
     const QString app = appEdit_->text().trimmed();
     // App ids (the daemon checks each kind's name and says what is wrong with it).
-    static const QStringList appIdPrefixes{QStringLiteral("flatpak:"), QStringLiteral("snap:"), QStringLiteral("appimage:"),
-                                           QStringLiteral("unit:")};
+    static const QStringList appIdPrefixes{QStringLiteral("flatpak:"), QStringLiteral("snap:"),
+                                           QStringLiteral("appimage:"), QStringLiteral("unit:")};
     const bool isAppId = std::any_of(appIdPrefixes.cbegin(), appIdPrefixes.cend(), [&](const QString& prefix) {
         return app.size() > prefix.size() && app.startsWith(prefix);
     });
     if (!app.isEmpty() && !app.startsWith(QLatin1Char('/')) && !isAppId) {
-        return tr("The application must be an absolute path such as /usr/bin/curl, an app id (flatpak:org.mozilla.firefox, "
-                  "snap:firefox, appimage:Tool.AppImage, unit:cups.service), or empty for any application.");
+        return tr(
+            "The application must be an absolute path such as /usr/bin/curl, an app id (flatpak:org.mozilla.firefox, "
+            "snap:firefox, appimage:Tool.AppImage, unit:cups.service), or empty for any application.");
     }
     const QString user = userEdit_->text().trimmed();
     bool userOk = false;
@@ -291,8 +290,8 @@ QString RuleEditorDialog::validationProblem() const
     if (actionCombo_->currentData().toString().isEmpty()) {
         return tr("Choose whether the rule allows or denies the connections.");
     }
-    if (lifetimeCombo_->currentData().toString() == QLatin1String("until-time")
-        && untilEdit_->dateTime() <= QDateTime::currentDateTime()) {
+    if (lifetimeCombo_->currentData().toString() == QLatin1String("until-time") &&
+        untilEdit_->dateTime() <= QDateTime::currentDateTime()) {
         return tr("Choose a time in the future for the rule to end.");
     }
     return {};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleEditorDialog: creates a rule or edits a user rule, checking each field before the daemon sees it.
 #pragma once
 

@@ -1,11 +1,10 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RulesFilterModel: the search box and application filter of the rules window.
 #include "windows/rules_filter_model.h"
 
 namespace hostgate::gui {
 
-RulesFilterModel::RulesFilterModel(RulesModel& rules, QObject* parent)
-    : QSortFilterProxyModel(parent)
-    , rules_(rules)
+RulesFilterModel::RulesFilterModel(RulesModel& rules, QObject* parent) : QSortFilterProxyModel(parent), rules_(rules)
 {
     setSourceModel(&rules_);
     setSortRole(RulesModel::SortRole);
@@ -44,8 +43,9 @@ bool RulesFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& source
     if (searchText_.isEmpty()) {
         return true;
     }
-    return rule.app.contains(searchText_, Qt::CaseInsensitive) || rule.script.contains(searchText_, Qt::CaseInsensitive)
-        || rule.host.contains(searchText_, Qt::CaseInsensitive) || rule.note.contains(searchText_, Qt::CaseInsensitive);
+    return rule.app.contains(searchText_, Qt::CaseInsensitive) ||
+           rule.script.contains(searchText_, Qt::CaseInsensitive) ||
+           rule.host.contains(searchText_, Qt::CaseInsensitive) || rule.note.contains(searchText_, Qt::CaseInsensitive);
 }
 
 } // namespace hostgate::gui

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RulesFilterModel: narrows and sorts the rules table by a search text and by application.
 #pragma once
 

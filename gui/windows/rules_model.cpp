@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RulesModel: how each rule field reads in the rules table, and the enabled checkbox.
 #include "windows/rules_model.h"
 
@@ -25,10 +26,7 @@ QString timeText(const QDateTime& time, const QDateTime& now)
 
 } // namespace
 
-RulesModel::RulesModel(QObject* parent)
-    : QAbstractTableModel(parent)
-{
-}
+RulesModel::RulesModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void RulesModel::setRules(QList<RuleRecord> rules)
 {
@@ -120,7 +118,8 @@ void RulesModel::setIconLookup(IconLookup lookup)
     iconLookup_ = std::move(lookup);
     icons_.clear();
     if (!rules_.isEmpty()) {
-        emit dataChanged(index(0, AppColumn), index(static_cast<int>(rules_.size()) - 1, AppColumn), {Qt::DecorationRole});
+        emit dataChanged(index(0, AppColumn), index(static_cast<int>(rules_.size()) - 1, AppColumn),
+                         {Qt::DecorationRole});
     }
 }
 
@@ -222,7 +221,8 @@ QString RulesModel::toolTip(const RuleRecord& rule, int column) const
         lines << rule.note;
     }
     if (rule.readOnly) {
-        lines << tr("Admin rule from %1 (read-only)").arg(rule.source.isEmpty() ? tr("an admin rules file") : rule.source);
+        lines << tr("Admin rule from %1 (read-only)")
+                     .arg(rule.source.isEmpty() ? tr("an admin rules file") : rule.source);
     }
     return lines.join(QLatin1Char('\n'));
 }
@@ -279,20 +279,34 @@ QVariant RulesModel::headerData(int section, Qt::Orientation orientation, int ro
         return QAbstractTableModel::headerData(section, orientation, role);
     }
     switch (section) {
-    case EnabledColumn: return tr("On");
-    case AppColumn: return tr("Application");
-    case HostColumn: return tr("Host");
-    case PortsColumn: return tr("Ports");
-    case ProtocolColumn: return tr("Protocol");
-    case ActionColumn: return tr("Action");
-    case LifetimeColumn: return tr("Lifetime");
-    case HitsColumn: return tr("Hits");
-    case LastHitColumn: return tr("Last hit");
-    case UserColumn: return tr("User");
-    case NoteColumn: return tr("Note");
-    case OriginColumn: return tr("Origin");
-    case IdColumn: return tr("Id");
-    default: return {};
+    case EnabledColumn:
+        return tr("On");
+    case AppColumn:
+        return tr("Application");
+    case HostColumn:
+        return tr("Host");
+    case PortsColumn:
+        return tr("Ports");
+    case ProtocolColumn:
+        return tr("Protocol");
+    case ActionColumn:
+        return tr("Action");
+    case LifetimeColumn:
+        return tr("Lifetime");
+    case HitsColumn:
+        return tr("Hits");
+    case LastHitColumn:
+        return tr("Last hit");
+    case UserColumn:
+        return tr("User");
+    case NoteColumn:
+        return tr("Note");
+    case OriginColumn:
+        return tr("Origin");
+    case IdColumn:
+        return tr("Id");
+    default:
+        return {};
     }
 }
 

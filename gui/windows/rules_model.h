@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RulesModel: the daemon's rules as a table for the rules window, one row per RuleRecord.
 #pragma once
 

@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RulesWindow: the rules table with its filters, and the add/edit/delete/import/export actions.
 #include "windows/rules_window.h"
 
 #include "prompt/app_info.h"
+#include "ui/font_units.h"
 #include "windows/failure_report.h"
 #include "windows/rule_editor_dialog.h"
 #include "windows/rules_filter_model.h"
 #include "windows/rules_model.h"
-#include "ui/font_units.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -18,6 +19,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPointer>
 #include <QPushButton>
@@ -27,17 +29,13 @@
 #include <QToolBar>
 #include <QTreeView>
 #include <QVBoxLayout>
-#include <QListWidget>
 
 #include <memory>
 
 namespace hostgate::gui {
 
 RulesWindow::RulesWindow(FirewallClient& client, QWidget* parent)
-    : QMainWindow(parent)
-    , client_(client)
-    , model_(new RulesModel(this))
-    , filter_(new RulesFilterModel(*model_, this))
+    : QMainWindow(parent), client_(client), model_(new RulesModel(this)), filter_(new RulesFilterModel(*model_, this))
 {
     setWindowTitle(tr("Firewall rules — hostgate"));
     buildUi();
@@ -75,14 +73,18 @@ RulesWindow::RulesWindow(FirewallClient& client, QWidget* parent)
 
 RulesWindow::~RulesWindow() = default;
 
-QString RulesWindow::daemonGoneMessage() const { return tr("The hostgate daemon is not running; rules cannot be changed."); }
+QString RulesWindow::daemonGoneMessage() const
+{
+    return tr("The hostgate daemon is not running; rules cannot be changed.");
+}
 
 void RulesWindow::buildUi()
 {
     auto* toolbar = addToolBar(tr("Rules"));
     toolbar->setObjectName(QStringLiteral("rulesToolbar"));
     toolbar->setMovable(false);
-    addAction_ = toolbar->addAction(QIcon::fromTheme(QStringLiteral("list-add")), tr("&Add…"), this, &RulesWindow::addRule);
+    addAction_ =
+        toolbar->addAction(QIcon::fromTheme(QStringLiteral("list-add")), tr("&Add…"), this, &RulesWindow::addRule);
     addAction_->setShortcut(QKeySequence::New);
     editAction_ = toolbar->addAction(QIcon::fromTheme(QStringLiteral("document-edit")), tr("&Edit…"), this,
                                      &RulesWindow::editSelected);
@@ -193,9 +195,11 @@ void RulesWindow::listToggled(QListWidgetItem* item)
             return;
         }
         if (error.failed()) {
-            self->showError(enabled ? tr("switch on the list %1").arg(name) : tr("switch off the list %1").arg(name), error);
+            self->showError(enabled ? tr("switch on the list %1").arg(name) : tr("switch off the list %1").arg(name),
+                            error);
         } else {
-            self->statusBar()->showMessage(enabled ? tr("List %1 switched on").arg(name) : tr("List %1 switched off").arg(name));
+            self->statusBar()->showMessage(enabled ? tr("List %1 switched on").arg(name)
+                                                   : tr("List %1 switched off").arg(name));
         }
         self->reloadLists(); // what the daemon has now, also after a refusal
     });
@@ -225,9 +229,11 @@ void RulesWindow::reload()
         self->rebuildApplicationFilter();
         self->applyWantedApp(true);
         self->updateActions();
-        const auto admin = std::count_if(rules.begin(), rules.end(), [](const RuleRecord& rule) { return rule.readOnly; });
-        self->countLabel_->setText(rules.size() == 1 ? tr("1 rule, %1 from admin files").arg(admin)
-                                                     : tr("%1 rules, %2 from admin files").arg(rules.size()).arg(admin));
+        const auto admin =
+            std::count_if(rules.begin(), rules.end(), [](const RuleRecord& rule) { return rule.readOnly; });
+        self->countLabel_->setText(rules.size() == 1
+                                       ? tr("1 rule, %1 from admin files").arg(admin)
+                                       : tr("%1 rules, %2 from admin files").arg(rules.size()).arg(admin));
     });
 }
 
@@ -269,8 +275,8 @@ void RulesWindow::rebuildApplicationFilter()
         } else {
             appCombo_->addItem(QStringLiteral("%1 (%2)").arg(QFileInfo(app).fileName(), app), app);
         }
-        appCombo_->setItemData(appCombo_->count() - 1, app.isEmpty() ? tr("Rules that apply to every application") : app,
-                               Qt::ToolTipRole);
+        appCombo_->setItemData(appCombo_->count() - 1,
+                               app.isEmpty() ? tr("Rules that apply to every application") : app, Qt::ToolTipRole);
         if (current.isValid() && current.toString() == app) {
             restored = appCombo_->count() - 1;
         }
@@ -343,7 +349,8 @@ void RulesWindow::openNewRuleFrom(const ConnectionRecord& event)
     draft.host = event.host.isEmpty() ? event.address : event.host;
     draft.ports = event.port != 0 ? QString::number(event.port) : QString();
     const QString protocol = event.protocol.toLower();
-    draft.protocol = protocol == QLatin1String("tcp") || protocol == QLatin1String("udp") ? protocol : QStringLiteral("any");
+    draft.protocol =
+        protocol == QLatin1String("tcp") || protocol == QLatin1String("udp") ? protocol : QStringLiteral("any");
     draft.action = QStringLiteral("allow");
     draft.lifetime = QStringLiteral("forever");
     show();
@@ -364,8 +371,8 @@ void RulesWindow::deleteSelected()
         }
         return;
     }
-    QString question = ids.size() == 1 ? tr("Delete rule #%1?").arg(ids.first())
-                                       : tr("Delete these %1 rules?").arg(ids.size());
+    QString question =
+        ids.size() == 1 ? tr("Delete rule #%1?").arg(ids.first()) : tr("Delete these %1 rules?").arg(ids.size());
     if (readOnly) {
         question += QLatin1Char(' ') + tr("The selected admin rules are read-only and stay.");
     }
@@ -409,7 +416,8 @@ void RulesWindow::removeRules(const QList<quint64>& ids)
             } else if (total == 1) {
                 self->showError(tr("delete rule #%1").arg(id), progress->firstError);
             } else {
-                self->showError(tr("delete %1 of %2 rules").arg(progress->failed.size()).arg(total), progress->firstError);
+                self->showError(tr("delete %1 of %2 rules").arg(progress->failed.size()).arg(total),
+                                progress->firstError);
             }
         });
     }
@@ -451,8 +459,9 @@ void RulesWindow::importFromFile(const QString& path, bool replace)
             self->showError(tr("import rules from %1").arg(path), error);
             return;
         }
-        self->statusBar()->showMessage(imported == 1 ? tr("Imported 1 rule from %1").arg(path)
-                                                     : tr("Imported %1 rules from %2").arg(QString::number(imported), path));
+        self->statusBar()->showMessage(imported == 1
+                                           ? tr("Imported 1 rule from %1").arg(path)
+                                           : tr("Imported %1 rules from %2").arg(QString::number(imported), path));
     });
 }
 

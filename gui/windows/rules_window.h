@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RulesWindow: lists, filters and edits the daemon's rules; admin rules are shown but never editable.
 #pragma once
 

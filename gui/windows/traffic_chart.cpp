@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrafficChart: a frame, a rate scale rounded to 1/2/5 × 10^n, a time axis of the last five minutes and two
 // polylines (sent, received) in the palette's highlight and link colours, with a legend.
 #include "windows/traffic_chart.h"
@@ -34,7 +35,10 @@ TrafficChart::TrafficChart(QWidget* parent) : QWidget(parent)
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
 }
 
-QSize TrafficChart::sizeHint() const { return {textColumns(*this, 100), textLines(*this, 12)}; }
+QSize TrafficChart::sizeHint() const
+{
+    return {textColumns(*this, 100), textLines(*this, 12)};
+}
 
 void TrafficChart::plot(const std::deque<TrafficModel::Sample>& samples, const QDateTime& now, const QString& title)
 {
@@ -58,7 +62,8 @@ void TrafficChart::paintEvent(QPaintEvent*)
     const int line = textLines(*this, 1);
     const double top = niceCeiling(highest_);
     const QString topLabel = TrafficModel::formatRate(top);
-    const int left = std::max(textColumns(*this, 12), fontMetrics().horizontalAdvance(topLabel) + textColumns(*this, 2));
+    const int left =
+        std::max(textColumns(*this, 12), fontMetrics().horizontalAdvance(topLabel) + textColumns(*this, 2));
     const QRect plot = rect().adjusted(left, line * 2, -textColumns(*this, 2), -line * 2);
     if (plot.width() <= 0 || plot.height() <= 0)
         return;
@@ -72,10 +77,11 @@ void TrafficChart::paintEvent(QPaintEvent*)
         painter.drawLine(plot.left(), y, plot.right(), y);
     }
     painter.setPen(colors.color(QPalette::Text));
-    painter.drawText(QRect(0, plot.top() - line / 2, left - textColumns(*this, 1), line), Qt::AlignRight | Qt::AlignVCenter, topLabel);
+    painter.drawText(QRect(0, plot.top() - line / 2, left - textColumns(*this, 1), line),
+                     Qt::AlignRight | Qt::AlignVCenter, topLabel);
     // Above the baseline, clear of the time axis's labels under it.
-    painter.drawText(QRect(0, plot.bottom() - line, left - textColumns(*this, 1), line), Qt::AlignRight | Qt::AlignBottom,
-                     TrafficModel::formatRate(0));
+    painter.drawText(QRect(0, plot.bottom() - line, left - textColumns(*this, 1), line),
+                     Qt::AlignRight | Qt::AlignBottom, TrafficModel::formatRate(0));
     const int minutes = TrafficModel::historySeconds / 60;
     for (int minute = 0; minute <= minutes; ++minute) {
         const int x = plot.right() - plot.width() * minute / minutes;

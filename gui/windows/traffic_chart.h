@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrafficChart: the monitor's throughput chart, painted with QPainter: bytes per second sent and received over
 // the last minutes, of every application or of the one selected. Sizes follow the font.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrafficModel: grouping a ListTraffic snapshot by application, diffing it into the tree, rates and history.
 #include "windows/traffic_model.h"
 
@@ -39,7 +40,8 @@ quint64 TrafficModel::App::received() const
 
 int TrafficModel::App::open() const
 {
-    return static_cast<int>(std::count_if(flows.begin(), flows.end(), [](const Flow& flow) { return flow.record.isOpen(); }));
+    return static_cast<int>(
+        std::count_if(flows.begin(), flows.end(), [](const Flow& flow) { return flow.record.isOpen(); }));
 }
 
 TrafficModel::TrafficModel(QObject* parent, AppInfoResolver* apps) : QAbstractItemModel(parent), resolver_(apps)
@@ -136,7 +138,8 @@ void TrafficModel::update(const QList<TrafficRecord>& flows, const QDateTime& sa
             std::tie(flow.sentPerSecond, flow.receivedPerSecond) = flowRate(flow.record);
         }
         if (!app.flows.empty())
-            emit dataChanged(index(0, 0, parentIndex), index(static_cast<int>(app.flows.size()) - 1, ColumnCount - 1, parentIndex));
+            emit dataChanged(index(0, 0, parentIndex),
+                             index(static_cast<int>(app.flows.size()) - 1, ColumnCount - 1, parentIndex));
         std::vector<Flow> added;
         for (const TrafficRecord& flow : incoming)
             if (!present.contains(flow.key())) {
@@ -184,7 +187,8 @@ void TrafficModel::update(const QList<TrafficRecord>& flows, const QDateTime& sa
             record(perApp_[app->app], {sampledAt, rate.first, rate.second});
         }
         for (auto series = perApp_.begin(); series != perApp_.end();) {
-            if (!grouped.count(series.key()) && (series->empty() || series->back().at.secsTo(sampledAt) > historySeconds))
+            if (!grouped.count(series.key()) &&
+                (series->empty() || series->back().at.secsTo(sampledAt) > historySeconds))
                 series = perApp_.erase(series);
             else
                 ++series;
@@ -292,7 +296,10 @@ int TrafficModel::rowCount(const QModelIndex& parent) const
     return static_cast<int>(apps_[static_cast<std::size_t>(parent.row())]->flows.size());
 }
 
-int TrafficModel::columnCount(const QModelIndex&) const { return ColumnCount; }
+int TrafficModel::columnCount(const QModelIndex&) const
+{
+    return ColumnCount;
+}
 
 QString TrafficModel::formatBytes(quint64 bytes)
 {
@@ -354,9 +361,10 @@ QVariant TrafficModel::flowData(const App& app, const Flow& flow, int column, in
     if (role == AppRole)
         return record.app;
     if (role == SearchRole)
-        return app.info.name + QLatin1Char(' ') + record.app + QLatin1Char(' ') + record.host + QLatin1Char(' ') + record.address;
-    const QString destination = record.host.isEmpty() ? record.address
-                                                      : QStringLiteral("%1 (%2)").arg(record.host, record.address);
+        return app.info.name + QLatin1Char(' ') + record.app + QLatin1Char(' ') + record.host + QLatin1Char(' ') +
+               record.address;
+    const QString destination =
+        record.host.isEmpty() ? record.address : QStringLiteral("%1 (%2)").arg(record.host, record.address);
     QString decision;
     if (record.verdict == QLatin1String("allowed"))
         decision = record.ruleId ? tr("allowed by rule #%1").arg(*record.ruleId) : tr("allowed by default");
@@ -419,8 +427,9 @@ QVariant TrafficModel::flowData(const App& app, const Flow& flow, int column, in
     case ReceivedColumn:
         return formatBytes(record.bytesReceived);
     case RateColumn:
-        return record.isOpen() ? tr("↑ %1  ↓ %2").arg(formatRate(flow.sentPerSecond), formatRate(flow.receivedPerSecond))
-                               : QString();
+        return record.isOpen()
+                   ? tr("↑ %1  ↓ %2").arg(formatRate(flow.sentPerSecond), formatRate(flow.receivedPerSecond))
+                   : QString();
     default:
         return {};
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrafficModel: the network monitor's tree: one row per application (name and icon from its .desktop file, the
 // executable otherwise), its flows below (destination, port, the decision, bytes each way, rate). Updated in
 // place from each ListTraffic snapshot, so selection and expansion survive the refresh; keeps the last minutes of
@@ -21,7 +22,7 @@ class TrafficModel : public QAbstractItemModel {
     Q_OBJECT
 public:
     enum Column {
-        NameColumn, // app name / destination
+        NameColumn,       // app name / destination
         ConnectionColumn, // open connections / port and protocol
         DecisionColumn,
         SinceColumn,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BusService on a private system bus with a private polkitd, driven by busctl, gdbus and real agents.
 #include "fake_firewall_control.h"
 
@@ -38,20 +39,35 @@ const QString rulesJs = QStringLiteral(R"(polkit.addRule(function(action, subjec
 });
 )");
 
-e2e::Placement as(uid_t uid) { return uid == 0 ? e2e::Placement::host() : e2e::Placement::host().asUser(uid); }
+e2e::Placement as(uid_t uid)
+{
+    return uid == 0 ? e2e::Placement::host() : e2e::Placement::host().asUser(uid);
+}
 
 QStringList firewallCall(const QString& method, const QStringList& args)
 {
-    return QStringList{"busctl", "--system", "call", "org.hostgate.Firewall1", "/org/hostgate/Firewall1",
-                       "org.hostgate.Firewall1", method} +
+    return QStringList{"busctl",
+                       "--system",
+                       "call",
+                       "org.hostgate.Firewall1",
+                       "/org/hostgate/Firewall1",
+                       "org.hostgate.Firewall1",
+                       method} +
            args;
 }
 
 // gdbus prints the D-Bus error name ("GDBus.Error:org.hostgate.Firewall1.Error.X: message"); busctl does not.
 QStringList gdbusCall(const QString& method, const QStringList& args)
 {
-    return QStringList{"gdbus", "call", "--system", "--dest", "org.hostgate.Firewall1", "--object-path",
-                       "/org/hostgate/Firewall1", "--method", "org.hostgate.Firewall1." + method} +
+    return QStringList{"gdbus",
+                       "call",
+                       "--system",
+                       "--dest",
+                       "org.hostgate.Firewall1",
+                       "--object-path",
+                       "/org/hostgate/Firewall1",
+                       "--method",
+                       "org.hostgate.Firewall1." + method} +
            args;
 }
 
@@ -115,7 +131,8 @@ private:
             return out.contains("registered") || out.contains("failed") || !agent->isRunning();
         });
         if (!registered || !agent->stdoutSoFar().contains("registered"))
-            return e2e::harnessError("Failed to register the test agent: " + QString::fromLocal8Bit(agent->stdoutSoFar() + agent->stderrSoFar()));
+            return e2e::harnessError("Failed to register the test agent: " +
+                                     QString::fromLocal8Bit(agent->stdoutSoFar() + agent->stderrSoFar()));
         return agent;
     }
 
@@ -312,9 +329,12 @@ private slots:
         storeProposal(5, "/usr/bin/wget", "b.example.net");
         const auto result = gdbus(nobodyUid, "ListProposalsPage", {"0", "1"});
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
-        QVERIFY2(result.out.contains("'host': <'a.example.com'>") && !result.out.contains("b.example.net"), qPrintable(result.out));
-        QVERIFY2(result.out.contains("'ports': <'443'>") && result.out.contains("'user': <uint32 1000>"), qPrintable(result.out));
-        QVERIFY2(result.out.trimmed().endsWith("uint64 2, uint64 1)"), qPrintable(result.out)); // total 2, next offset 1
+        QVERIFY2(result.out.contains("'host': <'a.example.com'>") && !result.out.contains("b.example.net"),
+                 qPrintable(result.out));
+        QVERIFY2(result.out.contains("'ports': <'443'>") && result.out.contains("'user': <uint32 1000>"),
+                 qPrintable(result.out));
+        QVERIFY2(result.out.trimmed().endsWith("uint64 2, uint64 1)"),
+                 qPrintable(result.out)); // total 2, next offset 1
     }
 
     void acceptingAProposalAddsItsRuleWithTheEdits()
@@ -346,7 +366,8 @@ private slots:
         const auto enabled = gdbus(0, "AcceptProposal", {"3", "{'enabled': <false>}"});
         QVERIFY2(enabled.err.contains("org.hostgate.Firewall1.Error.InvalidRule"), qPrintable(enabled.describe()));
         const auto selection = gdbus(0, "RejectProposals", {"{'colour': <'red'>}"});
-        QVERIFY2(selection.err.contains("org.hostgate.Firewall1.Error.InvalidArgument"), qPrintable(selection.describe()));
+        QVERIFY2(selection.err.contains("org.hostgate.Firewall1.Error.InvalidArgument"),
+                 qPrintable(selection.describe()));
         QCOMPARE(control_.waiting.size(), std::size_t{1});
     }
 
@@ -414,20 +435,21 @@ private slots:
             storeRule();
         service_->emitRulesChanged(); // as the daemon does after changing rules on its own
         const auto total = control_.stored.size();
-        const auto result = client(nobodyUid, QStringList{"busctl", "--system", "--json=short", "call", "org.hostgate.Firewall1",
-                                                          "/org/hostgate/Firewall1", "org.hostgate.Firewall1", "ListRulesPage",
-                                                          "tu", "1", "2"});
+        const auto result = client(nobodyUid, QStringList{"busctl", "--system", "--json=short", "call",
+                                                          "org.hostgate.Firewall1", "/org/hostgate/Firewall1",
+                                                          "org.hostgate.Firewall1", "ListRulesPage", "tu", "1", "2"});
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         const QJsonArray data = QJsonDocument::fromJson(result.out).object().value("data").toArray();
         QCOMPARE(data.size(), 3);
         QCOMPARE(data.at(0).toArray().size(), 2);
         QCOMPARE(data.at(1).toInteger(), qint64(total));
         QCOMPARE(data.at(2).toInteger(), qint64(3));
-        const auto past = client(nobodyUid, QStringList{"busctl", "--system", "--json=short", "call", "org.hostgate.Firewall1",
-                                                        "/org/hostgate/Firewall1", "org.hostgate.Firewall1", "ListRulesPage",
-                                                        "tu", "1000", "0"});
+        const auto past = client(nobodyUid, QStringList{"busctl", "--system", "--json=short", "call",
+                                                        "org.hostgate.Firewall1", "/org/hostgate/Firewall1",
+                                                        "org.hostgate.Firewall1", "ListRulesPage", "tu", "1000", "0"});
         const QJsonArray end = QJsonDocument::fromJson(past.out).object().value("data").toArray();
-        QVERIFY2(end.size() == 3 && end.at(0).toArray().isEmpty() && end.at(2).toInteger() == qint64(total), past.out.constData());
+        QVERIFY2(end.size() == 3 && end.at(0).toArray().isEmpty() && end.at(2).toInteger() == qint64(total),
+                 past.out.constData());
     }
 
     void hugeConnectionLimitIsClamped()
@@ -491,7 +513,8 @@ private slots:
         HG_E2E_VERIFY(agent);
         service_->deliverPrompt(promptFor(nobodyUid, 104));
         QVERIFY(pumpUntil([&] { return !control_.undeliverable.empty() && control_.undeliverable.back() == 104; }));
-        QVERIFY(std::none_of(control_.answers.begin(), control_.answers.end(), [](const auto& a) { return a.id == 104; }));
+        QVERIFY(
+            std::none_of(control_.answers.begin(), control_.answers.end(), [](const auto& a) { return a.id == 104; }));
     }
 
     void unregisteringAnotherConnectionsAgentIsNoSuchAgent()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FakeFirewallControl: an in-memory FirewallControl that records what the bus layer asked of it.
 #pragma once
 
@@ -146,8 +147,14 @@ public:
         event.explanation = fmt::format("limit {}", limit);
         return std::vector<ConnectionEvent>{event};
     }
-    Result<std::vector<AppSummary>> apps() const override { return std::vector<AppSummary>{AppSummary{"/usr/bin/curl", 1, 0, 1, 0, std::nullopt, 0}}; }
-    void promptDelivered(PromptId id, const std::string& agentBusName) override { delivered.emplace_back(id, agentBusName); }
+    Result<std::vector<AppSummary>> apps() const override
+    {
+        return std::vector<AppSummary>{AppSummary{"/usr/bin/curl", 1, 0, 1, 0, std::nullopt, 0}};
+    }
+    void promptDelivered(PromptId id, const std::string& agentBusName) override
+    {
+        delivered.emplace_back(id, agentBusName);
+    }
     void promptUndeliverable(PromptId id) override { undeliverable.push_back(id); }
     Result<void> answerPrompt(PromptId id, const PromptAnswer& answer, std::uint32_t answeringUid) override
     {

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // bus_test_agent MODE: a prompt agent for bus tests. Registers /org/hostgate/TestAgent with hostgated,
 // prints "registered <unique name>", then one line per Ask ("ask id=N uid=U") and Cancel
 // ("cancel id=N reason=R"). MODE: allow (answers allow/forever), dismiss (error reply), silent (never answers).
 #include <sdbus-c++/sdbus-c++.h>
 
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Self-test of the end-to-end harness: namespaces, cgroups, DNS, servers and placement really work and vanish.
 #include "harness/e2e_harness.h"
 
@@ -31,21 +32,22 @@ DnsServer::Config testZone()
 // Names resolve to both families and curl prefers IPv6; tests by name pin IPv4 to know which server answers.
 QStringList curlIpv4Command(const QString& url)
 {
-    return QStringList{QStringLiteral("curl"), QStringLiteral("--ipv4")} + QStringList{QStringLiteral("-sS"), QStringLiteral("--noproxy"),
-                                                                                        QStringLiteral("*"), QStringLiteral("--max-time"),
-                                                                                        QStringLiteral("3"), url};
+    return QStringList{QStringLiteral("curl"), QStringLiteral("--ipv4")} +
+           QStringList{QStringLiteral("-sS"),        QStringLiteral("--noproxy"), QStringLiteral("*"),
+                       QStringLiteral("--max-time"), QStringLiteral("3"),         url};
 }
 
 QStringList curlCommand(const QString& url)
 {
-    return {QStringLiteral("curl"), QStringLiteral("-sS"), QStringLiteral("-g"), QStringLiteral("--noproxy"), QStringLiteral("*"),
-            QStringLiteral("--max-time"), QStringLiteral("3"), url};
+    return {QStringLiteral("curl"), QStringLiteral("-sS"),        QStringLiteral("-g"), QStringLiteral("--noproxy"),
+            QStringLiteral("*"),    QStringLiteral("--max-time"), QStringLiteral("3"),  url};
 }
 
 // A process that outlives the command which started it, so only the owner's sweep can remove it.
 QStringList orphanSleeperCommand()
 {
-    return {QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("sleep 300 </dev/null >/dev/null 2>&1 & echo $!")};
+    return {QStringLiteral("sh"), QStringLiteral("-c"),
+            QStringLiteral("sleep 300 </dev/null >/dev/null 2>&1 & echo $!")};
 }
 
 } // namespace
@@ -86,8 +88,8 @@ private slots:
     void networkCarriesEveryTestAddress()
     {
         const QStringList addresses = network_->addresses();
-        for (const char* expected : {clientIpv4, dnsServerIpv4, webServer1Ipv4, webServer2Ipv4, webServer3Ipv4, clientIpv6,
-                                     webServer1Ipv6, webServer2Ipv6, webServer3Ipv6}) {
+        for (const char* expected : {clientIpv4, dnsServerIpv4, webServer1Ipv4, webServer2Ipv4, webServer3Ipv4,
+                                     clientIpv6, webServer1Ipv6, webServer2Ipv6, webServer3Ipv6}) {
             QVERIFY2(addresses.contains(QLatin1String(expected)), qPrintable(addresses.join(QLatin1Char(' '))));
         }
     }
@@ -121,9 +123,11 @@ private slots:
     void firewallCommandOutsideTestNetworkIsRefused_data()
     {
         QTest::addColumn<QStringList>("argv");
-        QTest::newRow("iptables") << QStringList{QStringLiteral("iptables"), QStringLiteral("-A"), QStringLiteral("OUTPUT"),
-                                                 QStringLiteral("-j"), QStringLiteral("DROP")};
-        QTest::newRow("nft by path") << QStringList{QStringLiteral("/usr/sbin/nft"), QStringLiteral("flush"), QStringLiteral("ruleset")};
+        QTest::newRow("iptables") << QStringList{QStringLiteral("iptables"), QStringLiteral("-A"),
+                                                 QStringLiteral("OUTPUT"), QStringLiteral("-j"),
+                                                 QStringLiteral("DROP")};
+        QTest::newRow("nft by path") << QStringList{QStringLiteral("/usr/sbin/nft"), QStringLiteral("flush"),
+                                                    QStringLiteral("ruleset")};
         QTest::newRow("hidden in a shell script")
             << QStringList{QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("true; ip6tables -F")};
     }
@@ -138,7 +142,8 @@ private slots:
 
     void firewallCommandInsideTestNetworkRuns()
     {
-        const RunResult result = run(Placement::in(*network_), {QStringLiteral("iptables"), QStringLiteral("-S"), QStringLiteral("OUTPUT")}, 10s);
+        const RunResult result = run(Placement::in(*network_),
+                                     {QStringLiteral("iptables"), QStringLiteral("-S"), QStringLiteral("OUTPUT")}, 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QVERIFY2(result.out.contains("-P OUTPUT ACCEPT"), qPrintable(result.describe()));
     }
@@ -149,7 +154,8 @@ private slots:
         HG_E2E_VERIFY(mount);
         QCOMPARE(cgroup_->mountPoint(), QDir::cleanPath(*mount));
         QVERIFY(cgroup_->path() != cgroup_->mountPoint());
-        QVERIFY2(cgroup_->path().startsWith(cgroup_->mountPoint() + QStringLiteral("/hostgate-test-selftest-")), qPrintable(cgroup_->path()));
+        QVERIFY2(cgroup_->path().startsWith(cgroup_->mountPoint() + QStringLiteral("/hostgate-test-selftest-")),
+                 qPrintable(cgroup_->path()));
         QVERIFY(QFile::exists(cgroup_->path() + QStringLiteral("/cgroup.procs")));
     }
 
@@ -166,10 +172,14 @@ private slots:
         QTest::addColumn<QString>("type");
         QTest::addColumn<QString>("expectedType");
         QTest::addColumn<QString>("expectedData");
-        QTest::newRow("A of host record") << webName << "A" << "A" << QString::fromLatin1(webServer1Ipv4);
-        QTest::newRow("AAAA of host record") << webName << "AAAA" << "AAAA" << QString::fromLatin1(webServer1Ipv6);
-        QTest::newRow("CNAME to host record") << aliasName << "A" << "CNAME" << webName;
-        QTest::newRow("A of name under domain record") << wildName << "A" << "A" << QString::fromLatin1(webServer2Ipv4);
+        QTest::newRow("A of host record") << webName << "A"
+                                          << "A" << QString::fromLatin1(webServer1Ipv4);
+        QTest::newRow("AAAA of host record") << webName << "AAAA"
+                                             << "AAAA" << QString::fromLatin1(webServer1Ipv6);
+        QTest::newRow("CNAME to host record") << aliasName << "A"
+                                              << "CNAME" << webName;
+        QTest::newRow("A of name under domain record") << wildName << "A"
+                                                       << "A" << QString::fromLatin1(webServer2Ipv4);
     }
 
     void dnsServerAnswersWithRequestedRecordAndTtl()
@@ -190,11 +200,13 @@ private slots:
 
     void stubResolverForwardsToTheDnsServer()
     {
-        const auto answers = queryDns(Placement::in(*network_), QLatin1String(stubResolverIpv4), webName, QStringLiteral("A"));
+        const auto answers =
+            queryDns(Placement::in(*network_), QLatin1String(stubResolverIpv4), webName, QStringLiteral("A"));
         HG_E2E_VERIFY(answers);
         QVERIFY2(!answers->isEmpty(), qPrintable(stub_->log()));
         QCOMPARE(answers->first().data, QString::fromLatin1(webServer1Ipv4));
-        QVERIFY2(stub_->log().contains(QStringLiteral("forwarded %1 to %2").arg(webName, QLatin1String(dnsServerIpv4))), qPrintable(stub_->log()));
+        QVERIFY2(stub_->log().contains(QStringLiteral("forwarded %1 to %2").arg(webName, QLatin1String(dnsServerIpv4))),
+                 qPrintable(stub_->log()));
     }
 
     void clientInCgroupAndNetworkFetchesHttpBody_data()
@@ -224,7 +236,8 @@ private slots:
         QFETCH(QString, nameserver);
         const Placement placement = Placement::in(*network_).inCgroup(*cgroup_).withResolvConf(nameserver);
         const RunResult resolvConf = run(placement, {QStringLiteral("cat"), QStringLiteral("/etc/resolv.conf")}, 5s);
-        QVERIFY2(resolvConf.out.startsWith(QStringLiteral("nameserver %1\n").arg(nameserver).toLatin1()), qPrintable(resolvConf.describe()));
+        QVERIFY2(resolvConf.out.startsWith(QStringLiteral("nameserver %1\n").arg(nameserver).toLatin1()),
+                 qPrintable(resolvConf.describe()));
         const RunResult result = run(placement, curlIpv4Command(httpUrl(webName)), 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, Servers::defaultBody(QLatin1String(webServer1Ipv4), 80));
@@ -232,9 +245,11 @@ private slots:
 
     void clientRunsInsideTheChildCgroup()
     {
-        const RunResult result = run(Placement::in(*network_).inCgroup(*cgroup_), {QStringLiteral("cat"), QStringLiteral("/proc/self/cgroup")}, 5s);
+        const RunResult result = run(Placement::in(*network_).inCgroup(*cgroup_),
+                                     {QStringLiteral("cat"), QStringLiteral("/proc/self/cgroup")}, 5s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
-        QVERIFY2(result.out.contains(QStringLiteral("0::%1\n").arg(cgroup_->relativePath()).toLatin1()), qPrintable(result.describe()));
+        QVERIFY2(result.out.contains(QStringLiteral("0::%1\n").arg(cgroup_->relativePath()).toLatin1()),
+                 qPrintable(result.describe()));
     }
 
     void clientRunsAsTheRequestedUserWithoutSupplementaryGroups()
@@ -247,8 +262,9 @@ private slots:
 
     void unprivilegedClientFetchesHttpBodyByName()
     {
-        const RunResult result = run(Placement::in(*network_).inCgroup(*cgroup_).asUser(nobodyUid).withResolvConf(QLatin1String(dnsServerIpv4)),
-                                     curlIpv4Command(httpUrl(webName)), 10s);
+        const RunResult result = run(
+            Placement::in(*network_).inCgroup(*cgroup_).asUser(nobodyUid).withResolvConf(QLatin1String(dnsServerIpv4)),
+            curlIpv4Command(httpUrl(webName)), 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, Servers::defaultBody(QLatin1String(webServer1Ipv4), 80));
     }
@@ -263,7 +279,8 @@ private slots:
     void udpEchoServerEchoesDatagram()
     {
         QFETCH(QString, server);
-        const RunResult result = run(Placement::in(*network_).inCgroup(*cgroup_), udpEchoClientCommand(server, 7), 10s, "ping 42");
+        const RunResult result =
+            run(Placement::in(*network_).inCgroup(*cgroup_), udpEchoClientCommand(server, 7), 10s, "ping 42");
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, QByteArray("ping 42"));
     }
@@ -272,13 +289,15 @@ private slots:
     {
         const RunResult result = run(Placement::in(*network_), curlCommand(QStringLiteral("http://192.0.2.2/")), 10s);
         QVERIFY(!result.succeeded());
-        QVERIFY2(result.err.contains("Couldn't connect") || result.err.contains("unreachable"), qPrintable(result.describe()));
+        QVERIFY2(result.err.contains("Couldn't connect") || result.err.contains("unreachable"),
+                 qPrintable(result.describe()));
         QVERIFY(result.elapsed < 2s);
     }
 
     void commandIsKilledAtItsTimeout()
     {
-        const RunResult result = run(Placement::in(*network_).inCgroup(*cgroup_), {QStringLiteral("sleep"), QStringLiteral("30")}, 300ms);
+        const RunResult result =
+            run(Placement::in(*network_).inCgroup(*cgroup_), {QStringLiteral("sleep"), QStringLiteral("30")}, 300ms);
         QVERIFY(result.timedOut);
         QCOMPARE(result.exitCode, -1);
         QVERIFY2(result.elapsed < 5s, qPrintable(result.describe()));
@@ -298,7 +317,8 @@ private slots:
     {
         pid_t pid = 0;
         {
-            auto sleeper = startBackground(Placement::in(*network_).inCgroup(*cgroup_), {QStringLiteral("sleep"), QStringLiteral("300")});
+            auto sleeper = startBackground(Placement::in(*network_).inCgroup(*cgroup_),
+                                           {QStringLiteral("sleep"), QStringLiteral("300")});
             HG_E2E_VERIFY(sleeper);
             pid = sleeper->pid();
             QVERIFY(sleeper->isRunning());
@@ -311,7 +331,9 @@ private slots:
 
     void backgroundProcessReportsItsOutputAndExit()
     {
-        auto reader = startBackground(Placement::in(*network_), {QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("echo ready; read line; echo got $line")});
+        auto reader =
+            startBackground(Placement::in(*network_), {QStringLiteral("sh"), QStringLiteral("-c"),
+                                                       QStringLiteral("echo ready; read line; echo got $line")});
         HG_E2E_VERIFY(reader);
         HG_E2E_VERIFY(reader->waitForStdout("ready\n", 5s));
         reader->writeStdin("hello\n");
@@ -357,7 +379,8 @@ private slots:
     void leftoverOfACrashedRunIsReplaced()
     {
         const QString name = QStringLiteral("hg-leftover-%1").arg(getpid());
-        const RunResult added = run({}, {QStringLiteral("ip"), QStringLiteral("netns"), QStringLiteral("add"), name}, 5s);
+        const RunResult added =
+            run({}, {QStringLiteral("ip"), QStringLiteral("netns"), QStringLiteral("add"), name}, 5s);
         QVERIFY2(added.succeeded(), qPrintable(added.describe()));
         const TestNetwork network(QStringLiteral("leftover"));
         HG_E2E_VERIFY(network.status());
@@ -380,7 +403,8 @@ private slots:
             Servers servers(network);
             HG_E2E_VERIFY(servers.startHttp(QLatin1String(webServer2Ipv4)));
             HG_E2E_VERIFY(servers.startUdpEcho(QLatin1String(webServer2Ipv6), 9000));
-            auto client = startBackground(Placement::in(network).inCgroup(cgroup), {QStringLiteral("sleep"), QStringLiteral("300")});
+            auto client = startBackground(Placement::in(network).inCgroup(cgroup),
+                                          {QStringLiteral("sleep"), QStringLiteral("300")});
             HG_E2E_VERIFY(client);
             networkName = network.name();
             cgroupPath = cgroup.path();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the D-Bus a{sv} record parsing (rules, prompt answers, filters) on arbitrary records. A
 // record that becomes a rule must pass the shared validation and survive the rule file format unchanged.
 #include "bus/bus_records.h"
@@ -17,10 +18,10 @@ namespace {
 
 using namespace hostgate;
 
-constexpr std::array<const char*, 20> knownKeys{
-    "app",         "script",     "user",  "host",  "ports",      "protocol", "action",  "lifetime",  "until_usec",
-    "enabled",     "note",       "id",    "pid",   "host_scope", "port_scope", "verdict", "since_usec", "origin",
-    "created_usec", "hit_count"};
+constexpr std::array<const char*, 20> knownKeys{"app",      "script",     "user",     "host",         "ports",
+                                                "protocol", "action",     "lifetime", "until_usec",   "enabled",
+                                                "note",     "id",         "pid",      "host_scope",   "port_scope",
+                                                "verdict",  "since_usec", "origin",   "created_usec", "hit_count"};
 
 // Consumes the input front to back; running out yields zeros and empty strings.
 class Bytes {
@@ -69,13 +70,27 @@ VariantMap recordFrom(Bytes& in)
         // reach the daemon from the bus; the fuzzer skips them the same way.
         try {
             switch (in.byte() % 7) {
-            case 0: record[key] = sdbus::Variant(in.text()); break;
-            case 1: record[key] = sdbus::Variant(in.number<std::int64_t>()); break;
-            case 2: record[key] = sdbus::Variant(in.number<std::uint32_t>()); break;
-            case 3: record[key] = sdbus::Variant(in.byte() % 2 == 1); break;
-            case 4: record[key] = sdbus::Variant(in.number<std::uint64_t>()); break;
-            case 5: record[key] = sdbus::Variant(in.number<std::int32_t>()); break;
-            default: record[key] = sdbus::Variant(std::vector<std::string>{in.text()}); break;
+            case 0:
+                record[key] = sdbus::Variant(in.text());
+                break;
+            case 1:
+                record[key] = sdbus::Variant(in.number<std::int64_t>());
+                break;
+            case 2:
+                record[key] = sdbus::Variant(in.number<std::uint32_t>());
+                break;
+            case 3:
+                record[key] = sdbus::Variant(in.byte() % 2 == 1);
+                break;
+            case 4:
+                record[key] = sdbus::Variant(in.number<std::uint64_t>());
+                break;
+            case 5:
+                record[key] = sdbus::Variant(in.number<std::int32_t>());
+                break;
+            default:
+                record[key] = sdbus::Variant(std::vector<std::string>{in.text()});
+                break;
             }
         } catch (const sdbus::Error&) {
             record.erase(key);

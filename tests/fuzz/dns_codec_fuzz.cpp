@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: DNS decoding, refusal synthesis, TCP reassembly and the cache on arbitrary bytes.
 #include "dns/dns_cache.h"
 #include "dns/dns_codec.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the encrypted DNS resolver list (encrypted-dns.toml) on arbitrary text: it parses or names
 // its problem, never crashes.
 #include "store/encrypted_dns_file.h"

@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the first payload of a nameless flow, as an app (or an attacker) sends it (issue 14.2). The
 // first byte picks the parser: 0 the start of a TCP stream (TLS records or an HTTP head), 1 an HTTP head,
 // 2 bare handshake messages (QUIC's CRYPTO stream), 3 a QUIC datagram (long header, then the Initial's
 // decryption with the keys of its own connection id, the CRYPTO frames and the ClientHello in them),
 // 4 decrypted Initial frames. Whatever the bytes: no crash, no read past them (ASan), and a claim only with
 // "found", normalized, at most 253 characters.
+#include "capture/quic_initial.h"
 #include "claims/first_payload.h"
 #include "claims/quic_frames.h"
-#include "capture/quic_initial.h"
 #include "net/hostname.h"
 
 #include <cstddef>

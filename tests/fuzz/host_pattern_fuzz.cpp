@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: host patterns ("re:..." regexes included) on arbitrary text. The first line is the pattern,
 // each further line a name to match: whatever parses must print and parse back equal, and matching (RE2 for a
 // regex) must finish on any name without crashing, whatever the pattern.

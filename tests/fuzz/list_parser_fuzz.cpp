@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the subscribed-list parsers (hosts, domains, adblock) on arbitrary downloaded text, and the
 // lookup of every entry they accept: each parses or names its problem, never crashes, and finds what it added.
 #include "lists/list_parser.h"

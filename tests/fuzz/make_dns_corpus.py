@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Writes the seed corpus of dns_codec_fuzz (tests/fuzz/corpus/dns/): DNS packets built with struct, offline."""
 import pathlib
 import struct

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the learning proposal file (<state_dir>/proposals.toml) on arbitrary text. Whatever parses
 // must serialize to a file that parses again: the daemon must never write a book it cannot read back.
 #include "store/proposal_file.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libFuzzer target: the rule-file parser on arbitrary text; whatever parses must serialize and parse back equal.
 #include "store/rule_file.h"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Fails when a translation is not complete for the current sources: each .ts of TS_FILES is copied to WORK_DIR,
 # updated there by lupdate from SOURCE_DIR (the way `update_translations` does), and must then hold no
 # unfinished and no vanished message. The checked-in files are never changed.

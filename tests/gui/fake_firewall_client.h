@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FakeFirewallClient: an in-memory hostgated for widget tests; records every call and can fail any method on demand.
 #pragma once
 
@@ -52,7 +53,8 @@ public:
 
     int callCount(const QString& method) const
     {
-        return int(std::count_if(calls.cbegin(), calls.cend(), [&](const Call& call) { return call.method == method; }));
+        return int(
+            std::count_if(calls.cbegin(), calls.cend(), [&](const Call& call) { return call.method == method; }));
     }
     std::optional<Call> lastCall(const QString& method) const
     {
@@ -96,9 +98,8 @@ public:
     void fetchStatus(Callback<StatusRecord> done) override
     {
         record(QStringLiteral("fetchStatus"), {});
-        reply(QStringLiteral("fetchStatus"), [this, done](const CallError& error) {
-            done(error.failed() ? StatusRecord{} : status, error);
-        });
+        reply(QStringLiteral("fetchStatus"),
+              [this, done](const CallError& error) { done(error.failed() ? StatusRecord{} : status, error); });
     }
 
     void setMode(const QString& mode, Done done) override
@@ -116,9 +117,8 @@ public:
     void fetchRules(Callback<QList<RuleRecord>> done) override
     {
         record(QStringLiteral("fetchRules"), {});
-        reply(QStringLiteral("fetchRules"), [this, done](const CallError& error) {
-            done(error.failed() ? QList<RuleRecord>{} : rules, error);
-        });
+        reply(QStringLiteral("fetchRules"),
+              [this, done](const CallError& error) { done(error.failed() ? QList<RuleRecord>{} : rules, error); });
     }
 
     void addRule(const QVariantMap& fields, Callback<quint64> done) override
@@ -189,17 +189,15 @@ public:
     void fetchTraffic(Callback<QList<TrafficRecord>> done) override
     {
         record(QStringLiteral("fetchTraffic"), {});
-        reply(QStringLiteral("fetchTraffic"), [this, done](const CallError& error) {
-            done(error.failed() ? QList<TrafficRecord>{} : traffic, error);
-        });
+        reply(QStringLiteral("fetchTraffic"),
+              [this, done](const CallError& error) { done(error.failed() ? QList<TrafficRecord>{} : traffic, error); });
     }
 
     void fetchLists(Callback<QList<QVariantMap>> done) override
     {
         record(QStringLiteral("fetchLists"), {});
-        reply(QStringLiteral("fetchLists"), [this, done](const CallError& error) {
-            done(error.failed() ? QList<QVariantMap>{} : lists, error);
-        });
+        reply(QStringLiteral("fetchLists"),
+              [this, done](const CallError& error) { done(error.failed() ? QList<QVariantMap>{} : lists, error); });
     }
 
     void setListEnabled(const QString& name, bool enabled, Done done) override
@@ -232,9 +230,8 @@ public:
     void exportRules(Callback<QString> done) override
     {
         record(QStringLiteral("exportRules"), {});
-        reply(QStringLiteral("exportRules"), [this, done](const CallError& error) {
-            done(error.failed() ? QString() : exportedToml, error);
-        });
+        reply(QStringLiteral("exportRules"),
+              [this, done](const CallError& error) { done(error.failed() ? QString() : exportedToml, error); });
     }
 
     void importRules(const QString& toml, bool replace, Callback<uint> done) override
@@ -388,7 +385,8 @@ private:
     {
         QList<ProposalRecord> chosen;
         for (const ProposalRecord& proposal : proposals) {
-            if (!selection.contains(QStringLiteral("app")) || proposal.app == selection.value(QStringLiteral("app")).toString()) {
+            if (!selection.contains(QStringLiteral("app")) ||
+                proposal.app == selection.value(QStringLiteral("app")).toString()) {
                 chosen.append(proposal);
             }
         }
@@ -397,9 +395,10 @@ private:
 
     quint64 acceptOne(const ProposalRecord& proposal, const QVariantMap& edits)
     {
-        QVariantMap fields{{QStringLiteral("app"), proposal.app},     {QStringLiteral("user"), proposal.user},
-                           {QStringLiteral("host"), proposal.host},   {QStringLiteral("ports"), proposal.ports},
-                           {QStringLiteral("protocol"), proposal.protocol}, {QStringLiteral("action"), QStringLiteral("allow")}};
+        QVariantMap fields{
+            {QStringLiteral("app"), proposal.app},           {QStringLiteral("user"), proposal.user},
+            {QStringLiteral("host"), proposal.host},         {QStringLiteral("ports"), proposal.ports},
+            {QStringLiteral("protocol"), proposal.protocol}, {QStringLiteral("action"), QStringLiteral("allow")}};
         for (auto edit = edits.cbegin(); edit != edits.cend(); ++edit) {
             fields.insert(edit.key(), edit.value());
         }
@@ -419,7 +418,8 @@ private:
 
     static CallError noSuchProposal(quint64 id)
     {
-        return {QStringLiteral("org.hostgate.Firewall1.Error.NoSuchProposal"), QStringLiteral("No proposal has id %1").arg(id)};
+        return {QStringLiteral("org.hostgate.Firewall1.Error.NoSuchProposal"),
+                QStringLiteral("No proposal has id %1").arg(id)};
     }
 
     static CallError noSuchRule(quint64 id)
@@ -441,8 +441,8 @@ private:
         if (!verdict.isEmpty() && connection.verdict != verdict) {
             return false;
         }
-        if (filter.contains(QStringLiteral("since_usec"))
-            && toUsec(connection.time) < filter.value(QStringLiteral("since_usec")).toLongLong()) {
+        if (filter.contains(QStringLiteral("since_usec")) &&
+            toUsec(connection.time) < filter.value(QStringLiteral("since_usec")).toLongLong()) {
             return false;
         }
         return true;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Keyboard and scale: every control of the prompt is reached with Tab and has a mnemonic, and every window and
 // dialog lays out without clipping at twice the scale (run with QT_SCALE_FACTOR=2, offscreen).
 #include "fake_firewall_client.h"
@@ -73,7 +74,8 @@ QList<QWidget*> keyboardControls(QWidget& root)
     QList<QWidget*> controls;
     for (QWidget* child : root.findChildren<QWidget*>()) {
         if (child->isVisibleTo(&root) && child->isEnabled() && (child->focusPolicy() & Qt::TabFocus) &&
-            (qobject_cast<QAbstractButton*>(child) || qobject_cast<QComboBox*>(child) || qobject_cast<QLineEdit*>(child))) {
+            (qobject_cast<QAbstractButton*>(child) || qobject_cast<QComboBox*>(child) ||
+             qobject_cast<QLineEdit*>(child))) {
             controls << child;
         }
     }
@@ -129,7 +131,8 @@ private slots:
     {
         QCOMPARE(QGuiApplication::primaryScreen()->devicePixelRatio(), 2.0);
         qInfo("scale %s, screen %dx%d logical, device pixel ratio %.1f", qgetenv("QT_SCALE_FACTOR").constData(),
-              QGuiApplication::primaryScreen()->availableGeometry().width(), QGuiApplication::primaryScreen()->availableGeometry().height(),
+              QGuiApplication::primaryScreen()->availableGeometry().width(),
+              QGuiApplication::primaryScreen()->availableGeometry().height(),
               QGuiApplication::primaryScreen()->devicePixelRatio());
     }
 
@@ -163,9 +166,10 @@ private slots:
             reached.insert(QApplication::focusWidget());
         }
         for (QWidget* control : controls) {
-            QVERIFY2(reached.contains(control), qPrintable(QStringLiteral("Tab never reaches %1 '%2'")
-                                                               .arg(QString::fromLatin1(control->metaObject()->className()),
-                                                                    control->objectName())));
+            QVERIFY2(
+                reached.contains(control),
+                qPrintable(QStringLiteral("Tab never reaches %1 '%2'")
+                               .arg(QString::fromLatin1(control->metaObject()->className()), control->objectName())));
         }
     }
 
@@ -204,7 +208,8 @@ private slots:
         QVERIFY(QTest::qWaitForWindowActive(&dialog));
         QTRY_VERIFY(dialog.allowButton()->isEnabled());
         QString action;
-        connect(&dialog, &PromptDialog::answered, this, [&action](quint64, const PromptAnswerRecord& answer) { action = answer.action; });
+        connect(&dialog, &PromptDialog::answered, this,
+                [&action](quint64, const PromptAnswerRecord& answer) { action = answer.action; });
         QTest::keyClick(&dialog, Qt::Key_A, Qt::AltModifier);
         QTRY_COMPARE(action, QStringLiteral("allow"));
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of application names: a matching .desktop file names the app, otherwise its binary or script does.
 #include "prompt/app_info.h"
 
@@ -28,7 +29,8 @@ private slots:
 
     void desktopFileWhoseExecIsTheExecutableNamesIt()
     {
-        writeDesktopFile("browser.desktop", "[Desktop Entry]\nName=Web Browser\nIcon=web-browser\nExec=/opt/browser/run %u\n");
+        writeDesktopFile("browser.desktop",
+                         "[Desktop Entry]\nName=Web Browser\nIcon=web-browser\nExec=/opt/browser/run %u\n");
         const AppInfo app = AppInfoResolver({dir.path()}).resolve("/opt/browser/run");
         QCOMPARE(app.name, QString("Web Browser"));
         QCOMPARE(app.iconName, QString("web-browser"));
@@ -37,14 +39,16 @@ private slots:
 
     void tryExecMatchesToo()
     {
-        writeDesktopFile("tool.desktop", "[Desktop Entry]\nName=Tool\nTryExec=/opt/tool/bin\nExec=/opt/tool/launcher\n");
+        writeDesktopFile("tool.desktop",
+                         "[Desktop Entry]\nName=Tool\nTryExec=/opt/tool/bin\nExec=/opt/tool/launcher\n");
         QCOMPARE(AppInfoResolver({dir.path()}).resolve("/opt/tool/bin").name, QString("Tool"));
     }
 
     void keysOutsideTheMainGroupAreIgnored()
     {
-        writeDesktopFile("a.desktop",
-                         "[Desktop Entry]\nName=Main\nExec=/opt/a/main\n[Desktop Action new]\nName=Other\nExec=/opt/a/other\n");
+        writeDesktopFile(
+            "a.desktop",
+            "[Desktop Entry]\nName=Main\nExec=/opt/a/main\n[Desktop Action new]\nName=Other\nExec=/opt/a/other\n");
         QCOMPARE(AppInfoResolver({dir.path()}).resolve("/opt/a/main").name, QString("Main"));
         QCOMPARE(AppInfoResolver({dir.path()}).resolve("/opt/a/other").name, QString("other"));
     }
@@ -59,7 +63,8 @@ private slots:
 
     void flatpakAppIdNamesTheApp()
     {
-        writeDesktopFile("org.example.Chat.desktop", "[Desktop Entry]\nName=Chat\nExec=/usr/bin/flatpak run org.example.Chat\n");
+        writeDesktopFile("org.example.Chat.desktop",
+                         "[Desktop Entry]\nName=Chat\nExec=/usr/bin/flatpak run org.example.Chat\n");
         QCOMPARE(AppInfoResolver({dir.path()}).resolve("/app/bin/chat", {}, "org.example.Chat").name, QString("Chat"));
     }
 

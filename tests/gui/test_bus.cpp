@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the tray's D-Bus side on a real (private session) bus: the client's calls and availability,
 // and the prompt agent's registration, delayed answers and refusal of impostors. A fake daemon on a second
 // connection owns org.hostgate.Firewall1.
@@ -31,7 +32,7 @@ public:
     QList<qulonglong> pageOffsets; // ListRulesPage's offsets, in call order
     QStringList cursors;           // ListConnectionsPage's cursors, in call order
     QList<qulonglong> proposalOffsets;
-    QVariantMap lastEdits;         // AcceptProposal's
+    QVariantMap lastEdits; // AcceptProposal's
 
 signals:
     void ProposalsChanged(uint proposals);
@@ -54,7 +55,8 @@ public slots:
         total = 2500;
         QList<QVariantMap> rules;
         for (qulonglong id = offset; id < std::min<qulonglong>(total, offset + std::min(limit, 300u)); ++id)
-            rules.append(QVariantMap{{"id", QVariant::fromValue(id + 1)}, {"host", QString("h%1.test").arg(id)}, {"action", "allow"}});
+            rules.append(QVariantMap{
+                {"id", QVariant::fromValue(id + 1)}, {"host", QString("h%1.test").arg(id)}, {"action", "allow"}});
         next = offset + qulonglong(rules.size());
         return rules;
     }
@@ -67,8 +69,11 @@ public slots:
         total = 3;
         QList<QVariantMap> proposals;
         for (qulonglong id = offset; id < std::min<qulonglong>(total, offset + 2); ++id)
-            proposals.append(QVariantMap{{"id", QVariant::fromValue(id + 1)}, {"host", QString("p%1.test").arg(id)},
-                                         {"ports", "443"}, {"user", 1000u}, {"examples", QStringList{"a.p.test"}}});
+            proposals.append(QVariantMap{{"id", QVariant::fromValue(id + 1)},
+                                         {"host", QString("p%1.test").arg(id)},
+                                         {"ports", "443"},
+                                         {"user", 1000u},
+                                         {"examples", QStringList{"a.p.test"}}});
         next = offset + qulonglong(proposals.size());
         return proposals;
     }
@@ -339,8 +344,9 @@ private slots:
         QCOMPARE(agent.start(), QString());
         QTRY_VERIFY(agent.isRegistered());
         QSignalSpy cancelled(&agent, &PromptAgent::promptCancelled);
-        QDBusMessage cancel = QDBusMessage::createMethodCall(QDBusConnection::sessionBus().baseService(),
-                                                             PromptAgent::objectPath, "org.hostgate.PromptAgent1", "Cancel");
+        QDBusMessage cancel =
+            QDBusMessage::createMethodCall(QDBusConnection::sessionBus().baseService(), PromptAgent::objectPath,
+                                           "org.hostgate.PromptAgent1", "Cancel");
         cancel << QVariant::fromValue(quint64{9}) << QString("timeout");
         daemonBus.send(cancel);
         QVERIFY(cancelled.wait());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DenialNotifier against the fake daemon and a test notification server on a private session bus
 // (dbus-run-session): which events notify, how they coalesce, and what the actions ask of the daemon.
 #include "fake_firewall_client.h"
@@ -76,7 +77,8 @@ private slots:
         QCOMPARE(shown.appName, QStringLiteral("hostgate"));
         QVERIFY2(shown.summary.contains(QStringLiteral("curl")), qPrintable(shown.summary));
         QVERIFY2(shown.body.contains(QStringLiteral("a.test:443/tcp")), qPrintable(shown.body));
-        QCOMPARE(shown.actionKeys(), (QStringList{QStringLiteral("allow-once"), QStringLiteral("allow-always"), QStringLiteral("open-monitor")}));
+        QCOMPARE(shown.actionKeys(), (QStringList{QStringLiteral("allow-once"), QStringLiteral("allow-always"),
+                                                  QStringLiteral("open-monitor")}));
     }
 
     void aSecondDenialOfTheAppReplacesItsNotification()
@@ -87,7 +89,8 @@ private slots:
         const auto& first = server->received().at(0);
         const auto& second = server->received().at(1);
         QCOMPARE(second.replacesId, first.id);
-        QVERIFY2(second.body.contains(QStringLiteral("a.test")) && second.body.contains(QStringLiteral("b.test")), qPrintable(second.body));
+        QVERIFY2(second.body.contains(QStringLiteral("a.test")) && second.body.contains(QStringLiteral("b.test")),
+                 qPrintable(second.body));
         QVERIFY2(second.summary.contains(QStringLiteral("2")), qPrintable(second.summary));
     }
 
@@ -115,7 +118,8 @@ private slots:
         fake->emitConnectionEvent(learned);
         QTRY_COMPARE(server->received().size(), 1);
         QVERIFY(server->received().constFirst().summary.contains(QStringLiteral("learned")));
-        QCOMPARE(server->received().constFirst().actionKeys(), (QStringList{QStringLiteral("allow-always"), QStringLiteral("review-proposals")}));
+        QCOMPARE(server->received().constFirst().actionKeys(),
+                 (QStringList{QStringLiteral("allow-always"), QStringLiteral("review-proposals")}));
     }
 
     void alwaysAllowAddsAForeverAllowRuleForEveryNamedDestination()
@@ -143,7 +147,11 @@ private slots:
         QTRY_COMPARE(server->received().size(), 1);
         server->invokeAction(server->received().constFirst().id, QStringLiteral("allow-once"));
         QTRY_COMPARE(fake->callCount(QStringLiteral("addRule")), 1);
-        QCOMPARE(fake->lastCall(QStringLiteral("addRule"))->args.constFirst().toMap().value(QStringLiteral("lifetime")).toString(),
+        QCOMPARE(fake->lastCall(QStringLiteral("addRule"))
+                     ->args.constFirst()
+                     .toMap()
+                     .value(QStringLiteral("lifetime"))
+                     .toString(),
                  QStringLiteral("once"));
     }
 
@@ -193,7 +201,9 @@ private slots:
         fake->emitConnectionEvent(denial(QStringLiteral("a.test")));
         QTest::qWait(200);
         QCOMPARE(server->received().size(), 0);
-        QCOMPARE(QSettings(QStringLiteral("hostgate"), QStringLiteral("hostgate")).value(QStringLiteral("notifications/enabled")).toBool(),
+        QCOMPARE(QSettings(QStringLiteral("hostgate"), QStringLiteral("hostgate"))
+                     .value(QStringLiteral("notifications/enabled"))
+                     .toBool(),
                  false);
     }
 

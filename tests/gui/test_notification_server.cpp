@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TestNotificationServer: the recorded calls and the signals a desktop's notification server would send.
 #include "test_notification_server.h"
 
@@ -22,7 +23,8 @@ QStringList ReceivedNotification::actionKeys() const
 TestNotificationServer::TestNotificationServer(const QDBusConnection& connection, QObject* parent)
     : QObject(parent), bus(connection)
 {
-    if (!bus.registerObject(path, this, QDBusConnection::ExportScriptableSlots | QDBusConnection::ExportScriptableSignals)) {
+    if (!bus.registerObject(path, this,
+                            QDBusConnection::ExportScriptableSlots | QDBusConnection::ExportScriptableSignals)) {
         problem = QStringLiteral("Failed to export %1: %2").arg(path, bus.lastError().message());
         return;
     }
@@ -45,7 +47,8 @@ TestNotificationServer::~TestNotificationServer()
 uint TestNotificationServer::Notify(const QString& appName, uint replacesId, const QString&, const QString& summary,
                                     const QString& body, const QStringList& actions, const QVariantMap& hints, int)
 {
-    ReceivedNotification notification{replacesId != 0 ? replacesId : nextId++, replacesId, appName, summary, body, actions, hints};
+    ReceivedNotification notification{
+        replacesId != 0 ? replacesId : nextId++, replacesId, appName, summary, body, actions, hints};
     notifications.append(notification);
     return notification.id;
 }

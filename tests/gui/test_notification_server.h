@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TestNotificationServer: a small org.freedesktop.Notifications service for tests, on a bus the test chose
 // (a private session bus): records every Notify and CloseNotification and emits ActionInvoked on demand.
 #pragma once
@@ -44,8 +45,9 @@ public:
 
 public slots:
     // The org.freedesktop.Notifications methods (specification 1.2).
-    Q_SCRIPTABLE uint Notify(const QString& appName, uint replacesId, const QString& appIcon, const QString& summary, const QString& body,
-                const QStringList& actions, const QVariantMap& hints, int expireTimeout);
+    Q_SCRIPTABLE uint Notify(const QString& appName, uint replacesId, const QString& appIcon, const QString& summary,
+                             const QString& body, const QStringList& actions, const QVariantMap& hints,
+                             int expireTimeout);
     Q_SCRIPTABLE void CloseNotification(uint id);
     Q_SCRIPTABLE QStringList GetCapabilities();
     Q_SCRIPTABLE QString GetServerInformation(QString& vendor, QString& version, QString& specVersion);

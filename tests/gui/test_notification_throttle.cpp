@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NotificationThrottle: coalescing per app, the rate limit and the quiet list, on a hand-driven clock.
 #include "notify/notification_throttle.h"
 
@@ -88,7 +89,8 @@ private slots:
     {
         NotificationThrottle throttle({.maxPerMinute = 3});
         for (int n = 0; n < 3; ++n) {
-            QCOMPARE(throttle.offer(app(n), QStringLiteral("a:1/tcp"), start + std::chrono::seconds(n)).outcome, Outcome::Show);
+            QCOMPARE(throttle.offer(app(n), QStringLiteral("a:1/tcp"), start + std::chrono::seconds(n)).outcome,
+                     Outcome::Show);
         }
         QCOMPARE(throttle.offer(app(3), QStringLiteral("a:1/tcp"), start + 3s).outcome, Outcome::RateLimited);
         // Updates of open notifications are not new ones: they still go through.

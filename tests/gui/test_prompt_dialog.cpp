@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the prompt dialog: what it shows, how the keyboard and the countdown answer, what answers it makes.
 #include "prompt/app_info.h"
 #include "prompt/prompt_dialog.h"
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QPushButton>
 #include <QLabel>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -124,7 +125,8 @@ private slots:
         request.app = "/app/bin/tool";
         request.appId = "flatpak:org.example.Tool";
         const auto sandboxed = dialogShowing(request);
-        QVERIFY(visibleLabelContaining(*sandboxed, "flatpak:org.example.Tool (runs /app/bin/tool; the rule will name the app id)"));
+        QVERIFY(visibleLabelContaining(*sandboxed,
+                                       "flatpak:org.example.Tool (runs /app/bin/tool; the rule will name the app id)"));
         request.appId.clear();
         request.app = "/usr/bin/curl";
         request.unit = "unit:backup.service";
@@ -287,10 +289,22 @@ private slots:
         QTest::addColumn<QString>("portScope");
         QTest::addColumn<QString>("lifetimeChoice");
         QTest::addColumn<QString>("lifetime");
-        QTest::newRow("host, port, once") << "host" << "port" << "once" << "once";
-        QTest::newRow("domain, any port, until exit") << "domain" << "any" << "until-exit" << "until-exit";
-        QTest::newRow("any host, port, forever") << "any" << "port" << "forever" << "forever";
-        QTest::newRow("host, any port, one hour") << "host" << "any" << "hour" << "until-time";
+        QTest::newRow("host, port, once") << "host"
+                                          << "port"
+                                          << "once"
+                                          << "once";
+        QTest::newRow("domain, any port, until exit") << "domain"
+                                                      << "any"
+                                                      << "until-exit"
+                                                      << "until-exit";
+        QTest::newRow("any host, port, forever") << "any"
+                                                 << "port"
+                                                 << "forever"
+                                                 << "forever";
+        QTest::newRow("host, any port, one hour") << "host"
+                                                  << "any"
+                                                  << "hour"
+                                                  << "until-time";
     }
     void choicesMapToTheAnswer()
     {

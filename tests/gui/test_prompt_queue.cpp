@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the prompt queue: one dialog, oldest prompt first, "1 of N", cancellation and replacement.
 #include "prompt/app_info.h"
 #include "prompt/prompt_queue.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the a{sv} record decoding: known keys decode, unknown and mistyped keys are ignored.
 #include "client/firewall_client.h"
 #include "client/records.h"
@@ -20,12 +21,25 @@ private slots:
     void ruleDecodesEveryApiKey()
     {
         const QVariantMap map{
-            {"id", quint64{7}}, {"origin", "user"}, {"read_only", false}, {"app", "/usr/bin/curl"},
-            {"script", ""}, {"user", uint{1000}}, {"host", "*.example.com"}, {"ports", "80,443"},
-            {"protocol", "tcp"}, {"action", "allow"}, {"lifetime", "until-time"},
-            {"until_usec", qint64{1'700'000'000'000'000}}, {"pid", 42}, {"enabled", false}, {"note", "n"},
-            {"created_usec", qint64{1'600'000'000'000'000}}, {"last_hit_usec", qint64{1'650'000'000'000'000}},
-            {"hit_count", quint64{3}}, {"source", "/etc/hostgate/rules.d/a.toml"},
+            {"id", quint64{7}},
+            {"origin", "user"},
+            {"read_only", false},
+            {"app", "/usr/bin/curl"},
+            {"script", ""},
+            {"user", uint{1000}},
+            {"host", "*.example.com"},
+            {"ports", "80,443"},
+            {"protocol", "tcp"},
+            {"action", "allow"},
+            {"lifetime", "until-time"},
+            {"until_usec", qint64{1'700'000'000'000'000}},
+            {"pid", 42},
+            {"enabled", false},
+            {"note", "n"},
+            {"created_usec", qint64{1'600'000'000'000'000}},
+            {"last_hit_usec", qint64{1'650'000'000'000'000}},
+            {"hit_count", quint64{3}},
+            {"source", "/etc/hostgate/rules.d/a.toml"},
         };
         const RuleRecord rule = RuleRecord::fromMap(map);
         QCOMPARE(rule.id, quint64{7});
@@ -101,9 +115,11 @@ private slots:
 
     void statusDecodesStringLists()
     {
-        const StatusRecord status = StatusRecord::fromMap(
-            {{"missing_features", QStringList{"cgroup-connect"}}, {"rule_errors", QVariantList{"a:1:2 bad"}},
-             {"kernel_features", QVariantList{"x", 3}}, {"allowed", quint64{12}}, {"mode", "learning"}});
+        const StatusRecord status = StatusRecord::fromMap({{"missing_features", QStringList{"cgroup-connect"}},
+                                                           {"rule_errors", QVariantList{"a:1:2 bad"}},
+                                                           {"kernel_features", QVariantList{"x", 3}},
+                                                           {"allowed", quint64{12}},
+                                                           {"mode", "learning"}});
         QCOMPARE(status.missingFeatures, QStringList{"cgroup-connect"});
         QCOMPARE(status.ruleErrors, QStringList{"a:1:2 bad"});
         QVERIFY(status.kernelFeatures.isEmpty());
@@ -113,8 +129,8 @@ private slots:
 
     void statusDecodesTheProposalCounts()
     {
-        const StatusRecord status = StatusRecord::fromMap({{"proposals", 3u}, {"proposals_dropped", qulonglong(7)},
-                                                           {"proposals_error", "proposals.toml:1:1: bad"}});
+        const StatusRecord status = StatusRecord::fromMap(
+            {{"proposals", 3u}, {"proposals_dropped", qulonglong(7)}, {"proposals_error", "proposals.toml:1:1: bad"}});
         QCOMPARE(status.proposals, 3u);
         QCOMPARE(status.proposalsDropped, quint64{7});
         QCOMPARE(status.proposalsError, QString("proposals.toml:1:1: bad"));
@@ -122,11 +138,18 @@ private slots:
 
     void proposalDecodesEveryApiKey()
     {
-        const ProposalRecord proposal = ProposalRecord::fromMap(
-            {{"id", qulonglong(4)}, {"app", "/usr/bin/curl"}, {"script", "/home/u/a.py"}, {"user", 1000u},
-             {"host", "*.example.com"}, {"ports", "80,443"}, {"protocol", "tcp"},
-             {"examples", QStringList{"a.example.com", "b.example.com"}}, {"connections", qulonglong(9)},
-             {"first_seen_usec", qlonglong(1764633600000000)}, {"last_seen_usec", qlonglong(1764633660000000)}});
+        const ProposalRecord proposal =
+            ProposalRecord::fromMap({{"id", qulonglong(4)},
+                                     {"app", "/usr/bin/curl"},
+                                     {"script", "/home/u/a.py"},
+                                     {"user", 1000u},
+                                     {"host", "*.example.com"},
+                                     {"ports", "80,443"},
+                                     {"protocol", "tcp"},
+                                     {"examples", QStringList{"a.example.com", "b.example.com"}},
+                                     {"connections", qulonglong(9)},
+                                     {"first_seen_usec", qlonglong(1764633600000000)},
+                                     {"last_seen_usec", qlonglong(1764633660000000)}});
         QCOMPARE(proposal.id, quint64{4});
         QCOMPARE(proposal.app, QString("/usr/bin/curl"));
         QCOMPARE(proposal.script, QString("/home/u/a.py"));
@@ -142,10 +165,14 @@ private slots:
 
     void promptRequestDecodesHostnamesAndDeadline()
     {
-        const PromptRequestRecord request = PromptRequestRecord::fromMap(
-            {{"id", quint64{5}}, {"hostnames", QStringList{"xn--e1afmkfd.xn--p1ai"}}, {"port", ushort{443}},
-             {"deadline_usec", qint64{1'700'000'030'000'000}}, {"default_action", "deny"},
-             {"domain_pattern", "*.example.com"}, {"unknown_key", 1}});
+        const PromptRequestRecord request =
+            PromptRequestRecord::fromMap({{"id", quint64{5}},
+                                          {"hostnames", QStringList{"xn--e1afmkfd.xn--p1ai"}},
+                                          {"port", ushort{443}},
+                                          {"deadline_usec", qint64{1'700'000'030'000'000}},
+                                          {"default_action", "deny"},
+                                          {"domain_pattern", "*.example.com"},
+                                          {"unknown_key", 1}});
         QCOMPARE(request.id, quint64{5});
         QCOMPARE(request.hostnames, QStringList{"xn--e1afmkfd.xn--p1ai"});
         QCOMPARE(request.port, quint16{443});

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The tray in German: run with LANG/LC_ALL=de_DE.UTF-8, the locale picks the embedded German translation.
 #include "fake_firewall_client.h"
 
@@ -38,7 +39,10 @@ private slots:
         loaded = installTranslations(*qApp);
     }
 
-    void theGermanLocaleLoadsTheEmbeddedGermanTranslation() { QCOMPARE(loaded, QStringLiteral(":/i18n/hostgate_de.qm")); }
+    void theGermanLocaleLoadsTheEmbeddedGermanTranslation()
+    {
+        QCOMPARE(loaded, QStringLiteral(":/i18n/hostgate_de.qm"));
+    }
 
     void theTrayMenuIsGerman()
     {
@@ -77,7 +81,8 @@ private slots:
                 continue;
             }
             const QChar key = text.at(amp + 1).toLower();
-            QVERIFY2(!byKey.contains(key), qPrintable(QStringLiteral("Alt+%1: '%2' and '%3'").arg(key, byKey.value(key), text)));
+            QVERIFY2(!byKey.contains(key),
+                     qPrintable(QStringLiteral("Alt+%1: '%2' and '%3'").arg(key, byKey.value(key), text)));
             byKey.insert(key, text);
         }
         QVERIFY(byKey.size() >= 5);
@@ -86,10 +91,12 @@ private slots:
     void pluralFormsAreGerman()
     {
         const char* context = "hostgate::gui::DenialNotifier";
-        QCOMPARE(QCoreApplication::translate(context, "%1: %n connection(s) denied", nullptr, 1).arg(QStringLiteral("curl")),
-                 QStringLiteral("curl: 1 Verbindung verweigert"));
-        QCOMPARE(QCoreApplication::translate(context, "%1: %n connection(s) denied", nullptr, 3).arg(QStringLiteral("curl")),
-                 QStringLiteral("curl: 3 Verbindungen verweigert"));
+        QCOMPARE(
+            QCoreApplication::translate(context, "%1: %n connection(s) denied", nullptr, 1).arg(QStringLiteral("curl")),
+            QStringLiteral("curl: 1 Verbindung verweigert"));
+        QCOMPARE(
+            QCoreApplication::translate(context, "%1: %n connection(s) denied", nullptr, 3).arg(QStringLiteral("curl")),
+            QStringLiteral("curl: 3 Verbindungen verweigert"));
     }
 
     void englishHasItsPluralForms()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the tray icon: icon and tooltip per daemon state, menu actions and how refused changes are shown.
 #include "fake_firewall_client.h"
 #include "tray/tray_icon.h"
@@ -48,13 +49,16 @@ private slots:
         QTest::addColumn<bool>("paused");
         QTest::addColumn<QString>("icon");
         QTest::newRow("enforce") << true << "enforce" << QStringList{} << false << ":/icons/hostgate-enforcing.svg";
-        QTest::newRow("silent allow") << true << "silent-allow" << QStringList{} << false << ":/icons/hostgate-silent.svg";
-        QTest::newRow("silent deny") << true << "silent-deny" << QStringList{} << false << ":/icons/hostgate-silent.svg";
+        QTest::newRow("silent allow") << true << "silent-allow" << QStringList{} << false
+                                      << ":/icons/hostgate-silent.svg";
+        QTest::newRow("silent deny") << true << "silent-deny" << QStringList{} << false
+                                     << ":/icons/hostgate-silent.svg";
         QTest::newRow("learning") << true << "learning" << QStringList{} << false << ":/icons/hostgate-learning.svg";
         QTest::newRow("paused") << true << "enforce" << QStringList{} << true << ":/icons/hostgate-paused.svg";
-        QTest::newRow("features missing") << true << "enforce" << QStringList{"cgroup-connect"} << true
-                                          << ":/icons/hostgate-warning.svg";
-        QTest::newRow("unreachable") << false << "enforce" << QStringList{"x"} << true << ":/icons/hostgate-unreachable.svg";
+        QTest::newRow("features missing")
+            << true << "enforce" << QStringList{"cgroup-connect"} << true << ":/icons/hostgate-warning.svg";
+        QTest::newRow("unreachable") << false << "enforce" << QStringList{"x"} << true
+                                     << ":/icons/hostgate-unreachable.svg";
     }
     void stateFollowsTheDaemon()
     {
@@ -74,8 +78,9 @@ private slots:
     void everyStateIconIsCompiledIn_data()
     {
         QTest::addColumn<TrayState>("state");
-        for (TrayState state : {TrayState::Enforcing, TrayState::SilentAllow, TrayState::SilentDeny, TrayState::Learning,
-                                TrayState::Unreachable, TrayState::FeaturesMissing, TrayState::Paused}) {
+        for (TrayState state :
+             {TrayState::Enforcing, TrayState::SilentAllow, TrayState::SilentDeny, TrayState::Learning,
+              TrayState::Unreachable, TrayState::FeaturesMissing, TrayState::Paused}) {
             QTest::newRow(qPrintable(TrayIcon::iconPathFor(state))) << state;
         }
     }
@@ -216,8 +221,10 @@ private slots:
         status.mode = QStringLiteral("enforce");
         status.defaultAction = QStringLiteral("deny");
         const QString enforcing = TrayIcon::firstRunExplanation(status);
-        QVERIFY2(enforcing.contains(QStringLiteral("enforcing")) && enforcing.contains(QStringLiteral("denied")), qPrintable(enforcing));
-        QVERIFY2(enforcing.contains(QStringLiteral("base policy")) && enforcing.contains(QStringLiteral("administrator")),
+        QVERIFY2(enforcing.contains(QStringLiteral("enforcing")) && enforcing.contains(QStringLiteral("denied")),
+                 qPrintable(enforcing));
+        QVERIFY2(enforcing.contains(QStringLiteral("base policy")) &&
+                     enforcing.contains(QStringLiteral("administrator")),
                  qPrintable(enforcing));
         status.mode = QStringLiteral("learning");
         QVERIFY(TrayIcon::firstRunExplanation(status).contains(QStringLiteral("learning")));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Kernel test of feature probing: cgroup v2 discovery from mountinfo and the probes on this kernel.
 #include "capture/bpf_features.h"
 #include "capture/cgroup.h"
@@ -32,15 +33,15 @@ void BpfFeaturesTest::cgroup2MountIsFoundInMountinfo_data()
     QTest::newRow("unified mode with optional fields")
         << "29 23 0:26 / /sys/fs/cgroup rw,nosuid shared:4 - cgroup2 cgroup2 rw,nsdelegate\n"
         << "/sys/fs/cgroup";
-    QTest::newRow("escaped space in the mount point")
-        << "50 30 0:37 / /mnt/my\\040cgroups rw - cgroup2 none rw\n" << "/mnt/my cgroups";
+    QTest::newRow("escaped space in the mount point") << "50 30 0:37 / /mnt/my\\040cgroups rw - cgroup2 none rw\n"
+                                                      << "/mnt/my cgroups";
     QTest::newRow("root mount preferred over a sub-cgroup bind mount")
         << "51 30 0:37 /user.slice /srv/slice rw - cgroup2 cgroup2 rw\n"
            "52 30 0:37 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n"
         << "/sys/fs/cgroup";
     QTest::newRow("cgroup v1 only") << cgroup1 << "";
-    QTest::newRow("file system named like cgroup2 in the source field")
-        << "60 30 0:40 / /data rw - ext4 cgroup2 rw\n" << "";
+    QTest::newRow("file system named like cgroup2 in the source field") << "60 30 0:40 / /data rw - ext4 cgroup2 rw\n"
+                                                                        << "";
 }
 
 void BpfFeaturesTest::cgroup2MountIsFoundInMountinfo()

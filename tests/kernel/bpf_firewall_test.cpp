@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Kernel test of BpfFirewall: real programs on a child cgroup, real clients in a throwaway network namespace.
 // Project headers first: Qt's `forever` macro would otherwise clobber the core's Lifetime::permanent().
 #include "capture/bpf_firewall.h"
@@ -130,9 +131,8 @@ void BpfFirewallTest::initTestCase()
     cgroup_ = std::make_unique<TestCgroup>(*features.cgroup2Mount, "hostgate-test-bpf-" + suffix);
     QVERIFY2(cgroup_->ready(), "could not create the child cgroup");
     responder_ = std::make_unique<HttpResponder>(
-        netns_->path(), std::vector<HttpResponder::Endpoint>{{"198.51.100.1", kHttpPort},
-                                                             {"198.51.100.1", kOtherHttpPort},
-                                                             {"2001:db8::1", kHttpPort}});
+        netns_->path(), std::vector<HttpResponder::Endpoint>{
+                            {"198.51.100.1", kHttpPort}, {"198.51.100.1", kOtherHttpPort}, {"2001:db8::1", kHttpPort}});
     QVERIFY2(responder_->ready(), qPrintable(responder_->failure()));
 
     BpfFirewall::Options options;
@@ -142,7 +142,7 @@ void BpfFirewallTest::initTestCase()
     // No daemon heartbeats here: the programs must keep treating misses as "hold for a decision".
     options.staleAfter = std::chrono::hours(24);
     options.denyOtherProtocols = false; // raw sockets are probed below
-    options.refuseForeignNetns = false;  // the probes run in the test's namespace, this process does not
+    options.refuseForeignNetns = false; // the probes run in the test's namespace, this process does not
     auto opened = BpfFirewall::open(options);
     QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().describe().c_str());
     firewall_.emplace(std::move(opened.value()));
@@ -172,12 +172,16 @@ CommandResult BpfFirewallTest::curl(const QString& url, const QStringList& wrapp
                                     bool inCgroup)
 {
     QStringList argv = wrapper;
-    argv << program << "--silent" << "--show-error" << "--noproxy" << "*" << "--max-time" << "10" << url;
+    argv << program << "--silent"
+         << "--show-error"
+         << "--noproxy"
+         << "*"
+         << "--max-time"
+         << "10" << url;
     return runInSandbox(inCgroup ? cgroup_->path() : std::filesystem::path(), netns_->path(), argv);
 }
 
-ProbeResult BpfFirewallTest::probe(const char* kind, const char* address, std::uint16_t port,
-                                   std::uint32_t presetMark)
+ProbeResult BpfFirewallTest::probe(const char* kind, const char* address, std::uint16_t port, std::uint32_t presetMark)
 {
     return runSocketProbe(cgroup_->path(), netns_->path(), python_, kind, address, port, presetMark);
 }
@@ -220,8 +224,7 @@ void BpfFirewallTest::openRefusesTheRootCgroupWhenAskedTo()
     options.markBit = 0; // invalid too: should the guard ever break, open() still fails before attaching
     auto opened = BpfFirewall::open(options);
     QVERIFY(!opened.ok());
-    QVERIFY2(opened.error().message.find("root of the hierarchy") != std::string::npos,
-             opened.error().message.c_str());
+    QVERIFY2(opened.error().message.find("root of the hierarchy") != std::string::npos, opened.error().message.c_str());
 }
 
 void BpfFirewallTest::deniedApplicationFailsToConnectImmediately()
@@ -279,14 +282,19 @@ void BpfFirewallTest::missSetsTheMarkBitAndKeepsOtherMarkBits_data()
     QTest::addColumn<int>("port");
     QTest::addColumn<std::uint32_t>("presetMark");
     QTest::addColumn<int>("error");
-    QTest::newRow("TCP, unmarked socket") << "tcp" << "198.51.100.1" << int{kHttpPort} << std::uint32_t{0} << 0;
-    QTest::newRow("TCP, socket with a routing mark") << "tcp" << "198.51.100.1" << int{kHttpPort} << std::uint32_t{0xca6c} << 0;
-    QTest::newRow("TCP over IPv6") << "tcp" << "2001:db8::1" << int{kHttpPort} << std::uint32_t{0} << 0;
-    QTest::newRow("UDP, unmarked socket") << "udp" << "198.51.100.1" << int{kUdpPort} << std::uint32_t{0} << 0;
+    QTest::newRow("TCP, unmarked socket") << "tcp"
+                                          << "198.51.100.1" << int{kHttpPort} << std::uint32_t{0} << 0;
+    QTest::newRow("TCP, socket with a routing mark") << "tcp"
+                                                     << "198.51.100.1" << int{kHttpPort} << std::uint32_t{0xca6c} << 0;
+    QTest::newRow("TCP over IPv6") << "tcp"
+                                   << "2001:db8::1" << int{kHttpPort} << std::uint32_t{0} << 0;
+    QTest::newRow("UDP, unmarked socket") << "udp"
+                                          << "198.51.100.1" << int{kUdpPort} << std::uint32_t{0} << 0;
     // Setting SO_MARK after socket() dropped the birth bit: this datagram would leave unmarked, so it is
     // refused; the socket gets the bit back (its routing bits kept) and its next datagram is held.
-    QTest::newRow("UDP over IPv6, socket with a routing mark") << "udp" << "2001:db8::1" << int{kUdpPort}
-                                                               << std::uint32_t{0xca6c} << EPERM;
+    QTest::newRow("UDP over IPv6, socket with a routing mark")
+        << "udp"
+        << "2001:db8::1" << int{kUdpPort} << std::uint32_t{0xca6c} << EPERM;
 }
 
 void BpfFirewallTest::missSetsTheMarkBitAndKeepsOtherMarkBits()
@@ -321,8 +329,11 @@ void BpfFirewallTest::packetsOfAMissCarryTheMarkBit()
     QFETCH(int, port);
     QFETCH(bool, firstPacketMarked);
     const QString mark = QString("0x%1/0x%1").arg(kMarkBit, 0, 16);
-    const QStringList match = {"-p", kind == "tcp" ? "tcp" : "udp", "-d", "198.51.100.1", "--dport",
-                               QString::number(port), "-m", "mark", "--mark", mark};
+    const QStringList match = {"-p",      kind == "tcp" ? "tcp" : "udp",
+                               "-d",      "198.51.100.1",
+                               "--dport", QString::number(port),
+                               "-m",      "mark",
+                               "--mark",  mark};
     ProbeResult result;
     const auto markedCount = countOutputPackets(netns_->name(), match, [&] {
         result = probe(kind.toLatin1().constData(), "198.51.100.1", static_cast<std::uint16_t>(port));
@@ -388,10 +399,14 @@ void BpfFirewallTest::deniedUdpSendFailsWithEperm_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("address");
-    QTest::newRow("IPv4 (sendmsg4)") << "udp" << "198.51.100.1";
-    QTest::newRow("IPv6 (sendmsg6)") << "udp" << "2001:db8::1";
-    QTest::newRow("IPv4 (connect4)") << "udp-connected" << "198.51.100.1";
-    QTest::newRow("IPv6 (connect6)") << "udp-connected" << "2001:db8::1";
+    QTest::newRow("IPv4 (sendmsg4)") << "udp"
+                                     << "198.51.100.1";
+    QTest::newRow("IPv6 (sendmsg6)") << "udp"
+                                     << "2001:db8::1";
+    QTest::newRow("IPv4 (connect4)") << "udp-connected"
+                                     << "198.51.100.1";
+    QTest::newRow("IPv6 (connect6)") << "udp-connected"
+                                     << "2001:db8::1";
 }
 
 void BpfFirewallTest::deniedUdpSendFailsWithEperm()
@@ -477,8 +492,8 @@ void BpfFirewallTest::anExpiredVerdictCountsNothing()
 
 void BpfFirewallTest::verdictAppliesOnlyToItsUser()
 {
-    QVERIFY(firewall_->setVerdict(keyFor(curlKey_, "198.51.100.1", kHttpPort, Protocol::Tcp, kNobody), Action::Deny)
-                .ok());
+    QVERIFY(
+        firewall_->setVerdict(keyFor(curlKey_, "198.51.100.1", kHttpPort, Protocol::Tcp, kNobody), Action::Deny).ok());
     const QStringList asNobody = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
     QCOMPARE(curl(httpUrl("198.51.100.1", kHttpPort), asNobody).exitCode, 7);
     QCOMPARE(curl(httpUrl("198.51.100.1", kHttpPort)).exitCode, 0);
@@ -538,12 +553,17 @@ void BpfFirewallTest::loopbackMissIsNotMarkedButItsOwnerIsRecorded_data()
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("address");
     QTest::addColumn<std::uint32_t>("mark");
-    QTest::newRow("TCP over IPv4") << "tcp" << "127.0.0.1" << std::uint32_t{0};
-    QTest::newRow("TCP over IPv6") << "tcp" << "::1" << std::uint32_t{0};
-    QTest::newRow("connected UDP: the birth mark is cleared") << "udp-connected" << "127.0.0.1" << std::uint32_t{0};
-    QTest::newRow("connected UDP over IPv6") << "udp-connected" << "::1" << std::uint32_t{0};
+    QTest::newRow("TCP over IPv4") << "tcp"
+                                   << "127.0.0.1" << std::uint32_t{0};
+    QTest::newRow("TCP over IPv6") << "tcp"
+                                   << "::1" << std::uint32_t{0};
+    QTest::newRow("connected UDP: the birth mark is cleared") << "udp-connected"
+                                                              << "127.0.0.1" << std::uint32_t{0};
+    QTest::newRow("connected UDP over IPv6") << "udp-connected"
+                                             << "::1" << std::uint32_t{0};
     // Clearing it on sendto() would let the socket's next datagram to an unknown host out unqueued.
-    QTest::newRow("unconnected UDP: the birth mark stays") << "udp" << "127.0.0.1" << kMarkBit;
+    QTest::newRow("unconnected UDP: the birth mark stays") << "udp"
+                                                           << "127.0.0.1" << kMarkBit;
 }
 
 void BpfFirewallTest::loopbackMissIsNotMarkedButItsOwnerIsRecorded()

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Opens one socket the way an application would and prints, as JSON, what the kernel made of it.
 # Usage: bpf_socket_probe.py tcp|udp|udp-connected|new-tcp|new-udp|new-raw-udp ADDRESS PORT [PRESET_MARK]
 # (udp sends one datagram with sendto(); udp-connected connects first, then sends one with send();

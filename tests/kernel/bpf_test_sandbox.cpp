@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Kernel fixtures for the BPF tests: netns, child cgroup, in-namespace HTTP responder, sandboxed commands.
 #include "bpf_test_sandbox.h"
 
@@ -237,14 +238,13 @@ std::optional<int> countOutputPackets(const std::string& netnsName, const QStrin
     return std::nullopt;
 }
 
-CommandResult runInSandbox(const std::filesystem::path& cgroup, const std::string& netnsPath,
-                           const QStringList& argv, int timeoutMs)
+CommandResult runInSandbox(const std::filesystem::path& cgroup, const std::string& netnsPath, const QStringList& argv,
+                           int timeoutMs)
 {
     // Joining the cgroup from the shell before exec means every socket the command creates is judged.
-    const QString script = cgroup.empty()
-                               ? QStringLiteral("ns=$1; shift 2; exec nsenter --net=\"$ns\" \"$@\"")
-                               : QStringLiteral("ns=$1; cg=$2; shift 2; echo $$ > \"$cg/cgroup.procs\" && "
-                                                "exec nsenter --net=\"$ns\" \"$@\"");
+    const QString script = cgroup.empty() ? QStringLiteral("ns=$1; shift 2; exec nsenter --net=\"$ns\" \"$@\"")
+                                          : QStringLiteral("ns=$1; cg=$2; shift 2; echo $$ > \"$cg/cgroup.procs\" && "
+                                                           "exec nsenter --net=\"$ns\" \"$@\"");
     QStringList arguments = {"-c", script, "sh", QString::fromStdString(netnsPath),
                              QString::fromStdString(cgroup.string())};
     arguments += argv;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Throwaway kernel fixtures for the BPF tests: a network namespace, a child cgroup, an HTTP responder, runners.
 #pragma once
 
@@ -86,8 +87,8 @@ struct CommandResult {
 
 // Runs `argv` in the namespace; when `cgroup` is non-empty, the process joins it before entering the
 // namespace (nsenter keeps /sys, ip netns exec would hide the cgroup tree).
-CommandResult runInSandbox(const std::filesystem::path& cgroup, const std::string& netnsPath,
-                           const QStringList& argv, int timeoutMs = 15000);
+CommandResult runInSandbox(const std::filesystem::path& cgroup, const std::string& netnsPath, const QStringList& argv,
+                           int timeoutMs = 15000);
 
 // What tests/kernel/bpf_socket_probe.py reports about the one socket it made.
 struct ProbeResult {

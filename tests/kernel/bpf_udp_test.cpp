@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Kernel test of UDP enforcement: with the daemon's real firewall rules in a throwaway namespace, which queue
 // (decision or DNS) the first packet of each kind of flow reaches, given BpfFirewall's marks.
 // Project headers first: Qt's `forever` macro would otherwise clobber the core's Lifetime::permanent().
@@ -124,8 +125,7 @@ void BpfUdpTest::initTestCase()
     cgroup_ = std::make_unique<TestCgroup>(*features.cgroup2Mount, "hostgate-test-udp-" + suffix);
     QVERIFY2(cgroup_->ready(), "could not create the child cgroup");
     responder_ = std::make_unique<HttpResponder>(
-        netns_->path(),
-        std::vector<HttpResponder::Endpoint>{{"198.51.100.1", kHttpPort}, {"2001:db8::1", kHttpPort}});
+        netns_->path(), std::vector<HttpResponder::Endpoint>{{"198.51.100.1", kHttpPort}, {"2001:db8::1", kHttpPort}});
     QVERIFY2(responder_->ready(), qPrintable(responder_->failure()));
 
     // Only the script text comes from FirewallRules; it is applied with `ip netns exec`, so it can only ever
@@ -147,7 +147,7 @@ void BpfUdpTest::initTestCase()
     // No daemon heartbeats here: the programs must keep treating misses as "hold for a decision".
     options.staleAfter = std::chrono::hours(24);
     options.denyOtherProtocols = false; // raw sockets are probed below
-    options.refuseForeignNetns = false;  // the probes run in the test's namespace, this process does not
+    options.refuseForeignNetns = false; // the probes run in the test's namespace, this process does not
     auto opened = BpfFirewall::open(options);
     QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().describe().c_str());
     firewall_.emplace(std::move(opened.value()));
@@ -167,8 +167,9 @@ void BpfUdpTest::init()
     for (const bool ipv6 : {false, true}) {
         const QStringList zero = netnsCommand(ipv6, "") + QStringList{"-w", "-Z", chain};
         QCOMPARE(runChecked("ip", zero), QString());
-        const QStringList zeroDns = netnsCommand(ipv6, "") +
-                                    QStringList{"-w", "-Z", QString::fromStdString(rules_->config().chainPrefix + "-DNS")};
+        const QStringList zeroDns =
+            netnsCommand(ipv6, "") +
+            QStringList{"-w", "-Z", QString::fromStdString(rules_->config().chainPrefix + "-DNS")};
         QCOMPARE(runChecked("ip", zeroDns), QString());
     }
 }
@@ -208,8 +209,8 @@ std::optional<int> BpfUdpTest::queued(bool ipv6, QueueRule rule) const
     for (const QString& line : QString::fromLocal8Bit(list.readAllStandardOutput()).split('\n')) {
         const QStringList columns = line.split(' ', Qt::SkipEmptyParts);
         const auto match = queueNumber.match(line);
-        if (columns.size() > 3 && columns[2] == "NFQUEUE" && columns[3].toInt() == rule.protocol &&
-            match.hasMatch() && match.captured(1).toInt() == rule.queue) {
+        if (columns.size() > 3 && columns[2] == "NFQUEUE" && columns[3].toInt() == rule.protocol && match.hasMatch() &&
+            match.captured(1).toInt() == rule.queue) {
             packets = packets.value_or(0) + columns[0].toInt();
         }
     }
@@ -257,11 +258,16 @@ void BpfUdpTest::newUdpSocketsAreBornMarkedAndOtherSocketsAreNot_data()
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("address");
     QTest::addColumn<std::uint32_t>("mark");
-    QTest::newRow("UDP over IPv4") << "new-udp" << "198.51.100.1" << kMarkBit;
-    QTest::newRow("UDP over IPv6") << "new-udp" << "2001:db8::1" << kMarkBit;
-    QTest::newRow("TCP over IPv4") << "new-tcp" << "198.51.100.1" << std::uint32_t{0};
-    QTest::newRow("TCP over IPv6") << "new-tcp" << "2001:db8::1" << std::uint32_t{0};
-    QTest::newRow("raw socket for protocol 17") << "new-raw-udp" << "198.51.100.1" << std::uint32_t{0};
+    QTest::newRow("UDP over IPv4") << "new-udp"
+                                   << "198.51.100.1" << kMarkBit;
+    QTest::newRow("UDP over IPv6") << "new-udp"
+                                   << "2001:db8::1" << kMarkBit;
+    QTest::newRow("TCP over IPv4") << "new-tcp"
+                                   << "198.51.100.1" << std::uint32_t{0};
+    QTest::newRow("TCP over IPv6") << "new-tcp"
+                                   << "2001:db8::1" << std::uint32_t{0};
+    QTest::newRow("raw socket for protocol 17") << "new-raw-udp"
+                                                << "198.51.100.1" << std::uint32_t{0};
 }
 
 void BpfUdpTest::newUdpSocketsAreBornMarkedAndOtherSocketsAreNot()
@@ -336,10 +342,14 @@ void BpfUdpTest::deniedUdpFailsWithEpermAndNothingIsQueued_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("address");
-    QTest::newRow("unconnected IPv4") << "udp" << "198.51.100.1";
-    QTest::newRow("unconnected IPv6") << "udp" << "2001:db8::1";
-    QTest::newRow("connected IPv4") << "udp-connected" << "198.51.100.1";
-    QTest::newRow("connected IPv6") << "udp-connected" << "2001:db8::1";
+    QTest::newRow("unconnected IPv4") << "udp"
+                                      << "198.51.100.1";
+    QTest::newRow("unconnected IPv6") << "udp"
+                                      << "2001:db8::1";
+    QTest::newRow("connected IPv4") << "udp-connected"
+                                    << "198.51.100.1";
+    QTest::newRow("connected IPv6") << "udp-connected"
+                                    << "2001:db8::1";
 }
 
 void BpfUdpTest::deniedUdpFailsWithEpermAndNothingIsQueued()
@@ -356,9 +366,12 @@ void BpfUdpTest::dnsDatagramReachesTheDnsQueueNotTheDecisionQueue_data()
 {
     QTest::addColumn<QString>("kind");
     QTest::addColumn<QString>("address");
-    QTest::newRow("unconnected IPv4 (birth-marked)") << "udp" << "198.51.100.1";
-    QTest::newRow("unconnected IPv6 (birth-marked)") << "udp" << "2001:db8::1";
-    QTest::newRow("connected IPv4 (glibc's resolver)") << "udp-connected" << "198.51.100.1";
+    QTest::newRow("unconnected IPv4 (birth-marked)") << "udp"
+                                                     << "198.51.100.1";
+    QTest::newRow("unconnected IPv6 (birth-marked)") << "udp"
+                                                     << "2001:db8::1";
+    QTest::newRow("connected IPv4 (glibc's resolver)") << "udp-connected"
+                                                       << "198.51.100.1";
 }
 
 void BpfUdpTest::dnsDatagramReachesTheDnsQueueNotTheDecisionQueue()
@@ -398,7 +411,7 @@ void BpfUdpTest::tcpIsQueuedOnlyOnAMiss()
     QFETCH(QString, address);
     QFETCH(bool, allowed);
     if (allowed) {
-        const VerdictKey key{pythonKey_, 0, ::getuid(), IpAddress::parse(address.toStdString()).value(), kHttpPort,
+        const VerdictKey key{pythonKey_,   0, ::getuid(), IpAddress::parse(address.toStdString()).value(), kHttpPort,
                              Protocol::Tcp};
         QVERIFY(firewall_->setVerdict(key, Action::Allow).ok());
     }

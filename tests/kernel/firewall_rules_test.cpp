@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the daemon's firewall rules (FirewallRules) against real iptables-nft, inside a private
 // network namespace: exactly the documented rules, jumps first, clean removal, stale cleanup.
-#include "nfq_test_support.h"
 #include "capture/firewall_rules.h"
+#include "nfq_test_support.h"
 
 #include <QtTest>
 
@@ -62,7 +63,8 @@ QStringList expectedLines(bool ipv6, const QString& bypass)
         "-A INPUT -j HOSTGATE-IN",
         "-A OUTPUT -j HOSTGATE-OUT",
         QString(ipv6 ? "-A HOSTGATE-DNS -d 2001:db8::53/128" : "-A HOSTGATE-DNS -d 198.51.100.53/32") + dns,
-        "-A HOSTGATE-IN -p tcp -m connmark --mark 0x100000/0x100000 -m conntrack --ctdir REPLY -m tcp --tcp-flags SYN,RST NONE -j DROP",
+        "-A HOSTGATE-IN -p tcp -m connmark --mark 0x100000/0x100000 -m conntrack --ctdir REPLY -m tcp --tcp-flags "
+        "SYN,RST NONE -j DROP",
         "-A HOSTGATE-IN -p tcp -m tcp ! --sport 53 -j RETURN",
         "-A HOSTGATE-IN -p udp -m udp ! --sport 53 -j RETURN",
         "-A HOSTGATE-IN -m mark --mark 0x400000/0x400000 -j RETURN",
@@ -74,15 +76,18 @@ QStringList expectedLines(bool ipv6, const QString& bypass)
         "-A HOSTGATE-OUT -p tcp -m mark --mark 0x200000/0x200000 -j REJECT --reject-with tcp-reset",
         "-A HOSTGATE-OUT -p udp -m mark --mark 0x200000/0x200000 -j REJECT --reject-with " + unreachable,
         "-A HOSTGATE-OUT -p tcp -m connmark --mark 0x100000/0x100000 -m mark ! --mark 0x400000/0x400000 -j NFQUEUE "
-        "--queue-num 4271" + bypass,
+        "--queue-num 4271" +
+            bypass,
         "-A HOSTGATE-OUT -p tcp -m mark --mark 0x400000/0x400000 -m tcp ! --sport 53 -j HOSTGATE-WAIT",
         "-A HOSTGATE-OUT -p udp -m udp --dport 53 -j HOSTGATE-DNS",
         "-A HOSTGATE-OUT -p tcp -m tcp --dport 53 -j HOSTGATE-DNS",
         QString(ipv6 ? "-A HOSTGATE-OUT -d ::1/128 -j RETURN" : "-A HOSTGATE-OUT -d 127.0.0.0/8 -j RETURN"),
-        "-A HOSTGATE-OUT -p tcp -m mark --mark 0x100000/0x100000 -m conntrack --ctstate NEW -j NFQUEUE --queue-num 4271"
-            + bypass,
-        "-A HOSTGATE-OUT -p udp -m mark --mark 0x100000/0x100000 -m conntrack --ctstate NEW -j NFQUEUE --queue-num 4271"
-            + bypass,
+        "-A HOSTGATE-OUT -p tcp -m mark --mark 0x100000/0x100000 -m conntrack --ctstate NEW -j NFQUEUE --queue-num "
+        "4271" +
+            bypass,
+        "-A HOSTGATE-OUT -p udp -m mark --mark 0x100000/0x100000 -m conntrack --ctstate NEW -j NFQUEUE --queue-num "
+        "4271" +
+            bypass,
         "-A HOSTGATE-OUT -p udp -m udp --dport 53" + dns,
         "-A HOSTGATE-OUT -p tcp -m tcp --dport 53" + dns,
         "-A HOSTGATE-WAIT -m conntrack --ctstate NEW -j CONNMARK --set-xmark 0x100000/0x100000",
@@ -95,7 +100,8 @@ QString firstRuleOf(const std::string& saved, const std::string& chain)
 {
     const std::size_t start = saved.find("*filter\n");
     const std::string filter = saved.substr(start, saved.find("COMMIT", start) - start);
-    const QStringList rules = QString::fromStdString(filter).split('\n').filter(QRegularExpression("^-A " + QString::fromStdString(chain) + " "));
+    const QStringList rules = QString::fromStdString(filter).split('\n').filter(
+        QRegularExpression("^-A " + QString::fromStdString(chain) + " "));
     return rules.isEmpty() ? QString() : rules.first();
 }
 
@@ -202,14 +208,16 @@ private slots:
                                "-A OUTPUT -j HOSTGATE-MARK\nCOMMIT\n";
         QVERIFY(runCommand(std::string("printf '") + leftover + "' | iptables-nft-restore --noflush").first);
         QVERIFY(runCommand("printf '*filter\\n:HOSTGATE-IN - [0:0]\\n-A INPUT -j HOSTGATE-IN\\nCOMMIT\\n'"
-                           " | ip6tables-nft-restore --noflush").first);
+                           " | ip6tables-nft-restore --noflush")
+                    .first);
         QCOMPARE(ownLines(savedRules(false)).size(), 9);
 
         // Older chains go; the current ones stay for install() to refill in place (a restart never removes
         // them first), minus their jumps into what went.
         QVERIFY(FirewallRules(testConfig(), FirewallBackend::IptablesNft).removeStale().ok());
         const QStringList left = ownLines(savedRules(false));
-        QVERIFY2(left.filter("HOSTGATE-OLD").isEmpty() && left.filter("HOSTGATE-MARK").isEmpty(), qPrintable(left.join('\n')));
+        QVERIFY2(left.filter("HOSTGATE-OLD").isEmpty() && left.filter("HOSTGATE-MARK").isEmpty(),
+                 qPrintable(left.join('\n')));
         QVERIFY(FirewallRules(testConfig(), FirewallBackend::IptablesNft).remove().ok());
         QCOMPARE(savedRules(false), baselineV4_);
         QCOMPARE(savedRules(true), baselineV6_);
@@ -219,7 +227,8 @@ private slots:
     {
         // A killed daemon's chains, with a rule the new configuration no longer has.
         QVERIFY(runCommand("printf '*filter\\n:HOSTGATE-OUT - [0:0]\\n-A HOSTGATE-OUT -p sctp -j DROP\\n"
-                           "-I OUTPUT 1 -j HOSTGATE-OUT\\nCOMMIT\\n' | iptables-nft-restore --noflush").first);
+                           "-I OUTPUT 1 -j HOSTGATE-OUT\\nCOMMIT\\n' | iptables-nft-restore --noflush")
+                    .first);
         FirewallRules rules(testConfig(), FirewallBackend::IptablesNft);
         QVERIFY(rules.install().ok());
         QCOMPARE(ownLines(savedRules(false)), expectedLines(false, ""));
@@ -229,11 +238,16 @@ private slots:
     {
         FirewallRules rules(testConfig(), FirewallBackend::IptablesNft);
         QVERIFY(rules.install().ok());
-        QVERIFY(rules.setTrustedResolvers({IpAddress::parse("203.0.113.53").value(), IpAddress::parse("127.0.0.53").value()}).ok());
+        QVERIFY(
+            rules
+                .setTrustedResolvers({IpAddress::parse("203.0.113.53").value(), IpAddress::parse("127.0.0.53").value()})
+                .ok());
         QStringList expected = expectedLines(false, "");
         const QString dns = " -j NFQUEUE --queue-num 4270 --queue-bypass";
-        expected.replace(expected.indexOf("-A HOSTGATE-DNS -d 198.51.100.53/32" + dns), "-A HOSTGATE-DNS -d 203.0.113.53/32" + dns);
-        expected.insert(expected.indexOf("-A HOSTGATE-DNS -d 203.0.113.53/32" + dns) + 1, "-A HOSTGATE-DNS -d 127.0.0.53/32" + dns);
+        expected.replace(expected.indexOf("-A HOSTGATE-DNS -d 198.51.100.53/32" + dns),
+                         "-A HOSTGATE-DNS -d 203.0.113.53/32" + dns);
+        expected.insert(expected.indexOf("-A HOSTGATE-DNS -d 203.0.113.53/32" + dns) + 1,
+                        "-A HOSTGATE-DNS -d 127.0.0.53/32" + dns);
         QCOMPARE(ownLines(savedRules(false)), expected);
         QVERIFY(ownLines(savedRules(true)).filter("HOSTGATE-DNS -d").isEmpty());
     }
@@ -241,7 +255,8 @@ private slots:
     void removeStaleKeepsChainsOfAnotherPrefix()
     {
         QVERIFY(runCommand("printf '*filter\\n:HOSTGATEX - [0:0]\\n:OTHER-HOSTGATE-OUT - [0:0]\\nCOMMIT\\n'"
-                           " | iptables-nft-restore --noflush").first);
+                           " | iptables-nft-restore --noflush")
+                    .first);
         QVERIFY(FirewallRules(testConfig(), FirewallBackend::IptablesNft).removeStale().ok());
         const std::string saved = savedRules(false);
         QVERIFY(saved.find(":HOSTGATEX") != std::string::npos);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of parseIpPacket: queued IPv4/IPv6 + TCP/UDP packets become a 5-tuple and payload;
 // truncated or malformed input is refused without reading out of bounds.
 // Standard headers first: moc 6.4 fails to parse <compare> when it is the first standard header it meets.
@@ -57,7 +58,8 @@ Bytes ipv4(std::uint8_t protocol, const Bytes& segment)
 }
 
 // IPv6 with an optional list of extension headers given as (type, bytes) in order.
-Bytes ipv6(std::uint8_t protocol, const Bytes& segment, const std::vector<std::pair<std::uint8_t, Bytes>>& extensions = {})
+Bytes ipv6(std::uint8_t protocol, const Bytes& segment,
+           const std::vector<std::pair<std::uint8_t, Bytes>>& extensions = {})
 {
     Bytes packet(40);
     packet[0] = 0x60;
@@ -115,40 +117,41 @@ private slots:
         QTest::addColumn<int>("tcpFlags");
 
         const QByteArray dns = toQt(dnsQuery);
-        QTest::newRow("IPv4 UDP DNS query")
-            << toQt(ipv4(17, udpSegment(40000, 53, dnsQuery))) << "198.51.100.1" << "198.51.100.53" << 40000 << 53
-            << false << dns << 0;
+        QTest::newRow("IPv4 UDP DNS query") << toQt(ipv4(17, udpSegment(40000, 53, dnsQuery))) << "198.51.100.1"
+                                            << "198.51.100.53" << 40000 << 53 << false << dns << 0;
         QTest::newRow("IPv4 TCP SYN with options")
-            << toQt(ipv4(6, tcpSegment(40001, 443, 0x02, 20, {}))) << "198.51.100.1" << "198.51.100.53" << 40001 << 443
-            << true << QByteArray() << 0x02;
+            << toQt(ipv4(6, tcpSegment(40001, 443, 0x02, 20, {}))) << "198.51.100.1"
+            << "198.51.100.53" << 40001 << 443 << true << QByteArray() << 0x02;
         QTest::newRow("IPv4 TCP data after options")
-            << toQt(ipv4(6, tcpSegment(40002, 53, 0x18, 12, dnsQuery))) << "198.51.100.1" << "198.51.100.53" << 40002
-            << 53 << true << dns << 0x18;
-        QTest::newRow("IPv4 with IP options")
-            << [] {
-                   Bytes packet = ipv4(17, udpSegment(1, 2, dnsQuery));
-                   packet[0] = 0x46;
-                   packet.insert(packet.begin() + 20, {1, 1, 1, 0});
-                   put16(packet, 2, static_cast<unsigned>(packet.size()));
-                   return toQt(packet);
-               }()
-            << "198.51.100.1" << "198.51.100.53" << 1 << 2 << false << dns << 0;
-        QTest::newRow("IPv4 with Ethernet padding after the datagram")
-            << [] {
-                   Bytes packet = ipv4(17, udpSegment(5, 6, {0xaa}));
-                   packet.insert(packet.end(), {0, 0, 0, 0});
-                   return toQt(packet);
-               }()
-            << "198.51.100.1" << "198.51.100.53" << 5 << 6 << false << QByteArray("\xaa") << 0;
-        QTest::newRow("IPv6 UDP") << toQt(ipv6(17, udpSegment(40003, 53, dnsQuery))) << "2001:db8::1" << "2001:db8::53"
-                                  << 40003 << 53 << false << dns << 0;
+            << toQt(ipv4(6, tcpSegment(40002, 53, 0x18, 12, dnsQuery))) << "198.51.100.1"
+            << "198.51.100.53" << 40002 << 53 << true << dns << 0x18;
+        QTest::newRow("IPv4 with IP options") <<
+            [] {
+                Bytes packet = ipv4(17, udpSegment(1, 2, dnsQuery));
+                packet[0] = 0x46;
+                packet.insert(packet.begin() + 20, {1, 1, 1, 0});
+                put16(packet, 2, static_cast<unsigned>(packet.size()));
+                return toQt(packet);
+            }() << "198.51.100.1"
+                                              << "198.51.100.53" << 1 << 2 << false << dns << 0;
+        QTest::newRow("IPv4 with Ethernet padding after the datagram") <<
+            [] {
+                Bytes packet = ipv4(17, udpSegment(5, 6, {0xaa}));
+                packet.insert(packet.end(), {0, 0, 0, 0});
+                return toQt(packet);
+            }() << "198.51.100.1"
+                                                                       << "198.51.100.53" << 5 << 6 << false
+                                                                       << QByteArray("\xaa") << 0;
+        QTest::newRow("IPv6 UDP") << toQt(ipv6(17, udpSegment(40003, 53, dnsQuery))) << "2001:db8::1"
+                                  << "2001:db8::53" << 40003 << 53 << false << dns << 0;
         QTest::newRow("IPv6 TCP after hop-by-hop and destination options")
             << toQt(ipv6(6, tcpSegment(40004, 80, 0x02, 0, {}),
                          {{0, Bytes(8, 0)}, {60, Bytes{0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}}}))
-            << "2001:db8::1" << "2001:db8::53" << 40004 << 80 << true << QByteArray() << 0x02;
+            << "2001:db8::1"
+            << "2001:db8::53" << 40004 << 80 << true << QByteArray() << 0x02;
         QTest::newRow("IPv6 first fragment")
-            << toQt(ipv6(17, udpSegment(7, 53, dnsQuery), {{44, Bytes{0, 0, 0, 1, 0, 0, 0, 9}}}))
-            << "2001:db8::1" << "2001:db8::53" << 7 << 53 << false << dns << 0;
+            << toQt(ipv6(17, udpSegment(7, 53, dnsQuery), {{44, Bytes{0, 0, 0, 1, 0, 0, 0, 9}}})) << "2001:db8::1"
+            << "2001:db8::53" << 7 << 53 << false << dns << 0;
     }
     void wellFormedPacketsYieldTupleAndPayload()
     {
@@ -204,10 +207,17 @@ private slots:
             << modified(ipv6(17, udpSegment(1, 53, {}), {{60, Bytes(8, 0)}}), [](Bytes& p) { p[41] = 200; });
         QTest::newRow("IPv6 non-first fragment")
             << toQt(ipv6(17, udpSegment(7, 53, dnsQuery), {{44, Bytes{0, 0, 0x01, 0, 0, 0, 0, 9}}}));
-        QTest::newRow("IPv6 endless extension chain")
-            << toQt(ipv6(17, udpSegment(7, 53, {}),
-                         {{60, Bytes(8, 0)}, {60, Bytes(8, 0)}, {60, Bytes(8, 0)}, {60, Bytes(8, 0)}, {60, Bytes(8, 0)},
-                          {60, Bytes(8, 0)}, {60, Bytes(8, 0)}, {60, Bytes(8, 0)}, {60, Bytes(8, 0)}, {60, Bytes(8, 0)}}));
+        QTest::newRow("IPv6 endless extension chain") << toQt(ipv6(17, udpSegment(7, 53, {}),
+                                                                   {{60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)},
+                                                                    {60, Bytes(8, 0)}}));
     }
     void malformedPacketsAreRefused()
     {

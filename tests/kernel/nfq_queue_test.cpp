@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of NfQueue and DnsReplyInjector against the real kernel, behind the daemon's own rules,
 // inside a private network namespace: what is queued, how held connections react to each verdict, the
 // failure policy, and locally answered DNS queries.
-#include "nfq_test_support.h"
 #include "capture/dns_reply_injector.h"
 #include "capture/firewall_rules.h"
 #include "capture/nfqueue.h"
 #include "capture/packet.h"
+#include "nfq_test_support.h"
 
 #include <QtTest>
 

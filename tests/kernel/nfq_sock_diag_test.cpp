@@ -1,7 +1,8 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of SockDiag: the socket behind an outgoing packet's tuple is found with the same cookie
 // SO_COOKIE (and bpf_get_socket_cookie) reports, for TCP and UDP, connected or not, IPv4 and IPv6.
-#include "nfq_test_support.h"
 #include "capture/sock_diag.h"
+#include "nfq_test_support.h"
 
 #include <QtTest>
 
@@ -58,7 +59,8 @@ private slots:
         QVERIFY(startConnect(socket, server.toStdString(), 7000));
         auto diag = SockDiag::open();
         QVERIFY(diag.ok());
-        const auto found = diag->lookup(outgoingTuple(socket, client.toStdString(), server.toStdString(), 7000, Protocol::Tcp));
+        const auto found =
+            diag->lookup(outgoingTuple(socket, client.toStdString(), server.toStdString(), 7000, Protocol::Tcp));
         QVERIFY2(found.ok(), found.ok() ? "" : found.error().message.c_str());
         QCOMPARE(found->cookie, socketCookie(socket));
         QCOMPARE(found->uid, getuid());
@@ -97,7 +99,8 @@ private slots:
         QVERIFY(startConnect(socket, server.toStdString(), 5300));
         auto diag = SockDiag::open();
         QVERIFY(diag.ok());
-        const auto found = diag->lookup(outgoingTuple(socket, client.toStdString(), server.toStdString(), 5300, Protocol::Udp));
+        const auto found =
+            diag->lookup(outgoingTuple(socket, client.toStdString(), server.toStdString(), 5300, Protocol::Udp));
         QVERIFY2(found.ok(), found.ok() ? "" : found.error().message.c_str());
         QCOMPARE(found->cookie, socketCookie(socket));
     }
@@ -121,7 +124,8 @@ private slots:
         QVERIFY(socket.fd() >= 0);
         auto diag = SockDiag::open();
         QVERIFY(diag.ok());
-        const auto found = diag->lookup(outgoingTuple(socket, client.toStdString(), server.toStdString(), 53, Protocol::Udp));
+        const auto found =
+            diag->lookup(outgoingTuple(socket, client.toStdString(), server.toStdString(), 53, Protocol::Udp));
         QVERIFY2(found.ok(), found.ok() ? "" : found.error().message.c_str());
         QCOMPARE(found->cookie, socketCookie(socket));
     }

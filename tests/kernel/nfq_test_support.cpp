@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Private network namespace and socket helpers for the nfqueue/firewall kernel tests.
 #include "nfq_test_support.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Fixtures for the nfqueue/firewall kernel tests: a private network namespace for the whole test binary and
 // small socket helpers.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Checks the configured systemd unit of hostgated: `systemd-analyze verify` accepts it and
 # `systemd-analyze security --offline=yes` rates its exposure at most MAX (default 3.0). Fails, never skips,
 # when systemd-analyze is missing (scripts/install-deps.sh installs the systemd package).

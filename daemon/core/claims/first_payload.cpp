@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TLS ClientHello (RFC 8446 §4.1.2, server_name RFC 6066 §3, ECH draft-ietf-tls-esni) and HTTP/1.1 (RFC 9112)
 // request heads, read just far enough to find the name a client claims.
 #include "claims/first_payload.h"
@@ -213,7 +214,7 @@ std::string_view authorityHost(std::string_view authority)
     return authority;
 }
 
-constexpr std::array<std::string_view, 9> kMethods{"GET ",    "POST ",  "HEAD ",    "PUT ",  "DELETE ",
+constexpr std::array<std::string_view, 9> kMethods{"GET ",     "POST ",  "HEAD ",    "PUT ",  "DELETE ",
                                                    "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "};
 
 } // namespace
@@ -322,9 +323,9 @@ PayloadScan scanHttpRequest(std::span<const std::uint8_t> bytes)
     const auto bareEnd = text.find("\n\n");
     const auto end = std::min(headEnd, bareEnd);
     if (end == std::string_view::npos)
-        return text.size() >= kMaxHttpHeadBytes ? notRecognised("HTTP request head longer than " +
-                                                                std::to_string(kMaxHttpHeadBytes) + " bytes")
-                                                : needMore();
+        return text.size() >= kMaxHttpHeadBytes
+                   ? notRecognised("HTTP request head longer than " + std::to_string(kMaxHttpHeadBytes) + " bytes")
+                   : needMore();
     if (end > kMaxHttpHeadBytes)
         return notRecognised("HTTP request head longer than " + std::to_string(kMaxHttpHeadBytes) + " bytes");
     const std::string_view head = text.substr(0, end);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The name a connection claims in its first payload, when DNS gave the daemon none: the server_name of a TLS
 // ClientHello, the Host header of a plain HTTP request. Pure parsing of untrusted bytes, bounded and
 // allocation-light; it never reads past the span it is given.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // QUIC Initial framing: long header (RFC 9000 §17.2, §17.2.2; v2 packet types RFC 9369 §3.2) and frames
 // (RFC 9000 §19).
 #include "claims/quic_frames.h"
@@ -79,7 +80,8 @@ Result<void> CryptoStream::add(std::uint64_t offset, std::span<const std::uint8_
         have_.resize(end, false);
     }
     std::copy(data.begin(), data.end(), bytes_.begin() + static_cast<std::ptrdiff_t>(begin));
-    std::fill(have_.begin() + static_cast<std::ptrdiff_t>(begin), have_.begin() + static_cast<std::ptrdiff_t>(end), true);
+    std::fill(have_.begin() + static_cast<std::ptrdiff_t>(begin), have_.begin() + static_cast<std::ptrdiff_t>(end),
+              true);
     while (contiguous_ < have_.size() && have_[contiguous_])
         ++contiguous_;
     return Ok{};
@@ -97,7 +99,7 @@ Result<void> collectCryptoFrames(std::span<const std::uint8_t> plaintext, Crypto
         case 0x00: // PADDING
         case 0x01: // PING
             break;
-        case 0x02: // ACK
+        case 0x02:   // ACK
         case 0x03: { // ACK with ECN counts
             const auto largest = varint();
             const auto delay = varint();

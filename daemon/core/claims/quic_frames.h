@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The framing of QUIC Initial packets (RFC 9000 §17.2.2, §19; QUIC v2: RFC 9369): the long header a client's
 // first datagram starts with, and the CRYPTO frames of its decrypted payload, reassembled into the
 // ClientHello's bytes. Pure; the decryption with keys derived from the packet's own destination connection
@@ -20,7 +21,7 @@ inline constexpr std::uint32_t kQuicVersion2 = 0x6b3343cf;
 
 struct QuicInitialHeader {
     std::uint32_t version = 0;
-    std::vector<std::uint8_t> dcid;  // the destination connection id: the Initial keys derive from it
+    std::vector<std::uint8_t> dcid;     // the destination connection id: the Initial keys derive from it
     std::size_t packetNumberOffset = 0; // where the (protected) packet number starts
     std::size_t packetEnd = 0;          // where this packet ends in the datagram (coalesced packets follow)
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The displayed text of an app whose path is known, unknown, or gone with its process.
 #include "decision/connection.h"
 

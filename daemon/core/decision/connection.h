@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What the daemon knows about one outbound connection attempt when it has to decide on it.
 #pragma once
 
@@ -22,7 +23,7 @@ enum class AppPathState { Known, Unknown, Exited };
 struct AppIdentity {
     std::uint64_t device = 0;
     std::uint64_t inode = 0;
-    std::string path;                 // canonical /proc/PID/exe target; empty unless pathState is Known
+    std::string path;                  // canonical /proc/PID/exe target; empty unless pathState is Known
     std::optional<std::string> script; // for interpreters: the script being run
     std::optional<std::string> appId;  // "flatpak:ID", "snap:NAME", "appimage:FILE" when known (rules/app_id.h)
     // "unit:NAME.service" / "unit:NAME.scope": the systemd unit (or a container's scope) of a system service,
@@ -69,7 +70,7 @@ struct Connection {
     std::string commandLine;
     IpAddress destination;
     std::uint16_t port = 0;
-    Protocol protocol = Protocol::Tcp; // Tcp or Udp, never Any
+    Protocol protocol = Protocol::Tcp;  // Tcp or Udp, never Any
     std::vector<std::string> hostnames; // normalized; from the DNS cache, the name the app asked for first
     // Names a DNS server that is not a trusted resolver answered for the destination: shown to the user as
     // such, never matched against name rules.

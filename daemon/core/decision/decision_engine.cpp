@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DecisionEngine: rule lookup, mode fallback, lifetimes, usage counts and learning-mode proposals.
 #include "decision/decision_engine.h"
 
@@ -77,7 +78,8 @@ constexpr NameTable<Mode, 4> kModeNames{{{Mode::Enforce, "enforce"},
                                          {Mode::SilentAllow, "silent-allow"},
                                          {Mode::SilentDeny, "silent-deny"},
                                          {Mode::Learning, "learning"}}};
-constexpr NameTable<Verdict, 3> kVerdictNames{{{Verdict::Ask, "ask"}, {Verdict::Allow, "allow"}, {Verdict::Deny, "deny"}}};
+constexpr NameTable<Verdict, 3> kVerdictNames{
+    {{Verdict::Ask, "ask"}, {Verdict::Allow, "allow"}, {Verdict::Deny, "deny"}}};
 
 } // namespace
 

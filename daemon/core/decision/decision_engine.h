@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DecisionEngine: turns a connection into allow / deny / ask, with the rule and the words that explain it.
 #pragma once
 
@@ -139,8 +140,8 @@ private:
     Mode mode_ = Mode::Enforce;
     EncryptedDnsPolicy encryptedDnsPolicy_ = EncryptedDnsPolicy::Ask;
     std::unordered_multimap<std::int32_t, std::size_t> untilExitPositions_; // pid → index position
-    std::unordered_map<RuleId, std::size_t> positions_; // live rules' ids → index position
-    std::uint64_t fingerprint_ = 0; // sum of the live rules' hashes
+    std::unordered_map<RuleId, std::size_t> positions_;                     // live rules' ids → index position
+    std::uint64_t fingerprint_ = 0;                                         // sum of the live rules' hashes
     std::uint64_t hitEvents_ = 0;
     std::size_t appIdRules_ = 0; // live rules whose app is an app id or unit
     ProposalBook* proposals_ = nullptr;

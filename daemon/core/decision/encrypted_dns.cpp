@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Encrypted DNS: the policy's words and the resolver list's lookups.
 #include "decision/encrypted_dns.h"
 
@@ -36,16 +37,18 @@ EncryptedDnsList::EncryptedDnsList(std::vector<EncryptedDnsResolver> resolvers) 
 const EncryptedDnsResolver* EncryptedDnsList::resolverFor(const IpAddress& destination,
                                                           const std::vector<std::string>& hostnames) const
 {
-    const auto found = std::lower_bound(addresses_.begin(), addresses_.end(), destination,
-                                        [](const auto& entry, const IpAddress& address) { return entry.first < address; });
+    const auto found =
+        std::lower_bound(addresses_.begin(), addresses_.end(), destination,
+                         [](const auto& entry, const IpAddress& address) { return entry.first < address; });
     if (found != addresses_.end() && found->first == destination)
         return &resolvers_[found->second];
     for (const auto& resolver : resolvers_)
         for (const auto& host : resolver.hosts)
             for (const auto& name : hostnames) {
-                const bool matches = host.starts_with("*.")
-                                         ? name.size() > host.size() - 2 && isSameOrSubdomain(name, std::string_view(host).substr(2))
-                                         : name == host;
+                const bool matches =
+                    host.starts_with("*.")
+                        ? name.size() > host.size() - 2 && isSameOrSubdomain(name, std::string_view(host).substr(2))
+                        : name == host;
                 if (matches)
                     return &resolver;
             }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Encrypted DNS: which connections carry DNS the daemon cannot read (DoH to a known resolver, DoT/DoQ on 853).
 #pragma once
 
@@ -22,8 +23,8 @@ std::optional<EncryptedDnsPolicy> parseEncryptedDnsPolicy(std::string_view text)
 // One well-known resolver of the shipped list: its DoH/DoT host names ("*.domain" for every name under it)
 // and its addresses.
 struct EncryptedDnsResolver {
-    std::string name;                // "Cloudflare"
-    std::vector<std::string> hosts;  // normalized: "cloudflare-dns.com", "*.dns.nextdns.io"
+    std::string name;               // "Cloudflare"
+    std::vector<std::string> hosts; // normalized: "cloudflare-dns.com", "*.dns.nextdns.io"
     std::vector<IpAddress> addresses;
 
     bool operator==(const EncryptedDnsResolver&) const = default;
@@ -45,7 +46,8 @@ public:
     std::optional<std::string> classify(const IpAddress& destination, std::uint16_t port,
                                         const std::vector<std::string>& hostnames) const;
     // The resolver a listed address or name belongs to, for any port.
-    const EncryptedDnsResolver* resolverFor(const IpAddress& destination, const std::vector<std::string>& hostnames) const;
+    const EncryptedDnsResolver* resolverFor(const IpAddress& destination,
+                                            const std::vector<std::string>& hostnames) const;
     const std::vector<EncryptedDnsResolver>& resolvers() const { return resolvers_; }
     bool empty() const { return resolvers_.empty(); }
 

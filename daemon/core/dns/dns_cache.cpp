@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DNS cache: CNAME chain resolution from the question name, TTL clamping, per-address name lists, LRU bound.
 #include "dns/dns_cache.h"
 
@@ -88,8 +89,7 @@ DnsCache::DnsCache(Config config) : config_(config)
 std::vector<CachedAddress> DnsCache::addResponse(const DnsMessage& validatedResponse, TimePoint now)
 {
     std::vector<CachedAddress> results;
-    if (!validatedResponse.isResponse || validatedResponse.opcode != 0 ||
-        validatedResponse.rcode != dns_rcode::NoError)
+    if (!validatedResponse.isResponse || validatedResponse.opcode != 0 || validatedResponse.rcode != dns_rcode::NoError)
         return results;
 
     for (const DnsQuestion& question : validatedResponse.questions) {

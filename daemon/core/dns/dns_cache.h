@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The DNS cache: which names an IP address was given for, from validated answers, bounded by TTL and size.
 #pragma once
 
@@ -36,7 +37,7 @@ public:
     struct Config {
         Seconds minTtl{60};
         Seconds maxTtl{86400};
-        std::size_t maxAddresses = 65536;   // least recently answered addresses are evicted beyond this
+        std::size_t maxAddresses = 65536;    // least recently answered addresses are evicted beyond this
         std::size_t maxNamesPerAddress = 64; // shared CDN addresses: least recently answered names dropped
         std::size_t maxChainLength = 16;     // CNAME hops followed from the question name
     };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The 5-tuple of a DNS exchange, oriented from the client (the app or stub) to the server it asked.
 #pragma once
 
@@ -27,7 +28,9 @@ struct DnsFlowHash {
     {
         IpAddressHash addressHash;
         std::size_t hash = addressHash(flow.client);
-        const auto mix = [&hash](std::size_t value) { hash ^= value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2); };
+        const auto mix = [&hash](std::size_t value) {
+            hash ^= value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
+        };
         mix(addressHash(flow.server));
         mix(flow.clientPort);
         mix(std::size_t{flow.serverPort} << 16);

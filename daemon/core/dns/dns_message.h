@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A decoded DNS message, reduced to what the firewall needs: questions, address and CNAME answers, TTLs.
 #pragma once
 

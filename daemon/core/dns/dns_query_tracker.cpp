@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Outstanding-query bookkeeping: bounded, expiring, one-shot matching of responses to queries.
 #include "dns/dns_query_tracker.h"
 
@@ -9,8 +10,8 @@ std::size_t DnsQueryTracker::KeyHash::operator()(const Key& key) const noexcept
 {
     std::size_t hash = DnsFlowHash{}(key.flow) ^ (std::size_t{key.id} << 32);
     for (const DnsQuestion& question : key.questions) {
-        hash ^= std::hash<std::string>{}(question.name) + question.type + 0x9e3779b97f4a7c15ULL + (hash << 6) +
-                (hash >> 2);
+        hash ^=
+            std::hash<std::string>{}(question.name) + question.type + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
     }
     return hash;
 }
@@ -36,7 +37,7 @@ void DnsQueryTracker::onQuery(const DnsFlow& flow, const DnsMessage& query, Time
 }
 
 std::optional<DnsQueryTracker::Query> DnsQueryTracker::matchResponse(const DnsFlow& flow, const DnsMessage& response,
-                                                                       TimePoint now)
+                                                                     TimePoint now)
 {
     if (!response.isResponse)
         return std::nullopt;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Outstanding DNS queries, so that only a response to a query we saw leave can fill the DNS cache.
 #pragma once
 
@@ -21,7 +22,7 @@ namespace hostgate {
 class DnsQueryTracker {
 public:
     struct Config {
-        Seconds timeout{10};              // resolvers retry after ~5 s; later answers are not trusted
+        Seconds timeout{10};               // resolvers retry after ~5 s; later answers are not trusted
         std::size_t maxOutstanding = 4096; // when full, the oldest query is forgotten
     };
 

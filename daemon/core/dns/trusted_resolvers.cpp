@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // resolv.conf parsing and the sorted set of trusted resolver addresses.
 #include "dns/trusted_resolvers.h"
 

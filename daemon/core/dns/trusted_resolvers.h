@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Which DNS servers the system trusts: their answers name addresses; every other server is just a peer.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The kernel resources hostgate uses unless configured otherwise (mark bits, nfqueue numbers): the one set of
 // defaults behind the daemon's configuration (DaemonConfig), the firewall chains (FirewallConfig) and the BPF
 // programs (BpfFirewall::Options). Why these bits: see DaemonConfig::markBit.
@@ -13,6 +14,9 @@ inline constexpr std::uint32_t replyMarkBit = 31;     // DNS refusals the daemon
 inline constexpr std::uint16_t dnsQueue = 7800;
 inline constexpr std::uint16_t decisionQueue = 7801;
 
-inline constexpr std::uint32_t maskOf(std::uint32_t bit) { return std::uint32_t{1} << bit; }
+inline constexpr std::uint32_t maskOf(std::uint32_t bit)
+{
+    return std::uint32_t{1} << bit;
+}
 
 } // namespace hostgate::kernel_defaults

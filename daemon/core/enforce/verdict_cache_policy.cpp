@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Kernel verdict lifetimes: the rule's lifetime, the DNS answer's TTL and the configured bounds.
 #include "enforce/verdict_cache_policy.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // When a decision may be repeated by the kernel without asking the daemon again, and for how long.
 #pragma once
 

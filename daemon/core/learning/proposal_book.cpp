@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ProposalBook: deduplication, generalisation to registrable domains, port grouping and bounds.
 #include "learning/proposal_book.h"
 
@@ -63,9 +64,9 @@ Rule ruleForProposal(const Proposal& proposal, TimePoint now)
     return rule;
 }
 
-ProposalBook::ProposalBook(const RegistrableDomains& domains, ProposalLimits limits) : domains_(domains), limits_(limits)
-{
-}
+ProposalBook::ProposalBook(const RegistrableDomains& domains, ProposalLimits limits)
+    : domains_(domains), limits_(limits)
+{}
 
 ProposalBook::Outcome ProposalBook::observe(const Sighting& sighting)
 {
@@ -187,8 +188,8 @@ std::vector<ProposalId> ProposalBook::idsFor(const std::optional<std::string>& a
 bool ProposalBook::remove(ProposalId id)
 {
     auto& proposals = contents_.proposals;
-    const auto at = std::find_if(proposals.begin(), proposals.end(),
-                                 [id](const Proposal& proposal) { return proposal.id == id; });
+    const auto at =
+        std::find_if(proposals.begin(), proposals.end(), [id](const Proposal& proposal) { return proposal.id == id; });
     if (at == proposals.end())
         return false;
     proposals.erase(at);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ProposalBook: what learning mode (or the connection log) saw, as allow rules to propose — deduplicated per
 // (app, script, user, destination), generalised (several names of one registrable domain → "*.domain", ports
 // grouped) and bounded in count.
@@ -47,8 +48,8 @@ struct Proposal {
     std::uint32_t uid = 0;
     HostPattern host; // an exact name, "*.domain" or one address
     Protocol protocol = Protocol::Tcp;
-    std::vector<std::uint16_t> ports; // sorted, distinct; ignored when anyPort
-    bool anyPort = false;             // more distinct ports were seen than ProposalLimits::maxPorts
+    std::vector<std::uint16_t> ports;  // sorted, distinct; ignored when anyPort
+    bool anyPort = false;              // more distinct ports were seen than ProposalLimits::maxPorts
     std::vector<std::string> examples; // names seen under a "*.domain" (at most ProposalLimits::maxExamples)
     std::uint64_t connections = 0;
     TimePoint firstSeen{};
@@ -89,7 +90,7 @@ public:
 
     // Everything the book holds, for saving and restoring it.
     struct Contents {
-        std::vector<Proposal> proposals; // by id
+        std::vector<Proposal> proposals;   // by id
         std::vector<Rejection> rejections; // oldest first
         ProposalId nextId = 1;
         std::uint64_t dropped = 0;

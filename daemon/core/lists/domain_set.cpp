@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DomainSet: hashing names from their end so every parent domain of a queried name costs one probe.
 #include "lists/domain_set.h"
 

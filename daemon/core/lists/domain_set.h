@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DomainSet: a large set of domain names, looked up by a name and each of its parent domains (subscribed lists).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parsers for subscribed domain lists: one pass over the text, no copy of a line unless it holds an entry.
 #include "lists/list_parser.h"
 
@@ -37,8 +38,8 @@ std::string_view withoutComment(std::string_view line, char marker)
 bool isLocalName(std::string_view name)
 {
     static constexpr std::array<std::string_view, 10> local = {
-        "localhost", "localhost.localdomain", "local", "broadcasthost", "ip6-localhost",
-        "ip6-loopback", "ip6-localnet", "ip6-mcastprefix", "ip6-allnodes", "ip6-allrouters"};
+        "localhost",    "localhost.localdomain", "local",           "broadcasthost", "ip6-localhost",
+        "ip6-loopback", "ip6-localnet",          "ip6-mcastprefix", "ip6-allnodes",  "ip6-allrouters"};
     for (const auto candidate : local)
         if (name == candidate)
             return true;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parsers for subscribed domain lists: hosts files, plain domain lists and AdBlock basic "||domain^" lines.
 #pragma once
 

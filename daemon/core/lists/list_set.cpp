@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ListSet: longest entry per name, deny over allow, over every name of a connection.
 #include "lists/list_set.h"
 

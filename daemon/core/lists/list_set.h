@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ListSet: the subscribed lists in force, and which of them decides a connection no rule decides.
 #pragma once
 

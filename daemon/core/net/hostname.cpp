@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hostname normalization and label-boundary suffix tests.
 #include "net/hostname.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Hostname normalization for matching: lower case, no trailing dot, ASCII (punycode) only.
 #pragma once
 

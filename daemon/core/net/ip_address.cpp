@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Parsing, printing and prefix arithmetic for IpAddress and Cidr.
 #include "net/ip_address.h"
 

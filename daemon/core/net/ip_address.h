@@ -1,8 +1,8 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // IPv4/IPv6 addresses and CIDR networks, as values the rules, DNS cache and kernel adapters share.
 #pragma once
 
 // <string> first: Qt 6.4 moc cannot parse <compare> when it is the first standard header it meets.
-#include <string>
 #include <array>
 #include <compare>
 #include <cstdint>

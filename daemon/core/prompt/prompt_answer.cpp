@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Turns a user's prompt answer into the rule it stands for (host/port scope, lifetime, provenance).
 #include "prompt/prompt_answer.h"
 
@@ -35,17 +36,16 @@ std::vector<std::string_view> labelsOf(std::string_view name)
 // "*.suffix" rule. Catches the common country-code layouts; the Public Suffix List would catch all.
 bool looksLikeCountryCodeSecondLevel(const std::vector<std::string_view>& labels)
 {
-    static constexpr std::array<std::string_view, 18> genericSecondLevel = {
-        "ac", "co", "com", "edu", "go", "gob", "gov", "gv", "ltd", "mil", "ne", "net", "nic", "nom", "or", "org",
-        "plc", "sch"};
+    static constexpr std::array<std::string_view, 18> genericSecondLevel = {"ac",  "co",  "com", "edu", "go",  "gob",
+                                                                            "gov", "gv",  "ltd", "mil", "ne",  "net",
+                                                                            "nic", "nom", "or",  "org", "plc", "sch"};
     if (labels.size() != 2)
         return false;
     const auto topLevel = labels[1];
-    const bool countryCode = topLevel.size() == 2 && std::all_of(topLevel.begin(), topLevel.end(), [](char c) {
-                                 return c >= 'a' && c <= 'z';
-                             });
-    return countryCode
-           && std::find(genericSecondLevel.begin(), genericSecondLevel.end(), labels[0]) != genericSecondLevel.end();
+    const bool countryCode = topLevel.size() == 2 &&
+                             std::all_of(topLevel.begin(), topLevel.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+    return countryCode &&
+           std::find(genericSecondLevel.begin(), genericSecondLevel.end(), labels[0]) != genericSecondLevel.end();
 }
 
 HostPattern hostFor(const Connection& connection, PromptAnswer::HostScope scope)
@@ -60,8 +60,8 @@ HostPattern hostFor(const Connection& connection, PromptAnswer::HostScope scope)
                 return HostPattern::suffix(std::move(*domain));
             return HostPattern::exact(connection.hostnames.front());
         }
-        return HostPattern::network(Cidr(connection.destination,
-                                         connection.destination.isV4() ? domainScopeV4Prefix : domainScopeV6Prefix));
+        return HostPattern::network(
+            Cidr(connection.destination, connection.destination.isV4() ? domainScopeV4Prefix : domainScopeV6Prefix));
     case PromptAnswer::HostScope::ThisHost:
         break;
     }
@@ -97,10 +97,9 @@ std::string noteFor(const Connection& connection)
     std::string app = displayPath(connection.app);
     if (connection.app.script)
         app += " " + *connection.app.script;
-    const std::string destination =
-        connection.hostnames.empty()
-            ? connection.destination.toString()
-            : fmt::format("{} ({})", connection.hostnames.front(), connection.destination.toString());
+    const std::string destination = connection.hostnames.empty() ? connection.destination.toString()
+                                                                 : fmt::format("{} ({})", connection.hostnames.front(),
+                                                                               connection.destination.toString());
     return fmt::format("Answered at a prompt: {} (pid {}, uid {}) connecting to {} {}/{}", app, connection.pid,
                        connection.uid, destination, toString(connection.protocol), connection.port);
 }
@@ -159,15 +158,16 @@ Result<Rule> ruleFromAnswer(const Connection& connection, const PromptAnswer& an
     else if (connection.app.ownRoot && connection.app.unit)
         rule.app = connection.app.unit;
     else if (connection.app.ownRoot)
-        return Error{"Failed to build a rule from the answer: the process has a root directory of its own and no app id "
-                     "or unit, so no rule could name it (its path means something else outside its root)"};
+        return Error{
+            "Failed to build a rule from the answer: the process has a root directory of its own and no app id "
+            "or unit, so no rule could name it (its path means something else outside its root)"};
     else
         rule.app = connection.app.path;
     rule.script = connection.app.script;
     rule.uid = connection.uid;
     rule.host = hostFor(connection, answer.hostScope);
-    rule.ports = answer.portScope == PromptAnswer::PortScope::ThisPort ? PortSet::single(connection.port)
-                                                                        : PortSet::any();
+    rule.ports =
+        answer.portScope == PromptAnswer::PortScope::ThisPort ? PortSet::single(connection.port) : PortSet::any();
     rule.protocol = connection.protocol;
     rule.action = answer.action;
     rule.lifetime = *lifetime;

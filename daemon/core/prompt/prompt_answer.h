@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // What a user answers at a prompt, and how that answer becomes a rule.
 #pragma once
 

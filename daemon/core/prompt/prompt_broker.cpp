@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The prompt broker: keyed, merged, deadline-bound prompts whose callers are completed exactly once.
 #include "prompt/prompt_broker.h"
 
@@ -17,11 +18,11 @@ long long secondsBetween(TimePoint from, TimePoint to)
 }
 
 constexpr NameTable<PromptOutcome::Reason, 6> kReasonNames{{{PromptOutcome::Reason::Cancelled, "cancelled"},
-                                                             {PromptOutcome::Reason::Answered, "answered"},
-                                                             {PromptOutcome::Reason::TimedOut, "timed-out"},
-                                                             {PromptOutcome::Reason::AgentGone, "agent-gone"},
-                                                             {PromptOutcome::Reason::NoAgent, "no-agent"},
-                                                             {PromptOutcome::Reason::Overloaded, "overloaded"}}};
+                                                            {PromptOutcome::Reason::Answered, "answered"},
+                                                            {PromptOutcome::Reason::TimedOut, "timed-out"},
+                                                            {PromptOutcome::Reason::AgentGone, "agent-gone"},
+                                                            {PromptOutcome::Reason::NoAgent, "no-agent"},
+                                                            {PromptOutcome::Reason::Overloaded, "overloaded"}}};
 
 } // namespace
 
@@ -32,9 +33,9 @@ std::string_view toString(PromptOutcome::Reason reason)
 
 PromptKey PromptKey::of(const Connection& connection)
 {
-    return PromptKey{connection.app.device, connection.app.inode,       displayPath(connection.app),
-                     connection.app.script, connection.app.appId,       connection.app.unit,
-                     connection.uid,        connection.destination,     connection.port,
+    return PromptKey{connection.app.device, connection.app.inode,   displayPath(connection.app),
+                     connection.app.script, connection.app.appId,   connection.app.unit,
+                     connection.uid,        connection.destination, connection.port,
                      connection.protocol};
 }
 
@@ -66,8 +67,8 @@ PromptBroker::AskResult PromptBroker::ask(const Connection& connection, TimePoin
         return refuse(fmt::format("{} prompts are already pending: default action {}", prompts_.size(),
                                   toString(config_.defaultAction)));
     if (const auto ofUid = pendingCountOf(connection.uid); ofUid >= config_.maxPendingPerUid)
-        return refuse(fmt::format("{} prompts of uid {} are already pending: default action {}", ofUid,
-                                  connection.uid, toString(config_.defaultAction)));
+        return refuse(fmt::format("{} prompts of uid {} are already pending: default action {}", ofUid, connection.uid,
+                                  toString(config_.defaultAction)));
 
     const PromptId id = nextId_++;
     Pending prompt;
@@ -85,8 +86,7 @@ PromptBroker::AskResult PromptBroker::ask(const Connection& connection, TimePoin
     return AskResult{id, true};
 }
 
-Result<void> PromptBroker::answer(PromptId id, const PromptAnswer& answer, std::uint32_t answeringUid,
-                                  TimePoint now)
+Result<void> PromptBroker::answer(PromptId id, const PromptAnswer& answer, std::uint32_t answeringUid, TimePoint now)
 {
     const auto it = prompts_.find(id);
     if (it == prompts_.end())
@@ -153,9 +153,8 @@ void PromptBroker::noAgent(PromptId id, TimePoint now)
     const auto uid = it->second.request.connection.uid;
     const auto waited = secondsBetween(it->second.request.asked, now);
     std::vector<Finished> finished;
-    finished.push_back(finishWithDefault(
-        it, PromptOutcome::Reason::NoAgent,
-        fmt::format("no prompt agent could ask uid {} (after {} s)", uid, waited)));
+    finished.push_back(finishWithDefault(it, PromptOutcome::Reason::NoAgent,
+                                         fmt::format("no prompt agent could ask uid {} (after {} s)", uid, waited)));
     deliver(std::move(finished));
 }
 
@@ -164,9 +163,10 @@ void PromptBroker::expire(TimePoint now)
     std::vector<Finished> finished;
     while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
         const auto it = prompts_.find(deadlines_.begin()->second);
-        finished.push_back(finishWithDefault(
-            it, PromptOutcome::Reason::TimedOut,
-            fmt::format("no answer within {} s", secondsBetween(it->second.request.asked, it->second.request.deadline))));
+        finished.push_back(
+            finishWithDefault(it, PromptOutcome::Reason::TimedOut,
+                              fmt::format("no answer within {} s",
+                                          secondsBetween(it->second.request.asked, it->second.request.deadline))));
     }
     deliver(std::move(finished));
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The prompt broker: holds the questions waiting for a user's answer, with their deadlines and callers.
 #pragma once
 

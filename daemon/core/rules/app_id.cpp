@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // App ids: validation of a rule's app field, and the keys a process is matched by.
 #include "rules/app_id.h"
 
@@ -38,7 +39,8 @@ std::optional<std::string> flatpakProblem(std::string_view id)
             return "a Flatpak id has no empty parts (e.g. org.mozilla.firefox)";
         if (element.front() >= '0' && element.front() <= '9')
             return "a part of a Flatpak id does not start with a digit";
-        if (!std::all_of(element.begin(), element.end(), [](char c) { return isAsciiAlnum(c) || c == '_' || c == '-'; }))
+        if (!std::all_of(element.begin(), element.end(),
+                         [](char c) { return isAsciiAlnum(c) || c == '_' || c == '-'; }))
             return "a Flatpak id has letters, digits, '_' and '-' between its dots";
         ++elements;
         start = end + 1;
@@ -52,7 +54,8 @@ std::optional<std::string> snapProblem(std::string_view name)
 {
     if (name.size() > 40)
         return "a snap name is at most 40 characters";
-    if (!std::all_of(name.begin(), name.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }))
+    if (!std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }))
         return "a snap name has lower-case letters, digits and '-' only";
     if (name.front() == '-' || name.back() == '-')
         return "a snap name neither starts nor ends with '-'";
@@ -65,8 +68,9 @@ std::optional<std::string> unitProblem(std::string_view unit)
         return "a unit name is at most 255 bytes";
     if (!unit.ends_with(".service") && !unit.ends_with(".scope"))
         return "a unit is a .service or .scope (e.g. unit:cups.service)";
-    if (!std::all_of(unit.begin(), unit.end(),
-                     [](char c) { return isAsciiAlnum(c) || c == ':' || c == '-' || c == '_' || c == '.' || c == '\\' || c == '@'; }))
+    if (!std::all_of(unit.begin(), unit.end(), [](char c) {
+            return isAsciiAlnum(c) || c == ':' || c == '-' || c == '_' || c == '.' || c == '\\' || c == '@';
+        }))
         return "a unit name has letters, digits and \":-_.\\@\" only";
     return std::nullopt;
 }
@@ -94,7 +98,8 @@ std::optional<std::string> appFieldProblem(std::string_view app)
         {kAppImagePrefix,
          [](std::string_view name) -> std::optional<std::string> {
              if (name.find('/') != std::string_view::npos || name == "." || name == "..")
-                 return "an AppImage is named by its file name, without a directory (e.g. appimage:Foo-x86_64.AppImage)";
+                 return "an AppImage is named by its file name, without a directory (e.g. "
+                        "appimage:Foo-x86_64.AppImage)";
              return std::nullopt;
          }},
         {kUnitPrefix, &unitProblem},
@@ -104,7 +109,8 @@ std::optional<std::string> appFieldProblem(std::string_view app)
             continue;
         const auto name = app.substr(prefix.size());
         if (name.empty())
-            return "names no " + std::string(prefix.substr(0, prefix.size() - 1)) + " app after '" + std::string(prefix) + "'";
+            return "names no " + std::string(prefix.substr(0, prefix.size() - 1)) + " app after '" +
+                   std::string(prefix) + "'";
         return check(name);
     }
     return std::string("must be an absolute executable path, \"*\", or an app id: flatpak:ID, snap:NAME, "

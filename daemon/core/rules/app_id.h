@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // App ids in rules: "flatpak:org.mozilla.firefox", "snap:firefox", "appimage:Foo.AppImage", "unit:foo.service".
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Text forms of the rule model: parsing and printing of actions, protocols, lifetimes, hosts and ports.
 #include "rules/rule.h"
 
@@ -301,8 +302,7 @@ Result<PortSet> PortSet::parse(std::string_view text)
     }
 
     // Keep ranges sorted and disjoint, so contains() can binary-search and equal sets compare equal.
-    std::sort(ranges.begin(), ranges.end(),
-              [](const PortRange& a, const PortRange& b) { return a.first < b.first; });
+    std::sort(ranges.begin(), ranges.end(), [](const PortRange& a, const PortRange& b) { return a.first < b.first; });
     PortSet set;
     for (const auto& range : ranges) {
         if (!set.ranges_.empty() && static_cast<std::uint32_t>(set.ranges_.back().last) + 1 >= range.first)

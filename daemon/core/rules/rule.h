@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The rule model: who (app, user) may reach what (host, ports, protocol), for how long, and why it exists.
 #pragma once
 
@@ -105,13 +106,13 @@ private:
 
 struct Lifetime {
     enum class Kind : std::uint8_t {
-        Once,          // used up by the first connection it decides
-        UntilExit,     // ends when process `pid` exits
-        UntilTime,     // ends at `until`
+        Once,      // used up by the first connection it decides
+        UntilExit, // ends when process `pid` exits
+        UntilTime, // ends at `until`
         Forever,
     };
     Kind kind = Kind::Forever;
-    std::optional<TimePoint> until; // UntilTime
+    std::optional<TimePoint> until;  // UntilTime
     std::optional<std::int32_t> pid; // UntilExit
 
     // Named "permanent" because Qt defines a `forever` macro.
@@ -138,14 +139,17 @@ enum class RuleOrigin : std::uint8_t {
 // "admin" | "base" | "user"
 std::string_view originName(RuleOrigin origin);
 // Admin and base rules live in files the daemon only reads.
-inline bool isReadOnly(RuleOrigin origin) { return origin != RuleOrigin::User; }
+inline bool isReadOnly(RuleOrigin origin)
+{
+    return origin != RuleOrigin::User;
+}
 
 using RuleId = std::uint64_t;
 
 struct Rule {
     RuleId id = 0;
     RuleOrigin origin = RuleOrigin::User;
-    std::optional<std::string> app;  // canonical executable path; nullopt: any application
+    std::optional<std::string> app;    // canonical executable path; nullopt: any application
     std::optional<std::string> script; // interpreters: script path from the command line; nullopt: any
     // Pinned binary: the SHA-256 (64 lower-case hex digits) of the executable `app` names. A connection of a
     // different binary at that path is handled as `on_binary_change` says (hostgated.toml); nullopt: no pin.

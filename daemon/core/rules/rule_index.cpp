@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleIndex: bucketing of rules by app and host, and the precedence-ordered lookup over those buckets.
 #include "rules/rule_index.h"
 
@@ -23,7 +24,8 @@ std::uint64_t hostSpecificity(const HostPattern& host)
     case HostPattern::Kind::Exact:
         return exactTier << 8;
     case HostPattern::Kind::Suffix:
-        return suffixTier << 8 | static_cast<std::uint64_t>(std::count(host.name().begin(), host.name().end(), '.') + 1);
+        return suffixTier << 8 |
+               static_cast<std::uint64_t>(std::count(host.name().begin(), host.name().end(), '.') + 1);
     case HostPattern::Kind::Regex:
         return suffixTier << 8; // below "*.d" of any depth (a suffix has at least one label), above networks
     case HostPattern::Kind::Network:
@@ -42,10 +44,9 @@ std::uint64_t precedenceRank(const Rule& rule)
     const auto flag = [](bool value) { return static_cast<std::uint64_t>(value ? 1 : 0); };
     const std::uint64_t portNarrowness = 65536u - rule.ports.size();
     const std::uint64_t originRank = rule.origin == RuleOrigin::Admin ? 2 : rule.origin == RuleOrigin::Base ? 1 : 0;
-    return originRank << 50 | hostSpecificity(rule.host) << 40 |
-           flag(rule.app.has_value()) << 39 | flag(rule.script.has_value()) << 38 | portNarrowness << 21 |
-           flag(rule.protocol != Protocol::Any) << 20 | flag(rule.uid.has_value()) << 19 |
-           flag(rule.action == Action::Deny) << 18;
+    return originRank << 50 | hostSpecificity(rule.host) << 40 | flag(rule.app.has_value()) << 39 |
+           flag(rule.script.has_value()) << 38 | portNarrowness << 21 | flag(rule.protocol != Protocol::Any) << 20 |
+           flag(rule.uid.has_value()) << 19 | flag(rule.action == Action::Deny) << 18;
 }
 
 std::uint32_t v4Value(const IpAddress& address)
@@ -326,8 +327,7 @@ void RuleIndex::visitLists(const Bucket& bucket, const Connection& connection, b
         visit(bucket.anyHostWide, hostSourceAny);
 }
 
-void RuleIndex::searchBucket(const Bucket& bucket, const Connection& connection, TimePoint::rep now,
-                             Best& best) const
+void RuleIndex::searchBucket(const Bucket& bucket, const Connection& connection, TimePoint::rep now, Best& best) const
 {
     visitLists(bucket, connection, false, [&](std::span<const Candidate> candidates, int hostSource) {
         consider(candidates, hostSource, connection, now, best);
@@ -342,13 +342,13 @@ bool RuleIndex::dependsOnPortOrProtocol(const Connection& connection, TimePoint 
         for (const auto& candidate : candidates) {
             if (depends)
                 return;
-            const bool restricts = candidate.firstPort != 0 || candidate.lastPort != 65535 ||
-                                   !candidate.portsAreHull || candidate.protocol != Protocol::Any;
+            const bool restricts = candidate.firstPort != 0 || candidate.lastPort != 65535 || !candidate.portsAreHull ||
+                                   candidate.protocol != Protocol::Any;
             if (!restricts || ticks >= candidate.expiresAt || retired_[candidate.position])
                 continue;
             const Rule& rule = rules_[candidate.position];
-            depends = (!rule.uid || *rule.uid == connection.uid) &&
-                      (!rule.script || rule.script == connection.app.script);
+            depends =
+                (!rule.uid || *rule.uid == connection.uid) && (!rule.script || rule.script == connection.app.script);
         }
     };
     for (const auto key : appKeysOf(connection.app))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleIndex: finds the one rule that decides a connection without scanning the rule set.
 #pragma once
 
@@ -99,15 +100,15 @@ private:
 
     // What a lookup needs of a rule, stored inline so most candidates are rejected without touching the Rule.
     struct Candidate {
-        std::uint64_t rank = 0;           // packed precedence, larger wins
+        std::uint64_t rank = 0; // packed precedence, larger wins
         RuleId id = 0;
-        TimePoint::rep expiresAt = 0;     // UntilTime end in clock ticks; max when the rule has no end
-        std::uint32_t position = 0;       // index in rules_
-        std::uint16_t firstPort = 0;      // hull of the port set: a quick reject
+        TimePoint::rep expiresAt = 0; // UntilTime end in clock ticks; max when the rule has no end
+        std::uint32_t position = 0;   // index in rules_
+        std::uint16_t firstPort = 0;  // hull of the port set: a quick reject
         std::uint16_t lastPort = 0;
         Protocol protocol = Protocol::Any;
-        bool portsAreHull = true;         // any port or one range: the hull test is exact
-        bool checksIdentity = false;      // has a script or uid to compare on the Rule
+        bool portsAreHull = true;    // any port or one range: the hull test is exact
+        bool checksIdentity = false; // has a script or uid to compare on the Rule
     };
     using Candidates = std::vector<Candidate>; // best first
     using NameMap = StringTable<Candidates>;
@@ -144,8 +145,8 @@ private:
     template <class Visit>
     void visitLists(const Bucket& bucket, const Connection& connection, bool everyPort, Visit&& visit) const;
     void searchBucket(const Bucket& bucket, const Connection& connection, TimePoint::rep now, Best& best) const;
-    void consider(std::span<const Candidate> candidates, int hostSource, const Connection& connection, TimePoint::rep now,
-                  Best& best) const;
+    void consider(std::span<const Candidate> candidates, int hostSource, const Connection& connection,
+                  TimePoint::rep now, Best& best) const;
     bool passesFilters(const Candidate& candidate, const Connection& connection, TimePoint::rep now) const;
 
     std::vector<Rule> rules_;

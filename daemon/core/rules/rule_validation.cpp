@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The shared rule validation: limits and lifetime checks used by every entry point that creates a rule.
 #include "rules/rule_validation.h"
 
@@ -17,8 +18,8 @@ std::optional<RuleProblem> tooLong(std::string_view key, std::size_t size)
 {
     if (size <= maxRuleStringBytes)
         return std::nullopt;
-    return RuleProblem{std::string(key), fmt::format("is {} bytes, longer than the limit of {} bytes", size,
-                                                     maxRuleStringBytes)};
+    return RuleProblem{std::string(key),
+                       fmt::format("is {} bytes, longer than the limit of {} bytes", size, maxRuleStringBytes)};
 }
 
 } // namespace
@@ -27,9 +28,8 @@ std::optional<RuleProblem> missingRequiredKey(const std::function<bool(std::stri
 {
     for (const std::string_view key : requiredRuleKeys) {
         if (!has(key))
-            return RuleProblem{std::string(key),
-                               key == "host" ? "missing: every rule needs a host (\"*\" for any host)"
-                                             : "missing: every rule needs an action (allow or deny)"};
+            return RuleProblem{std::string(key), key == "host" ? "missing: every rule needs a host (\"*\" for any host)"
+                                                               : "missing: every rule needs an action (allow or deny)"};
     }
     return std::nullopt;
 }

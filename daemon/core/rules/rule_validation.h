@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one validation every rule passes, however it is born (D-Bus, rule file, import, prompt answer): limits,
 // required keys, and times that can be stored without overflow.
 #pragma once

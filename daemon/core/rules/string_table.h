@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // StringTable: a compact open-addressing map from strings to values, for the rule index's name lookups.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ScopeBook: the scopes, their cgroups and how a scope's rules, its default and the global rules decide.
 #include "scope/scope_book.h"
 
@@ -50,7 +51,9 @@ Result<ScopeId> ScopeBook::add(Scope scope, TimePoint now)
     const auto invalid = [](std::string message) {
         return Error::named(std::string(control_error::invalidArgument), std::move(message));
     };
-    const auto limit = [](std::string message) { return Error::named(std::string(control_error::limitExceeded), std::move(message)); };
+    const auto limit = [](std::string message) {
+        return Error::named(std::string(control_error::limitExceeded), std::move(message));
+    };
     if (scopes_.size() >= maxScopes)
         return limit(fmt::format("{} scopes exist already (at most {})", scopes_.size(), maxScopes));
     if (countOfUid(scope.uid) >= maxScopesPerUid)
@@ -64,7 +67,8 @@ Result<ScopeId> ScopeBook::add(Scope scope, TimePoint now)
         return invalid("a scope needs a cgroup path and id");
     for (const auto& [id, entry] : scopes_)
         if (entry.scope.cgroupId == scope.cgroupId)
-            return Error::named(std::string(control_error::scopeExists), fmt::format("cgroup {} is scope {} already", scope.cgroup, id));
+            return Error::named(std::string(control_error::scopeExists),
+                                fmt::format("cgroup {} is scope {} already", scope.cgroup, id));
 
     const ScopeId id = nextId_;
     RuleId ruleId = 1;
@@ -80,7 +84,8 @@ Result<ScopeId> ScopeBook::add(Scope scope, TimePoint now)
         if (rule.created == TimePoint{})
             rule.created = now;
         if (const auto problem = validateRule(rule))
-            return Error::named(std::string(control_error::invalidRule), fmt::format("scoped rule {}: {}: {}", rule.id, problem->key, problem->reason));
+            return Error::named(std::string(control_error::invalidRule),
+                                fmt::format("scoped rule {}: {}: {}", rule.id, problem->key, problem->reason));
     }
     auto engine = std::make_unique<DecisionEngine>();
     engine->setMode(Mode::SilentAllow); // only its rules' matches are used
@@ -118,7 +123,8 @@ const Scope* ScopeBook::innermostFor(std::string_view cgroupPath) const
 {
     const Scope* best = nullptr;
     for (const auto& [id, entry] : scopes_)
-        if (cgroupContains(entry.scope.cgroup, cgroupPath) && (!best || entry.scope.cgroup.size() > best->cgroup.size()))
+        if (cgroupContains(entry.scope.cgroup, cgroupPath) &&
+            (!best || entry.scope.cgroup.size() > best->cgroup.size()))
             best = &entry.scope;
     return best;
 }
@@ -133,14 +139,15 @@ std::vector<const Scope*> ScopeBook::all() const
 
 std::size_t ScopeBook::countOfUid(std::uint32_t uid) const
 {
-    return static_cast<std::size_t>(
-        std::count_if(scopes_.begin(), scopes_.end(), [uid](const auto& entry) { return entry.second.scope.uid == uid; }));
+    return static_cast<std::size_t>(std::count_if(scopes_.begin(), scopes_.end(),
+                                                  [uid](const auto& entry) { return entry.second.scope.uid == uid; }));
 }
 
-Decision ScopeBook::decide(const Scope& scope, DecisionEngine& global, const Connection& connection, TimePoint now) const
+Decision ScopeBook::decide(const Scope& scope, DecisionEngine& global, const Connection& connection,
+                           TimePoint now) const
 {
-    const std::string who = scope.label.empty() ? fmt::format("scope #{}", scope.id)
-                                                : fmt::format("scope #{} ({})", scope.id, scope.label);
+    const std::string who =
+        scope.label.empty() ? fmt::format("scope #{}", scope.id) : fmt::format("scope #{} ({})", scope.id, scope.label);
     if (const auto entry = scopes_.find(scope.id); entry != scopes_.end()) {
         Decision scoped = entry->second.rules->peek(connection, now);
         if (scoped.rule) {
@@ -148,9 +155,9 @@ Decision ScopeBook::decide(const Scope& scope, DecisionEngine& global, const Con
             Decision decision;
             decision.verdict = rule.action == Action::Allow ? Verdict::Allow : Verdict::Deny;
             decision.matchedHost = scoped.matchedHost;
-            decision.explanation =
-                fmt::format("{}: rule {} {} {}{}", who, rule.id, toString(rule.action), rule.host.toString(),
-                            scoped.matchedHost.empty() ? std::string() : fmt::format(" (matched {})", scoped.matchedHost));
+            decision.explanation = fmt::format(
+                "{}: rule {} {} {}{}", who, rule.id, toString(rule.action), rule.host.toString(),
+                scoped.matchedHost.empty() ? std::string() : fmt::format(" (matched {})", scoped.matchedHost));
             return decision;
         }
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ScopeBook: policies tied to one cgroup (hostgatectl run / attach) — which scope a process is in, and how
 // its scoped rules, its default and the global rules decide its connections.
 #pragma once
@@ -48,7 +49,7 @@ struct Scope {
     std::string owner;          // Run: the client's unique bus name; the scope ends when it leaves the bus
     std::string label;          // for people: the command, the unit, the container
     ScopeDefault defaultAction = ScopeDefault::Deny;
-    std::vector<Rule> rules;    // every one with scope == id, ids 1..n within the scope
+    std::vector<Rule> rules; // every one with scope == id, ids 1..n within the scope
     TimePoint created{};
     // Ending: its client left or it was detached, but processes are still in its transient cgroup; it keeps
     // judging them until the cgroup is empty and removed.

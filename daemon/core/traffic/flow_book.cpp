@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FlowBook: a bounded, most-recently-decided-first record of decisions per app and destination.
 #include "traffic/flow_book.h"
 

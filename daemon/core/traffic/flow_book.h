@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FlowBook: the latest decision for each app and destination, so the network monitor can say which rule or
 // default let a flow's traffic through (or refused it) long after the decision, also when the kernel decided
 // the later connections from its cached verdict. Bounded: the least recently decided entries go first.
@@ -37,7 +38,7 @@ struct FlowDecision {
     std::string app;              // the app as the connection log names it
     std::string host;             // the name it was decided for; empty: none
     std::string explanation;
-    std::string container;        // the cgroup of a process in another network namespace; empty otherwise
+    std::string container; // the cgroup of a process in another network namespace; empty otherwise
     std::int32_t pid = 0;
     TimePoint at{};
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TrafficFlow: one line of the network monitor: what one socket of an app exchanged with one remote end (bytes
 // counted by the kernel), joined with what was decided for that app and destination.
 #pragma once
@@ -29,8 +30,8 @@ struct TrafficFlow {
     std::optional<RuleId> ruleId;
     std::string explanation;
     std::string container;
-    TimePoint since{};              // the flow's first packet (a refused attempt: the decision)
-    TimePoint lastActive{};         // its latest packet
+    TimePoint since{};               // the flow's first packet (a refused attempt: the decision)
+    TimePoint lastActive{};          // its latest packet
     std::optional<TimePoint> closed; // the socket closed
     std::uint64_t bytesSent = 0;     // L4 payload, as the peer's application reads it
     std::uint64_t bytesReceived = 0;

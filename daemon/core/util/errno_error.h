@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The one way system-call failures become text: errnoText() for an errno value, errnoError() for the
 // "Failed to <what>: <reason>" Error every layer reports.
 #pragma once

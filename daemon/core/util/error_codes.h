@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The error codes (Error::code) the daemon's control returns, and the one table the bus names them from.
 #pragma once
 

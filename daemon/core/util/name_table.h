@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NameTable: the one way an enum's values are given their names and names read back (files, bus, logs).
 #pragma once
 

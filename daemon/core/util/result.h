@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Result<T>: the core's error-or-value return type (C++20 has no std::expected).
 #pragma once
 

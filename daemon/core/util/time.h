@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Time types of the core: wall-clock instants passed in by callers, so the core never reads a clock itself.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // UniqueFd: sole owner of a file descriptor, closed when the owner goes away.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PrivateSystemBus / PrivatePolkit: the TESTING.md recipes as RAII objects.
 #include "harness/private_bus.h"
 
@@ -27,8 +28,8 @@ constexpr auto startBound = 15s;
 // Directories polkitd (which drops to its own user) and unprivileged clients must be able to enter.
 bool makeWorldReadable(const QString& path, bool directory)
 {
-    const auto read = QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup |
-                      QFileDevice::ReadOther;
+    const auto read =
+        QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther;
     const auto enter = QFileDevice::ExeOwner | QFileDevice::ExeGroup | QFileDevice::ExeOther;
     return QFile::setPermissions(path, directory ? (read | enter) : read);
 }
@@ -113,9 +114,8 @@ Result<std::unique_ptr<PrivateSystemBus>> PrivateSystemBus::start(const QStringL
 Result<void> PrivateSystemBus::startAgain()
 {
     const QString dir = dir_.path();
-    auto daemon = e2e::startBackground(e2e::Placement::host(),
-                                       {"dbus-daemon", "--config-file=" + dir + "/system.conf", "--nofork",
-                                        "--print-address"});
+    auto daemon = e2e::startBackground(e2e::Placement::host(), {"dbus-daemon", "--config-file=" + dir + "/system.conf",
+                                                                "--nofork", "--print-address"});
     if (!daemon)
         return daemon.error();
     daemon_.emplace(std::move(daemon).value());
@@ -135,7 +135,10 @@ void PrivateSystemBus::stop()
     QFile::remove(dir_.path() + "/pid");
 }
 
-bool PrivateSystemBus::isRunning() const { return daemon_ && daemon_->isRunning(); }
+bool PrivateSystemBus::isRunning() const
+{
+    return daemon_ && daemon_->isRunning();
+}
 
 PrivateSystemBus::~PrivateSystemBus()
 {
@@ -149,7 +152,10 @@ PrivateSystemBus::~PrivateSystemBus()
         daemon_->kill();
 }
 
-pid_t PrivateSystemBus::pid() const { return daemon_ ? daemon_->pid() : 0; }
+pid_t PrivateSystemBus::pid() const
+{
+    return daemon_ ? daemon_->pid() : 0;
+}
 
 void PrivateSystemBus::exportAddress()
 {
@@ -180,9 +186,8 @@ Result<void> PrivateSystemBus::waitForName(const QString& name, std::chrono::mil
             if (!connection.interface()->isServiceRegistered(name).value())
                 loop.exec();
             if (!connection.interface()->isServiceRegistered(name).value())
-                result = e2e::harnessError(QStringLiteral("%1 did not appear on the private bus within %2 ms")
-                                               .arg(name)
-                                               .arg(bound.count()));
+                result = e2e::harnessError(
+                    QStringLiteral("%1 did not appear on the private bus within %2 ms").arg(name).arg(bound.count()));
         }
     }
     QDBusConnection::disconnectFromBus(connectionName);
@@ -196,8 +201,8 @@ Result<std::unique_ptr<PrivatePolkit>> PrivatePolkit::start(const PrivateSystemB
     const QString dir = polkit->dir_.path();
     QDir root(dir);
     if (!polkit->dir_.isValid() || !makeWorldReadable(dir, true) || !root.mkdir("actions") || !root.mkdir("rules") ||
-        !root.mkdir("empty") || !makeWorldReadable(dir + "/actions", true) || !makeWorldReadable(dir + "/rules", true) ||
-        !makeWorldReadable(dir + "/empty", true))
+        !root.mkdir("empty") || !makeWorldReadable(dir + "/actions", true) ||
+        !makeWorldReadable(dir + "/rules", true) || !makeWorldReadable(dir + "/empty", true))
         return e2e::harnessError(QStringLiteral("Failed to create the private polkit directory %1").arg(dir));
     if (auto copied = copyInto(actionFiles, dir + "/actions"); !copied)
         return copied.error();
@@ -222,7 +227,10 @@ Result<std::unique_ptr<PrivatePolkit>> PrivatePolkit::start(const PrivateSystemB
     return polkit;
 }
 
-PrivatePolkit::~PrivatePolkit() { stop(); }
+PrivatePolkit::~PrivatePolkit()
+{
+    stop();
+}
 
 void PrivatePolkit::stop()
 {
@@ -232,7 +240,10 @@ void PrivatePolkit::stop()
     }
 }
 
-bool PrivatePolkit::isRunning() const { return polkitd_ && polkitd_->isRunning(); }
+bool PrivatePolkit::isRunning() const
+{
+    return polkitd_ && polkitd_->isRunning();
+}
 
 QByteArray PrivatePolkit::log() const
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A private system bus (dbus-daemon) and a private polkitd for tests: nothing touches the host's buses.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A real browser (issue 14.5): headless Chromium in the enforced cgroup loads a page its rule allows, fails fast on
 // a name its rule denies, is held at a prompt until the test's agent answers, and — with its own resolver, DoH and
 // QUIC, on a name with IPv4 and IPv6 addresses — opens nothing a deny rule forbids (witness.py's logs decide).
@@ -36,12 +37,16 @@ constexpr auto pageBound = 30s;
 constexpr auto promptTimeout = 30s;
 
 // The executable the kernel sees: /usr/bin/chromium is a shell script that execs it.
-QString chromiumExecutable() { return QFileInfo(QStringLiteral("/usr/lib/chromium/chromium")).canonicalFilePath(); }
+QString chromiumExecutable()
+{
+    return QFileInfo(QStringLiteral("/usr/lib/chromium/chromium")).canonicalFilePath();
+}
 
 DaemonEnvironment environment()
 {
     DaemonEnvironment world;
-    world.zone.hosts = {{allowedName, allowedAddress, {}}, {deniedName, deniedAddress, deniedAddress6}, {askedName, askedAddress, {}}};
+    world.zone.hosts = {
+        {allowedName, allowedAddress, {}}, {deniedName, deniedAddress, deniedAddress6}, {askedName, askedAddress, {}}};
     world.zone.ttlSeconds = 300;
     for (const QString& address : {allowedAddress, deniedAddress, askedAddress, dohAddress}) {
         world.extraAddresses << address + QStringLiteral("/24");
@@ -55,7 +60,8 @@ DaemonEnvironment environment()
 // DoH; these preferences do (in "secure" mode it then resolves only through the template).
 QString dohLocalState(const QString& mode)
 {
-    return QStringLiteral("{\"dns_over_https\":{\"mode\":\"%1\",\"templates\":\"https://%2/dns-query{?dns}\"}}").arg(mode, dohAddress);
+    return QStringLiteral("{\"dns_over_https\":{\"mode\":\"%1\",\"templates\":\"https://%2/dns-query{?dns}\"}}")
+        .arg(mode, dohAddress);
 }
 
 } // namespace
@@ -86,18 +92,21 @@ private slots:
         QStringList deniedListeners;
         for (const QString& address : {deniedAddress, deniedAddress6}) {
             deniedListeners << QStringLiteral("--tcp") << address + QStringLiteral(":80") << QStringLiteral("--tcp")
-                            << address + QStringLiteral(":443") << QStringLiteral("--udp") << address + QStringLiteral(":443");
+                            << address + QStringLiteral(":443") << QStringLiteral("--udp")
+                            << address + QStringLiteral(":443");
         }
         denied_ = std::make_unique<Witness>(network, QStringLiteral("denied"));
         HG_E2E_VERIFY(denied_->start(deniedListeners));
         doh_ = std::make_unique<Witness>(network, QStringLiteral("doh"));
-        HG_E2E_VERIFY(doh_->start({QStringLiteral("--tcp"), dohAddress + QStringLiteral(":443"), QStringLiteral("--udp"),
-                                   dohAddress + QStringLiteral(":443")}));
+        HG_E2E_VERIFY(doh_->start({QStringLiteral("--tcp"), dohAddress + QStringLiteral(":443"),
+                                   QStringLiteral("--udp"), dohAddress + QStringLiteral(":443")}));
 
         const QString listFile = network.scratchPath(QStringLiteral("encrypted-dns.toml"));
         QFile list(listFile);
         QVERIFY(list.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        QVERIFY(list.write(QStringLiteral("version = 1\n[[resolver]]\nname = \"Test DoH\"\naddresses = [\"%1\"]\n").arg(dohAddress).toUtf8()) > 0);
+        QVERIFY(list.write(QStringLiteral("version = 1\n[[resolver]]\nname = \"Test DoH\"\naddresses = [\"%1\"]\n")
+                               .arg(dohAddress)
+                               .toUtf8()) > 0);
         list.close();
         QVERIFY(::chmod(listFile.toLocal8Bit().constData(), 0644) == 0);
         // Enforce mode with prompts; the rules name Chromium's executable, encrypted DNS is denied.
@@ -130,7 +139,8 @@ private slots:
 
     void anAllowRuleLetsChromiumLoadThePageByName()
     {
-        const RunResult page = chromium(QStringLiteral("allowed"), QStringLiteral("http://%1/page-allowed").arg(allowedName));
+        const RunResult page =
+            chromium(QStringLiteral("allowed"), QStringLiteral("http://%1/page-allowed").arg(allowedName));
         QVERIFY2(page.succeeded() && page.out.contains(marker(allowedAddress).toUtf8()), qPrintable(describeRun(page)));
         HG_E2E_VERIFY(allowed_->waitFor(QStringLiteral("/page-allowed")));
         qInfo("Chromium loaded the allowed page in %lld ms", static_cast<long long>(page.elapsed.count()));
@@ -140,12 +150,14 @@ private slots:
     void aDenyRuleMakesChromiumFailFastAndReachesNoServer()
     {
         const qint64 mark = world_->fixture().daemonLogSize();
-        const RunResult page = chromium(QStringLiteral("denied"), QStringLiteral("http://%1/page-denied").arg(deniedName));
+        const RunResult page =
+            chromium(QStringLiteral("denied"), QStringLiteral("http://%1/page-denied").arg(deniedName));
         QVERIFY2(!page.timedOut && !page.out.contains("witness "), qPrintable(describeRun(page)));
         QVERIFY2(nothingReached(*denied_), qPrintable(denied_->log()));
-        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("exe=") + chromiumExecutable(),
-                                                        QStringLiteral("DNS query for %1 refused: rule #").arg(deniedName)},
-                                                       mark));
+        HG_E2E_VERIFY(
+            world_->fixture().waitForLogLine({QStringLiteral("exe=") + chromiumExecutable(),
+                                              QStringLiteral("DNS query for %1 refused: rule #").arg(deniedName)},
+                                             mark));
         // Measured, not a tight bound: the name is refused at once, so the run costs about what a page load costs.
         qInfo("Chromium gave up on the denied name after %lld ms (the allowed page took %lld ms)",
               static_cast<long long>(page.elapsed.count()), static_cast<long long>(allowedElapsed_.count()));
@@ -154,14 +166,16 @@ private slots:
 
     void withoutARuleChromiumIsHeldUntilTheAgentAnswers()
     {
-        auto agent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
-                                 QStringLiteral("once"), QStringLiteral("--when-told")});
+        auto agent = startTestAgent(std::nullopt,
+                                    {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+                                     QStringLiteral("once"), QStringLiteral("--when-told")});
         QVERIFY(agent);
         // The DOM comes through a pipe; the long stderr goes to a file, so no pipe fills while the test waits.
         const QString errors = world_->fixture().network().scratchPath(QStringLiteral("chromium-asked.err"));
-        auto browser = startBackground(world_->fixture().confined(),
-                                       chromiumCommand(QStringLiteral("asked"), QStringLiteral("http://%1/page-asked").arg(askedName)),
-                                       {}, errors);
+        auto browser = startBackground(
+            world_->fixture().confined(),
+            chromiumCommand(QStringLiteral("asked"), QStringLiteral("http://%1/page-asked").arg(askedName)), {},
+            errors);
         HG_E2E_VERIFY(browser);
 
         // The prompt is the synchronisation point: once the agent has it, the connection is held by the daemon.
@@ -199,17 +213,21 @@ private slots:
                                       QStringLiteral("DNS query for %1 refused: rule #").arg(deniedName)};
         const QStringList dohDenied{QStringLiteral("Connection denied"), QStringLiteral("ip=") + dohAddress,
                                     QStringLiteral("encrypted DNS, DNS over HTTPS (Test DoH); encrypted_dns = deny")};
-        QTest::newRow("async-dns") << http + QStringLiteral("async-dns") << QStringList{QStringLiteral("--enable-features=AsyncDns")}
-                                   << QString() << nameRefused;
+        QTest::newRow("async-dns") << http + QStringLiteral("async-dns")
+                                   << QStringList{QStringLiteral("--enable-features=AsyncDns")} << QString()
+                                   << nameRefused;
         QTest::newRow("system-resolver") << http + QStringLiteral("system-resolver")
-                                         << QStringList{QStringLiteral("--disable-features=AsyncDns")} << QString() << nameRefused;
+                                         << QStringList{QStringLiteral("--disable-features=AsyncDns")} << QString()
+                                         << nameRefused;
         // Secure DoH only: the resolver's address is listed, so the encrypted DNS policy refuses the connection.
-        QTest::newRow("doh-secure") << http + QStringLiteral("doh-secure") << doh << dohLocalState(QStringLiteral("secure")) << dohDenied;
+        QTest::newRow("doh-secure") << http + QStringLiteral("doh-secure") << doh
+                                    << dohLocalState(QStringLiteral("secure")) << dohDenied;
         // Automatic: DoH failing, Chromium falls back to the system's resolver, where the rule refuses the name.
-        QTest::newRow("doh-automatic") << http + QStringLiteral("doh-automatic") << doh << dohLocalState(QStringLiteral("automatic"))
-                                       << nameRefused;
+        QTest::newRow("doh-automatic") << http + QStringLiteral("doh-automatic") << doh
+                                       << dohLocalState(QStringLiteral("automatic")) << nameRefused;
         QTest::newRow("quic") << QStringLiteral("https://%1/quic").arg(deniedName)
-                              << QStringList{QStringLiteral("--enable-quic"), QStringLiteral("--origin-to-force-quic-on=%1:443").arg(deniedName)}
+                              << QStringList{QStringLiteral("--enable-quic"),
+                                             QStringLiteral("--origin-to-force-quic-on=%1:443").arg(deniedName)}
                               << QString() << nameRefused;
     }
 
@@ -223,7 +241,8 @@ private slots:
         const RunResult page = chromium(QString::fromLatin1(QTest::currentDataTag()), url, flags, localState);
         QVERIFY2(!page.timedOut && !page.out.contains("witness "), qPrintable(describeRun(page)));
         QVERIFY2(nothingReached(*denied_), qPrintable(QStringLiteral("LEAK: ") + denied_->log()));
-        QVERIFY2(nothingReached(*doh_), qPrintable(QStringLiteral("LEAK: the denied DoH resolver got: ") + doh_->log()));
+        QVERIFY2(nothingReached(*doh_),
+                 qPrintable(QStringLiteral("LEAK: the denied DoH resolver got: ") + doh_->log()));
         HG_E2E_VERIFY(world_->fixture().waitForLogLine(decidedBy, mark));
         const QByteArray log = world_->fixture().daemonLog().mid(mark);
         qInfo("%s: Chromium finished after %lld ms; the daemon refused %d DNS queries and %d DoH connections",
@@ -237,14 +256,20 @@ private slots:
     {
         const Placement outside = world_->fixture().unconfined();
         for (const QString& address : {deniedAddress, deniedAddress6}) {
-            const QString canary = QStringLiteral("canary-") + QString(address).replace(QLatin1Char(':'), QLatin1Char('-'));
-            HG_E2E_VERIFY(sendCanary(outside, witness({QStringLiteral("tcp-client"), address, QStringLiteral("443"), canary}),
+            const QString canary =
+                QStringLiteral("canary-") + QString(address).replace(QLatin1Char(':'), QLatin1Char('-'));
+            HG_E2E_VERIFY(sendCanary(outside,
+                                     witness({QStringLiteral("tcp-client"), address, QStringLiteral("443"), canary}),
                                      *denied_, canary));
-            HG_E2E_VERIFY(sendCanary(outside, witness({QStringLiteral("udp-send"), address, QStringLiteral("443"), canary + QStringLiteral("-udp")}),
-                                     *denied_, canary + QStringLiteral("-udp")));
+            HG_E2E_VERIFY(sendCanary(
+                outside,
+                witness({QStringLiteral("udp-send"), address, QStringLiteral("443"), canary + QStringLiteral("-udp")}),
+                *denied_, canary + QStringLiteral("-udp")));
         }
-        HG_E2E_VERIFY(sendCanary(outside, witness({QStringLiteral("tcp-client"), dohAddress, QStringLiteral("443"), QStringLiteral("canary-doh")}),
-                                 *doh_, QStringLiteral("canary-doh")));
+        HG_E2E_VERIFY(sendCanary(
+            outside,
+            witness({QStringLiteral("tcp-client"), dohAddress, QStringLiteral("443"), QStringLiteral("canary-doh")}),
+            *doh_, QStringLiteral("canary-doh")));
     }
 
 private:
@@ -288,9 +313,11 @@ private:
                flags + QStringList{QStringLiteral("--dump-dom"), url};
     }
 
-    RunResult chromium(const QString& run, const QString& url, const QStringList& flags = {}, const QString& localState = {}) const
+    RunResult chromium(const QString& run, const QString& url, const QStringList& flags = {},
+                       const QString& localState = {}) const
     {
-        return hostgate::e2e::run(world_->fixture().confined(), chromiumCommand(run, url, flags, localState), pageBound);
+        return hostgate::e2e::run(world_->fixture().confined(), chromiumCommand(run, url, flags, localState),
+                                  pageBound);
     }
 
     // Chromium's stderr is long (D-Bus and GPU complaints): its end is what explains a failure.

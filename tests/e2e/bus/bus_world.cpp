@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BusWorld: private bus and polkitd (hostgate_test_bus), hostgated on them, and hostgatectl runs as users.
 #include "bus/bus_world.h"
 
 #include "harness/private_bus.h"
 
 #include <QDir>
-#include <QJsonDocument>
 #include <QFileInfo>
+#include <QJsonDocument>
 
 #include <csignal>
 
@@ -37,8 +38,14 @@ const QString polkitRules = QStringLiteral(
 
 } // namespace
 
-QString hostgatectlExecutable() { return QStringLiteral(HOSTGATECTL_PATH); }
-QString testAgentExecutable() { return QStringLiteral(HOSTGATE_TEST_AGENT_PATH); }
+QString hostgatectlExecutable()
+{
+    return QStringLiteral(HOSTGATECTL_PATH);
+}
+QString testAgentExecutable()
+{
+    return QStringLiteral(HOSTGATE_TEST_AGENT_PATH);
+}
 
 std::optional<BackgroundProcess> startTestAgent(std::optional<uid_t> uid, const QStringList& arguments)
 {
@@ -77,7 +84,8 @@ struct BusWorld::Bus {
     std::unique_ptr<testbus::PrivatePolkit> polkit;
 };
 
-BusWorld::BusWorld(const QString& tag) : bus_(std::make_unique<Bus>()), fixture_(std::make_unique<DaemonFixture>(tag)) {}
+BusWorld::BusWorld(const QString& tag) : bus_(std::make_unique<Bus>()), fixture_(std::make_unique<DaemonFixture>(tag))
+{}
 
 BusWorld::~BusWorld()
 {
@@ -96,7 +104,8 @@ Result<void> BusWorld::setUp(const DaemonEnvironment& environment)
     }
     bus_->bus = std::move(*bus);
     bus_->bus->exportAddress();
-    auto polkit = testbus::PrivatePolkit::start(*bus_->bus, {source + QStringLiteral("/polkit/org.hostgate.policy")}, polkitRules);
+    auto polkit = testbus::PrivatePolkit::start(*bus_->bus, {source + QStringLiteral("/polkit/org.hostgate.policy")},
+                                                polkitRules);
     if (!polkit) {
         return polkit.error();
     }
@@ -123,7 +132,8 @@ Result<void> BusWorld::startBusAgain()
     if (auto started = bus_->bus->startAgain(); !started)
         return started;
     const QString source = QStringLiteral(HOSTGATE_SOURCE_DIR);
-    auto polkit = testbus::PrivatePolkit::start(*bus_->bus, {source + QStringLiteral("/polkit/org.hostgate.policy")}, polkitRules);
+    auto polkit = testbus::PrivatePolkit::start(*bus_->bus, {source + QStringLiteral("/polkit/org.hostgate.policy")},
+                                                polkitRules);
     if (!polkit)
         return polkit.error();
     bus_->polkit = std::move(*polkit);
@@ -155,7 +165,8 @@ Result<QJsonDocument> BusWorld::ctlJson(const QStringList& arguments) const
     QJsonParseError error{};
     QJsonDocument document = QJsonDocument::fromJson(result.out, &error);
     if (error.error != QJsonParseError::NoError) {
-        return harnessError(QStringLiteral("hostgatectl printed invalid JSON (%1):\n%2").arg(error.errorString(), result.describe()));
+        return harnessError(
+            QStringLiteral("hostgatectl printed invalid JSON (%1):\n%2").arg(error.errorString(), result.describe()));
     }
     return document;
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BusWorld: what the D-Bus end-to-end tests share — a private system bus and polkitd (hostgate_test_bus),
 // hostgated on it inside a DaemonFixture, and helpers that run hostgatectl and the test agent as given users.
 #pragma once

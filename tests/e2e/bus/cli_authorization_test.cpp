@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl against the real daemon on a private bus with polkit: who may read and change what, exit
 // statuses of invalid input, unknown rules and a stopped daemon, and an API that matches its XML.
 #include "bus/bus_world.h"
@@ -23,15 +24,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const QString importText = QStringLiteral("[[rule]]\napp = \"/usr/bin/wget\"\nhost = \"import.test\"\naction = \"deny\"\n");
+const QString importText =
+    QStringLiteral("[[rule]]\napp = \"/usr/bin/wget\"\nhost = \"import.test\"\naction = \"deny\"\n");
 
 DaemonSettings daemonSettings()
 {
-    return {ruleToml(QStringLiteral("/usr/bin/curl"), QStringLiteral("admin.test"), QStringLiteral("allow")), QString(),
+    return {ruleToml(QStringLiteral("/usr/bin/curl"), QStringLiteral("admin.test"), QStringLiteral("allow")),
+            QString(),
             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
 }
 
-QString describeUid(std::optional<uid_t> uid) { return uid ? QString::number(*uid) : QStringLiteral("root"); }
+QString describeUid(std::optional<uid_t> uid)
+{
+    return uid ? QString::number(*uid) : QStringLiteral("root");
+}
 
 } // namespace
 
@@ -53,8 +59,9 @@ private slots:
     void initTestCase()
     {
         if (!requireRoot() ||
-            !requireTools(defaultRequiredTools() << QStringLiteral("setpriv") << QStringLiteral("busctl")
-                                                 << QStringLiteral("dbus-daemon") << QStringLiteral("/usr/lib/polkit-1/polkitd"))) {
+            !requireTools(defaultRequiredTools()
+                          << QStringLiteral("setpriv") << QStringLiteral("busctl") << QStringLiteral("dbus-daemon")
+                          << QStringLiteral("/usr/lib/polkit-1/polkitd"))) {
             return;
         }
         world_ = std::make_unique<BusWorld>(QStringLiteral("hgb-cli"));
@@ -68,9 +75,11 @@ private slots:
     {
         QTest::addColumn<std::optional<uid_t>>("uid");
         QTest::addColumn<QStringList>("arguments");
-        for (const std::optional<uid_t>& uid : {std::optional<uid_t>(), std::optional<uid_t>(allowedUid), std::optional<uid_t>(deniedUid)}) {
-            for (const QStringList& arguments : {QStringList{QStringLiteral("status")}, QStringList{QStringLiteral("mode")},
-                                                 QStringList{QStringLiteral("rules"), QStringLiteral("list")}}) {
+        for (const std::optional<uid_t>& uid :
+             {std::optional<uid_t>(), std::optional<uid_t>(allowedUid), std::optional<uid_t>(deniedUid)}) {
+            for (const QStringList& arguments :
+                 {QStringList{QStringLiteral("status")}, QStringList{QStringLiteral("mode")},
+                  QStringList{QStringLiteral("rules"), QStringLiteral("list")}}) {
                 QTest::addRow("%s as %s", qPrintable(arguments.join(QLatin1Char(' '))), qPrintable(describeUid(uid)))
                     << uid << arguments;
             }
@@ -110,7 +119,8 @@ private slots:
         QTest::addColumn<bool>("targetDisabled");
         for (const std::optional<uid_t>& uid : {std::optional<uid_t>(allowedUid), std::optional<uid_t>()}) {
             for (const auto& [name, arguments, disabled] : mutatingCommandTable()) {
-                QTest::addRow("%s as %s", qPrintable(name), qPrintable(describeUid(uid))) << uid << arguments << disabled;
+                QTest::addRow("%s as %s", qPrintable(name), qPrintable(describeUid(uid)))
+                    << uid << arguments << disabled;
             }
         }
     }
@@ -138,12 +148,15 @@ private slots:
     void connectionLogIsRefusedForDeniedUserOnly()
     {
         const RunResult denied = world_->ctl(deniedUid, {QStringLiteral("connections")});
-        QVERIFY2(denied.exitCode == 3 && denied.err.startsWith("hostgatectl: not authorized"), qPrintable(denied.describe()));
-        const RunResult deniedFollow = world_->ctl(deniedUid, {QStringLiteral("connections"), QStringLiteral("--follow")});
+        QVERIFY2(denied.exitCode == 3 && denied.err.startsWith("hostgatectl: not authorized"),
+                 qPrintable(denied.describe()));
+        const RunResult deniedFollow =
+            world_->ctl(deniedUid, {QStringLiteral("connections"), QStringLiteral("--follow")});
         QVERIFY2(deniedFollow.exitCode == 3, qPrintable(deniedFollow.describe()));
         for (const std::optional<uid_t>& uid : {std::optional<uid_t>(allowedUid), std::optional<uid_t>()}) {
             const RunResult allowed = world_->ctl(uid, {QStringLiteral("--json"), QStringLiteral("connections")});
-            QVERIFY2(allowed.succeeded() && QJsonDocument::fromJson(allowed.out).isArray(), qPrintable(allowed.describe()));
+            QVERIFY2(allowed.succeeded() && QJsonDocument::fromJson(allowed.out).isArray(),
+                     qPrintable(allowed.describe()));
         }
     }
 
@@ -159,9 +172,12 @@ private slots:
     {
         QFETCH(QStringList, arguments);
         const QByteArray rulesBefore = snapshot({QStringLiteral("rules"), QStringLiteral("list")});
-        const RunResult result = world_->ctl(std::nullopt, QStringList{QStringLiteral("rules"), QStringLiteral("add"),
-                                                                       QStringLiteral("--action"), QStringLiteral("allow")} + arguments);
-        QVERIFY2(result.exitCode == 5 && result.err.startsWith("hostgatectl: invalid: "), qPrintable(result.describe()));
+        const RunResult result =
+            world_->ctl(std::nullopt, QStringList{QStringLiteral("rules"), QStringLiteral("add"),
+                                                  QStringLiteral("--action"), QStringLiteral("allow")} +
+                                          arguments);
+        QVERIFY2(result.exitCode == 5 && result.err.startsWith("hostgatectl: invalid: "),
+                 qPrintable(result.describe()));
         QCOMPARE(snapshot({QStringLiteral("rules"), QStringLiteral("list")}), rulesBefore);
     }
 
@@ -169,25 +185,28 @@ private slots:
     {
         QTest::addColumn<QStringList>("arguments");
         QTest::newRow("show") << QStringList{QStringLiteral("rules"), QStringLiteral("show"), QStringLiteral("987654")};
-        QTest::newRow("remove") << QStringList{QStringLiteral("rules"), QStringLiteral("remove"), QStringLiteral("987654")};
-        QTest::newRow("disable") << QStringList{QStringLiteral("rules"), QStringLiteral("disable"), QStringLiteral("987654")};
+        QTest::newRow("remove") << QStringList{QStringLiteral("rules"), QStringLiteral("remove"),
+                                               QStringLiteral("987654")};
+        QTest::newRow("disable") << QStringList{QStringLiteral("rules"), QStringLiteral("disable"),
+                                                QStringLiteral("987654")};
     }
 
     void unknownRuleIdIsReportedAsNoSuchRule()
     {
         QFETCH(QStringList, arguments);
         const RunResult result = world_->ctl(std::nullopt, arguments);
-        QVERIFY2(result.exitCode == 6 && result.err.startsWith("hostgatectl: no such rule"), qPrintable(result.describe()));
+        QVERIFY2(result.exitCode == 6 && result.err.startsWith("hostgatectl: no such rule"),
+                 qPrintable(result.describe()));
     }
 
     void addedRuleReadsBackAsJsonWithIsoTimes()
     {
-        const RunResult added = world_->ctl(std::nullopt, {QStringLiteral("--json"), QStringLiteral("rules"), QStringLiteral("add"),
-                                                           QStringLiteral("--action"), QStringLiteral("deny"),
-                                                           QStringLiteral("--app"), QStringLiteral("/usr/bin/wget"),
-                                                           QStringLiteral("--host"), QStringLiteral("*.json.test"),
-                                                           QStringLiteral("--ports"), QStringLiteral("443"),
-                                                           QStringLiteral("--until"), QStringLiteral("+1h")});
+        const RunResult added =
+            world_->ctl(std::nullopt, {QStringLiteral("--json"), QStringLiteral("rules"), QStringLiteral("add"),
+                                       QStringLiteral("--action"), QStringLiteral("deny"), QStringLiteral("--app"),
+                                       QStringLiteral("/usr/bin/wget"), QStringLiteral("--host"),
+                                       QStringLiteral("*.json.test"), QStringLiteral("--ports"), QStringLiteral("443"),
+                                       QStringLiteral("--until"), QStringLiteral("+1h")});
         QVERIFY2(added.succeeded(), qPrintable(added.describe()));
         const qint64 id = QJsonDocument::fromJson(added.out).object().value(QStringLiteral("id")).toInteger();
         QVERIFY(id > 0);
@@ -206,39 +225,56 @@ private slots:
         QTest::addColumn<QStringList>("record");
         const QString untilTime = QStringLiteral("until-time");
         QTest::newRow("no keys") << QStringList{QStringLiteral("0")};
-        QTest::newRow("only a host") << QStringList{QStringLiteral("1"), QStringLiteral("host"), QStringLiteral("s"), QStringLiteral("a.test")};
-        QTest::newRow("only an action") << QStringList{QStringLiteral("1"), QStringLiteral("action"), QStringLiteral("s"), QStringLiteral("allow")};
-        QTest::newRow("upper-case action") << QStringList{QStringLiteral("2"), QStringLiteral("host"), QStringLiteral("s"), QStringLiteral("a.test"),
-                                                          QStringLiteral("action"), QStringLiteral("s"), QStringLiteral("ALLOW")};
-        QTest::newRow("until in 2300") << QStringList{QStringLiteral("4"), QStringLiteral("host"), QStringLiteral("s"), QStringLiteral("a.test"),
-                                                      QStringLiteral("action"), QStringLiteral("s"), QStringLiteral("allow"),
-                                                      QStringLiteral("lifetime"), QStringLiteral("s"), untilTime,
-                                                      QStringLiteral("until_usec"), QStringLiteral("x"), QStringLiteral("10413792000000000")};
-        QTest::newRow("note over 4 KiB") << QStringList{QStringLiteral("3"), QStringLiteral("host"), QStringLiteral("s"), QStringLiteral("a.test"),
-                                                        QStringLiteral("action"), QStringLiteral("s"), QStringLiteral("allow"),
-                                                        QStringLiteral("note"), QStringLiteral("s"), QString(4097, QLatin1Char('n'))};
+        QTest::newRow("only a host") << QStringList{QStringLiteral("1"), QStringLiteral("host"), QStringLiteral("s"),
+                                                    QStringLiteral("a.test")};
+        QTest::newRow("only an action") << QStringList{QStringLiteral("1"), QStringLiteral("action"),
+                                                       QStringLiteral("s"), QStringLiteral("allow")};
+        QTest::newRow("upper-case action") << QStringList{
+            QStringLiteral("2"),      QStringLiteral("host"), QStringLiteral("s"),    QStringLiteral("a.test"),
+            QStringLiteral("action"), QStringLiteral("s"),    QStringLiteral("ALLOW")};
+        QTest::newRow("until in 2300") << QStringList{QStringLiteral("4"),
+                                                      QStringLiteral("host"),
+                                                      QStringLiteral("s"),
+                                                      QStringLiteral("a.test"),
+                                                      QStringLiteral("action"),
+                                                      QStringLiteral("s"),
+                                                      QStringLiteral("allow"),
+                                                      QStringLiteral("lifetime"),
+                                                      QStringLiteral("s"),
+                                                      untilTime,
+                                                      QStringLiteral("until_usec"),
+                                                      QStringLiteral("x"),
+                                                      QStringLiteral("10413792000000000")};
+        QTest::newRow("note over 4 KiB") << QStringList{QStringLiteral("3"),      QStringLiteral("host"),
+                                                        QStringLiteral("s"),      QStringLiteral("a.test"),
+                                                        QStringLiteral("action"), QStringLiteral("s"),
+                                                        QStringLiteral("allow"),  QStringLiteral("note"),
+                                                        QStringLiteral("s"),      QString(4097, QLatin1Char('n'))};
     }
 
     void ruleRecordsTheValidationRefusesAreNamedInvalidRuleErrorsAndAddNothing()
     {
         QFETCH(QStringList, record);
         const QByteArray rulesBefore = snapshot({QStringLiteral("rules"), QStringLiteral("list")});
-        const RunResult result = run(Placement::host(),
-                                     QStringList{QStringLiteral("busctl"), QStringLiteral("--system"), QStringLiteral("call"),
-                                                 QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
-                                                 QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("AddRule"), QStringLiteral("a{sv}")} +
-                                         record,
-                                     20s);
+        const RunResult result = run(
+            Placement::host(),
+            QStringList{QStringLiteral("busctl"), QStringLiteral("--system"), QStringLiteral("call"),
+                        QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
+                        QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("AddRule"), QStringLiteral("a{sv}")} +
+                record,
+            20s);
         QVERIFY2(!result.succeeded() && result.err.contains("Invalid rule key"), qPrintable(result.describe()));
         QCOMPARE(snapshot({QStringLiteral("rules"), QStringLiteral("list")}), rulesBefore);
     }
 
     void aUnicodeHostIsStoredAsPunycode()
     {
-        const RunResult added = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"),
-                                                           QStringLiteral("allow"), QStringLiteral("--host"), QStringLiteral("bücher.example")});
+        const RunResult added = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("add"),
+                                                           QStringLiteral("--action"), QStringLiteral("allow"),
+                                                           QStringLiteral("--host"), QStringLiteral("bücher.example")});
         QVERIFY2(added.succeeded(), qPrintable(added.describe()));
-        const auto shown = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("show"), QString::fromUtf8(added.out.trimmed())});
+        const auto shown =
+            world_->ctlJson({QStringLiteral("rules"), QStringLiteral("show"), QString::fromUtf8(added.out.trimmed())});
         HG_E2E_VERIFY(shown);
         QCOMPARE(shown->object().value(QStringLiteral("host")).toString(), QStringLiteral("xn--bcher-kva.example"));
     }
@@ -253,7 +289,8 @@ private slots:
         const RunResult status = world_->ctl(allowedUid, {QStringLiteral("status")});
         QCOMPARE(::chmod(QFile::encodeName(file).constData(), 0644), 0);
         HG_E2E_VERIFY(world_->fixture().signalDaemon(SIGHUP));
-        QVERIFY2(status.succeeded() && status.out.contains(QStringLiteral("chmod go-w %1").arg(file).toUtf8()), qPrintable(status.describe()));
+        QVERIFY2(status.succeeded() && status.out.contains(QStringLiteral("chmod go-w %1").arg(file).toUtf8()),
+                 qPrintable(status.describe()));
         const auto json = world_->ctlJson({QStringLiteral("status")});
         HG_E2E_VERIFY(json);
     }
@@ -264,9 +301,11 @@ private slots:
         QVERIFY2(exported.succeeded(), qPrintable(exported.describe()));
         const auto before = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("list")});
         HG_E2E_VERIFY(before);
-        const RunResult imported = world_->ctl(std::nullopt, {QStringLiteral("--json"), QStringLiteral("rules"), QStringLiteral("import"),
-                                                              QStringLiteral("-"), QStringLiteral("--replace")},
-                                               exported.out);
+        const RunResult imported =
+            world_->ctl(std::nullopt,
+                        {QStringLiteral("--json"), QStringLiteral("rules"), QStringLiteral("import"),
+                         QStringLiteral("-"), QStringLiteral("--replace")},
+                        exported.out);
         QVERIFY2(imported.succeeded(), qPrintable(imported.describe()));
         const auto after = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("list")});
         HG_E2E_VERIFY(after);
@@ -282,16 +321,20 @@ private slots:
         while (!reader.atEnd()) {
             if (reader.readNext() == QXmlStreamReader::StartElement &&
                 (reader.name() == QLatin1String("method") || reader.name() == QLatin1String("signal"))) {
-                members << reader.name().toString() + QLatin1Char(' ') + reader.attributes().value(QStringLiteral("name")).toString();
+                members << reader.name().toString() + QLatin1Char(' ') +
+                               reader.attributes().value(QStringLiteral("name")).toString();
             }
         }
         QVERIFY2(!reader.hasError(), qPrintable(reader.errorString()));
-        QVERIFY(members.contains(QStringLiteral("method GetStatus")) && members.contains(QStringLiteral("signal ConnectionEvent")));
+        QVERIFY(members.contains(QStringLiteral("method GetStatus")) &&
+                members.contains(QStringLiteral("signal ConnectionEvent")));
 
-        const RunResult introspected = run(Placement::host(), {QStringLiteral("busctl"), QStringLiteral("--system"), QStringLiteral("introspect"),
-                                                               QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
-                                                               QStringLiteral("org.hostgate.Firewall1")},
-                                           20s);
+        const RunResult introspected =
+            run(Placement::host(),
+                {QStringLiteral("busctl"), QStringLiteral("--system"), QStringLiteral("introspect"),
+                 QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
+                 QStringLiteral("org.hostgate.Firewall1")},
+                20s);
         QVERIFY2(introspected.succeeded(), qPrintable(introspected.describe()));
         QStringList listed;
         for (const QByteArray& line : introspected.out.split('\n')) {
@@ -301,7 +344,8 @@ private slots:
             }
         }
         for (const QString& member : members) {
-            QVERIFY2(listed.contains(member), qPrintable(member + QStringLiteral(" missing from:\n") + QString::fromUtf8(introspected.out)));
+            QVERIFY2(listed.contains(member),
+                     qPrintable(member + QStringLiteral(" missing from:\n") + QString::fromUtf8(introspected.out)));
         }
     }
 
@@ -314,12 +358,14 @@ private slots:
         const QString path = QStringLiteral("/org/hostgate/Firewall1");
         QVERIFY(bus.connect(service, path, service, QStringLiteral("RulesChanged"), &rulesChanged, SLOT(seen())));
 
-        const RunResult added = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"),
-                                                           QStringLiteral("allow"), QStringLiteral("--host"), QStringLiteral("once.test")});
+        const RunResult added =
+            world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"),
+                                       QStringLiteral("allow"), QStringLiteral("--host"), QStringLiteral("once.test")});
         QVERIFY2(added.succeeded(), qPrintable(added.describe()));
         QTRY_VERIFY(rulesChanged.count >= 1);
         // The daemon handles this call after everything it sent before, so every signal of the change is in.
-        const QDBusMessage mode = bus.call(QDBusMessage::createMethodCall(service, path, service, QStringLiteral("GetMode")));
+        const QDBusMessage mode =
+            bus.call(QDBusMessage::createMethodCall(service, path, service, QStringLiteral("GetMode")));
         QCOMPARE(mode.type(), QDBusMessage::ReplyMessage);
         QCoreApplication::processEvents();
         QCOMPARE(rulesChanged.count, 1);
@@ -349,15 +395,21 @@ private slots:
         const RunResult metrics = world_->ctl(deniedUid, {QStringLiteral("metrics")});
         QVERIFY2(metrics.succeeded() && metrics.out.endsWith("\n# EOF\n"), qPrintable(metrics.describe()));
         const QJsonObject record = status->object();
-        QVERIFY2(record.value(QStringLiteral("verdict_capacity")).toInteger() > 0, qPrintable(QString::fromUtf8(status->toJson())));
+        QVERIFY2(record.value(QStringLiteral("verdict_capacity")).toInteger() > 0,
+                 qPrintable(QString::fromUtf8(status->toJson())));
         for (const QString& line : {QStringLiteral("hostgate_up 1"),
-                                    QStringLiteral("hostgate_rules{origin=\"admin\"} %1").arg(record.value(QStringLiteral("admin_rules")).toInteger()),
-                                    QStringLiteral("hostgate_decisions_total{verdict=\"denied\"} %1").arg(record.value(QStringLiteral("denied")).toInteger()),
-                                    QStringLiteral("hostgate_verdict_map_capacity %1").arg(record.value(QStringLiteral("verdict_capacity")).toInteger()),
-                                    QStringLiteral("hostgate_dns_packets_total "), QStringLiteral("hostgate_queue_overflows_total{queue=\"dns\"} "),
+                                    QStringLiteral("hostgate_rules{origin=\"admin\"} %1")
+                                        .arg(record.value(QStringLiteral("admin_rules")).toInteger()),
+                                    QStringLiteral("hostgate_decisions_total{verdict=\"denied\"} %1")
+                                        .arg(record.value(QStringLiteral("denied")).toInteger()),
+                                    QStringLiteral("hostgate_verdict_map_capacity %1")
+                                        .arg(record.value(QStringLiteral("verdict_capacity")).toInteger()),
+                                    QStringLiteral("hostgate_dns_packets_total "),
+                                    QStringLiteral("hostgate_queue_overflows_total{queue=\"dns\"} "),
                                     QStringLiteral("hostgate_verdict_map_entries "),
-                                    QStringLiteral("hostgate_build_info{version=\"%1\",mode=\"%2\",").arg(record.value(QStringLiteral("version")).toString(),
-                                                                                                           record.value(QStringLiteral("mode")).toString())}) {
+                                    QStringLiteral("hostgate_build_info{version=\"%1\",mode=\"%2\",")
+                                        .arg(record.value(QStringLiteral("version")).toString(),
+                                             record.value(QStringLiteral("mode")).toString())}) {
             QVERIFY2(metrics.out.contains(line.toUtf8()), qPrintable(line + QStringLiteral("\n") + metrics.describe()));
         }
     }
@@ -366,7 +418,8 @@ private slots:
     {
         QTemporaryDir dir;
         const QString file = dir.filePath(QStringLiteral("hostgate.prom"));
-        const RunResult written = world_->ctl(std::nullopt, {QStringLiteral("metrics"), QStringLiteral("--textfile"), file});
+        const RunResult written =
+            world_->ctl(std::nullopt, {QStringLiteral("metrics"), QStringLiteral("--textfile"), file});
         QVERIFY2(written.succeeded() && written.out.isEmpty(), qPrintable(written.describe()));
         QFile prom(file);
         QVERIFY(prom.open(QIODevice::ReadOnly));
@@ -386,7 +439,8 @@ private slots:
     {
         HG_E2E_VERIFY(world_->fixture().stopDaemon());
         const RunResult result = world_->ctl(std::nullopt, {QStringLiteral("status")});
-        QVERIFY2(result.exitCode == 4 && result.err.startsWith("hostgatectl: daemon not reachable: "), qPrintable(result.describe()));
+        QVERIFY2(result.exitCode == 4 && result.err.startsWith("hostgatectl: daemon not reachable: "),
+                 qPrintable(result.describe()));
     }
 
 private:
@@ -400,14 +454,26 @@ private:
     {
         return {
             {QStringLiteral("mode set"), {QStringLiteral("mode"), QStringLiteral("learning")}, false},
-            {QStringLiteral("rules add"), {QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"), QStringLiteral("allow"),
-                                           QStringLiteral("--host"), QStringLiteral("added.test")}, false},
-            {QStringLiteral("rules update"), {QStringLiteral("rules"), QStringLiteral("update"), QStringLiteral("{id}"),
-                                              QStringLiteral("--note"), QStringLiteral("changed")}, false},
-            {QStringLiteral("rules remove"), {QStringLiteral("rules"), QStringLiteral("remove"), QStringLiteral("{id}")}, false},
-            {QStringLiteral("rules enable"), {QStringLiteral("rules"), QStringLiteral("enable"), QStringLiteral("{id}")}, true},
-            {QStringLiteral("rules disable"), {QStringLiteral("rules"), QStringLiteral("disable"), QStringLiteral("{id}")}, false},
-            {QStringLiteral("rules import"), {QStringLiteral("rules"), QStringLiteral("import"), QStringLiteral("-")}, false},
+            {QStringLiteral("rules add"),
+             {QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"), QStringLiteral("allow"),
+              QStringLiteral("--host"), QStringLiteral("added.test")},
+             false},
+            {QStringLiteral("rules update"),
+             {QStringLiteral("rules"), QStringLiteral("update"), QStringLiteral("{id}"), QStringLiteral("--note"),
+              QStringLiteral("changed")},
+             false},
+            {QStringLiteral("rules remove"),
+             {QStringLiteral("rules"), QStringLiteral("remove"), QStringLiteral("{id}")},
+             false},
+            {QStringLiteral("rules enable"),
+             {QStringLiteral("rules"), QStringLiteral("enable"), QStringLiteral("{id}")},
+             true},
+            {QStringLiteral("rules disable"),
+             {QStringLiteral("rules"), QStringLiteral("disable"), QStringLiteral("{id}")},
+             false},
+            {QStringLiteral("rules import"),
+             {QStringLiteral("rules"), QStringLiteral("import"), QStringLiteral("-")},
+             false},
         };
     }
 
@@ -426,8 +492,9 @@ private:
         if (!arguments.contains(QStringLiteral("{id}"))) {
             return arguments;
         }
-        QStringList add{QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"), QStringLiteral("deny"),
-                        QStringLiteral("--host"), QStringLiteral("target%1.test").arg(++ruleCounter_)};
+        QStringList add{QStringLiteral("rules"),    QStringLiteral("add"),
+                        QStringLiteral("--action"), QStringLiteral("deny"),
+                        QStringLiteral("--host"),   QStringLiteral("target%1.test").arg(++ruleCounter_)};
         if (disabled) {
             add << QStringLiteral("--disabled");
         }

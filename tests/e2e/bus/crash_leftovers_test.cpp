@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end: SIGKILL while rules are being saved whole (imports) leaves temporary files; the next start removes
 // exactly those, and the rules file it finds is whole.
 #include "bus/bus_world.h"
 
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QRegularExpression>
-#include <QFile>
 #include <QTest>
 
 #include <poll.h>
@@ -27,7 +28,9 @@ namespace {
 
 DaemonSettings daemonSettings()
 {
-    return {ruleToml(QStringLiteral("/usr/bin/curl"), QStringLiteral("admin.test"), QStringLiteral("allow")), QString(), {}};
+    return {ruleToml(QStringLiteral("/usr/bin/curl"), QStringLiteral("admin.test"), QStringLiteral("allow")),
+            QString(),
+            {}};
 }
 
 QStringList temporaryFilesIn(const QString& directory)
@@ -67,8 +70,11 @@ private slots:
         // caught in the middle.
         QString many;
         for (int i = 0; i < 2000; ++i)
-            many += QStringLiteral("[[rule]]\nhost = \"bulk%1.test\"\naction = \"deny\"\nnote = \"%2\"\n").arg(i).arg(QString(1024, QLatin1Char('n')));
-        const RunResult imported = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("import"), QStringLiteral("-")}, many.toUtf8());
+            many += QStringLiteral("[[rule]]\nhost = \"bulk%1.test\"\naction = \"deny\"\nnote = \"%2\"\n")
+                        .arg(i)
+                        .arg(QString(1024, QLatin1Char('n')));
+        const RunResult imported = world_->ctl(
+            std::nullopt, {QStringLiteral("rules"), QStringLiteral("import"), QStringLiteral("-")}, many.toUtf8());
         QVERIFY2(imported.succeeded(), qPrintable(imported.describe()));
 
         // Each round: saves in a loop, and SIGKILL the moment a save's temporary file appears (inotify), so the
@@ -84,10 +90,12 @@ private slots:
             QVERIFY(watch >= 0);
             QVERIFY(::inotify_add_watch(watch, QFile::encodeName(state).constData(), IN_CREATE) >= 0);
             // An import rewrites the whole file (AddRule only appends to the journal).
-            const QString loop = QStringLiteral("i=0; while :; do i=$((i+1)); printf '[[rule]]\\nhost = \"r%1-'$i'.test\"\\n"
-                                                "action = \"deny\"\\n' | \"$0\" rules import - >/dev/null 2>&1; done")
-                                     .arg(round);
-            auto adder = startBackground(Placement::host(), {QStringLiteral("sh"), QStringLiteral("-c"), loop, hostgatectlExecutable()});
+            const QString loop =
+                QStringLiteral("i=0; while :; do i=$((i+1)); printf '[[rule]]\\nhost = \"r%1-'$i'.test\"\\n"
+                               "action = \"deny\"\\n' | \"$0\" rules import - >/dev/null 2>&1; done")
+                    .arg(round);
+            auto adder = startBackground(Placement::host(),
+                                         {QStringLiteral("sh"), QStringLiteral("-c"), loop, hostgatectlExecutable()});
             HG_E2E_VERIFY(adder);
             const bool caught = waitForTemporaryFile(watch, 20s);
             ::kill(world_->fixture().daemonPid(), SIGKILL);
@@ -97,7 +105,8 @@ private slots:
             QVERIFY2(caught, "no save started within 20 s");
             leftovers = temporaryFilesIn(state);
         }
-        QVERIFY2(!leftovers.isEmpty(), qPrintable(QStringLiteral("no kill in %1 rounds landed inside a save").arg(round)));
+        QVERIFY2(!leftovers.isEmpty(),
+                 qPrintable(QStringLiteral("no kill in %1 rounds landed inside a save").arg(round)));
 
         HG_E2E_VERIFY(world_->startDaemon(daemonSettings()));
         HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Removed temporary files left by a crash"),
@@ -105,7 +114,8 @@ private slots:
                                                        0));
         QCOMPARE(temporaryFilesIn(state), QStringList{});
         // What the kills left in place of the rules file is a whole file: it loads without errors.
-        QVERIFY2(!world_->fixture().daemonLog().contains("Failed to load rule file"), world_->fixture().daemonLog().constData());
+        QVERIFY2(!world_->fixture().daemonLog().contains("Failed to load rule file"),
+                 world_->fixture().daemonLog().constData());
         const auto rules = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("list")});
         HG_E2E_VERIFY(rules);
         QVERIFY(rules->array().size() > 1);
@@ -119,7 +129,8 @@ private:
         alignas(inotify_event) char buffer[4096];
         while (std::chrono::steady_clock::now() < deadline) {
             pollfd ready{watch, POLLIN, 0};
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             if (::poll(&ready, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) <= 0)
                 return false;
             const ssize_t length = ::read(watch, buffer, sizeof buffer);

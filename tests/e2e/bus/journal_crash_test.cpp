@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end: rules added and removed over D-Bus are journaled; after SIGKILL (and a torn record
 // from a crash in the middle of an append) the next start has every acknowledged change and nothing else.
 #include "bus/bus_world.h"
@@ -17,7 +18,9 @@ namespace {
 
 DaemonSettings daemonSettings()
 {
-    return {ruleToml(QStringLiteral("/usr/bin/curl"), QStringLiteral("admin.test"), QStringLiteral("allow")), QString(), {}};
+    return {ruleToml(QStringLiteral("/usr/bin/curl"), QStringLiteral("admin.test"), QStringLiteral("allow")),
+            QString(),
+            {}};
 }
 
 } // namespace
@@ -44,20 +47,21 @@ private slots:
         std::map<qint64, QString> acknowledged; // id -> host
         for (int i = 0; i < 40; ++i) {
             const QString host = QStringLiteral("journal%1.test").arg(i);
-            const auto added = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"),
-                                                QStringLiteral("deny"), QStringLiteral("--host"), host});
+            const auto added =
+                world_->ctlJson({QStringLiteral("rules"), QStringLiteral("add"), QStringLiteral("--action"),
+                                 QStringLiteral("deny"), QStringLiteral("--host"), host});
             HG_E2E_VERIFY(added);
             acknowledged[added->object().value(QStringLiteral("id")).toInteger()] = host;
         }
         // A removal and an update are journaled too.
         const qint64 removed = acknowledged.begin()->first;
         acknowledged.erase(acknowledged.begin());
-        const RunResult removal = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("remove"),
-                                                             QString::number(removed)});
+        const RunResult removal =
+            world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("remove"), QString::number(removed)});
         QVERIFY2(removal.succeeded(), qPrintable(removal.describe()));
         const qint64 disabled = acknowledged.begin()->first;
-        const RunResult disabling = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("disable"),
-                                                               QString::number(disabled)});
+        const RunResult disabling =
+            world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("disable"), QString::number(disabled)});
         QVERIFY2(disabling.succeeded(), qPrintable(disabling.describe()));
 
         // No orderly stop: what is on disk is what the acknowledged calls appended.

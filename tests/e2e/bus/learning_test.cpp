@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Learning mode end to end: real curl and python connections in the test netns are allowed and become
 // proposals (deduplicated, generalised to *.domain by libpsl), which survive a restart, are listed, exported,
 // audited, accepted and rejected over D-Bus with hostgatectl (polkit-authorized); then in enforce mode the
@@ -45,8 +46,10 @@ DaemonEnvironment environment()
 // Learning mode, nothing cached for long: a decision reaches the daemon again after a second.
 DaemonSettings learningDaemon()
 {
-    return {QString(), QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\nmax_ttl = 1\n"),
-            {QStringLiteral("--mode"), QStringLiteral("learning"), QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
+    return {QString(),
+            QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\nmax_ttl = 1\n"),
+            {QStringLiteral("--mode"), QStringLiteral("learning"), QStringLiteral("--prompt-timeout"),
+             QStringLiteral("2")}};
 }
 
 QString fileText(const QString& path)
@@ -65,19 +68,22 @@ QStringList curlMarker(const QString& host, const QString& marker)
 // error. Inline code (-c): its identity is python3 with script "<inline>".
 QStringList pythonMarker(const QString& host, const QString& marker)
 {
-    const QString code = QStringLiteral(
-        "import socket,sys\n"
-        "try:\n"
-        "    s=socket.create_connection(('%1',80),timeout=3)\n"
-        "    s.sendall(b'GET /%2 HTTP/1.0\\r\\nHost: %1\\r\\n\\r\\n')\n"
-        "    print('connected', s.makefile('rb').readline().decode().strip())\n"
-        "except OSError as e:\n"
-        "    print('error', e)\n"
-        "    sys.exit(1)\n").arg(host, marker);
+    const QString code = QStringLiteral("import socket,sys\n"
+                                        "try:\n"
+                                        "    s=socket.create_connection(('%1',80),timeout=3)\n"
+                                        "    s.sendall(b'GET /%2 HTTP/1.0\\r\\nHost: %1\\r\\n\\r\\n')\n"
+                                        "    print('connected', s.makefile('rb').readline().decode().strip())\n"
+                                        "except OSError as e:\n"
+                                        "    print('error', e)\n"
+                                        "    sys.exit(1)\n")
+                             .arg(host, marker);
     return {python3(), QStringLiteral("-c"), code};
 }
 
-QJsonArray proposalsOf(const QJsonDocument& document) { return document.array(); }
+QJsonArray proposalsOf(const QJsonDocument& document)
+{
+    return document.array();
+}
 
 std::optional<QJsonObject> proposalFor(const QJsonArray& proposals, const QString& host)
 {
@@ -104,12 +110,13 @@ private slots:
         HG_E2E_VERIFY(world_->setUp(environment()));
         const TestNetwork& network = world_->fixture().network();
         witnessLog_ = network.scratchPath(QStringLiteral("learning-witness.log"));
-        auto witness = startBackground(
-            Placement::in(network),
-            {python3(), QStringLiteral(HOSTGATE_WITNESS_PATH), QStringLiteral("serve"), witnessLog_, QStringLiteral("--tcp"),
-             aAddress + QStringLiteral(":80"), QStringLiteral("--tcp"), bAddress + QStringLiteral(":80"), QStringLiteral("--tcp"),
-             cAddress + QStringLiteral(":80"), QStringLiteral("--tcp"), otherAddress + QStringLiteral(":80")},
-            witnessLog_ + QStringLiteral(".out"), witnessLog_ + QStringLiteral(".out"));
+        auto witness = startBackground(Placement::in(network),
+                                       {python3(), QStringLiteral(HOSTGATE_WITNESS_PATH), QStringLiteral("serve"),
+                                        witnessLog_, QStringLiteral("--tcp"), aAddress + QStringLiteral(":80"),
+                                        QStringLiteral("--tcp"), bAddress + QStringLiteral(":80"),
+                                        QStringLiteral("--tcp"), cAddress + QStringLiteral(":80"),
+                                        QStringLiteral("--tcp"), otherAddress + QStringLiteral(":80")},
+                                       witnessLog_ + QStringLiteral(".out"), witnessLog_ + QStringLiteral(".out"));
         HG_E2E_VERIFY(witness);
         witness_.emplace(std::move(*witness));
         QVERIFY2(QTest::qWaitFor([this] { return fileText(witnessLog_).startsWith(QStringLiteral("ready\n")); }, 5000),
@@ -125,11 +132,14 @@ private slots:
 
     void learningAllowsEveryConnectionAndProposesItGeneralised()
     {
-        const RunResult a = run(world_->fixture().confined(), curlMarker(QStringLiteral("a.learn.test"), QStringLiteral("learn-a")), 10s);
+        const RunResult a = run(world_->fixture().confined(),
+                                curlMarker(QStringLiteral("a.learn.test"), QStringLiteral("learn-a")), 10s);
         QVERIFY2(a.succeeded(), qPrintable(a.describe()));
-        const RunResult b = run(world_->fixture().confined(), curlMarker(QStringLiteral("b.learn.test"), QStringLiteral("learn-b")), 10s);
+        const RunResult b = run(world_->fixture().confined(),
+                                curlMarker(QStringLiteral("b.learn.test"), QStringLiteral("learn-b")), 10s);
         QVERIFY2(b.succeeded(), qPrintable(b.describe()));
-        const RunResult python = run(world_->fixture().confined(), pythonMarker(QStringLiteral("other.test"), QStringLiteral("learn-py")), 10s);
+        const RunResult python = run(world_->fixture().confined(),
+                                     pythonMarker(QStringLiteral("other.test"), QStringLiteral("learn-py")), 10s);
         QVERIFY2(python.succeeded() && python.out.startsWith("connected HTTP/"), qPrintable(python.describe()));
         HG_E2E_VERIFY(waitForWitness(QStringLiteral("learn-a")));
         HG_E2E_VERIFY(waitForWitness(QStringLiteral("learn-b")));
@@ -178,14 +188,16 @@ private slots:
     {
         const RunResult denied = world_->ctl(deniedUid, {QStringLiteral("proposals"), QStringLiteral("list")});
         QCOMPARE(denied.exitCode, 3);
-        const RunResult allowed = world_->ctl(allowedUid, {QStringLiteral("--json"), QStringLiteral("proposals"), QStringLiteral("list")});
+        const RunResult allowed =
+            world_->ctl(allowedUid, {QStringLiteral("--json"), QStringLiteral("proposals"), QStringLiteral("list")});
         QVERIFY2(allowed.succeeded() && allowed.out.contains("*.learn.test"), qPrintable(allowed.describe()));
     }
 
     void exportAndAuditAreRuleFilesTheDaemonLoads()
     {
         const QString exported = world_->fixture().network().scratchPath(QStringLiteral("exported.toml"));
-        const RunResult exporting = world_->ctl(std::nullopt, {QStringLiteral("proposals"), QStringLiteral("export"), exported});
+        const RunResult exporting =
+            world_->ctl(std::nullopt, {QStringLiteral("proposals"), QStringLiteral("export"), exported});
         QVERIFY2(exporting.succeeded(), qPrintable(exporting.describe()));
         const QString exportText = fileText(exported);
         QVERIFY2(exportText.contains(QStringLiteral("host = \"*.learn.test\"")) &&
@@ -193,14 +205,16 @@ private slots:
                      exportText.contains(QStringLiteral("script = \"<inline>\"")),
                  qPrintable(exportText));
 
-        const RunResult auditing = world_->ctl(std::nullopt, {QStringLiteral("audit"), QStringLiteral("--since"), QStringLiteral("1h")});
+        const RunResult auditing =
+            world_->ctl(std::nullopt, {QStringLiteral("audit"), QStringLiteral("--since"), QStringLiteral("1h")});
         QVERIFY2(auditing.succeeded(), qPrintable(auditing.describe()));
         const QString auditText = QString::fromUtf8(auditing.out);
         QVERIFY2(auditText.contains(QStringLiteral("host = \"*.learn.test\"")) &&
                      auditText.contains(QStringLiteral("host = \"other.test\"")) &&
                      auditText.contains(QStringLiteral("action = \"allow\"")),
                  qPrintable(auditText));
-        const RunResult badSince = world_->ctl(std::nullopt, {QStringLiteral("audit"), QStringLiteral("--since"), QStringLiteral("yesterday-ish")});
+        const RunResult badSince = world_->ctl(
+            std::nullopt, {QStringLiteral("audit"), QStringLiteral("--since"), QStringLiteral("yesterday-ish")});
         QCOMPARE(badSince.exitCode, 5);
 
         // Both load as admin rule files (what an administrator would do with them), then go again.
@@ -216,16 +230,19 @@ private slots:
 
     void acceptAndRejectNeedTheManageRulesAuthorization()
     {
-        const RunResult denied = world_->ctl(deniedUid, {QStringLiteral("proposals"), QStringLiteral("accept"),
-                                                         QString::number(learnedId_)});
+        const RunResult denied = world_->ctl(
+            deniedUid, {QStringLiteral("proposals"), QStringLiteral("accept"), QString::number(learnedId_)});
         QCOMPARE(denied.exitCode, 3);
-        const RunResult deniedReject = world_->ctl(deniedUid, {QStringLiteral("proposals"), QStringLiteral("reject"),
-                                                               QString::number(otherId_)});
+        const RunResult deniedReject =
+            world_->ctl(deniedUid, {QStringLiteral("proposals"), QStringLiteral("reject"), QString::number(otherId_)});
         QCOMPARE(deniedReject.exitCode, 3);
-        const RunResult unknown = world_->ctl(std::nullopt, {QStringLiteral("proposals"), QStringLiteral("accept"), QStringLiteral("999")});
-        QVERIFY2(unknown.exitCode == 6 && unknown.err.contains("No proposal has id 999"), qPrintable(unknown.describe()));
+        const RunResult unknown =
+            world_->ctl(std::nullopt, {QStringLiteral("proposals"), QStringLiteral("accept"), QStringLiteral("999")});
+        QVERIFY2(unknown.exitCode == 6 && unknown.err.contains("No proposal has id 999"),
+                 qPrintable(unknown.describe()));
         const RunResult badEdit = world_->ctl(std::nullopt, {QStringLiteral("proposals"), QStringLiteral("accept"),
-                                                             QString::number(learnedId_), QStringLiteral("--ports"), QStringLiteral("99999")});
+                                                             QString::number(learnedId_), QStringLiteral("--ports"),
+                                                             QStringLiteral("99999")});
         QCOMPARE(badEdit.exitCode, 5);
         const auto listed = world_->ctlJson({QStringLiteral("proposals"), QStringLiteral("list")});
         HG_E2E_VERIFY(listed);
@@ -235,11 +252,17 @@ private slots:
     void anAcceptedProposalBecomesAnEnforcedUserRuleAndTheRestDoesNotConnect()
     {
         // Accepted with an edit (the note), by a user polkit allows.
-        const RunResult accepted = world_->ctl(allowedUid, {QStringLiteral("--json"), QStringLiteral("proposals"), QStringLiteral("accept"),
-                                                            QString::number(learnedId_), QStringLiteral("--note"),
-                                                            QStringLiteral("learned in the e2e test")});
+        const RunResult accepted =
+            world_->ctl(allowedUid, {QStringLiteral("--json"), QStringLiteral("proposals"), QStringLiteral("accept"),
+                                     QString::number(learnedId_), QStringLiteral("--note"),
+                                     QStringLiteral("learned in the e2e test")});
         QVERIFY2(accepted.succeeded(), qPrintable(accepted.describe()));
-        const qint64 ruleId = QJsonDocument::fromJson(accepted.out).object().value(QStringLiteral("rule_ids")).toArray().first().toInteger();
+        const qint64 ruleId = QJsonDocument::fromJson(accepted.out)
+                                  .object()
+                                  .value(QStringLiteral("rule_ids"))
+                                  .toArray()
+                                  .first()
+                                  .toInteger();
         const auto rule = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("show"), QString::number(ruleId)});
         HG_E2E_VERIFY(rule);
         const QJsonObject saved = rule->object();
@@ -249,14 +272,17 @@ private slots:
         QCOMPARE(saved.value(QStringLiteral("ports")).toString(), QStringLiteral("80"));
         QCOMPARE(saved.value(QStringLiteral("action")).toString(), QStringLiteral("allow"));
         QCOMPARE(saved.value(QStringLiteral("note")).toString(), QStringLiteral("learned in the e2e test"));
-        QVERIFY2(fileText(world_->userRulesFile() + QStringLiteral(".journal")).contains(QStringLiteral("*.learn.test")),
-                 "the accepted rule is saved in the user file's journal");
+        QVERIFY2(
+            fileText(world_->userRulesFile() + QStringLiteral(".journal")).contains(QStringLiteral("*.learn.test")),
+            "the accepted rule is saved in the user file's journal");
 
         // The python proposal is rejected: forgotten, and not proposed again while learning.
-        const RunResult rejected = world_->ctl(allowedUid, {QStringLiteral("proposals"), QStringLiteral("reject"), QString::number(otherId_)});
+        const RunResult rejected =
+            world_->ctl(allowedUid, {QStringLiteral("proposals"), QStringLiteral("reject"), QString::number(otherId_)});
         QVERIFY2(rejected.succeeded(), qPrintable(rejected.describe()));
         // python is an interpreter: its verdicts are cached per process image, so a new one reaches the daemon.
-        const RunResult pythonAgain = run(world_->fixture().confined(), pythonMarker(QStringLiteral("other.test"), QStringLiteral("learn-py2")), 10s);
+        const RunResult pythonAgain = run(world_->fixture().confined(),
+                                          pythonMarker(QStringLiteral("other.test"), QStringLiteral("learn-py2")), 10s);
         QVERIFY2(pythonAgain.succeeded(), qPrintable(pythonAgain.describe())); // learning still allows it
         const auto listed = world_->ctlJson({QStringLiteral("proposals"), QStringLiteral("list")});
         HG_E2E_VERIFY(listed);
@@ -270,18 +296,23 @@ private slots:
         QVERIFY2(mode.succeeded(), qPrintable(mode.describe()));
 
         // The accepted rule covers every name of the domain, also one never seen while learning.
-        const RunResult c = run(world_->fixture().confined(), curlMarker(QStringLiteral("c.learn.test"), QStringLiteral("enforced-c")), 10s);
+        const RunResult c = run(world_->fixture().confined(),
+                                curlMarker(QStringLiteral("c.learn.test"), QStringLiteral("enforced-c")), 10s);
         QVERIFY2(c.succeeded(), qPrintable(c.describe()));
         HG_E2E_VERIFY(waitForWitness(QStringLiteral("enforced-c")));
 
         // Not accepted: the rejected python destination, and curl to it (curl never went there while learning).
-        const RunResult python = run(world_->fixture().confined(), pythonMarker(QStringLiteral("other.test"), QStringLiteral("enforced-py")), 10s);
+        const RunResult python = run(world_->fixture().confined(),
+                                     pythonMarker(QStringLiteral("other.test"), QStringLiteral("enforced-py")), 10s);
         QVERIFY2(!python.succeeded(), qPrintable(python.describe()));
-        const RunResult curlOther = run(world_->fixture().confined(), curlMarker(QStringLiteral("other.test"), QStringLiteral("enforced-curl-other")), 10s);
+        const RunResult curlOther =
+            run(world_->fixture().confined(),
+                curlMarker(QStringLiteral("other.test"), QStringLiteral("enforced-curl-other")), 10s);
         QVERIFY2(!curlOther.succeeded(), qPrintable(curlOther.describe()));
         // The canary: an unconfined client's marker on the same server. Once it is logged, anything the denied
         // attempts had sent before it would be logged too.
-        const RunResult canary = run(world_->fixture().unconfined(), curlMarker(QStringLiteral("other.test"), QStringLiteral("canary")), 10s);
+        const RunResult canary = run(world_->fixture().unconfined(),
+                                     curlMarker(QStringLiteral("other.test"), QStringLiteral("canary")), 10s);
         QVERIFY2(canary.succeeded(), qPrintable(canary.describe()));
         HG_E2E_VERIFY(waitForWitness(QStringLiteral("canary")));
         const QString log = fileText(witnessLog_);
@@ -308,7 +339,8 @@ private slots:
         QVERIFY2(match.hasMatch(), qPrintable(error));
         QCOMPARE(fileText(match.captured(1)), QStringLiteral("version = 1\n[[proposal]]\nid = \"not a number\"\n"));
         // Learning goes on with a fresh list.
-        const RunResult a = run(world_->fixture().confined(), curlMarker(QStringLiteral("a.learn.test"), QStringLiteral("after-broken")), 10s);
+        const RunResult a = run(world_->fixture().confined(),
+                                curlMarker(QStringLiteral("a.learn.test"), QStringLiteral("after-broken")), 10s);
         QVERIFY2(a.succeeded(), qPrintable(a.describe()));
         const auto listed = world_->ctlJson({QStringLiteral("proposals"), QStringLiteral("list")});
         HG_E2E_VERIFY(listed);
@@ -322,7 +354,8 @@ private:
         if (QTest::qWaitFor([&] { return fileText(witnessLog_).contains(QStringLiteral("/") + marker); },
                             static_cast<int>(std::chrono::milliseconds(witnessBound).count())))
             return hostgate::Ok{};
-        return harnessError(QStringLiteral("'%1' never reached the witness; its log:\n%2").arg(marker, fileText(witnessLog_)));
+        return harnessError(
+            QStringLiteral("'%1' never reached the witness; its log:\n%2").arg(marker, fileText(witnessLog_)));
     }
 
     // Waits until exactly `count` admin rules are in force without rule errors; "" or what is wrong.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Prompts end to end: curl in the enforced cgroup reaches an unknown host, hostgated asks the user's agent
 // over the private bus, and the answer (or its absence) decides; hostgatectl follows the events.
 #include "bus/bus_world.h"
@@ -64,8 +65,8 @@ DaemonEnvironment environment()
                         {QStringLiteral("until-exit.test"), untilExitAddress, {}},
                         {QStringLiteral("pinned.test"), pinnedAddress, {}}};
     world.zone.ttlSeconds = 30;
-    world.httpAddresses = {foreverAddress, denyAddress, silentAddress, killedAddress, perUserAddress, untilExitAddress,
-                           pinnedAddress};
+    world.httpAddresses = {foreverAddress, denyAddress,      silentAddress, killedAddress,
+                           perUserAddress, untilExitAddress, pinnedAddress};
     world.extraAddresses = {systemAllowedAddress + QStringLiteral("/24"), systemRefusedAddress + QStringLiteral("/24")};
     return world;
 }
@@ -73,11 +74,15 @@ DaemonEnvironment environment()
 // Enforce mode, default deny: unknown connections are asked about, unanswered ones denied.
 DaemonSettings promptingDaemon()
 {
-    return {QString(), QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
+    return {QString(),
+            QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
             {QStringLiteral("--prompt-timeout"), QString::number(promptTimeout.count())}};
 }
 
-QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+QString url(const QString& host)
+{
+    return QStringLiteral("http://%1/").arg(host);
+}
 
 } // namespace
 
@@ -99,12 +104,18 @@ private slots:
                                                             QStringLiteral("connections"), QStringLiteral("--follow")});
         HG_E2E_VERIFY(follower);
         follower_.emplace(std::move(*follower));
-        QVERIFY2(QTest::qWaitFor([this] { return follower_->stderrSoFar().contains("following connection events") || !follower_->isRunning(); }, 10000),
+        QVERIFY2(QTest::qWaitFor(
+                     [this] {
+                         return follower_->stderrSoFar().contains("following connection events") ||
+                                !follower_->isRunning();
+                     },
+                     10000),
                  qPrintable(QString::fromUtf8(follower_->stderrSoFar())));
         QVERIFY2(follower_->isRunning(), qPrintable(QString::fromUtf8(follower_->stderrSoFar())));
         for (const QString& address : {systemAllowedAddress, systemRefusedAddress}) {
             auto server = std::make_unique<Witness>(world_->fixture().network(), address);
-            HG_E2E_VERIFY(server->start({QStringLiteral("--tcp"), QStringLiteral("%1:%2").arg(address).arg(witnessPort)}));
+            HG_E2E_VERIFY(
+                server->start({QStringLiteral("--tcp"), QStringLiteral("%1:%2").arg(address).arg(witnessPort)}));
             witnesses_.emplace(address, std::move(server));
         }
     }
@@ -118,8 +129,8 @@ private slots:
 
     void allowForeverAnswerLetsCurlThroughSavesTheRuleAndIsNotAskedAgain()
     {
-        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
-                                             QStringLiteral("forever")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"),
+                                                 QStringLiteral("--lifetime"), QStringLiteral("forever")});
         QVERIFY(agent);
         const RunResult first = curlAs(allowedUid, QStringLiteral("forever.test"));
         QVERIFY2(first.succeeded(), qPrintable(first.describe()));
@@ -135,10 +146,11 @@ private slots:
         QCOMPARE(request.value(QStringLiteral("port")).toInt(), 80);
         QCOMPARE(request.value(QStringLiteral("uid")).toInt(), int(allowedUid));
         // What curl is, from dpkg's database: the same package, version and summary dpkg-query reports.
-        const RunResult dpkg = run(Placement::host(), {QStringLiteral("dpkg-query"), QStringLiteral("-W"),
-                                                       QStringLiteral("-f=${Package}\n${Version}\n${binary:Summary}"),
-                                                       QStringLiteral("curl")},
-                                   10s);
+        const RunResult dpkg =
+            run(Placement::host(),
+                {QStringLiteral("dpkg-query"), QStringLiteral("-W"),
+                 QStringLiteral("-f=${Package}\n${Version}\n${binary:Summary}"), QStringLiteral("curl")},
+                10s);
         QVERIFY2(dpkg.succeeded(), qPrintable(dpkg.describe()));
         const QStringList package = QString::fromUtf8(dpkg.out).split(QLatin1Char('\n'));
         QCOMPARE(package.size(), 3);
@@ -165,14 +177,16 @@ private slots:
         QCOMPARE(agentLines(stopTestAgent(*agent), QStringLiteral("ask")).size(), 1);
 
         // The follower saw the decision of the first curl, with the API's keys.
-        QVERIFY2(QTest::qWaitFor([this] { return follower_->stdoutSoFar().contains("\"host\":\"forever.test\""); }, 5000),
-                 follower_->stdoutSoFar().constData());
+        QVERIFY2(
+            QTest::qWaitFor([this] { return follower_->stdoutSoFar().contains("\"host\":\"forever.test\""); }, 5000),
+            follower_->stdoutSoFar().constData());
     }
 
     void pinnedAnswerStoresTheDigestOfTheBinaryThatConnected()
     {
-        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
-                                             QStringLiteral("forever"), QStringLiteral("--pin")});
+        auto agent = startTestAgent(allowedUid,
+                                    {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
+                                     QStringLiteral("forever"), QStringLiteral("--pin")});
         QVERIFY(agent);
         const RunResult first = curlAs(allowedUid, QStringLiteral("pinned.test"));
         QVERIFY2(first.succeeded(), qPrintable(first.describe()));
@@ -180,7 +194,8 @@ private slots:
 
         QFile curl(QStringLiteral("/usr/bin/curl"));
         QVERIFY(curl.open(QIODevice::ReadOnly));
-        const QString digest = QString::fromLatin1(QCryptographicHash::hash(curl.readAll(), QCryptographicHash::Sha256).toHex());
+        const QString digest =
+            QString::fromLatin1(QCryptographicHash::hash(curl.readAll(), QCryptographicHash::Sha256).toHex());
         const auto rules = world_->ctlJson({QStringLiteral("rules"), QStringLiteral("list")});
         HG_E2E_VERIFY(rules);
         QString stored;
@@ -214,7 +229,8 @@ private slots:
         HG_E2E_VERIFY(agent->waitForStdout("\"event\":\"cancel\"", 5s));
         const QList<QJsonObject> cancels = agentLines(agent->stdoutSoFar(), QStringLiteral("cancel"));
         QCOMPARE(cancels.first().value(QStringLiteral("reason")).toString(), QStringLiteral("timeout"));
-        const QJsonObject ask = agentLines(agent->stdoutSoFar(), QStringLiteral("ask")).first().value(QStringLiteral("request")).toObject();
+        const QJsonObject ask =
+            agentLines(agent->stdoutSoFar(), QStringLiteral("ask")).first().value(QStringLiteral("request")).toObject();
         QCOMPARE(cancels.first().value(QStringLiteral("id")).toInteger(), ask.value(QStringLiteral("id")).toInteger());
     }
 
@@ -231,19 +247,22 @@ private slots:
         agent->kill();
         const RunResult result = curl->finish(10s);
         QVERIFY2(!result.succeeded(), qPrintable(result.describe()));
-        QVERIFY2(sinceKill.elapsed() < std::chrono::milliseconds(wellUnderTheTimeout).count(), qPrintable(result.describe()));
+        QVERIFY2(sinceKill.elapsed() < std::chrono::milliseconds(wellUnderTheTimeout).count(),
+                 qPrintable(result.describe()));
     }
 
     void promptGoesOnlyToTheAgentOfTheConnectionsUser()
     {
         // polkit denies uid 1 answer-prompts, so its agent cannot even register.
-        auto refused = startBackground(Placement::host().asUser(deniedUid), {testAgentExecutable(), QStringLiteral("--answer"), QStringLiteral("allow")});
+        auto refused = startBackground(Placement::host().asUser(deniedUid),
+                                       {testAgentExecutable(), QStringLiteral("--answer"), QStringLiteral("allow")});
         HG_E2E_VERIFY(refused);
         const RunResult refusal = refused->finish(10s);
         QVERIFY2(refusal.exitCode == 1 && refusal.out.contains("NotAuthorized"), qPrintable(refusal.describe()));
 
-        auto rootAgent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("deny"), QStringLiteral("--path"),
-                                                   QStringLiteral("/org/hostgate/RootAgent")});
+        auto rootAgent =
+            startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("deny"), QStringLiteral("--path"),
+                                          QStringLiteral("/org/hostgate/RootAgent")});
         QVERIFY(rootAgent);
         auto userAgent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(userAgent);
@@ -260,10 +279,11 @@ private slots:
         auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(agent);
         const qint64 mark = world_->fixture().daemonLogSize();
-        const RunResult attempt = run(world_->fixture().confined().asUser(deniedUid),
-                                      witness({QStringLiteral("tcp-client"), systemAllowedAddress, QString::number(witnessPort),
-                                               QStringLiteral("system-allowed"), QStringLiteral("--timeout"), QStringLiteral("10")}),
-                                      15s);
+        const RunResult attempt =
+            run(world_->fixture().confined().asUser(deniedUid),
+                witness({QStringLiteral("tcp-client"), systemAllowedAddress, QString::number(witnessPort),
+                         QStringLiteral("system-allowed"), QStringLiteral("--timeout"), QStringLiteral("10")}),
+                15s);
         QVERIFY2(attempt.out.startsWith("connected"), qPrintable(attempt.describe()));
         HG_E2E_VERIFY(witnesses_.at(systemAllowedAddress)->waitFor(QStringLiteral("system-allowed")));
         const QList<QJsonObject> asks = agentLines(stopTestAgent(*agent), QStringLiteral("ask"));
@@ -271,8 +291,8 @@ private slots:
         const QJsonObject request = asks.first().value(QStringLiteral("request")).toObject();
         QCOMPARE(request.value(QStringLiteral("uid")).toInt(), int(deniedUid));
         QVERIFY2(request.value(QStringLiteral("system_service")).toBool(), qPrintable(QJsonDocument(request).toJson()));
-        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("answered by a person"), QStringLiteral("agent_uid=65534")},
-                                                      mark, 5s));
+        HG_E2E_VERIFY(world_->fixture().waitForLogLine(
+            {QStringLiteral("answered by a person"), QStringLiteral("agent_uid=65534")}, mark, 5s));
     }
 
     void systemUsersPromptAnswerWithoutPolkitsConsentAppliesTheDefault()
@@ -280,14 +300,16 @@ private slots:
         auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow")});
         QVERIFY(agent);
         const qint64 mark = world_->fixture().daemonLogSize();
-        const RunResult attempt = run(world_->fixture().confined().asUser(deniedUid),
-                                      witness({QStringLiteral("tcp-client"), systemRefusedAddress, QString::number(witnessPort),
-                                               QStringLiteral("system-refused"), QStringLiteral("--timeout"), QStringLiteral("10")}),
-                                      15s);
+        const RunResult attempt =
+            run(world_->fixture().confined().asUser(deniedUid),
+                witness({QStringLiteral("tcp-client"), systemRefusedAddress, QString::number(witnessPort),
+                         QStringLiteral("system-refused"), QStringLiteral("--timeout"), QStringLiteral("10")}),
+                15s);
         QVERIFY2(!attempt.out.startsWith("connected"), qPrintable(attempt.describe()));
         // Decided by the refusal, not by the prompt's deadline.
         QVERIFY2(attempt.elapsed < wellUnderTheTimeout, qPrintable(attempt.describe()));
-        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("not authorized, applying the default")}, mark, 5s));
+        HG_E2E_VERIFY(
+            world_->fixture().waitForLogLine({QStringLiteral("not authorized, applying the default")}, mark, 5s));
         QCOMPARE(agentLines(stopTestAgent(*agent), QStringLiteral("ask")).size(), 1);
         QVERIFY2(!witnesses_.at(systemRefusedAddress)->saw(QStringLiteral("system-refused")),
                  qPrintable(witnesses_.at(systemRefusedAddress)->log()));
@@ -295,8 +317,8 @@ private slots:
 
     void untilExitAnswerLastsWhileTheProcessRunsAndEndsWithIt()
     {
-        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--lifetime"),
-                                             QStringLiteral("until-exit")});
+        auto agent = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"),
+                                                 QStringLiteral("--lifetime"), QStringLiteral("until-exit")});
         QVERIFY(agent);
         auto client = startBackground(world_->fixture().confined().asUser(allowedUid),
                                       {python3ExecutablePath(), QStringLiteral("-c"), twoRequestsScript});
@@ -325,7 +347,8 @@ private slots:
         QVERIFY2(both.out.contains("second HTTP/") && both.out.count(" 200") == 2, qPrintable(both.describe()));
 
         // The process is gone, so is its rule: the next process is asked again (and this time denied).
-        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Process exited, its rules ended")}, beforeExit, 5s));
+        HG_E2E_VERIFY(
+            world_->fixture().waitForLogLine({QStringLiteral("Process exited, its rules ended")}, beforeExit, 5s));
         QByteArray seen = stopTestAgent(*agent);
         QCOMPARE(agentLines(seen, QStringLiteral("ask")).size(), 1);
         auto denier = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("deny")});

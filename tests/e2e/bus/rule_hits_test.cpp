@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Truthful rules, end to end: a connection the kernel's verdict cache decides (the daemon never sees it) counts
 // as a hit of the rule that made the verdict, visible through hostgatectl over the bus, and saved across a
 // restart; admin rules have short ids that stay across reloads and restarts, usable by `rules show`.
@@ -36,12 +37,16 @@ DaemonEnvironment environment()
 DaemonSettings daemonSettings()
 {
     // Long kernel verdicts, so the second connection is certainly decided by the cache.
-    return {ruleToml(curlPath, otherAddress, QStringLiteral("deny")) + ruleToml(curlPath, cachedAddress, QStringLiteral("allow")),
+    return {ruleToml(curlPath, otherAddress, QStringLiteral("deny")) +
+                ruleToml(curlPath, cachedAddress, QStringLiteral("allow")),
             QStringLiteral("[verdicts]\nmin_ttl = 60\nmax_ttl = 600\n"),
             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
 }
 
-QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+QString url(const QString& host)
+{
+    return QStringLiteral("http://%1/").arg(host);
+}
 
 } // namespace
 
@@ -125,7 +130,8 @@ private slots:
             const qint64 id = rule.value(QStringLiteral("id")).toInteger();
             QVERIFY2(id >= 1 && id <= 2, qPrintable(QString::number(id)));
             // Not 1970: the admin file's modification time (this test wrote it moments ago).
-            const QDateTime created = QDateTime::fromString(rule.value(QStringLiteral("created")).toString(), Qt::ISODate);
+            const QDateTime created =
+                QDateTime::fromString(rule.value(QStringLiteral("created")).toString(), Qt::ISODate);
             QVERIFY2(created.isValid() && created.secsTo(QDateTime::currentDateTimeUtc()) < 600,
                      qPrintable(rule.value(QStringLiteral("created")).toString()));
         }
@@ -147,22 +153,28 @@ private slots:
         QVERIFY2(first.succeeded(), qPrintable(first.describe()));
         const QStringList decided{QStringLiteral("Connection allowed"), QStringLiteral("ip=") + cachedAddress};
         HG_E2E_VERIFY(world_->fixture().waitForLogLine(decided, mark));
-        HG_E2E_VERIFY(waitForRule(cachedRuleId_, [](const QJsonObject& r) { return r.value(QStringLiteral("hit_count")).toInteger() >= 1; }, 3s));
+        HG_E2E_VERIFY(waitForRule(
+            cachedRuleId_, [](const QJsonObject& r) { return r.value(QStringLiteral("hit_count")).toInteger() >= 1; },
+            3s));
 
         // The second one is decided in the kernel: the daemon logs no decision for it, the rule still counts it.
         const qint64 secondMark = world_->fixture().daemonLogSize();
         const RunResult second = run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(cachedAddress)), 10s);
         QVERIFY2(second.succeeded(), qPrintable(second.describe()));
         QCOMPARE(second.out, Servers::defaultBody(cachedAddress, 80));
-        auto counted = waitForRule(cachedRuleId_, [](const QJsonObject& r) { return r.value(QStringLiteral("hit_count")).toInteger() >= 2; }, 15s);
+        auto counted = waitForRule(
+            cachedRuleId_, [](const QJsonObject& r) { return r.value(QStringLiteral("hit_count")).toInteger() >= 2; },
+            15s);
         HG_E2E_VERIFY(counted);
         QCOMPARE(counted->value(QStringLiteral("hit_count")).toInteger(), 2);
         QVERIFY(counted->contains(QStringLiteral("last_hit_usec")));
         QCOMPARE(world_->fixture().countLogLines(QStringLiteral("ip=") + cachedAddress, secondMark), 0);
 
         // The CLI's table shows the same count.
-        const RunResult table = world_->ctl(std::nullopt, {QStringLiteral("rules"), QStringLiteral("show"), QString::number(cachedRuleId_)});
-        QVERIFY2(table.succeeded() && table.out.contains("hit_count") && table.out.contains("2"), qPrintable(table.describe()));
+        const RunResult table = world_->ctl(
+            std::nullopt, {QStringLiteral("rules"), QStringLiteral("show"), QString::number(cachedRuleId_)});
+        QVERIFY2(table.succeeded() && table.out.contains("hit_count") && table.out.contains("2"),
+                 qPrintable(table.describe()));
     }
 
     void hitCountsSurviveADaemonRestart()
@@ -201,10 +213,10 @@ private slots:
         const qint64 mark = world_->fixture().daemonLogSize();
         const RunResult denied = run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(otherAddress)), 10s);
         QVERIFY2(denied.exitCode == 7, qPrintable(denied.describe()));
-        HG_E2E_VERIFY(world_->fixture().waitForLogLine(
-            {QStringLiteral("Connection denied"), QStringLiteral("ip=") + otherAddress,
-             QStringLiteral("rule #%1 ").arg(*denyId)},
-            mark));
+        HG_E2E_VERIFY(
+            world_->fixture().waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + otherAddress,
+                                              QStringLiteral("rule #%1 ").arg(*denyId)},
+                                             mark));
     }
 };
 

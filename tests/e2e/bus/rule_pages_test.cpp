@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // No reply too large, end to end: with 100k admin rules (some with 4000-byte notes) an unprivileged caller
 // lists them all through ListRulesPage in pages bounded by bytes, the old ListRules is refused with
 // LimitExceeded instead of a reply over the bus's limit, and the daemon stays on the bus throughout.
@@ -36,7 +37,10 @@ DaemonEnvironment environment()
     return world;
 }
 
-QString baseRules() { return ruleToml(QStringLiteral("/usr/bin/curl"), QStringLiteral("allowed.test"), QStringLiteral("allow")); }
+QString baseRules()
+{
+    return ruleToml(QStringLiteral("/usr/bin/curl"), QStringLiteral("allowed.test"), QStringLiteral("allow"));
+}
 
 // The scale rules in files an administrator could have written: each within the rule-file limits (4 MiB,
 // 50,000 rules), together 102,000 rules. Name → text.
@@ -49,9 +53,12 @@ QList<std::pair<QString, QString>> manyRuleFiles()
         QString text;
         text.reserve(plainRules / scaleFiles * 80 + longNoteRules / scaleFiles * (longNoteBytes + 80));
         for (int i = file; i < plainRules; i += scaleFiles)
-            text += QStringLiteral("[[rule]]\nhost = \"h%1.scale.test\"\naction = \"deny\"\nnote = \"rule %1\"\n\n").arg(i);
+            text +=
+                QStringLiteral("[[rule]]\nhost = \"h%1.scale.test\"\naction = \"deny\"\nnote = \"rule %1\"\n\n").arg(i);
         for (int i = file; i < longNoteRules; i += scaleFiles)
-            text += QStringLiteral("[[rule]]\nhost = \"n%1.scale.test\"\naction = \"deny\"\nnote = \"%2\"\n\n").arg(i).arg(longNote);
+            text += QStringLiteral("[[rule]]\nhost = \"n%1.scale.test\"\naction = \"deny\"\nnote = \"%2\"\n\n")
+                        .arg(i)
+                        .arg(longNote);
         files.append({QStringLiteral("20-scale-%1.toml").arg(file), text});
     }
     return files;
@@ -62,7 +69,8 @@ qint64 stringBytes(const QVariantMap& record)
 {
     qint64 bytes = 0;
     for (auto it = record.begin(); it != record.end(); ++it)
-        bytes += it.key().toUtf8().size() + (it.value().typeId() == QMetaType::QString ? it.value().toString().toUtf8().size() : 1);
+        bytes += it.key().toUtf8().size() +
+                 (it.value().typeId() == QMetaType::QString ? it.value().toString().toUtf8().size() : 1);
     return bytes;
 }
 
@@ -86,8 +94,9 @@ private slots:
     void initTestCase()
     {
         if (!requireRoot() ||
-            !requireTools(defaultRequiredTools() << QStringLiteral("setpriv") << QStringLiteral("dbus-daemon") << QStringLiteral("busctl")
-                                                 << QStringLiteral("/usr/lib/polkit-1/polkitd"))) {
+            !requireTools(defaultRequiredTools()
+                          << QStringLiteral("setpriv") << QStringLiteral("dbus-daemon") << QStringLiteral("busctl")
+                          << QStringLiteral("/usr/lib/polkit-1/polkitd"))) {
             return;
         }
         qDBusRegisterMetaType<QList<QVariantMap>>();
@@ -101,10 +110,12 @@ private slots:
         for (const auto& [name, text] : manyRuleFiles())
             HG_E2E_VERIFY(world_->fixture().writeAdminRuleFile(name, text));
         HG_E2E_VERIFY(world_->fixture().waitForLogLine(
-            {QStringLiteral("Rules reloaded"), QStringLiteral("admin=%1").arg(plainRules + longNoteRules + 1)}, before, 120s));
-        qInfo("reloading %d admin rules took %lld ms", plainRules + longNoteRules + 1, static_cast<long long>(load.elapsed()));
-        bus_ = std::make_unique<QDBusConnection>(QDBusConnection::connectToBus(qEnvironmentVariable("DBUS_SYSTEM_BUS_ADDRESS"),
-                                                                               QStringLiteral("hostgate-rule-pages")));
+            {QStringLiteral("Rules reloaded"), QStringLiteral("admin=%1").arg(plainRules + longNoteRules + 1)}, before,
+            120s));
+        qInfo("reloading %d admin rules took %lld ms", plainRules + longNoteRules + 1,
+              static_cast<long long>(load.elapsed()));
+        bus_ = std::make_unique<QDBusConnection>(QDBusConnection::connectToBus(
+            qEnvironmentVariable("DBUS_SYSTEM_BUS_ADDRESS"), QStringLiteral("hostgate-rule-pages")));
         QVERIFY(bus_->isConnected());
         daemonPid_ = bus_->interface()->servicePid(QStringLiteral("org.hostgate.Firewall1")).value();
         QVERIFY(daemonPid_ > 0);
@@ -128,8 +139,9 @@ private slots:
         QElapsedTimer timer;
         timer.start();
         for (;;) {
-            QDBusMessage call = QDBusMessage::createMethodCall(QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
-                                                               QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("ListRulesPage"));
+            QDBusMessage call = QDBusMessage::createMethodCall(
+                QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
+                QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("ListRulesPage"));
             call << QVariant::fromValue(offset) << 500u;
             const QDBusMessage reply = bus_->call(call, QDBus::Block, 30000);
             QVERIFY2(reply.type() == QDBusMessage::ReplyMessage, qPrintable(reply.errorMessage()));
@@ -141,7 +153,8 @@ private slots:
             qint64 bytes = 0;
             for (const QVariantMap& rule : rules)
                 bytes += stringBytes(rule);
-            QVERIFY2(bytes <= pageBound, qPrintable(QStringLiteral("page at %1 holds %2 bytes of strings").arg(offset).arg(bytes)));
+            QVERIFY2(bytes <= pageBound,
+                     qPrintable(QStringLiteral("page at %1 holds %2 bytes of strings").arg(offset).arg(bytes)));
             largest = std::max(largest, bytes);
             seen += rules.size();
             ++pages;
@@ -152,7 +165,8 @@ private slots:
         }
         QCOMPARE(seen, total);
         qInfo("%d pages, largest page %lld bytes of strings, %.1f ms per page, RSS afterwards %lld KiB", pages,
-              static_cast<long long>(largest), double(timer.elapsed()) / pages, static_cast<long long>(rssKibOf(daemonPid_)));
+              static_cast<long long>(largest), double(timer.elapsed()) / pages,
+              static_cast<long long>(rssKibOf(daemonPid_)));
         // The 4000-byte notes make some pages full by bytes, not by count.
         QVERIFY(pages > total / 500 + 1);
     }
@@ -161,9 +175,12 @@ private slots:
     {
         QElapsedTimer timer;
         timer.start();
-        const RunResult result = run(Placement::host().asUser(allowedUid),
-                                     {hostgatectlExecutable(), QStringLiteral("--json"), QStringLiteral("rules"), QStringLiteral("list")}, 240s);
-        QVERIFY2(result.succeeded(), qPrintable(result.err + QStringLiteral(" exit %1, %2 ms").arg(result.exitCode).arg(result.elapsed.count())));
+        const RunResult result = run(
+            Placement::host().asUser(allowedUid),
+            {hostgatectlExecutable(), QStringLiteral("--json"), QStringLiteral("rules"), QStringLiteral("list")}, 240s);
+        QVERIFY2(result.succeeded(),
+                 qPrintable(result.err +
+                            QStringLiteral(" exit %1, %2 ms").arg(result.exitCode).arg(result.elapsed.count())));
         const QJsonArray rules = QJsonDocument::fromJson(result.out).array();
         QCOMPARE(rules.size(), plainRules + longNoteRules + 1);
         QCOMPARE(rules.last()[QStringLiteral("note")].toString().size(), longNoteBytes);
@@ -174,10 +191,12 @@ private slots:
     void wholeListRulesIsRefusedAsLimitExceededAndTheDaemonStaysOnTheBus()
     {
         const qint64 before = world_->fixture().daemonLogSize();
-        const RunResult result = run(Placement::host().asUser(allowedUid),
-                                     {QStringLiteral("busctl"), QStringLiteral("--system"), QStringLiteral("call"), QStringLiteral("org.hostgate.Firewall1"),
-                                      QStringLiteral("/org/hostgate/Firewall1"), QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("ListRules")},
-                                     60s);
+        const RunResult result =
+            run(Placement::host().asUser(allowedUid),
+                {QStringLiteral("busctl"), QStringLiteral("--system"), QStringLiteral("call"),
+                 QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
+                 QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("ListRules")},
+                60s);
         QVERIFY2(!result.succeeded() && result.err.contains("ListRulesPage"), qPrintable(result.describe()));
         const RunResult status = world_->ctl(allowedUid, {QStringLiteral("status")});
         QVERIFY2(status.succeeded(), qPrintable(status.describe()));
@@ -188,7 +207,8 @@ private slots:
 
     void connectionsAreStillDecidedWithTheRulesLoaded()
     {
-        const RunResult result = run(world_->fixture().confined(), curlCommand(IpFamily::V4, QStringLiteral("http://allowed.test/")), 15s);
+        const RunResult result =
+            run(world_->fixture().confined(), curlCommand(IpFamily::V4, QStringLiteral("http://allowed.test/")), 15s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
     }
 
@@ -199,20 +219,24 @@ private slots:
         qint64 before = world_->fixture().daemonLogSize();
         for (const auto& file : manyRuleFiles())
             HG_E2E_VERIFY(world_->fixture().removeAdminRuleFile(file.first));
-        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=1 ")}, before, 120s));
+        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=1 ")},
+                                                       before, 120s));
         before = world_->fixture().daemonLogSize();
         const QString hugeNote(33 * 1024 * 1024, QLatin1Char('x'));
         HG_E2E_VERIFY(world_->fixture().replaceAdminRules(
-            baseRules() + QStringLiteral("[[rule]]\nhost = \"huge.test\"\naction = \"deny\"\nnote = \"%1\"\n").arg(hugeNote)));
+            baseRules() +
+            QStringLiteral("[[rule]]\nhost = \"huge.test\"\naction = \"deny\"\nnote = \"%1\"\n").arg(hugeNote)));
         HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("Failed to load rule file")}, before, 120s));
         bool listedCut = false;
         for (const QString& method : {QStringLiteral("ListRules"), QStringLiteral("ListRulesPage")}) {
-            QDBusMessage call = QDBusMessage::createMethodCall(QStringLiteral("org.hostgate.Firewall1"), QStringLiteral("/org/hostgate/Firewall1"),
+            QDBusMessage call = QDBusMessage::createMethodCall(QStringLiteral("org.hostgate.Firewall1"),
+                                                               QStringLiteral("/org/hostgate/Firewall1"),
                                                                QStringLiteral("org.hostgate.Firewall1"), method);
             if (method == QLatin1String("ListRulesPage"))
                 call << QVariant::fromValue(quint64(0)) << 500u;
             const QDBusMessage reply = bus_->call(call, QDBus::Block, 60000);
-            QVERIFY2(reply.type() == QDBusMessage::ReplyMessage, qPrintable(method + QStringLiteral(": ") + reply.errorMessage()));
+            QVERIFY2(reply.type() == QDBusMessage::ReplyMessage,
+                     qPrintable(method + QStringLiteral(": ") + reply.errorMessage()));
             for (const QVariantMap& rule : qdbus_cast<QList<QVariantMap>>(reply.arguments().at(0))) {
                 QVERIFY2(stringBytes(rule) <= 64 * 1024, qPrintable(method));
                 if (rule.value(QStringLiteral("host")).toString() == QLatin1String("huge.test")) {

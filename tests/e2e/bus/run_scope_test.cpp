@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Scopes end to end (issue 15.2): `hostgatectl run` puts a command (and its children) into a transient cgroup
 // under rules of its own, `attach`/`detach` do the same for an existing cgroup; processes outside are still
 // decided by the global rules, and a verdict the kernel cached outside never decides inside. The witness of
@@ -44,7 +45,8 @@ DaemonEnvironment environment()
 // refuses, it refuses against the global policy.
 DaemonSettings scopeDaemon()
 {
-    return {ruleToml(QStringLiteral("/usr/bin/curl"), bName, QStringLiteral("allow")), QString(),
+    return {ruleToml(QStringLiteral("/usr/bin/curl"), bName, QStringLiteral("allow")),
+            QString(),
             {QStringLiteral("--mode"), QStringLiteral("silent-allow")}};
 }
 
@@ -54,9 +56,15 @@ QString fileText(const QString& path)
     return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
 }
 
-QString url(const QString& host, const QString& marker) { return QStringLiteral("http://%1/%2").arg(host, marker); }
+QString url(const QString& host, const QString& marker)
+{
+    return QStringLiteral("http://%1/%2").arg(host, marker);
+}
 
-QStringList curlTo(const QString& host, const QString& marker) { return curlCommand(IpFamily::V4, url(host, marker)); }
+QStringList curlTo(const QString& host, const QString& marker)
+{
+    return curlCommand(IpFamily::V4, url(host, marker));
+}
 
 QString shellCurl(const QString& host, const QString& marker)
 {
@@ -80,11 +88,11 @@ private slots:
         HG_E2E_VERIFY(world_->setUp(environment()));
         const TestNetwork& network = world_->fixture().network();
         witnessLog_ = network.scratchPath(QStringLiteral("scope-witness.log"));
-        auto witness = startBackground(
-            Placement::in(network),
-            {python3(), QStringLiteral(HOSTGATE_WITNESS_PATH), QStringLiteral("serve"), witnessLog_, QStringLiteral("--tcp"),
-             aAddress + QStringLiteral(":80"), QStringLiteral("--tcp"), bAddress + QStringLiteral(":80")},
-            witnessLog_ + QStringLiteral(".out"), witnessLog_ + QStringLiteral(".out"));
+        auto witness = startBackground(Placement::in(network),
+                                       {python3(), QStringLiteral(HOSTGATE_WITNESS_PATH), QStringLiteral("serve"),
+                                        witnessLog_, QStringLiteral("--tcp"), aAddress + QStringLiteral(":80"),
+                                        QStringLiteral("--tcp"), bAddress + QStringLiteral(":80")},
+                                       witnessLog_ + QStringLiteral(".out"), witnessLog_ + QStringLiteral(".out"));
         HG_E2E_VERIFY(witness);
         witness_.emplace(std::move(*witness));
         QVERIFY2(QTest::qWaitFor([this] { return fileText(witnessLog_).startsWith(QStringLiteral("ready\n")); }, 5000),
@@ -126,10 +134,10 @@ private slots:
 
     void aRunCoversTheChildrenOfItsCommand()
     {
-        const RunResult result = runScoped(
-            {QStringLiteral("--allow"), aName},
-            {QStringLiteral("sh"), QStringLiteral("-c"),
-             shellCurl(bName, QStringLiteral("child-b")) + QStringLiteral("; ") + shellCurl(aName, QStringLiteral("child-a"))});
+        const RunResult result = runScoped({QStringLiteral("--allow"), aName},
+                                           {QStringLiteral("sh"), QStringLiteral("-c"),
+                                            shellCurl(bName, QStringLiteral("child-b")) + QStringLiteral("; ") +
+                                                shellCurl(aName, QStringLiteral("child-a"))});
         QVERIFY2(result.succeeded(), qPrintable(result.describe())); // sh's status: the last curl's
         HG_E2E_VERIFY(waitForWitness(QStringLiteral("child-a")));
         HG_E2E_VERIFY(expectNeverReached(QStringLiteral("child-b"), bName));
@@ -150,16 +158,21 @@ private slots:
         HG_E2E_VERIFY(held);
         // Running once the scope is listed with its command's process in its cgroup.
         QString cgroup;
-        QVERIFY2(QTest::qWaitFor([&] {
-                     const auto scopes = world_->ctlJson({QStringLiteral("scopes")});
-                     if (!scopes || scopes->array().isEmpty())
-                         return false;
-                     cgroup = scopes->array().first()[QStringLiteral("cgroup")].toString();
-                     return !fileText(world_->fixture().cgroup().mountPoint() + cgroup + QStringLiteral("/cgroup.procs"))
-                                 .trimmed().isEmpty();
-                 }, 5000),
+        QVERIFY2(QTest::qWaitFor(
+                     [&] {
+                         const auto scopes = world_->ctlJson({QStringLiteral("scopes")});
+                         if (!scopes || scopes->array().isEmpty())
+                             return false;
+                         cgroup = scopes->array().first()[QStringLiteral("cgroup")].toString();
+                         return !fileText(world_->fixture().cgroup().mountPoint() + cgroup +
+                                          QStringLiteral("/cgroup.procs"))
+                                     .trimmed()
+                                     .isEmpty();
+                     },
+                     5000),
                  "the run's scope never appeared with a process in it");
-        QVERIFY2(cgroup.startsWith(world_->fixture().cgroup().relativePath() + QStringLiteral("/hostgate-run-")), qPrintable(cgroup));
+        QVERIFY2(cgroup.startsWith(world_->fixture().cgroup().relativePath() + QStringLiteral("/hostgate-run-")),
+                 qPrintable(cgroup));
 
         const RunResult outside = run(world_->fixture().confined(), curlTo(bName, QStringLiteral("meanwhile-b")), 10s);
         QVERIFY2(outside.succeeded(), qPrintable(outside.describe()));
@@ -169,7 +182,8 @@ private slots:
         QVERIFY(writer.open(QIODevice::WriteOnly));
         writer.close();
         const RunResult finished = held->finish(15s);
-        QVERIFY2(finished.exitCode == curlCouldNotConnect, qPrintable(finished.describe() + fileText(fifo + QStringLiteral(".err"))));
+        QVERIFY2(finished.exitCode == curlCouldNotConnect,
+                 qPrintable(finished.describe() + fileText(fifo + QStringLiteral(".err"))));
         HG_E2E_VERIFY(expectNeverReached(QStringLiteral("held-b"), bName));
         // The scope ended with its command, and its cgroup is gone.
         const auto after = world_->ctlJson({QStringLiteral("scopes")});
@@ -182,19 +196,19 @@ private slots:
     {
         const QString logFile = world_->fixture().network().scratchPath(QStringLiteral("scope-decisions.jsonl"));
         QFile::remove(logFile);
-        const RunResult result = runScoped(
-            {QStringLiteral("--allow"), aName, QStringLiteral("--log"), logFile},
-            {QStringLiteral("sh"), QStringLiteral("-c"),
-             shellCurl(aName, QStringLiteral("log-a")) + QStringLiteral("; ") + shellCurl(bName, QStringLiteral("log-b"))});
+        const RunResult result = runScoped({QStringLiteral("--allow"), aName, QStringLiteral("--log"), logFile},
+                                           {QStringLiteral("sh"), QStringLiteral("-c"),
+                                            shellCurl(aName, QStringLiteral("log-a")) + QStringLiteral("; ") +
+                                                shellCurl(bName, QStringLiteral("log-b"))});
         QCOMPARE(result.exitCode, curlCouldNotConnect);
         QVERIFY2(!result.err.contains("denied /usr/bin/curl"), qPrintable(result.describe())); // in the file instead
         // Every line is one JSON object python's json.loads reads, with the documented keys.
-        const QString check = QStringLiteral(
-            "import json,sys\n"
-            "lines=[json.loads(l) for l in open(sys.argv[1])]\n"
-            "keys={'time','exe','pid','host','ip','port','proto','verdict','rule','why'}\n"
-            "assert lines and all(keys <= set(l) for l in lines), lines\n"
-            "print(' '.join(l['verdict']+':'+l['host'] for l in lines))\n");
+        const QString check =
+            QStringLiteral("import json,sys\n"
+                           "lines=[json.loads(l) for l in open(sys.argv[1])]\n"
+                           "keys={'time','exe','pid','host','ip','port','proto','verdict','rule','why'}\n"
+                           "assert lines and all(keys <= set(l) for l in lines), lines\n"
+                           "print(' '.join(l['verdict']+':'+l['host'] for l in lines))\n");
         const RunResult parsed = run(Placement::host(), {python3(), QStringLiteral("-c"), check, logFile}, 10s);
         QVERIFY2(parsed.succeeded(), qPrintable(parsed.describe() + fileText(logFile)));
         QVERIFY2(parsed.out.contains("allowed:a.scope.test") && parsed.out.contains("denied:b.scope.test"),
@@ -210,8 +224,9 @@ private slots:
                                                           QStringLiteral("--"), QStringLiteral("touch"), marker});
         QVERIFY2(refused.exitCode == 3 && refused.err.contains("not authorized"), qPrintable(refused.describe()));
         QVERIFY(!QFile::exists(marker)); // the command never ran
-        const RunResult invalid = world_->ctl(std::nullopt, {QStringLiteral("run"), QStringLiteral("--allow"),
-                                                             QStringLiteral("re:("), QStringLiteral("--"), QStringLiteral("true")});
+        const RunResult invalid =
+            world_->ctl(std::nullopt, {QStringLiteral("run"), QStringLiteral("--allow"), QStringLiteral("re:("),
+                                       QStringLiteral("--"), QStringLiteral("true")});
         QVERIFY2(invalid.exitCode == 5, qPrintable(invalid.describe()));
     }
 
@@ -227,8 +242,9 @@ private slots:
                         QStringLiteral("echo $$ > %1/cgroup.procs && exec ").arg(dir) + shellCurl(host, marker)},
                        10s);
         };
-        const auto attached = world_->ctlJson({QStringLiteral("attach"), QStringLiteral("--cgroup"), dir, QStringLiteral("--deny"),
-                                               bName, QStringLiteral("--default"), QStringLiteral("allow")});
+        const auto attached =
+            world_->ctlJson({QStringLiteral("attach"), QStringLiteral("--cgroup"), dir, QStringLiteral("--deny"), bName,
+                             QStringLiteral("--default"), QStringLiteral("allow")});
         HG_E2E_VERIFY(attached);
         const auto id = attached->object().value(QStringLiteral("id")).toInteger();
         QVERIFY(id > 0);
@@ -260,7 +276,8 @@ private:
     RunResult runScoped(const QStringList& options, const QStringList& command) const
     {
         return run(world_->fixture().unconfined(),
-                   QStringList{hostgatectlExecutable(), QStringLiteral("run")} + options + QStringList{QStringLiteral("--")} + command,
+                   QStringList{hostgatectlExecutable(), QStringLiteral("run")} + options +
+                       QStringList{QStringLiteral("--")} + command,
                    20s);
     }
 
@@ -269,7 +286,8 @@ private:
         if (QTest::qWaitFor([&] { return fileText(witnessLog_).contains(QStringLiteral("/") + marker); },
                             static_cast<int>(std::chrono::milliseconds(witnessBound).count())))
             return hostgate::Ok{};
-        return harnessError(QStringLiteral("'%1' never reached the witness; its log:\n%2").arg(marker, fileText(witnessLog_)));
+        return harnessError(
+            QStringLiteral("'%1' never reached the witness; its log:\n%2").arg(marker, fileText(witnessLog_)));
     }
 
     // A canary from outside the scope to the same server: once it is logged, a request the refused attempt had
@@ -283,7 +301,8 @@ private:
         if (auto seen = waitForWitness(canary); !seen)
             return seen;
         if (fileText(witnessLog_).contains(QStringLiteral("/") + marker))
-            return harnessError(QStringLiteral("'%1' reached the server; its log:\n%2").arg(marker, fileText(witnessLog_)));
+            return harnessError(
+                QStringLiteral("'%1' reached the server; its log:\n%2").arg(marker, fileText(witnessLog_)));
         return hostgate::Ok{};
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // "No caller can take the daemon down", end to end: a silent agent of one user fills only that user's prompt
 // slots, mass agent registrations are refused after the bound, and a restarted bus daemon finds hostgated
 // back on it — while connections are decided all along.
@@ -35,12 +36,10 @@ const QString afterAddress = QStringLiteral("203.0.113.46");
 DaemonEnvironment environment()
 {
     DaemonEnvironment world;
-    world.zone.hosts = {{QStringLiteral("allowed.test"), allowedAddress, {}},
-                        {QStringLiteral("slots.test"), slotsAddress, {}},
-                        {QStringLiteral("root.test"), rootAddress, {}},
-                        {QStringLiteral("user.test"), userAddress, {}},
-                        {QStringLiteral("unknown.test"), unknownAddress, {}},
-                        {QStringLiteral("after.test"), afterAddress, {}}};
+    world.zone.hosts = {
+        {QStringLiteral("allowed.test"), allowedAddress, {}}, {QStringLiteral("slots.test"), slotsAddress, {}},
+        {QStringLiteral("root.test"), rootAddress, {}},       {QStringLiteral("user.test"), userAddress, {}},
+        {QStringLiteral("unknown.test"), unknownAddress, {}}, {QStringLiteral("after.test"), afterAddress, {}}};
     world.zone.ttlSeconds = 30;
     world.httpAddresses = {allowedAddress, slotsAddress, rootAddress, userAddress, unknownAddress, afterAddress};
     return world;
@@ -53,7 +52,10 @@ DaemonSettings promptingDaemon()
             {QStringLiteral("--prompt-timeout"), QString::number(promptTimeout.count())}};
 }
 
-QString url(const QString& host, int port = 80) { return QStringLiteral("http://%1:%2/").arg(host).arg(port); }
+QString url(const QString& host, int port = 80)
+{
+    return QStringLiteral("http://%1:%2/").arg(host).arg(port);
+}
 
 } // namespace
 
@@ -87,21 +89,27 @@ private slots:
             HG_E2E_VERIFY(curl);
             curls.push_back(std::move(*curl));
         }
-        QVERIFY2(QTest::qWaitFor([&] { return agentLines(silent->stdoutSoFar(), QStringLiteral("ask")).size() >= promptSlotsPerUid; }, 20000),
-                 silent->stdoutSoFar().constData());
+        QVERIFY2(
+            QTest::qWaitFor(
+                [&] { return agentLines(silent->stdoutSoFar(), QStringLiteral("ask")).size() >= promptSlotsPerUid; },
+                20000),
+            silent->stdoutSoFar().constData());
         // The attempts over the user's budget were refused (default action at once), not queued.
         for (auto& curl : curls) {
             const RunResult result = curl.finish(10s);
             QVERIFY2(!result.succeeded(), qPrintable(result.describe()));
         }
-        HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("prompts of uid 65534 are already pending")}, 0, 5s));
+        HG_E2E_VERIFY(
+            world_->fixture().waitForLogLine({QStringLiteral("prompts of uid 65534 are already pending")}, 0, 5s));
         QCOMPARE(agentLines(silent->stdoutSoFar(), QStringLiteral("ask")).size(), promptSlotsPerUid);
 
         // Root (another uid) is still asked, on its own agent, and its answer decides.
-        auto rootAgent = startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--path"),
-                                                   QStringLiteral("/org/hostgate/RootAgent")});
+        auto rootAgent =
+            startTestAgent(std::nullopt, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--path"),
+                                          QStringLiteral("/org/hostgate/RootAgent")});
         QVERIFY(rootAgent);
-        const RunResult rootCurl = run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(QStringLiteral("root.test"))), 15s);
+        const RunResult rootCurl =
+            run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(QStringLiteral("root.test"))), 15s);
         QVERIFY2(rootCurl.succeeded(), qPrintable(rootCurl.describe()));
         QCOMPARE(agentLines(stopTestAgent(*rootAgent), QStringLiteral("ask")).size(), 1);
         QVERIFY(world_->ctl(std::nullopt, {QStringLiteral("status")}).succeeded());
@@ -127,7 +135,8 @@ private slots:
         QVERIFY2(summary.size() == 1, qPrintable(flooded.describe()));
         QCOMPARE(summary.first().value(QStringLiteral("accepted")).toInt(), registrationsPerConnection);
         QCOMPARE(summary.first().value(QStringLiteral("refused")).toInt(), 200 - registrationsPerConnection);
-        QCOMPARE(summary.first().value(QStringLiteral("error")).toString(), QStringLiteral("org.hostgate.Firewall1.Error.LimitExceeded"));
+        QCOMPARE(summary.first().value(QStringLiteral("error")).toString(),
+                 QStringLiteral("org.hostgate.Firewall1.Error.LimitExceeded"));
         // Its own registration was the 201st: refused too, so the agent gave up.
         QVERIFY2(flooded.exitCode == 1 && flooded.out.contains("LimitExceeded"), qPrintable(flooded.describe()));
 
@@ -159,14 +168,15 @@ private slots:
         const int limited = summary.first().value(QStringLiteral("limited")).toInt();
         const int busLimited = summary.first().value(QStringLiteral("bus_limited")).toInt();
         qInfo("%d ListConnections calls at once: %d served, %d refused by hostgated (LimitExceeded), %d by the bus "
-              "(LimitsExceeded)", calls, ok, limited, busLimited);
+              "(LimitsExceeded)",
+              calls, ok, limited, busLimited);
         // Every call got a reply: served, or refused by name by the daemon or by the bus's own per-connection bound.
         QVERIFY2(summary.first().value(QStringLiteral("other")).toInt() == 0, flood->stdoutSoFar().constData());
         QCOMPARE(ok + limited + busLimited, calls);
         QVERIFY(ok >= 16); // the budget admits at least its share
         // The flood's agent itself registered (polkit still answers), and so does another one.
-        auto other = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"), QStringLiteral("--path"),
-                                             QStringLiteral("/org/hostgate/OtherAgent")});
+        auto other = startTestAgent(allowedUid, {QStringLiteral("--answer"), QStringLiteral("allow"),
+                                                 QStringLiteral("--path"), QStringLiteral("/org/hostgate/OtherAgent")});
         QVERIFY(other);
         (void)stopTestAgent(*other);
         (void)stopTestAgent(*flood);
@@ -182,16 +192,19 @@ private slots:
         QVERIFY(world_->fixture().daemonIsRunning());
 
         // Without a bus the firewall still decides: a rule allows, an unknown host gets the default at once.
-        const RunResult allowed = run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 15s);
+        const RunResult allowed =
+            run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 15s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
-        const RunResult unknown = run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 15s);
+        const RunResult unknown =
+            run(world_->fixture().confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 15s);
         QVERIFY2(!unknown.succeeded() && unknown.elapsed < wellUnderTheTimeout, qPrintable(unknown.describe()));
 
         QElapsedTimer sinceRestart;
         sinceRestart.start();
         HG_E2E_VERIFY(world_->startBusAgain());
         HG_E2E_VERIFY(world_->waitForName(QStringLiteral("org.hostgate.Firewall1"), 15s));
-        qInfo("hostgated was back on the restarted bus %lld ms after it started", static_cast<long long>(sinceRestart.elapsed()));
+        qInfo("hostgated was back on the restarted bus %lld ms after it started",
+              static_cast<long long>(sinceRestart.elapsed()));
         HG_E2E_VERIFY(world_->fixture().waitForLogLine({QStringLiteral("D-Bus service back on the bus")}, before, 5s));
         const RunResult status = world_->ctl(allowedUid, {QStringLiteral("status")});
         QVERIFY2(status.succeeded(), qPrintable(status.describe()));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgate_test_agent: a scriptable org.hostgate.PromptAgent1 for end-to-end tests. Registers with hostgated,
 // prints every Ask and Cancel as one JSON line on stdout, answers per its command line, exits on SIGTERM.
 //
@@ -108,8 +109,9 @@ int main(int argc, char** argv)
         auto object = sdbus::createObject(*connection, policy.objectPath);
         // Withheld replies stay here, so --never-answer leaves the daemon waiting until its own deadline.
         std::vector<sdbus::Result<VariantMap>> withheld;
-        object->registerMethod("Ask").onInterface(agentInterface).implementedAs(
-            [&](sdbus::Result<VariantMap>&& result, VariantMap request) {
+        object->registerMethod("Ask")
+            .onInterface(agentInterface)
+            .implementedAs([&](sdbus::Result<VariantMap>&& result, VariantMap request) {
                 printLine({{"event", "ask"}, {"request", hostgate::ctl::toJson(request)}});
                 if (policy.neverAnswer || policy.whenTold) {
                     withheld.push_back(std::move(result));
@@ -117,9 +119,12 @@ int main(int argc, char** argv)
                     result.returnResults(answerFor(policy));
                 }
             });
-        object->registerMethod("Cancel").onInterface(agentInterface).implementedAs([](std::uint64_t id, const std::string& reason) {
-            printLine({{"event", "cancel"}, {"id", id}, {"reason", reason}});
-        }).withNoReply();
+        object->registerMethod("Cancel")
+            .onInterface(agentInterface)
+            .implementedAs([](std::uint64_t id, const std::string& reason) {
+                printLine({{"event", "cancel"}, {"id", id}, {"reason", reason}});
+            })
+            .withNoReply();
         object->finishRegistration();
 
         auto firewall = sdbus::createProxy(*connection, "org.hostgate.Firewall1", "/org/hostgate/Firewall1");
@@ -158,7 +163,12 @@ int main(int argc, char** argv)
                 pollfd fds[1] = {{bus.fd, bus.events, 0}};
                 poll(fds, 1, bus.getPollTimeout());
             }
-            printLine({{"event", "flood"}, {"ok", ok}, {"limited", limited}, {"bus_limited", busLimited}, {"other", other}, {"other_error", otherError}});
+            printLine({{"event", "flood"},
+                       {"ok", ok},
+                       {"limited", limited},
+                       {"bus_limited", busLimited},
+                       {"other", other},
+                       {"other_error", otherError}});
         }
         if (policy.registerMany > 0) {
             unsigned accepted = 0;
@@ -176,16 +186,20 @@ int main(int argc, char** argv)
                         firstError = error.getName();
                 }
             }
-            printLine({{"event", "mass-registration"}, {"accepted", accepted}, {"refused", refused}, {"error", firstError}});
+            printLine(
+                {{"event", "mass-registration"}, {"accepted", accepted}, {"refused", refused}, {"error", firstError}});
         }
-        firewall->callMethod("RegisterAgent").onInterface("org.hostgate.Firewall1").withArguments(sdbus::ObjectPath(policy.objectPath));
+        firewall->callMethod("RegisterAgent")
+            .onInterface("org.hostgate.Firewall1")
+            .withArguments(sdbus::ObjectPath(policy.objectPath));
         printLine({{"event", "registered"}, {"path", policy.objectPath}, {"uid", getuid()}});
 
         for (;;) {
             while (connection->processPendingRequest()) {
             }
             const auto bus = connection->getEventLoopPollData();
-            pollfd fds[3] = {{bus.fd, bus.events, 0}, {signalFd, POLLIN, 0}, {policy.whenTold ? STDIN_FILENO : -1, POLLIN, 0}};
+            pollfd fds[3] = {
+                {bus.fd, bus.events, 0}, {signalFd, POLLIN, 0}, {policy.whenTold ? STDIN_FILENO : -1, POLLIN, 0}};
             poll(fds, 3, bus.getPollTimeout());
             if ((fds[1].revents & POLLIN) != 0) {
                 return 0;

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Both ends of the network monitor's end-to-end test; the server's own log is the witness of what arrived.
 
   traffic_peer.py serve LOG ADDR PORT REPLY_BYTES

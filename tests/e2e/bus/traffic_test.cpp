@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The network monitor's data, end to end: real TCP and UDP traffic of a confined python client shows up in
 // ListTraffic (hostgatectl traffic) with the byte counts the *server* logged receiving and sending, named by its
 // app and the rule that allowed it, also when the kernel's cached verdict decided the connection; a refused
@@ -27,7 +28,10 @@ constexpr int peerPort = 9100;
 constexpr int replyBytes = 300000;
 constexpr int sendBytes = 200000;
 
-QString peerScript() { return QStringLiteral(HOSTGATE_TRAFFIC_PEER_PATH); }
+QString peerScript()
+{
+    return QStringLiteral(HOSTGATE_TRAFFIC_PEER_PATH);
+}
 
 DaemonEnvironment environment()
 {
@@ -54,7 +58,10 @@ qint64 number(const QString& line, const QString& key)
 
 // Counted bytes against what the server logged: at least that (nothing is missed) and at most 2 % more
 // (TCP retransmissions carry payload twice; the veth of a test netns rarely loses any).
-bool agrees(qint64 counted, qint64 witnessed) { return counted >= witnessed && counted <= witnessed + witnessed / 50; }
+bool agrees(qint64 counted, qint64 witnessed)
+{
+    return counted >= witnessed && counted <= witnessed + witnessed / 50;
+}
 
 } // namespace
 
@@ -122,7 +129,10 @@ class TrafficTest : public QObject {
             },
             5000);
         if (!seen)
-            return harnessError(QStringLiteral("the server logged %1 %2 lines, expected %3").arg(lines.size()).arg(protocol).arg(count));
+            return harnessError(QStringLiteral("the server logged %1 %2 lines, expected %3")
+                                    .arg(lines.size())
+                                    .arg(protocol)
+                                    .arg(count));
         return lines;
     }
 
@@ -148,10 +158,12 @@ private slots:
                                        serverLog_ + QStringLiteral(".out"), serverLog_ + QStringLiteral(".out"));
         HG_E2E_VERIFY(started);
         server_.emplace(std::move(*started));
-        QVERIFY2(QTest::qWaitFor([this] {
-                     QFile file(serverLog_);
-                     return file.open(QIODevice::ReadOnly) && file.readAll().startsWith("ready\n");
-                 }, 5000),
+        QVERIFY2(QTest::qWaitFor(
+                     [this] {
+                         QFile file(serverLog_);
+                         return file.open(QIODevice::ReadOnly) && file.readAll().startsWith("ready\n");
+                     },
+                     5000),
                  "the traffic peer server did not start");
         HG_E2E_VERIFY(world_->startDaemon(daemonSettings()));
     }
@@ -166,7 +178,8 @@ private slots:
 
     void tcpBytesMatchWhatTheServerReceivedAndSent()
     {
-        const RunResult sent = client({QStringLiteral("tcp"), allowedAddress, QString::number(peerPort), QString::number(sendBytes)});
+        const RunResult sent =
+            client({QStringLiteral("tcp"), allowedAddress, QString::number(peerPort), QString::number(sendBytes)});
         QVERIFY2(sent.succeeded() && sent.out.contains(QStringLiteral("received=%1").arg(replyBytes).toUtf8()),
                  qPrintable(sent.describe()));
         auto logged = serverLines(QStringLiteral("tcp"), 1);
@@ -181,15 +194,18 @@ private slots:
         });
         HG_E2E_VERIFY(flows);
         const QJsonObject flow = flows->at(0);
-        QVERIFY2(agrees(flow.value(QStringLiteral("bytes_sent")).toInteger(), received), qPrintable(QString::number(flow.value(QStringLiteral("bytes_sent")).toInteger())));
-        QVERIFY2(agrees(flow.value(QStringLiteral("bytes_received")).toInteger(), answered), qPrintable(QString::number(flow.value(QStringLiteral("bytes_received")).toInteger())));
+        QVERIFY2(agrees(flow.value(QStringLiteral("bytes_sent")).toInteger(), received),
+                 qPrintable(QString::number(flow.value(QStringLiteral("bytes_sent")).toInteger())));
+        QVERIFY2(agrees(flow.value(QStringLiteral("bytes_received")).toInteger(), answered),
+                 qPrintable(QString::number(flow.value(QStringLiteral("bytes_received")).toInteger())));
         QVERIFY(flow.value(QStringLiteral("packets_sent")).toInteger() > 0);
         QVERIFY(flow.value(QStringLiteral("socket")).toInteger() != 0);
         QCOMPARE(flow.value(QStringLiteral("port")).toInt(), peerPort);
         QCOMPARE(flow.value(QStringLiteral("app")).toString(), python3ExecutablePath());
         QCOMPARE(flow.value(QStringLiteral("verdict")).toString(), QStringLiteral("allowed"));
         QVERIFY2(flow.value(QStringLiteral("rule_id")).toInteger() > 0, qPrintable(QJsonDocument(flow).toJson()));
-        QVERIFY(flow.value(QStringLiteral("since_usec")).toInteger() <= flow.value(QStringLiteral("last_usec")).toInteger());
+        QVERIFY(flow.value(QStringLiteral("since_usec")).toInteger() <=
+                flow.value(QStringLiteral("last_usec")).toInteger());
     }
 
     void aConnectionTheKernelDecidedIsCountedAndNamedToo()
@@ -197,15 +213,14 @@ private slots:
         // python3 is an interpreter: its verdicts are cached per process, so one process connects twice; the
         // daemon decides the first connection, the kernel's cached verdict the second.
         const qint64 mark = world_->fixture().daemonLogSize();
-        const RunResult sent =
-            client({QStringLiteral("tcp"), allowedAddress, QString::number(peerPort), QStringLiteral("1000"), QStringLiteral("2")});
+        const RunResult sent = client({QStringLiteral("tcp"), allowedAddress, QString::number(peerPort),
+                                       QStringLiteral("1000"), QStringLiteral("2")});
         QVERIFY2(sent.succeeded() && sent.out.count("sent=1000") == 2, qPrintable(sent.describe()));
         auto logged = serverLines(QStringLiteral("tcp"), 3);
         HG_E2E_VERIFY(logged);
         QCOMPARE(number(logged->at(2), QStringLiteral("received")), 1000);
-        auto flows = waitForFlows(allowedAddress, QStringLiteral("tcp"), [](const QList<QJsonObject>& found) {
-            return found.size() == 3;
-        });
+        auto flows = waitForFlows(allowedAddress, QStringLiteral("tcp"),
+                                  [](const QList<QJsonObject>& found) { return found.size() == 3; });
         HG_E2E_VERIFY(flows);
         // The daemon decided one of the two (the other verdict came from the kernel's cache) ...
         QCOMPARE(world_->fixture().countLogLines(QStringLiteral("ip=") + allowedAddress, mark), 1);
@@ -228,7 +243,8 @@ private slots:
 
     void udpDatagramsAreCountedPerPeer()
     {
-        const RunResult sent = client({QStringLiteral("udp"), allowedAddress, QString::number(peerPort), QStringLiteral("8"), QStringLiteral("1200")});
+        const RunResult sent = client({QStringLiteral("udp"), allowedAddress, QString::number(peerPort),
+                                       QStringLiteral("8"), QStringLiteral("1200")});
         QVERIFY2(sent.succeeded() && sent.out.contains("sent=9600"), qPrintable(sent.describe()));
         auto logged = serverLines(QStringLiteral("udp"), 8);
         HG_E2E_VERIFY(logged);
@@ -236,9 +252,8 @@ private slots:
         for (const QString& line : *logged)
             received += number(line, QStringLiteral("received"));
         QCOMPARE(received, 9600);
-        auto flows = waitForFlows(allowedAddress, QStringLiteral("udp"), [](const QList<QJsonObject>& found) {
-            return found.size() == 1;
-        });
+        auto flows = waitForFlows(allowedAddress, QStringLiteral("udp"),
+                                  [](const QList<QJsonObject>& found) { return found.size() == 1; });
         HG_E2E_VERIFY(flows);
         const QJsonObject flow = flows->at(0);
         // UDP is not retransmitted: the counts are exact.
@@ -250,12 +265,13 @@ private slots:
 
     void aRefusedAttemptIsListedWithoutTraffic()
     {
-        const RunResult refused = client({QStringLiteral("tcp"), deniedAddress, QString::number(peerPort), QStringLiteral("10")});
-        QVERIFY2(refused.out.contains("EPERM") || refused.out.contains("ECONNREFUSED") || refused.out.contains("TIMEOUT"),
+        const RunResult refused =
+            client({QStringLiteral("tcp"), deniedAddress, QString::number(peerPort), QStringLiteral("10")});
+        QVERIFY2(refused.out.contains("EPERM") || refused.out.contains("ECONNREFUSED") ||
+                     refused.out.contains("TIMEOUT"),
                  qPrintable(refused.describe()));
-        auto flows = waitForFlows(deniedAddress, QStringLiteral("tcp"), [](const QList<QJsonObject>& found) {
-            return found.size() == 1;
-        });
+        auto flows = waitForFlows(deniedAddress, QStringLiteral("tcp"),
+                                  [](const QList<QJsonObject>& found) { return found.size() == 1; });
         HG_E2E_VERIFY(flows);
         const QJsonObject flow = flows->at(0);
         QCOMPARE(flow.value(QStringLiteral("verdict")).toString(), QStringLiteral("denied"));
@@ -266,7 +282,8 @@ private slots:
         QVERIFY(flow.value(QStringLiteral("rule_id")).toInteger() > 0);
         // The table form names the same flows.
         const RunResult table = world_->ctl(std::nullopt, {QStringLiteral("traffic")});
-        QVERIFY2(table.succeeded() && table.out.contains(deniedAddress.toUtf8()) && table.out.contains(allowedAddress.toUtf8()),
+        QVERIFY2(table.succeeded() && table.out.contains(deniedAddress.toUtf8()) &&
+                     table.out.contains(allowedAddress.toUtf8()),
                  qPrintable(table.describe()));
     }
 
@@ -274,7 +291,8 @@ private slots:
     {
         HG_E2E_VERIFY(world_->fixture().stopDaemon());
         HG_E2E_VERIFY(world_->startDaemon(daemonSettings(false)));
-        const RunResult sent = client({QStringLiteral("tcp"), allowedAddress, QString::number(peerPort), QStringLiteral("500")});
+        const RunResult sent =
+            client({QStringLiteral("tcp"), allowedAddress, QString::number(peerPort), QStringLiteral("500")});
         QVERIFY2(sent.succeeded() && sent.out.contains("sent=500"), qPrintable(sent.describe()));
         HG_E2E_VERIFY(serverLines(QStringLiteral("tcp"), 4));
         auto listed = traffic();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end, app ids in rules (issue 14.3): rules naming flatpak:, snap:, appimage: and unit: apps
 // decide the real processes the identity code recognises (a root of its own with /.flatpak-info, a
 // snap.<name>.<app>.scope cgroup, $APPIMAGE, a .service cgroup), and a path rule never opens a sandboxed app
@@ -38,11 +39,16 @@ const QString otherFlatpakId = QStringLiteral("org.hostgate.Other");
 const QString snapCgroup = QStringLiteral("snap.hgtest.hgtest-1.scope");
 const QString unitCgroup = QStringLiteral("hostgate-test-unit.service");
 
-QString ownRootScript() { return QStringLiteral(HOSTGATE_OWN_ROOT_PATH); }
+QString ownRootScript()
+{
+    return QStringLiteral(HOSTGATE_OWN_ROOT_PATH);
+}
 
 QString rule(const QString& app, const QString& host)
 {
-    return QStringLiteral("[[rule]]\napp = \"%1\"\nhost = \"%2\"\nports = %3\naction = \"allow\"\n\n").arg(app, host).arg(port);
+    return QStringLiteral("[[rule]]\napp = \"%1\"\nhost = \"%2\"\nports = %3\naction = \"allow\"\n\n")
+        .arg(app, host)
+        .arg(port);
 }
 
 QString adminRules()
@@ -70,15 +76,22 @@ DaemonEnvironment environment()
     return world;
 }
 
-QString firstLine(const QByteArray& out) { return QString::fromUtf8(out).section(QLatin1Char('\n'), 0, 0).trimmed(); }
+QString firstLine(const QByteArray& out)
+{
+    return QString::fromUtf8(out).section(QLatin1Char('\n'), 0, 0).trimmed();
+}
 
 bool refusedAtOnce(const RunResult& attempt)
 {
     const QString result = firstLine(attempt.out);
-    return (result == QStringLiteral("EPERM") || result == QStringLiteral("ECONNREFUSED")) && attempt.elapsed < failsFast;
+    return (result == QStringLiteral("EPERM") || result == QStringLiteral("ECONNREFUSED")) &&
+           attempt.elapsed < failsFast;
 }
 
-bool connected(const RunResult& attempt) { return firstLine(attempt.out).startsWith(QStringLiteral("connected")); }
+bool connected(const RunResult& attempt)
+{
+    return firstLine(attempt.out).startsWith(QStringLiteral("connected"));
+}
 
 QStringList tcpClient(const QString& address, const QString& marker)
 {
@@ -89,8 +102,8 @@ QStringList tcpClient(const QString& address, const QString& marker)
 // `argv` run after the shell moved itself into the cgroup `directory` (below the test's child cgroup).
 QStringList inCgroup(const QString& directory, const QStringList& argv)
 {
-    return QStringList{QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("echo $$ > \"$0/cgroup.procs\" && exec \"$@\""),
-                       directory} +
+    return QStringList{QStringLiteral("sh"), QStringLiteral("-c"),
+                       QStringLiteral("echo $$ > \"$0/cgroup.procs\" && exec \"$@\""), directory} +
            argv;
 }
 
@@ -102,7 +115,8 @@ class AppIdsTest : public QObject {
 private slots:
     void initTestCase()
     {
-        if (!requireRoot() || !requireTools(defaultRequiredTools() << QStringLiteral("unshare") << QStringLiteral("chroot"))) {
+        if (!requireRoot() ||
+            !requireTools(defaultRequiredTools() << QStringLiteral("unshare") << QStringLiteral("chroot"))) {
             return;
         }
         QVERIFY2(QFileInfo(witnessScript()).isReadable(), qPrintable(witnessScript()));
@@ -113,7 +127,10 @@ private slots:
         for (const QString& id : {flatpakId, otherFlatpakId}) {
             QFile info(network.scratchPath(id + QStringLiteral(".flatpak-info")));
             QVERIFY(info.open(QIODevice::WriteOnly | QIODevice::Truncate));
-            QVERIFY(info.write(QStringLiteral("[Application]\nname=%1\nruntime=runtime/org.hostgate.Platform/x86_64/1\n").arg(id).toUtf8()) > 0);
+            QVERIFY(
+                info.write(QStringLiteral("[Application]\nname=%1\nruntime=runtime/org.hostgate.Platform/x86_64/1\n")
+                               .arg(id)
+                               .toUtf8()) > 0);
         }
         for (const QString& name : {snapCgroup, unitCgroup}) {
             const QString directory = fixture_->cgroup().path() + QLatin1Char('/') + name;
@@ -152,17 +169,23 @@ private slots:
 
     void aFlatpakRuleAllowsThatFlatpakOnly()
     {
-        const RunResult allowed = run(fixture_->confined(), asFlatpak(flatpakId, tcpClient(flatpakAllowedAddress, QStringLiteral("flatpak-allowed"))), 10s);
+        const RunResult allowed =
+            run(fixture_->confined(),
+                asFlatpak(flatpakId, tcpClient(flatpakAllowedAddress, QStringLiteral("flatpak-allowed"))), 10s);
         QVERIFY2(connected(allowed), qPrintable(allowed.describe() + fixture_->daemonLog().mid(mark_)));
         HG_E2E_VERIFY(at(flatpakAllowedAddress).waitFor(QStringLiteral("flatpak-allowed")));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("ip=") + flatpakAllowedAddress,
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"),
+                                                QStringLiteral("ip=") + flatpakAllowedAddress,
                                                 QStringLiteral("flatpak:") + flatpakId},
                                                mark_));
 
         // Another Flatpak running the very same interpreter under the very same path gets nothing from that rule.
-        const RunResult other = run(fixture_->confined(), asFlatpak(otherFlatpakId, tcpClient(flatpakAllowedAddress, QStringLiteral("other-flatpak"))), 10s);
+        const RunResult other =
+            run(fixture_->confined(),
+                asFlatpak(otherFlatpakId, tcpClient(flatpakAllowedAddress, QStringLiteral("other-flatpak"))), 10s);
         QVERIFY2(refusedAtOnce(other), qPrintable(other.describe() + fixture_->daemonLog().mid(mark_)));
-        HG_E2E_VERIFY(sendCanary(fixture_->unconfined(), tcpClient(flatpakAllowedAddress, QStringLiteral("canary-flatpak")),
+        HG_E2E_VERIFY(sendCanary(fixture_->unconfined(),
+                                 tcpClient(flatpakAllowedAddress, QStringLiteral("canary-flatpak")),
                                  at(flatpakAllowedAddress), QStringLiteral("canary-flatpak")));
         const QString leaked = leaks(at(flatpakAllowedAddress), {QStringLiteral("other-flatpak")});
         QVERIFY2(leaked.isEmpty(), qPrintable(leaked));
@@ -171,32 +194,39 @@ private slots:
     void aPathRuleNeverOpensASandboxedAppWithTheSamePath()
     {
         // Control: the rule's path, run from the host's own root, is allowed.
-        const RunResult host = run(fixture_->confined(), tcpClient(pathRuleAddress, QStringLiteral("host-python")), 10s);
+        const RunResult host =
+            run(fixture_->confined(), tcpClient(pathRuleAddress, QStringLiteral("host-python")), 10s);
         QVERIFY2(connected(host), qPrintable(host.describe() + fixture_->daemonLog().mid(mark_)));
         HG_E2E_VERIFY(at(pathRuleAddress).waitFor(QStringLiteral("host-python")));
 
-        const RunResult sandboxed = run(fixture_->confined(), asFlatpak(otherFlatpakId, tcpClient(pathRuleAddress, QStringLiteral("sandboxed-python"))), 10s);
+        const RunResult sandboxed =
+            run(fixture_->confined(),
+                asFlatpak(otherFlatpakId, tcpClient(pathRuleAddress, QStringLiteral("sandboxed-python"))), 10s);
         QVERIFY2(refusedAtOnce(sandboxed), qPrintable(sandboxed.describe() + fixture_->daemonLog().mid(mark_)));
         // The same path inside a root of its own with no app id (a container's python) gets nothing either.
-        const RunResult container = run(fixture_->confined(), withOwnRoot({}, tcpClient(pathRuleAddress, QStringLiteral("container-python"))), 10s);
+        const RunResult container = run(
+            fixture_->confined(), withOwnRoot({}, tcpClient(pathRuleAddress, QStringLiteral("container-python"))), 10s);
         QVERIFY2(refusedAtOnce(container), qPrintable(container.describe() + fixture_->daemonLog().mid(mark_)));
         HG_E2E_VERIFY(sendCanary(fixture_->unconfined(), tcpClient(pathRuleAddress, QStringLiteral("canary-path")),
                                  at(pathRuleAddress), QStringLiteral("canary-path")));
-        const QString leaked = leaks(at(pathRuleAddress), {QStringLiteral("sandboxed-python"), QStringLiteral("container-python")});
+        const QString leaked =
+            leaks(at(pathRuleAddress), {QStringLiteral("sandboxed-python"), QStringLiteral("container-python")});
         QVERIFY2(leaked.isEmpty(), qPrintable(leaked));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + pathRuleAddress,
-                                                QStringLiteral("rule=none")},
-                                               mark_));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Connection denied"), QStringLiteral("ip=") + pathRuleAddress, QStringLiteral("rule=none")},
+            mark_));
     }
 
     void aSnapRuleAllowsTheProcessesOfThatSnapsScope()
     {
         const QString scope = fixture_->cgroup().path() + QLatin1Char('/') + snapCgroup;
-        const RunResult snap = run(fixture_->confined(), inCgroup(scope, tcpClient(snapAllowedAddress, QStringLiteral("snap-allowed"))), 10s);
+        const RunResult snap = run(fixture_->confined(),
+                                   inCgroup(scope, tcpClient(snapAllowedAddress, QStringLiteral("snap-allowed"))), 10s);
         QVERIFY2(connected(snap), qPrintable(snap.describe() + fixture_->daemonLog().mid(mark_)));
         HG_E2E_VERIFY(at(snapAllowedAddress).waitFor(QStringLiteral("snap-allowed")));
         // The same program outside the snap's scope is not that snap.
-        const RunResult outside = run(fixture_->confined(), tcpClient(snapAllowedAddress, QStringLiteral("not-the-snap")), 10s);
+        const RunResult outside =
+            run(fixture_->confined(), tcpClient(snapAllowedAddress, QStringLiteral("not-the-snap")), 10s);
         QVERIFY2(refusedAtOnce(outside), qPrintable(outside.describe() + fixture_->daemonLog().mid(mark_)));
         HG_E2E_VERIFY(sendCanary(fixture_->unconfined(), tcpClient(snapAllowedAddress, QStringLiteral("canary-snap")),
                                  at(snapAllowedAddress), QStringLiteral("canary-snap")));
@@ -206,14 +236,21 @@ private slots:
 
     void anAppImageRuleAllowsTheProcessesOfThatAppImage()
     {
-        const QStringList asAppImage{QStringLiteral("env"), QStringLiteral("APPIMAGE=/opt/apps/Hostgate-Test-x86_64.AppImage")};
-        const RunResult appImage = run(fixture_->confined(), asAppImage + tcpClient(appImageAllowedAddress, QStringLiteral("appimage-allowed")), 10s);
+        const QStringList asAppImage{QStringLiteral("env"),
+                                     QStringLiteral("APPIMAGE=/opt/apps/Hostgate-Test-x86_64.AppImage")};
+        const RunResult appImage =
+            run(fixture_->confined(),
+                asAppImage + tcpClient(appImageAllowedAddress, QStringLiteral("appimage-allowed")), 10s);
         QVERIFY2(connected(appImage), qPrintable(appImage.describe() + fixture_->daemonLog().mid(mark_)));
         HG_E2E_VERIFY(at(appImageAllowedAddress).waitFor(QStringLiteral("appimage-allowed")));
-        const QStringList otherAppImage{QStringLiteral("env"), QStringLiteral("APPIMAGE=/opt/apps/Other-x86_64.AppImage")};
-        const RunResult other = run(fixture_->confined(), otherAppImage + tcpClient(appImageAllowedAddress, QStringLiteral("other-appimage")), 10s);
+        const QStringList otherAppImage{QStringLiteral("env"),
+                                        QStringLiteral("APPIMAGE=/opt/apps/Other-x86_64.AppImage")};
+        const RunResult other =
+            run(fixture_->confined(),
+                otherAppImage + tcpClient(appImageAllowedAddress, QStringLiteral("other-appimage")), 10s);
         QVERIFY2(refusedAtOnce(other), qPrintable(other.describe() + fixture_->daemonLog().mid(mark_)));
-        HG_E2E_VERIFY(sendCanary(fixture_->unconfined(), tcpClient(appImageAllowedAddress, QStringLiteral("canary-appimage")),
+        HG_E2E_VERIFY(sendCanary(fixture_->unconfined(),
+                                 tcpClient(appImageAllowedAddress, QStringLiteral("canary-appimage")),
                                  at(appImageAllowedAddress), QStringLiteral("canary-appimage")));
         const QString leaked = leaks(at(appImageAllowedAddress), {QStringLiteral("other-appimage")});
         QVERIFY2(leaked.isEmpty(), qPrintable(leaked));
@@ -222,10 +259,13 @@ private slots:
     void aUnitRuleAllowsTheProcessesOfThatService()
     {
         const QString service = fixture_->cgroup().path() + QLatin1Char('/') + unitCgroup;
-        const RunResult inService = run(fixture_->confined(), inCgroup(service, tcpClient(unitAllowedAddress, QStringLiteral("unit-allowed"))), 10s);
+        const RunResult inService =
+            run(fixture_->confined(), inCgroup(service, tcpClient(unitAllowedAddress, QStringLiteral("unit-allowed"))),
+                10s);
         QVERIFY2(connected(inService), qPrintable(inService.describe() + fixture_->daemonLog().mid(mark_)));
         HG_E2E_VERIFY(at(unitAllowedAddress).waitFor(QStringLiteral("unit-allowed")));
-        const RunResult outside = run(fixture_->confined(), tcpClient(unitAllowedAddress, QStringLiteral("not-the-unit")), 10s);
+        const RunResult outside =
+            run(fixture_->confined(), tcpClient(unitAllowedAddress, QStringLiteral("not-the-unit")), 10s);
         QVERIFY2(refusedAtOnce(outside), qPrintable(outside.describe() + fixture_->daemonLog().mid(mark_)));
         HG_E2E_VERIFY(sendCanary(fixture_->unconfined(), tcpClient(unitAllowedAddress, QStringLiteral("canary-unit")),
                                  at(unitAllowedAddress), QStringLiteral("canary-unit")));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end, the base policy (issue 14.6 b): the shipped 50-apt.toml, loaded from the base rules
 // directory with its hosts taken from a sources.list the daemon reads, lets the real `apt-get update` (its http
 // method, sandboxed as _apt, a system user with no prompt agent) reach the mirror, and nothing else; an admin
@@ -75,7 +76,8 @@ private slots:
 
         // The shipped base policy file, unchanged.
         HG_E2E_VERIFY(fixture_->writeBaseRuleFile(
-            QStringLiteral("50-apt.toml"), QString::fromUtf8(fileBytes(QStringLiteral(HOSTGATE_SHIPPED_BASE_RULES "/50-apt.toml")))));
+            QStringLiteral("50-apt.toml"),
+            QString::fromUtf8(fileBytes(QStringLiteral(HOSTGATE_SHIPPED_BASE_RULES "/50-apt.toml")))));
 
         for (const QString& address : {mirrorAddress, unlistedMirrorAddress}) {
             auto server = std::make_unique<Witness>(network, address);
@@ -85,16 +87,18 @@ private slots:
 
         // apt's own state, somewhere _apt can write its downloads (the sandbox drops to it for the methods).
         QVERIFY(aptState_.isValid());
-        QVERIFY(QFile::setPermissions(aptState_.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
-                                                           QFileDevice::ReadGroup | QFileDevice::ExeGroup |
-                                                           QFileDevice::ReadOther | QFileDevice::ExeOther));
+        QVERIFY(QFile::setPermissions(aptState_.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                            QFileDevice::ExeOwner | QFileDevice::ReadGroup |
+                                                            QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                                                            QFileDevice::ExeOther));
         for (const char* directory : {"lists/partial", "cache/archives/partial", "etc/sources.list.d"})
             QVERIFY(QDir().mkpath(aptState_.filePath(QString::fromLatin1(directory))));
-        QVERIFY(::chown(QFile::encodeName(aptState_.filePath(QStringLiteral("lists/partial"))).constData(), aptUid_, 0) == 0);
+        QVERIFY(::chown(QFile::encodeName(aptState_.filePath(QStringLiteral("lists/partial"))).constData(), aptUid_,
+                        0) == 0);
 
-        HG_E2E_VERIFY(fixture_->startDaemon(
-            {QString(), QStringLiteral("host_sources_root = \"%1\"\n").arg(systemRoot_),
-             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}}));
+        HG_E2E_VERIFY(fixture_->startDaemon({QString(),
+                                             QStringLiteral("host_sources_root = \"%1\"\n").arg(systemRoot_),
+                                             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}}));
     }
 
     void cleanupTestCase()
@@ -112,7 +116,8 @@ private slots:
         const RunResult update = aptUpdate(QStringLiteral("deb http://mirror.test/debian bookworm main\n"));
         HG_E2E_VERIFY(witnesses_.at(mirrorAddress)->waitFor(releasePath));
         // Allowed by the base rule, for apt's http method running as _apt.
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("exe=/usr/lib/apt/methods/http"),
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"),
+                                                QStringLiteral("exe=/usr/lib/apt/methods/http"),
                                                 QStringLiteral("uid=%1").arg(aptUid_), QStringLiteral("base, ")},
                                                mark, 10s));
         Q_UNUSED(update); // its exit status is apt's verdict on the witness's unsigned InRelease, not ours
@@ -120,16 +125,19 @@ private slots:
 
     void theBaseRuleOpensTheMirrorToAptOnly()
     {
-        const RunResult curl = run(fixture_->confined(), curlCommand(IpFamily::V4, QStringLiteral("http://mirror.test/not-apt")), 15s);
+        const RunResult curl =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, QStringLiteral("http://mirror.test/not-apt")), 15s);
         QVERIFY2(!curl.succeeded(), qPrintable(curl.describe()));
-        QVERIFY2(!witnesses_.at(mirrorAddress)->saw(QStringLiteral("/not-apt")), qPrintable(witnesses_.at(mirrorAddress)->log()));
+        QVERIFY2(!witnesses_.at(mirrorAddress)->saw(QStringLiteral("/not-apt")),
+                 qPrintable(witnesses_.at(mirrorAddress)->log()));
     }
 
     void aMirrorTheDaemonsSourcesDoNotListStaysClosedToApt()
     {
         const qint64 mark = fixture_->daemonLogSize();
         const RunResult update = aptUpdate(QStringLiteral("deb http://unlisted-mirror.test/debian bookworm main\n"));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/lib/apt/methods/http"),
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"),
+                                                QStringLiteral("exe=/usr/lib/apt/methods/http"),
                                                 QStringLiteral("ip=%1").arg(unlistedMirrorAddress)},
                                                mark, 10s));
         QVERIFY2(!witnesses_.at(unlistedMirrorAddress)->saw(releasePath),
@@ -139,12 +147,14 @@ private slots:
     void anAdminFileOfTheSameNameReplacesTheBaseFile()
     {
         const qint64 mark = fixture_->daemonLogSize();
-        HG_E2E_VERIFY(fixture_->writeAdminRuleFile(QStringLiteral("50-apt.toml"), QStringLiteral("# apt decided by prompts here\n")));
+        HG_E2E_VERIFY(fixture_->writeAdminRuleFile(QStringLiteral("50-apt.toml"),
+                                                   QStringLiteral("# apt decided by prompts here\n")));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded")}, mark, 10s));
         const int before = witnesses_.at(mirrorAddress)->log().count(releasePath);
         const qint64 updateMark = fixture_->daemonLogSize();
         const RunResult update = aptUpdate(QStringLiteral("deb http://mirror.test/debian bookworm main\n"));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/lib/apt/methods/http"),
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"),
+                                                QStringLiteral("exe=/usr/lib/apt/methods/http"),
                                                 QStringLiteral("ip=%1").arg(mirrorAddress)},
                                                updateMark, 10s));
         QCOMPARE(witnesses_.at(mirrorAddress)->log().count(releasePath), before);
@@ -155,8 +165,9 @@ private slots:
         HG_E2E_VERIFY(fixture_->removeAdminRuleFile(QStringLiteral("50-apt.toml")));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded")}, restored, 10s));
         aptUpdate(QStringLiteral("deb http://mirror.test/debian bookworm main\n"));
-        QVERIFY2(QTest::qWaitFor([&] { return witnesses_.at(mirrorAddress)->log().count(releasePath) > before; }, 10000),
-                 qPrintable(witnesses_.at(mirrorAddress)->log()));
+        QVERIFY2(
+            QTest::qWaitFor([&] { return witnesses_.at(mirrorAddress)->log().count(releasePath) > before; }, 10000),
+            qPrintable(witnesses_.at(mirrorAddress)->log()));
     }
 
 private:
@@ -171,11 +182,13 @@ private:
         const auto option = [](const QString& setting) { return QStringList{QStringLiteral("-o"), setting}; };
         QStringList argv{QStringLiteral("apt-get"), QStringLiteral("update")};
         argv << option(QStringLiteral("Dir::Etc::sourcelist=") + list)
-             << option(QStringLiteral("Dir::Etc::sourceparts=") + aptState_.filePath(QStringLiteral("etc/sources.list.d")))
+             << option(QStringLiteral("Dir::Etc::sourceparts=") +
+                       aptState_.filePath(QStringLiteral("etc/sources.list.d")))
              << option(QStringLiteral("Dir::State::Lists=") + aptState_.filePath(QStringLiteral("lists")))
              << option(QStringLiteral("Dir::Cache=") + aptState_.filePath(QStringLiteral("cache")))
              << option(QStringLiteral("Debug::NoLocking=1")) << option(QStringLiteral("Acquire::Retries=0"))
-             << option(QStringLiteral("Acquire::http::Timeout=5")) << option(QStringLiteral("Acquire::http::Pipeline-Depth=0"))
+             << option(QStringLiteral("Acquire::http::Timeout=5"))
+             << option(QStringLiteral("Acquire::http::Pipeline-Depth=0"))
              << option(QStringLiteral("APT::Sandbox::User=_apt"));
         return run(fixture_->confined(), argv, 60s);
     }

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Clients that claim a name in their first payload, for hostgated's names-without-DNS tests (issue 14.2).
 
   claims_client.py tls ADDR PORT SNI [--timeout S]

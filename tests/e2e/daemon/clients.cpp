@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Client command lines for the hostgated end-to-end tests, including the raw-socket DNS answer forger.
 #include "daemon/clients.h"
 
@@ -65,8 +66,15 @@ QString flawName(ForgedAnswerFlaw flaw)
 
 QStringList curlCommandAs(const QString& executable, IpFamily family, const QString& url)
 {
-    return {executable, family == IpFamily::V4 ? QStringLiteral("-4") : QStringLiteral("-6"), QStringLiteral("-sS"), QStringLiteral("-g"),
-            QStringLiteral("--noproxy"), QStringLiteral("*"), QStringLiteral("--max-time"), QStringLiteral("3"), url};
+    return {executable,
+            family == IpFamily::V4 ? QStringLiteral("-4") : QStringLiteral("-6"),
+            QStringLiteral("-sS"),
+            QStringLiteral("-g"),
+            QStringLiteral("--noproxy"),
+            QStringLiteral("*"),
+            QStringLiteral("--max-time"),
+            QStringLiteral("3"),
+            url};
 }
 
 QStringList curlCommand(IpFamily family, const QString& url, const QString& resolve)
@@ -80,27 +88,41 @@ QStringList curlCommand(IpFamily family, const QString& url, const QString& reso
 
 QStringList wgetCommand(const QString& url)
 {
-    return {QStringLiteral("wget"), QStringLiteral("-4"), QStringLiteral("-q"), QStringLiteral("--tries=1"), QStringLiteral("--timeout=3"),
-            QStringLiteral("--no-proxy"), QStringLiteral("-O"), QStringLiteral("-"), url};
+    return {QStringLiteral("wget"),      QStringLiteral("-4"),          QStringLiteral("-q"),
+            QStringLiteral("--tries=1"), QStringLiteral("--timeout=3"), QStringLiteral("--no-proxy"),
+            QStringLiteral("-O"),        QStringLiteral("-"),           url};
 }
 
 QStringList digTcpCommand(const QString& server, const QString& name)
 {
-    return {QStringLiteral("dig"), QStringLiteral("+tcp"), QStringLiteral("+time=2"), QStringLiteral("+tries=1"), QStringLiteral("+short"),
-            QLatin1Char('@') + server, name, QStringLiteral("A")};
+    return {QStringLiteral("dig"),
+            QStringLiteral("+tcp"),
+            QStringLiteral("+time=2"),
+            QStringLiteral("+tries=1"),
+            QStringLiteral("+short"),
+            QLatin1Char('@') + server,
+            name,
+            QStringLiteral("A")};
 }
 
 QStringList unconnectedUdpSendCommand(const QString& address, quint16 port, int datagrams)
 {
-    return {python3(), QStringLiteral("-c"), QString::fromLatin1(unconnectedUdpScript), address, QString::number(port),
-            QString::number(datagrams)};
+    return {python3(), QStringLiteral("-c"),  QString::fromLatin1(unconnectedUdpScript),
+            address,   QString::number(port), QString::number(datagrams)};
 }
 
 QStringList forgedDnsAnswerCommand(const QString& server, const QString& impostor, const QString& name,
                                    const QString& address, ForgedAnswerFlaw flaw)
 {
-    return {python3(), QStringLiteral("-c"), QString::fromLatin1(forgerScript), server, impostor, QLatin1String(clientIpv4), name,
-            address, flawName(flaw)};
+    return {python3(),
+            QStringLiteral("-c"),
+            QString::fromLatin1(forgerScript),
+            server,
+            impostor,
+            QLatin1String(clientIpv4),
+            name,
+            address,
+            flawName(flaw)};
 }
 
 QString ruleToml(const QString& app, const QString& host, const QString& action, const QString& protocol)
@@ -117,6 +139,9 @@ QString ruleToml(const QString& app, const QString& host, const QString& action,
     return rule;
 }
 
-QString python3ExecutablePath() { return QFileInfo(python3()).canonicalFilePath(); }
+QString python3ExecutablePath()
+{
+    return QFileInfo(python3()).canonicalFilePath();
+}
 
 } // namespace hostgate::e2e

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Client commands and rule snippets the hostgated end-to-end tests share: curl, wget, dig, UDP and DNS forgers.
 #pragma once
 

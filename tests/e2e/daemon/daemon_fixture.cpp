@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DaemonFixture: starting, watching and stopping hostgated inside the test netns, with its log as a file.
 #include "daemon/daemon_fixture.h"
 
@@ -37,7 +38,8 @@ Result<void> writeFile(const QString& fileName, const QString& text)
     const QByteArray bytes = text.toUtf8();
     // 0644 whatever the umask: the daemon refuses rule files others can write.
     if (!file.open(QIODevice::WriteOnly) ||
-        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther) ||
+        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup |
+                             QFileDevice::ReadOther) ||
         file.write(bytes) != bytes.size() || !file.commit()) {
         return harnessError(QStringLiteral("Failed to write %1: %2").arg(fileName, file.errorString()));
     }
@@ -77,8 +79,7 @@ QString hostgatedExecutable()
 
 DaemonFixture::DaemonFixture(const QString& tag)
     : network_(std::make_unique<TestNetwork>(tag)), cgroup_(std::make_unique<ChildCgroup>(tag))
-{
-}
+{}
 
 DaemonFixture::~DaemonFixture()
 {
@@ -108,7 +109,8 @@ Result<void> DaemonFixture::setUp(const DaemonEnvironment& environment)
     }
     for (const QString& address : environment.httpAddresses + environment.udpEchoAddresses) {
         if (!network_->addresses().contains(address)) {
-            if (auto added = network_->addAddress(address + (isIpv6(address) ? QStringLiteral("/64") : QStringLiteral("/24")));
+            if (auto added =
+                    network_->addAddress(address + (isIpv6(address) ? QStringLiteral("/64") : QStringLiteral("/24")));
                 !added) {
                 return added;
             }
@@ -129,7 +131,8 @@ Result<void> DaemonFixture::setUp(const DaemonEnvironment& environment)
             return started;
         }
     }
-    for (const QString& directory : {path(QStringLiteral("rules.d")), path(QStringLiteral("state")), path(QStringLiteral("bpffs"))}) {
+    for (const QString& directory :
+         {path(QStringLiteral("rules.d")), path(QStringLiteral("state")), path(QStringLiteral("bpffs"))}) {
         // 0755 whatever the umask: the daemon refuses rule directories others can write.
         if (!QDir().mkpath(directory) || ::chmod(QFile::encodeName(directory).constData(), 0755) != 0) {
             return harnessError(QStringLiteral("Failed to create %1").arg(directory));
@@ -149,18 +152,39 @@ Result<void> DaemonFixture::setUp(const DaemonEnvironment& environment)
     return Ok{};
 }
 
-QString DaemonFixture::bpfPinDirectory() const { return path(QStringLiteral("bpffs/hostgate")); }
+QString DaemonFixture::bpfPinDirectory() const
+{
+    return path(QStringLiteral("bpffs/hostgate"));
+}
 
-QString DaemonFixture::resolverFile() const { return path(QStringLiteral("resolv.conf")); }
+QString DaemonFixture::resolverFile() const
+{
+    return path(QStringLiteral("resolv.conf"));
+}
 
-QString DaemonFixture::path(const QString& name) const { return network_->scratchPath(QStringLiteral("hostgated/") + name); }
+QString DaemonFixture::path(const QString& name) const
+{
+    return network_->scratchPath(QStringLiteral("hostgated/") + name);
+}
 
-QString DaemonFixture::rulesDirectory() const { return path(QStringLiteral("rules.d")); }
-QString DaemonFixture::baseRulesDirectory() const { return path(QStringLiteral("base-rules.d")); }
+QString DaemonFixture::rulesDirectory() const
+{
+    return path(QStringLiteral("rules.d"));
+}
+QString DaemonFixture::baseRulesDirectory() const
+{
+    return path(QStringLiteral("base-rules.d"));
+}
 
-Placement DaemonFixture::confined() const { return unconfined().inCgroup(*cgroup_); }
+Placement DaemonFixture::confined() const
+{
+    return unconfined().inCgroup(*cgroup_);
+}
 
-Placement DaemonFixture::unconfined() const { return Placement::in(*network_).withResolvConf(QLatin1String(dnsServerIpv4)); }
+Placement DaemonFixture::unconfined() const
+{
+    return Placement::in(*network_).withResolvConf(QLatin1String(dnsServerIpv4));
+}
 
 Result<void> DaemonFixture::startDaemon(const DaemonSettings& settings)
 {
@@ -171,39 +195,51 @@ Result<void> DaemonFixture::startDaemon(const DaemonSettings& settings)
     if (auto written = writeFile(configPath, settings.configToml); !written) {
         return written;
     }
-    if (auto written = writeFile(rulesDirectory() + QLatin1Char('/') + adminRulesFileName, settings.adminRules); !written) {
+    if (auto written = writeFile(rulesDirectory() + QLatin1Char('/') + adminRulesFileName, settings.adminRules);
+        !written) {
         return written;
     }
     logPath_ = path(QStringLiteral("hostgated-%1.log").arg(++starts_));
     const QString stateDirectory = path(QStringLiteral("state"));
     const QStringList argv = QStringList{hostgatedExecutable(),
-                                         QStringLiteral("--config"), configPath,
-                                         QStringLiteral("--cgroup"), cgroup_->path(),
-                                         QStringLiteral("--admin-rules-dir"), rulesDirectory(),
-                                         QStringLiteral("--base-rules-dir"), baseRulesDirectory(),
-                                         QStringLiteral("--user-rules"), stateDirectory + QStringLiteral("/rules.toml"),
-                                         QStringLiteral("--state-dir"), stateDirectory,
-                                         QStringLiteral("--bpf-pin-dir"), bpfPinDirectory(),
-                                         QStringLiteral("--resolver-files"), resolverFile()}
-                             + settings.extraArguments;
+                                         QStringLiteral("--config"),
+                                         configPath,
+                                         QStringLiteral("--cgroup"),
+                                         cgroup_->path(),
+                                         QStringLiteral("--admin-rules-dir"),
+                                         rulesDirectory(),
+                                         QStringLiteral("--base-rules-dir"),
+                                         baseRulesDirectory(),
+                                         QStringLiteral("--user-rules"),
+                                         stateDirectory + QStringLiteral("/rules.toml"),
+                                         QStringLiteral("--state-dir"),
+                                         stateDirectory,
+                                         QStringLiteral("--bpf-pin-dir"),
+                                         bpfPinDirectory(),
+                                         QStringLiteral("--resolver-files"),
+                                         resolverFile()} +
+                             settings.extraArguments;
     // The shell only redirects and exec's, so the PID is hostgated's and its exit status is the daemon's; the
     // log file is opened by the shell, leaving the harness's (unread) pipes empty.
     const QString redirect = QStringLiteral("exec \"$0\" \"$@\" >>'%1' 2>&1").arg(logPath_);
-    auto started = startBackground(Placement::in(*network_), launcher_ + QStringList{QStringLiteral("sh"), QStringLiteral("-c"), redirect} + argv);
+    auto started = startBackground(
+        Placement::in(*network_), launcher_ + QStringList{QStringLiteral("sh"), QStringLiteral("-c"), redirect} + argv);
     if (!started) {
         return started.error();
     }
     daemon_.emplace(std::move(*started));
     settings_ = settings;
-    const bool settled = QTest::qWaitFor([this] { return !daemon_->isRunning() || daemonLog().contains("hostgated started"); },
-                                       static_cast<int>(std::chrono::milliseconds(startBound).count()));
+    const bool settled =
+        QTest::qWaitFor([this] { return !daemon_->isRunning() || daemonLog().contains("hostgated started"); },
+                        static_cast<int>(std::chrono::milliseconds(startBound).count()));
     if (!settled || !daemonLog().contains("hostgated started")) {
         const bool running = daemon_->isRunning();
         daemon_.reset();
         settings_.reset();
-        return harnessError(QStringLiteral("Failed to start hostgated (%1): %2\nlog:\n%3")
-                                .arg(running ? QStringLiteral("no \"hostgated started\" within 10 s") : QStringLiteral("it exited"),
-                                     argv.join(QLatin1Char(' ')), QString::fromUtf8(daemonLog())));
+        return harnessError(
+            QStringLiteral("Failed to start hostgated (%1): %2\nlog:\n%3")
+                .arg(running ? QStringLiteral("no \"hostgated started\" within 10 s") : QStringLiteral("it exited"),
+                     argv.join(QLatin1Char(' ')), QString::fromUtf8(daemonLog())));
     }
     return Ok{};
 }
@@ -233,14 +269,16 @@ Result<void> DaemonFixture::stopDaemon()
     daemon_.reset();
     settings_.reset();
     // A sanitizer's report fails the test even when the daemon's exit status would not show it.
-    if (const QByteArray log = daemonLog(); log.contains("WARNING: ThreadSanitizer") || log.contains("ERROR: AddressSanitizer")) {
+    if (const QByteArray log = daemonLog();
+        log.contains("WARNING: ThreadSanitizer") || log.contains("ERROR: AddressSanitizer")) {
         return harnessError(QStringLiteral("hostgated's log has a sanitizer report:\n%1").arg(QString::fromUtf8(log)));
     }
     if (!exit.succeeded()) {
         return harnessError(QStringLiteral("hostgated did not exit cleanly on SIGTERM: exit code %1%2%3\nlog:\n%4")
                                 .arg(exit.exitCode)
                                 .arg(exit.timedOut ? QStringLiteral(" (timed out)") : QString(),
-                                     exit.crashed ? QStringLiteral(" (crashed)") : QString(), QString::fromUtf8(daemonLog())));
+                                     exit.crashed ? QStringLiteral(" (crashed)") : QString(),
+                                     QString::fromUtf8(daemonLog())));
     }
     return Ok{};
 }
@@ -262,11 +300,20 @@ Result<void> DaemonFixture::signalDaemon(int signal)
     return Ok{};
 }
 
-bool DaemonFixture::daemonIsRunning() const { return daemon_ && daemon_->isRunning(); }
+bool DaemonFixture::daemonIsRunning() const
+{
+    return daemon_ && daemon_->isRunning();
+}
 
-pid_t DaemonFixture::daemonPid() const { return daemonIsRunning() ? daemon_->pid() : -1; }
+pid_t DaemonFixture::daemonPid() const
+{
+    return daemonIsRunning() ? daemon_->pid() : -1;
+}
 
-QString DaemonFixture::stateDirectory() const { return path(QStringLiteral("state")); }
+QString DaemonFixture::stateDirectory() const
+{
+    return path(QStringLiteral("state"));
+}
 
 Result<void> DaemonFixture::replaceAdminRules(const QString& text)
 {
@@ -319,9 +366,15 @@ Result<void> DaemonFixture::rewriteAdminRulesUnnoticed(const QString& text)
     return Ok{};
 }
 
-QByteArray DaemonFixture::daemonLog() const { return logPath_.isEmpty() ? QByteArray() : readFile(logPath_); }
+QByteArray DaemonFixture::daemonLog() const
+{
+    return logPath_.isEmpty() ? QByteArray() : readFile(logPath_);
+}
 
-qint64 DaemonFixture::daemonLogSize() const { return QFileInfo(logPath_).size(); }
+qint64 DaemonFixture::daemonLogSize() const
+{
+    return QFileInfo(logPath_).size();
+}
 
 Result<QString> DaemonFixture::waitForLogLine(const QStringList& fragments, qint64 fromOffset,
                                               std::chrono::milliseconds bound) const
@@ -334,10 +387,11 @@ Result<QString> DaemonFixture::waitForLogLine(const QStringList& fragments, qint
         },
         static_cast<int>(bound.count()));
     if (found.isEmpty()) {
-        return harnessError(QStringLiteral("Failed to see a hostgated log line containing [%1] within %2 ms; log since the mark:\n%3")
-                                .arg(fragments.join(QStringLiteral("] [")))
-                                .arg(bound.count())
-                                .arg(QString::fromUtf8(daemonLog().mid(fromOffset))));
+        return harnessError(
+            QStringLiteral("Failed to see a hostgated log line containing [%1] within %2 ms; log since the mark:\n%3")
+                .arg(fragments.join(QStringLiteral("] [")))
+                .arg(bound.count())
+                .arg(QString::fromUtf8(daemonLog().mid(fromOffset))));
     }
     return found;
 }

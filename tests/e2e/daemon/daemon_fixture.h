@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DaemonFixture: a test netns with dnsmasq and servers, and hostgated enforcing on a child cgroup inside it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end, encrypted DNS (issue 14.1): Firefox's canary domain answered NXDOMAIN without reaching
 // the resolver (dnsmasq's own query log is the witness), and connections to DoT (any address, port 853) and to
 // listed DoH resolvers (by address and by name, port 443) decided by `encrypted_dns` unless a rule naming the
@@ -23,8 +24,8 @@ using namespace std::chrono_literals;
 namespace {
 
 const QString canaryName = QStringLiteral("use-application-dns.net");
-const QString canaryAddress = QStringLiteral("203.0.113.90");     // what dnsmasq answers for the canary
-const QString dohByNameAddress = QStringLiteral("203.0.113.91");  // doh.resolver.test, listed by name
+const QString canaryAddress = QStringLiteral("203.0.113.90");    // what dnsmasq answers for the canary
+const QString dohByNameAddress = QStringLiteral("203.0.113.91"); // doh.resolver.test, listed by name
 const QString dohByName = QStringLiteral("doh.resolver.test");
 const QString dotDeniedAddress = QStringLiteral("203.0.113.92");  // unlisted: port 853 alone makes it DoT
 const QString dohByAddress = QStringLiteral("203.0.113.93");      // listed by address
@@ -70,17 +71,21 @@ QString rule(const QString& app, const QString& host, const QString& action, std
 }
 
 struct Policy {
-    QString encryptedDns;      // "" = the default (ask)
+    QString encryptedDns; // "" = the default (ask)
     bool refuseCanary = true;
     QString rules;
 };
 
-QString firstLine(const QByteArray& out) { return QString::fromUtf8(out).section(QLatin1Char('\n'), 0, 0).trimmed(); }
+QString firstLine(const QByteArray& out)
+{
+    return QString::fromUtf8(out).section(QLatin1Char('\n'), 0, 0).trimmed();
+}
 
 bool refusedAtOnce(const RunResult& attempt)
 {
     const QString result = firstLine(attempt.out);
-    return (result == QStringLiteral("EPERM") || result == QStringLiteral("ECONNREFUSED")) && attempt.elapsed < failsFast;
+    return (result == QStringLiteral("EPERM") || result == QStringLiteral("ECONNREFUSED")) &&
+           attempt.elapsed < failsFast;
 }
 
 QStringList tcpClient(const QString& address, quint16 port, const QString& marker)
@@ -91,8 +96,12 @@ QStringList tcpClient(const QString& address, quint16 port, const QString& marke
 
 QStringList dig(const QString& name)
 {
-    return {QStringLiteral("dig"), QStringLiteral("+time=2"), QStringLiteral("+tries=1"),
-            QLatin1Char('@') + QLatin1String(dnsServerIpv4), name, QStringLiteral("A")};
+    return {QStringLiteral("dig"),
+            QStringLiteral("+time=2"),
+            QStringLiteral("+tries=1"),
+            QLatin1Char('@') + QLatin1String(dnsServerIpv4),
+            name,
+            QStringLiteral("A")};
 }
 
 } // namespace
@@ -118,7 +127,7 @@ private slots:
         QVERIFY(::chmod(listFile_.toLocal8Bit().constData(), 0644) == 0);
 
         const QList<std::pair<QString, quint16>> servers = {
-            {dohByNameAddress, httpsPort}, {dotDeniedAddress, dotPort},  {dohByAddress, httpsPort},
+            {dohByNameAddress, httpsPort},  {dotDeniedAddress, dotPort},  {dohByAddress, httpsPort},
             {plainHttpsAddress, httpsPort}, {dotAppRuleAddress, dotPort}, {dotAskedAddress, dotPort},
             {dotAllowedAddress, dotPort},
         };
@@ -144,7 +153,9 @@ private slots:
     {
         HG_E2E_VERIFY(fixture_->ensureDaemon(daemon({})));
         const qint64 mark = fixture_->daemonLogSize();
-        const auto canaryQueries = [this] { return fixture_->dns().log().count(QStringLiteral("query[A] ") + canaryName); };
+        const auto canaryQueries = [this] {
+            return fixture_->dns().log().count(QStringLiteral("query[A] ") + canaryName);
+        };
         const auto before = canaryQueries();
         const RunResult answer = run(fixture_->confined(), dig(canaryName), 10s);
         QVERIFY2(answer.succeeded() && answer.out.contains("status: NXDOMAIN"), qPrintable(answer.describe()));
@@ -152,13 +163,14 @@ private slots:
         // dnsmasq logs queries in the order they arrive: once a later query is in its log, the canary would be too.
         const RunResult after = run(fixture_->confined(), dig(QStringLiteral("after-canary.test")), 10s);
         QVERIFY2(after.succeeded(), qPrintable(after.describe()));
-        QVERIFY2(QTest::qWaitFor([&] { return fixture_->dns().log().contains(QStringLiteral("after-canary.test")); }, 5000),
-                 qPrintable(fixture_->dns().log()));
-        QVERIFY2(canaryQueries() == before, qPrintable(QStringLiteral("LEAK: the resolver saw the canary:\n") +
-                                                                           fixture_->dns().log()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Answered the DNS-over-HTTPS canary with NXDOMAIN"),
-                                                QStringLiteral("name=") + canaryName},
-                                               mark));
+        QVERIFY2(
+            QTest::qWaitFor([&] { return fixture_->dns().log().contains(QStringLiteral("after-canary.test")); }, 5000),
+            qPrintable(fixture_->dns().log()));
+        QVERIFY2(canaryQueries() == before,
+                 qPrintable(QStringLiteral("LEAK: the resolver saw the canary:\n") + fixture_->dns().log()));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Answered the DNS-over-HTTPS canary with NXDOMAIN"), QStringLiteral("name=") + canaryName},
+            mark));
     }
 
     void theCanaryPassesToTheResolverWhenTheSettingIsOff()
@@ -169,7 +181,8 @@ private slots:
         const QString query = QStringLiteral("query[A] ") + canaryName;
         const auto before = fixture_->dns().log().count(query);
         const RunResult answer = run(fixture_->confined(), dig(canaryName), 10s);
-        QVERIFY2(answer.succeeded() && answer.out.contains("status: NOERROR") && answer.out.contains(canaryAddress.toLatin1()),
+        QVERIFY2(answer.succeeded() && answer.out.contains("status: NOERROR") &&
+                     answer.out.contains(canaryAddress.toLatin1()),
                  qPrintable(answer.describe()));
         QVERIFY2(QTest::qWaitFor([&] { return fixture_->dns().log().count(query) == before + 1; }, 5000),
                  qPrintable(fixture_->dns().log()));
@@ -186,19 +199,23 @@ private slots:
         const qint64 mark = fixture_->daemonLogSize();
         const Witness& server = at(dotDeniedAddress);
 
-        const RunResult attempt = run(fixture_->confined(), tcpClient(dotDeniedAddress, dotPort, QStringLiteral("attempt-dot-denied")), 10s);
+        const RunResult attempt =
+            run(fixture_->confined(), tcpClient(dotDeniedAddress, dotPort, QStringLiteral("attempt-dot-denied")), 10s);
         QVERIFY2(refusedAtOnce(attempt), qPrintable(attempt.describe() + fixture_->daemonLog().mid(mark)));
-        HG_E2E_VERIFY(sendCanary(fixture_->unconfined(), tcpClient(dotDeniedAddress, dotPort, QStringLiteral("canary-dot-denied")),
-                                 server, QStringLiteral("canary-dot-denied")));
+        HG_E2E_VERIFY(sendCanary(fixture_->unconfined(),
+                                 tcpClient(dotDeniedAddress, dotPort, QStringLiteral("canary-dot-denied")), server,
+                                 QStringLiteral("canary-dot-denied")));
         const QString leaked = leaks(server, {QStringLiteral("attempt-dot-denied")}, 1);
         QVERIFY2(leaked.isEmpty(), qPrintable(leaked));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + dotDeniedAddress,
-                                                QStringLiteral("port=853"), QStringLiteral("rule=none"),
-                                                QStringLiteral("encrypted DNS, DNS over TLS (port 853); encrypted_dns = deny")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + dotDeniedAddress,
+                                      QStringLiteral("port=853"), QStringLiteral("rule=none"),
+                                      QStringLiteral("encrypted DNS, DNS over TLS (port 853); encrypted_dns = deny")},
+                                     mark));
 
         // The same rule opens port 443 of an address that is no resolver: the refusal above was the policy's.
-        const RunResult plain = run(fixture_->confined(), tcpClient(plainHttpsAddress, httpsPort, QStringLiteral("control-plain-443")), 10s);
+        const RunResult plain = run(fixture_->confined(),
+                                    tcpClient(plainHttpsAddress, httpsPort, QStringLiteral("control-plain-443")), 10s);
         QVERIFY2(firstLine(plain.out).startsWith(QStringLiteral("connected")), qPrintable(plain.describe()));
         HG_E2E_VERIFY(at(plainHttpsAddress).waitFor(QStringLiteral("control-plain-443")));
     }
@@ -227,10 +244,10 @@ private slots:
             HG_E2E_VERIFY(sendCanary(fixture_->unconfined(), tcpClient(address, httpsPort, canary), server, canary));
             const QString leaked = leaks(server, {marker}, 1);
             QVERIFY2(leaked.isEmpty(), qPrintable(leaked));
-            HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + address,
-                                                    QStringLiteral("port=443"),
-                                                    QStringLiteral("encrypted DNS, DNS over HTTPS (Test DoH); encrypted_dns = deny")},
-                                                   mark));
+            HG_E2E_VERIFY(fixture_->waitForLogLine(
+                {QStringLiteral("Connection denied"), QStringLiteral("ip=") + address, QStringLiteral("port=443"),
+                 QStringLiteral("encrypted DNS, DNS over HTTPS (Test DoH); encrypted_dns = deny")},
+                mark));
         }
     }
 
@@ -241,12 +258,15 @@ private slots:
         policy.rules = rule(python3ExecutablePath(), dotAppRuleAddress, QStringLiteral("allow"), dotPort);
         HG_E2E_VERIFY(fixture_->ensureDaemon(daemon(policy)));
         const qint64 mark = fixture_->daemonLogSize();
-        const RunResult attempt = run(fixture_->confined(), tcpClient(dotAppRuleAddress, dotPort, QStringLiteral("allowed-by-app-rule")), 10s);
-        QVERIFY2(firstLine(attempt.out).startsWith(QStringLiteral("connected")), qPrintable(attempt.describe() + fixture_->daemonLog().mid(mark)));
+        const RunResult attempt = run(
+            fixture_->confined(), tcpClient(dotAppRuleAddress, dotPort, QStringLiteral("allowed-by-app-rule")), 10s);
+        QVERIFY2(firstLine(attempt.out).startsWith(QStringLiteral("connected")),
+                 qPrintable(attempt.describe() + fixture_->daemonLog().mid(mark)));
         HG_E2E_VERIFY(at(dotAppRuleAddress).waitFor(QStringLiteral("allowed-by-app-rule")));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("ip=") + dotAppRuleAddress,
-                                                QStringLiteral("port=853"), QStringLiteral("why=\"rule #")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("ip=") + dotAppRuleAddress,
+                                      QStringLiteral("port=853"), QStringLiteral("why=\"rule #")},
+                                     mark));
     }
 
     void askPutsEncryptedDnsToThePromptLikeAnUnknownConnection()
@@ -257,15 +277,18 @@ private slots:
         HG_E2E_VERIFY(fixture_->ensureDaemon(daemon(policy)));
         const qint64 mark = fixture_->daemonLogSize();
         const Witness& server = at(dotAskedAddress);
-        const RunResult attempt = run(fixture_->confined(), tcpClient(dotAskedAddress, dotPort, QStringLiteral("attempt-dot-asked")), 10s);
+        const RunResult attempt =
+            run(fixture_->confined(), tcpClient(dotAskedAddress, dotPort, QStringLiteral("attempt-dot-asked")), 10s);
         QVERIFY2(refusedAtOnce(attempt), qPrintable(attempt.describe() + fixture_->daemonLog().mid(mark)));
-        HG_E2E_VERIFY(sendCanary(fixture_->unconfined(), tcpClient(dotAskedAddress, dotPort, QStringLiteral("canary-dot-asked")),
-                                 server, QStringLiteral("canary-dot-asked")));
+        HG_E2E_VERIFY(sendCanary(fixture_->unconfined(),
+                                 tcpClient(dotAskedAddress, dotPort, QStringLiteral("canary-dot-asked")), server,
+                                 QStringLiteral("canary-dot-asked")));
         const QString leaked = leaks(server, {QStringLiteral("attempt-dot-asked")}, 1);
         QVERIFY2(leaked.isEmpty(), qPrintable(leaked));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection asked"), QStringLiteral("ip=") + dotAskedAddress,
-                                                QStringLiteral("encrypted DNS, DNS over TLS (port 853); encrypted_dns = ask")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection asked"), QStringLiteral("ip=") + dotAskedAddress,
+                                      QStringLiteral("encrypted DNS, DNS over TLS (port 853); encrypted_dns = ask")},
+                                     mark));
     }
 
     void allowLetsEncryptedDnsThroughWithoutARule()
@@ -274,12 +297,15 @@ private slots:
         policy.encryptedDns = QStringLiteral("allow");
         HG_E2E_VERIFY(fixture_->ensureDaemon(daemon(policy)));
         const qint64 mark = fixture_->daemonLogSize();
-        const RunResult attempt = run(fixture_->confined(), tcpClient(dotAllowedAddress, dotPort, QStringLiteral("allowed-by-policy")), 10s);
-        QVERIFY2(firstLine(attempt.out).startsWith(QStringLiteral("connected")), qPrintable(attempt.describe() + fixture_->daemonLog().mid(mark)));
+        const RunResult attempt =
+            run(fixture_->confined(), tcpClient(dotAllowedAddress, dotPort, QStringLiteral("allowed-by-policy")), 10s);
+        QVERIFY2(firstLine(attempt.out).startsWith(QStringLiteral("connected")),
+                 qPrintable(attempt.describe() + fixture_->daemonLog().mid(mark)));
         HG_E2E_VERIFY(at(dotAllowedAddress).waitFor(QStringLiteral("allowed-by-policy")));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("ip=") + dotAllowedAddress,
-                                                QStringLiteral("encrypted_dns = allow → allow")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("ip=") + dotAllowedAddress,
+                                      QStringLiteral("encrypted_dns = allow → allow")},
+                                     mark));
     }
 
 private:

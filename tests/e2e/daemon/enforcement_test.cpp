@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end: allowed, denied and unknown hosts, per-executable rules, cgroup scope, default action.
 #include "daemon/clients.h"
 #include "daemon/daemon_fixture.h"
@@ -50,8 +51,9 @@ DaemonEnvironment environment()
                         {QStringLiteral("ads12.regex.test"), regexDeniedAddress, {}},
                         {QStringLiteral("pinned.test"), pinnedAddress, {}}};
     world.zone.ttlSeconds = 30;
-    world.httpAddresses = {allowedAddress, deniedAddress, ipDeniedAddress, unknownAddress, perAppAddress, openAddress, heldAddress,
-                           regexAllowedAddress, regexMissAddress, regexDeniedAddress, pinnedAddress};
+    world.httpAddresses = {allowedAddress,   deniedAddress,      ipDeniedAddress, unknownAddress,
+                           perAppAddress,    openAddress,        heldAddress,     regexAllowedAddress,
+                           regexMissAddress, regexDeniedAddress, pinnedAddress};
     return world;
 }
 
@@ -69,7 +71,8 @@ QString adminRules()
 // Default deny; asks resolve at once because no prompt agent exists yet.
 DaemonSettings enforcingDaemon()
 {
-    return {adminRules(), QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
+    return {adminRules(),
+            QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
 }
 
@@ -80,7 +83,10 @@ DaemonSettings allowingDaemon()
     return settings;
 }
 
-QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+QString url(const QString& host)
+{
+    return QStringLiteral("http://%1/").arg(host);
+}
 
 } // namespace
 
@@ -109,7 +115,8 @@ private slots:
     void allowedHostServesItsPage()
     {
         HG_E2E_VERIFY(fixture_->ensureDaemon(enforcingDaemon()));
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, Servers::defaultBody(allowedAddress, 80));
     }
@@ -118,11 +125,12 @@ private slots:
     {
         HG_E2E_VERIFY(fixture_->ensureDaemon(enforcingDaemon()));
         const qint64 mark = fixture_->daemonLogSize();
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("denied.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("denied.test"))), 10s);
         QVERIFY2(result.exitCode == 6 && result.err.contains("Could not resolve host"), qPrintable(result.describe()));
         QVERIFY2(result.elapsed < failsFast, qPrintable(result.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/curl"),
-                                                QStringLiteral("host=denied.test"),
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"),
+                                                QStringLiteral("exe=/usr/bin/curl"), QStringLiteral("host=denied.test"),
                                                 QStringLiteral("why=\"DNS query for denied.test refused: rule #")},
                                                mark));
     }
@@ -131,13 +139,15 @@ private slots:
     {
         HG_E2E_VERIFY(fixture_->ensureDaemon(enforcingDaemon()));
         const qint64 mark = fixture_->daemonLogSize();
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
         QVERIFY2(result.exitCode == 7 && result.err.contains("Couldn't connect"), qPrintable(result.describe()));
         QVERIFY2(result.elapsed < failsFast, qPrintable(result.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/curl"),
-                                                QStringLiteral("host=unknown.test"), QStringLiteral("ip=") + unknownAddress,
-                                                QStringLiteral("rule=none"), QStringLiteral("default action deny")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/curl"),
+                                      QStringLiteral("host=unknown.test"), QStringLiteral("ip=") + unknownAddress,
+                                      QStringLiteral("rule=none"), QStringLiteral("default action deny")},
+                                     mark));
     }
 
     void hostAllowedForCurlIsDeniedForWget()
@@ -147,11 +157,13 @@ private slots:
         const RunResult wget = run(fixture_->confined(), wgetCommand(url(QStringLiteral("per-app.test"))), 10s);
         QVERIFY2(wget.exitCode > 0 && wget.out.isEmpty(), qPrintable(wget.describe()));
         QVERIFY2(wget.elapsed < failsFast, qPrintable(wget.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/wget"),
-                                                QStringLiteral("host=per-app.test"), QStringLiteral("DNS query for per-app.test refused")},
-                                               mark));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/wget"),
+             QStringLiteral("host=per-app.test"), QStringLiteral("DNS query for per-app.test refused")},
+            mark));
 
-        const RunResult curl = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("per-app.test"))), 10s);
+        const RunResult curl =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("per-app.test"))), 10s);
         QVERIFY2(curl.succeeded(), qPrintable(curl.describe()));
         QCOMPARE(curl.out, Servers::defaultBody(perAppAddress, 80));
     }
@@ -169,9 +181,10 @@ private slots:
         const RunResult miss =
             run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("img-x.cdn.regex.test"))), 10s);
         QVERIFY2(miss.exitCode == 7 && miss.out.isEmpty(), qPrintable(miss.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("host=img-x.cdn.regex.test"),
-                                                QStringLiteral("rule=none"), QStringLiteral("default action deny")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("host=img-x.cdn.regex.test"),
+                                      QStringLiteral("rule=none"), QStringLiteral("default action deny")},
+                                     mark));
     }
 
     void regexDenyRuleRefusesTheNameForEveryApp()
@@ -181,9 +194,10 @@ private slots:
         const RunResult result =
             run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("ads12.regex.test"))), 10s);
         QVERIFY2(result.exitCode == 6 && result.err.contains("Could not resolve host"), qPrintable(result.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("host=ads12.regex.test"),
-                                                QStringLiteral("DNS query for ads12.regex.test refused: rule #")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("host=ads12.regex.test"),
+                                      QStringLiteral("DNS query for ads12.regex.test refused: rule #")},
+                                     mark));
     }
 
     void copyOfCurlAtAnotherPathIsNotCoveredByCurlsRule()
@@ -194,7 +208,8 @@ private slots:
         QVERIFY(QFile::exists(copy) || QFile::copy(curlPath, copy));
         QVERIFY(QFile::setPermissions(copy, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
         const qint64 mark = fixture_->daemonLogSize();
-        const RunResult result = run(fixture_->confined(), curlCommandAs(copy, IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommandAs(copy, IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(result.exitCode == 7 && result.err.contains("Couldn't connect"), qPrintable(result.describe()));
         QVERIFY2(result.elapsed < failsFast, qPrintable(result.describe()));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=") + copy,
@@ -222,7 +237,8 @@ private slots:
             QStringLiteral("[[rule]]\napp = \"%1\"\nsha256 = \"%2\"\nhost = \"pinned.test\"\naction = \"allow\"\n")
                 .arg(pinned, QString::fromLatin1(digest))));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded")}, mark));
-        const RunResult allowed = run(fixture_->confined(), curlCommandAs(pinned, IpFamily::V4, url(QStringLiteral("pinned.test"))), 10s);
+        const RunResult allowed =
+            run(fixture_->confined(), curlCommandAs(pinned, IpFamily::V4, url(QStringLiteral("pinned.test"))), 10s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
         QCOMPARE(allowed.out, Servers::defaultBody(pinnedAddress, 80));
 
@@ -239,13 +255,14 @@ private slots:
         QCOMPARE(::rename(QFile::encodeName(replacement).constData(), QFile::encodeName(pinned).constData()), 0);
 
         mark = fixture_->daemonLogSize();
-        const RunResult denied = run(fixture_->confined(), curlCommandAs(pinned, IpFamily::V4, url(QStringLiteral("pinned.test"))), 10s);
+        const RunResult denied =
+            run(fixture_->confined(), curlCommandAs(pinned, IpFamily::V4, url(QStringLiteral("pinned.test"))), 10s);
         QVERIFY2(denied.exitCode == 7 && denied.out.isEmpty(), qPrintable(denied.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=") + pinned,
-                                                QStringLiteral("pins ") + pinned + QStringLiteral(" to sha256 ") +
-                                                    QString::fromLatin1(digest.left(12)),
-                                                QStringLiteral("denied (on_binary_change = deny)")},
-                                               mark));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Connection denied"), QStringLiteral("exe=") + pinned,
+             QStringLiteral("pins ") + pinned + QStringLiteral(" to sha256 ") + QString::fromLatin1(digest.left(12)),
+             QStringLiteral("denied (on_binary_change = deny)")},
+            mark));
         mark = fixture_->daemonLogSize();
         HG_E2E_VERIFY(fixture_->removeAdminRuleFile(QStringLiteral("50-pinned.toml")));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded")}, mark));
@@ -257,8 +274,10 @@ private slots:
         const qint64 mark = fixture_->daemonLogSize();
         const RunResult inside = run(fixture_->confined(), curlCommand(IpFamily::V4, url(ipDeniedAddress)), 10s);
         QVERIFY2(inside.exitCode == 7 && inside.elapsed < failsFast, qPrintable(inside.describe()));
-        const auto denial = fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/curl"),
-                                                      QStringLiteral("ip=") + ipDeniedAddress}, mark);
+        const auto denial =
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/curl"),
+                                      QStringLiteral("ip=") + ipDeniedAddress},
+                                     mark);
         HG_E2E_VERIFY(denial);
         QVERIFY2(!denial->contains(QStringLiteral("rule=none")), qPrintable(*denial));
 
@@ -271,19 +290,22 @@ private slots:
     {
         HG_E2E_VERIFY(fixture_->ensureDaemon(allowingDaemon()));
         const qint64 mark = fixture_->daemonLogSize();
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("open.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("open.test"))), 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, Servers::defaultBody(openAddress, 80));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("exe=/usr/bin/curl"),
-                                                QStringLiteral("host=open.test"), QStringLiteral("default action allow")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("exe=/usr/bin/curl"),
+                                      QStringLiteral("host=open.test"), QStringLiteral("default action allow")},
+                                     mark));
     }
 
     void heldFirstPacketIsReleasedAtOnceWhenNoPromptAgentRuns()
     {
         HG_E2E_VERIFY(fixture_->ensureDaemon(allowingDaemon()));
         const qint64 mark = fixture_->daemonLogSize();
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("held.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("held.test"))), 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, Servers::defaultBody(heldAddress, 80));
         // Well inside the 2 s prompt timeout: nobody can answer, so nobody is waited for.
@@ -291,9 +313,10 @@ private slots:
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection asked"), QStringLiteral("exe=/usr/bin/curl"),
                                                 QStringLiteral("ip=") + heldAddress, QStringLiteral("rule=none")},
                                                mark));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("ip=") + heldAddress,
-                                                QStringLiteral("no prompt agent"), QStringLiteral("default action allow")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("ip=") + heldAddress,
+                                      QStringLiteral("no prompt agent"), QStringLiteral("default action allow")},
+                                     mark));
     }
 
 private:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end with a real (private) systemd-journald: every decision is a structured journal entry
 // with HOSTGATE_* fields, read back with journalctl as a log shipper would. Run by with_private_journald.sh.
 #include "daemon/clients.h"
@@ -38,7 +39,10 @@ DaemonSettings enforcingDaemon()
             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
 }
 
-QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+QString url(const QString& host)
+{
+    return QStringLiteral("http://%1/").arg(host);
+}
 
 } // namespace
 
@@ -70,7 +74,8 @@ private slots:
 
     void aDeniedConnectionIsAJournalEntryWithItsFields()
     {
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
         QVERIFY2(result.exitCode == 7, qPrintable(result.describe()));
         const QJsonObject entry = waitForEntry(QStringLiteral("HOSTGATE_HOST=unknown.test"));
         QCOMPARE(entry.value(QStringLiteral("HOSTGATE_VERDICT")).toString(), QStringLiteral("denied"));
@@ -79,9 +84,12 @@ private slots:
         QCOMPARE(entry.value(QStringLiteral("HOSTGATE_PORT")).toString(), QStringLiteral("80"));
         QCOMPARE(entry.value(QStringLiteral("HOSTGATE_PROTOCOL")).toString(), QStringLiteral("tcp"));
         QCOMPARE(entry.value(QStringLiteral("HOSTGATE_RULE")).toString(), QStringLiteral("none"));
-        QVERIFY2(entry.value(QStringLiteral("HOSTGATE_EXPLANATION")).toString().contains(QStringLiteral("default action deny")),
+        QVERIFY2(entry.value(QStringLiteral("HOSTGATE_EXPLANATION"))
+                     .toString()
+                     .contains(QStringLiteral("default action deny")),
                  qPrintable(QString::fromUtf8(QJsonDocument(entry).toJson())));
-        QCOMPARE(entry.value(QStringLiteral("MESSAGE_ID")).toString(), QStringLiteral("8504e5e1de8a40659252cd8f67f0fccf"));
+        QCOMPARE(entry.value(QStringLiteral("MESSAGE_ID")).toString(),
+                 QStringLiteral("8504e5e1de8a40659252cd8f67f0fccf"));
         QCOMPARE(entry.value(QStringLiteral("SYSLOG_IDENTIFIER")).toString(), QStringLiteral("hostgated"));
         // Sent by the daemon itself, hardened (seccomp), through the native protocol.
         QCOMPARE(entry.value(QStringLiteral("_TRANSPORT")).toString(), QStringLiteral("journal"));
@@ -91,7 +99,8 @@ private slots:
 
     void anAllowedConnectionNamesItsRule()
     {
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         const QJsonObject entry = waitForEntry(QStringLiteral("HOSTGATE_HOST=allowed.test"));
         QCOMPARE(entry.value(QStringLiteral("HOSTGATE_VERDICT")).toString(), QStringLiteral("allowed"));
@@ -107,10 +116,11 @@ private:
         QJsonObject found;
         const bool appeared = QTest::qWaitFor(
             [&] {
-                const RunResult read = run(Placement::host(),
-                                           {QStringLiteral("journalctl"), QStringLiteral("--no-pager"), QStringLiteral("-o"),
-                                            QStringLiteral("json"), QStringLiteral("-n"), QStringLiteral("1"), match},
-                                           10s);
+                const RunResult read =
+                    run(Placement::host(),
+                        {QStringLiteral("journalctl"), QStringLiteral("--no-pager"), QStringLiteral("-o"),
+                         QStringLiteral("json"), QStringLiteral("-n"), QStringLiteral("1"), match},
+                        10s);
                 const QJsonDocument document = QJsonDocument::fromJson(read.out.trimmed());
                 if (!read.succeeded() || !document.isObject())
                     return false;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end: rules reloaded while running, and what a stopped or killed daemon leaves behind.
 #include "daemon/clients.h"
 #include "daemon/daemon_fixture.h"
@@ -35,17 +36,27 @@ DaemonEnvironment environment()
     return world;
 }
 
-QString baseRules() { return ruleToml(curlPath, QStringLiteral("allowed.test"), QStringLiteral("allow")); }
+QString baseRules()
+{
+    return ruleToml(curlPath, QStringLiteral("allowed.test"), QStringLiteral("allow"));
+}
 
-QString rulesAllowingReloadTest() { return baseRules() + ruleToml(curlPath, QStringLiteral("reload.test"), QStringLiteral("allow")); }
+QString rulesAllowingReloadTest()
+{
+    return baseRules() + ruleToml(curlPath, QStringLiteral("reload.test"), QStringLiteral("allow"));
+}
 
 DaemonSettings enforcingDaemon()
 {
-    return {baseRules(), QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
+    return {baseRules(),
+            QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
 }
 
-QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+QString url(const QString& host)
+{
+    return QStringLiteral("http://%1/").arg(host);
+}
 
 const char* const cgroupPrograms[] = {"hg_sock_create", "hg_connect4", "hg_connect6", "hg_sendmsg4", "hg_sendmsg6"};
 
@@ -90,8 +101,9 @@ class LifecycleTest : public QObject {
 private slots:
     void initTestCase()
     {
-        if (!requireRoot() || !requireTools(defaultRequiredTools() << QStringLiteral("bpftool") << QStringLiteral("iptables-save")
-                                                                  << QStringLiteral("ip6tables-save"))) {
+        if (!requireRoot() ||
+            !requireTools(defaultRequiredTools() << QStringLiteral("bpftool") << QStringLiteral("iptables-save")
+                                                 << QStringLiteral("ip6tables-save"))) {
             return;
         }
         fixture_ = std::make_unique<DaemonFixture>(QStringLiteral("hgd-life"));
@@ -119,32 +131,39 @@ private slots:
         // directory's "mode" file), unless --mode overrides it.
         QTemporaryDir state;
         QVERIFY(state.isValid());
-        QVERIFY(QFile::setPermissions(state.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
+        QVERIFY(QFile::setPermissions(state.path(),
+                                      QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
         QFile mode(state.path() + QStringLiteral("/mode"));
         QVERIFY(mode.open(QIODevice::WriteOnly));
         mode.write("learning\n");
         mode.close();
         QVERIFY(mode.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner));
-        const RunResult saved = run(Placement::host(), {hostgatedExecutable(), QStringLiteral("--check-config"),
-                                                        QStringLiteral("--state-dir"), state.path()}, 30s);
+        const RunResult saved =
+            run(Placement::host(),
+                {hostgatedExecutable(), QStringLiteral("--check-config"), QStringLiteral("--state-dir"), state.path()},
+                30s);
         QVERIFY2(saved.succeeded(), qPrintable(saved.describe()));
         QVERIFY2(saved.out.contains("\nmode = \"learning\"\n"), qPrintable(saved.describe()));
-        const RunResult given = run(Placement::host(), {hostgatedExecutable(), QStringLiteral("--check-config"),
-                                                        QStringLiteral("--state-dir"), state.path(),
-                                                        QStringLiteral("--mode"), QStringLiteral("silent-deny")}, 30s);
+        const RunResult given =
+            run(Placement::host(),
+                {hostgatedExecutable(), QStringLiteral("--check-config"), QStringLiteral("--state-dir"), state.path(),
+                 QStringLiteral("--mode"), QStringLiteral("silent-deny")},
+                30s);
         QVERIFY2(given.succeeded(), qPrintable(given.describe()));
         QVERIFY2(given.out.contains("\nmode = \"silent-deny\"\n"), qPrintable(given.describe()));
     }
 
     void replacedRuleFileAppliesToTheNextConnection()
     {
-        const RunResult before = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
+        const RunResult before =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
         QVERIFY2(before.exitCode == 7, qPrintable(before.describe()));
 
         HG_E2E_VERIFY(fixture_->replaceAdminRules(rulesAllowingReloadTest()));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=2")}, mark_));
 
-        const RunResult after = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
+        const RunResult after =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
         QVERIFY2(after.succeeded(), qPrintable(after.describe()));
         QCOMPARE(after.out, Servers::defaultBody(reloadAddress, 80));
     }
@@ -152,29 +171,34 @@ private slots:
     void sighupReloadsAChangeTheFileWatchCannotSee()
     {
         HG_E2E_VERIFY(fixture_->rewriteAdminRulesUnnoticed(rulesAllowingReloadTest()));
-        const RunResult unnoticed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
+        const RunResult unnoticed =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
         QVERIFY2(unnoticed.exitCode == 7, qPrintable(unnoticed.describe()));
         QCOMPARE(fixture_->countLogLines(QStringLiteral("Rules reloaded"), mark_), 0);
 
         HG_E2E_VERIFY(fixture_->signalDaemon(SIGHUP));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=2")}, mark_));
 
-        const RunResult reloaded = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
+        const RunResult reloaded =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("reload.test"))), 10s);
         QVERIFY2(reloaded.succeeded(), qPrintable(reloaded.describe()));
         QCOMPARE(reloaded.out, Servers::defaultBody(reloadAddress, 80));
     }
 
     void brokenRuleFileKeepsTheLastGoodRules()
     {
-        HG_E2E_VERIFY(fixture_->replaceAdminRules(baseRules() + QStringLiteral("[[rule]]\nhost = \"reload.test\"\naction = \"maybe\"\n")));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Failed to load rule file, keeping its last good rules"),
-                                                QStringLiteral("10-test.toml")},
-                                               mark_));
+        HG_E2E_VERIFY(fixture_->replaceAdminRules(
+            baseRules() + QStringLiteral("[[rule]]\nhost = \"reload.test\"\naction = \"maybe\"\n")));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Failed to load rule file, keeping its last good rules"), QStringLiteral("10-test.toml")},
+            mark_));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded")}, mark_));
 
-        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        const RunResult allowed =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
-        const RunResult unknown = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
+        const RunResult unknown =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
         QVERIFY2(unknown.exitCode == 7 && unknown.elapsed < failsFast, qPrintable(unknown.describe()));
     }
 
@@ -231,10 +255,12 @@ private slots:
         HG_E2E_VERIFY(adopted);
         for (const char* program : {"hg_sock_create", "hg_connect4", "hg_connect6", "hg_sendmsg4", "hg_sendmsg6"})
             QCOMPARE(adopted->count(program), qsizetype{1});
-        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        const RunResult allowed =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
         QCOMPARE(allowed.out, Servers::defaultBody(allowedAddress, 80));
-        const RunResult unknown = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
+        const RunResult unknown =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
         QVERIFY2(unknown.exitCode == 7 && unknown.elapsed < failsFast, qPrintable(unknown.describe()));
     }
 
@@ -248,7 +274,8 @@ private slots:
         NotifySocket manager(dir.filePath(QStringLiteral("notify")));
         QVERIFY(manager.bound());
         // 0.4 s: a keep-alive every 0.2 s.
-        fixture_->setLauncher({QStringLiteral("env"), QStringLiteral("NOTIFY_SOCKET=") + dir.filePath(QStringLiteral("notify")),
+        fixture_->setLauncher({QStringLiteral("env"),
+                               QStringLiteral("NOTIFY_SOCKET=") + dir.filePath(QStringLiteral("notify")),
                                QStringLiteral("WATCHDOG_USEC=400000")});
         const auto started = fixture_->startDaemon(enforcingDaemon());
         fixture_->setLauncher({});
@@ -305,14 +332,17 @@ private slots:
         QVERIFY2(left->contains("-A OUTPUT -j HOSTGATE-OUT"), left->constData());
 
         HG_E2E_VERIFY(fixture_->startDaemon(enforcingDaemon()));
-        QVERIFY2(fixture_->daemonLog().contains("Adopted the kernel state of the previous run"), fixture_->daemonLog().constData());
+        QVERIFY2(fixture_->daemonLog().contains("Adopted the kernel state of the previous run"),
+                 fixture_->daemonLog().constData());
         const auto adopted = systemState(State::CgroupPrograms);
         HG_E2E_VERIFY(adopted);
         for (const char* program : cgroupPrograms)
             QCOMPARE(adopted->count(program), qsizetype{1});
-        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        const RunResult allowed =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
-        const RunResult unknown = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
+        const RunResult unknown =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("unknown.test"))), 10s);
         QVERIFY2(unknown.exitCode == 7 && unknown.elapsed < failsFast, qPrintable(unknown.describe()));
 
         // Without a request the next stop is an orderly one again: everything goes.
@@ -337,7 +367,8 @@ private:
         switch (state) {
         case State::CgroupPrograms:
             placement = Placement::host();
-            argv = {QStringLiteral("bpftool"), QStringLiteral("cgroup"), QStringLiteral("show"), fixture_->cgroup().path()};
+            argv = {QStringLiteral("bpftool"), QStringLiteral("cgroup"), QStringLiteral("show"),
+                    fixture_->cgroup().path()};
             break;
         case State::Ipv4Rules:
             argv = {QStringLiteral("iptables-save")};

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An https server for the subscribed-list tests: serves DIR/list.txt with ETag and Last-Modified (and 304 to a
 matching conditional request); DIR/status holding a number makes it answer that HTTP status instead.
 Prints "ready" once listening.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end, subscribed lists (issue 15.3): a list served over https by a test server with its own CA
 // denies a listed name (and the names under it) while an unlisted one is allowed; a refresh picks up a changed
 // list; garbage, an HTTP 500 and a vanished server keep the last good list in force and are reported; an explicit
@@ -27,10 +28,10 @@ namespace {
 
 const QString listServerAddress = QStringLiteral("198.51.100.80");
 constexpr quint16 listServerPort = 8443;
-const QString listedAddress = QStringLiteral("203.0.113.60");   // www.ads.lists.test: under the entry ads.lists.test
-const QString laterAddress = QStringLiteral("203.0.113.61");    // later.lists.test: listed by the update
-const QString freeAddress = QStringLiteral("203.0.113.62");     // free.lists.test: never listed
-const QString ruledAddress = QStringLiteral("203.0.113.63");    // ruled.lists.test: listed, but an admin rule allows it
+const QString listedAddress = QStringLiteral("203.0.113.60"); // www.ads.lists.test: under the entry ads.lists.test
+const QString laterAddress = QStringLiteral("203.0.113.61");  // later.lists.test: listed by the update
+const QString freeAddress = QStringLiteral("203.0.113.62");   // free.lists.test: never listed
+const QString ruledAddress = QStringLiteral("203.0.113.63");  // ruled.lists.test: listed, but an admin rule allows it
 constexpr quint16 port = 80;
 
 const QString firstList = QStringLiteral("# test list v1\r\n0.0.0.0 ads.lists.test\r\n0.0.0.0 ruled.lists.test\r\n");
@@ -49,12 +50,16 @@ DaemonEnvironment environment()
     return world;
 }
 
-QString firstLine(const QByteArray& out) { return QString::fromUtf8(out).section(QLatin1Char('\n'), 0, 0).trimmed(); }
+QString firstLine(const QByteArray& out)
+{
+    return QString::fromUtf8(out).section(QLatin1Char('\n'), 0, 0).trimmed();
+}
 
 bool refusedAtOnce(const RunResult& attempt)
 {
     const QString result = firstLine(attempt.out);
-    return (result == QStringLiteral("EPERM") || result == QStringLiteral("ECONNREFUSED")) && attempt.elapsed < failsFast;
+    return (result == QStringLiteral("EPERM") || result == QStringLiteral("ECONNREFUSED")) &&
+           attempt.elapsed < failsFast;
 }
 
 QStringList tcpClient(const QString& address, const QString& marker)
@@ -65,8 +70,12 @@ QStringList tcpClient(const QString& address, const QString& marker)
 
 QStringList dig(const QString& name)
 {
-    return {QStringLiteral("dig"), QStringLiteral("+time=2"), QStringLiteral("+tries=1"),
-            QLatin1Char('@') + QLatin1String(dnsServerIpv4), name, QStringLiteral("A")};
+    return {QStringLiteral("dig"),
+            QStringLiteral("+time=2"),
+            QStringLiteral("+tries=1"),
+            QLatin1Char('@') + QLatin1String(dnsServerIpv4),
+            name,
+            QStringLiteral("A")};
 }
 
 Result<void> writeText(const QString& path, const QByteArray& text)
@@ -90,7 +99,8 @@ class ListsTest : public QObject {
 private slots:
     void initTestCase()
     {
-        if (!requireRoot() || !requireTools(defaultRequiredTools() << QStringLiteral("dig") << QStringLiteral("openssl"))) {
+        if (!requireRoot() ||
+            !requireTools(defaultRequiredTools() << QStringLiteral("dig") << QStringLiteral("openssl"))) {
             return;
         }
         fixture_ = std::make_unique<DaemonFixture>(QStringLiteral("hgd-lists"));
@@ -106,8 +116,9 @@ private slots:
         const QList<QStringList> steps = {
             {QStringLiteral("openssl"), QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"),
              QStringLiteral("ec"), QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"),
-             QStringLiteral("-nodes"), QStringLiteral("-keyout"), dir + QStringLiteral("/ca.key"), QStringLiteral("-out"),
-             caFile_, QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"), QStringLiteral("/CN=hostgate test CA")},
+             QStringLiteral("-nodes"), QStringLiteral("-keyout"), dir + QStringLiteral("/ca.key"),
+             QStringLiteral("-out"), caFile_, QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+             QStringLiteral("/CN=hostgate test CA")},
             {QStringLiteral("openssl"), QStringLiteral("req"), QStringLiteral("-newkey"), QStringLiteral("ec"),
              QStringLiteral("-pkeyopt"), QStringLiteral("ec_paramgen_curve:prime256v1"), QStringLiteral("-nodes"),
              QStringLiteral("-keyout"), dir + QStringLiteral("/server.key"), QStringLiteral("-out"),
@@ -115,7 +126,8 @@ private slots:
             {QStringLiteral("openssl"), QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"),
              dir + QStringLiteral("/server.csr"), QStringLiteral("-CA"), caFile_, QStringLiteral("-CAkey"),
              dir + QStringLiteral("/ca.key"), QStringLiteral("-CAcreateserial"), QStringLiteral("-out"),
-             dir + QStringLiteral("/server.pem"), QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-extfile"), ext},
+             dir + QStringLiteral("/server.pem"), QStringLiteral("-days"), QStringLiteral("2"),
+             QStringLiteral("-extfile"), ext},
         };
         for (const auto& step : steps) {
             const RunResult made = run(Placement::host(), step, 20s);
@@ -159,9 +171,8 @@ private slots:
     void aListedNameAndTheNamesUnderItAreDeniedAndAnUnlistedOneIsAllowed()
     {
         HG_E2E_VERIFY(fixture_->startDaemon(daemon()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("List updated"), QStringLiteral("list=ads"),
-                                                QStringLiteral("entries=2")},
-                                               0, 10s));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("List updated"), QStringLiteral("list=ads"), QStringLiteral("entries=2")}, 0, 10s));
         expectDenied(QStringLiteral("www.ads.lists.test"), listedAddress, QStringLiteral("ads-1"),
                      QStringLiteral("deny www.ads.lists.test (entry ads.lists.test)"));
         expectAllowed(QStringLiteral("free.lists.test"), freeAddress, QStringLiteral("free-1"));
@@ -169,7 +180,8 @@ private slots:
 
     void anExplicitAllowRuleBeatsTheList()
     {
-        expectAllowed(QStringLiteral("ruled.lists.test"), ruledAddress, QStringLiteral("ruled-1"), QStringLiteral("why=\"rule #"));
+        expectAllowed(QStringLiteral("ruled.lists.test"), ruledAddress, QStringLiteral("ruled-1"),
+                      QStringLiteral("why=\"rule #"));
     }
 
     void aRefreshPicksUpTheChangedList()
@@ -178,9 +190,8 @@ private slots:
         HG_E2E_VERIFY(writeText(served_ + QStringLiteral("/list.txt"), secondList.toUtf8()));
         const qint64 mark = fixture_->daemonLogSize();
         HG_E2E_VERIFY(fixture_->signalDaemon(SIGHUP)); // re-reads lists.d and fetches every list now
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("List updated"), QStringLiteral("list=ads"),
-                                                QStringLiteral("entries=3")},
-                                               mark, 10s));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("List updated"), QStringLiteral("list=ads"), QStringLiteral("entries=3")}, mark, 10s));
         expectDenied(QStringLiteral("later.lists.test"), laterAddress, QStringLiteral("later-after"),
                      QStringLiteral("deny later.lists.test"));
     }
@@ -189,9 +200,8 @@ private slots:
     {
         const qint64 mark = fixture_->daemonLogSize();
         HG_E2E_VERIFY(fixture_->signalDaemon(SIGHUP));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("List unchanged"), QStringLiteral("list=ads"),
-                                                QStringLiteral("entries=3")},
-                                               mark, 10s));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("List unchanged"), QStringLiteral("list=ads"), QStringLiteral("entries=3")}, mark, 10s));
     }
 
     void garbageAnHttpErrorAndAVanishedServerKeepTheLastGoodList_data()
@@ -228,9 +238,8 @@ private slots:
         QVERIFY(!listServer_);
         HG_E2E_VERIFY(fixture_->stopDaemon());
         HG_E2E_VERIFY(fixture_->startDaemon(daemon()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Cached list loaded"), QStringLiteral("list=ads"),
-                                                QStringLiteral("entries=3")},
-                                               0, 10s));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Cached list loaded"), QStringLiteral("list=ads"), QStringLiteral("entries=3")}, 0, 10s));
         expectDenied(QStringLiteral("later.lists.test"), laterAddress, QStringLiteral("later-restart"),
                      QStringLiteral("deny later.lists.test"));
         expectAllowed(QStringLiteral("free.lists.test"), freeAddress, QStringLiteral("free-restart"));
@@ -242,15 +251,15 @@ private:
         const QString dir = fixture_->network().scratchPath(QStringLiteral("tls"));
         const QString log = fixture_->network().scratchPath(QStringLiteral("list-server.log"));
         auto started = startBackground(Placement::in(fixture_->network()),
-                                       {python3(), QStringLiteral(HOSTGATE_LIST_SERVER_PATH), served_, listServerAddress,
-                                        QString::number(listServerPort), dir + QStringLiteral("/server.pem"),
-                                        dir + QStringLiteral("/server.key")},
+                                       {python3(), QStringLiteral(HOSTGATE_LIST_SERVER_PATH), served_,
+                                        listServerAddress, QString::number(listServerPort),
+                                        dir + QStringLiteral("/server.pem"), dir + QStringLiteral("/server.key")},
                                        log, log);
         if (!started)
             return started.error();
         listServer_ = std::make_unique<BackgroundProcess>(std::move(*started));
-        const bool ready = QTest::qWaitFor([&] { return !listServer_->isRunning() || fileText(log).startsWith(QStringLiteral("ready")); },
-                                           5000);
+        const bool ready = QTest::qWaitFor(
+            [&] { return !listServer_->isRunning() || fileText(log).startsWith(QStringLiteral("ready")); }, 5000);
         if (!ready || !listServer_->isRunning())
             return harnessError(QStringLiteral("Failed to start the list server: %1").arg(fileText(log)));
         return Ok{};
@@ -258,8 +267,9 @@ private:
 
     hostgate::e2e::DaemonSettings daemon() const
     {
-        const QString config = QStringLiteral("mode = \"silent-allow\"\n[lists]\ndir = \"%1\"\nca_file = \"%2\"\ntimeout = 5\n")
-                                   .arg(listsDir_, caFile_);
+        const QString config =
+            QStringLiteral("mode = \"silent-allow\"\n[lists]\ndir = \"%1\"\nca_file = \"%2\"\ntimeout = 5\n")
+                .arg(listsDir_, caFile_);
         const QString rules = QStringLiteral("[[rule]]\nhost = \"ruled.lists.test\"\naction = \"allow\"\n");
         return {rules, config, {}};
     }
@@ -282,9 +292,10 @@ private:
         const QString leaked = leaks(server, {marker});
         QVERIFY2(leaked.isEmpty(), qPrintable(leaked));
         if (!why.isEmpty()) {
-            HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + address,
-                                                    QStringLiteral("/lists.d/ads.toml): ") + why},
-                                                   mark));
+            HG_E2E_VERIFY(
+                fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + address,
+                                          QStringLiteral("/lists.d/ads.toml): ") + why},
+                                         mark));
         }
     }
 
@@ -297,8 +308,8 @@ private:
                  qPrintable(attempt.describe() + fixture_->daemonLog().mid(mark)));
         HG_E2E_VERIFY(witnesses_.at(address)->waitFor(marker));
         if (!why.isEmpty()) {
-            HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("ip=") + address, why},
-                                                   mark));
+            HG_E2E_VERIFY(fixture_->waitForLogLine(
+                {QStringLiteral("Connection allowed"), QStringLiteral("ip=") + address, why}, mark));
         }
     }
 

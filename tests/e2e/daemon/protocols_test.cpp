@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end: suffix rules, IPv6, UDP, DNS over TCP, CNAMEs, expired and forged DNS answers.
 #include "daemon/clients.h"
 #include "daemon/daemon_fixture.h"
@@ -51,8 +52,8 @@ DaemonEnvironment environment()
                         {QStringLiteral("v6.test"), {}, allowedIpv6}};
     world.zone.cnames = {{QStringLiteral("alias.test"), QStringLiteral("target.test")}};
     world.zone.ttlSeconds = dnsTtlSeconds;
-    world.httpAddresses = {suffixAddress, spoofAddress, lookalikeAddress, cnameAddress, ttlAddress, tcpDnsAddress,
-                           stubAddress,   allowedIpv6, unknownIpv6};
+    world.httpAddresses = {suffixAddress, spoofAddress, lookalikeAddress, cnameAddress, ttlAddress,
+                           tcpDnsAddress, stubAddress,  allowedIpv6,      unknownIpv6};
     world.udpEchoAddresses = {udpAllowedAddress, udpDeniedAddress};
     world.extraAddresses = {silentResolver + QStringLiteral("/24")};
     return world;
@@ -72,20 +73,27 @@ QString adminRules()
            ruleToml(digPath, QStringLiteral("tcpdenied.test"), QStringLiteral("deny")) +
            ruleToml(python, udpAllowedAddress, QStringLiteral("allow"), QStringLiteral("udp")) +
            ruleToml(python, udpDeniedAddress, QStringLiteral("deny"), QStringLiteral("udp")) +
-           ruleToml(QFileInfo(QStringLiteral("/usr/bin/socat")).canonicalFilePath(), udpDeniedAddress, QStringLiteral("deny"),
-                    QStringLiteral("udp"));
+           ruleToml(QFileInfo(QStringLiteral("/usr/bin/socat")).canonicalFilePath(), udpDeniedAddress,
+                    QStringLiteral("deny"), QStringLiteral("udp"));
 }
 
 // Short cache floors, so an answer's own 2 s TTL decides how long its address stays allowed.
 DaemonSettings enforcingDaemon()
 {
-    return {adminRules(), QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
+    return {adminRules(),
+            QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
 }
 
-QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+QString url(const QString& host)
+{
+    return QStringLiteral("http://%1/").arg(host);
+}
 
-QString pinned(const QString& name, const QString& address) { return QStringLiteral("%1:80:%2").arg(name, address); }
+QString pinned(const QString& name, const QString& address)
+{
+    return QStringLiteral("%1:80:%2").arg(name, address);
+}
 
 } // namespace
 
@@ -150,14 +158,16 @@ private slots:
         QFETCH(QString, host);
         const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(host)), 10s);
         QVERIFY2(result.exitCode == 7 && result.elapsed < failsFast, qPrintable(result.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + lookalikeAddress,
-                                                QStringLiteral("rule=none"), QStringLiteral("default action deny")},
-                                               mark_));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + lookalikeAddress,
+                                      QStringLiteral("rule=none"), QStringLiteral("default action deny")},
+                                     mark_));
     }
 
     void ipv6ConnectionToAllowedNameFetchesThePage()
     {
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V6, url(QStringLiteral("v6.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V6, url(QStringLiteral("v6.test"))), 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, Servers::defaultBody(allowedIpv6, 80));
     }
@@ -166,31 +176,37 @@ private slots:
     {
         const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V6, httpUrl(unknownIpv6)), 10s);
         QVERIFY2(result.exitCode == 7 && result.elapsed < failsFast, qPrintable(result.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/curl"),
-                                                QStringLiteral("ip=") + unknownIpv6, QStringLiteral("default action deny")},
-                                               mark_));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/curl"),
+                                      QStringLiteral("ip=") + unknownIpv6, QStringLiteral("default action deny")},
+                                     mark_));
     }
 
     void udpDatagramToAllowedAddressIsEchoed()
     {
-        const RunResult result = run(fixture_->confined(), udpEchoClientCommand(udpAllowedAddress, echoPort), 10s, "ping");
+        const RunResult result =
+            run(fixture_->confined(), udpEchoClientCommand(udpAllowedAddress, echoPort), 10s, "ping");
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, QByteArray("ping"));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("exe=") + python3ExecutablePath(),
-                                                QStringLiteral("ip=") + udpAllowedAddress, QStringLiteral("port=7"),
-                                                QStringLiteral("proto=udp")},
-                                               mark_));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Connection allowed"), QStringLiteral("exe=") + python3ExecutablePath(),
+             QStringLiteral("ip=") + udpAllowedAddress, QStringLiteral("port=7"), QStringLiteral("proto=udp")},
+            mark_));
     }
 
     void udpDatagramToDeniedAddressFailsAtOnce()
     {
         // A connected socket: its first datagram is already marked and held for a decision.
-        const RunResult result = run(fixture_->confined(), udpEchoClientCommand(udpDeniedAddress, echoPort), 10s, "ping");
-        QVERIFY2(result.exitCode > 0 && result.out.isEmpty() && result.elapsed < failsFast, qPrintable(result.describe()));
-        QVERIFY2(result.err.contains("ConnectionRefusedError") || result.err.contains("PermissionError"), qPrintable(result.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + udpDeniedAddress,
-                                                QStringLiteral("proto=udp"), QStringLiteral("why=\"rule #")},
-                                               mark_));
+        const RunResult result =
+            run(fixture_->confined(), udpEchoClientCommand(udpDeniedAddress, echoPort), 10s, "ping");
+        QVERIFY2(result.exitCode > 0 && result.out.isEmpty() && result.elapsed < failsFast,
+                 qPrintable(result.describe()));
+        QVERIFY2(result.err.contains("ConnectionRefusedError") || result.err.contains("PermissionError"),
+                 qPrintable(result.describe()));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + udpDeniedAddress,
+                                      QStringLiteral("proto=udp"), QStringLiteral("why=\"rule #")},
+                                     mark_));
     }
 
     void decidedUdpDenialIsRefusedInSendmsgOnUnconnectedSockets()
@@ -202,12 +218,15 @@ private slots:
                                   QStringLiteral("UDP-SENDTO:%1:%2").arg(udpDeniedAddress).arg(echoPort)};
         const qint64 mark = fixture_->daemonLogSize();
         // socat stays alive until its input ends, so the daemon can still read who it is when it decides.
-        const QStringList lingering = QStringList{QStringLiteral("sh"), QStringLiteral("-c"),
-                                                  QStringLiteral("(echo first; sleep 1) | \"$@\""), QStringLiteral("sh")} + send;
+        const QStringList lingering =
+            QStringList{QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("(echo first; sleep 1) | \"$@\""),
+                        QStringLiteral("sh")} +
+            send;
         const RunResult decided = run(fixture_->confined(), lingering, 10s);
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/socat"),
-                                                QStringLiteral("ip=") + udpDeniedAddress, QStringLiteral("proto=udp")},
-                                               mark));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/socat"),
+                                      QStringLiteral("ip=") + udpDeniedAddress, QStringLiteral("proto=udp")},
+                                     mark));
         const qint64 decidedMark = fixture_->daemonLogSize();
         const RunResult result = run(fixture_->confined(), send, 10s, "second");
         QVERIFY2(result.exitCode > 0 && result.err.contains("Operation not permitted") && result.elapsed < failsFast,
@@ -217,26 +236,32 @@ private slots:
 
     void dnsOverTcpAnswerTeachesTheDaemonTheName()
     {
-        const RunResult dig = run(fixture_->confined(), digTcpCommand(QLatin1String(dnsServerIpv4), QStringLiteral("tcpdns.test")), 10s);
+        const RunResult dig =
+            run(fixture_->confined(), digTcpCommand(QLatin1String(dnsServerIpv4), QStringLiteral("tcpdns.test")), 10s);
         QVERIFY2(dig.succeeded(), qPrintable(dig.describe()));
         QCOMPARE(dig.out, tcpDnsAddress.toLatin1() + '\n');
         // curl asks no DNS itself: only the name learned from dig's TCP answer can match curl's rule.
         const RunResult curl = run(fixture_->confined(),
-                                   curlCommand(IpFamily::V4, url(QStringLiteral("tcpdns.test")), pinned(QStringLiteral("tcpdns.test"), tcpDnsAddress)), 10s);
+                                   curlCommand(IpFamily::V4, url(QStringLiteral("tcpdns.test")),
+                                               pinned(QStringLiteral("tcpdns.test"), tcpDnsAddress)),
+                                   10s);
         QVERIFY2(curl.succeeded(), qPrintable(curl.describe()));
         QCOMPARE(curl.out, Servers::defaultBody(tcpDnsAddress, 80));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("host=tcpdns.test"),
-                                                QStringLiteral("ip=") + tcpDnsAddress},
-                                               mark_));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection allowed"), QStringLiteral("host=tcpdns.test"),
+                                      QStringLiteral("ip=") + tcpDnsAddress},
+                                     mark_));
     }
 
     void dnsOverTcpQueryForDeniedNameIsResetAtOnce()
     {
-        const RunResult dig = run(fixture_->confined(), digTcpCommand(QLatin1String(dnsServerIpv4), QStringLiteral("tcpdenied.test")), 10s);
+        const RunResult dig = run(fixture_->confined(),
+                                  digTcpCommand(QLatin1String(dnsServerIpv4), QStringLiteral("tcpdenied.test")), 10s);
         QVERIFY2(!dig.out.contains(tcpDeniedAddress.toLatin1()), qPrintable(dig.describe()));
         QVERIFY2(dig.elapsed < failsFast, qPrintable(dig.describe()));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/dig"),
-                                                QStringLiteral("proto=tcp"), QStringLiteral("DNS query for tcpdenied.test refused")},
+                                                QStringLiteral("proto=tcp"),
+                                                QStringLiteral("DNS query for tcpdenied.test refused")},
                                                mark_));
     }
 
@@ -261,7 +286,8 @@ private slots:
 
     void cnameChainIsAllowedByTheNameTheAppAskedFor()
     {
-        const RunResult result = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("alias.test"))), 10s);
+        const RunResult result =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("alias.test"))), 10s);
         QVERIFY2(result.succeeded(), qPrintable(result.describe()));
         QCOMPARE(result.out, Servers::defaultBody(cnameAddress, 80));
     }
@@ -278,42 +304,51 @@ private slots:
     {
         QFETCH(ForgedAnswerFlaw, flaw);
         const RunResult forger = run(Placement::in(fixture_->network()),
-                                     forgedDnsAnswerCommand(silentResolver, QLatin1String(dnsServerIpv4), QStringLiteral("spoof.test"),
-                                                            spoofAddress, flaw),
+                                     forgedDnsAnswerCommand(silentResolver, QLatin1String(dnsServerIpv4),
+                                                            QStringLiteral("spoof.test"), spoofAddress, flaw),
                                      10s);
         QVERIFY2(forger.succeeded(), qPrintable(forger.describe()));
         const QStringList injected = QString::fromLatin1(forger.out).split(QLatin1Char(' '));
         QCOMPARE(injected.size(), 2);
         // The daemon saw the forged answer (so the check below is not vacuous) and refused to learn from it.
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Ignored DNS answer that matches no outstanding query"),
-                                                QStringLiteral("to_port=") + injected[0], QStringLiteral("id=") + injected[1].trimmed()},
+                                                QStringLiteral("to_port=") + injected[0],
+                                                QStringLiteral("id=") + injected[1].trimmed()},
                                                mark_));
 
         const RunResult curl = run(fixture_->confined(),
-                                   curlCommand(IpFamily::V4, url(QStringLiteral("spoof.test")), pinned(QStringLiteral("spoof.test"), spoofAddress)), 10s);
+                                   curlCommand(IpFamily::V4, url(QStringLiteral("spoof.test")),
+                                               pinned(QStringLiteral("spoof.test"), spoofAddress)),
+                                   10s);
         QVERIFY2(curl.exitCode == 7 && curl.elapsed < failsFast, qPrintable(curl.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + spoofAddress,
-                                                QStringLiteral("rule=none"), QStringLiteral("default action deny")},
-                                               mark_));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + spoofAddress,
+                                      QStringLiteral("rule=none"), QStringLiteral("default action deny")},
+                                     mark_));
     }
 
     // After the forged answers above (test functions run in declaration order): the same name and address,
     // now genuinely resolved.
     void genuineDnsAnswerOpensTheNameItAnswered()
     {
-        const RunResult byName = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("spoof.test"))), 10s);
+        const RunResult byName =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("spoof.test"))), 10s);
         QVERIFY2(byName.succeeded(), qPrintable(byName.describe()));
         const RunResult pinnedAddress = run(fixture_->confined(),
-                                            curlCommand(IpFamily::V4, url(QStringLiteral("spoof.test")), pinned(QStringLiteral("spoof.test"), spoofAddress)), 10s);
+                                            curlCommand(IpFamily::V4, url(QStringLiteral("spoof.test")),
+                                                        pinned(QStringLiteral("spoof.test"), spoofAddress)),
+                                            10s);
         QVERIFY2(pinnedAddress.succeeded(), qPrintable(pinnedAddress.describe()));
         QCOMPARE(pinnedAddress.out, Servers::defaultBody(spoofAddress, 80));
     }
 
     void addressWhoseDnsAnswerExpiredIsNoLongerAllowed()
     {
-        const RunResult byName = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("ttl.test"))), 10s);
+        const RunResult byName =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("ttl.test"))), 10s);
         QVERIFY2(byName.succeeded(), qPrintable(byName.describe()));
-        const QStringList reuseAddress = curlCommand(IpFamily::V4, url(QStringLiteral("ttl.test")), pinned(QStringLiteral("ttl.test"), ttlAddress));
+        const QStringList reuseAddress =
+            curlCommand(IpFamily::V4, url(QStringLiteral("ttl.test")), pinned(QStringLiteral("ttl.test"), ttlAddress));
         const RunResult withinTtl = run(fixture_->confined(), reuseAddress, 10s);
         QVERIFY2(withinTtl.succeeded(), qPrintable(withinTtl.describe()));
 
@@ -322,9 +357,9 @@ private slots:
 
         const RunResult expired = run(fixture_->confined(), reuseAddress, 10s);
         QVERIFY2(expired.exitCode == 7 && expired.elapsed < failsFast, qPrintable(expired.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("exe=/usr/bin/curl"),
-                                                QStringLiteral("ip=") + ttlAddress, QStringLiteral("rule=none"),
-                                                QStringLiteral("default action deny")},
+        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"),
+                                                QStringLiteral("exe=/usr/bin/curl"), QStringLiteral("ip=") + ttlAddress,
+                                                QStringLiteral("rule=none"), QStringLiteral("default action deny")},
                                                mark_));
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgated end to end: least privilege (capabilities, NoNewPrivs, seccomp), untrusted rule files and crash
 // leftovers, against the real daemon in a test netns.
 #include "daemon/clients.h"
@@ -24,21 +25,29 @@ const QString laterAddress = QStringLiteral("203.0.113.21");
 DaemonEnvironment environment()
 {
     DaemonEnvironment world;
-    world.zone.hosts = {{QStringLiteral("allowed.test"), allowedAddress, {}}, {QStringLiteral("later.test"), laterAddress, {}}};
+    world.zone.hosts = {{QStringLiteral("allowed.test"), allowedAddress, {}},
+                        {QStringLiteral("later.test"), laterAddress, {}}};
     world.zone.ttlSeconds = 30;
     world.httpAddresses = {allowedAddress, laterAddress};
     return world;
 }
 
-QString baseRules() { return ruleToml(curlPath, QStringLiteral("allowed.test"), QStringLiteral("allow")); }
+QString baseRules()
+{
+    return ruleToml(curlPath, QStringLiteral("allowed.test"), QStringLiteral("allow"));
+}
 
 DaemonSettings enforcingDaemon()
 {
-    return {baseRules(), QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
+    return {baseRules(),
+            QStringLiteral("[dns_cache]\nmin_ttl = 1\n\n[verdicts]\nmin_ttl = 1\n"),
             {QStringLiteral("--prompt-timeout"), QStringLiteral("2")}};
 }
 
-QString url(const QString& host) { return QStringLiteral("http://%1/").arg(host); }
+QString url(const QString& host)
+{
+    return QStringLiteral("http://%1/").arg(host);
+}
 
 // "CapEff:\t0000000000000000" -> the hex value of that line of /proc/PID/status.
 QString statusField(const QByteArray& status, const QString& name)
@@ -105,14 +114,18 @@ private slots:
 
     void theHardenedDaemonStillEnforcesReloadsAndRemovesItsChainsAtStop()
     {
-        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        const RunResult allowed =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
-        const RunResult denied = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
+        const RunResult denied =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
         QVERIFY2(denied.exitCode == 7 && denied.elapsed < failsFast, qPrintable(denied.describe()));
 
-        HG_E2E_VERIFY(fixture_->replaceAdminRules(baseRules() + ruleToml(curlPath, QStringLiteral("later.test"), QStringLiteral("allow"))));
+        HG_E2E_VERIFY(fixture_->replaceAdminRules(
+            baseRules() + ruleToml(curlPath, QStringLiteral("later.test"), QStringLiteral("allow"))));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=2")}, mark_));
-        const RunResult reloaded = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
+        const RunResult reloaded =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
         QVERIFY2(reloaded.succeeded(), qPrintable(reloaded.describe()));
 
         // The stop runs iptables-nft-save/-restore with the kept capabilities under the seccomp filter.
@@ -125,21 +138,24 @@ private slots:
     void anAdminFileOthersCanWriteIsReportedWithTheFixAndItsLastGoodRulesStay()
     {
         const QString file = fixture_->rulesDirectory() + QStringLiteral("/10-test.toml");
-        HG_E2E_VERIFY(fixture_->rewriteAdminRulesUnnoticed(baseRules() + ruleToml(curlPath, QStringLiteral("later.test"), QStringLiteral("allow"))));
+        HG_E2E_VERIFY(fixture_->rewriteAdminRulesUnnoticed(
+            baseRules() + ruleToml(curlPath, QStringLiteral("later.test"), QStringLiteral("allow"))));
         QCOMPARE(::chmod(QFile::encodeName(file).constData(), 0666), 0);
         HG_E2E_VERIFY(fixture_->signalDaemon(SIGHUP));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Failed to load rule file, keeping its last good rules"),
                                                 QStringLiteral("chmod go-w ") + file},
                                                mark_));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=1")}, mark_));
-        const RunResult stillDenied = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
+        const RunResult stillDenied =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
         QVERIFY2(stillDenied.exitCode == 7, qPrintable(stillDenied.describe()));
 
         const qint64 fixed = fixture_->daemonLogSize();
         QCOMPARE(::chmod(QFile::encodeName(file).constData(), 0644), 0);
         HG_E2E_VERIFY(fixture_->signalDaemon(SIGHUP));
         HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Rules reloaded"), QStringLiteral("admin=2")}, fixed));
-        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
+        const RunResult allowed =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
         HG_E2E_VERIFY(fixture_->stopDaemon()); // its rules differ from the settings: the next test restarts it
     }
@@ -155,8 +171,10 @@ private slots:
         }
         QCOMPARE(::chmod(QFile::encodeName(modeFile).constData(), 0666), 0);
         HG_E2E_VERIFY(fixture_->startDaemon(enforcingDaemon()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Ignoring the saved mode"), QStringLiteral("chmod go-w ") + modeFile}, 0));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("hostgated started"), QStringLiteral("mode=enforce")}, 0));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Ignoring the saved mode"), QStringLiteral("chmod go-w ") + modeFile}, 0));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("hostgated started"), QStringLiteral("mode=enforce")}, 0));
         QVERIFY(QFile::remove(modeFile));
     }
 
@@ -165,15 +183,18 @@ private slots:
         // CapabilityBoundingSet= of daemon/hostgated/hostgated.service: what start-up may use under systemd.
         QFile unit(QStringLiteral(HOSTGATE_UNIT_FILE));
         QVERIFY(unit.open(QIODevice::ReadOnly));
-        QVERIFY2(unit.readAll().contains("\nCapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_BPF CAP_PERFMON CAP_SYS_PTRACE\n"),
+        QVERIFY2(unit.readAll().contains(
+                     "\nCapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_BPF CAP_PERFMON CAP_SYS_PTRACE\n"),
                  "the unit's bounding set changed: update this test");
         HG_E2E_VERIFY(fixture_->stopDaemon());
-        fixture_->setLauncher({QStringLiteral("setpriv"), QStringLiteral("--bounding-set=-all,+net_admin,+net_raw,+bpf,+perfmon,+sys_ptrace"),
+        fixture_->setLauncher({QStringLiteral("setpriv"),
+                               QStringLiteral("--bounding-set=-all,+net_admin,+net_raw,+bpf,+perfmon,+sys_ptrace"),
                                QStringLiteral("--inh-caps=-all")});
         const auto started = fixture_->startDaemon(enforcingDaemon());
         fixture_->setLauncher({});
         HG_E2E_VERIFY(started);
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Privileges dropped"), QStringLiteral("bounding_set=\"as given\"")}, 0));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Privileges dropped"), QStringLiteral("bounding_set=\"as given\"")}, 0));
 
         QFile file(QStringLiteral("/proc/%1/status").arg(fixture_->daemonPid()));
         QVERIFY(file.open(QIODevice::ReadOnly));
@@ -181,11 +202,14 @@ private slots:
         bool ok = false;
         QCOMPARE(statusField(status, QStringLiteral("CapEff")).toULongLong(&ok, 16), keptCapabilities);
         // Without CAP_SETPCAP the bounding set stays as systemd gave it; NoNewPrivs keeps exec'd tools at CapPrm.
-        QCOMPARE(statusField(status, QStringLiteral("CapBnd")).toULongLong(&ok, 16), keptCapabilities | (quint64{1} << 13));
+        QCOMPARE(statusField(status, QStringLiteral("CapBnd")).toULongLong(&ok, 16),
+                 keptCapabilities | (quint64{1} << 13));
 
-        const RunResult allowed = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
+        const RunResult allowed =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("allowed.test"))), 10s);
         QVERIFY2(allowed.succeeded(), qPrintable(allowed.describe()));
-        const RunResult denied = run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
+        const RunResult denied =
+            run(fixture_->confined(), curlCommand(IpFamily::V4, url(QStringLiteral("later.test"))), 10s);
         QVERIFY2(denied.exitCode == 7 && denied.elapsed < failsFast, qPrintable(denied.describe()));
         HG_E2E_VERIFY(fixture_->stopDaemon());
         QVERIFY2(fixture_->daemonLog().contains("Firewall chains removed"), fixture_->daemonLog().constData());

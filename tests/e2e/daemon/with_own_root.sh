@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs a command with a root directory of its own, as a Flatpak, a Snap or a container runs: a tmpfs root with
 # the host's /usr, /etc, /proc, /dev and /tmp bound in (Debian's merged /usr: /bin, /lib... are links), the
 # source tree this script is in bound at its own path (the test's witness lives there, wherever the tree was

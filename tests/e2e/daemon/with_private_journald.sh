@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs COMMAND... next to a private systemd-journald: in a new mount namespace, a tmpfs over /run/systemd/journal
 # (journald's sockets), /run/log/journal and /var/log/journal (its files), so nothing reaches a journal the machine
 # may have and nothing is left behind. Fails, never skips, when journald does not come up.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The attacker's witness for hostgated's integrity tests: servers whose own log says what reached them,
 and the clients the attacks are made with.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // witness.py's servers for the hostgated end-to-end tests: what reached a server, from its own log.
 #pragma once
 
@@ -23,9 +24,15 @@ using namespace std::chrono_literals;
 
 inline constexpr auto witnessBound = 5s;
 
-inline QString witnessScript() { return QStringLiteral(HOSTGATE_WITNESS_PATH); }
+inline QString witnessScript()
+{
+    return QStringLiteral(HOSTGATE_WITNESS_PATH);
+}
 
-inline QStringList witness(const QStringList& arguments) { return QStringList{python3(), witnessScript()} + arguments; }
+inline QStringList witness(const QStringList& arguments)
+{
+    return QStringList{python3(), witnessScript()} + arguments;
+}
 
 inline QString fileText(const QString& path)
 {
@@ -42,13 +49,13 @@ public:
 
     Witness(const TestNetwork& network, const QString& name, Matching matching = Matching::Word)
         : network_(network), log_(network.scratchPath(QStringLiteral("witness-%1.log").arg(name))), matching_(matching)
-    {
-    }
+    {}
 
     Result<void> start(const QStringList& listeners)
     {
-        auto started = startBackground(Placement::in(network_), witness(QStringList{QStringLiteral("serve"), log_} + listeners),
-                                       log_ + QStringLiteral(".out"), log_ + QStringLiteral(".out"));
+        auto started =
+            startBackground(Placement::in(network_), witness(QStringList{QStringLiteral("serve"), log_} + listeners),
+                            log_ + QStringLiteral(".out"), log_ + QStringLiteral(".out"));
         if (!started) {
             return started.error();
         }
@@ -57,10 +64,11 @@ public:
             QTest::qWaitFor([this] { return !process_->isRunning() || log().startsWith(QStringLiteral("ready\n")); },
                             static_cast<int>(std::chrono::milliseconds(witnessBound).count()));
         if (!log().startsWith(QStringLiteral("ready\n"))) {
-            return harnessError(QStringLiteral("Failed to start the witness %1 (%2): %3")
-                                    .arg(listeners.join(QLatin1Char(' ')), process_->isRunning() ? QStringLiteral("not ready within 5 s")
-                                                                                                 : QStringLiteral("it exited"),
-                                         fileText(log_ + QStringLiteral(".out"))));
+            return harnessError(
+                QStringLiteral("Failed to start the witness %1 (%2): %3")
+                    .arg(listeners.join(QLatin1Char(' ')),
+                         process_->isRunning() ? QStringLiteral("not ready within 5 s") : QStringLiteral("it exited"),
+                         fileText(log_ + QStringLiteral(".out"))));
         }
         return Ok{};
     }
@@ -111,8 +119,9 @@ inline QString leaks(const Witness& server, const QStringList& attacks, std::opt
     if (arrived.isEmpty() && (!accepts || accepted == *accepts)) {
         return {};
     }
-    return QStringLiteral("LEAK: the server got what the daemon must stop: attack markers [%1]; %2 TCP connections accepted where "
-                          "the canaries and controls account for %3. Server log:\n%4")
+    return QStringLiteral(
+               "LEAK: the server got what the daemon must stop: attack markers [%1]; %2 TCP connections accepted where "
+               "the canaries and controls account for %3. Server log:\n%4")
         .arg(arrived.join(QStringLiteral(", ")))
         .arg(accepted)
         .arg(accepts ? QString::number(*accepts) : QStringLiteral("any number"))
@@ -121,12 +130,14 @@ inline QString leaks(const Witness& server, const QStringList& attacks, std::opt
 
 // Runs the canary and waits until its marker is in the witness's log: from then on, whatever the attack
 // (made before it) sent would be there too.
-inline Result<void> sendCanary(const Placement& from, const QStringList& argv, const Witness& server, const QString& marker)
+inline Result<void> sendCanary(const Placement& from, const QStringList& argv, const Witness& server,
+                               const QString& marker)
 {
     const RunResult sent = run(from, argv, 10s);
     if (auto seen = server.waitFor(marker); !seen) {
-        return harnessError(QStringLiteral("The canary did not arrive, so the absence of the attack would prove nothing.\n%1\n%2")
-                                .arg(sent.describe(), describe(seen.error())));
+        return harnessError(
+            QStringLiteral("The canary did not arrive, so the absence of the attack would prove nothing.\n%1\n%2")
+                .arg(sent.describe(), describe(seen.error())));
     }
     return Ok{};
 }

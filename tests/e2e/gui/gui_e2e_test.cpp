@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The tray application end to end: real hostgated on a private bus, prompts clicked on a real X server with a tray.
 #include "daemon/clients.h"
 #include "daemon/daemon_fixture.h"
@@ -11,10 +12,10 @@
 #include "windows/connection_log_model.h"
 #include "windows/connection_log_window.h"
 #include "windows/monitor_window.h"
-#include "windows/traffic_chart.h"
-#include "windows/traffic_model.h"
 #include "windows/rules_model.h"
 #include "windows/rules_window.h"
+#include "windows/traffic_chart.h"
+#include "windows/traffic_model.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -23,15 +24,15 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QItemSelectionModel>
-#include <QSortFilterProxyModel>
-#include <QTreeView>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTest>
+#include <QTreeView>
 
 #include <algorithm>
 #include <memory>
@@ -48,10 +49,10 @@ const QString firewallService = QStringLiteral("org.hostgate.Firewall1");
 const QString trayConnection = QStringLiteral("hostgate-e2e-tray");
 const QString observerConnection = QStringLiteral("hostgate-e2e-observer");
 // Root is authorized without polkit; everyone else is refused, so nothing but the rules below can grant.
-const QString polkitRules = QStringLiteral(
-    "polkit.addRule(function(action, subject) {\n"
-    "    if (action.id.indexOf(\"org.hostgate.\") == 0) return polkit.Result.NO;\n"
-    "});\n");
+const QString polkitRules =
+    QStringLiteral("polkit.addRule(function(action, subject) {\n"
+                   "    if (action.id.indexOf(\"org.hostgate.\") == 0) return polkit.Result.NO;\n"
+                   "});\n");
 // One address per behaviour, so a verdict cached in the kernel for one test can never decide another.
 const QString allowedHost = QStringLiteral("allow-me.test");
 const QString allowedAddress = QStringLiteral("203.0.113.30");
@@ -78,7 +79,8 @@ constexpr auto curlBound = 50s;
 DaemonEnvironment environment()
 {
     DaemonEnvironment world;
-    world.zone.hosts = {{allowedHost, allowedAddress, {}}, {deniedHost, deniedAddress, {}}, {ignoredHost, ignoredAddress, {}}};
+    world.zone.hosts = {
+        {allowedHost, allowedAddress, {}}, {deniedHost, deniedAddress, {}}, {ignoredHost, ignoredAddress, {}}};
     world.zone.ttlSeconds = 30;
     world.httpAddresses = {allowedAddress, deniedAddress, ignoredAddress, namelessAddress};
     world.extraAddresses = {trafficAddress + QStringLiteral("/32")};
@@ -88,16 +90,19 @@ DaemonEnvironment environment()
 // No rules: every connection of the test is unknown, so hostgated asks the registered agent (the tray).
 DaemonSettings promptingDaemon(std::chrono::seconds promptTimeout)
 {
-    return {QString(), QString(),
-            {QStringLiteral("--prompt-timeout"), QString::number(promptTimeout.count()), QStringLiteral("--default-action"),
-             QStringLiteral("deny")}};
+    return {QString(),
+            QString(),
+            {QStringLiteral("--prompt-timeout"), QString::number(promptTimeout.count()),
+             QStringLiteral("--default-action"), QStringLiteral("deny")}};
 }
 
 // curl as a person runs it: its own time limit is longer than any prompt of the test takes to be answered.
 QStringList promptedCurl(const QString& host)
 {
-    return {QStringLiteral("curl"), QStringLiteral("-4"), QStringLiteral("-sS"), QStringLiteral("--noproxy"), QStringLiteral("*"),
-            QStringLiteral("--max-time"), QStringLiteral("45"), QStringLiteral("http://%1/").arg(host)};
+    return {QStringLiteral("curl"), QStringLiteral("-4"),
+            QStringLiteral("-sS"),  QStringLiteral("--noproxy"),
+            QStringLiteral("*"),    QStringLiteral("--max-time"),
+            QStringLiteral("45"),   QStringLiteral("http://%1/").arg(host)};
 }
 
 template <class Window>
@@ -132,8 +137,8 @@ QWidget* dockedTrayIcon()
 bool listsRememberedAllow(const gui::RulesModel& model)
 {
     for (const gui::RuleRecord& rule : model.rules()) {
-        if (rule.host == allowedHost && rule.action == QLatin1String("allow") && rule.lifetime == QLatin1String("forever") &&
-            rule.app == curlPath && rule.origin == QLatin1String("user")) {
+        if (rule.host == allowedHost && rule.action == QLatin1String("allow") &&
+            rule.lifetime == QLatin1String("forever") && rule.app == curlPath && rule.origin == QLatin1String("user")) {
             return true;
         }
     }
@@ -193,8 +198,9 @@ protected:
     {
         if (event->type() == QEvent::Show) {
             if (auto* box = qobject_cast<QMessageBox*>(watched)) {
-                texts_.append(QStringLiteral("%1 — %2 %3").arg(QString::fromLatin1(QTest::currentTestFunction()), box->text(),
-                                                               box->informativeText()));
+                texts_.append(
+                    QStringLiteral("%1 — %2 %3")
+                        .arg(QString::fromLatin1(QTest::currentTestFunction()), box->text(), box->informativeText()));
                 QMetaObject::invokeMethod(box, &QMessageBox::reject, Qt::QueuedConnection);
             }
         }
@@ -212,22 +218,22 @@ class GuiEndToEndTest : public QObject {
 public:
     GuiEndToEndTest(const XvfbServer* display, QString displayProblem)
         : display_(display), displayProblem_(std::move(displayProblem))
-    {
-    }
+    {}
 
 private slots:
     void initTestCase()
     {
         if (!requireRoot() ||
-            !requireTools(defaultRequiredTools() << QStringLiteral("Xvfb") << QStringLiteral("trayer") << QStringLiteral("import")
-                                                 << QStringLiteral("dbus-daemon"))) {
+            !requireTools(defaultRequiredTools() << QStringLiteral("Xvfb") << QStringLiteral("trayer")
+                                                 << QStringLiteral("import") << QStringLiteral("dbus-daemon"))) {
             return;
         }
         QVERIFY2(display_, qPrintable(QStringLiteral("No X server for the tray: ") + displayProblem_));
         QCOMPARE(QGuiApplication::platformName(), QStringLiteral("xcb"));
         const QString output = QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR);
-        screenshots_ = std::make_unique<Screenshots>(display_->displayName(), output + QStringLiteral("/screenshots"),
-                                                     Screenshots::publishDirectoryFromEnvironment(QStringLiteral(HOSTGATE_DOCS_SCREENSHOT_DIR)));
+        screenshots_ = std::make_unique<Screenshots>(
+            display_->displayName(), output + QStringLiteral("/screenshots"),
+            Screenshots::publishDirectoryFromEnvironment(QStringLiteral(HOSTGATE_DOCS_SCREENSHOT_DIR)));
 
         auto trayHost = startTrayHost(output + QStringLiteral("/trayer.log"));
         HG_E2E_VERIFY(trayHost);
@@ -235,12 +241,14 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(QSystemTrayIcon::isSystemTrayAvailable(), guiBoundMs);
 
         const QString source = QStringLiteral(HOSTGATE_SOURCE_DIR);
-        auto bus = hostgate::testbus::PrivateSystemBus::start({source + QStringLiteral("/dbus/org.hostgate.Firewall1.conf")});
+        auto bus =
+            hostgate::testbus::PrivateSystemBus::start({source + QStringLiteral("/dbus/org.hostgate.Firewall1.conf")});
         HG_E2E_VERIFY(bus);
         bus_ = std::move(*bus);
         // hostgated inherits the address; the tray and the observer get their own connections to it.
         bus_->exportAddress();
-        auto polkit = hostgate::testbus::PrivatePolkit::start(*bus_, {source + QStringLiteral("/polkit/org.hostgate.policy")}, polkitRules);
+        auto polkit = hostgate::testbus::PrivatePolkit::start(
+            *bus_, {source + QStringLiteral("/polkit/org.hostgate.policy")}, polkitRules);
         HG_E2E_VERIFY(polkit);
         polkit_ = std::move(*polkit);
 
@@ -248,7 +256,8 @@ private slots:
         HG_E2E_VERIFY(fixture_->setUp(environment()));
         HG_E2E_VERIFY(startDaemon(clickedPromptTimeout));
 
-        observer_ = std::make_unique<gui::DbusFirewallClient>(QDBusConnection::connectToBus(bus_->address(), observerConnection));
+        observer_ = std::make_unique<gui::DbusFirewallClient>(
+            QDBusConnection::connectToBus(bus_->address(), observerConnection));
         QVERIFY(observer_->connection().isConnected());
         tray_ = std::make_unique<gui::TrayApplication>(QDBusConnection::connectToBus(bus_->address(), trayConnection),
                                                        gui::TrayApplicationOptions{});
@@ -281,9 +290,10 @@ private slots:
     void trayRegistersAsThePromptAgentOfItsUser()
     {
         QTRY_COMPARE_WITH_TIMEOUT(registeredAgents(), 1, guiBoundMs);
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Prompt agent registered"), QStringLiteral("path=/org/hostgate/PromptAgent1"),
-                                                QStringLiteral("uid=0")},
-                                               0));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Prompt agent registered"),
+                                      QStringLiteral("path=/org/hostgate/PromptAgent1"), QStringLiteral("uid=0")},
+                                     0));
     }
 
     void promptAnsweredAllowForeverLetsTheConnectionThrough()
@@ -325,7 +335,8 @@ private slots:
         QVERIFY(rules);
         HG_E2E_VERIFY(fixture_->stopDaemon());
         // The tray's client saw the daemon's name go (availabilityChanged(false)); its rules window says so.
-        QTRY_VERIFY_WITH_TIMEOUT(rules->statusBar()->currentMessage().contains(QStringLiteral("not running")), guiBoundMs);
+        QTRY_VERIFY_WITH_TIMEOUT(rules->statusBar()->currentMessage().contains(QStringLiteral("not running")),
+                                 guiBoundMs);
 
         QSignalSpy reloads(&rules->model(), &QAbstractItemModel::modelReset);
         HG_E2E_VERIFY(startDaemon(clickedPromptTimeout));
@@ -370,9 +381,10 @@ private slots:
         // No DNS answer named the address; the daemon lets the handshake out, reads the Host header of the held
         // request and puts it in the prompt, marked as claimed (not trusted by default).
         auto curl = startBackground(fixture_->confined(),
-                                    {QStringLiteral("curl"), QStringLiteral("-4"), QStringLiteral("-sS"), QStringLiteral("--noproxy"),
-                                     QStringLiteral("*"), QStringLiteral("--max-time"), QStringLiteral("45"), QStringLiteral("-H"),
-                                     QStringLiteral("Host: ") + claimedHost, QStringLiteral("http://%1/").arg(namelessAddress)});
+                                    {QStringLiteral("curl"), QStringLiteral("-4"), QStringLiteral("-sS"),
+                                     QStringLiteral("--noproxy"), QStringLiteral("*"), QStringLiteral("--max-time"),
+                                     QStringLiteral("45"), QStringLiteral("-H"), QStringLiteral("Host: ") + claimedHost,
+                                     QStringLiteral("http://%1/").arg(namelessAddress)});
         HG_E2E_VERIFY(curl);
         gui::PromptDialog* dialog = nullptr;
         QTRY_VERIFY_WITH_TIMEOUT((dialog = visiblePromptAbout(namelessAddress)) != nullptr, guiBoundMs);
@@ -391,9 +403,10 @@ private slots:
         const RunResult result = finishWhileGuiRuns(*curl);
         // The handshake was out, the request was held and is refused: a reset, no response.
         QVERIFY2(result.exitCode != 0 && result.out.isEmpty(), qPrintable(result.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + namelessAddress,
-                                                QStringLiteral("claimed=\"") + claimedHost + QStringLiteral(" (http-host)\"")},
-                                               0));
+        HG_E2E_VERIFY(
+            fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + namelessAddress,
+                                      QStringLiteral("claimed=\"") + claimedHost + QStringLiteral(" (http-host)\"")},
+                                     0));
         QTRY_VERIFY(!dialog->isVisible());
     }
 
@@ -410,10 +423,12 @@ private slots:
         QVERIFY2(dialog->countdownText().startsWith(QStringLiteral("Denying in")), qPrintable(dialog->countdownText()));
 
         QTRY_VERIFY_WITH_TIMEOUT(!dialog->isVisible(),
-                                 static_cast<int>(std::chrono::milliseconds(countdownPromptTimeout).count()) + guiBoundMs);
+                                 static_cast<int>(std::chrono::milliseconds(countdownPromptTimeout).count()) +
+                                     guiBoundMs);
         const RunResult result = finishWhileGuiRuns(*curl);
         QVERIFY2(result.exitCode == 7 && result.err.contains("Couldn't connect"), qPrintable(result.describe()));
-        HG_E2E_VERIFY(fixture_->waitForLogLine({QStringLiteral("Connection denied"), QStringLiteral("ip=") + ignoredAddress}, mark));
+        HG_E2E_VERIFY(fixture_->waitForLogLine(
+            {QStringLiteral("Connection denied"), QStringLiteral("ip=") + ignoredAddress}, mark));
     }
 
     void connectionLogShowsTheDecisions()
@@ -441,14 +456,16 @@ private slots:
         HG_E2E_VERIFY(server);
         const auto serverLines = [&serverLog] {
             QFile file(serverLog);
-            return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts)
-                                                  : QStringList();
+            return file.open(QIODevice::ReadOnly)
+                       ? QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts)
+                       : QStringList();
         };
         QTRY_VERIFY_WITH_TIMEOUT(serverLines().contains(QStringLiteral("ready")), guiBoundMs);
 
         // A rule first (root needs no polkit), so no prompt holds the transfer.
         auto added = std::make_shared<std::optional<gui::CallError>>();
-        observer_->addRule({{QStringLiteral("app"), python3ExecutablePath()}, {QStringLiteral("host"), trafficAddress},
+        observer_->addRule({{QStringLiteral("app"), python3ExecutablePath()},
+                            {QStringLiteral("host"), trafficAddress},
                             {QStringLiteral("action"), QStringLiteral("allow")}},
                            [added](quint64, const gui::CallError& error) { *added = error; });
         QTRY_VERIFY_WITH_TIMEOUT(added->has_value(), guiBoundMs);
@@ -463,17 +480,20 @@ private slots:
 
         // Two transfers while the window is open, so the chart has a rate to draw.
         for (int transfer = 1; transfer <= 2; ++transfer) {
-            auto client = startBackground(fixture_->confined(), {python3(), peer, QStringLiteral("tcp"), trafficAddress,
-                                                                 QString::number(trafficPort), QString::number(trafficSend)});
+            auto client =
+                startBackground(fixture_->confined(), {python3(), peer, QStringLiteral("tcp"), trafficAddress,
+                                                       QString::number(trafficPort), QString::number(trafficSend)});
             HG_E2E_VERIFY(client);
             const RunResult result = finishWhileGuiRuns(*client);
-            QVERIFY2(result.succeeded() && result.out.contains(QStringLiteral("received=%1").arg(trafficReply).toUtf8()),
+            QVERIFY2(result.succeeded() &&
+                         result.out.contains(QStringLiteral("received=%1").arg(trafficReply).toUtf8()),
                      qPrintable(result.describe()));
         }
         QStringList logged;
         QTRY_VERIFY_WITH_TIMEOUT((logged = serverLines().filter(QStringLiteral("tcp "))).size() == 2, guiBoundMs);
         for (const QString& line : logged)
-            QVERIFY2(line.contains(QStringLiteral("received=%1 sent=%2").arg(trafficSend).arg(trafficReply)), qPrintable(line));
+            QVERIFY2(line.contains(QStringLiteral("received=%1 sent=%2").arg(trafficSend).arg(trafficReply)),
+                     qPrintable(line));
 
         // The monitor lists both flows under python with the counts the server logged (at most 2 % more: a
         // retransmitted segment counts twice), closed, allowed by the rule.
@@ -482,15 +502,19 @@ private slots:
             gui::TrafficModel& model = monitor->model();
             const QModelIndex app = model.indexOfApp(python3ExecutablePath());
             for (int row = 0; app.isValid() && row < model.rowCount(app); ++row)
-                if (const gui::TrafficRecord* flow = model.flowAt(model.index(row, 0, app)); flow && flow->address == trafficAddress)
+                if (const gui::TrafficRecord* flow = model.flowAt(model.index(row, 0, app));
+                    flow && flow->address == trafficAddress)
                     flows.append(*flow);
             return flows;
         };
-        const auto agrees = [](quint64 counted, quint64 witnessed) { return counted >= witnessed && counted <= witnessed + witnessed / 50; };
+        const auto agrees = [](quint64 counted, quint64 witnessed) {
+            return counted >= witnessed && counted <= witnessed + witnessed / 50;
+        };
         const auto bothClosed = [&flowsShown] {
             const QList<gui::TrafficRecord> flows = flowsShown();
-            return flows.size() == 2 &&
-                   std::all_of(flows.begin(), flows.end(), [](const gui::TrafficRecord& flow) { return flow.closed.isValid(); });
+            return flows.size() == 2 && std::all_of(flows.begin(), flows.end(), [](const gui::TrafficRecord& flow) {
+                       return flow.closed.isValid();
+                   });
         };
         QTRY_VERIFY_WITH_TIMEOUT(bothClosed(), guiBoundMs);
         for (const gui::TrafficRecord& flow : flowsShown()) {
@@ -513,7 +537,8 @@ private slots:
         monitor->view().expand(appRow);
         const QString sentText = shown.index(0, gui::TrafficModel::SentColumn, appRow).data().toString();
         QCOMPARE(sentText, gui::TrafficModel::formatBytes(flowsShown().front().bytesSent));
-        monitor->view().selectionModel()->select(shown.index(0, 0, appRow), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        monitor->view().selectionModel()->select(shown.index(0, 0, appRow),
+                                                 QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QTRY_VERIFY_WITH_TIMEOUT(monitor->chart().highest() > 0, guiBoundMs); // the app's own history had the bytes too
         // A few more snapshots, so the picture shows the transfers' spike and the quiet after it.
         QTRY_VERIFY_WITH_TIMEOUT(monitor->chart().pointCount() >= 4, guiBoundMs);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Notifications end to end: real hostgated in silent-deny mode on a private system bus, the tray on a private X
 // server, and a test notification server on a private session bus (dbus-run-session). A denial notifies; the
 // notification's "Always allow" creates the rule (the daemon's rule list says so) and the next connection gets
@@ -36,10 +37,10 @@ const QString trayConnection = QStringLiteral("hostgate-e2e-notify-tray");
 const QString traySessionConnection = QStringLiteral("hostgate-e2e-notify-tray-session");
 const QString serverConnection = QStringLiteral("hostgate-e2e-notify-server");
 const QString observerConnection = QStringLiteral("hostgate-e2e-notify-observer");
-const QString polkitRules = QStringLiteral(
-    "polkit.addRule(function(action, subject) {\n"
-    "    if (action.id.indexOf(\"org.hostgate.\") == 0) return polkit.Result.NO;\n"
-    "});\n");
+const QString polkitRules =
+    QStringLiteral("polkit.addRule(function(action, subject) {\n"
+                   "    if (action.id.indexOf(\"org.hostgate.\") == 0) return polkit.Result.NO;\n"
+                   "});\n");
 // Two destinations of one app: the second joins the first one's notification.
 const QString firstHost = QStringLiteral("notify-me.test");
 const QString firstAddress = QStringLiteral("203.0.113.40");
@@ -67,8 +68,10 @@ DaemonSettings silentDenyDaemon()
 
 QStringList curlTo(const QString& host, const QString& marker)
 {
-    return {QStringLiteral("curl"), QStringLiteral("-4"), QStringLiteral("-sS"), QStringLiteral("--noproxy"), QStringLiteral("*"),
-            QStringLiteral("--max-time"), QStringLiteral("10"), QStringLiteral("http://%1:%2/%3").arg(host).arg(port).arg(marker)};
+    return {QStringLiteral("curl"), QStringLiteral("-4"),
+            QStringLiteral("-sS"),  QStringLiteral("--noproxy"),
+            QStringLiteral("*"),    QStringLiteral("--max-time"),
+            QStringLiteral("10"),   QStringLiteral("http://%1:%2/%3").arg(host).arg(port).arg(marker)};
 }
 
 RunResult finishWhileGuiRuns(BackgroundProcess& client)
@@ -80,8 +83,9 @@ RunResult finishWhileGuiRuns(BackgroundProcess& client)
 
 bool isAllowForeverRuleFor(const gui::RuleRecord& rule, const QString& host)
 {
-    return rule.app == curlPath && rule.host == host && rule.ports == QString::number(port) && rule.action == QLatin1String("allow") &&
-           rule.lifetime == QLatin1String("forever") && rule.origin == QLatin1String("user");
+    return rule.app == curlPath && rule.host == host && rule.ports == QString::number(port) &&
+           rule.action == QLatin1String("allow") && rule.lifetime == QLatin1String("forever") &&
+           rule.origin == QLatin1String("user");
 }
 
 } // namespace
@@ -91,8 +95,7 @@ class NotificationsEndToEndTest : public QObject {
 public:
     NotificationsEndToEndTest(const XvfbServer* display, QString displayProblem)
         : display_(display), displayProblem_(std::move(displayProblem))
-    {
-    }
+    {}
 
 private slots:
     void initTestCase()
@@ -102,7 +105,8 @@ private slots:
             return;
         }
         QVERIFY2(display_, qPrintable(QStringLiteral("No X server for the tray: ") + displayProblem_));
-        QVERIFY2(qEnvironmentVariableIsSet("DBUS_SESSION_BUS_ADDRESS"), "no private session bus: run under dbus-run-session");
+        QVERIFY2(qEnvironmentVariableIsSet("DBUS_SESSION_BUS_ADDRESS"),
+                 "no private session bus: run under dbus-run-session");
         const QString output = QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR);
         auto trayHost = startTrayHost(output + QStringLiteral("/trayer-notify.log"));
         HG_E2E_VERIFY(trayHost);
@@ -116,11 +120,13 @@ private slots:
         QVERIFY2(server_->isRegistered(), qPrintable(server_->lastError()));
 
         const QString source = QStringLiteral(HOSTGATE_SOURCE_DIR);
-        auto bus = hostgate::testbus::PrivateSystemBus::start({source + QStringLiteral("/dbus/org.hostgate.Firewall1.conf")});
+        auto bus =
+            hostgate::testbus::PrivateSystemBus::start({source + QStringLiteral("/dbus/org.hostgate.Firewall1.conf")});
         HG_E2E_VERIFY(bus);
         bus_ = std::move(*bus);
         bus_->exportAddress();
-        auto polkit = hostgate::testbus::PrivatePolkit::start(*bus_, {source + QStringLiteral("/polkit/org.hostgate.policy")}, polkitRules);
+        auto polkit = hostgate::testbus::PrivatePolkit::start(
+            *bus_, {source + QStringLiteral("/polkit/org.hostgate.policy")}, polkitRules);
         HG_E2E_VERIFY(polkit);
         polkit_ = std::move(*polkit);
 
@@ -134,11 +140,13 @@ private slots:
         HG_E2E_VERIFY(fixture_->startDaemon(silentDenyDaemon()));
         HG_E2E_VERIFY(bus_->waitForName(firewallService, std::chrono::milliseconds(guiBoundMs)));
 
-        observer_ = std::make_unique<gui::DbusFirewallClient>(QDBusConnection::connectToBus(bus_->address(), observerConnection));
+        observer_ = std::make_unique<gui::DbusFirewallClient>(
+            QDBusConnection::connectToBus(bus_->address(), observerConnection));
         QVERIFY(observer_->connection().isConnected());
         gui::TrayApplicationOptions options;
         options.notificationBus = QDBusConnection::connectToBus(QDBusConnection::SessionBus, traySessionConnection);
-        tray_ = std::make_unique<gui::TrayApplication>(QDBusConnection::connectToBus(bus_->address(), trayConnection), options);
+        tray_ = std::make_unique<gui::TrayApplication>(QDBusConnection::connectToBus(bus_->address(), trayConnection),
+                                                       options);
         const QString problem = tray_->start();
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY(tray_->denialNotifier());
@@ -199,7 +207,8 @@ private slots:
     void alwaysAllowCreatesTheRulesAndTheNextConnectionGetsThrough()
     {
         QVERIFY(!server_->received().isEmpty());
-        server_->invokeAction(server_->received().constLast().id, QString::fromLatin1(gui::DenialNotifier::allowAlwaysAction));
+        server_->invokeAction(server_->received().constLast().id,
+                              QString::fromLatin1(gui::DenialNotifier::allowAlwaysAction));
         QTRY_VERIFY_WITH_TIMEOUT(hasAllowRuleFor(firstHost) && hasAllowRuleFor(secondHost), guiBoundMs);
 
         const RunResult allowed = runCurl(firstHost, QStringLiteral("allowed-after-notification"));
@@ -228,7 +237,8 @@ private:
         });
         static_cast<void>(QTest::qWaitFor([rules] { return rules->has_value(); }, 2000));
         const QList<gui::RuleRecord> list = rules->value_or(QList<gui::RuleRecord>{});
-        return std::any_of(list.cbegin(), list.cend(), [&](const gui::RuleRecord& rule) { return isAllowForeverRuleFor(rule, host); });
+        return std::any_of(list.cbegin(), list.cend(),
+                           [&](const gui::RuleRecord& rule) { return isAllowForeverRuleFor(rule, host); });
     }
 
     const XvfbServer* display_;
@@ -249,7 +259,8 @@ int main(int argc, char* argv[])
     // The tray's settings (which apps were notified) of this run only.
     QTemporaryDir config;
     qputenv("XDG_CONFIG_HOME", config.path().toLocal8Bit());
-    return runOnPrivateDisplay(argc, argv, QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR), QStringLiteral("xvfb-notify.log"),
+    return runOnPrivateDisplay(argc, argv, QStringLiteral(HOSTGATE_GUI_E2E_OUTPUT_DIR),
+                               QStringLiteral("xvfb-notify.log"),
                                [&](XvfbServer* display, const QString& displayProblem) {
                                    NotificationsEndToEndTest test(display, displayProblem);
                                    QTEST_SET_MAIN_SOURCE_PATH

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Screenshots: import, check that the picture is not blank, print where it is, optionally publish it to docs/.
 #include "screenshots.h"
 
@@ -12,8 +13,7 @@ namespace hostgate::e2e {
 
 Screenshots::Screenshots(QString display, QString directory, QString publishDirectory)
     : display_(std::move(display)), directory_(std::move(directory)), publishDirectory_(std::move(publishDirectory))
-{
-}
+{}
 
 QString Screenshots::publishDirectoryFromEnvironment(const QString& docsDirectory)
 {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Screenshots of the GUI end-to-end test: taken from the X root window, checked, kept in the build tree.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // XvfbServer, the tray host and screenshots: the X processes the GUI end-to-end test starts and owns by PID.
 #include "x_session.h"
 
@@ -15,9 +16,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
 
 namespace hostgate::e2e {
@@ -32,7 +33,10 @@ constexpr auto screenshotBound = 30s;
 // The descriptor Xvfb writes its display number to (-displayfd).
 constexpr int displayFdInChild = 3;
 
-QString errnoText(int error) { return QString::fromLocal8Bit(std::strerror(error)); }
+QString errnoText(int error)
+{
+    return QString::fromLocal8Bit(std::strerror(error));
+}
 
 QString readLog(const QString& logFile)
 {
@@ -113,8 +117,9 @@ Result<std::unique_ptr<XvfbServer>> XvfbServer::start(const QString& logFile, co
     }
     const QByteArray screenGeometry = screen.toLatin1();
     const QByteArray displayFd = QByteArray::number(displayFdInChild);
-    const char* const argv[] = {"Xvfb", "-displayfd", displayFd.constData(), "-screen", "0", screenGeometry.constData(),
-                                "-nolisten", "tcp", nullptr};
+    const char* const argv[] = {"Xvfb",      "-displayfd", displayFd.constData(),
+                                "-screen",   "0",          screenGeometry.constData(),
+                                "-nolisten", "tcp",        nullptr};
 
     // Forked before the QApplication exists, so the process is still single-threaded here.
     const pid_t pid = ::fork();
@@ -147,10 +152,12 @@ Result<std::unique_ptr<XvfbServer>> XvfbServer::start(const QString& logFile, co
     ::close(displayPipe[0]);
     if (number < 0) {
         stopChild(pid);
-        const QString why = number == exitedWithoutDisplay
-                                ? QStringLiteral("it exited without announcing a display")
-                                : QStringLiteral("no display number within %1 s").arg(std::chrono::seconds(xvfbStartBound).count());
-        return harnessError(QStringLiteral("Failed to start Xvfb: %1\nXvfb log (%2):\n%3").arg(why, logFile, readLog(logFile)));
+        const QString why =
+            number == exitedWithoutDisplay
+                ? QStringLiteral("it exited without announcing a display")
+                : QStringLiteral("no display number within %1 s").arg(std::chrono::seconds(xvfbStartBound).count());
+        return harnessError(
+            QStringLiteral("Failed to start Xvfb: %1\nXvfb log (%2):\n%3").arg(why, logFile, readLog(logFile)));
     }
     std::unique_ptr<XvfbServer> server(new XvfbServer(pid, number));
     if (!QFileInfo::exists(server->socketPath())) {
@@ -160,20 +167,24 @@ Result<std::unique_ptr<XvfbServer>> XvfbServer::start(const QString& logFile, co
     return server;
 }
 
-XvfbServer::~XvfbServer() { stopChild(pid_); }
+XvfbServer::~XvfbServer()
+{
+    stopChild(pid_);
+}
 
 Result<BackgroundProcess> startTrayHost(const QString& logFile)
 {
     // A panel that only holds the tray, opaque, so the screenshot shows it against a plain background.
-    return startBackground(Placement::host(),
-                           {QStringLiteral("trayer"), QStringLiteral("--edge"), QStringLiteral("bottom"), QStringLiteral("--align"),
-                            QStringLiteral("right"), QStringLiteral("--widthtype"), QStringLiteral("pixel"), QStringLiteral("--width"),
-                            QString::number(trayHostSize.width()), QStringLiteral("--heighttype"), QStringLiteral("pixel"),
-                            QStringLiteral("--height"), QString::number(trayHostSize.height()),
-                            // A fully opaque tint: "transparent" only enables the tint.
-                            QStringLiteral("--transparent"), QStringLiteral("true"), QStringLiteral("--alpha"), QStringLiteral("0"),
-                            QStringLiteral("--tint"), QStringLiteral("0x3c3c3c"), QStringLiteral("--SetDockType"), QStringLiteral("true")},
-                           logFile, logFile);
+    return startBackground(
+        Placement::host(),
+        {QStringLiteral("trayer"), QStringLiteral("--edge"), QStringLiteral("bottom"), QStringLiteral("--align"),
+         QStringLiteral("right"), QStringLiteral("--widthtype"), QStringLiteral("pixel"), QStringLiteral("--width"),
+         QString::number(trayHostSize.width()), QStringLiteral("--heighttype"), QStringLiteral("pixel"),
+         QStringLiteral("--height"), QString::number(trayHostSize.height()),
+         // A fully opaque tint: "transparent" only enables the tint.
+         QStringLiteral("--transparent"), QStringLiteral("true"), QStringLiteral("--alpha"), QStringLiteral("0"),
+         QStringLiteral("--tint"), QStringLiteral("0x3c3c3c"), QStringLiteral("--SetDockType"), QStringLiteral("true")},
+        logFile, logFile);
 }
 
 QRect trayHostArea(const QSize& screen)
@@ -206,8 +217,8 @@ Result<void> screenshotRootWindow(const QString& display, const QString& file)
 {
     QFile::remove(file);
     const RunResult shot = run(Placement::host(),
-                               {QStringLiteral("import"), QStringLiteral("-display"), display, QStringLiteral("-window"),
-                                QStringLiteral("root"), file},
+                               {QStringLiteral("import"), QStringLiteral("-display"), display,
+                                QStringLiteral("-window"), QStringLiteral("root"), file},
                                screenshotBound);
     if (!shot.succeeded() || !QFileInfo::exists(file)) {
         return harnessError(QStringLiteral("Failed to take the screenshot %1:\n%2").arg(file, shot.describe()));

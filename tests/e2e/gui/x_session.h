@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The X side of the GUI end-to-end test: a private Xvfb, a tray host (trayer) on it, and root-window screenshots.
 #pragma once
 
@@ -23,7 +24,8 @@ public:
     // Starts `Xvfb -displayfd -screen 0 <screen> -nolisten tcp`: Xvfb picks a free display itself and writes
     // its number to the pipe only once it accepts connections, so no display number is guessed and nothing
     // is polled. The server's output goes to `logFile`. Bounded to 10 s.
-    static Result<std::unique_ptr<XvfbServer>> start(const QString& logFile, const QString& screen = QStringLiteral("1280x800x24"));
+    static Result<std::unique_ptr<XvfbServer>> start(const QString& logFile,
+                                                     const QString& screen = QStringLiteral("1280x800x24"));
     // SIGTERM by PID, then reaps it (SIGKILL if it does not exit within 5 s).
     ~XvfbServer();
     XvfbServer(const XvfbServer&) = delete;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ChildCgroup: discovery of the cgroup2 mount, creation, member killing and removal of a test cgroup.
 #include "harness/child_cgroup.h"
 
@@ -57,7 +58,8 @@ bool waitUntilUnpopulated(const QString& cgroupPath, std::chrono::milliseconds b
     const auto deadline = std::chrono::steady_clock::now() + bound;
     bool empty = !isPopulated(cgroupPath);
     while (!empty) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             break;
         }
@@ -118,7 +120,8 @@ Result<void> removeCgroupDir(const QString& cgroupPath)
     }
     const QByteArray encoded = QFile::encodeName(cgroupPath);
     if (rmdir(encoded.constData()) != 0) {
-        return harnessError(QStringLiteral("Failed to remove cgroup %1: %2").arg(cgroupPath, QString::fromLocal8Bit(strerror(errno))));
+        return harnessError(
+            QStringLiteral("Failed to remove cgroup %1: %2").arg(cgroupPath, QString::fromLocal8Bit(strerror(errno))));
     }
     return Ok{};
 }
@@ -132,7 +135,8 @@ void removeAbandonedCgroups(const QString& mount, const QString& tag)
         const QRegularExpressionMatch match = sameTest.match(name);
         const pid_t owner = match.hasMatch() ? static_cast<pid_t>(match.captured(1).toInt()) : 0;
         const QString path = mount + QLatin1Char('/') + name;
-        if (owner > 0 && owner != getpid() && !QFile::exists(QStringLiteral("/proc/%1").arg(owner)) && readProcs(path).isEmpty()) {
+        if (owner > 0 && owner != getpid() && !QFile::exists(QStringLiteral("/proc/%1").arg(owner)) &&
+            readProcs(path).isEmpty()) {
             rmdir(QFile::encodeName(path).constData());
         }
     }
@@ -187,7 +191,8 @@ Result<void> ChildCgroup::create(const QString& tag)
     }
     const QByteArray encoded = QFile::encodeName(candidate);
     if (mkdir(encoded.constData(), 0755) != 0) {
-        return harnessError(QStringLiteral("Failed to create cgroup %1: %2").arg(candidate, QString::fromLocal8Bit(strerror(errno))));
+        return harnessError(
+            QStringLiteral("Failed to create cgroup %1: %2").arg(candidate, QString::fromLocal8Bit(strerror(errno))));
     }
     path_ = candidate;
     return Ok{};
@@ -201,9 +206,15 @@ Result<void> ChildCgroup::remove() const
     return removeCgroupDir(path_);
 }
 
-QString ChildCgroup::relativePath() const { return path_.isEmpty() ? QString() : path_.mid(mount_.size()); }
+QString ChildCgroup::relativePath() const
+{
+    return path_.isEmpty() ? QString() : path_.mid(mount_.size());
+}
 
-QList<pid_t> ChildCgroup::procs() const { return path_.isEmpty() ? QList<pid_t>() : readProcs(path_); }
+QList<pid_t> ChildCgroup::procs() const
+{
+    return path_.isEmpty() ? QList<pid_t>() : readProcs(path_);
+}
 
 Result<void> ChildCgroup::killAll() const
 {

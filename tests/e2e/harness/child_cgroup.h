@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A child cgroup v2 for the processes under test, removed with everything in it when the test ends.
 #pragma once
 
@@ -45,7 +46,7 @@ private:
 
     QString mount_;
     QString path_;
-    Result<void> status_;  // last: initialized by create(), which fills the members above
+    Result<void> status_; // last: initialized by create(), which fills the members above
 };
 
 } // namespace hostgate::e2e

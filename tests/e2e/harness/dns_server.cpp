@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DnsServer: dnsmasq in the test netns, started and checked with real queries; plus a dig-based lookup.
 #include "harness/dns_server.h"
 
@@ -25,7 +26,10 @@ QString readFile(const QString& path)
     return file.open(QIODevice::ReadOnly) ? QString::fromLocal8Bit(file.readAll()) : QString();
 }
 
-QString withoutTrailingDot(const QString& name) { return name.endsWith(QLatin1Char('.')) ? name.chopped(1) : name; }
+QString withoutTrailingDot(const QString& name)
+{
+    return name.endsWith(QLatin1Char('.')) ? name.chopped(1) : name;
+}
 
 } // namespace
 
@@ -38,13 +42,14 @@ DnsServer::Config DnsServer::stubResolver(const QString& upstream)
 }
 
 DnsServer::DnsServer(const TestNetwork& network, Config config)
-    : network_(network),
-      config_(std::move(config)),
+    : network_(network), config_(std::move(config)),
       logPath_(network.scratchPath(QStringLiteral("dnsmasq-%1.log").arg(config_.listenAddress)))
-{
-}
+{}
 
-DnsServer::~DnsServer() { stop(); }
+DnsServer::~DnsServer()
+{
+    stop();
+}
 
 // --group=root: switching to dnsmasq's default group "dip" would change credentials, and that clears the
 // parent-death signal that makes dnsmasq die with a crashed test.
@@ -52,10 +57,18 @@ Result<QStringList> DnsServer::arguments() const
 {
     QStringList checked = {config_.listenAddress};
     QStringList arguments = {
-        QStringLiteral("dnsmasq"),       QStringLiteral("--keep-in-foreground"), QStringLiteral("--no-resolv"),
-        QStringLiteral("--no-hosts"),    QStringLiteral("--bind-interfaces"),    QStringLiteral("--port=53"),
-        QStringLiteral("--user=root"),   QStringLiteral("--group=root"), QStringLiteral("--conf-file=/dev/null"), QStringLiteral("--pid-file="),
-        QStringLiteral("--log-queries"), QStringLiteral("--log-facility=%1").arg(logPath_),
+        QStringLiteral("dnsmasq"),
+        QStringLiteral("--keep-in-foreground"),
+        QStringLiteral("--no-resolv"),
+        QStringLiteral("--no-hosts"),
+        QStringLiteral("--bind-interfaces"),
+        QStringLiteral("--port=53"),
+        QStringLiteral("--user=root"),
+        QStringLiteral("--group=root"),
+        QStringLiteral("--conf-file=/dev/null"),
+        QStringLiteral("--pid-file="),
+        QStringLiteral("--log-queries"),
+        QStringLiteral("--log-facility=%1").arg(logPath_),
         QStringLiteral("--listen-address=%1").arg(config_.listenAddress),
     };
     const QString ttl = config_.ttlSeconds ? QString::number(*config_.ttlSeconds) : QString();
@@ -77,7 +90,8 @@ Result<QStringList> DnsServer::arguments() const
         checked << domain.address;
     }
     for (const Cname& cname : config_.cnames) {
-        arguments << QStringLiteral("--cname=%1,%2%3").arg(cname.alias, cname.target, ttl.isEmpty() ? QString() : QLatin1Char(',') + ttl);
+        arguments << QStringLiteral("--cname=%1,%2%3")
+                         .arg(cname.alias, cname.target, ttl.isEmpty() ? QString() : QLatin1Char(',') + ttl);
     }
     if (!config_.upstream.isEmpty()) {
         arguments << QStringLiteral("--server=%1").arg(config_.upstream);
@@ -105,10 +119,12 @@ Result<void> DnsServer::start()
     }
     process_.emplace(std::move(*started));
     QDeadlineTimer deadline(std::chrono::duration_cast<std::chrono::milliseconds>(readinessBound).count());
-    const QString probeName = config_.hosts.isEmpty() ? QStringLiteral("readiness.probe.test") : config_.hosts.first().name;
+    const QString probeName =
+        config_.hosts.isEmpty() ? QStringLiteral("readiness.probe.test") : config_.hosts.first().name;
     while (true) {
         if (!process_->isRunning()) {
-            return harnessError(QStringLiteral("Failed to start dnsmasq on %1: it exited; log:\n%2").arg(address(), log()));
+            return harnessError(
+                QStringLiteral("Failed to start dnsmasq on %1: it exited; log:\n%2").arg(address(), log()));
         }
         if (queryDns(Placement::in(network_), address(), probeName)) {
             return Ok{};
@@ -123,22 +139,37 @@ Result<void> DnsServer::start()
     }
 }
 
-void DnsServer::stop() { process_.reset(); }
-
-bool DnsServer::isRunning() const { return process_ && process_->isRunning(); }
-
-pid_t DnsServer::pid() const { return process_ ? process_->pid() : 0; }
-
-QString DnsServer::log() const { return readFile(logPath_) + readFile(logPath_ + QStringLiteral(".out")); }
-
-Result<QList<DnsAnswer>> queryDns(const Placement& placement, const QString& server, const QString& name, const QString& type)
+void DnsServer::stop()
 {
-    const RunResult dig = run(placement,
-                              {QStringLiteral("dig"), QLatin1Char('@') + server, QStringLiteral("+time=1"), QStringLiteral("+tries=1"),
-                               QStringLiteral("+noall"), QStringLiteral("+answer"), name, type},
-                              3s);
+    process_.reset();
+}
+
+bool DnsServer::isRunning() const
+{
+    return process_ && process_->isRunning();
+}
+
+pid_t DnsServer::pid() const
+{
+    return process_ ? process_->pid() : 0;
+}
+
+QString DnsServer::log() const
+{
+    return readFile(logPath_) + readFile(logPath_ + QStringLiteral(".out"));
+}
+
+Result<QList<DnsAnswer>> queryDns(const Placement& placement, const QString& server, const QString& name,
+                                  const QString& type)
+{
+    const RunResult dig =
+        run(placement,
+            {QStringLiteral("dig"), QLatin1Char('@') + server, QStringLiteral("+time=1"), QStringLiteral("+tries=1"),
+             QStringLiteral("+noall"), QStringLiteral("+answer"), name, type},
+            3s);
     if (!dig.succeeded()) {
-        return harnessError(QStringLiteral("Failed to query %1 for %2 %3:\n%4").arg(server, name, type, dig.describe()));
+        return harnessError(
+            QStringLiteral("Failed to query %1 for %2 %3:\n%4").arg(server, name, type, dig.describe()));
     }
     QList<DnsAnswer> answers;
     // "alias.example.test. 30 IN CNAME web.example.test."

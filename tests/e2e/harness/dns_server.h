@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // dnsmasq inside the test netns: an authoritative-looking server for test names, or a forwarding stub.
 #pragma once
 
@@ -39,8 +40,8 @@ public:
         QList<HostRecord> hosts;
         QList<DomainRecord> domains;
         QList<Cname> cnames;
-        std::optional<int> ttlSeconds;  // --local-ttl (host records) and the CNAME TTL; dnsmasq's default is 0
-        QString upstream;               // --server=: forward names it does not know (stub mode)
+        std::optional<int> ttlSeconds; // --local-ttl (host records) and the CNAME TTL; dnsmasq's default is 0
+        QString upstream;              // --server=: forward names it does not know (stub mode)
     };
 
     // A stub resolver on 127.0.0.53 forwarding everything to `upstream`, like systemd-resolved's stub.
@@ -74,10 +75,10 @@ private:
 
 // One answer record as `dig +noall +answer` prints it.
 struct DnsAnswer {
-    QString name;  // without the trailing dot
+    QString name; // without the trailing dot
     int ttl = 0;
-    QString type;  // "A", "AAAA", "CNAME", ...
-    QString data;  // address or target name (without the trailing dot)
+    QString type; // "A", "AAAA", "CNAME", ...
+    QString data; // address or target name (without the trailing dot)
 };
 
 // Asks `server` for `name`/`type` from inside the placement (dig +time=1 +tries=1) and returns the

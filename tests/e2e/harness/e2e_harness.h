@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The end-to-end test harness in one include: network, cgroup, DNS, servers, process placement.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // pidfd-based kill-and-wait: a signal sent through a pidfd can never hit a process that reused the PID.
 #include "harness/process_kill.h"
 

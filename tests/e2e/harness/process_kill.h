@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Kills processes the harness started, by PID, without racing PID reuse, and waits for them with a bound.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Launching commands inside the test cgroup/netns through an exec chain, with bounded waits and PID kills.
 #include "harness/process_runner.h"
 
@@ -105,9 +106,10 @@ std::unique_ptr<QProcess> newProcess(const LaunchPlan& plan)
     auto process = std::make_unique<QProcess>();
     process->setProgram(plan.argv.first());
     process->setArguments(plan.argv.mid(1));
-    process->setChildProcessModifier([cgroupProcs = plan.cgroupProcs, netnsPath = plan.netnsPath, resolvConf = plan.resolvConf] {
-        placeChild(cgroupProcs, netnsPath, resolvConf);
-    });
+    process->setChildProcessModifier(
+        [cgroupProcs = plan.cgroupProcs, netnsPath = plan.netnsPath, resolvConf = plan.resolvConf] {
+            placeChild(cgroupProcs, netnsPath, resolvConf);
+        });
     return process;
 }
 
@@ -221,8 +223,8 @@ Result<LaunchPlan> planLaunch(const Placement& placement, const QStringList& arg
         return harnessError(QStringLiteral("Failed to set the group: Placement::gid needs Placement::uid"));
     }
     plan.argv += argv;
-    plan.description = QStringLiteral("[%1] %2").arg(where.isEmpty() ? QStringLiteral("host") : where.join(QLatin1Char(' ')),
-                                                     shellQuoted(plan.argv));
+    plan.description = QStringLiteral("[%1] %2").arg(
+        where.isEmpty() ? QStringLiteral("host") : where.join(QLatin1Char(' ')), shellQuoted(plan.argv));
     return plan;
 }
 
@@ -242,7 +244,8 @@ RunResult run(const Placement& placement, const QStringList& argv, milliseconds 
     process->start();
     RunResult result;
     if (!process->waitForStarted(static_cast<int>(startBound.count()))) {
-        result.err = QStringLiteral("Failed to start %1: %2").arg(plan->argv.first(), process->errorString()).toLocal8Bit();
+        result.err =
+            QStringLiteral("Failed to start %1: %2").arg(plan->argv.first(), process->errorString()).toLocal8Bit();
     } else {
         if (!stdinData.isEmpty()) {
             process->write(stdinData);
@@ -256,17 +259,12 @@ RunResult run(const Placement& placement, const QStringList& argv, milliseconds 
 
 BackgroundProcess::BackgroundProcess(std::unique_ptr<QProcess> process, QString command)
     : process_(std::move(process)), command_(std::move(command)), started_(std::chrono::steady_clock::now())
-{
-}
+{}
 
 BackgroundProcess::BackgroundProcess(BackgroundProcess&& other) noexcept
-    : process_(std::move(other.process_)),
-      command_(std::move(other.command_)),
-      out_(std::move(other.out_)),
-      err_(std::move(other.err_)),
-      started_(other.started_)
-{
-}
+    : process_(std::move(other.process_)), command_(std::move(other.command_)), out_(std::move(other.out_)),
+      err_(std::move(other.err_)), started_(other.started_)
+{}
 
 BackgroundProcess& BackgroundProcess::operator=(BackgroundProcess&& other) noexcept
 {
@@ -281,9 +279,15 @@ BackgroundProcess& BackgroundProcess::operator=(BackgroundProcess&& other) noexc
     return *this;
 }
 
-BackgroundProcess::~BackgroundProcess() { kill(); }
+BackgroundProcess::~BackgroundProcess()
+{
+    kill();
+}
 
-pid_t BackgroundProcess::pid() const { return process_ ? static_cast<pid_t>(process_->processId()) : 0; }
+pid_t BackgroundProcess::pid() const
+{
+    return process_ ? static_cast<pid_t>(process_->processId()) : 0;
+}
 
 bool BackgroundProcess::isRunning() const
 {
@@ -331,10 +335,11 @@ Result<void> BackgroundProcess::waitForStdout(const QByteArray& needle, millisec
     QDeadlineTimer deadline(bound.count());
     while (!stdoutSoFar().contains(needle)) {
         if (!process_ || deadline.hasExpired() || process_->state() != QProcess::Running) {
-            return harnessError(QStringLiteral("Failed to see '%1' on stdout of %2 within %3 ms; stdout: %4; stderr: %5")
-                                    .arg(QString::fromLocal8Bit(needle), command_)
-                                    .arg(bound.count())
-                                    .arg(QString::fromLocal8Bit(out_), QString::fromLocal8Bit(stderrSoFar())));
+            return harnessError(
+                QStringLiteral("Failed to see '%1' on stdout of %2 within %3 ms; stdout: %4; stderr: %5")
+                    .arg(QString::fromLocal8Bit(needle), command_)
+                    .arg(bound.count())
+                    .arg(QString::fromLocal8Bit(out_), QString::fromLocal8Bit(stderrSoFar())));
         }
         process_->waitForReadyRead(static_cast<int>(deadline.remainingTime()));
     }

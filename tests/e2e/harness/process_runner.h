@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Runs commands where a test wants them: inside the test cgroup and netns, as a given user, with a chosen DNS.
 #pragma once
 
@@ -38,8 +39,8 @@ struct Placement {
     const TestNetwork* network = nullptr;
     const ChildCgroup* cgroup = nullptr;
     std::optional<uid_t> uid;
-    std::optional<gid_t> gid;  // defaults to the primary group of `uid`
-    QString resolvConf;        // nameserver address for /etc/resolv.conf, e.g. dnsServerIpv4; needs `network`
+    std::optional<gid_t> gid; // defaults to the primary group of `uid`
+    QString resolvConf;       // nameserver address for /etc/resolv.conf, e.g. dnsServerIpv4; needs `network`
 
     static Placement host() { return {}; }
     static Placement in(const TestNetwork& testNetwork);
@@ -49,13 +50,13 @@ struct Placement {
 };
 
 struct RunResult {
-    int exitCode = -1;  // -1 when the command crashed, timed out or could not start
+    int exitCode = -1; // -1 when the command crashed, timed out or could not start
     QByteArray out;
     QByteArray err;
-    std::chrono::milliseconds elapsed{0};  // from start to exit, including placement (a few ms)
+    std::chrono::milliseconds elapsed{0}; // from start to exit, including placement (a few ms)
     bool timedOut = false;
-    bool crashed = false;  // killed by a signal (a timed-out command is killed too)
-    QString command;       // placement and argv as run, for diagnostics
+    bool crashed = false; // killed by a signal (a timed-out command is killed too)
+    QString command;      // placement and argv as run, for diagnostics
 
     bool succeeded() const { return exitCode == 0 && !timedOut && !crashed; }
     // Multi-line summary (command, exit code, elapsed, stdout, stderr) for QVERIFY2 messages.

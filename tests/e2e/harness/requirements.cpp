@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // requireRoot()/requireTools(): loud failures for machines that cannot run the end-to-end tests.
 #include "harness/requirements.h"
 
@@ -10,9 +11,9 @@ namespace hostgate::e2e {
 
 QStringList defaultRequiredTools()
 {
-    return {QStringLiteral("sh"),      QStringLiteral("ip"),      QStringLiteral("nsenter"), QStringLiteral("unshare"),
-            QStringLiteral("mount"),   QStringLiteral("setpriv"), QStringLiteral("dnsmasq"), QStringLiteral("dig"),
-            QStringLiteral("curl"),    QStringLiteral("python3"), QStringLiteral("iptables")};
+    return {QStringLiteral("sh"),    QStringLiteral("ip"),      QStringLiteral("nsenter"), QStringLiteral("unshare"),
+            QStringLiteral("mount"), QStringLiteral("setpriv"), QStringLiteral("dnsmasq"), QStringLiteral("dig"),
+            QStringLiteral("curl"),  QStringLiteral("python3"), QStringLiteral("iptables")};
 }
 
 bool requireRoot()
@@ -28,10 +29,12 @@ bool requireRoot()
 
 bool requireTools(const QStringList& tools)
 {
-    const QStringList systemDirectories = {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin"), QStringLiteral("/usr/bin")};
+    const QStringList systemDirectories = {QStringLiteral("/usr/sbin"), QStringLiteral("/sbin"),
+                                           QStringLiteral("/usr/bin")};
     QStringList missing;
     for (const QString& tool : tools) {
-        if (QStandardPaths::findExecutable(tool).isEmpty() && QStandardPaths::findExecutable(tool, systemDirectories).isEmpty()) {
+        if (QStandardPaths::findExecutable(tool).isEmpty() &&
+            QStandardPaths::findExecutable(tool, systemDirectories).isEmpty()) {
             missing.append(tool);
         }
     }

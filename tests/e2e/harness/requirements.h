@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Preconditions of end-to-end tests, which fail loudly (never skip) when the machine cannot run them.
 #pragma once
 

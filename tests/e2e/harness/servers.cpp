@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Servers: python3 HTTP and UDP echo servers in the test netns, started, probed until ready, killed by PID.
 #include "harness/servers.h"
 
@@ -43,18 +44,22 @@ sys.stdout.buffer.write(client.recv(65535))
 
 QString python3()
 {
-    return QFile::exists(QStringLiteral("/usr/bin/python3")) ? QStringLiteral("/usr/bin/python3") : QStringLiteral("python3");
+    return QFile::exists(QStringLiteral("/usr/bin/python3")) ? QStringLiteral("/usr/bin/python3")
+                                                             : QStringLiteral("python3");
 }
 
 QStringList udpEchoClientCommand(const QString& address, quint16 port, int replySeconds)
 {
-    return {python3(), QStringLiteral("-c"), QString::fromLatin1(udpEchoClientScript), address, QString::number(port),
-            QString::number(replySeconds)};
+    return {python3(), QStringLiteral("-c"),  QString::fromLatin1(udpEchoClientScript),
+            address,   QString::number(port), QString::number(replySeconds)};
 }
 
 Servers::Servers(const TestNetwork& network) : network_(network) {}
 
-Servers::~Servers() { stopAll(); }
+Servers::~Servers()
+{
+    stopAll();
+}
 
 QByteArray Servers::defaultBody(const QString& address, quint16 port)
 {
@@ -73,10 +78,11 @@ Result<void> Servers::startHttp(const QString& address, quint16 port, const QByt
         return harnessError(QStringLiteral("Failed to write %1: %2").arg(index.fileName(), index.errorString()));
     }
     index.close();
-    const QStringList probe = {QStringLiteral("curl"), QStringLiteral("-sS"), QStringLiteral("-g"), QStringLiteral("--noproxy"),
-                               QStringLiteral("*"), QStringLiteral("--max-time"), QStringLiteral("1"), httpUrl(address, port)};
-    return startChecked({python3(), QStringLiteral("-m"), QStringLiteral("http.server"), QStringLiteral("--bind"), address,
-                         QString::number(port), QStringLiteral("--directory"), root},
+    const QStringList probe = {QStringLiteral("curl"),      QStringLiteral("-sS"), QStringLiteral("-g"),
+                               QStringLiteral("--noproxy"), QStringLiteral("*"),   QStringLiteral("--max-time"),
+                               QStringLiteral("1"),         httpUrl(address, port)};
+    return startChecked({python3(), QStringLiteral("-m"), QStringLiteral("http.server"), QStringLiteral("--bind"),
+                         address, QString::number(port), QStringLiteral("--directory"), root},
                         QStringLiteral("http-%1-%2.log").arg(address).arg(port), probe, {}, served);
 }
 
@@ -86,9 +92,9 @@ Result<void> Servers::startUdpEcho(const QString& address, quint16 port)
         return safe;
     }
     const QByteArray ping = "hostgate-e2e readiness";
-    return startChecked({python3(), QStringLiteral("-c"), QString::fromLatin1(udpEchoServerScript), address, QString::number(port)},
-                        QStringLiteral("udp-echo-%1-%2.log").arg(address).arg(port), udpEchoClientCommand(address, port), ping,
-                        ping);
+    return startChecked(
+        {python3(), QStringLiteral("-c"), QString::fromLatin1(udpEchoServerScript), address, QString::number(port)},
+        QStringLiteral("udp-echo-%1-%2.log").arg(address).arg(port), udpEchoClientCommand(address, port), ping, ping);
 }
 
 Result<void> Servers::startChecked(const QStringList& argv, const QString& logName, const QStringList& probe,
@@ -109,17 +115,20 @@ Result<void> Servers::startChecked(const QStringList& argv, const QString& logNa
     RunResult lastProbe;
     while (true) {
         if (!server.isRunning()) {
-            return harnessError(QStringLiteral("Failed to start %1: it exited; output:\n%2").arg(server.command(), serverLog()));
+            return harnessError(
+                QStringLiteral("Failed to start %1: it exited; output:\n%2").arg(server.command(), serverLog()));
         }
-        lastProbe = run(Placement::in(network_), probe, std::chrono::duration_cast<std::chrono::milliseconds>(probeBound), probeInput);
+        lastProbe = run(Placement::in(network_), probe,
+                        std::chrono::duration_cast<std::chrono::milliseconds>(probeBound), probeInput);
         if (lastProbe.succeeded() && lastProbe.out == expected) {
             return Ok{};
         }
         if (deadline.hasExpired()) {
-            return harnessError(QStringLiteral("Failed to start %1: not ready within %2 s; last probe:\n%3\noutput:\n%4")
-                                    .arg(server.command())
-                                    .arg(readinessBound.count())
-                                    .arg(lastProbe.describe(), serverLog()));
+            return harnessError(
+                QStringLiteral("Failed to start %1: not ready within %2 s; last probe:\n%3\noutput:\n%4")
+                    .arg(server.command())
+                    .arg(readinessBound.count())
+                    .arg(lastProbe.describe(), serverLog()));
         }
         QThread::msleep(static_cast<unsigned long>(readinessPollInterval.count()));
     }
@@ -134,6 +143,9 @@ QList<pid_t> Servers::pids() const
     return pids;
 }
 
-void Servers::stopAll() { processes_.clear(); }
+void Servers::stopAll()
+{
+    processes_.clear();
+}
 
 } // namespace hostgate::e2e

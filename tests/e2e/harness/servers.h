@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // HTTP and UDP echo servers inside the test netns, each readiness-checked and killed by PID at the end.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Safety checks that keep every address and command of the harness inside the test ranges and namespace.
 #include "harness/test_addresses.h"
 
@@ -60,11 +61,21 @@ const AllowedRange* rangeOf(const QString& address)
 const QStringList& firewallTools()
 {
     static const QStringList tools = {
-        QStringLiteral("iptables"),         QStringLiteral("ip6tables"),         QStringLiteral("iptables-nft"),
-        QStringLiteral("ip6tables-nft"),    QStringLiteral("iptables-legacy"),   QStringLiteral("ip6tables-legacy"),
-        QStringLiteral("iptables-restore"), QStringLiteral("ip6tables-restore"), QStringLiteral("iptables-nft-restore"),
-        QStringLiteral("nft"),              QStringLiteral("ebtables"),          QStringLiteral("arptables"),
-        QStringLiteral("tc"),               QStringLiteral("xtables-nft-multi"), QStringLiteral("xtables-legacy-multi"),
+        QStringLiteral("iptables"),
+        QStringLiteral("ip6tables"),
+        QStringLiteral("iptables-nft"),
+        QStringLiteral("ip6tables-nft"),
+        QStringLiteral("iptables-legacy"),
+        QStringLiteral("ip6tables-legacy"),
+        QStringLiteral("iptables-restore"),
+        QStringLiteral("ip6tables-restore"),
+        QStringLiteral("iptables-nft-restore"),
+        QStringLiteral("nft"),
+        QStringLiteral("ebtables"),
+        QStringLiteral("arptables"),
+        QStringLiteral("tc"),
+        QStringLiteral("xtables-nft-multi"),
+        QStringLiteral("xtables-legacy-multi"),
     };
     return tools;
 }
@@ -103,7 +114,10 @@ Result<void> checkTestSubnet(const QString& cidr)
     return Ok{};
 }
 
-bool isIpv6(const QString& address) { return address.contains(QLatin1Char(':')); }
+bool isIpv6(const QString& address)
+{
+    return address.contains(QLatin1Char(':'));
+}
 
 bool isLoopback(const QString& address)
 {

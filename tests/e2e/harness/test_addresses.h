@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The only addresses end-to-end tests may use, and the checks that refuse everything else.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TestNetwork: creation, addressing and teardown of the test network namespace.
 #include "harness/test_network.h"
 
@@ -29,12 +30,16 @@ Result<void> runIp(const QStringList& arguments)
     return Ok{};
 }
 
-bool namespaceExists(const QString& name) { return QFile::exists(QStringLiteral("/run/netns/") + name); }
+bool namespaceExists(const QString& name)
+{
+    return QFile::exists(QStringLiteral("/run/netns/") + name);
+}
 
 QList<pid_t> pidsIn(const QString& name)
 {
     QList<pid_t> pids;
-    const RunResult listed = run({}, {QStringLiteral("ip"), QStringLiteral("netns"), QStringLiteral("pids"), name}, ipBound);
+    const RunResult listed =
+        run({}, {QStringLiteral("ip"), QStringLiteral("netns"), QStringLiteral("pids"), name}, ipBound);
     for (const QByteArray& line : listed.out.split('\n')) {
         if (!line.trimmed().isEmpty()) {
             pids.append(static_cast<pid_t>(line.trimmed().toLong()));
@@ -65,9 +70,11 @@ void removeAbandonedNamespaces(const QString& tag)
     for (const QString& name : QDir(QStringLiteral("/run/netns")).entryList(QDir::Files | QDir::System)) {
         const QRegularExpressionMatch match = sameTest.match(name);
         const pid_t owner = match.hasMatch() ? static_cast<pid_t>(match.captured(1).toInt()) : 0;
-        if (owner > 0 && owner != getpid() && !QFile::exists(QStringLiteral("/proc/%1").arg(owner)) && pidsIn(name).isEmpty()) {
+        if (owner > 0 && owner != getpid() && !QFile::exists(QStringLiteral("/proc/%1").arg(owner)) &&
+            pidsIn(name).isEmpty()) {
             if (auto deleted = runIp({QStringLiteral("netns"), QStringLiteral("delete"), name}); !deleted) {
-                qWarning("Failed to delete abandoned netns %s: %s, ignoring", qPrintable(name), qPrintable(describe(deleted.error())));
+                qWarning("Failed to delete abandoned netns %s: %s, ignoring", qPrintable(name),
+                         qPrintable(describe(deleted.error())));
             }
         }
     }
@@ -107,8 +114,8 @@ Result<void> TestNetwork::create(const QString& tag)
     created_ = true;
     const QList<QStringList> setup = {
         {QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lo"), QStringLiteral("up")},
-        {QStringLiteral("link"), QStringLiteral("add"), QStringLiteral("hg0"), QStringLiteral("type"), QStringLiteral("veth"),
-         QStringLiteral("peer"), QStringLiteral("name"), QStringLiteral("hg1")},
+        {QStringLiteral("link"), QStringLiteral("add"), QStringLiteral("hg0"), QStringLiteral("type"),
+         QStringLiteral("veth"), QStringLiteral("peer"), QStringLiteral("name"), QStringLiteral("hg1")},
         {QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("hg0"), QStringLiteral("up")},
         {QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("hg1"), QStringLiteral("up")},
     };
@@ -118,10 +125,14 @@ Result<void> TestNetwork::create(const QString& tag)
         }
     }
     const QStringList defaultSubnets = {
-        QStringLiteral("%1/24").arg(QLatin1String(clientIpv4)),     QStringLiteral("%1/24").arg(QLatin1String(dnsServerIpv4)),
-        QStringLiteral("%1/24").arg(QLatin1String(webServer1Ipv4)), QStringLiteral("%1/24").arg(QLatin1String(webServer2Ipv4)),
-        QStringLiteral("%1/24").arg(QLatin1String(webServer3Ipv4)), QStringLiteral("%1/64").arg(QLatin1String(clientIpv6)),
-        QStringLiteral("%1/64").arg(QLatin1String(webServer1Ipv6)), QStringLiteral("%1/64").arg(QLatin1String(webServer2Ipv6)),
+        QStringLiteral("%1/24").arg(QLatin1String(clientIpv4)),
+        QStringLiteral("%1/24").arg(QLatin1String(dnsServerIpv4)),
+        QStringLiteral("%1/24").arg(QLatin1String(webServer1Ipv4)),
+        QStringLiteral("%1/24").arg(QLatin1String(webServer2Ipv4)),
+        QStringLiteral("%1/24").arg(QLatin1String(webServer3Ipv4)),
+        QStringLiteral("%1/64").arg(QLatin1String(clientIpv6)),
+        QStringLiteral("%1/64").arg(QLatin1String(webServer1Ipv6)),
+        QStringLiteral("%1/64").arg(QLatin1String(webServer2Ipv6)),
         QStringLiteral("%1/64").arg(QLatin1String(webServer3Ipv6)),
     };
     for (const QString& subnet : defaultSubnets) {
@@ -132,7 +143,10 @@ Result<void> TestNetwork::create(const QString& tag)
     return Ok{};
 }
 
-QString TestNetwork::namespacePath() const { return QStringLiteral("/run/netns/") + name_; }
+QString TestNetwork::namespacePath() const
+{
+    return QStringLiteral("/run/netns/") + name_;
+}
 
 Result<void> TestNetwork::addAddress(const QString& cidr)
 {
@@ -143,8 +157,13 @@ Result<void> TestNetwork::addAddress(const QString& cidr)
         return harnessError(QStringLiteral("Failed to add address %1: the network was not created").arg(cidr));
     }
     const QString address = cidr.section(QLatin1Char('/'), 0, 0);
-    QStringList arguments = {QStringLiteral("-n"), name_, QStringLiteral("addr"), QStringLiteral("replace"), cidr,
-                             QStringLiteral("dev"), isLoopback(address) ? QStringLiteral("lo") : QStringLiteral("hg0")};
+    QStringList arguments = {QStringLiteral("-n"),
+                             name_,
+                             QStringLiteral("addr"),
+                             QStringLiteral("replace"),
+                             cidr,
+                             QStringLiteral("dev"),
+                             isLoopback(address) ? QStringLiteral("lo") : QStringLiteral("hg0")};
     if (isIpv6(address)) {
         arguments << QStringLiteral("nodad");
     }
@@ -154,8 +173,10 @@ Result<void> TestNetwork::addAddress(const QString& cidr)
 QStringList TestNetwork::addresses() const
 {
     QStringList found;
-    const RunResult listed =
-        run({}, {QStringLiteral("ip"), QStringLiteral("-n"), name_, QStringLiteral("-o"), QStringLiteral("addr"), QStringLiteral("show")}, ipBound);
+    const RunResult listed = run({},
+                                 {QStringLiteral("ip"), QStringLiteral("-n"), name_, QStringLiteral("-o"),
+                                  QStringLiteral("addr"), QStringLiteral("show")},
+                                 ipBound);
     // "2: hg0    inet 203.0.113.10/24 scope global hg0 ..."
     static const QRegularExpression addressField(QStringLiteral("\\binet6? ([0-9a-fA-F:.]+)/"));
     for (const QByteArray& line : listed.out.split('\n')) {
@@ -175,7 +196,8 @@ Result<QString> TestNetwork::resolvConfFor(const QString& nameserver) const
     const QString path = scratchPath(QStringLiteral("resolv.conf-%1").arg(nameserver));
     if (!QFile::exists(path)) {
         QFile file(path);
-        const QByteArray contents = QStringLiteral("nameserver %1\noptions timeout:2 attempts:1\n").arg(nameserver).toLatin1();
+        const QByteArray contents =
+            QStringLiteral("nameserver %1\noptions timeout:2 attempts:1\n").arg(nameserver).toLatin1();
         if (!file.open(QIODevice::WriteOnly) || file.write(contents) != contents.size()) {
             return harnessError(QStringLiteral("Failed to write %1: %2").arg(path, file.errorString()));
         }
@@ -184,8 +206,14 @@ Result<QString> TestNetwork::resolvConfFor(const QString& nameserver) const
     return path;
 }
 
-QString TestNetwork::scratchPath(const QString& fileName) const { return scratch_.filePath(fileName); }
+QString TestNetwork::scratchPath(const QString& fileName) const
+{
+    return scratch_.filePath(fileName);
+}
 
-QList<pid_t> TestNetwork::pids() const { return created_ ? pidsIn(name_) : QList<pid_t>(); }
+QList<pid_t> TestNetwork::pids() const
+{
+    return created_ ? pidsIn(name_) : QList<pid_t>();
+}
 
 } // namespace hostgate::e2e

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A throw-away network namespace with the test addresses, so clients and servers never touch the host.
 #pragma once
 
@@ -61,7 +62,7 @@ private:
     QTemporaryDir scratch_;
     QString name_;
     bool created_ = false;
-    Result<void> status_;  // last: initialized by create(), which fills the members above
+    Result<void> status_; // last: initialized by create(), which fills the members above
 };
 
 } // namespace hostgate::e2e

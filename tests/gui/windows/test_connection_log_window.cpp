@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ConnectionLogWindow as a specification, against a fake daemon: history, live events, filters, pause, rules.
 #include "fake_firewall_client.h"
 #include "window_test_support.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The desktop integration files as a specification: icons render, the resource file lists them, entries launch hostgate.
 #include <QFile>
 #include <QImage>
@@ -12,8 +13,8 @@ const QString desktopDir = QStringLiteral(HOSTGATE_DESKTOP_DIR);
 
 QStringList iconNames()
 {
-    return {"hostgate",          "hostgate-enforcing", "hostgate-silent", "hostgate-learning",
-            "hostgate-unreachable", "hostgate-warning", "hostgate-paused"};
+    return {"hostgate",         "hostgate-enforcing", "hostgate-silent", "hostgate-learning", "hostgate-unreachable",
+            "hostgate-warning", "hostgate-paused"};
 }
 
 // Renders at the size of a tray icon; the share of painted pixels tells an empty drawing from a real one.
@@ -71,10 +72,7 @@ private slots:
         QVERIFY(paintedPixels(renderAtTraySize(renderer)) > 22 * 22 / 5);
     }
 
-    void resourceFileProvidesEveryIconUnderTheIconsPrefix_data()
-    {
-        iconIsAValidSvgThatPaintsAtTraySize_data();
-    }
+    void resourceFileProvidesEveryIconUnderTheIconsPrefix_data() { iconIsAValidSvgThatPaintsAtTraySize_data(); }
 
     void resourceFileProvidesEveryIconUnderTheIconsPrefix()
     {
@@ -130,8 +128,8 @@ private slots:
             }
             if (xml.name() == QLatin1String("release")) {
                 releases << xml.attributes().value("version").toString();
-            } else if (xml.name() == QLatin1String("id") || xml.name() == QLatin1String("launchable")
-                       || xml.name() == QLatin1String("summary")) {
+            } else if (xml.name() == QLatin1String("id") || xml.name() == QLatin1String("launchable") ||
+                       xml.name() == QLatin1String("summary")) {
                 texts.insert(xml.name().toString(), xml.readElementText());
             }
         }

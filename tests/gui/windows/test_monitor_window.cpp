@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MonitorWindow and TrafficModel as a specification, against a fake daemon: grouping by application, rates and
 // history from successive snapshots, updates in place, filter, polling only while shown, and the row actions.
 #include "fake_firewall_client.h"
@@ -8,10 +9,10 @@
 #include <QAction>
 #include <QItemSelectionModel>
 #include <QLineEdit>
+#include <QPixmap>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QTemporaryDir>
-#include <QPixmap>
 #include <QTest>
 #include <QTreeView>
 
@@ -70,11 +71,14 @@ private slots:
         QVERIFY(curlRow.isValid());
         QCOMPARE(f.model.rowCount(curlRow), 2);
         QCOMPARE(f.model.data(curlRow).toString(), QStringLiteral("curl"));
-        QCOMPARE(f.model.index(curlRow.row(), TrafficModel::SentColumn).data(TrafficModel::SortRole).toULongLong(), 110ull);
-        QCOMPARE(f.model.index(curlRow.row(), TrafficModel::ReceivedColumn).data(TrafficModel::SortRole).toULongLong(), 1020ull);
+        QCOMPARE(f.model.index(curlRow.row(), TrafficModel::SentColumn).data(TrafficModel::SortRole).toULongLong(),
+                 110ull);
+        QCOMPARE(f.model.index(curlRow.row(), TrafficModel::ReceivedColumn).data(TrafficModel::SortRole).toULongLong(),
+                 1020ull);
         const QModelIndex first = f.model.index(0, TrafficModel::NameColumn, curlRow);
         QCOMPARE(first.data().toString(), QStringLiteral("a.test (203.0.113.1)"));
-        QCOMPARE(f.model.index(0, TrafficModel::DecisionColumn, curlRow).data().toString(), QStringLiteral("allowed by rule #7"));
+        QCOMPARE(f.model.index(0, TrafficModel::DecisionColumn, curlRow).data().toString(),
+                 QStringLiteral("allowed by rule #7"));
         QCOMPARE(f.model.flowAt(first)->socket, quint64{1});
         QCOMPARE(f.model.appAt(first), curl);
         QCOMPARE(f.model.totalSent(), 115ull);
@@ -139,13 +143,16 @@ private slots:
         unknown.verdict.clear();
         f.model.update({refused, unknown}, t0);
         const QModelIndex curlRow = f.model.indexOfApp(curl);
-        QCOMPARE(f.model.index(0, TrafficModel::ConnectionColumn, curlRow).data().toString(), QStringLiteral("443/tcp, refused"));
-        QCOMPARE(f.model.index(0, TrafficModel::DecisionColumn, curlRow).data().toString(), QStringLiteral("denied by rule #7"));
+        QCOMPARE(f.model.index(0, TrafficModel::ConnectionColumn, curlRow).data().toString(),
+                 QStringLiteral("443/tcp, refused"));
+        QCOMPARE(f.model.index(0, TrafficModel::DecisionColumn, curlRow).data().toString(),
+                 QStringLiteral("denied by rule #7"));
         const QModelIndex unknownRow = f.model.indexOfApp(QStringLiteral("?mystery"));
         QVERIFY(unknownRow.isValid());
         QCOMPARE(unknownRow.data().toString(), QStringLiteral("Unknown (mystery)"));
         QCOMPARE(f.model.appAt(unknownRow), QString());
-        QCOMPARE(f.model.index(0, TrafficModel::DecisionColumn, unknownRow).data().toString(), QStringLiteral("no decision recorded"));
+        QCOMPARE(f.model.index(0, TrafficModel::DecisionColumn, unknownRow).data().toString(),
+                 QStringLiteral("no decision recorded"));
     }
 
     void pollsOnlyWhileShown()
@@ -182,7 +189,8 @@ private slots:
     void filterKeepsMatchingFlowsAndTheirApps()
     {
         FakeFirewallClient client;
-        client.traffic = {flow(1, curl, "203.0.113.1", 1, 1, "tracker.example"), flow(2, curl, "203.0.113.2", 1, 1, "ok.example"),
+        client.traffic = {flow(1, curl, "203.0.113.1", 1, 1, "tracker.example"),
+                          flow(2, curl, "203.0.113.2", 1, 1, "ok.example"),
                           flow(3, firefox, "203.0.113.3", 1, 1, "mozilla.org")};
         MonitorWindow window(client);
         QSignalSpy refreshed(&window, &MonitorWindow::refreshed);
@@ -192,7 +200,8 @@ private slots:
         QSortFilterProxyModel& shown = window.filterModel();
         QCOMPARE(shown.rowCount(), 1);
         QCOMPARE(shown.rowCount(shown.index(0, 0)), 1);
-        QCOMPARE(shown.index(0, 0, shown.index(0, 0)).data().toString(), QStringLiteral("tracker.example (203.0.113.1)"));
+        QCOMPARE(shown.index(0, 0, shown.index(0, 0)).data().toString(),
+                 QStringLiteral("tracker.example (203.0.113.1)"));
         // An app's name shows all of its flows.
         window.findChild<QLineEdit*>(QStringLiteral("searchEdit"))->setText(QStringLiteral("firefox"));
         QCOMPARE(shown.rowCount(), 1);
@@ -214,7 +223,8 @@ private slots:
 
         // The app row: rules can be shown, but a rule needs a destination.
         QSortFilterProxyModel& shown = window.filterModel();
-        window.view().selectionModel()->select(shown.index(0, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        window.view().selectionModel()->select(shown.index(0, 0),
+                                               QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QVERIFY(showRulesAction->isEnabled());
         QVERIFY(!makeRuleAction->isEnabled());
         showRulesAction->trigger();
@@ -252,7 +262,8 @@ private slots:
         QSortFilterProxyModel& shown = window.filterModel();
         for (int row = 0; row < shown.rowCount(); ++row)
             if (shown.index(row, 0).data().toString() == QStringLiteral("firefox"))
-                window.view().selectionModel()->select(shown.index(row, 0), QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+                window.view().selectionModel()->select(shown.index(row, 0),
+                                                       QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         QCOMPARE(window.chart().title(), QStringLiteral("firefox"));
         QCOMPARE(window.chart().highest(), 0.0);
     }

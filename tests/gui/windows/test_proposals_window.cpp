@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the review of learned rules: the proposals model and window against the fake client —
 // rows per application, accept (edited) and reject, all of one application, refusals shown, nothing lost.
 #include "fake_firewall_client.h"
@@ -16,7 +17,8 @@ using namespace hostgate::gui;
 
 namespace {
 
-ProposalRecord proposal(quint64 id, const QString& app, const QString& host, const QString& ports = QStringLiteral("443"))
+ProposalRecord proposal(quint64 id, const QString& app, const QString& host,
+                        const QString& ports = QStringLiteral("443"))
 {
     ProposalRecord record;
     record.id = id;
@@ -32,7 +34,8 @@ ProposalRecord proposal(quint64 id, const QString& app, const QString& host, con
 
 void fill(FakeFirewallClient& client)
 {
-    client.proposals = {proposal(1, "/usr/bin/curl", "*.example.com", "80,443"), proposal(2, "/usr/bin/curl", "api.example.org"),
+    client.proposals = {proposal(1, "/usr/bin/curl", "*.example.com", "80,443"),
+                        proposal(2, "/usr/bin/curl", "api.example.org"),
                         proposal(3, "/usr/bin/wget", "mirror.example.net"), proposal(4, "", "203.0.113.7", "*")};
     client.status.proposals = 4;
 }
@@ -61,7 +64,8 @@ private slots:
         QCOMPARE(model.data(model.index(0, ProposalsModel::PortsColumn)).toString(), QString("80,443"));
         QCOMPARE(model.data(model.index(3, ProposalsModel::PortsColumn)).toString(), QString("any"));
         QCOMPARE(model.data(model.index(3, ProposalsModel::AppColumn)).toString(), QString("unknown application"));
-        QCOMPARE(model.data(model.index(2, ProposalsModel::HostColumn), ProposalsModel::ProposalIdRole).toULongLong(), 3ull);
+        QCOMPARE(model.data(model.index(2, ProposalsModel::HostColumn), ProposalsModel::ProposalIdRole).toULongLong(),
+                 3ull);
         QCOMPARE(model.applications(), (QStringList{"", "/usr/bin/curl", "/usr/bin/wget"}));
     }
 

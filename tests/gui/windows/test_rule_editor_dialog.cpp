@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RuleEditorDialog as a specification: what it refuses before the daemon sees it, and what it sends.
 #include "fake_firewall_client.h"
 #include "window_test_support.h"
@@ -54,16 +55,36 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("explanationMentions");
 
-        QTest::newRow("relative application") << "appEdit" << "curl" << "absolute path";
-        QTest::newRow("unknown app id kind") << "appEdit" << "deb:curl" << "app id";
-        QTest::newRow("app id without a name") << "appEdit" << "flatpak:" << "app id";
-        QTest::newRow("user name instead of uid") << "userEdit" << "alice" << "numeric uid";
-        QTest::newRow("host with a space") << "hostEdit" << "exa mple.com" << "host";
-        QTest::newRow("empty host") << "hostEdit" << "" << "host";
-        QTest::newRow("port zero") << "portsEdit" << "0" << "Ports";
-        QTest::newRow("port above 65535") << "portsEdit" << "70000" << "Ports";
-        QTest::newRow("reversed range") << "portsEdit" << "8100-8000" << "Ports";
-        QTest::newRow("service name") << "portsEdit" << "https" << "Ports";
+        QTest::newRow("relative application") << "appEdit"
+                                              << "curl"
+                                              << "absolute path";
+        QTest::newRow("unknown app id kind") << "appEdit"
+                                             << "deb:curl"
+                                             << "app id";
+        QTest::newRow("app id without a name") << "appEdit"
+                                               << "flatpak:"
+                                               << "app id";
+        QTest::newRow("user name instead of uid") << "userEdit"
+                                                  << "alice"
+                                                  << "numeric uid";
+        QTest::newRow("host with a space") << "hostEdit"
+                                           << "exa mple.com"
+                                           << "host";
+        QTest::newRow("empty host") << "hostEdit"
+                                    << ""
+                                    << "host";
+        QTest::newRow("port zero") << "portsEdit"
+                                   << "0"
+                                   << "Ports";
+        QTest::newRow("port above 65535") << "portsEdit"
+                                          << "70000"
+                                          << "Ports";
+        QTest::newRow("reversed range") << "portsEdit"
+                                        << "8100-8000"
+                                        << "Ports";
+        QTest::newRow("service name") << "portsEdit"
+                                      << "https"
+                                      << "Ports";
     }
 
     void appIdsAreAcceptedAsTheApplication_data()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RulesModel as a specification: what each column shows, how lifetimes read, which rows can be changed.
 #include "window_test_support.h"
 #include "windows/rules_filter_model.h"
@@ -72,18 +73,18 @@ private slots:
         const QDateTime now(QDate(2031, 5, 3), QTime(9, 0));
         QTest::newRow("forever") << "forever" << QDateTime() << 0 << "forever";
         QTest::newRow("once") << "once" << QDateTime() << 0 << "once";
-        QTest::newRow("later today shows the time") << "until-time" << QDateTime(now.date(), QTime(14, 30)) << 0
-                                                    << "until 14:30 (in 5 h 30 min)";
+        QTest::newRow("later today shows the time")
+            << "until-time" << QDateTime(now.date(), QTime(14, 30)) << 0 << "until 14:30 (in 5 h 30 min)";
         QTest::newRow("another day shows the date") << "until-time" << QDateTime(QDate(2031, 5, 4), QTime(8, 15)) << 0
                                                     << "until 2031-05-04 08:15 (in 23 h 15 min)";
-        QTest::newRow("minutes before the end") << "until-time" << QDateTime(now.date(), QTime(9, 25, 30)) << 0
-                                                << "until 09:25 (in 25 min)";
+        QTest::newRow("minutes before the end")
+            << "until-time" << QDateTime(now.date(), QTime(9, 25, 30)) << 0 << "until 09:25 (in 25 min)";
         QTest::newRow("days ahead") << "until-time" << QDateTime(QDate(2031, 5, 6), QTime(11, 0)) << 0
                                     << "until 2031-05-06 11:00 (in 3 d 2 h)";
-        QTest::newRow("an ended rule says so") << "until-time" << QDateTime(now.date(), QTime(8, 0)) << 0
-                                               << "ended at 08:00";
-        QTest::newRow("until the app quits names the process") << "until-exit" << QDateTime() << 123
-                                                               << "until app quits (pid 123)";
+        QTest::newRow("an ended rule says so")
+            << "until-time" << QDateTime(now.date(), QTime(8, 0)) << 0 << "ended at 08:00";
+        QTest::newRow("until the app quits names the process")
+            << "until-exit" << QDateTime() << 123 << "until app quits (pid 123)";
     }
 
     void lifetimeReadsAsWhenTheRuleEnds()
@@ -158,8 +159,10 @@ private slots:
             ++asked;
             return rule.app == "/usr/bin/curl" ? curlIcon : QIcon();
         });
-        QCOMPARE(model.index(0, RulesModel::AppColumn).data(Qt::DecorationRole).value<QIcon>().cacheKey(), curlIcon.cacheKey());
-        QCOMPARE(model.index(1, RulesModel::AppColumn).data(Qt::DecorationRole).value<QIcon>().cacheKey(), curlIcon.cacheKey());
+        QCOMPARE(model.index(0, RulesModel::AppColumn).data(Qt::DecorationRole).value<QIcon>().cacheKey(),
+                 curlIcon.cacheKey());
+        QCOMPARE(model.index(1, RulesModel::AppColumn).data(Qt::DecorationRole).value<QIcon>().cacheKey(),
+                 curlIcon.cacheKey());
         QVERIFY(model.index(2, RulesModel::AppColumn).data(Qt::DecorationRole).isNull()); // any application
         QVERIFY(model.index(0, RulesModel::HostColumn).data(Qt::DecorationRole).isNull());
         QCOMPARE(asked, 1);
@@ -192,8 +195,10 @@ private slots:
         RulesModel model;
         model.setRules({adminRule(3, "/usr/bin/telnet", "*")});
 
-        QVERIFY(model.index(0, RulesModel::HostColumn).data(Qt::ToolTipRole).toString().contains(
-            "/etc/hostgate/rules.d/10-corp.toml"));
+        QVERIFY(model.index(0, RulesModel::HostColumn)
+                    .data(Qt::ToolTipRole)
+                    .toString()
+                    .contains("/etc/hostgate/rules.d/10-corp.toml"));
     }
 
     void uncheckingAUserRuleAnnouncesItsIdAndNewState()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RulesWindow as a specification, against a fake daemon: filtering, toggling, deleting, errors, scale.
 #include "fake_firewall_client.h"
 #include "window_test_support.h"
@@ -74,8 +75,9 @@ private slots:
     void subscribedListsAreShownAndToggledThroughTheDaemon()
     {
         FakeFirewallClient client;
-        client.lists = {{{"name", "ads"}, {"action", "deny"}, {"enabled", true}, {"entries", 2}, {"last_error", "HTTP 500"}},
-                        {{"name", "fixes"}, {"action", "allow"}, {"enabled", false}, {"entries", 1}, {"last_error", ""}}};
+        client.lists = {
+            {{"name", "ads"}, {"action", "deny"}, {"enabled", true}, {"entries", 2}, {"last_error", "HTTP 500"}},
+            {{"name", "fixes"}, {"action", "allow"}, {"enabled", false}, {"entries", 1}, {"last_error", ""}}};
         RulesWindow window(client);
         window.reload();
         QListWidget& lists = window.listsView();
@@ -201,7 +203,8 @@ private slots:
         client.rules = sampleRules();
         RulesWindow window(client);
 
-        window.filterModel().setData(rowOfRule(window, 3, RulesModel::EnabledColumn), Qt::Unchecked, Qt::CheckStateRole);
+        window.filterModel().setData(rowOfRule(window, 3, RulesModel::EnabledColumn), Qt::Unchecked,
+                                     Qt::CheckStateRole);
 
         QCOMPARE(client.callCount("setRuleEnabled"), 1);
         QCOMPARE(client.lastCall("setRuleEnabled")->args, (QVariantList{quint64{3}, false}));
@@ -314,7 +317,8 @@ private slots:
         client.failNext("setRuleEnabled", FakeFirewallClient::notAuthorizedError());
         RulesWindow window(client);
 
-        window.filterModel().setData(rowOfRule(window, 1, RulesModel::EnabledColumn), Qt::Unchecked, Qt::CheckStateRole);
+        window.filterModel().setData(rowOfRule(window, 1, RulesModel::EnabledColumn), Qt::Unchecked,
+                                     Qt::CheckStateRole);
 
         QVERIFY(window.findChild<QMessageBox*>("errorMessage") != nullptr);
         QCOMPARE(rowOfRule(window, 1, RulesModel::EnabledColumn).data(Qt::CheckStateRole).toInt(), int(Qt::Checked));
@@ -387,7 +391,8 @@ private slots:
     {
         FakeFirewallClient client;
         for (quint64 id = 1; id <= 10000; ++id) {
-            RuleRecord rule = userRule(id, QString("/usr/bin/app%1").arg(id % 250), QString("host%1.example.com").arg(id));
+            RuleRecord rule =
+                userRule(id, QString("/usr/bin/app%1").arg(id % 250), QString("host%1.example.com").arg(id));
             rule.hitCount = id * 7 % 1000;
             client.rules.append(rule);
         }

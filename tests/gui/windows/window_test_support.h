@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Sample rules and connection events for the window tests, so each test states only what it is about.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of AgentRegistry: per-uid agents, newest wins, callers remove only their own.
 #include "bus/agent_registry.h"
 

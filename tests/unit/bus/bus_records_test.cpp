@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the API records: rules, filters, status, prompts and answers as a{sv}.
 #include "bus/bus_records.h"
 
@@ -16,9 +17,15 @@ namespace {
 
 const TimePoint now = fromUsec(1'700'000'000'000'000);
 
-VariantMap record(std::initializer_list<std::pair<const std::string, sdbus::Variant>> entries) { return VariantMap(entries); }
+VariantMap record(std::initializer_list<std::pair<const std::string, sdbus::Variant>> entries)
+{
+    return VariantMap(entries);
+}
 
-sdbus::Variant text(const char* value) { return sdbus::Variant(std::string(value)); }
+sdbus::Variant text(const char* value)
+{
+    return sdbus::Variant(std::string(value));
+}
 
 } // namespace
 
@@ -41,9 +48,9 @@ private slots:
         rule.hitCount = 3;
         rule.created = now - 1h;
         const auto out = ruleToRecord(rule);
-        for (const char* key : {"id", "origin", "read_only", "app", "script", "user", "host", "ports", "protocol",
-                                "action", "lifetime", "until_usec", "enabled", "note", "created_usec",
-                                "last_hit_usec", "hit_count"})
+        for (const char* key :
+             {"id", "origin", "read_only", "app", "script", "user", "host", "ports", "protocol", "action", "lifetime",
+              "until_usec", "enabled", "note", "created_usec", "last_hit_usec", "hit_count"})
             QVERIFY2(out.count(key) == 1, key);
         QCOMPARE(out.at("id").get<std::uint64_t>(), std::uint64_t{7});
         QCOMPARE(out.at("host").get<std::string>(), std::string("*.example.com"));
@@ -57,23 +64,21 @@ private slots:
         QVERIFY(ruleToRecord(Rule{}).count("created_usec") == 0);
     }
 
-    void ruleWithoutUserHasNoUserKey()
-    {
-        QVERIFY(ruleToRecord(Rule{}).count("user") == 0);
-    }
+    void ruleWithoutUserHasNoUserKey() { QVERIFY(ruleToRecord(Rule{}).count("user") == 0); }
 
     void ruleRecordRoundTripsThroughTheEditableKeys()
     {
-        const auto rule = applyRuleRecord(Rule{}, record({{"app", text("/usr/bin/curl")},
-                                                          {"user", sdbus::Variant(std::uint32_t{1000})},
-                                                          {"host", text("www.example.com")},
-                                                          {"ports", text("443")},
-                                                          {"protocol", text("tcp")},
-                                                          {"action", text("allow")},
-                                                          {"lifetime", text("until-time")},
-                                                          {"until_usec", sdbus::Variant(toUsec(now + 1h))},
-                                                          {"enabled", sdbus::Variant(false)},
-                                                          {"note", text("work")}}),
+        const auto rule = applyRuleRecord(Rule{},
+                                          record({{"app", text("/usr/bin/curl")},
+                                                  {"user", sdbus::Variant(std::uint32_t{1000})},
+                                                  {"host", text("www.example.com")},
+                                                  {"ports", text("443")},
+                                                  {"protocol", text("tcp")},
+                                                  {"action", text("allow")},
+                                                  {"lifetime", text("until-time")},
+                                                  {"until_usec", sdbus::Variant(toUsec(now + 1h))},
+                                                  {"enabled", sdbus::Variant(false)},
+                                                  {"note", text("work")}}),
                                           now);
         QVERIFY2(rule.ok(), rule.ok() ? "" : rule.error().describe().c_str());
         QCOMPARE(*rule->app, std::string("/usr/bin/curl"));
@@ -135,8 +140,8 @@ private slots:
         QTest::newRow("until-time in the past")
             << record({{"lifetime", text("until-time")}, {"until_usec", sdbus::Variant(toUsec(now - 1s))}})
             << "until_usec";
-        QTest::newRow("until without until-time") << record({{"until_usec", sdbus::Variant(toUsec(now + 1h))}})
-                                                  << "until_usec";
+        QTest::newRow("until without until-time")
+            << record({{"until_usec", sdbus::Variant(toUsec(now + 1h))}}) << "until_usec";
         QTest::newRow("relative app") << record({{"app", text("curl")}}) << "app";
         QTest::newRow("huge note") << record({{"note", sdbus::Variant(std::string(maxRecordStringBytes + 1, 'x'))}})
                                    << "note";
@@ -227,15 +232,22 @@ private slots:
     {
         QTest::addColumn<QString>("code");
         QTest::addColumn<QString>("name");
-        QTest::newRow("known") << "NoSuchRule" << "org.hostgate.Firewall1.Error.NoSuchRule";
-        QTest::newRow("not authorized") << "NotAuthorized" << "org.hostgate.Firewall1.Error.NotAuthorized";
-        QTest::newRow("empty") << "" << "org.hostgate.Firewall1.Error.Failed";
-        QTest::newRow("unknown") << "Exploded" << "org.hostgate.Firewall1.Error.Failed";
-        QTest::newRow("unpublished scope code") << "ScopeExists" << "org.hostgate.Firewall1.Error.Failed";
+        QTest::newRow("known") << "NoSuchRule"
+                               << "org.hostgate.Firewall1.Error.NoSuchRule";
+        QTest::newRow("not authorized") << "NotAuthorized"
+                                        << "org.hostgate.Firewall1.Error.NotAuthorized";
+        QTest::newRow("empty") << ""
+                               << "org.hostgate.Firewall1.Error.Failed";
+        QTest::newRow("unknown") << "Exploded"
+                                 << "org.hostgate.Firewall1.Error.Failed";
+        QTest::newRow("unpublished scope code") << "ScopeExists"
+                                                << "org.hostgate.Firewall1.Error.Failed";
         for (const auto& code : control_error::all) {
             const QString name = QString::fromUtf8(code.name.data(), qsizetype(code.name.size()));
             QTest::newRow(qPrintable("table: " + name))
-                << name << (code.published ? "org.hostgate.Firewall1.Error." + name : QStringLiteral("org.hostgate.Firewall1.Error.Failed"));
+                << name
+                << (code.published ? "org.hostgate.Firewall1.Error." + name
+                                   : QStringLiteral("org.hostgate.Firewall1.Error.Failed"));
         }
     }
 
@@ -265,7 +277,8 @@ private slots:
 
     void eventFilterReadsEveryKey()
     {
-        const auto filter = eventFilterFromRecord(record({{"app", text("curl")}, {"host", text("Example")},
+        const auto filter = eventFilterFromRecord(record({{"app", text("curl")},
+                                                          {"host", text("Example")},
                                                           {"verdict", text("denied")},
                                                           {"since_usec", sdbus::Variant(toUsec(now))}}));
         QVERIFY(filter.ok());
@@ -419,9 +432,11 @@ private slots:
         QVERIFY(plain.ok());
         QVERIFY(plain->action == Action::Allow);
         QCOMPARE(plain->ports, PortSet::single(443));
-        auto edited = ruleFromProposalRecord(proposal, record({{"host", text("*.example.com")}, {"action", text("deny")},
-                                                               {"lifetime", text("until-time")},
-                                                               {"until_usec", sdbus::Variant(toUsec(now + 1h))}}),
+        auto edited = ruleFromProposalRecord(proposal,
+                                             record({{"host", text("*.example.com")},
+                                                     {"action", text("deny")},
+                                                     {"lifetime", text("until-time")},
+                                                     {"until_usec", sdbus::Variant(toUsec(now + 1h))}}),
                                              now);
         QVERIFY2(edited.ok(), edited.ok() ? "" : edited.error().describe().c_str());
         QCOMPARE(edited->host.toString(), std::string("*.example.com"));
@@ -443,7 +458,8 @@ private slots:
         QVERIFY(!unknown.ok());
         QCOMPARE(unknown.error().code, std::string("InvalidArgument"));
         QVERIFY(!proposalSelectionFromRecord(record({{"app", sdbus::Variant(std::uint32_t{3})}})).ok());
-        QCOMPARE(busErrorName(Error::named("NoSuchProposal", "x")), std::string("org.hostgate.Firewall1.Error.NoSuchProposal"));
+        QCOMPARE(busErrorName(Error::named("NoSuchProposal", "x")),
+                 std::string("org.hostgate.Firewall1.Error.NoSuchProposal"));
     }
 
     void answerDefaultsToThisHostThisPortOnce()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of CallBudget: calls waiting for polkit are bounded per uid and in all.
 #include "bus/call_budget.h"
 

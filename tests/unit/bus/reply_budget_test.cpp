@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the reply budgets: byte bounds of records, cut records, pages and connection cursors.
 #include "bus/reply_budget.h"
 
@@ -76,7 +77,8 @@ private slots:
 
     void pageOfFewRecordsIsComplete()
     {
-        const auto page = buildPage(3, [](std::size_t i) { return ruleToRecord(ruleWithNote(std::to_string(i))); }, maxPageBytes);
+        const auto page = buildPage(
+            3, [](std::size_t i) { return ruleToRecord(ruleWithNote(std::to_string(i))); }, maxPageBytes);
         QVERIFY(page.complete);
         QCOMPARE(page.records.size(), std::size_t{3});
         QCOMPARE(page.records[2].at("note").get<std::string>(), std::string("2"));
@@ -94,7 +96,8 @@ private slots:
     {
         ConnectionEvent event;
         event.id = 42;
-        event.time = TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(1'700'000'000'123'456'789)));
+        event.time =
+            TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(1'700'000'000'123'456'789)));
         const auto filter = pagedEventFilterFromRecord({{"cursor", sdbus::Variant(connectionCursorAfter(event))},
                                                         {"verdict", sdbus::Variant(std::string("denied"))}});
         QVERIFY(filter.ok());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of cgroup2 discovery from mountinfo and of the cgroup scope check.
 #include "capture/cgroup.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of first-payload reading (names without DNS): the server_name of a TLS ClientHello (whole, split
 // over segments or records, with ECH), an HTTP request's Host, and what is refused or waits for more bytes.
 #include "claims/first_payload.h"
@@ -66,7 +67,10 @@ Bytes record(const Bytes& fragment)
     return out;
 }
 
-Bytes text(std::string_view value) { return Bytes(value.begin(), value.end()); }
+Bytes text(std::string_view value)
+{
+    return Bytes(value.begin(), value.end());
+}
 
 QString hostOf(const PayloadScan& scan)
 {
@@ -81,7 +85,8 @@ class FirstPayloadTest : public QObject {
 private slots:
     void aClientHelloClaimsItsServerNameLowerCased()
     {
-        const auto scan = scanStreamStart(record(clientHello({extension(10, {0, 2, 0, 29}), serverName("WWW.Example.COM.")})));
+        const auto scan =
+            scanStreamStart(record(clientHello({extension(10, {0, 2, 0, 29}), serverName("WWW.Example.COM.")})));
         QCOMPARE(scan.status, ScanStatus::Found);
         QCOMPARE(hostOf(scan), QStringLiteral("www.example.com"));
         QCOMPARE(scan.claim->source, ClaimSource::TlsSni);
@@ -111,7 +116,8 @@ private slots:
 
     void anEncryptedClientHelloIsLabelledWithItsPublicName()
     {
-        const auto scan = scanStreamStart(record(clientHello({serverName("public.example"), extension(0xfe0d, {0, 1, 2, 3})})));
+        const auto scan =
+            scanStreamStart(record(clientHello({serverName("public.example"), extension(0xfe0d, {0, 1, 2, 3})})));
         QCOMPARE(scan.status, ScanStatus::Found);
         QCOMPARE(hostOf(scan), QStringLiteral("public.example"));
         QVERIFY(scan.claim->encryptedHello);
@@ -146,7 +152,8 @@ private slots:
 
     void anHttpRequestClaimsItsHostWithoutThePort()
     {
-        auto scan = scanStreamStart(text("GET /index.html HTTP/1.1\r\nUser-Agent: curl\r\nHOST:  Files.Example:8080 \r\n\r\n"));
+        auto scan =
+            scanStreamStart(text("GET /index.html HTTP/1.1\r\nUser-Agent: curl\r\nHOST:  Files.Example:8080 \r\n\r\n"));
         QCOMPARE(scan.status, ScanStatus::Found);
         QCOMPARE(hostOf(scan), QStringLiteral("files.example"));
         QCOMPARE(scan.claim->source, ClaimSource::HttpHost);

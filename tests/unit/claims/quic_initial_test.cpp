@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of QUIC Initial reading (RFC 9001 §5): the client Initial of RFC 9001 Appendix A.2 opens and
 // names example.com; a changed byte, another version or a short packet is refused; CRYPTO frames out of order
 // and over two datagrams reassemble.
@@ -103,7 +104,7 @@ private slots:
         QCOMPARE(stream.contiguous().size(), std::size_t{0});
         QVERIFY(stream.add(0, head).ok());
         QCOMPARE(stream.contiguous().size(), std::size_t{6});
-        QVERIFY(stream.add(1, head).ok()); // an overlap
+        QVERIFY(stream.add(1, head).ok());   // an overlap
         QVERIFY(!stream.add(62, head).ok()); // past the bound
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the decision engine: modes, lifetimes, explanations, hit counts and learning proposals.
 #include "decision/decision_engine.h"
 #include "learning/last_two_labels.h"
@@ -63,8 +64,8 @@ private slots:
             << int(Mode::SilentAllow) << int(Verdict::Allow) << "no rule; silent-allow mode → allow";
         QTest::newRow("silent-deny denies")
             << int(Mode::SilentDeny) << int(Verdict::Deny) << "no rule; silent-deny mode → deny";
-        QTest::newRow("learning allows")
-            << int(Mode::Learning) << int(Verdict::Allow) << "no rule; learning mode → allow (rule proposed)";
+        QTest::newRow("learning allows") << int(Mode::Learning) << int(Verdict::Allow)
+                                         << "no rule; learning mode → allow (rule proposed)";
     }
     void withoutARuleTheModeDecides()
     {
@@ -148,7 +149,8 @@ private slots:
     void onceRuleIsUsedUpByItsFirstDecision()
     {
         DecisionEngine engine;
-        engine.setRules({makeRule(1, "www.example.com", Action::Allow, Lifetime::once()), makeRule(2, "*", Action::Deny)});
+        engine.setRules(
+            {makeRule(1, "www.example.com", Action::Allow, Lifetime::once()), makeRule(2, "*", Action::Deny)});
         const auto first = engine.decide(makeConnection(), now);
         QCOMPARE(name(first.verdict), name(Verdict::Allow));
         QCOMPARE(first.rule->id, RuleId{1});
@@ -186,7 +188,8 @@ private slots:
     void untilTimeRuleStopsMatchingAtItsTime()
     {
         DecisionEngine engine;
-        engine.setRules({makeRule(1, "www.example.com", Action::Allow, Lifetime::untilTime(now + std::chrono::minutes(5)))});
+        engine.setRules(
+            {makeRule(1, "www.example.com", Action::Allow, Lifetime::untilTime(now + std::chrono::minutes(5)))});
         QCOMPARE(name(engine.decide(makeConnection(), now + std::chrono::minutes(4)).verdict), name(Verdict::Allow));
         QCOMPARE(name(engine.decide(makeConnection(), now + std::chrono::minutes(5)).verdict), name(Verdict::Ask));
         QCOMPARE(engine.rules().size(), std::size_t{1});
@@ -198,7 +201,8 @@ private slots:
         engine.setRules({makeRule(1, "www.example.com", Action::Allow)});
         engine.decide(makeConnection(100), now);
         engine.processExited(100);
-        QCOMPARE(name(engine.decide(makeConnection(100), now + std::chrono::hours(10000)).verdict), name(Verdict::Allow));
+        QCOMPARE(name(engine.decide(makeConnection(100), now + std::chrono::hours(10000)).verdict),
+                 name(Verdict::Allow));
     }
 
     void addedRuleDecidesWithoutARebuild()
@@ -351,8 +355,8 @@ private slots:
         Rule web = makeRule(2, "*.example.org", Action::Allow);
         web.protocol = Protocol::Tcp;
         engine.setRules({makeRule(3, "www.example.com", Action::Deny), ssh, web});
-        QVERIFY(!engine.dependsOnPort(makeConnection()));                          // curl, www.example.com
-        QVERIFY(engine.dependsOnPort(makeConnection(100, {"api.example.org"})));     // a tcp-only rule
+        QVERIFY(!engine.dependsOnPort(makeConnection()));                        // curl, www.example.com
+        QVERIFY(engine.dependsOnPort(makeConnection(100, {"api.example.org"}))); // a tcp-only rule
         auto sshConnection = makeConnection(100, {"host.example.net"});
         sshConnection.app.path = "/usr/bin/ssh";
         QVERIFY(engine.dependsOnPort(sshConnection));                              // port 22 rule, any host

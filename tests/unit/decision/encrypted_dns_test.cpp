@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of encrypted-DNS handling: which connections the list labels, and how the engine decides them.
 #include "decision/decision_engine.h"
 #include "decision/encrypted_dns.h"
@@ -67,16 +68,20 @@ private slots:
         QTest::addColumn<QStringList>("names");
         QTest::addColumn<QString>("expected");
         QTest::newRow("any address on 853") << "203.0.113.9" << 853 << QStringList{} << "DNS over TLS (port 853)";
-        QTest::newRow("listed address on 853") << "198.51.100.100" << 853 << QStringList{}
-                                               << "DNS over TLS (Example DoH, port 853)";
-        QTest::newRow("listed address on 443") << "198.51.100.100" << 443 << QStringList{} << "DNS over HTTPS (Example DoH)";
-        QTest::newRow("listed IPv6 address on 443") << "2001:db8::100" << 443 << QStringList{} << "DNS over HTTPS (Example DoH)";
-        QTest::newRow("listed name on 443") << "203.0.113.9" << 443 << QStringList{"doh.example"} << "DNS over HTTPS (Example DoH)";
-        QTest::newRow("name under a listed *.domain") << "203.0.113.9" << 443 << QStringList{"abc.dns.example"}
-                                                      << "DNS over HTTPS (Example DoH)";
-        QTest::newRow("the *.domain itself is not listed") << "203.0.113.9" << 443 << QStringList{"dns.example"} << "(none)";
-        QTest::newRow("a later name of the chain") << "203.0.113.9" << 443 << QStringList{"alias.test", "names.example"}
-                                                   << "DNS over HTTPS (Names only)";
+        QTest::newRow("listed address on 853")
+            << "198.51.100.100" << 853 << QStringList{} << "DNS over TLS (Example DoH, port 853)";
+        QTest::newRow("listed address on 443")
+            << "198.51.100.100" << 443 << QStringList{} << "DNS over HTTPS (Example DoH)";
+        QTest::newRow("listed IPv6 address on 443")
+            << "2001:db8::100" << 443 << QStringList{} << "DNS over HTTPS (Example DoH)";
+        QTest::newRow("listed name on 443")
+            << "203.0.113.9" << 443 << QStringList{"doh.example"} << "DNS over HTTPS (Example DoH)";
+        QTest::newRow("name under a listed *.domain")
+            << "203.0.113.9" << 443 << QStringList{"abc.dns.example"} << "DNS over HTTPS (Example DoH)";
+        QTest::newRow("the *.domain itself is not listed")
+            << "203.0.113.9" << 443 << QStringList{"dns.example"} << "(none)";
+        QTest::newRow("a later name of the chain")
+            << "203.0.113.9" << 443 << QStringList{"alias.test", "names.example"} << "DNS over HTTPS (Names only)";
         QTest::newRow("listed address on 80") << "198.51.100.100" << 80 << QStringList{} << "(none)";
         QTest::newRow("unlisted address on 443") << "203.0.113.9" << 443 << QStringList{"www.example"} << "(none)";
         QTest::newRow("lookalike name") << "203.0.113.9" << 443 << QStringList{"doh.example.evil"} << "(none)";
@@ -92,8 +97,9 @@ private slots:
         for (const auto& name : names)
             hostnames.push_back(name.toStdString());
         const auto list = exampleList();
-        QCOMPARE(label(list.classify(*IpAddress::parse(address.toStdString()), static_cast<std::uint16_t>(port), hostnames)),
-                 expected);
+        QCOMPARE(
+            label(list.classify(*IpAddress::parse(address.toStdString()), static_cast<std::uint16_t>(port), hostnames)),
+            expected);
     }
 
     void policyWordsRoundTrip()
@@ -120,9 +126,9 @@ private slots:
         QTest::newRow("ask follows silent-deny")
             << int(EncryptedDnsPolicy::Ask) << int(Mode::SilentDeny) << int(Verdict::Deny)
             << "encrypted DNS, DNS over TLS (port 853); encrypted_dns = ask, no rule; silent-deny mode → deny";
-        QTest::newRow("deny even in silent-allow") << int(EncryptedDnsPolicy::Deny) << int(Mode::SilentAllow)
-                                                   << int(Verdict::Deny)
-                                                   << "encrypted DNS, DNS over TLS (port 853); encrypted_dns = deny → deny";
+        QTest::newRow("deny even in silent-allow")
+            << int(EncryptedDnsPolicy::Deny) << int(Mode::SilentAllow) << int(Verdict::Deny)
+            << "encrypted DNS, DNS over TLS (port 853); encrypted_dns = deny → deny";
     }
 
     void withoutARuleThePolicyDecides()
@@ -181,10 +187,7 @@ private slots:
         QVERIFY(decision.rule && decision.rule->id == 1);
     }
 
-    void theDefaultPolicyIsAsk()
-    {
-        QVERIFY(DecisionEngine{}.encryptedDnsPolicy() == EncryptedDnsPolicy::Ask);
-    }
+    void theDefaultPolicyIsAsk() { QVERIFY(DecisionEngine{}.encryptedDnsPolicy() == EncryptedDnsPolicy::Ask); }
 };
 
 QTEST_APPLESS_MAIN(EncryptedDnsTest)

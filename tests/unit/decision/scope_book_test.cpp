@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of scopes (hostgatectl run / attach): which scope a cgroup is in, and how scoped rules, the
 // scope's default and the global rules decide for its processes.
 #include "enforce/verdict_cache_policy.h"
@@ -55,12 +56,18 @@ private slots:
         QTest::addColumn<QString>("outer");
         QTest::addColumn<QString>("inner");
         QTest::addColumn<bool>("contains");
-        QTest::newRow("itself") << "/hg/run-1" << "/hg/run-1" << true;
-        QTest::newRow("child") << "/hg/run-1" << "/hg/run-1/sub" << true;
-        QTest::newRow("sibling with the same prefix") << "/hg/run-1" << "/hg/run-10" << false;
-        QTest::newRow("parent") << "/hg/run-1" << "/hg" << false;
-        QTest::newRow("trailing slash") << "/hg/run-1/" << "/hg/run-1/x" << true;
-        QTest::newRow("root contains all") << "/" << "/a" << true;
+        QTest::newRow("itself") << "/hg/run-1"
+                                << "/hg/run-1" << true;
+        QTest::newRow("child") << "/hg/run-1"
+                               << "/hg/run-1/sub" << true;
+        QTest::newRow("sibling with the same prefix") << "/hg/run-1"
+                                                      << "/hg/run-10" << false;
+        QTest::newRow("parent") << "/hg/run-1"
+                                << "/hg" << false;
+        QTest::newRow("trailing slash") << "/hg/run-1/"
+                                        << "/hg/run-1/x" << true;
+        QTest::newRow("root contains all") << "/"
+                                           << "/a" << true;
     }
     void cgroupContainsItselfAndDescendantsOnly()
     {
@@ -90,7 +97,8 @@ private slots:
         deny.id = 1;
         global.setRules({deny});
         ScopeBook book;
-        const auto id = book.add(makeScope("/hg/run-1", 5, ScopeDefault::Deny, {makeRule("a.example", Action::Allow)}), now);
+        const auto id =
+            book.add(makeScope("/hg/run-1", 5, ScopeDefault::Deny, {makeRule("a.example", Action::Allow)}), now);
         QVERIFY(id);
         const Decision decision = book.decide(*book.find(*id), global, connectionTo("a.example"), now);
         QVERIFY(decision.verdict == Verdict::Allow);
@@ -106,7 +114,8 @@ private slots:
         allow.id = 1;
         global.setRules({allow});
         ScopeBook book;
-        const auto id = book.add(makeScope("/hg/run-1", 5, ScopeDefault::Allow, {makeRule("b.example", Action::Deny)}), now);
+        const auto id =
+            book.add(makeScope("/hg/run-1", 5, ScopeDefault::Allow, {makeRule("b.example", Action::Deny)}), now);
         QVERIFY(book.decide(*book.find(*id), global, connectionTo("b.example"), now).verdict == Verdict::Deny);
         QVERIFY(book.decide(*book.find(*id), global, connectionTo("a.example"), now).verdict == Verdict::Allow);
     }
@@ -118,7 +127,8 @@ private slots:
         allow.id = 1;
         global.setRules({allow});
         ScopeBook book;
-        const auto id = book.add(makeScope("/hg/run-1", 5, ScopeDefault::Deny, {makeRule("a.example", Action::Allow)}), now);
+        const auto id =
+            book.add(makeScope("/hg/run-1", 5, ScopeDefault::Deny, {makeRule("a.example", Action::Allow)}), now);
         const Decision decision = book.decide(*book.find(*id), global, connectionTo("b.example"), now);
         QVERIFY(decision.verdict == Verdict::Deny);
         QVERIFY(decision.explanation.find("scope default → deny") != std::string::npos);

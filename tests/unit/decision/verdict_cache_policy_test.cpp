@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of when a decision may be repeated by the kernel, and for how long.
 #include "enforce/verdict_cache_policy.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the DNS cache: CNAME chains, TTL bounds, poisoning resistance, many names per address, LRU.
 #include "dns/dns_cache.h"
 
@@ -9,7 +10,10 @@ namespace {
 
 const TimePoint start = TimePoint{} + std::chrono::hours(1000);
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text)
+{
+    return *IpAddress::parse(text);
+}
 
 DnsRecord a(const std::string& name, const char* address, std::uint32_t ttl = 300)
 {
@@ -76,7 +80,8 @@ private slots:
     void zeroTtlAnswerLivesTheMinimumTtlSoTheAppsConnectFindsIt()
     {
         DnsCache cache(config(Seconds{30}, Seconds{3600}));
-        const auto added = cache.addResponse(answer("www.example.com", {a("www.example.com", "203.0.113.10", 0)}), start);
+        const auto added =
+            cache.addResponse(answer("www.example.com", {a("www.example.com", "203.0.113.10", 0)}), start);
         QCOMPARE(added.size(), 1u);
         QVERIFY(added[0].expires == start + Seconds{30});
         QCOMPARE(cache.namesFor(ip("203.0.113.10"), start + Seconds{29}).size(), 1u);
@@ -127,18 +132,19 @@ private slots:
     void chainExpiresWithTheSmallestTtlAlongIt()
     {
         DnsCache cache(config(Seconds{1}, Seconds{3600}));
-        const auto added = cache.addResponse(answer("www.example.com", {cname("www.example.com", "edge.example.net", 40),
-                                                                        a("edge.example.net", "203.0.113.10", 300)}),
-                                             start);
+        const auto added =
+            cache.addResponse(answer("www.example.com", {cname("www.example.com", "edge.example.net", 40),
+                                                         a("edge.example.net", "203.0.113.10", 300)}),
+                              start);
         QVERIFY(added[0].expires == start + Seconds{40});
     }
 
     void addressRecordUnrelatedToTheQuestionIsIgnored()
     {
         DnsCache cache;
-        const auto added = cache.addResponse(answer("www.example.com", {a("www.example.com", "203.0.113.10"),
-                                                                        a("bank.example.org", "203.0.113.66")}),
-                                             start);
+        const auto added = cache.addResponse(
+            answer("www.example.com", {a("www.example.com", "203.0.113.10"), a("bank.example.org", "203.0.113.66")}),
+            start);
         QCOMPARE(added.size(), 1u);
         QVERIFY(cache.namesFor(ip("203.0.113.66"), start).empty());
     }
@@ -146,10 +152,10 @@ private slots:
     void addressRecordOfAnAliasedNameIsIgnored()
     {
         DnsCache cache;
-        cache.addResponse(answer("www.example.com", {cname("www.example.com", "edge.example.net"),
-                                                     a("www.example.com", "203.0.113.66"),
-                                                     a("edge.example.net", "203.0.113.10")}),
-                          start);
+        cache.addResponse(
+            answer("www.example.com", {cname("www.example.com", "edge.example.net"),
+                                       a("www.example.com", "203.0.113.66"), a("edge.example.net", "203.0.113.10")}),
+            start);
         QVERIFY(cache.namesFor(ip("203.0.113.66"), start).empty());
         QCOMPARE(cache.namesFor(ip("203.0.113.10"), start).size(), 2u);
     }
@@ -157,10 +163,10 @@ private slots:
     void cnameLoopCachesNothing()
     {
         DnsCache cache;
-        const auto added = cache.addResponse(answer("www.example.com", {cname("www.example.com", "b.example.com"),
-                                                                        cname("b.example.com", "www.example.com"),
-                                                                        a("b.example.com", "203.0.113.10")}),
-                                             start);
+        const auto added = cache.addResponse(
+            answer("www.example.com", {cname("www.example.com", "b.example.com"),
+                                       cname("b.example.com", "www.example.com"), a("b.example.com", "203.0.113.10")}),
+            start);
         QVERIFY(added.empty());
         QCOMPARE(cache.size(), 0u);
     }
@@ -172,7 +178,8 @@ private slots:
         DnsCache cache(settings);
         std::vector<DnsRecord> records;
         for (int hop = 0; hop < 4; ++hop)
-            records.push_back(cname("n" + std::to_string(hop) + ".example", "n" + std::to_string(hop + 1) + ".example"));
+            records.push_back(
+                cname("n" + std::to_string(hop) + ".example", "n" + std::to_string(hop + 1) + ".example"));
         records.push_back(a("n4.example", "203.0.113.10"));
         QVERIFY(cache.addResponse(answer("n0.example", records), start).empty());
 

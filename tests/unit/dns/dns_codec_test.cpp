@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of DNS decoding with ldns: what a packet becomes, what hostile packets do, local refusals.
 #include "dns/dns_codec.h"
 #include "dns_wire_fixture.h"
@@ -36,10 +37,13 @@ Bytes header(int questions, int answers)
     return bytes({0xab, 0xcd, 0x81, 0x80, questions >> 8, questions & 0xff, answers >> 8, answers & 0xff, 0, 0, 0, 0});
 }
 
-const Bytes wwwExampleComQuestion = bytes({3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0,
-                                           0, 1, 0, 1});
+const Bytes wwwExampleComQuestion =
+    bytes({3, 'w', 'w', 'w', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0, 0, 1, 0, 1});
 
-QString text(const std::string& value) { return QString::fromStdString(value); }
+QString text(const std::string& value)
+{
+    return QString::fromStdString(value);
+}
 
 QString addressOf(const DnsRecord& record)
 {
@@ -71,11 +75,11 @@ private slots:
 
     void responseKeepsAddressAndCnameAnswersWithTtlsInWireOrder()
     {
-        const auto message = decodeDnsMessage(test::response(7, "www.example.com. IN A",
-                                                             {"www.example.com. 300 IN CNAME edge.example.net.",
-                                                              "edge.example.net. 60 IN A 203.0.113.10",
-                                                              "edge.example.net. 30 IN AAAA 2001:db8::10"})
-                                                  .wire());
+        const auto message = decodeDnsMessage(
+            test::response(7, "www.example.com. IN A",
+                           {"www.example.com. 300 IN CNAME edge.example.net.", "edge.example.net. 60 IN A 203.0.113.10",
+                            "edge.example.net. 30 IN AAAA 2001:db8::10"})
+                .wire());
         QVERIFY(message.ok());
         QVERIFY(message->isResponse);
         QCOMPARE(message->rcode, dns_rcode::NoError);
@@ -120,11 +124,11 @@ private slots:
 
     void recordTypesTheFirewallDoesNotUseAreLeftOut()
     {
-        const auto message = decodeDnsMessage(test::response(1, "example.com. IN ANY",
-                                                             {"example.com. 300 IN TXT \"v=spf1 -all\"",
-                                                              "example.com. 300 IN MX 10 mail.example.com.",
-                                                              "example.com. 300 IN A 203.0.113.1"})
-                                                  .wire());
+        const auto message = decodeDnsMessage(
+            test::response(1, "example.com. IN ANY",
+                           {"example.com. 300 IN TXT \"v=spf1 -all\"", "example.com. 300 IN MX 10 mail.example.com.",
+                            "example.com. 300 IN A 203.0.113.1"})
+                .wire());
         QVERIFY(message.ok());
         QCOMPARE(message->answers.size(), 1u);
         QCOMPARE(message->answers[0].type, dns_type::A);
@@ -153,15 +157,16 @@ private slots:
     void cnameWithInvalidTargetIsLeftOut()
     {
         const auto message = decodeDnsMessage(
-            test::response(1, "www.example.com. IN A", {"www.example.com. 300 IN CNAME bad\\000target.example."}).wire());
+            test::response(1, "www.example.com. IN A", {"www.example.com. 300 IN CNAME bad\\000target.example."})
+                .wire());
         QVERIFY(message.ok());
         QVERIFY(message->answers.empty());
     }
 
     void answerOfAClassOtherThanInternetIsLeftOut()
     {
-        const auto message =
-            decodeDnsMessage(test::response(1, "www.example.com. IN A", {"www.example.com. 300 CH A 203.0.113.66"}).wire());
+        const auto message = decodeDnsMessage(
+            test::response(1, "www.example.com. IN A", {"www.example.com. 300 CH A 203.0.113.66"}).wire());
         QVERIFY(message.ok());
         QVERIFY(message->answers.empty());
     }
@@ -178,18 +183,15 @@ private slots:
         QTest::addColumn<Bytes>("wire");
         QTest::newRow("empty") << Bytes{};
         QTest::newRow("header cut short") << bytes({0xab, 0xcd, 0x81, 0x80, 0});
-        QTest::newRow("compression pointer to itself")
-            << concat(header(1, 0), bytes({0xc0, 12, 0, 1, 0, 1}));
+        QTest::newRow("compression pointer to itself") << concat(header(1, 0), bytes({0xc0, 12, 0, 1, 0, 1}));
         QTest::newRow("two compression pointers pointing at each other")
             << concat(header(1, 0), bytes({0xc0, 14, 0xc0, 12, 0, 1, 0, 1}));
-        QTest::newRow("compression pointer beyond the packet")
-            << concat(header(1, 0), bytes({0xc0, 0xff, 0, 1, 0, 1}));
+        QTest::newRow("compression pointer beyond the packet") << concat(header(1, 0), bytes({0xc0, 0xff, 0, 1, 0, 1}));
         QTest::newRow("label longer than the packet") << concat(header(1, 0), bytes({63, 'a', 'b', 'c'}));
         QTest::newRow("question count far larger than the packet") << concat(header(65535, 0), wwwExampleComQuestion);
         QTest::newRow("answer count far larger than the packet") << concat(header(1, 65535), wwwExampleComQuestion);
-        QTest::newRow("record data cut short")
-            << concat(concat(header(1, 1), wwwExampleComQuestion),
-                      bytes({0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 203, 0}));
+        QTest::newRow("record data cut short") << concat(concat(header(1, 1), wwwExampleComQuestion),
+                                                         bytes({0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 203, 0}));
         QTest::newRow("record data length beyond the packet")
             << concat(concat(header(1, 1), wwwExampleComQuestion),
                       bytes({0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0xff, 0xff, 203, 0, 113, 1}));
@@ -210,7 +212,8 @@ private slots:
         QFETCH(Bytes, wire);
         const auto message = decodeDnsMessage(wire);
         QVERIFY(!message.ok());
-        QVERIFY2(message.error().message.starts_with("Failed to decode DNS message: "), message.error().message.c_str());
+        QVERIFY2(message.error().message.starts_with("Failed to decode DNS message: "),
+                 message.error().message.c_str());
     }
 
     void randomBytesYieldAnErrorOrNormalizedNames()
@@ -283,8 +286,8 @@ private slots:
 
     void refusalOfAResponseIsAnError()
     {
-        const auto refusal = buildRefusalResponse(test::response(1, "www.example.com. IN A", {}).wire(),
-                                                  dns_rcode::Refused);
+        const auto refusal =
+            buildRefusalResponse(test::response(1, "www.example.com. IN A", {}).wire(), dns_rcode::Refused);
         QVERIFY(!refusal.ok());
     }
 
@@ -303,7 +306,8 @@ private slots:
 
     void refusalOfGarbageIsAnError()
     {
-        const auto refusal = buildRefusalResponse(concat(header(1, 0), bytes({0xc0, 12, 0, 1, 0, 1})), dns_rcode::Refused);
+        const auto refusal =
+            buildRefusalResponse(concat(header(1, 0), bytes({0xc0, 12, 0, 1, 0, 1})), dns_rcode::Refused);
         QVERIFY(!refusal.ok());
         QVERIFY2(refusal.error().message.starts_with("Failed to build DNS refusal"), refusal.error().message.c_str());
     }

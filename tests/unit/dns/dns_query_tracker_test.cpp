@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of query tracking: only the response to a query we saw, from the server it went to, counts.
 #include "dns/dns_query_tracker.h"
 
@@ -7,7 +8,10 @@ using namespace hostgate;
 
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text)
+{
+    return *IpAddress::parse(text);
+}
 
 const TimePoint start = TimePoint{} + std::chrono::hours(1000);
 
@@ -41,8 +45,8 @@ private slots:
     {
         DnsQueryTracker tracker;
         tracker.onQuery(flow(), queryFor(0x1111, "www.example.com"), start);
-        const auto matched = tracker.matchResponse(flow(), responseTo(queryFor(0x1111, "www.example.com")),
-                                                   start + Seconds{1});
+        const auto matched =
+            tracker.matchResponse(flow(), responseTo(queryFor(0x1111, "www.example.com")), start + Seconds{1});
         QVERIFY(matched.has_value());
         QCOMPARE(matched->id, 0x1111);
         QVERIFY(matched->flow == flow());
@@ -72,14 +76,30 @@ private slots:
         DnsFlow responseFlow = flow();
         DnsMessage response = responseTo(queryFor(0x1111, "www.example.com"));
         switch (field) {
-        case 0: response.id = 0x1112; break;
-        case 1: responseFlow.server = ip("203.0.113.53"); break;
-        case 2: responseFlow.serverPort = 5353; break;
-        case 3: responseFlow.clientPort = 40001; break;
-        case 4: responseFlow.client = ip("198.51.100.8"); break;
-        case 5: responseFlow.protocol = Protocol::Tcp; break;
-        case 6: response.questions[0].name = "www.example.org"; break;
-        case 7: response.questions[0].type = dns_type::AAAA; break;
+        case 0:
+            response.id = 0x1112;
+            break;
+        case 1:
+            responseFlow.server = ip("203.0.113.53");
+            break;
+        case 2:
+            responseFlow.serverPort = 5353;
+            break;
+        case 3:
+            responseFlow.clientPort = 40001;
+            break;
+        case 4:
+            responseFlow.client = ip("198.51.100.8");
+            break;
+        case 5:
+            responseFlow.protocol = Protocol::Tcp;
+            break;
+        case 6:
+            response.questions[0].name = "www.example.org";
+            break;
+        case 7:
+            response.questions[0].type = dns_type::AAAA;
+            break;
         }
         QVERIFY(!tracker.matchResponse(responseFlow, response, start + Seconds{1}).has_value());
         QCOMPARE(tracker.size(), 1u); // a spoofing attempt does not cancel the real query
@@ -132,8 +152,8 @@ private slots:
         tracker.onQuery(flow(), queryFor(1, "www.example.com"), start);
         tracker.onQuery(flow(), queryFor(1, "www.example.com"), start + Seconds{5});
         QCOMPARE(tracker.size(), 1u);
-        QVERIFY(tracker.matchResponse(flow(), responseTo(queryFor(1, "www.example.com")), start + Seconds{12})
-                    .has_value());
+        QVERIFY(
+            tracker.matchResponse(flow(), responseTo(queryFor(1, "www.example.com")), start + Seconds{12}).has_value());
     }
 
     void parallelQueriesOnOneSocketAreMatchedIndependently()
@@ -143,8 +163,8 @@ private slots:
         tracker.onQuery(flow(), queryFor(2, "www.example.com", dns_type::AAAA), start);
         QVERIFY(tracker.matchResponse(flow(), responseTo(queryFor(2, "www.example.com", dns_type::AAAA)), start)
                     .has_value());
-        QVERIFY(tracker.matchResponse(flow(), responseTo(queryFor(1, "www.example.com", dns_type::A)), start)
-                    .has_value());
+        QVERIFY(
+            tracker.matchResponse(flow(), responseTo(queryFor(1, "www.example.com", dns_type::A)), start).has_value());
     }
 
     void oldestQueryIsForgottenWhenTheTrackerIsFull()
@@ -154,10 +174,10 @@ private slots:
         tracker.onQuery(flow(), queryFor(2, "b.example.com"), start + Seconds{1});
         tracker.onQuery(flow(), queryFor(3, "c.example.com"), start + Seconds{2});
         QCOMPARE(tracker.size(), 2u);
-        QVERIFY(!tracker.matchResponse(flow(), responseTo(queryFor(1, "a.example.com")), start + Seconds{3})
-                     .has_value());
-        QVERIFY(tracker.matchResponse(flow(), responseTo(queryFor(3, "c.example.com")), start + Seconds{3})
-                    .has_value());
+        QVERIFY(
+            !tracker.matchResponse(flow(), responseTo(queryFor(1, "a.example.com")), start + Seconds{3}).has_value());
+        QVERIFY(
+            tracker.matchResponse(flow(), responseTo(queryFor(3, "c.example.com")), start + Seconds{3}).has_value());
     }
 
     void expireForgetsQueriesPastTheirTimeout()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of DNS-over-TCP framing: splitting buffers, framing answers, reassembling segments.
 #include "dns/dns_tcp_stream.h"
 
@@ -59,10 +60,7 @@ private slots:
         QVERIFY(!splitDnsTcpStream(stream).ok());
     }
 
-    void zeroLengthMessageIsAnError()
-    {
-        QVERIFY(!splitDnsTcpStream(concat(framed(firstMessage), Bytes{0, 0})).ok());
-    }
+    void zeroLengthMessageIsAnError() { QVERIFY(!splitDnsTcpStream(concat(framed(firstMessage), Bytes{0, 0})).ok()); }
 
     void framingRejectsMessagesLargerThan65535Bytes()
     {
@@ -103,7 +101,8 @@ private slots:
     void reassemblerReturnsEveryMessageOfASegmentAndKeepsThePartialRest()
     {
         const Bytes third = framed(Bytes(50, 0x33));
-        const Bytes segment = concat(concat(framed(firstMessage), framed(secondMessage)), Bytes(third.begin(), third.begin() + 10));
+        const Bytes segment =
+            concat(concat(framed(firstMessage), framed(secondMessage)), Bytes(third.begin(), third.begin() + 10));
         DnsTcpReassembler reassembler;
         const auto completed = reassembler.feed(segment);
         QVERIFY(completed.ok());

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test fixtures: DNS packets built by ldns from zone-file lines, so a test reads like the packet it sends.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of resolv.conf parsing and the trusted-resolver set.
 #include "dns/trusted_resolvers.h"
 
@@ -7,7 +8,10 @@ using namespace hostgate;
 
 namespace {
 
-IpAddress ip(const char* text) { return *IpAddress::parse(text); }
+IpAddress ip(const char* text)
+{
+    return *IpAddress::parse(text);
+}
 
 } // namespace
 
@@ -24,9 +28,10 @@ private slots:
 
     void commentsMalformedAddressesAndDuplicatesAreIgnored()
     {
-        const auto servers = parseResolvConf("; nameserver 203.0.113.1\n#nameserver 203.0.113.2\n"
-                                             "nameserver not-an-address\nnameserver 203.0.113.3 # trailing\n"
-                                             "nameserver 203.0.113.3\nnameservers 203.0.113.4\n  nameserver 127.0.0.53");
+        const auto servers =
+            parseResolvConf("; nameserver 203.0.113.1\n#nameserver 203.0.113.2\n"
+                            "nameserver not-an-address\nnameserver 203.0.113.3 # trailing\n"
+                            "nameserver 203.0.113.3\nnameservers 203.0.113.4\n  nameserver 127.0.0.53");
         QCOMPARE(servers, (std::vector<IpAddress>{ip("203.0.113.3"), ip("127.0.0.53")}));
     }
 

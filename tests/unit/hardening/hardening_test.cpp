@@ -1,13 +1,14 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of hardenProcess: what a hardened process keeps, and that a call outside the allow-list kills it.
 #include "hostgated/hardening.h"
 #include "hostgated/seccomp_allowlist.h"
 
 #include <QTest>
 
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -82,14 +83,16 @@ private slots:
     void aSyscallOutsideTheAllowListKillsTheProcess()
     {
         // personality(0xffffffff) only queries; it is harmless, and not on the list.
-        const int status = inHardenedChild({}, [] { return static_cast<int>(::syscall(SYS_personality, 0xffffffffUL) >= 0 ? 0 : 1); });
+        const int status =
+            inHardenedChild({}, [] { return static_cast<int>(::syscall(SYS_personality, 0xffffffffUL) >= 0 ? 0 : 1); });
         QVERIFY2(WIFSIGNALED(status), qPrintable(QString::number(status)));
         QCOMPARE(WTERMSIG(status), SIGSYS);
     }
 
     void withSeccompLogOnlyTheCallIsLoggedAndAllowed()
     {
-        const int status = inHardenedChild({true}, [] { return static_cast<int>(::syscall(SYS_personality, 0xffffffffUL) >= 0 ? 0 : 1); });
+        const int status = inHardenedChild(
+            {true}, [] { return static_cast<int>(::syscall(SYS_personality, 0xffffffffUL) >= 0 ? 0 : 1); });
         QVERIFY2(WIFEXITED(status), qPrintable(QString::number(status)));
         QCOMPARE(WEXITSTATUS(status), 0);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's argument parsing: which call each command line becomes, and which are usage errors.
 #include "command_line.h"
 
@@ -79,8 +80,8 @@ private slots:
 
     void runCarriesItsPolicyAndTheWholeCommand()
     {
-        const Command command = parsed(QStringLiteral(
-            "run --allow a.test --allow *.b.test --deny 203.0.113.0/24 --default ask --log d.jsonl -- curl -sS --max-time 3 x"));
+        const Command command = parsed(QStringLiteral("run --allow a.test --allow *.b.test --deny 203.0.113.0/24 "
+                                                      "--default ask --log d.jsonl -- curl -sS --max-time 3 x"));
         QCOMPARE(command.scope.allow, (std::vector<std::string>{"a.test", "*.b.test"}));
         QCOMPARE(command.scope.deny, std::vector<std::string>{"203.0.113.0/24"});
         QCOMPARE(command.scope.defaultAction, std::string("ask"));
@@ -88,7 +89,10 @@ private slots:
         QCOMPARE(command.scope.command, (std::vector<std::string>{"curl", "-sS", "--max-time", "3", "x"}));
     }
 
-    void runDeniesByDefault() { QCOMPARE(parsed(QStringLiteral("run -- true")).scope.defaultAction, std::string("deny")); }
+    void runDeniesByDefault()
+    {
+        QCOMPARE(parsed(QStringLiteral("run -- true")).scope.defaultAction, std::string("deny"));
+    }
 
     void eachCommandSelectsItsCall()
     {
@@ -104,14 +108,21 @@ private slots:
         QVERIFY(!parsed(QStringLiteral("rules list")).json);
     }
 
-    void setModeCarriesTheModeName() { QCOMPARE(parsed(QStringLiteral("mode silent-deny")).mode, std::string("silent-deny")); }
+    void setModeCarriesTheModeName()
+    {
+        QCOMPARE(parsed(QStringLiteral("mode silent-deny")).mode, std::string("silent-deny"));
+    }
 
-    void ruleIdIsParsedAsNumber() { QCOMPARE(parsed(QStringLiteral("rules remove 18446744073709551615")).ruleId, UINT64_MAX); }
+    void ruleIdIsParsedAsNumber()
+    {
+        QCOMPARE(parsed(QStringLiteral("rules remove 18446744073709551615")).ruleId, UINT64_MAX);
+    }
 
     void addRuleKeepsExactlyTheGivenOptions()
     {
-        const Command command = parsed(QStringLiteral(
-            "rules add --action allow --app /usr/bin/curl --host *.example.org --ports 80,443 --protocol tcp --note hi --disabled"));
+        const Command command =
+            parsed(QStringLiteral("rules add --action allow --app /usr/bin/curl --host *.example.org --ports 80,443 "
+                                  "--protocol tcp --note hi --disabled"));
         RuleOptions expected;
         expected.action = "allow";
         expected.app = "/usr/bin/curl";
@@ -125,7 +136,8 @@ private slots:
 
     void anAppIdIsPassedOnAsTheApp()
     {
-        const Command command = parsed(QStringLiteral("rules add --action allow --app flatpak:org.mozilla.firefox --host *"));
+        const Command command =
+            parsed(QStringLiteral("rules add --action allow --app flatpak:org.mozilla.firefox --host *"));
         QCOMPARE(command.rule.app.value_or(""), std::string("flatpak:org.mozilla.firefox"));
     }
 
@@ -147,8 +159,8 @@ private slots:
 
     void connectionsOptionsAreParsed()
     {
-        const Command command =
-            parsed(QStringLiteral("connections --limit 5 --app curl --host Example --verdict denied --since 15m --follow"));
+        const Command command = parsed(
+            QStringLiteral("connections --limit 5 --app curl --host Example --verdict denied --since 15m --follow"));
         const ConnectionQuery expected{5, "curl", "Example", "denied", "15m", true};
         QVERIFY(command.connections == expected);
     }
@@ -162,13 +174,17 @@ private slots:
 
     void metricsTextfileAndIntervalAreParsed()
     {
-        const Command command = parsed(QStringLiteral("metrics --textfile /var/lib/prometheus/node-exporter/hostgate.prom --interval 15"));
+        const Command command =
+            parsed(QStringLiteral("metrics --textfile /var/lib/prometheus/node-exporter/hostgate.prom --interval 15"));
         QCOMPARE(command.metricsTextfile, std::string("/var/lib/prometheus/node-exporter/hostgate.prom"));
         QCOMPARE(command.metricsInterval, std::uint32_t{15});
         QCOMPARE(parsed(QStringLiteral("metrics")).metricsInterval, std::uint32_t{0});
     }
 
-    void listRulesFiltersByApp() { QCOMPARE(parsed(QStringLiteral("rules list --app /usr/bin/wget")).appFilter, std::string("/usr/bin/wget")); }
+    void listRulesFiltersByApp()
+    {
+        QCOMPARE(parsed(QStringLiteral("rules list --app /usr/bin/wget")).appFilter, std::string("/usr/bin/wget"));
+    }
 
     void malformedCommandLinesAreUsageErrors_data()
     {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's exit statuses: which D-Bus error names mean which status, and the one-line error message.
 #include "exit_status.h"
 
@@ -16,20 +17,24 @@ private slots:
         QTest::addColumn<QString>("name");
         QTest::addColumn<ExitStatus>("status");
         QTest::addColumn<int>("code");
-        QTest::newRow("not authorized") << "org.hostgate.Firewall1.Error.NotAuthorized" << ExitStatus::NotAuthorized << 3;
+        QTest::newRow("not authorized") << "org.hostgate.Firewall1.Error.NotAuthorized" << ExitStatus::NotAuthorized
+                                        << 3;
         QTest::newRow("bus policy") << "org.freedesktop.DBus.Error.AccessDenied" << ExitStatus::NotAuthorized << 3;
-        QTest::newRow("interaction needed") << "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"
-                                            << ExitStatus::NotAuthorized << 3;
+        QTest::newRow("interaction needed")
+            << "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired" << ExitStatus::NotAuthorized << 3;
         QTest::newRow("no daemon") << "org.freedesktop.DBus.Error.ServiceUnknown" << ExitStatus::Unreachable << 4;
-        QTest::newRow("name without owner") << "org.freedesktop.DBus.Error.NameHasNoOwner" << ExitStatus::Unreachable << 4;
+        QTest::newRow("name without owner")
+            << "org.freedesktop.DBus.Error.NameHasNoOwner" << ExitStatus::Unreachable << 4;
         QTest::newRow("daemon vanished") << "org.freedesktop.DBus.Error.NoReply" << ExitStatus::Unreachable << 4;
         QTest::newRow("invalid rule") << "org.hostgate.Firewall1.Error.InvalidRule" << ExitStatus::Invalid << 5;
         QTest::newRow("invalid argument") << "org.hostgate.Firewall1.Error.InvalidArgument" << ExitStatus::Invalid << 5;
         QTest::newRow("read-only rule") << "org.hostgate.Firewall1.Error.ReadOnlyRule" << ExitStatus::Invalid << 5;
         QTest::newRow("no such rule") << "org.hostgate.Firewall1.Error.NoSuchRule" << ExitStatus::NoSuchRule << 6;
-        QTest::newRow("limit exceeded") << "org.hostgate.Firewall1.Error.LimitExceeded" << ExitStatus::LimitExceeded << 7;
+        QTest::newRow("limit exceeded") << "org.hostgate.Firewall1.Error.LimitExceeded" << ExitStatus::LimitExceeded
+                                        << 7;
         QTest::newRow("failed") << "org.hostgate.Firewall1.Error.Failed" << ExitStatus::Failure << 1;
-        QTest::newRow("broken rules file") << "org.hostgate.Firewall1.Error.RulesFileBroken" << ExitStatus::Failure << 1;
+        QTest::newRow("broken rules file")
+            << "org.hostgate.Firewall1.Error.RulesFileBroken" << ExitStatus::Failure << 1;
         QTest::newRow("unknown name") << "com.example.Error.Whatever" << ExitStatus::Failure << 1;
     }
 
@@ -46,7 +51,8 @@ private slots:
     {
         QCOMPARE(errorLine(ExitStatus::NotAuthorized, "Not allowed to manage rules"),
                  std::string("hostgatectl: not authorized: Not allowed to manage rules"));
-        QCOMPARE(errorLine(ExitStatus::NoSuchRule, "rule 9"), std::string("hostgatectl: no such rule or proposal: rule 9"));
+        QCOMPARE(errorLine(ExitStatus::NoSuchRule, "rule 9"),
+                 std::string("hostgatectl: no such rule or proposal: rule 9"));
     }
 
     void helpDocumentsEveryStatus()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of `hostgatectl metrics`: GetStatus as OpenMetrics and as node_exporter's textfile format.
 #include "metrics.h"
 
@@ -11,12 +12,28 @@ namespace {
 
 nlohmann::json status()
 {
-    return {{"version", "0.1.0"},   {"mode", "enforce"},  {"default_action", "deny"}, {"allowed", 12},
-            {"denied", 7},          {"asked", 2},         {"admin_rules", 3},         {"user_rules", 5},
-            {"runtime_rules", 1},   {"rules", 9},         {"pending_prompts", 1},     {"agents", 2},
-            {"rule_errors", {"/etc/hostgate/rules.d/10-x.toml:3:1: bad"}},            {"missing_features", nlohmann::json::array()},
-            {"dns_packets", 4096},  {"dns_queue_overflows", 3}, {"decision_queue_overflows", 1},
-            {"verdict_entries", 17}, {"verdict_capacity", 65536}, {"miss_events_dropped", 5}, {"proposals", 3}, {"proposals_dropped", 2},
+    return {{"version", "0.1.0"},
+            {"mode", "enforce"},
+            {"default_action", "deny"},
+            {"allowed", 12},
+            {"denied", 7},
+            {"asked", 2},
+            {"admin_rules", 3},
+            {"user_rules", 5},
+            {"runtime_rules", 1},
+            {"rules", 9},
+            {"pending_prompts", 1},
+            {"agents", 2},
+            {"rule_errors", {"/etc/hostgate/rules.d/10-x.toml:3:1: bad"}},
+            {"missing_features", nlohmann::json::array()},
+            {"dns_packets", 4096},
+            {"dns_queue_overflows", 3},
+            {"decision_queue_overflows", 1},
+            {"verdict_entries", 17},
+            {"verdict_capacity", 65536},
+            {"miss_events_dropped", 5},
+            {"proposals", 3},
+            {"proposals_dropped", 2},
             {"started_usec", 1764600000500000}};
 }
 
@@ -73,7 +90,8 @@ private slots:
         const std::string text = renderMetrics(status(), MetricsFormat::OpenMetrics);
         QVERIFY(text.ends_with("\n# EOF\n"));
         QVERIFY2(hasLine(text, "# TYPE hostgate_build info"), text.c_str());
-        QVERIFY2(hasLine(text, "hostgate_build_info{version=\"0.1.0\",mode=\"enforce\",default_action=\"deny\"} 1"), text.c_str());
+        QVERIFY2(hasLine(text, "hostgate_build_info{version=\"0.1.0\",mode=\"enforce\",default_action=\"deny\"} 1"),
+                 text.c_str());
     }
 
     // node_exporter's parser (Prometheus text 0.0.4) knows no "info" type and names counter families with _total.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's output: JSON with ISO times for scripts, aligned tables and key: value blocks for people.
 #include "output.h"
 
@@ -31,16 +32,27 @@ class OutputTest : public QObject {
 private slots:
     void listsTableShowsNeverAndNoErrorAsDashes()
     {
-        const json lists = json::array({{{"name", "ads"}, {"action", "deny"}, {"enabled", true}, {"entries", 2},
-                                         {"last_fetch_usec", 0}, {"next_refresh_usec", 0}, {"last_error", ""}},
-                                        {{"name", "fixes"}, {"action", "allow"}, {"enabled", false}, {"entries", 0},
-                                         {"last_fetch_usec", nov23_10h_usec}, {"next_refresh_usec", 0},
+        const json lists = json::array({{{"name", "ads"},
+                                         {"action", "deny"},
+                                         {"enabled", true},
+                                         {"entries", 2},
+                                         {"last_fetch_usec", 0},
+                                         {"next_refresh_usec", 0},
+                                         {"last_error", ""}},
+                                        {{"name", "fixes"},
+                                         {"action", "allow"},
+                                         {"enabled", false},
+                                         {"entries", 0},
+                                         {"last_fetch_usec", nov23_10h_usec},
+                                         {"next_refresh_usec", 0},
                                          {"last_error", "HTTP 500"}}});
         const QString table = QString::fromStdString(renderListsTable(lists));
-        QVERIFY2(table.contains(QStringLiteral("NAME")) && table.contains(QStringLiteral("LAST ERROR")), qPrintable(table));
+        QVERIFY2(table.contains(QStringLiteral("NAME")) && table.contains(QStringLiteral("LAST ERROR")),
+                 qPrintable(table));
         const QStringList rows = table.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
         QCOMPARE(rows.size(), 3);
-        QVERIFY2(rows[1].startsWith(QStringLiteral("ads")) && rows[1].trimmed().endsWith(QStringLiteral("-")), qPrintable(table));
+        QVERIFY2(rows[1].startsWith(QStringLiteral("ads")) && rows[1].trimmed().endsWith(QStringLiteral("-")),
+                 qPrintable(table));
         QVERIFY2(!rows[1].contains(QStringLiteral("1970")), qPrintable(table));
         QVERIFY2(rows[2].contains(QStringLiteral("HTTP 500")), qPrintable(table));
     }
@@ -81,10 +93,18 @@ private slots:
         QTest::addColumn<QString>("value");
         QTest::addColumn<QString>("text");
         QTest::newRow("time") << "created_usec" << QString::number(nov23_10h_usec) << "2026-11-23T10:00:00Z";
-        QTest::newRow("string") << "host" << R"("a.test")" << "a.test";
-        QTest::newRow("bool") << "enabled" << "false" << "no";
-        QTest::newRow("list") << "kernel_features" << R"(["ringbuf","btf"])" << "ringbuf, btf";
-        QTest::newRow("number") << "hit_count" << "12" << "12";
+        QTest::newRow("string") << "host"
+                                << R"("a.test")"
+                                << "a.test";
+        QTest::newRow("bool") << "enabled"
+                              << "false"
+                              << "no";
+        QTest::newRow("list") << "kernel_features"
+                              << R"(["ringbuf","btf"])"
+                              << "ringbuf, btf";
+        QTest::newRow("number") << "hit_count"
+                                << "12"
+                                << "12";
     }
 
     void humanValuesAreReadable()
@@ -97,12 +117,28 @@ private slots:
 
     void rulesTableAlignsColumnsAndShowsAnyForAbsentFields()
     {
-        const json rules = json::array({{{"id", 1}, {"origin", "admin"}, {"action", "allow"}, {"app", "/usr/bin/curl"},
-                                         {"host", "a.test"}, {"ports", ""}, {"protocol", "tcp"}, {"lifetime", "forever"},
-                                         {"enabled", true}, {"hit_count", 2}, {"note", ""}},
-                                        {{"id", 12}, {"origin", "user"}, {"action", "deny"}, {"app", ""}, {"host", "*"},
-                                         {"ports", "443"}, {"protocol", "any"}, {"lifetime", "forever"},
-                                         {"enabled", false}, {"hit_count", 0}, {"note", "x"}}});
+        const json rules = json::array({{{"id", 1},
+                                         {"origin", "admin"},
+                                         {"action", "allow"},
+                                         {"app", "/usr/bin/curl"},
+                                         {"host", "a.test"},
+                                         {"ports", ""},
+                                         {"protocol", "tcp"},
+                                         {"lifetime", "forever"},
+                                         {"enabled", true},
+                                         {"hit_count", 2},
+                                         {"note", ""}},
+                                        {{"id", 12},
+                                         {"origin", "user"},
+                                         {"action", "deny"},
+                                         {"app", ""},
+                                         {"host", "*"},
+                                         {"ports", "443"},
+                                         {"protocol", "any"},
+                                         {"lifetime", "forever"},
+                                         {"enabled", false},
+                                         {"hit_count", 0},
+                                         {"note", "x"}}});
         const auto table = lines(renderRulesTable(rules));
         QCOMPARE(table.size(), std::size_t{3});
         QVERIFY(table[0].rfind("ID  ORIGIN  ACTION  APP", 0) == 0);
@@ -142,11 +178,19 @@ private slots:
 
     void followedEventIsOneLineWithItsExplanation()
     {
-        const json event = {{"time_usec", nov23_10h_usec}, {"verdict", "denied"}, {"app", "/usr/bin/curl"}, {"pid", 42},
-                            {"uid", 0},   {"host", "a.test"}, {"address", "203.0.113.1"}, {"port", 80}, {"protocol", "tcp"},
-                            {"rule_id", 3}, {"explanation", "rule #3 denies"}};
-        QCOMPARE(renderConnectionLine(event),
-                 std::string("2026-11-23T10:00:00Z denied /usr/bin/curl pid=42 uid=0 a.test:80 (203.0.113.1) tcp rule=3: rule #3 denies\n"));
+        const json event = {{"time_usec", nov23_10h_usec},
+                            {"verdict", "denied"},
+                            {"app", "/usr/bin/curl"},
+                            {"pid", 42},
+                            {"uid", 0},
+                            {"host", "a.test"},
+                            {"address", "203.0.113.1"},
+                            {"port", 80},
+                            {"protocol", "tcp"},
+                            {"rule_id", 3},
+                            {"explanation", "rule #3 denies"}};
+        QCOMPARE(renderConnectionLine(event), std::string("2026-11-23T10:00:00Z denied /usr/bin/curl pid=42 uid=0 "
+                                                          "a.test:80 (203.0.113.1) tcp rule=3: rule #3 denies\n"));
     }
 };
 

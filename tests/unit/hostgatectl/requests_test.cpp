@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's requests: rule fields from options, connection filters, and matching of followed events.
 #include "requests.h"
 
@@ -58,9 +59,10 @@ private slots:
         options.lifetime = "forever";
         options.note = "n";
         options.disabled = true;
-        const json expected = {{"action", "allow"}, {"app", "/usr/bin/curl"}, {"script", "/opt/s.py"}, {"user", 1000},
-                               {"host", "*.example"}, {"ports", "443"},   {"protocol", "tcp"},      {"lifetime", "forever"},
-                               {"note", "n"},        {"enabled", false}};
+        const json expected = {{"action", "allow"}, {"app", "/usr/bin/curl"}, {"script", "/opt/s.py"},
+                               {"user", 1000},      {"host", "*.example"},    {"ports", "443"},
+                               {"protocol", "tcp"}, {"lifetime", "forever"},  {"note", "n"},
+                               {"enabled", false}};
         HG_COMPARE_JSON(fieldsOf(options), expected);
     }
 
@@ -93,10 +95,14 @@ private slots:
     {
         QTest::addColumn<QString>("lifetime");
         QTest::addColumn<QString>("until");
-        QTest::newRow("until with forever") << "forever" << "+1h";
-        QTest::newRow("until-time without until") << "until-time" << "";
-        QTest::newRow("until in the past") << "until-time" << "2020-01-01T00:00:00Z";
-        QTest::newRow("until unparsable") << "" << "soon";
+        QTest::newRow("until with forever") << "forever"
+                                            << "+1h";
+        QTest::newRow("until-time without until") << "until-time"
+                                                  << "";
+        QTest::newRow("until in the past") << "until-time"
+                                           << "2020-01-01T00:00:00Z";
+        QTest::newRow("until unparsable") << ""
+                                          << "soon";
     }
 
     void contradictoryLifetimesAreErrors()
@@ -149,13 +155,15 @@ private slots:
     {
         QFETCH(QString, filter);
         QFETCH(bool, matches);
-        const json event = {{"app", "/usr/bin/curl"}, {"host", "www.Example.test"}, {"verdict", "denied"}, {"time_usec", 1000}};
+        const json event = {
+            {"app", "/usr/bin/curl"}, {"host", "www.Example.test"}, {"verdict", "denied"}, {"time_usec", 1000}};
         QCOMPARE(eventMatches(event, json::parse(filter.toStdString())), matches);
     }
 
     void rulesForAppKeepsExactMatchesOnly()
     {
-        const json rules = json::array({{{"id", 1}, {"app", "/usr/bin/curl"}}, {{"id", 2}, {"app", "/usr/bin/curl2"}}, {{"id", 3}}});
+        const json rules =
+            json::array({{{"id", 1}, {"app", "/usr/bin/curl"}}, {{"id", 2}, {"app", "/usr/bin/curl2"}}, {{"id", 3}}});
         HG_COMPARE_JSON(rulesForApp(rules, "/usr/bin/curl"), json::array({{{"id", 1}, {"app", "/usr/bin/curl"}}}));
         HG_COMPARE_JSON(rulesForApp(rules, ""), rules);
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's time syntax: ISO 8601 instants in and out, durations, --until and --since.
 #include "time_text.h"
 
@@ -8,7 +9,10 @@ using namespace hostgate::ctl;
 
 namespace {
 
-TimePoint at(std::int64_t seconds) { return Clock::from_time_t(static_cast<std::time_t>(seconds)); }
+TimePoint at(std::int64_t seconds)
+{
+    return Clock::from_time_t(static_cast<std::time_t>(seconds));
+}
 
 constexpr std::int64_t nov23_10h = 1795428000; // 2026-11-23T10:00:00Z
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // hostgatectl's a{sv} conversion: records from the daemon become JSON, request fields get the XML's types.
 #include "variant_json.h"
 
@@ -22,9 +23,14 @@ private slots:
                                    {"enabled", sdbus::Variant(true)},
                                    {"host", sdbus::Variant(std::string("a.test"))},
                                    {"kernel_features", sdbus::Variant(std::vector<std::string>{"ringbuf", "btf"})}};
-        const json expected = {{"id", 7},        {"user", 1000},     {"pid", -1},
-                               {"port", 443},    {"created_usec", 1795428000000000},
-                               {"enabled", true}, {"host", "a.test"}, {"kernel_features", {"ringbuf", "btf"}}};
+        const json expected = {{"id", 7},
+                               {"user", 1000},
+                               {"pid", -1},
+                               {"port", 443},
+                               {"created_usec", 1795428000000000},
+                               {"enabled", true},
+                               {"host", "a.test"},
+                               {"kernel_features", {"ringbuf", "btf"}}};
         HG_COMPARE_JSON(toJson(record), expected);
     }
 
@@ -36,7 +42,8 @@ private slots:
 
     void requestFieldsGetTheXmlTypes()
     {
-        const json fields = {{"action", "allow"}, {"user", 65534}, {"until_usec", 1795428000000000}, {"enabled", false}};
+        const json fields = {
+            {"action", "allow"}, {"user", 65534}, {"until_usec", 1795428000000000}, {"enabled", false}};
         const VariantMap record = toVariantMap(fields);
         QCOMPARE(QString::fromStdString(record.at("action").peekValueType()), QStringLiteral("s"));
         QCOMPARE(QString::fromStdString(record.at("user").peekValueType()), QStringLiteral("u"));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BinaryPins: a pinned rule against the binary a process runs, with dpkg's md5sums deciding upgrades.
 #include "hostgated/binary_pins.h"
 
@@ -16,8 +17,14 @@ using namespace hostgate;
 
 namespace {
 
-QByteArray sha256Of(const QByteArray& content) { return QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex(); }
-QByteArray md5Of(const QByteArray& content) { return QCryptographicHash::hash(content, QCryptographicHash::Md5).toHex(); }
+QByteArray sha256Of(const QByteArray& content)
+{
+    return QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex();
+}
+QByteArray md5Of(const QByteArray& content)
+{
+    return QCryptographicHash::hash(content, QCryptographicHash::Md5).toHex();
+}
 
 } // namespace
 
@@ -75,8 +82,9 @@ private slots:
         proc_ = dir_.filePath(QStringLiteral("proc"));
         binary_ = root_ + QStringLiteral("/usr/bin/tool");
         write(binary_, "tool version 1");
-        write(dpkg_ + QStringLiteral("/status"),
-              "Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.0-1\nDescription: a tool\n");
+        write(
+            dpkg_ + QStringLiteral("/status"),
+            "Package: tool\nStatus: install ok installed\nArchitecture: amd64\nVersion: 2.0-1\nDescription: a tool\n");
         write(dpkg_ + QStringLiteral("/info/tool.list"), "/usr/bin/tool\n");
         // dpkg installed version 2 of the tool (its md5sums say so).
         write(dpkg_ + QStringLiteral("/info/tool.md5sums"), md5Of("tool version 2") + "  usr/bin/tool\n");
@@ -124,8 +132,9 @@ private slots:
         Logger log(LogLevel::Debug);
         PackageDatabase packages(dpkg_.toStdString(), root_.toStdString());
         std::vector<std::pair<RuleId, std::string>> repinned;
-        BinaryPins pins(packages, BinaryChange::Deny, log,
-                        [&](RuleId id, const std::string& sha256) { repinned.emplace_back(id, sha256); }, proc_.toStdString());
+        BinaryPins pins(
+            packages, BinaryChange::Deny, log,
+            [&](RuleId id, const std::string& sha256) { repinned.emplace_back(id, sha256); }, proc_.toStdString());
         write(binary_, "tool version 2");
         const Decision decision = pins.check(connectionOf(binary_), allowedBy(sha256Of("tool version 1")));
         QVERIFY(decision.verdict == Verdict::Allow);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of a decision's journal entry: the HOSTGATE_* fields log shippers index.
 #include "hostgated/decision_journal.h"
 
@@ -38,7 +39,8 @@ class DecisionJournalTest : public QObject {
 private slots:
     void aDecisionCarriesWhoWhereWhatAndWhy()
     {
-        const auto fields = byName(decisionJournalFields(curlToExample(), Outcome::Denied, RuleId{12}, "rule #12 (admin): deny *.example.test"));
+        const auto fields = byName(decisionJournalFields(curlToExample(), Outcome::Denied, RuleId{12},
+                                                         "rule #12 (admin): deny *.example.test"));
         QCOMPARE(fields.at("HOSTGATE_VERDICT"), std::string("denied"));
         QCOMPARE(fields.at("HOSTGATE_APP"), std::string("/usr/bin/curl"));
         QCOMPARE(fields.at("HOSTGATE_PID"), std::string("4242"));
@@ -52,20 +54,23 @@ private slots:
         QCOMPARE(fields.at("MESSAGE_ID"), std::string(kDecisionMessageId));
         QCOMPARE(fields.at("PRIORITY"), std::string("6"));
         QCOMPARE(fields.at("SYSLOG_IDENTIFIER"), std::string("hostgated"));
-        QCOMPARE(fields.at("MESSAGE"), std::string("Connection denied: /usr/bin/curl to www.example.test (203.0.113.10) port "
-                                                   "443/tcp: rule #12 (admin): deny *.example.test"));
+        QCOMPARE(fields.at("MESSAGE"),
+                 std::string("Connection denied: /usr/bin/curl to www.example.test (203.0.113.10) port "
+                             "443/tcp: rule #12 (admin): deny *.example.test"));
     }
 
     void absentValuesAreLeftOutNotSentEmpty()
     {
         Connection connection = curlToExample();
         connection.hostnames.clear();
-        const auto fields = byName(decisionJournalFields(connection, Outcome::Asked, std::nullopt, "mode enforce: ask"));
+        const auto fields =
+            byName(decisionJournalFields(connection, Outcome::Asked, std::nullopt, "mode enforce: ask"));
         QVERIFY(!fields.contains("HOSTGATE_HOST"));
         QVERIFY(!fields.contains("HOSTGATE_SCRIPT"));
         QVERIFY(!fields.contains("HOSTGATE_CONTAINER"));
         QCOMPARE(fields.at("HOSTGATE_RULE"), std::string("none"));
-        QCOMPARE(fields.at("MESSAGE"), std::string("Connection asked: /usr/bin/curl to 203.0.113.10 port 443/tcp: mode enforce: ask"));
+        QCOMPARE(fields.at("MESSAGE"),
+                 std::string("Connection asked: /usr/bin/curl to 203.0.113.10 port 443/tcp: mode enforce: ask"));
     }
 
     void scriptsAndContainersAreNamed()
@@ -91,7 +96,8 @@ private slots:
 
     void longValuesAreBounded()
     {
-        const auto fields = decisionJournalFields(curlToExample(), Outcome::Denied, RuleId{1}, std::string(100000, 'n'));
+        const auto fields =
+            decisionJournalFields(curlToExample(), Outcome::Denied, RuleId{1}, std::string(100000, 'n'));
         std::size_t total = 0;
         for (const auto& field : fields) {
             QVERIFY(field.value.size() <= kMaxJournalValueBytes);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the hit ledger: each hit the kernel counted is credited to its rule exactly once.
 #include "hostgated/hit_ledger.h"
 

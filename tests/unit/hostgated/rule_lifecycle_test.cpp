@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the rule lifecycle: one id sequence, saved before enforced, a broken user file never
 // written over (known from the load report), in-memory rules kept across reloads and ended by their process.
 #include "hostgated/rule_lifecycle.h"
@@ -287,7 +288,8 @@ private slots:
 
     void hitCountsSurviveAReload()
     {
-        writeText(paths().userFile, "[[rule]]\nid = 7\nhost = \"a.example\"\naction = \"allow\"\ncreated = 2026-11-01T00:00:00Z\n");
+        writeText(paths().userFile,
+                  "[[rule]]\nid = 7\nhost = \"a.example\"\naction = \"allow\"\ncreated = 2026-11-01T00:00:00Z\n");
         writeText(paths().adminDir / "10-corp.toml", "[[rule]]\nhost = \"b.example\"\naction = \"deny\"\n");
         ::chmod(paths().adminDir.c_str(), 0755);
         auto rules = lifecycle();
@@ -306,7 +308,8 @@ private slots:
 
     void savedHitCountsAreThereAfterARestart()
     {
-        writeText(paths().userFile, "[[rule]]\nid = 7\nhost = \"a.example\"\naction = \"allow\"\ncreated = 2026-11-01T00:00:00Z\n");
+        writeText(paths().userFile,
+                  "[[rule]]\nid = 7\nhost = \"a.example\"\naction = \"allow\"\ncreated = 2026-11-01T00:00:00Z\n");
         {
             auto rules = lifecycle();
             rules->load();

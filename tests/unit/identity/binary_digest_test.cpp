@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BinaryDigests: SHA-256 and MD5 as an independent implementation (Qt's) computes them, cached by content identity.
 #include "identity/binary_digest.h"
 
@@ -42,8 +43,10 @@ private slots:
         BinaryDigests digests;
         const auto result = digests.ofPath(writeFile(QStringLiteral("file"), content).toStdString());
         QVERIFY2(result.ok(), result.ok() ? "" : result.error().message.c_str());
-        QCOMPARE(QByteArray::fromStdString(result->sha256), QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex());
-        QCOMPARE(QByteArray::fromStdString(result->md5), QCryptographicHash::hash(content, QCryptographicHash::Md5).toHex());
+        QCOMPARE(QByteArray::fromStdString(result->sha256),
+                 QCryptographicHash::hash(content, QCryptographicHash::Sha256).toHex());
+        QCOMPARE(QByteArray::fromStdString(result->md5),
+                 QCryptographicHash::hash(content, QCryptographicHash::Md5).toHex());
     }
 
     void unchangedFileIsReadOnceAChangedOneAgain()

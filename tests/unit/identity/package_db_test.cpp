@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PackageDatabase against a dpkg database written by the test: ownership, merged /usr, state changes.
 #include "identity/package_db.h"
 
@@ -61,7 +62,8 @@ private slots:
         dpkg_ = dir_.filePath(QStringLiteral("dpkg"));
         root_ = dir_.filePath(QStringLiteral("root"));
         writeFile(dpkg_ + QStringLiteral("/status"), statusText);
-        writeFile(dpkg_ + QStringLiteral("/info/curl.list"), "/.\n/usr\n/usr/bin\n/usr/bin/curl\n/usr/share/doc/curl\n");
+        writeFile(dpkg_ + QStringLiteral("/info/curl.list"),
+                  "/.\n/usr\n/usr/bin\n/usr/bin/curl\n/usr/share/doc/curl\n");
         writeFile(dpkg_ + QStringLiteral("/info/bash.list"), "/bin\n/bin/bash\n/usr/bin/bashbug\n");
         writeFile(dpkg_ + QStringLiteral("/info/libexample1:amd64.list"), "/usr/lib/x86_64-linux-gnu/example/helper\n");
         writeFile(dpkg_ + QStringLiteral("/info/removed-tool.list"), "/usr/bin/removed-tool\n");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of process identity: executable, interpreter scripts, sandboxed app ids, parent pid.
 #include "identity/process_info.h"
 
@@ -105,8 +106,8 @@ private slots:
         QTest::addColumn<QString>("script");
         QTest::newRow("python relative") << "/usr/bin/python3.11" << QStringList{"python3", "sync.py"}
                                          << "/home/u/sync.py";
-        QTest::newRow("python with options") << "/usr/bin/python3" << QStringList{"python3", "-u", "-W", "ignore", "/opt/a.py"}
-                                             << "/opt/a.py";
+        QTest::newRow("python with options")
+            << "/usr/bin/python3" << QStringList{"python3", "-u", "-W", "ignore", "/opt/a.py"} << "/opt/a.py";
         QTest::newRow("python module") << "/usr/bin/python3" << QStringList{"python3", "-m", "http.server"}
                                        << "-m http.server";
         QTest::newRow("python inline code") << "/usr/bin/python3" << QStringList{"python3", "-c", "print(1)"} << "";
@@ -132,7 +133,8 @@ private slots:
     {
         QTemporaryDir proc;
         const std::filesystem::path base = proc.path().toStdString() + "/5";
-        writeFile(base / "root/.flatpak-info", "[Application]\nname=org.mozilla.firefox\nruntime=x\n[Instance]\nname=no\n");
+        writeFile(base / "root/.flatpak-info",
+                  "[Application]\nname=org.mozilla.firefox\nruntime=x\n[Instance]\nname=no\n");
         QCOMPARE(sandboxAppId(5, proc.path().toStdString()).value_or(""), std::string("flatpak:org.mozilla.firefox"));
     }
 
@@ -156,14 +158,21 @@ private slots:
     {
         QTest::addColumn<QString>("cgroup");
         QTest::addColumn<QString>("unit");
-        QTest::newRow("system service") << "/system.slice/cups.service" << "unit:cups.service";
-        QTest::newRow("container scope") << "/system.slice/docker-0123abcd.scope" << "unit:docker-0123abcd.scope";
-        QTest::newRow("nested in a service") << "/system.slice/foo.service/worker.scope" << "unit:worker.scope";
-        QTest::newRow("login session") << "/user.slice/user-1000.slice/session-2.scope" << "unit:session-2.scope";
+        QTest::newRow("system service") << "/system.slice/cups.service"
+                                        << "unit:cups.service";
+        QTest::newRow("container scope") << "/system.slice/docker-0123abcd.scope"
+                                         << "unit:docker-0123abcd.scope";
+        QTest::newRow("nested in a service") << "/system.slice/foo.service/worker.scope"
+                                             << "unit:worker.scope";
+        QTest::newRow("login session") << "/user.slice/user-1000.slice/session-2.scope"
+                                       << "unit:session-2.scope";
         QTest::newRow("a user's own unit names nothing")
-            << "/user.slice/user-1000.slice/user@1000.service/app.slice/cups.service" << "";
-        QTest::newRow("no unit") << "/hostgate-test-1234" << "";
-        QTest::newRow("root") << "/" << "";
+            << "/user.slice/user-1000.slice/user@1000.service/app.slice/cups.service"
+            << "";
+        QTest::newRow("no unit") << "/hostgate-test-1234"
+                                 << "";
+        QTest::newRow("root") << "/"
+                              << "";
     }
 
     void systemUnitComesFromTheInnermostServiceOrScope()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A stand-in suffix list for unit tests of the pure core: every TLD is a public suffix, nothing else is
 // (so the registrable domain is the last two labels). The daemon uses libpsl instead.
 #pragma once

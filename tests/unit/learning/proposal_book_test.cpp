@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the proposal book: one proposal per (app, script, user, destination), names of one
 // registrable domain generalised to "*.domain", ports grouped, bounded, rejections remembered.
 #include "learning/last_two_labels.h"
@@ -24,7 +25,10 @@ Sighting seen(std::string host, std::uint16_t port = 443, std::string app = "/us
     return sighting;
 }
 
-QString text(const std::string& value) { return QString::fromStdString(value); }
+QString text(const std::string& value)
+{
+    return QString::fromStdString(value);
+}
 
 } // namespace
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The saved proposal book: round trip, strict reading with file:line:column, atomic save, and a broken file
 // kept aside instead of lost.
 #include "learning/last_two_labels.h"
@@ -94,10 +95,17 @@ private slots:
         const QString good = QStringLiteral("[[proposal]]\nid = 1\nuser = 0\nhost = \"a.example\"\nprotocol = \"tcp\"\n"
                                             "ports = \"443\"\nfirst_seen = 2026-12-01T00:00:00Z\n"
                                             "last_seen = 2026-12-01T00:00:00Z\n");
-        QTest::newRow("syntax") << "version = = 1\n" << "p.toml:1:" << "";
-        QTest::newRow("version") << "version = 2\n" << "p.toml:1:1" << "version 2 is not supported";
-        QTest::newRow("unknown top key") << head + "color = 1\n" << "p.toml:2:1" << "unknown key 'color'";
-        QTest::newRow("unknown proposal key") << head + good + "colour = \"red\"\n" << "p.toml:10:1"
+        QTest::newRow("syntax") << "version = = 1\n"
+                                << "p.toml:1:"
+                                << "";
+        QTest::newRow("version") << "version = 2\n"
+                                 << "p.toml:1:1"
+                                 << "version 2 is not supported";
+        QTest::newRow("unknown top key") << head + "color = 1\n"
+                                         << "p.toml:2:1"
+                                         << "unknown key 'color'";
+        QTest::newRow("unknown proposal key") << head + good + "colour = \"red\"\n"
+                                              << "p.toml:10:1"
                                               << "unknown key 'colour' in [[proposal]]";
         QTest::newRow("bad host") << head + QString(good).replace("a.example", "203.0.113.0/24") << "p.toml:5:8"
                                   << "invalid host";
@@ -105,7 +113,8 @@ private slots:
                                    << "invalid ports";
         QTest::newRow("bad protocol") << head + QString(good).replace("\"tcp\"", "\"any\"") << "p.toml:6:12"
                                       << "'protocol' must be tcp or udp";
-        QTest::newRow("duplicate id") << head + good + good << "p.toml:11:6" << "duplicate proposal id 1";
+        QTest::newRow("duplicate id") << head + good + good << "p.toml:11:6"
+                                      << "duplicate proposal id 1";
         QTest::newRow("too many ports") << head + QString(good).replace("\"443\"", "\"1-2000\"") << "p.toml:7:9"
                                         << "at most 1024 ports";
         QTest::newRow("missing host") << head + QString(good).replace("host = \"a.example\"\n", "") << "p.toml:2:1"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // libpsl with Debian's publicsuffix data: the registrable domains the proposal book generalises to.
 #include "learning/public_suffix.h"
 
@@ -13,15 +14,24 @@ private slots:
     {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("domain"); // "" = none
-        QTest::newRow("com") << "www.example.com" << "example.com";
-        QTest::newRow("deep") << "a.b.c.example.com" << "example.com";
-        QTest::newRow("two-label suffix") << "www.example.co.uk" << "example.co.uk";
-        QTest::newRow("private suffix") << "user.github.io" << "user.github.io";
-        QTest::newRow("under a private suffix") << "a.user.github.io" << "user.github.io";
-        QTest::newRow("apex") << "example.com" << "example.com";
-        QTest::newRow("unlisted tld (implicit *)") << "a.example.test" << "example.test";
-        QTest::newRow("public suffix itself") << "co.uk" << "";
-        QTest::newRow("single label") << "localhost" << "";
+        QTest::newRow("com") << "www.example.com"
+                             << "example.com";
+        QTest::newRow("deep") << "a.b.c.example.com"
+                              << "example.com";
+        QTest::newRow("two-label suffix") << "www.example.co.uk"
+                                          << "example.co.uk";
+        QTest::newRow("private suffix") << "user.github.io"
+                                        << "user.github.io";
+        QTest::newRow("under a private suffix") << "a.user.github.io"
+                                                << "user.github.io";
+        QTest::newRow("apex") << "example.com"
+                              << "example.com";
+        QTest::newRow("unlisted tld (implicit *)") << "a.example.test"
+                                                   << "example.test";
+        QTest::newRow("public suffix itself") << "co.uk"
+                                              << "";
+        QTest::newRow("single label") << "localhost"
+                                      << "";
     }
     void registrableDomainIsTheSuffixPlusOneLabel()
     {

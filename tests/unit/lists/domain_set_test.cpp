@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of DomainSet: exact membership and the longest covering parent domain.
 #include "lists/domain_set.h"
 
@@ -16,15 +17,24 @@ private slots:
     {
         QTest::addColumn<QString>("query");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("the entry itself") << "example.com" << "example.com";
-        QTest::newRow("a subdomain") << "ads.example.com" << "example.com";
-        QTest::newRow("a deeper subdomain") << "a.b.example.com" << "example.com";
-        QTest::newRow("the longest entry wins") << "x.track.example.org" << "track.example.org";
-        QTest::newRow("not at a label boundary") << "badexample.com" << "";
-        QTest::newRow("a parent of an entry is not covered") << "example.org" << "";
-        QTest::newRow("unrelated") << "other.test" << "";
-        QTest::newRow("empty") << "" << "";
-        QTest::newRow("a single label entry") << "host.lan" << "lan";
+        QTest::newRow("the entry itself") << "example.com"
+                                          << "example.com";
+        QTest::newRow("a subdomain") << "ads.example.com"
+                                     << "example.com";
+        QTest::newRow("a deeper subdomain") << "a.b.example.com"
+                                            << "example.com";
+        QTest::newRow("the longest entry wins") << "x.track.example.org"
+                                                << "track.example.org";
+        QTest::newRow("not at a label boundary") << "badexample.com"
+                                                 << "";
+        QTest::newRow("a parent of an entry is not covered") << "example.org"
+                                                             << "";
+        QTest::newRow("unrelated") << "other.test"
+                                   << "";
+        QTest::newRow("empty") << ""
+                               << "";
+        QTest::newRow("a single label entry") << "host.lan"
+                                              << "lan";
     }
     void matchSuffix()
     {

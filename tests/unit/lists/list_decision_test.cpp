@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of how subscribed lists decide: below every rule, above the mode, named in the explanation.
 #include "decision/decision_engine.h"
 
@@ -63,8 +64,9 @@ private slots:
         auto engine = engineWithLists();
         const auto decision = engine.decide(connectionTo({"ads.example.com"}), now);
         QCOMPARE(int(decision.verdict), int(Verdict::Deny));
-        QCOMPARE(QString::fromStdString(decision.explanation),
-                 QStringLiteral("list \"ads\" (/etc/hostgate/lists.d/ads.toml): deny ads.example.com (entry example.com)"));
+        QCOMPARE(
+            QString::fromStdString(decision.explanation),
+            QStringLiteral("list \"ads\" (/etc/hostgate/lists.d/ads.toml): deny ads.example.com (entry example.com)"));
         QVERIFY(!decision.rule);
     }
 

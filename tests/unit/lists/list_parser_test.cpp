@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the list parsers: what each format accepts, counts as skipped or invalid, and refuses.
 #include "lists/list_parser.h"
 
@@ -14,7 +15,8 @@ namespace {
 QStringList entries(const ParsedList& list)
 {
     QStringList names;
-    list.domains.forEach([&](std::string_view name) { names << QString::fromUtf8(name.data(), qsizetype(name.size())); });
+    list.domains.forEach(
+        [&](std::string_view name) { names << QString::fromUtf8(name.data(), qsizetype(name.size())); });
     return names;
 }
 
@@ -37,7 +39,8 @@ private slots:
             << ListFormat::Hosts << "# header\n127.0.0.1\ta.example b.example # two\n\n::1 c.example\n"
             << QStringList{"a.example", "b.example", "c.example"} << 0 << 0;
         QTest::newRow("hosts localhost lines are skipped")
-            << ListFormat::Hosts << "127.0.0.1 localhost\n::1 ip6-localhost ip6-loopback\n0.0.0.0 0.0.0.0\n0.0.0.0 x.example\n"
+            << ListFormat::Hosts
+            << "127.0.0.1 localhost\n::1 ip6-localhost ip6-loopback\n0.0.0.0 0.0.0.0\n0.0.0.0 x.example\n"
             << QStringList{"x.example"} << 3 << 0;
         QTest::newRow("hosts line without an address is invalid")
             << ListFormat::Hosts << "0.0.0.0 a.example\n0.0.0.0 b.example\nnonsense c.example\n"
@@ -59,12 +62,16 @@ private slots:
             << ListFormat::Adblock
             << "||ads.example^\n@@||good.example^\n##.banner\n||x.example^$third-party\n/ads/*\n||a.example/path^\n"
             << QStringList{"ads.example"} << 5 << 0;
-        QTest::newRow("BOM and CRLF") << ListFormat::Domains << "\xEF\xBB\xBF" "a.example\r\nb.example\r\n"
+        QTest::newRow("BOM and CRLF") << ListFormat::Domains
+                                      << "\xEF\xBB\xBF"
+                                         "a.example\r\nb.example\r\n"
                                       << QStringList{"a.example", "b.example"} << 0 << 0;
-        QTest::newRow("hosts with BOM and CRLF") << ListFormat::Hosts << "\xEF\xBB\xBF" "0.0.0.0 a.example\r\n"
+        QTest::newRow("hosts with BOM and CRLF") << ListFormat::Hosts
+                                                 << "\xEF\xBB\xBF"
+                                                    "0.0.0.0 a.example\r\n"
                                                  << QStringList{"a.example"} << 0 << 0;
-        QTest::newRow("no trailing newline") << ListFormat::Adblock << "||a.example^"
-                                             << QStringList{"a.example"} << 0 << 0;
+        QTest::newRow("no trailing newline")
+            << ListFormat::Adblock << "||a.example^" << QStringList{"a.example"} << 0 << 0;
         QTest::newRow("only comments: an empty list") << ListFormat::Hosts << "# nothing yet\n\n"
                                                       << QStringList{} << 0 << 0;
     }
@@ -95,7 +102,8 @@ private slots:
 
     void anHtmlPageIsRefused()
     {
-        const auto parsed = parseList("<html>\n<body>Internal error</body>\n</html>\n", ListFormat::Hosts, "https://lists.example/x");
+        const auto parsed =
+            parseList("<html>\n<body>Internal error</body>\n</html>\n", ListFormat::Hosts, "https://lists.example/x");
         QVERIFY(!parsed.ok());
         QVERIFY2(parsed.error().message.find("https://lists.example/x: not a hosts list") == 0,
                  parsed.error().message.c_str());
@@ -105,7 +113,8 @@ private slots:
     {
         const auto parsed = parseList("a.example\nx y\nz w\n", ListFormat::Domains, "test");
         QVERIFY(!parsed.ok());
-        QVERIFY2(parsed.error().message.find("first invalid: line 2") != std::string::npos, parsed.error().message.c_str());
+        QVERIFY2(parsed.error().message.find("first invalid: line 2") != std::string::npos,
+                 parsed.error().message.c_str());
     }
 
     void binaryIsRefused()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of host name normalization and of the label-boundary subdomain test.
 #include "net/hostname.h"
 
@@ -13,12 +14,18 @@ private slots:
     {
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("normalized");
-        QTest::newRow("already normal") << "www.example.com" << "www.example.com";
-        QTest::newRow("upper case") << "WWW.Example.COM" << "www.example.com";
-        QTest::newRow("trailing dot") << "example.com." << "example.com";
-        QTest::newRow("single label") << "localhost" << "localhost";
-        QTest::newRow("punycode") << "xn--bcher-kva.example" << "xn--bcher-kva.example";
-        QTest::newRow("underscore service label") << "_dmarc.example.com" << "_dmarc.example.com";
+        QTest::newRow("already normal") << "www.example.com"
+                                        << "www.example.com";
+        QTest::newRow("upper case") << "WWW.Example.COM"
+                                    << "www.example.com";
+        QTest::newRow("trailing dot") << "example.com."
+                                      << "example.com";
+        QTest::newRow("single label") << "localhost"
+                                      << "localhost";
+        QTest::newRow("punycode") << "xn--bcher-kva.example"
+                                  << "xn--bcher-kva.example";
+        QTest::newRow("underscore service label") << "_dmarc.example.com"
+                                                  << "_dmarc.example.com";
         QTest::newRow("63-octet label") << QString(63, QLatin1Char('a')) + ".example"
                                         << QString(63, QLatin1Char('a')) + ".example";
     }
@@ -47,16 +54,18 @@ private slots:
                                             QByteArray(50, 'c') + "." + QByteArray(50, 'd') + "." +
                                             QByteArray(50, 'e') + "." + QByteArray(49, 'f'))
                                         << "longer than 253";
-        QTest::newRow("unicode") << QByteArray("b\xc3\xbc" "cher.example") << "punycode";
+        QTest::newRow("unicode") << QByteArray("b\xc3\xbc"
+                                               "cher.example")
+                                 << "punycode";
     }
     void invalidNamesAreRejectedWithAReason()
     {
         QFETCH(QByteArray, input);
         QFETCH(QString, reasonPart);
-        const auto result = normalizeHostname(std::string_view(input.constData(), static_cast<std::size_t>(input.size())));
+        const auto result =
+            normalizeHostname(std::string_view(input.constData(), static_cast<std::size_t>(input.size())));
         QVERIFY(!result.ok());
-        QVERIFY2(QString::fromStdString(result.error().message).contains(reasonPart),
-                 result.error().message.c_str());
+        QVERIFY2(QString::fromStdString(result.error().message).contains(reasonPart), result.error().message.c_str());
     }
 
     void subdomainTestRespectsLabelBoundaries_data()
@@ -64,13 +73,20 @@ private slots:
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("domain");
         QTest::addColumn<bool>("expected");
-        QTest::newRow("same name") << "example.com" << "example.com" << true;
-        QTest::newRow("direct child") << "www.example.com" << "example.com" << true;
-        QTest::newRow("deep child") << "a.b.c.example.com" << "example.com" << true;
-        QTest::newRow("lookalike prefix") << "badexample.com" << "example.com" << false;
-        QTest::newRow("parent is not a child") << "example.com" << "www.example.com" << false;
-        QTest::newRow("different tld") << "example.org" << "example.com" << false;
-        QTest::newRow("suffix inside label") << "www.notexample.com" << "example.com" << false;
+        QTest::newRow("same name") << "example.com"
+                                   << "example.com" << true;
+        QTest::newRow("direct child") << "www.example.com"
+                                      << "example.com" << true;
+        QTest::newRow("deep child") << "a.b.c.example.com"
+                                    << "example.com" << true;
+        QTest::newRow("lookalike prefix") << "badexample.com"
+                                          << "example.com" << false;
+        QTest::newRow("parent is not a child") << "example.com"
+                                               << "www.example.com" << false;
+        QTest::newRow("different tld") << "example.org"
+                                       << "example.com" << false;
+        QTest::newRow("suffix inside label") << "www.notexample.com"
+                                             << "example.com" << false;
     }
     void subdomainTestRespectsLabelBoundaries()
     {

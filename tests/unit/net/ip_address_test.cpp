@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of IpAddress and Cidr: parsing, printing, v4-mapped normalization and prefix containment.
 #include "net/ip_address.h"
 
@@ -25,12 +26,18 @@ private slots:
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("canonical");
         QTest::addColumn<bool>("isV4");
-        QTest::newRow("ipv4") << "203.0.113.7" << "203.0.113.7" << true;
-        QTest::newRow("ipv6 compressed") << "2001:db8::1" << "2001:db8::1" << false;
-        QTest::newRow("ipv6 expanded") << "2001:0db8:0000:0000:0000:0000:0000:0001" << "2001:db8::1" << false;
-        QTest::newRow("ipv6 upper case") << "2001:DB8::A" << "2001:db8::a" << false;
-        QTest::newRow("v4-mapped becomes v4") << "::ffff:198.51.100.9" << "198.51.100.9" << true;
-        QTest::newRow("ipv6 loopback") << "::1" << "::1" << false;
+        QTest::newRow("ipv4") << "203.0.113.7"
+                              << "203.0.113.7" << true;
+        QTest::newRow("ipv6 compressed") << "2001:db8::1"
+                                         << "2001:db8::1" << false;
+        QTest::newRow("ipv6 expanded") << "2001:0db8:0000:0000:0000:0000:0000:0001"
+                                       << "2001:db8::1" << false;
+        QTest::newRow("ipv6 upper case") << "2001:DB8::A"
+                                         << "2001:db8::a" << false;
+        QTest::newRow("v4-mapped becomes v4") << "::ffff:198.51.100.9"
+                                              << "198.51.100.9" << true;
+        QTest::newRow("ipv6 loopback") << "::1"
+                                       << "::1" << false;
     }
     void validAddressesPrintInCanonicalForm()
     {
@@ -92,13 +99,20 @@ private slots:
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("canonical");
         QTest::addColumn<uint>("prefix");
-        QTest::newRow("v4 /24") << "203.0.113.77/24" << "203.0.113.0/24" << 24u;
-        QTest::newRow("v4 /0") << "203.0.113.77/0" << "0.0.0.0/0" << 0u;
-        QTest::newRow("v4 /31") << "198.51.100.3/31" << "198.51.100.2/31" << 31u;
-        QTest::newRow("bare v4 is /32") << "198.51.100.3" << "198.51.100.3/32" << 32u;
-        QTest::newRow("v6 /32") << "2001:db8:ffff::1/32" << "2001:db8::/32" << 32u;
-        QTest::newRow("v6 /61 splits a byte") << "2001:db8:0:ff::/61" << "2001:db8:0:f8::/61" << 61u;
-        QTest::newRow("bare v6 is /128") << "2001:db8::5" << "2001:db8::5/128" << 128u;
+        QTest::newRow("v4 /24") << "203.0.113.77/24"
+                                << "203.0.113.0/24" << 24u;
+        QTest::newRow("v4 /0") << "203.0.113.77/0"
+                               << "0.0.0.0/0" << 0u;
+        QTest::newRow("v4 /31") << "198.51.100.3/31"
+                                << "198.51.100.2/31" << 31u;
+        QTest::newRow("bare v4 is /32") << "198.51.100.3"
+                                        << "198.51.100.3/32" << 32u;
+        QTest::newRow("v6 /32") << "2001:db8:ffff::1/32"
+                                << "2001:db8::/32" << 32u;
+        QTest::newRow("v6 /61 splits a byte") << "2001:db8:0:ff::/61"
+                                              << "2001:db8:0:f8::/61" << 61u;
+        QTest::newRow("bare v6 is /128") << "2001:db8::5"
+                                         << "2001:db8::5/128" << 128u;
     }
     void cidrParsingClearsHostBits()
     {
@@ -134,19 +148,32 @@ private slots:
         QTest::addColumn<QString>("network");
         QTest::addColumn<QString>("address");
         QTest::addColumn<bool>("contained");
-        QTest::newRow("v4 inside") << "203.0.113.0/24" << "203.0.113.255" << true;
-        QTest::newRow("v4 just outside") << "203.0.113.0/24" << "203.0.114.0" << false;
-        QTest::newRow("v4 odd prefix inside") << "198.51.100.0/25" << "198.51.100.127" << true;
-        QTest::newRow("v4 odd prefix outside") << "198.51.100.0/25" << "198.51.100.128" << false;
-        QTest::newRow("v4 /0 holds all v4") << "0.0.0.0/0" << "198.51.100.1" << true;
-        QTest::newRow("v4 /0 holds no v6") << "0.0.0.0/0" << "2001:db8::1" << false;
-        QTest::newRow("v4 net holds v4-mapped") << "198.51.100.0/24" << "::ffff:198.51.100.4" << true;
-        QTest::newRow("v6 inside") << "2001:db8::/32" << "2001:db8:1234::1" << true;
-        QTest::newRow("v6 outside") << "2001:db8::/32" << "2001:db9::1" << false;
-        QTest::newRow("v6 /127 pair") << "2001:db8::/127" << "2001:db8::1" << true;
-        QTest::newRow("v6 /127 beyond") << "2001:db8::/127" << "2001:db8::2" << false;
-        QTest::newRow("host route") << "198.51.100.7/32" << "198.51.100.7" << true;
-        QTest::newRow("host route other") << "198.51.100.7/32" << "198.51.100.8" << false;
+        QTest::newRow("v4 inside") << "203.0.113.0/24"
+                                   << "203.0.113.255" << true;
+        QTest::newRow("v4 just outside") << "203.0.113.0/24"
+                                         << "203.0.114.0" << false;
+        QTest::newRow("v4 odd prefix inside") << "198.51.100.0/25"
+                                              << "198.51.100.127" << true;
+        QTest::newRow("v4 odd prefix outside") << "198.51.100.0/25"
+                                               << "198.51.100.128" << false;
+        QTest::newRow("v4 /0 holds all v4") << "0.0.0.0/0"
+                                            << "198.51.100.1" << true;
+        QTest::newRow("v4 /0 holds no v6") << "0.0.0.0/0"
+                                           << "2001:db8::1" << false;
+        QTest::newRow("v4 net holds v4-mapped") << "198.51.100.0/24"
+                                                << "::ffff:198.51.100.4" << true;
+        QTest::newRow("v6 inside") << "2001:db8::/32"
+                                   << "2001:db8:1234::1" << true;
+        QTest::newRow("v6 outside") << "2001:db8::/32"
+                                    << "2001:db9::1" << false;
+        QTest::newRow("v6 /127 pair") << "2001:db8::/127"
+                                      << "2001:db8::1" << true;
+        QTest::newRow("v6 /127 beyond") << "2001:db8::/127"
+                                        << "2001:db8::2" << false;
+        QTest::newRow("host route") << "198.51.100.7/32"
+                                    << "198.51.100.7" << true;
+        QTest::newRow("host route other") << "198.51.100.7/32"
+                                          << "198.51.100.8" << false;
     }
     void cidrContainsExactlyTheAddressesUnderItsPrefix()
     {

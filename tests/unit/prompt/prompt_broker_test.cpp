@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the prompt broker: merging, answering, deadlines, agents, bounds and re-entrancy.
 #include "prompt/prompt_broker.h"
 #include "prompt_test_printers.h"

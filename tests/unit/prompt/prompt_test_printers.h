@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Lets prompt tests compare the core's enums by name, so a failure says "allow" vs "deny".
 #pragma once
 

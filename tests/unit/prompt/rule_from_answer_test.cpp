@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of how a prompt answer becomes a rule: host and port scope, lifetime, provenance, refusals.
 #include "prompt/prompt_answer.h"
 #include "prompt_test_printers.h"
@@ -55,7 +56,8 @@ private slots:
 
         const QStringList www{"www.example.com"};
         const QStringList none;
-        QTest::newRow("this host is the exact name") << www << "203.0.113.10" << HostScope::ThisHost << "www.example.com";
+        QTest::newRow("this host is the exact name")
+            << www << "203.0.113.10" << HostScope::ThisHost << "www.example.com";
         QTest::newRow("this host is the first of several names")
             << QStringList{"cdn.example.net", "www.example.com"} << "203.0.113.10" << HostScope::ThisHost
             << "cdn.example.net";
@@ -99,10 +101,7 @@ private slots:
     }
 
     // Whatever the scope, the rule must decide the very connection the user was asked about.
-    void everyHostScopeCoversTheAskingConnection_data()
-    {
-        hostScopeDecidesTheHostPattern_data();
-    }
+    void everyHostScopeCoversTheAskingConnection_data() { hostScopeDecidesTheHostPattern_data(); }
 
     void everyHostScopeCoversTheAskingConnection()
     {
@@ -145,8 +144,8 @@ private slots:
     void lifetimeChoiceDecidesTheRuleLifetime_data()
     {
         QTest::addColumn<Lifetime::Kind>("kind");
-        QTest::addColumn<int>("untilInSeconds"); // -1: no end time given by the answer
-        QTest::addColumn<int>("expectedPid");    // 0: none
+        QTest::addColumn<int>("untilInSeconds");         // -1: no end time given by the answer
+        QTest::addColumn<int>("expectedPid");            // 0: none
         QTest::addColumn<int>("expectedUntilInSeconds"); // -1: none
 
         QTest::newRow("once") << Lifetime::Kind::Once << -1 << 0 << -1;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of app ids in rules: which values a rule's app may hold, and which processes they match.
 #include "decision/decision_engine.h"
 #include "prompt/prompt_answer.h"
@@ -53,24 +54,42 @@ private slots:
     {
         QTest::addColumn<QString>("app");
         QTest::addColumn<QString>("problem"); // "" = valid
-        QTest::newRow("path") << "/usr/bin/curl" << "";
-        QTest::newRow("flatpak") << "flatpak:org.mozilla.firefox" << "";
-        QTest::newRow("snap") << "snap:firefox" << "";
-        QTest::newRow("appimage") << "appimage:Obsidian-1.4.16.AppImage" << "";
-        QTest::newRow("service") << "unit:cups.service" << "";
-        QTest::newRow("template instance") << "unit:getty@tty1.service" << "";
-        QTest::newRow("container scope") << "unit:docker-0123abcd.scope" << "";
-        QTest::newRow("relative path") << "curl" << "must be an absolute executable path";
-        QTest::newRow("unknown kind") << "deb:curl" << "must be an absolute executable path";
-        QTest::newRow("empty flatpak") << "flatpak:" << "names no flatpak app";
-        QTest::newRow("two-part flatpak") << "flatpak:org.firefox" << "at least three parts";
-        QTest::newRow("flatpak part with a digit first") << "flatpak:org.1password.App" << "does not start with a digit";
-        QTest::newRow("flatpak with a slash") << "flatpak:org.a/b.c" << "letters, digits";
-        QTest::newRow("upper-case snap") << "snap:Firefox" << "lower-case letters";
-        QTest::newRow("appimage with a directory") << "appimage:/home/u/Tool.AppImage" << "without a directory";
-        QTest::newRow("unit without a type") << "unit:cups" << ".service or .scope";
-        QTest::newRow("timer is no unit that connects") << "unit:apt-daily.timer" << ".service or .scope";
-        QTest::newRow("space in an id") << "snap:fire fox" << "no spaces";
+        QTest::newRow("path") << "/usr/bin/curl"
+                              << "";
+        QTest::newRow("flatpak") << "flatpak:org.mozilla.firefox"
+                                 << "";
+        QTest::newRow("snap") << "snap:firefox"
+                              << "";
+        QTest::newRow("appimage") << "appimage:Obsidian-1.4.16.AppImage"
+                                  << "";
+        QTest::newRow("service") << "unit:cups.service"
+                                 << "";
+        QTest::newRow("template instance") << "unit:getty@tty1.service"
+                                           << "";
+        QTest::newRow("container scope") << "unit:docker-0123abcd.scope"
+                                         << "";
+        QTest::newRow("relative path") << "curl"
+                                       << "must be an absolute executable path";
+        QTest::newRow("unknown kind") << "deb:curl"
+                                      << "must be an absolute executable path";
+        QTest::newRow("empty flatpak") << "flatpak:"
+                                       << "names no flatpak app";
+        QTest::newRow("two-part flatpak") << "flatpak:org.firefox"
+                                          << "at least three parts";
+        QTest::newRow("flatpak part with a digit first") << "flatpak:org.1password.App"
+                                                         << "does not start with a digit";
+        QTest::newRow("flatpak with a slash") << "flatpak:org.a/b.c"
+                                              << "letters, digits";
+        QTest::newRow("upper-case snap") << "snap:Firefox"
+                                         << "lower-case letters";
+        QTest::newRow("appimage with a directory") << "appimage:/home/u/Tool.AppImage"
+                                                   << "without a directory";
+        QTest::newRow("unit without a type") << "unit:cups"
+                                             << ".service or .scope";
+        QTest::newRow("timer is no unit that connects") << "unit:apt-daily.timer"
+                                                        << ".service or .scope";
+        QTest::newRow("space in an id") << "snap:fire fox"
+                                        << "no spaces";
     }
 
     void ruleAppValuesAreValidated()
@@ -91,7 +110,8 @@ private slots:
     void anAppIdRuleMatchesTheAppWhateverItsPath()
     {
         const RuleIndex index({ruleFor(1, "flatpak:org.mozilla.firefox")});
-        QCOMPARE(matchedId(index, sandboxed("/app/lib/firefox/firefox", "flatpak:org.mozilla.firefox", true)), RuleId{1});
+        QCOMPARE(matchedId(index, sandboxed("/app/lib/firefox/firefox", "flatpak:org.mozilla.firefox", true)),
+                 RuleId{1});
         QCOMPARE(matchedId(index, sandboxed("/app/lib/firefox/firefox", "flatpak:org.other.App", true)), RuleId{0});
         QCOMPARE(matchedId(index, sandboxed("/usr/lib/firefox/firefox", std::nullopt, false)), RuleId{0});
     }
@@ -108,7 +128,8 @@ private slots:
 
     void aUnitRuleMatchesTheServicesProcessesAndPathRulesStillApply()
     {
-        const RuleIndex index({ruleFor(1, "unit:backup.service", Action::Allow), ruleFor(2, "/usr/bin/curl", Action::Deny)});
+        const RuleIndex index(
+            {ruleFor(1, "unit:backup.service", Action::Allow), ruleFor(2, "/usr/bin/curl", Action::Deny)});
         Connection connection = sandboxed("/usr/bin/curl", std::nullopt, false);
         connection.app.unit = "unit:backup.service";
         // Both name the app: at equal precedence deny wins.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Checks RuleIndex against a plain linear matcher written from the precedence rules, on random rule sets.
 #include "rules/rule_index.h"
 
@@ -63,8 +64,8 @@ ReferenceMatch referenceMatch(const std::vector<Rule>& rules, const std::vector<
         const Rule& rule = rules[position];
         if (!rule.enabled || retired[position] || rule.lifetime.expiredAt(now))
             continue;
-        if ((rule.app && !referenceAppMatches(*rule.app, connection.app)) || (rule.script && rule.script != connection.app.script) ||
-            (rule.uid && *rule.uid != connection.uid) ||
+        if ((rule.app && !referenceAppMatches(*rule.app, connection.app)) ||
+            (rule.script && rule.script != connection.app.script) || (rule.uid && *rule.uid != connection.uid) ||
             (rule.protocol != Protocol::Any && rule.protocol != connection.protocol) ||
             !rule.ports.contains(connection.port))
             continue;
@@ -110,8 +111,8 @@ bool referenceDependsOnPort(const std::vector<Rule>& rules, const std::vector<bo
         if (!rule.enabled || retired[position] || rule.lifetime.expiredAt(now) ||
             (rule.ports.isAny() && rule.protocol == Protocol::Any))
             continue;
-        if ((rule.app && !referenceAppMatches(*rule.app, connection.app)) || (rule.script && rule.script != connection.app.script) ||
-            (rule.uid && *rule.uid != connection.uid))
+        if ((rule.app && !referenceAppMatches(*rule.app, connection.app)) ||
+            (rule.script && rule.script != connection.app.script) || (rule.uid && *rule.uid != connection.uid))
             continue;
         bool hostMatches = rule.host.matchesAddress(connection.destination);
         for (const auto& name : connection.hostnames)
@@ -155,8 +156,8 @@ public:
             rule.host = HostPattern::suffix(domain());
             break;
         default:
-            rule.host = HostPattern::network(Cidr(address(), static_cast<unsigned>(between(0, 1) ? between(8, 32)
-                                                                                                   : between(16, 128))));
+            rule.host = HostPattern::network(
+                Cidr(address(), static_cast<unsigned>(between(0, 1) ? between(8, 32) : between(16, 128))));
             break;
         }
         if (!chance(40)) {
@@ -235,8 +236,8 @@ private:
     std::mt19937 random_;
     std::vector<std::string> appIds_{"flatpak:org.mozilla.firefox", "snap:firefox", "appimage:Tool.AppImage"};
     std::vector<std::string> units_{"unit:cups.service", "unit:docker-1.scope"};
-    std::vector<std::string> apps_{"/usr/bin/curl", "/usr/bin/wget", "/usr/lib/firefox/firefox", "/usr/bin/python3",
-                                   "/usr/bin/ssh", ""};
+    std::vector<std::string> apps_{"/usr/bin/curl",    "/usr/bin/wget", "/usr/lib/firefox/firefox",
+                                   "/usr/bin/python3", "/usr/bin/ssh",  ""};
     std::vector<std::string> scripts_{"/home/u/a.py", "/home/u/b.py"};
     std::vector<std::string> domains_{"example.com", "example.net", "badexample.com", "com", "test"};
     std::vector<std::string> labels_{"www", "cdn", "a", "example", "api"};
@@ -311,11 +312,13 @@ private slots:
             QCOMPARE(index.match(connection, now), actual.rule);
         }
 
-        QVERIFY2(matched >= minimumMatched, qPrintable(QStringLiteral("only %1 of 4000 connections matched").arg(matched)));
+        QVERIFY2(matched >= minimumMatched,
+                 qPrintable(QStringLiteral("only %1 of 4000 connections matched").arg(matched)));
 
         for (int i = 0; i < 500; ++i) {
             const auto connection = world.connection();
-            QCOMPARE(index.dependsOnPortOrProtocol(connection, now), referenceDependsOnPort(rules, retired, connection));
+            QCOMPARE(index.dependsOnPortOrProtocol(connection, now),
+                     referenceDependsOnPort(rules, retired, connection));
         }
     }
 };

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of RuleIndex: which rule decides a connection when several could (the precedence table).
 #include "rules/rule_index.h"
 
@@ -96,53 +97,72 @@ private slots:
             QTest::newRow(name) << rules << names << destination << port << protocol << uid << script << winner;
         };
 
-        row("admin any-host outranks user exact", {"1 admin * * any any deny", "2 user /usr/bin/curl www.example.com 443 tcp allow"}, 1);
-        row("exact name beats suffix", {"1 user * *.example.com any any deny", "2 user * www.example.com any any allow"}, 2);
+        row("admin any-host outranks user exact",
+            {"1 admin * * any any deny", "2 user /usr/bin/curl www.example.com 443 tcp allow"}, 1);
+        row("exact name beats suffix",
+            {"1 user * *.example.com any any deny", "2 user * www.example.com any any allow"}, 2);
         row("suffix beats any host", {"1 user * * any any deny", "2 user * *.example.com any any allow"}, 2);
-        row("longer suffix beats shorter", {"1 user * *.example.com any any deny", "2 user * *.cdn.example.com any any allow"}, 2,
+        row("longer suffix beats shorter",
+            {"1 user * *.example.com any any deny", "2 user * *.cdn.example.com any any allow"}, 2,
             "a.cdn.example.com");
-        row("suffix beats network", {"1 user * 203.0.113.0/24 any any deny", "2 user * *.example.com any any allow"}, 2);
+        row("suffix beats network", {"1 user * 203.0.113.0/24 any any deny", "2 user * *.example.com any any allow"},
+            2);
         row("network beats any host", {"1 user * * any any deny", "2 user * 203.0.113.0/24 any any allow"}, 2);
-        row("longer prefix beats shorter", {"1 user * 203.0.0.0/16 any any deny", "2 user * 203.0.113.0/24 any any allow"}, 2);
-        row("single address ranks with exact name, deny wins", {"1 user * 203.0.113.7 any any allow", "2 user * www.example.com any any deny"}, 2);
-        row("single address ranks with exact name, lower id wins", {"3 user * 203.0.113.7 any any allow", "2 user * www.example.com any any allow"}, 2);
-        row("deny beats allow at equal specificity", {"1 user * *.example.com any any allow", "2 user * *.example.com any any deny"}, 2);
-        row("lower id breaks exact ties", {"7 user * *.example.com any any allow", "3 user * *.example.com any any allow"}, 3);
-        row("per-app beats any-app at equal host", {"1 user * www.example.com any any deny", "2 user /usr/bin/curl www.example.com any any allow"}, 2);
-        row("host specificity outranks app", {"1 user * www.example.com any any deny", "2 user /usr/bin/curl *.example.com any any allow"}, 1);
+        row("longer prefix beats shorter",
+            {"1 user * 203.0.0.0/16 any any deny", "2 user * 203.0.113.0/24 any any allow"}, 2);
+        row("single address ranks with exact name, deny wins",
+            {"1 user * 203.0.113.7 any any allow", "2 user * www.example.com any any deny"}, 2);
+        row("single address ranks with exact name, lower id wins",
+            {"3 user * 203.0.113.7 any any allow", "2 user * www.example.com any any allow"}, 2);
+        row("deny beats allow at equal specificity",
+            {"1 user * *.example.com any any allow", "2 user * *.example.com any any deny"}, 2);
+        row("lower id breaks exact ties",
+            {"7 user * *.example.com any any allow", "3 user * *.example.com any any allow"}, 3);
+        row("per-app beats any-app at equal host",
+            {"1 user * www.example.com any any deny", "2 user /usr/bin/curl www.example.com any any allow"}, 2);
+        row("host specificity outranks app",
+            {"1 user * www.example.com any any deny", "2 user /usr/bin/curl *.example.com any any allow"}, 1);
         row("rule for another app never matches", {"1 user /usr/bin/wget * any any deny"}, 0);
         row("uid rule matches its user", {"1 user * * any any deny uid=1000"}, 1);
         row("uid rule ignores other users", {"1 user * * any any deny uid=1000"}, 0, www, addr, 443, "tcp", 1001);
         row("uid-specific beats any uid", {"1 user * * any any deny", "2 user * * any any allow uid=1000"}, 2);
         row("tcp rule ignores udp", {"1 user * * any tcp deny"}, 0, www, addr, 443, "udp");
-        row("protocol-specific beats any protocol", {"1 user * * any any deny", "2 user * * any udp allow"}, 2, www, addr, 443, "udp");
+        row("protocol-specific beats any protocol", {"1 user * * any any deny", "2 user * * any udp allow"}, 2, www,
+            addr, 443, "udp");
         row("port rule ignores other ports", {"1 user * * 443 any deny"}, 0, www, addr, 80);
         row("port range includes its ends", {"1 user * * 8000-8100 any deny"}, 1, www, addr, 8100);
         row("fewer ports beat more", {"1 user * * 443 any allow", "2 user * * 1-1024 any deny"}, 1);
         row("any port loses to a list", {"1 user * * any any deny", "2 user * * 80,443 any allow"}, 2);
         row("ports outrank protocol", {"1 user * * any tcp deny", "2 user * * 443 any allow"}, 2);
-        row("disabled rule never matches", {"1 user * www.example.com any any deny disabled", "2 user * * any any allow"}, 2);
-        row("expired rule never matches", {"1 user * www.example.com any any deny expired", "2 user * * any any allow"}, 2);
-        row("rule before its end still matches", {"1 user * www.example.com any any deny expiring", "2 user * * any any allow"}, 1);
-        row("script rule matches its script", {"1 user * * any any deny", "2 user * * any any allow script=/home/u/a.py"}, 2,
-            www, addr, 443, "tcp", 1000, "/home/u/a.py");
+        row("disabled rule never matches",
+            {"1 user * www.example.com any any deny disabled", "2 user * * any any allow"}, 2);
+        row("expired rule never matches", {"1 user * www.example.com any any deny expired", "2 user * * any any allow"},
+            2);
+        row("rule before its end still matches",
+            {"1 user * www.example.com any any deny expiring", "2 user * * any any allow"}, 1);
+        row("script rule matches its script",
+            {"1 user * * any any deny", "2 user * * any any allow script=/home/u/a.py"}, 2, www, addr, 443, "tcp", 1000,
+            "/home/u/a.py");
         row("script rule ignores other scripts", {"1 user * * any any allow script=/home/u/a.py"}, 0, www, addr, 443,
             "tcp", 1000, "/home/u/b.py");
         row("script rule ignores non-interpreters", {"1 user * * any any allow script=/home/u/a.py"}, 0);
-        row("exact rule matches a later hostname", {"1 user * cdn.example.net any any deny"}, 1, "www.example.com,cdn.example.net");
+        row("exact rule matches a later hostname", {"1 user * cdn.example.net any any deny"}, 1,
+            "www.example.com,cdn.example.net");
         row("suffix never matches its own domain", {"1 user * *.example.com any any deny"}, 0, "example.com");
         row("suffix never matches a lookalike", {"1 user * *.example.com any any deny"}, 0, "badexample.com");
         row("rule text case and trailing dot do not matter", {"1 user * WWW.Example.COM. any any deny"}, 1);
-        row("name rules need a name", {"1 user * www.example.com any any deny", "2 user * *.example.com any any deny"}, 0, "");
+        row("name rules need a name", {"1 user * www.example.com any any deny", "2 user * *.example.com any any deny"},
+            0, "");
         row("network matches without a name", {"1 user * 203.0.113.0/24 any any deny"}, 1, "");
         row("ipv6 cidr matches inside", {"1 user * 2001:db8::/32 any any deny"}, 1, "", "2001:db8:5::7");
         row("ipv6 cidr ignores outside", {"1 user * 2001:db8::/32 any any deny"}, 0, "", "2001:db9::7");
-        row("ipv6 longer prefix wins", {"1 user * 2001:db8::/32 any any deny", "2 user * 2001:db8:5::/48 any any allow"}, 2, "",
-            "2001:db8:5::7");
+        row("ipv6 longer prefix wins",
+            {"1 user * 2001:db8::/32 any any deny", "2 user * 2001:db8:5::/48 any any allow"}, 2, "", "2001:db8:5::7");
         row("ipv6 prefix beyond 64 bits", {"1 user * 2001:db8::/120 any any deny"}, 1, "", "2001:db8::ff");
         row("ipv6 prefix beyond 64 bits outside", {"1 user * 2001:db8::/120 any any deny"}, 0, "", "2001:db8::1:ff");
         row("v4 network never matches v6", {"1 user * 0.0.0.0/0 any any deny"}, 0, "", "2001:db8::1");
-        row("v4-mapped destination matches v4 rule", {"1 user * 198.51.100.0/24 any any deny"}, 1, "", "::ffff:198.51.100.3");
+        row("v4-mapped destination matches v4 rule", {"1 user * 198.51.100.0/24 any any deny"}, 1, "",
+            "::ffff:198.51.100.3");
         row("zero-length prefix matches all v4", {"1 user * 0.0.0.0/0 any any deny"}, 1, "", "198.51.100.3");
         row("no rules, no match", {}, 0);
     }
@@ -199,7 +219,8 @@ private slots:
     void anyHostMatchReportsNoHost()
     {
         const RuleIndex index(makeRules({"1 user * * any any deny"}));
-        const auto match = index.matchWithHost(makeConnection("/usr/bin/curl", "www.example.com", "203.0.113.7", 443, "tcp"), now);
+        const auto match =
+            index.matchWithHost(makeConnection("/usr/bin/curl", "www.example.com", "203.0.113.7", 443, "tcp"), now);
         QVERIFY(match);
         QVERIFY(match.matchedHost.empty());
     }

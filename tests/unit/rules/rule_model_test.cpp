@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the rule model's text forms: host patterns, port sets, enums and rule descriptions.
 #include "rules/rule.h"
 
@@ -75,17 +76,22 @@ private slots:
         QTest::newRow("bad v6") << QByteArray("2001:db8:::1") << "not a valid IP address or CIDR";
         QTest::newRow("short v4") << QByteArray("203.0.113") << "numeric label";
         QTest::newRow("octet overflow") << QByteArray("203.0.113.300") << "numeric label";
-        QTest::newRow("unicode") << QByteArray("b\xc3\xbc" "cher.example") << "punycode";
+        QTest::newRow("unicode") << QByteArray("b\xc3\xbc"
+                                               "cher.example")
+                                 << "punycode";
         QTest::newRow("underscore ok but space not") << QByteArray("exa mple.com") << "invalid character";
         QTest::newRow("empty label") << QByteArray("a..example") << "empty label";
         QTest::newRow("empty regex") << QByteArray("re:") << "empty";
         QTest::newRow("regex syntax") << QByteArray("re:(a|b") << "not a valid regular expression";
-        QTest::newRow("regex backreference (not linear)") << QByteArray(R"(re:(a)\1)") << "not a valid regular expression";
+        QTest::newRow("regex backreference (not linear)")
+            << QByteArray(R"(re:(a)\1)") << "not a valid regular expression";
         QTest::newRow("regex lookahead (not linear)") << QByteArray("re:(?=a)a") << "not a valid regular expression";
         QTest::newRow("regex too long") << QByteArray("re:" + QByteArray(257, 'a')) << "at most 256";
-        QTest::newRow("regex too big to compile") << QByteArray(R"(re:((((a{100}){100}){100}){100}))")
-                                                  << "not a valid regular expression";
-        QTest::newRow("regex unicode") << QByteArray("re:b\xc3\xbc" "cher\\.example") << "printable ASCII";
+        QTest::newRow("regex too big to compile")
+            << QByteArray(R"(re:((((a{100}){100}){100}){100}))") << "not a valid regular expression";
+        QTest::newRow("regex unicode") << QByteArray("re:b\xc3\xbc"
+                                                     "cher\\.example")
+                                       << "printable ASCII";
         QTest::newRow("regex control character") << QByteArray("re:a\tb") << "printable ASCII";
     }
     void invalidHostPatternsAreRejectedWithAReason()
@@ -105,26 +111,42 @@ private slots:
         QTest::addColumn<QString>("pattern");
         QTest::addColumn<QString>("name");
         QTest::addColumn<bool>("matches");
-        QTest::newRow("exact equal") << "www.example.com" << "www.example.com" << true;
-        QTest::newRow("exact case-insensitive rule") << "WWW.EXAMPLE.COM" << "www.example.com" << true;
-        QTest::newRow("exact rule trailing dot") << "www.example.com." << "www.example.com" << true;
-        QTest::newRow("exact is not suffix") << "example.com" << "www.example.com" << false;
-        QTest::newRow("suffix child") << "*.example.com" << "www.example.com" << true;
-        QTest::newRow("suffix deep child") << "*.example.com" << "a.b.example.com" << true;
-        QTest::newRow("suffix never the domain itself") << "*.example.com" << "example.com" << false;
-        QTest::newRow("suffix never a lookalike") << "*.example.com" << "badexample.com" << false;
-        QTest::newRow("suffix never a lookalike child") << "*.example.com" << "www.badexample.com" << false;
-        QTest::newRow("suffix different tld") << "*.example.com" << "www.example.org" << false;
-        QTest::newRow("any matches names") << "*" << "anything.example" << true;
-        QTest::newRow("network never matches names") << "203.0.113.0/24" << "203.0.113.7" << false;
-        QTest::newRow("regex whole name") << R"(re:[a-z0-9-]+\.cdn\.example\.(com|net))" << "img-1.cdn.example.net"
-                                          << true;
-        QTest::newRow("regex never a part of the name") << R"(re:cdn\.example\.com)" << "evil-cdn.example.com.attacker.net"
-                                                        << false;
-        QTest::newRow("regex anchors optional") << R"(re:^cdn\.example\.com$)" << "cdn.example.com" << true;
-        QTest::newRow("regex case-insensitive") << R"(re:CDN\.EXAMPLE\.COM)" << "cdn.example.com" << true;
-        QTest::newRow("regex other domain") << R"(re:[a-z]+\.example\.com)" << "www.example.org" << false;
-        QTest::newRow("regex dot is any character") << R"(re:a.example\.com)" << "axexample.com" << true;
+        QTest::newRow("exact equal") << "www.example.com"
+                                     << "www.example.com" << true;
+        QTest::newRow("exact case-insensitive rule") << "WWW.EXAMPLE.COM"
+                                                     << "www.example.com" << true;
+        QTest::newRow("exact rule trailing dot") << "www.example.com."
+                                                 << "www.example.com" << true;
+        QTest::newRow("exact is not suffix") << "example.com"
+                                             << "www.example.com" << false;
+        QTest::newRow("suffix child") << "*.example.com"
+                                      << "www.example.com" << true;
+        QTest::newRow("suffix deep child") << "*.example.com"
+                                           << "a.b.example.com" << true;
+        QTest::newRow("suffix never the domain itself") << "*.example.com"
+                                                        << "example.com" << false;
+        QTest::newRow("suffix never a lookalike") << "*.example.com"
+                                                  << "badexample.com" << false;
+        QTest::newRow("suffix never a lookalike child") << "*.example.com"
+                                                        << "www.badexample.com" << false;
+        QTest::newRow("suffix different tld") << "*.example.com"
+                                              << "www.example.org" << false;
+        QTest::newRow("any matches names") << "*"
+                                           << "anything.example" << true;
+        QTest::newRow("network never matches names") << "203.0.113.0/24"
+                                                     << "203.0.113.7" << false;
+        QTest::newRow("regex whole name") << R"(re:[a-z0-9-]+\.cdn\.example\.(com|net))"
+                                          << "img-1.cdn.example.net" << true;
+        QTest::newRow("regex never a part of the name") << R"(re:cdn\.example\.com)"
+                                                        << "evil-cdn.example.com.attacker.net" << false;
+        QTest::newRow("regex anchors optional") << R"(re:^cdn\.example\.com$)"
+                                                << "cdn.example.com" << true;
+        QTest::newRow("regex case-insensitive") << R"(re:CDN\.EXAMPLE\.COM)"
+                                                << "cdn.example.com" << true;
+        QTest::newRow("regex other domain") << R"(re:[a-z]+\.example\.com)"
+                                            << "www.example.org" << false;
+        QTest::newRow("regex dot is any character") << R"(re:a.example\.com)"
+                                                    << "axexample.com" << true;
     }
     void hostPatternsMatchNamesAtLabelBoundaries()
     {
@@ -141,19 +163,32 @@ private slots:
         QTest::addColumn<QString>("pattern");
         QTest::addColumn<QString>("address");
         QTest::addColumn<bool>("matches");
-        QTest::newRow("host route") << "198.51.100.7" << "198.51.100.7" << true;
-        QTest::newRow("host route other") << "198.51.100.7" << "198.51.100.8" << false;
-        QTest::newRow("v4 cidr") << "203.0.113.0/24" << "203.0.113.200" << true;
-        QTest::newRow("v4 cidr outside") << "203.0.113.0/24" << "198.51.100.1" << false;
-        QTest::newRow("v6 cidr") << "2001:db8::/32" << "2001:db8:aa::1" << true;
-        QTest::newRow("v6 cidr outside") << "2001:db8::/32" << "2001:db9::1" << false;
-        QTest::newRow("v6 long prefix") << "2001:db8::/126" << "2001:db8::3" << true;
-        QTest::newRow("v6 long prefix outside") << "2001:db8::/126" << "2001:db8::4" << false;
-        QTest::newRow("v4 rule, v6 address") << "0.0.0.0/0" << "2001:db8::1" << false;
-        QTest::newRow("any matches addresses") << "*" << "2001:db8::1" << true;
-        QTest::newRow("exact name never matches address") << "example.com" << "203.0.113.1" << false;
-        QTest::newRow("suffix never matches address") << "*.example.com" << "203.0.113.1" << false;
-        QTest::newRow("regex never matches address") << R"(re:.*)" << "203.0.113.1" << false;
+        QTest::newRow("host route") << "198.51.100.7"
+                                    << "198.51.100.7" << true;
+        QTest::newRow("host route other") << "198.51.100.7"
+                                          << "198.51.100.8" << false;
+        QTest::newRow("v4 cidr") << "203.0.113.0/24"
+                                 << "203.0.113.200" << true;
+        QTest::newRow("v4 cidr outside") << "203.0.113.0/24"
+                                         << "198.51.100.1" << false;
+        QTest::newRow("v6 cidr") << "2001:db8::/32"
+                                 << "2001:db8:aa::1" << true;
+        QTest::newRow("v6 cidr outside") << "2001:db8::/32"
+                                         << "2001:db9::1" << false;
+        QTest::newRow("v6 long prefix") << "2001:db8::/126"
+                                        << "2001:db8::3" << true;
+        QTest::newRow("v6 long prefix outside") << "2001:db8::/126"
+                                                << "2001:db8::4" << false;
+        QTest::newRow("v4 rule, v6 address") << "0.0.0.0/0"
+                                             << "2001:db8::1" << false;
+        QTest::newRow("any matches addresses") << "*"
+                                               << "2001:db8::1" << true;
+        QTest::newRow("exact name never matches address") << "example.com"
+                                                          << "203.0.113.1" << false;
+        QTest::newRow("suffix never matches address") << "*.example.com"
+                                                      << "203.0.113.1" << false;
+        QTest::newRow("regex never matches address") << R"(re:.*)"
+                                                     << "203.0.113.1" << false;
     }
     void hostPatternsMatchAddressesByPrefix()
     {
@@ -171,16 +206,26 @@ private slots:
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("canonical");
         QTest::addColumn<uint>("size");
-        QTest::newRow("any") << "any" << "any" << 65536u;
-        QTest::newRow("star") << "*" << "any" << 65536u;
-        QTest::newRow("single") << "443" << "443" << 1u;
-        QTest::newRow("list sorted") << "443,80" << "80,443" << 2u;
-        QTest::newRow("list with range") << "80, 443, 8000-8100" << "80,443,8000-8100" << 103u;
-        QTest::newRow("overlap merged") << "8000-8100,8050-8200" << "8000-8200" << 201u;
-        QTest::newRow("adjacent merged") << "1-10,11-20" << "1-20" << 20u;
-        QTest::newRow("contained merged") << "1-100,5,50-60" << "1-100" << 100u;
-        QTest::newRow("duplicate merged") << "443,443" << "443" << 1u;
-        QTest::newRow("full range") << "1-65535" << "1-65535" << 65535u;
+        QTest::newRow("any") << "any"
+                             << "any" << 65536u;
+        QTest::newRow("star") << "*"
+                              << "any" << 65536u;
+        QTest::newRow("single") << "443"
+                                << "443" << 1u;
+        QTest::newRow("list sorted") << "443,80"
+                                     << "80,443" << 2u;
+        QTest::newRow("list with range") << "80, 443, 8000-8100"
+                                         << "80,443,8000-8100" << 103u;
+        QTest::newRow("overlap merged") << "8000-8100,8050-8200"
+                                        << "8000-8200" << 201u;
+        QTest::newRow("adjacent merged") << "1-10,11-20"
+                                         << "1-20" << 20u;
+        QTest::newRow("contained merged") << "1-100,5,50-60"
+                                          << "1-100" << 100u;
+        QTest::newRow("duplicate merged") << "443,443"
+                                          << "443" << 1u;
+        QTest::newRow("full range") << "1-65535"
+                                    << "1-65535" << 65535u;
     }
     void portSetsParseMergeAndPrint()
     {
@@ -200,18 +245,30 @@ private slots:
     {
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("reasonPart");
-        QTest::newRow("empty") << "" << "empty";
-        QTest::newRow("zero") << "0" << "port 0";
-        QTest::newRow("zero in range") << "0-10" << "port 0";
-        QTest::newRow("too big") << "65536" << "out of range";
-        QTest::newRow("huge") << "99999999999999999999" << "out of range";
-        QTest::newRow("reversed") << "100-10" << "reversed";
-        QTest::newRow("garbage") << "http" << "not a port number";
-        QTest::newRow("negative") << "-5" << "not a port number";
-        QTest::newRow("trailing garbage") << "443x" << "not a port number";
-        QTest::newRow("empty entry") << "80,,443" << "empty entry";
-        QTest::newRow("trailing comma") << "80," << "empty entry";
-        QTest::newRow("open range") << "80-" << "not a port number";
+        QTest::newRow("empty") << ""
+                               << "empty";
+        QTest::newRow("zero") << "0"
+                              << "port 0";
+        QTest::newRow("zero in range") << "0-10"
+                                       << "port 0";
+        QTest::newRow("too big") << "65536"
+                                 << "out of range";
+        QTest::newRow("huge") << "99999999999999999999"
+                              << "out of range";
+        QTest::newRow("reversed") << "100-10"
+                                  << "reversed";
+        QTest::newRow("garbage") << "http"
+                                 << "not a port number";
+        QTest::newRow("negative") << "-5"
+                                  << "not a port number";
+        QTest::newRow("trailing garbage") << "443x"
+                                          << "not a port number";
+        QTest::newRow("empty entry") << "80,,443"
+                                     << "empty entry";
+        QTest::newRow("trailing comma") << "80,"
+                                        << "empty entry";
+        QTest::newRow("open range") << "80-"
+                                    << "not a port number";
     }
     void invalidPortSetsAreRejectedWithAReason()
     {
@@ -262,8 +319,8 @@ private slots:
             QVERIFY(parseAction(toString(action)) == action);
         for (const auto protocol : {Protocol::Any, Protocol::Tcp, Protocol::Udp})
             QVERIFY(parseProtocol(toString(protocol)) == protocol);
-        for (const auto kind : {Lifetime::Kind::Once, Lifetime::Kind::UntilExit, Lifetime::Kind::UntilTime,
-                                Lifetime::Kind::Forever})
+        for (const auto kind :
+             {Lifetime::Kind::Once, Lifetime::Kind::UntilExit, Lifetime::Kind::UntilTime, Lifetime::Kind::Forever})
             QVERIFY(parseLifetimeKind(toString(kind)) == kind);
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the validation every rule passes: string limits, lifetime fields, required keys, times.
 #include "rules/rule_validation.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of hostgated's configuration: defaults, the TOML file, the command line and rendering.
 #include "service/config.h"
 
@@ -131,32 +132,48 @@ max_age_days = 3
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("where");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown top-level key") << "mode = \"enforce\"\n  colour = \"blue\"\n" << "hostgated.toml:2:3"
+        QTest::newRow("unknown top-level key") << "mode = \"enforce\"\n  colour = \"blue\"\n"
+                                               << "hostgated.toml:2:3"
                                                << "Unknown setting 'colour'";
-        QTest::newRow("unknown key in a table") << "[netfilter]\nmark_bit = 3\nmark_bits = 4\n" << "hostgated.toml:3:1"
+        QTest::newRow("unknown key in a table") << "[netfilter]\nmark_bit = 3\nmark_bits = 4\n"
+                                                << "hostgated.toml:3:1"
                                                 << "Unknown setting 'netfilter.mark_bits'";
-        QTest::newRow("unknown table") << "[firewall]\n" << "hostgated.toml:1:2" << "Unknown setting 'firewall'";
-        QTest::newRow("string where an integer belongs") << "prompt_timeout = \"30\"\n" << "hostgated.toml:1:18"
+        QTest::newRow("unknown table") << "[firewall]\n"
+                                       << "hostgated.toml:1:2"
+                                       << "Unknown setting 'firewall'";
+        QTest::newRow("string where an integer belongs") << "prompt_timeout = \"30\"\n"
+                                                         << "hostgated.toml:1:18"
                                                          << "expected an integer, got a string";
-        QTest::newRow("integer where a string belongs") << "mode = 1\n" << "hostgated.toml:1:8"
+        QTest::newRow("integer where a string belongs") << "mode = 1\n"
+                                                        << "hostgated.toml:1:8"
                                                         << "expected a string, got an integer";
-        QTest::newRow("unknown mode") << "mode = \"paranoid\"\n" << "hostgated.toml:1:8"
+        QTest::newRow("unknown mode") << "mode = \"paranoid\"\n"
+                                      << "hostgated.toml:1:8"
                                       << "'paranoid' is not one of enforce, silent-allow, silent-deny, learning";
-        QTest::newRow("mark bit above 31") << "[netfilter]\nmark_bit = 32\n" << "hostgated.toml:2:12"
+        QTest::newRow("mark bit above 31") << "[netfilter]\nmark_bit = 32\n"
+                                           << "hostgated.toml:2:12"
                                            << "32 is outside 0..31";
-        QTest::newRow("negative mark bit") << "[netfilter]\nmark_bit = -1\n" << "hostgated.toml:2:12"
+        QTest::newRow("negative mark bit") << "[netfilter]\nmark_bit = -1\n"
+                                           << "hostgated.toml:2:12"
                                            << "-1 is outside 0..31";
-        QTest::newRow("queue above 65535") << "[netfilter]\ndns_queue = 70000\n" << "hostgated.toml:2:13"
+        QTest::newRow("queue above 65535") << "[netfilter]\ndns_queue = 70000\n"
+                                           << "hostgated.toml:2:13"
                                            << "70000 is outside 0..65535";
-        QTest::newRow("relative path") << "state_dir = \"var/lib\"\n" << "hostgated.toml:1:13"
+        QTest::newRow("relative path") << "state_dir = \"var/lib\"\n"
+                                       << "hostgated.toml:1:13"
                                        << "is not an absolute path";
-        QTest::newRow("TOML syntax error") << "mode = \n" << "hostgated.toml:1:8" << "Failed to parse configuration";
+        QTest::newRow("TOML syntax error") << "mode = \n"
+                                           << "hostgated.toml:1:8"
+                                           << "Failed to parse configuration";
         QTest::newRow("trusted resolver that is no address") << "trusted_resolvers = [\"dns.example\"]\n"
-                                                            << "hostgated.toml:1:21" << "'dns.example' is not an IP address";
+                                                             << "hostgated.toml:1:21"
+                                                             << "'dns.example' is not an IP address";
         QTest::newRow("resolver file that is relative") << "resolver_files = [\"etc/resolv.conf\"]\n"
-                                                       << "hostgated.toml:1:18" << "is not an absolute path";
-        QTest::newRow("unknown other_protocols") << "other_protocols = \"maybe\"\n" << "hostgated.toml:1:19"
-                                                << "'maybe' is not one of deny, allow";
+                                                        << "hostgated.toml:1:18"
+                                                        << "is not an absolute path";
+        QTest::newRow("unknown other_protocols") << "other_protocols = \"maybe\"\n"
+                                                 << "hostgated.toml:1:19"
+                                                 << "'maybe' is not one of deny, allow";
     }
 
     void integritySettingsHaveSafeDefaults()
@@ -164,7 +181,8 @@ max_age_days = 3
         const DaemonConfig config;
         QCOMPARE(config.bpfPinDir, std::filesystem::path("/sys/fs/bpf/hostgate"));
         QVERIFY(config.otherProtocols == OtherProtocols::Deny);
-        QCOMPARE(config.resolverFiles, (std::vector<std::filesystem::path>{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}));
+        QCOMPARE(config.resolverFiles,
+                 (std::vector<std::filesystem::path>{"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf"}));
         QVERIFY(config.trustedResolvers.empty());
     }
 
@@ -193,7 +211,8 @@ max_age_days = 3
         auto config = parseDaemonConfig(text.toStdString(), "hostgated.toml");
         QVERIFY(!config.ok());
         QCOMPARE(QString::fromStdString(config.error().where), where);
-        QVERIFY2(config.error().message.find(message.toStdString()) != std::string::npos, config.error().message.c_str());
+        QVERIFY2(config.error().message.find(message.toStdString()) != std::string::npos,
+                 config.error().message.c_str());
     }
 
     void conflictingSettingsAreRejected_data()
@@ -218,7 +237,8 @@ max_age_days = 3
         QFETCH(QString, message);
         auto config = parseDaemonConfig(text.toStdString(), "hostgated.toml");
         QVERIFY(!config.ok());
-        QVERIFY2(config.error().message.find(message.toStdString()) != std::string::npos, config.error().message.c_str());
+        QVERIFY2(config.error().message.find(message.toStdString()) != std::string::npos,
+                 config.error().message.c_str());
     }
 
     void busIsServedUnlessNoBusIsGiven()
@@ -269,7 +289,8 @@ max_age_days = 3
     void listSettingsParseAndRenderBack()
     {
         const auto config = parseDaemonConfig("[lists]\ndir = \"/srv/lists.d\"\nca_file = \"/srv/ca.pem\"\n"
-                                              "max_bytes = 4096\ntimeout = 5\n", "hostgated.toml");
+                                              "max_bytes = 4096\ntimeout = 5\n",
+                                              "hostgated.toml");
         QVERIFY2(config.ok(), errorOf(config).c_str());
         QCOMPARE(QString::fromStdString(config->lists.dir.string()), QStringLiteral("/srv/lists.d"));
         QCOMPARE(QString::fromStdString(config->lists.caFile.string()), QStringLiteral("/srv/ca.pem"));
@@ -364,14 +385,22 @@ max_age_days = 3
     {
         QTest::addColumn<QString>("arguments");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown mode") << "--mode paranoid" << "Invalid --mode 'paranoid'";
-        QTest::newRow("mark bit out of range") << "--mark-bit 40" << "Invalid --mark-bit 40: outside 0..31";
-        QTest::newRow("queue out of range") << "--dns-queue 65536" << "Invalid --dns-queue 65536";
-        QTest::newRow("prompt timeout zero") << "--prompt-timeout 0" << "Invalid --prompt-timeout 0";
-        QTest::newRow("relative path") << "--user-rules rules.toml" << "not an absolute path";
-        QTest::newRow("non-numeric number") << "--mark-bit high" << "Invalid command line";
-        QTest::newRow("unknown option") << "--colour blue" << "Invalid command line";
-        QTest::newRow("unknown log level") << "--log-level verbose" << "Invalid --log-level 'verbose'";
+        QTest::newRow("unknown mode") << "--mode paranoid"
+                                      << "Invalid --mode 'paranoid'";
+        QTest::newRow("mark bit out of range") << "--mark-bit 40"
+                                               << "Invalid --mark-bit 40: outside 0..31";
+        QTest::newRow("queue out of range") << "--dns-queue 65536"
+                                            << "Invalid --dns-queue 65536";
+        QTest::newRow("prompt timeout zero") << "--prompt-timeout 0"
+                                             << "Invalid --prompt-timeout 0";
+        QTest::newRow("relative path") << "--user-rules rules.toml"
+                                       << "not an absolute path";
+        QTest::newRow("non-numeric number") << "--mark-bit high"
+                                            << "Invalid command line";
+        QTest::newRow("unknown option") << "--colour blue"
+                                        << "Invalid command line";
+        QTest::newRow("unknown log level") << "--log-level verbose"
+                                           << "Invalid --log-level 'verbose'";
     }
 
     void badCommandLineIsRejected()
@@ -472,10 +501,14 @@ max_age_days = 3
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("fragment");
-        QTest::newRow("unknown policy") << "encrypted_dns = \"block\"\n" << "'block' is not one of deny, ask, allow";
-        QTest::newRow("upper case") << "encrypted_dns = \"Ask\"\n" << "'Ask' is not one of deny, ask, allow";
-        QTest::newRow("relative list") << "encrypted_dns_files = [\"list.toml\"]\n" << "not an absolute path";
-        QTest::newRow("canary not a boolean") << "refuse_doh_canary = \"yes\"\n" << "expected a boolean";
+        QTest::newRow("unknown policy") << "encrypted_dns = \"block\"\n"
+                                        << "'block' is not one of deny, ask, allow";
+        QTest::newRow("upper case") << "encrypted_dns = \"Ask\"\n"
+                                    << "'Ask' is not one of deny, ask, allow";
+        QTest::newRow("relative list") << "encrypted_dns_files = [\"list.toml\"]\n"
+                                       << "not an absolute path";
+        QTest::newRow("canary not a boolean") << "refuse_doh_canary = \"yes\"\n"
+                                              << "expected a boolean";
     }
 
     void badEncryptedDnsSettingsAreReportedWithTheirLocation()
@@ -484,7 +517,8 @@ max_age_days = 3
         QFETCH(QString, fragment);
         auto config = parseDaemonConfig(text.toStdString(), "hostgated.toml");
         QVERIFY(!config.ok());
-        QVERIFY2(config.error().message.find(fragment.toStdString()) != std::string::npos, config.error().message.c_str());
+        QVERIFY2(config.error().message.find(fragment.toStdString()) != std::string::npos,
+                 config.error().message.c_str());
         QVERIFY2(config.error().where.starts_with("hostgated.toml:1:"), config.error().where.c_str());
     }
 

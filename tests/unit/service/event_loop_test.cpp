@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of EventLoop: fd readiness, timer order and cancellation, changes from inside callbacks.
-#include "service/event_loop.h"
 #include "loop_helpers.h"
+#include "service/event_loop.h"
 
 #include <QtTest>
 

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of FileWatcher: atomic saves and bursts yield one debounced callback naming the target.
-#include "service/file_watch.h"
 #include "loop_helpers.h"
+#include "service/file_watch.h"
 
 #include <QtTest>
 
@@ -97,8 +98,8 @@ private slots:
         auto loop = EventLoop::create();
         QVERIFY(loop.ok());
         Recorder recorder;
-        auto watcher = FileWatcher::create(*loop, {WatchTarget::file(root / "rules.toml")}, recorder.handler(),
-                                           kDebounce);
+        auto watcher =
+            FileWatcher::create(*loop, {WatchTarget::file(root / "rules.toml")}, recorder.handler(), kDebounce);
         QVERIFY(watcher.ok());
 
         writeFile(root / "rules.toml.tmp-save", "partial");
@@ -114,7 +115,8 @@ private slots:
         QTemporaryDir adminDirectory;
         QTemporaryDir stateDirectory;
         const std::filesystem::path adminRules(adminDirectory.path().toStdString());
-        const std::filesystem::path userRules = std::filesystem::path(stateDirectory.path().toStdString()) / "rules.toml";
+        const std::filesystem::path userRules =
+            std::filesystem::path(stateDirectory.path().toStdString()) / "rules.toml";
         auto loop = EventLoop::create();
         QVERIFY(loop.ok());
         Recorder recorder;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the journal's native protocol encoding and of JournalWriter, which never blocks.
 #include "service/journal.h"
 

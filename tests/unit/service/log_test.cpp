@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the Logger: journald priority prefix, key=value fields and their quoting.
 #include "service/log.h"
 
@@ -71,8 +72,8 @@ private slots:
 
     void fieldsFollowTheMessageAsKeyValuePairs()
     {
-        const std::string line = formatLogLine(
-            LogLevel::Info, "Connection allowed", {{"pid", 4242}, {"app", "/usr/bin/curl"}, {"held", true}}, false);
+        const std::string line = formatLogLine(LogLevel::Info, "Connection allowed",
+                                               {{"pid", 4242}, {"app", "/usr/bin/curl"}, {"held", true}}, false);
         QCOMPARE(line, std::string("Connection allowed pid=4242 app=/usr/bin/curl held=true"));
     }
 
@@ -80,13 +81,20 @@ private slots:
     {
         QTest::addColumn<QString>("value");
         QTest::addColumn<QString>("rendered");
-        QTest::newRow("plain token") << "example.org" << "example.org";
-        QTest::newRow("empty") << "" << "\"\"";
-        QTest::newRow("space") << "Failed to bind" << "\"Failed to bind\"";
-        QTest::newRow("equals sign") << "a=b" << "\"a=b\"";
-        QTest::newRow("quote") << "say \"hi\"" << "\"say \\\"hi\\\"\"";
-        QTest::newRow("backslash") << "C:\\x" << "\"C:\\\\x\"";
-        QTest::newRow("newline") << "two\nlines" << "\"two\\nlines\"";
+        QTest::newRow("plain token") << "example.org"
+                                     << "example.org";
+        QTest::newRow("empty") << ""
+                               << "\"\"";
+        QTest::newRow("space") << "Failed to bind"
+                               << "\"Failed to bind\"";
+        QTest::newRow("equals sign") << "a=b"
+                                     << "\"a=b\"";
+        QTest::newRow("quote") << "say \"hi\""
+                               << "\"say \\\"hi\\\"\"";
+        QTest::newRow("backslash") << "C:\\x"
+                                   << "\"C:\\\\x\"";
+        QTest::newRow("newline") << "two\nlines"
+                                 << "\"two\\nlines\"";
         QTest::newRow("control character") << QString("bell\x07") << "\"bell\\x07\"";
     }
 
@@ -108,7 +116,8 @@ private slots:
         Pipe pipe;
         QVERIFY(pipe.readEnd >= 0);
         Logger logger(LogLevel::Info, pipe.writeEnd, PriorityPrefix::Always);
-        logger.warning("Failed to open rules file, ignoring", {{"path", std::string("/etc/hostgate/rules.d/a b.toml")}});
+        logger.warning("Failed to open rules file, ignoring",
+                       {{"path", std::string("/etc/hostgate/rules.d/a b.toml")}});
         logger.info("Started");
         QCOMPARE(readAvailable(pipe.readEnd),
                  std::string("<4>Failed to open rules file, ignoring path=\"/etc/hostgate/rules.d/a b.toml\"\n"
@@ -155,7 +164,8 @@ private slots:
         QFETCH(QString, name);
         const auto level = parseLogLevel(name.toStdString());
         QVERIFY(level.has_value());
-        QCOMPARE(QString::fromUtf8(logLevelName(*level).data(), static_cast<qsizetype>(logLevelName(*level).size())), name);
+        QCOMPARE(QString::fromUtf8(logLevelName(*level).data(), static_cast<qsizetype>(logLevelName(*level).size())),
+                 name);
     }
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test helper: runs an EventLoop until a condition holds, with a deadline as the failure bound only.
 #pragma once
 
@@ -15,7 +16,8 @@ inline bool runUntil(EventLoop& loop, const std::function<bool()>& done,
 {
     const auto deadline = std::chrono::steady_clock::now() + limit;
     while (!done()) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) {
             return false;
         }
@@ -31,7 +33,8 @@ inline void runFor(EventLoop& loop, std::chrono::milliseconds span)
 {
     bool elapsed = false;
     loop.addTimer(span, [&elapsed] { elapsed = true; });
-    runUntil(loop, [&elapsed] { return elapsed; }, span + std::chrono::seconds(5));
+    runUntil(
+        loop, [&elapsed] { return elapsed; }, span + std::chrono::seconds(5));
 }
 
 } // namespace hostgate::test

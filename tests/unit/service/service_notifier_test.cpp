@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of ServiceNotifier (sd_notify to a socket the test binds, as systemd's) and of the
 // keep-kernel-state request of a handover restart.
+#include "loop_helpers.h"
 #include "service/restart_handover.h"
 #include "service/service_notifier.h"
-#include "loop_helpers.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of SignalSource: SIGHUP reloads and SIGTERM/SIGINT terminate, delivered through the loop.
-#include "service/signals.h"
 #include "loop_helpers.h"
+#include "service/signals.h"
 
 #include <QtTest>
 
@@ -25,8 +26,8 @@ private slots:
         QVERIFY(loop.ok());
         int reloads = 0;
         std::optional<int> terminated;
-        auto source = SignalSource::create(*loop, SignalHandlers{[&](int signal) { terminated = signal; },
-                                                                 [&] { ++reloads; }});
+        auto source =
+            SignalSource::create(*loop, SignalHandlers{[&](int signal) { terminated = signal; }, [&] { ++reloads; }});
         QVERIFY2(source.ok(), source.ok() ? "" : source.error().describe().c_str());
         QCOMPARE(::raise(SIGHUP), 0);
         QVERIFY(test::runUntil(*loop, [&] { return reloads > 0; }));

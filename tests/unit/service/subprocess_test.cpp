@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of runTool: what a tool gets on stdin comes back from its stdout, failures name the tool and
 // carry its stderr, a tool that hangs is killed at the deadline, and a tool that never reads stdin cannot
 // kill the caller with SIGPIPE.

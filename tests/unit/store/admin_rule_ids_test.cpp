@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of admin rule ids: short numbers a person can type, stable while the rule stays as it is.
 #include "store/admin_rule_ids.h"
 #include "store/rule_store.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of atomic file replacement: all-or-nothing, and no temporary files left behind.
 #include "store/atomic_file.h"
 
@@ -71,7 +72,7 @@ private slots:
         fs::path target = fs::path(dir.path().toStdString()) / "rules.toml";
         QVERIFY(writeFileAtomically(target, "hello\n", 0600).ok());
         QCOMPARE(readFile(target), std::string("hello\n"));
-        struct stat info{};
+        struct stat info {};
         QCOMPARE(::stat(target.c_str(), &info), 0);
         QCOMPARE(info.st_mode & 07777, 0600u);
     }
@@ -156,10 +157,10 @@ private slots:
         const auto removed = removeStaleTemporaryFiles(target);
         QVERIFY2(removed.ok(), removed.ok() ? "" : removed.error().describe().c_str());
         QCOMPARE(*removed, std::size_t{2});
-        QCOMPARE(namesIn(base), (std::vector<std::string>{".other.toml.tmp-a1B2c3", ".rules.toml.tmp-a1-2c3",
-                                                          ".rules.toml.tmp-abc", ".rules.toml.tmp-abcdefg",
-                                                          ".rules.toml.tmp-dir123", ".rules.toml.tmp-link12",
-                                                          "rules.toml", "rules.toml.tmp-a1B2c3"}));
+        QCOMPARE(namesIn(base),
+                 (std::vector<std::string>{".other.toml.tmp-a1B2c3", ".rules.toml.tmp-a1-2c3", ".rules.toml.tmp-abc",
+                                           ".rules.toml.tmp-abcdefg", ".rules.toml.tmp-dir123",
+                                           ".rules.toml.tmp-link12", "rules.toml", "rules.toml.tmp-a1B2c3"}));
     }
 
     void cleaningAMissingDirectoryRemovesNothing()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of encrypted-dns.toml: the shipped list parses, bad files are refused with their location.
 #include "store/encrypted_dns_file.h"
 
@@ -42,9 +43,10 @@ private slots:
 
     void aFileIsParsed()
     {
-        auto list = parseEncryptedDnsFile("version = 1\n[[resolver]]\nname = \"Mine\"\nhosts = [\"DoH.Example\", \"*.dns.example\"]\n"
-                                          "addresses = [\"198.51.100.7\", \"2001:db8::7\"]\n",
-                                          "list.toml");
+        auto list = parseEncryptedDnsFile(
+            "version = 1\n[[resolver]]\nname = \"Mine\"\nhosts = [\"DoH.Example\", \"*.dns.example\"]\n"
+            "addresses = [\"198.51.100.7\", \"2001:db8::7\"]\n",
+            "list.toml");
         QVERIFY2(list.ok(), list.ok() ? "" : list.error().describe().c_str());
         QCOMPARE(list->resolvers().size(), std::size_t{1});
         const auto& resolver = list->resolvers().front();
@@ -58,20 +60,35 @@ private slots:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("where");
         QTest::addColumn<QString>("fragment");
-        QTest::newRow("no version") << "[[resolver]]\nname = \"a\"\nhosts = [\"a.example\"]\n" << "list.toml" << "Missing 'version = 1'";
-        QTest::newRow("version 2") << "version = 2\n" << "list.toml:1:11" << "'version' must be 1";
-        QTest::newRow("unknown top key") << "version = 1\ncolour = 1\n" << "list.toml:2:1" << "Unknown key 'colour'";
-        QTest::newRow("unknown resolver key") << "version = 1\n[[resolver]]\nname = \"a\"\nport = 5\n" << "list.toml:4:1"
+        QTest::newRow("no version") << "[[resolver]]\nname = \"a\"\nhosts = [\"a.example\"]\n"
+                                    << "list.toml"
+                                    << "Missing 'version = 1'";
+        QTest::newRow("version 2") << "version = 2\n"
+                                   << "list.toml:1:11"
+                                   << "'version' must be 1";
+        QTest::newRow("unknown top key") << "version = 1\ncolour = 1\n"
+                                         << "list.toml:2:1"
+                                         << "Unknown key 'colour'";
+        QTest::newRow("unknown resolver key") << "version = 1\n[[resolver]]\nname = \"a\"\nport = 5\n"
+                                              << "list.toml:4:1"
                                               << "Unknown key 'port'";
-        QTest::newRow("bad address") << "version = 1\n[[resolver]]\nname = \"a\"\naddresses = [\"1.2.3\"]\n" << "list.toml:4:13"
+        QTest::newRow("bad address") << "version = 1\n[[resolver]]\nname = \"a\"\naddresses = [\"1.2.3\"]\n"
+                                     << "list.toml:4:13"
                                      << "Invalid address '1.2.3'";
-        QTest::newRow("bad host") << "version = 1\n[[resolver]]\nname = \"a\"\nhosts = [\"a b\"]\n" << "list.toml:4:9"
+        QTest::newRow("bad host") << "version = 1\n[[resolver]]\nname = \"a\"\nhosts = [\"a b\"]\n"
+                                  << "list.toml:4:9"
                                   << "Invalid host 'a b'";
-        QTest::newRow("neither hosts nor addresses") << "version = 1\n[[resolver]]\nname = \"a\"\n" << "list.toml:2:1"
+        QTest::newRow("neither hosts nor addresses") << "version = 1\n[[resolver]]\nname = \"a\"\n"
+                                                     << "list.toml:2:1"
                                                      << "lists neither hosts nor addresses";
-        QTest::newRow("no name") << "version = 1\n[[resolver]]\nhosts = [\"a.example\"]\n" << "list.toml:2:1" << "needs a 'name'";
-        QTest::newRow("not TOML") << "version = = 1\n" << "list.toml:1:11" << "Failed to parse";
-        QTest::newRow("hosts not strings") << "version = 1\n[[resolver]]\nname = \"a\"\nhosts = [1]\n" << "list.toml:4:10"
+        QTest::newRow("no name") << "version = 1\n[[resolver]]\nhosts = [\"a.example\"]\n"
+                                 << "list.toml:2:1"
+                                 << "needs a 'name'";
+        QTest::newRow("not TOML") << "version = = 1\n"
+                                  << "list.toml:1:11"
+                                  << "Failed to parse";
+        QTest::newRow("hosts not strings") << "version = 1\n[[resolver]]\nname = \"a\"\nhosts = [1]\n"
+                                           << "list.toml:4:10"
                                            << "must contain strings only";
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the connection log: append, newest-first queries with filters, retention, persistence.
 #include "store/event_log.h"
 
@@ -147,16 +148,18 @@ private slots:
                                    << Hosts{"d.test", "c.example.com", "b.example.org", "a.example.com"};
         QTest::newRow("app substring") << EventFilter{"curl", "", std::nullopt, std::nullopt, std::nullopt}
                                        << Hosts{"d.test", "a.example.com"};
-        QTest::newRow("host substring ignores case") << EventFilter{"", "EXAMPLE.COM", std::nullopt, std::nullopt, std::nullopt}
-                                                     << Hosts{"c.example.com", "a.example.com"};
+        QTest::newRow("host substring ignores case")
+            << EventFilter{"", "EXAMPLE.COM", std::nullopt, std::nullopt, std::nullopt}
+            << Hosts{"c.example.com", "a.example.com"};
         QTest::newRow("verdict") << EventFilter{"", "", Outcome::Denied, std::nullopt, std::nullopt}
                                  << Hosts{"d.test", "b.example.org"};
-        QTest::newRow("since is inclusive") << EventFilter{"", "", std::nullopt, t0 + minutes{2}, std::nullopt}
-                                            << Hosts{"d.test", "c.example.com"};
-        QTest::newRow("combined") << EventFilter{"curl", "", Outcome::Denied, t0, std::nullopt}
-                                  << Hosts{"d.test"};
-        QTest::newRow("nothing matches") << EventFilter{"firefox", "", std::nullopt, std::nullopt, std::nullopt} << Hosts{};
-        QTest::newRow("LIKE wildcards are literal") << EventFilter{"%", "_", std::nullopt, std::nullopt, std::nullopt} << Hosts{};
+        QTest::newRow("since is inclusive")
+            << EventFilter{"", "", std::nullopt, t0 + minutes{2}, std::nullopt} << Hosts{"d.test", "c.example.com"};
+        QTest::newRow("combined") << EventFilter{"curl", "", Outcome::Denied, t0, std::nullopt} << Hosts{"d.test"};
+        QTest::newRow("nothing matches") << EventFilter{"firefox", "", std::nullopt, std::nullopt, std::nullopt}
+                                         << Hosts{};
+        QTest::newRow("LIKE wildcards are literal")
+            << EventFilter{"%", "_", std::nullopt, std::nullopt, std::nullopt} << Hosts{};
     }
     void filtersSelectMatchingEvents()
     {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of host sources: what hosts_from reads from apt's, timesyncd's, NetworkManager's and fwupd's files.
 #include "store/host_sources.h"
 
@@ -57,22 +58,21 @@ private slots:
     void deb822SourcesReadUrisAcrossLinesAndSkipDisabledStanzas()
     {
         std::vector<std::string> notices;
-        const Hosts hosts = aptDeb822SourceHosts(
-            "Types: deb deb-src\n"
-            "URIs: http://deb.debian.org/debian\n"
-            " https://mirror.example/debian\n"
-            "Suites: bookworm bookworm-updates\n"
-            "Components: main\n"
-            "\n"
-            "# disabled\n"
-            "Types: deb\n"
-            "uris: https://disabled.example/debian\n"
-            "Enabled: no\n"
-            "Suites: x\n"
-            "\n"
-            "Types: deb\n"
-            "URIs: https://third.example/apt http://fourth.example/apt\n",
-            notices);
+        const Hosts hosts = aptDeb822SourceHosts("Types: deb deb-src\n"
+                                                 "URIs: http://deb.debian.org/debian\n"
+                                                 " https://mirror.example/debian\n"
+                                                 "Suites: bookworm bookworm-updates\n"
+                                                 "Components: main\n"
+                                                 "\n"
+                                                 "# disabled\n"
+                                                 "Types: deb\n"
+                                                 "uris: https://disabled.example/debian\n"
+                                                 "Enabled: no\n"
+                                                 "Suites: x\n"
+                                                 "\n"
+                                                 "Types: deb\n"
+                                                 "URIs: https://third.example/apt http://fourth.example/apt\n",
+                                                 notices);
         QCOMPARE(hosts, (Hosts{"deb.debian.org", "mirror.example", "third.example", "fourth.example"}));
         QVERIFY(notices.empty());
     }
@@ -99,7 +99,7 @@ private slots:
     {
         writeText(root() / "etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\n");
         writeText(root() / "etc/apt/sources.list.d/extra.list", "deb https://deb.debian.org/debian bookworm contrib\n"
-                                                              "deb https://repo.example/apt stable main\n");
+                                                                "deb https://repo.example/apt stable main\n");
         writeText(root() / "etc/apt/sources.list.d/debian.sources", "Types: deb\nURIs: http://mirror.example/debian\n");
         writeText(root() / "etc/apt/sources.list.d/ignored.save", "deb http://ignored.example/ x main\n");
         const HostSourceSnapshot snapshot = readHostSources(root());
@@ -110,9 +110,11 @@ private slots:
     void timesyncdUsesItsConfigurationAndDropInsOrDebiansPool()
     {
         QCOMPARE(readHostSources(root()).of("timesyncd-servers"),
-                 (Hosts{"0.debian.pool.ntp.org", "1.debian.pool.ntp.org", "2.debian.pool.ntp.org", "3.debian.pool.ntp.org"}));
+                 (Hosts{"0.debian.pool.ntp.org", "1.debian.pool.ntp.org", "2.debian.pool.ntp.org",
+                        "3.debian.pool.ntp.org"}));
 
-        writeText(root() / "etc/systemd/timesyncd.conf", "[Time]\nNTP=ntp1.example ntp2.example\nFallbackNTP=fallback.example\n");
+        writeText(root() / "etc/systemd/timesyncd.conf",
+                  "[Time]\nNTP=ntp1.example ntp2.example\nFallbackNTP=fallback.example\n");
         writeText(root() / "usr/lib/systemd/timesyncd.conf.d/10-vendor.conf", "[Time]\nFallbackNTP=vendor.example\n");
         writeText(root() / "etc/systemd/timesyncd.conf.d/20-site.conf", "[Time]\nNTP=site.example\n");
         QCOMPARE(readHostSources(root()).of("timesyncd-servers"), (Hosts{"site.example", "vendor.example"}));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of IDN conversion: Unicode host names and patterns to punycode, and safe display.
 #include "store/idn.h"
 
@@ -13,13 +14,19 @@ private slots:
     {
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("upper-case umlaut") << "BÜCHER.example" << "xn--bcher-kva.example";
-        QTest::newRow("trailing dot") << "bücher.example." << "xn--bcher-kva.example";
-        QTest::newRow("sharp s is kept (non-transitional)") << "straße.de" << "xn--strae-oqa.de";
-        QTest::newRow("decomposed input is NFC-normalized") << QString::fromUtf8("bu\xCC\x88" "cher.example")
+        QTest::newRow("upper-case umlaut") << "BÜCHER.example"
+                                           << "xn--bcher-kva.example";
+        QTest::newRow("trailing dot") << "bücher.example."
+                                      << "xn--bcher-kva.example";
+        QTest::newRow("sharp s is kept (non-transitional)") << "straße.de"
+                                                            << "xn--strae-oqa.de";
+        QTest::newRow("decomposed input is NFC-normalized") << QString::fromUtf8("bu\xCC\x88"
+                                                                                 "cher.example")
                                                             << "xn--bcher-kva.example";
-        QTest::newRow("ascii is only normalized") << "WWW.Example.COM." << "www.example.com";
-        QTest::newRow("ascii underscore label is kept") << "_dmarc.example" << "_dmarc.example";
+        QTest::newRow("ascii is only normalized") << "WWW.Example.COM."
+                                                  << "www.example.com";
+        QTest::newRow("ascii underscore label is kept") << "_dmarc.example"
+                                                        << "_dmarc.example";
     }
     void unicodeNameBecomesNormalizedPunycode()
     {
@@ -33,10 +40,13 @@ private slots:
     void invalidNameIsAnError_data()
     {
         QTest::addColumn<QByteArray>("input");
-        QTest::newRow("disallowed symbol") << QByteArray("\xE2\x98\x83.example");   // ☃
-        QTest::newRow("invalid UTF-8") << QByteArray("b\xFF" "cher.example");
-        QTest::newRow("leading combining mark") << QByteArray("\xCC\x88" "a.example");
-        QTest::newRow("empty label") << QByteArray("b\xC3\xBC" "cher..example");
+        QTest::newRow("disallowed symbol") << QByteArray("\xE2\x98\x83.example"); // ☃
+        QTest::newRow("invalid UTF-8") << QByteArray("b\xFF"
+                                                     "cher.example");
+        QTest::newRow("leading combining mark") << QByteArray("\xCC\x88"
+                                                              "a.example");
+        QTest::newRow("empty label") << QByteArray("b\xC3\xBC"
+                                                   "cher..example");
         QTest::newRow("empty") << QByteArray("");
     }
     void invalidNameIsAnError()
@@ -68,10 +78,14 @@ private slots:
     {
         QTest::addColumn<QString>("input");
         QTest::addColumn<QString>("canonical");
-        QTest::newRow("any") << "*" << "*";
-        QTest::newRow("suffix") << "*.Example.com" << "*.example.com";
-        QTest::newRow("network") << "203.0.113.0/24" << "203.0.113.0/24";
-        QTest::newRow("address") << "2001:db8::1" << "2001:db8::1";
+        QTest::newRow("any") << "*"
+                             << "*";
+        QTest::newRow("suffix") << "*.Example.com"
+                                << "*.example.com";
+        QTest::newRow("network") << "203.0.113.0/24"
+                                 << "203.0.113.0/24";
+        QTest::newRow("address") << "2001:db8::1"
+                                 << "2001:db8::1";
     }
     void asciiPatternsPassThroughUnchanged()
     {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the lists.d files, the list cache metadata and the list switches.
 #include "store/list_config_file.h"
 
@@ -25,8 +26,8 @@ private slots:
 
     void theNameDefaultsToTheFileStemAndRefreshToADay()
     {
-        const auto config = parseListConfigFile("source = \"/srv/allow.txt\"\nformat = \"domains\"\naction = \"allow\"\n",
-                                                "fixes.toml", "fixes");
+        const auto config = parseListConfigFile(
+            "source = \"/srv/allow.txt\"\nformat = \"domains\"\naction = \"allow\"\n", "fixes.toml", "fixes");
         QVERIFY(config.ok());
         QCOMPARE(QString::fromStdString(config->name), QStringLiteral("fixes"));
         QCOMPARE(config->refresh, kDefaultListRefresh);
@@ -40,13 +41,20 @@ private slots:
         QTest::addColumn<QString>("expected");
         QTest::newRow("unknown key") << "source = \"/a\"\nformat = \"hosts\"\naction = \"deny\"\ncolour = 1\n"
                                      << "l.toml:4:1: Unknown key 'colour'";
-        QTest::newRow("http is not https") << "source = \"http://x.example/a\"\n" << "l.toml:1:10: 'source' must be";
-        QTest::newRow("bad format") << "source = \"/a\"\nformat = \"json\"\n" << "l.toml:2:10: 'format' must be";
-        QTest::newRow("refresh too short") << "source = \"/a\"\nrefresh = 5\n" << "l.toml:2:11: 'refresh' must be";
-        QTest::newRow("refresh unit") << "source = \"/a\"\nrefresh = \"6w\"\n" << "l.toml:2:11: 'refresh' must be";
-        QTest::newRow("missing action") << "source = \"/a\"\nformat = \"hosts\"\n" << "l.toml: Missing 'action'";
-        QTest::newRow("bad name") << "name = \"../x\"\n" << "l.toml:1:8: Invalid list name";
-        QTest::newRow("not toml") << "source = \n" << "l.toml:1:";
+        QTest::newRow("http is not https") << "source = \"http://x.example/a\"\n"
+                                           << "l.toml:1:10: 'source' must be";
+        QTest::newRow("bad format") << "source = \"/a\"\nformat = \"json\"\n"
+                                    << "l.toml:2:10: 'format' must be";
+        QTest::newRow("refresh too short") << "source = \"/a\"\nrefresh = 5\n"
+                                           << "l.toml:2:11: 'refresh' must be";
+        QTest::newRow("refresh unit") << "source = \"/a\"\nrefresh = \"6w\"\n"
+                                      << "l.toml:2:11: 'refresh' must be";
+        QTest::newRow("missing action") << "source = \"/a\"\nformat = \"hosts\"\n"
+                                        << "l.toml: Missing 'action'";
+        QTest::newRow("bad name") << "name = \"../x\"\n"
+                                  << "l.toml:1:8: Invalid list name";
+        QTest::newRow("not toml") << "source = \n"
+                                  << "l.toml:1:";
     }
     void mistakesAreLocated()
     {

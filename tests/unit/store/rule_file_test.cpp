@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the TOML rule file format: every field, defaults, round trips and located errors.
 #include "rules/rule_validation.h"
 #include "store/rule_file.h"
@@ -120,7 +121,8 @@ hit_count = 3
 
     void untilExitLifetimeCarriesThePid()
     {
-        Rule rule = parseOne("[[rule]]\nid = 1\naction = \"allow\"\nlifetime = \"until-exit\"\npid = 4242\nhost = \"*\"\n");
+        Rule rule =
+            parseOne("[[rule]]\nid = 1\naction = \"allow\"\nlifetime = \"until-exit\"\npid = 4242\nhost = \"*\"\n");
         QCOMPARE(rule.lifetime, Lifetime::untilExit(4242));
     }
 
@@ -172,7 +174,8 @@ hit_count = 3
 
     void adminRulesGetStableIdsFromFileNameAndPosition()
     {
-        const std::string text = "[[rule]]\naction = \"deny\"\nhost = \"*\"\n[[rule]]\naction = \"allow\"\nhost = \"*\"\n";
+        const std::string text =
+            "[[rule]]\naction = \"deny\"\nhost = \"*\"\n[[rule]]\naction = \"allow\"\nhost = \"*\"\n";
         Result<std::vector<Rule>> first = parseRuleFile(text, "/etc/hostgate/rules.d/10-corp.toml", RuleOrigin::Admin);
         Result<std::vector<Rule>> again = parseRuleFile(text, "/elsewhere/10-corp.toml", RuleOrigin::Admin);
         Result<std::vector<Rule>> other = parseRuleFile(text, "/etc/hostgate/rules.d/20-lab.toml", RuleOrigin::Admin);
@@ -204,66 +207,118 @@ hit_count = 3
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("where");
         QTest::addColumn<QString>("messagePart");
-        QTest::newRow("syntax error") << "[[rule]]\nid = = 3\nhost = \"*\"\n" << "rules.toml:2:6" << "";
-        QTest::newRow("unterminated string") << "[[rule]]\nid = 1\nnote = \"abc\nhost = \"*\"\n" << "rules.toml:3:" << "";
-        QTest::newRow("duplicate key") << "[[rule]]\nid = 1\nid = 2\nhost = \"*\"\n" << "rules.toml:3:" << "";
+        QTest::newRow("syntax error") << "[[rule]]\nid = = 3\nhost = \"*\"\n"
+                                      << "rules.toml:2:6"
+                                      << "";
+        QTest::newRow("unterminated string") << "[[rule]]\nid = 1\nnote = \"abc\nhost = \"*\"\n"
+                                             << "rules.toml:3:"
+                                             << "";
+        QTest::newRow("duplicate key") << "[[rule]]\nid = 1\nid = 2\nhost = \"*\"\n"
+                                       << "rules.toml:3:"
+                                       << "";
         QTest::newRow("unknown key") << "[[rule]]\nid = 1\naction = \"allow\"\n  colour = \"red\"\nhost = \"*\"\n"
-                                     << "rules.toml:4:3" << "unknown key 'colour'";
-        QTest::newRow("unknown top-level key") << "versoin = 1\n" << "rules.toml:1:1" << "unknown top-level key";
-        QTest::newRow("wrong type") << "[[rule]]\nid = \"12\"\naction = \"allow\"\nhost = \"*\"\n" << "rules.toml:2:6"
+                                     << "rules.toml:4:3"
+                                     << "unknown key 'colour'";
+        QTest::newRow("unknown top-level key") << "versoin = 1\n"
+                                               << "rules.toml:1:1"
+                                               << "unknown top-level key";
+        QTest::newRow("wrong type") << "[[rule]]\nid = \"12\"\naction = \"allow\"\nhost = \"*\"\n"
+                                    << "rules.toml:2:6"
                                     << "'id' must be an integer, not a string";
-        QTest::newRow("wrong type of enabled") << "[[rule]]\nid = 1\naction = \"allow\"\nenabled = \"yes\"\nhost = \"*\"\n"
-                                               << "rules.toml:4:11" << "'enabled' must be a boolean";
+        QTest::newRow("wrong type of enabled")
+            << "[[rule]]\nid = 1\naction = \"allow\"\nenabled = \"yes\"\nhost = \"*\"\n"
+            << "rules.toml:4:11"
+            << "'enabled' must be a boolean";
         QTest::newRow("bad host") << "[[rule]]\nid = 1\nhost = \"exa mple.com\"\naction = \"allow\"\n"
-                                  << "rules.toml:3:8" << "invalid host";
+                                  << "rules.toml:3:8"
+                                  << "invalid host";
         QTest::newRow("bad unicode host") << "[[rule]]\nid = 1\nhost = \"☃.example\"\naction = \"allow\"\n"
-                                          << "rules.toml:3:8" << "invalid host";
+                                          << "rules.toml:3:8"
+                                          << "invalid host";
         QTest::newRow("bad ports") << "[[rule]]\nid = 1\nports = \"80,70000\"\naction = \"allow\"\nhost = \"*\"\n"
-                                   << "rules.toml:3:9" << "invalid ports";
-        QTest::newRow("port out of range") << "[[rule]]\nid = 1\nports = 0\naction = \"allow\"\nhost = \"*\"\n" << "rules.toml:3:9"
+                                   << "rules.toml:3:9"
+                                   << "invalid ports";
+        QTest::newRow("port out of range") << "[[rule]]\nid = 1\nports = 0\naction = \"allow\"\nhost = \"*\"\n"
+                                           << "rules.toml:3:9"
                                            << "invalid ports";
-        QTest::newRow("ports as array") << "[[rule]]\nid = 1\nports = [80]\naction = \"allow\"\nhost = \"*\"\n" << "rules.toml:3:9"
+        QTest::newRow("ports as array") << "[[rule]]\nid = 1\nports = [80]\naction = \"allow\"\nhost = \"*\"\n"
+                                        << "rules.toml:3:9"
                                         << "'ports' must be a string or an integer";
         QTest::newRow("missing action") << "version = 1\n\n[[rule]]\nid = 1\nhost = \"a.example\"\n"
-                                        << "rules.toml:3:1" << "without 'action'";
-        QTest::newRow("bad action") << "[[rule]]\nid = 1\naction = \"permit\"\nhost = \"*\"\n" << "rules.toml:3:10"
+                                        << "rules.toml:3:1"
+                                        << "without 'action'";
+        QTest::newRow("bad action") << "[[rule]]\nid = 1\naction = \"permit\"\nhost = \"*\"\n"
+                                    << "rules.toml:3:10"
                                     << "invalid action 'permit'";
         QTest::newRow("bad protocol") << "[[rule]]\nid = 1\naction = \"deny\"\nprotocol = \"icmp\"\nhost = \"*\"\n"
-                                      << "rules.toml:4:12" << "invalid protocol";
+                                      << "rules.toml:4:12"
+                                      << "invalid protocol";
         QTest::newRow("bad lifetime") << "[[rule]]\nid = 1\naction = \"deny\"\nlifetime = \"sometimes\"\nhost = \"*\"\n"
-                                      << "rules.toml:4:12" << "invalid lifetime 'sometimes'";
-        QTest::newRow("until without lifetime") << "[[rule]]\nid = 1\naction = \"deny\"\nuntil = 2026-01-01T00:00:00Z\nhost = \"*\"\n"
-                                                << "rules.toml:4:9" << "'until' is only valid";
-        QTest::newRow("until-time without until") << "[[rule]]\nid = 1\naction = \"deny\"\nlifetime = \"until-time\"\nhost = \"*\"\n"
-                                                  << "rules.toml:4:12" << "needs an 'until'";
-        QTest::newRow("until-exit without pid") << "[[rule]]\nid = 1\naction = \"deny\"\nlifetime = \"until-exit\"\nhost = \"*\"\n"
-                                                << "rules.toml:4:12" << "needs the 'pid'";
-        QTest::newRow("local date-time") << "[[rule]]\nid = 1\naction = \"deny\"\ncreated = 2026-01-01T00:00:00\nhost = \"*\"\n"
-                                         << "rules.toml:4:11" << "UTC offset";
-        QTest::newRow("date without time") << "[[rule]]\nid = 1\naction = \"deny\"\ncreated = 2026-01-01\nhost = \"*\"\n"
-                                           << "rules.toml:4:11" << "must be an offset date-time, not a date";
-        QTest::newRow("negative id") << "[[rule]]\nid = -4\naction = \"deny\"\nhost = \"*\"\n" << "rules.toml:2:6" << "between 1 and";
-        QTest::newRow("uid too large") << "[[rule]]\nid = 1\nuser = 4294967296\naction = \"deny\"\nhost = \"*\"\n" << "rules.toml:3:8"
+                                      << "rules.toml:4:12"
+                                      << "invalid lifetime 'sometimes'";
+        QTest::newRow("until without lifetime")
+            << "[[rule]]\nid = 1\naction = \"deny\"\nuntil = 2026-01-01T00:00:00Z\nhost = \"*\"\n"
+            << "rules.toml:4:9"
+            << "'until' is only valid";
+        QTest::newRow("until-time without until")
+            << "[[rule]]\nid = 1\naction = \"deny\"\nlifetime = \"until-time\"\nhost = \"*\"\n"
+            << "rules.toml:4:12"
+            << "needs an 'until'";
+        QTest::newRow("until-exit without pid")
+            << "[[rule]]\nid = 1\naction = \"deny\"\nlifetime = \"until-exit\"\nhost = \"*\"\n"
+            << "rules.toml:4:12"
+            << "needs the 'pid'";
+        QTest::newRow("local date-time")
+            << "[[rule]]\nid = 1\naction = \"deny\"\ncreated = 2026-01-01T00:00:00\nhost = \"*\"\n"
+            << "rules.toml:4:11"
+            << "UTC offset";
+        QTest::newRow("date without time")
+            << "[[rule]]\nid = 1\naction = \"deny\"\ncreated = 2026-01-01\nhost = \"*\"\n"
+            << "rules.toml:4:11"
+            << "must be an offset date-time, not a date";
+        QTest::newRow("negative id") << "[[rule]]\nid = -4\naction = \"deny\"\nhost = \"*\"\n"
+                                     << "rules.toml:2:6"
+                                     << "between 1 and";
+        QTest::newRow("uid too large") << "[[rule]]\nid = 1\nuser = 4294967296\naction = \"deny\"\nhost = \"*\"\n"
+                                       << "rules.toml:3:8"
                                        << "'user' must be between 0 and 4294967295";
-        QTest::newRow("empty app") << "[[rule]]\nid = 1\napp = \"\"\naction = \"deny\"\nhost = \"*\"\n" << "rules.toml:3:7"
+        QTest::newRow("empty app") << "[[rule]]\nid = 1\napp = \"\"\naction = \"deny\"\nhost = \"*\"\n"
+                                   << "rules.toml:3:7"
                                    << "'app' must not be empty";
-        QTest::newRow("missing user id") << "[[rule]]\naction = \"deny\"\nhost = \"*\"\n" << "rules.toml:1:1" << "without 'id'";
-        QTest::newRow("duplicate id") << "[[rule]]\nid = 5\naction = \"deny\"\nhost = \"*\"\n[[rule]]\nid = 5\naction = \"allow\"\nhost = \"*\"\n"
-                                      << "rules.toml:6:6" << "duplicate rule id 5";
-        QTest::newRow("newer version") << "version = 2\n" << "rules.toml:1:11" << "unsupported rule file version 2";
-        QTest::newRow("rule as plain table") << "[rule]\nid = 1\n" << "rules.toml:1:1" << "array of tables";
-        QTest::newRow("missing host") << "[[rule]]\nid = 1\naction = \"deny\"\n" << "rules.toml:1:1" << "without 'host'";
-        QTest::newRow("missing action") << "[[rule]]\nid = 1\nhost = \"*\"\n" << "rules.toml:1:1" << "without 'action'";
-        QTest::newRow("upper-case action") << "[[rule]]\nid = 1\nhost = \"*\"\naction = \"ALLOW\"\n" << "rules.toml:4:10"
+        QTest::newRow("missing user id") << "[[rule]]\naction = \"deny\"\nhost = \"*\"\n"
+                                         << "rules.toml:1:1"
+                                         << "without 'id'";
+        QTest::newRow("duplicate id")
+            << "[[rule]]\nid = 5\naction = \"deny\"\nhost = \"*\"\n[[rule]]\nid = 5\naction = \"allow\"\nhost = \"*\"\n"
+            << "rules.toml:6:6"
+            << "duplicate rule id 5";
+        QTest::newRow("newer version") << "version = 2\n"
+                                       << "rules.toml:1:11"
+                                       << "unsupported rule file version 2";
+        QTest::newRow("rule as plain table") << "[rule]\nid = 1\n"
+                                             << "rules.toml:1:1"
+                                             << "array of tables";
+        QTest::newRow("missing host") << "[[rule]]\nid = 1\naction = \"deny\"\n"
+                                      << "rules.toml:1:1"
+                                      << "without 'host'";
+        QTest::newRow("missing action") << "[[rule]]\nid = 1\nhost = \"*\"\n"
+                                        << "rules.toml:1:1"
+                                        << "without 'action'";
+        QTest::newRow("upper-case action") << "[[rule]]\nid = 1\nhost = \"*\"\naction = \"ALLOW\"\n"
+                                           << "rules.toml:4:10"
                                            << "invalid action 'ALLOW'";
-        QTest::newRow("upper-case protocol") << "[[rule]]\nid = 1\nhost = \"*\"\naction = \"allow\"\nprotocol = \"TCP\"\n"
-                                             << "rules.toml:5:12" << "invalid protocol";
+        QTest::newRow("upper-case protocol")
+            << "[[rule]]\nid = 1\nhost = \"*\"\naction = \"allow\"\nprotocol = \"TCP\"\n"
+            << "rules.toml:5:12"
+            << "invalid protocol";
         QTest::newRow("year 2300") << "[[rule]]\nid = 1\nhost = \"*\"\naction = \"deny\"\nlifetime = \"until-time\"\n"
                                       "until = 2300-01-01T00:00:00Z\n"
-                                   << "rules.toml:6:9" << "out of range";
-        QTest::newRow("note over 4 KiB") << QString("[[rule]]\nid = 1\nhost = \"*\"\naction = \"deny\"\nnote = \"%1\"\n")
-                                                .arg(QString(4097, 'n'))
-                                         << "rules.toml:5:8" << "longer than the limit of 4096 bytes";
+                                   << "rules.toml:6:9"
+                                   << "out of range";
+        QTest::newRow("note over 4 KiB")
+            << QString("[[rule]]\nid = 1\nhost = \"*\"\naction = \"deny\"\nnote = \"%1\"\n").arg(QString(4097, 'n'))
+            << "rules.toml:5:8"
+            << "longer than the limit of 4096 bytes";
     }
     void malformedFileIsRejectedAtTheProblem()
     {
@@ -303,7 +358,8 @@ hit_count = 3
 
     void importedRulesNeedNoIds()
     {
-        Result<std::vector<Rule>> imported = parseImportedRules("[[rule]]\naction = \"allow\"\nhost = \"a.example\"\n", "import");
+        Result<std::vector<Rule>> imported =
+            parseImportedRules("[[rule]]\naction = \"allow\"\nhost = \"a.example\"\n", "import");
         QVERIFY(imported.ok());
         QCOMPARE(imported->size(), std::size_t{1});
         QCOMPARE(imported->front().id, RuleId{0});
@@ -340,7 +396,8 @@ hit_count = 3
 
     void anImportWithANoteOver4KiBIsRefused()
     {
-        const std::string text = "[[rule]]\nhost = \"*\"\naction = \"allow\"\nnote = \"" + std::string(3900000, 'n') + "\"\n";
+        const std::string text =
+            "[[rule]]\nhost = \"*\"\naction = \"allow\"\nnote = \"" + std::string(3900000, 'n') + "\"\n";
         Result<std::vector<Rule>> imported = parseImportedRules(text, "import");
         QVERIFY(!imported.ok());
         QCOMPARE(imported.error().where, std::string("import:4:8"));
@@ -354,7 +411,8 @@ hit_count = 3
         QVERIFY(text.size() <= maxRuleTextBytes);
         Result<std::vector<Rule>> rules = parseRuleFile(text, "many.toml", RuleOrigin::Admin);
         QVERIFY(!rules.ok());
-        QVERIFY2(rules.error().message.find("more than the limit") != std::string::npos, rules.error().describe().c_str());
+        QVERIFY2(rules.error().message.find("more than the limit") != std::string::npos,
+                 rules.error().describe().c_str());
     }
 };
 

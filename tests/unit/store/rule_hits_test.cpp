@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the rule-hits file: counts saved apart from the rules, read back exactly, never misapplied.
 #include "store/rule_hits.h"
 
@@ -66,15 +67,24 @@ private slots:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("where");
-        QTest::newRow("no header") << "12 1 - 0\n" << ":1:";
-        QTest::newRow("words missing") << "hostgate-rule-hits 1\n12 1\n" << ":2:";
-        QTest::newRow("not a number") << "hostgate-rule-hits 1\n12 1 - 0\nx 1 - 0\n" << ":3:";
-        QTest::newRow("id 0") << "hostgate-rule-hits 1\n0 1 - 0\n" << ":2:";
-        QTest::newRow("trailing word") << "hostgate-rule-hits 1\n12 1 - 0 9\n" << ":2:";
-        QTest::newRow("negative count") << "hostgate-rule-hits 1\n12 -1 - 0\n" << ":2:";
-        QTest::newRow("time out of range") << "hostgate-rule-hits 1\n12 1 9223372036854775807 0\n" << ":2:";
-        QTest::newRow("twice") << "hostgate-rule-hits 1\n12 1 - 0\n12 2 - 0\n" << ":3:";
-        QTest::newRow("torn line") << "hostgate-rule-hits 1\n12 1 - 0" << ":2:";
+        QTest::newRow("no header") << "12 1 - 0\n"
+                                   << ":1:";
+        QTest::newRow("words missing") << "hostgate-rule-hits 1\n12 1\n"
+                                       << ":2:";
+        QTest::newRow("not a number") << "hostgate-rule-hits 1\n12 1 - 0\nx 1 - 0\n"
+                                      << ":3:";
+        QTest::newRow("id 0") << "hostgate-rule-hits 1\n0 1 - 0\n"
+                              << ":2:";
+        QTest::newRow("trailing word") << "hostgate-rule-hits 1\n12 1 - 0 9\n"
+                                       << ":2:";
+        QTest::newRow("negative count") << "hostgate-rule-hits 1\n12 -1 - 0\n"
+                                        << ":2:";
+        QTest::newRow("time out of range") << "hostgate-rule-hits 1\n12 1 9223372036854775807 0\n"
+                                           << ":2:";
+        QTest::newRow("twice") << "hostgate-rule-hits 1\n12 1 - 0\n12 2 - 0\n"
+                               << ":3:";
+        QTest::newRow("torn line") << "hostgate-rule-hits 1\n12 1 - 0"
+                                   << ":2:";
     }
     void damagedFilesAreRefusedNamingTheLine()
     {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the rule journal: records read back, a torn last record is ignored and cut, damage anywhere
 // else refuses the journal, replay is idempotent, and the file is trusted only when it is root's own.
 #include "store/rule_journal.h"
@@ -80,10 +81,7 @@ private slots:
         ::chmod(state().c_str(), 0700);
     }
 
-    void crc32MatchesTheIeeeCheckValue()
-    {
-        QCOMPARE(crc32("123456789"), 0xCBF43926u);
-    }
+    void crc32MatchesTheIeeeCheckValue() { QCOMPARE(crc32("123456789"), 0xCBF43926u); }
 
     void recordsReadBackInOrder()
     {
@@ -154,7 +152,8 @@ private slots:
         QVERIFY(!replay);
         const auto message = replay.error().describe();
         QVERIFY2(message.find("/x/rules.toml.journal") != std::string::npos, message.c_str());
-        QVERIFY2(message.find("byte " + std::to_string(ruleJournalHeader.size())) != std::string::npos, message.c_str());
+        QVERIFY2(message.find("byte " + std::to_string(ruleJournalHeader.size())) != std::string::npos,
+                 message.c_str());
     }
 
     void aRecordForAnotherIdThanItsRuleIsRefused()
@@ -206,7 +205,8 @@ private slots:
         const auto report = restarted.load();
         QVERIFY(report.errors.empty());
         QVERIFY(report.journalNotice);
-        QVERIFY2(report.journalNotice->find("incomplete last record") != std::string::npos, report.journalNotice->c_str());
+        QVERIFY2(report.journalNotice->find("incomplete last record") != std::string::npos,
+                 report.journalNotice->c_str());
         QCOMPARE(hostsOf(restarted.rules()), (Hosts{"a.example"}));
         QVERIFY(restarted.recordUserRule(userRule(3, "c.example")));
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of the rule store: admin before user, last good rules on corruption, safe user saves.
 #include "rules/rule_validation.h"
 #include "store/rule_file.h"
@@ -155,7 +156,7 @@ private slots:
         QCOMPARE(store.rules(), rules);
         QCOMPARE(store.nextUserRuleId(), RuleId{10});
 
-        struct stat info{};
+        struct stat info {};
         QCOMPARE(::stat(paths().userFile.c_str(), &info), 0);
         QCOMPARE(info.st_mode & 07777, unsigned(RuleStore::userFileMode));
 
@@ -214,7 +215,8 @@ private slots:
         RuleStore store(paths());
         store.load();
         Rule rule = userRule(1, "a.example");
-        rule.app = std::string("/opt/b\xFF" "d/app"); // a valid Linux path, but not UTF-8
+        rule.app = std::string("/opt/b\xFF"
+                               "d/app"); // a valid Linux path, but not UTF-8
         QVERIFY(!store.saveUserRules({rule}).ok());
         QVERIFY(!fs::exists(paths().userFile));
     }
@@ -322,7 +324,8 @@ private slots:
         RuleStore::LoadReport report = store.load();
         QCOMPARE(report.errors.size(), std::size_t{1});
         const std::string error = report.errors.front().describe();
-        QVERIFY2(error.find("chown root " + paths().userFile.parent_path().string()) != std::string::npos, error.c_str());
+        QVERIFY2(error.find("chown root " + paths().userFile.parent_path().string()) != std::string::npos,
+                 error.c_str());
         QVERIFY(store.rules().empty());
         QVERIFY(!store.saveUserRules({userRule(1, "b.example")}).ok());
     }
@@ -365,7 +368,8 @@ private slots:
         RuleStore store(withBase);
         RuleStore::LoadReport report = store.load();
         QVERIFY(report.errors.empty());
-        QCOMPARE(hostsOf(store.rules()), (Hosts{"corp.example", "base-apt.example", "base-nm.example", "base-ntp.example"}));
+        QCOMPARE(hostsOf(store.rules()),
+                 (Hosts{"corp.example", "base-apt.example", "base-nm.example", "base-ntp.example"}));
         QCOMPARE(store.rules()[0].origin, RuleOrigin::Admin);
         QCOMPARE(store.rules()[1].origin, RuleOrigin::Base);
         QCOMPARE(store.rules()[1].source, (withBase.baseDir / "50-apt.toml").string());
@@ -404,10 +408,12 @@ private slots:
         RuleStorePaths withBase = paths();
         withBase.baseDir = root() / "base.d";
         withBase.hostSourcesRoot = root() / "system";
-        writeText(withBase.hostSourcesRoot / "etc/apt/sources.list", "deb http://deb.debian.org/debian bookworm main\n"
-                                                                   "deb https://mirror.example/debian bookworm main\n");
+        writeText(withBase.hostSourcesRoot / "etc/apt/sources.list",
+                  "deb http://deb.debian.org/debian bookworm main\n"
+                  "deb https://mirror.example/debian bookworm main\n");
         const std::string text = "[[rule]]\napp = \"/usr/lib/apt/methods/http\"\nhosts_from = \"apt-sources\"\n"
-                                 "ports = \"80,443\"\naction = \"allow\"\n\n" + denyRule("after.example");
+                                 "ports = \"80,443\"\naction = \"allow\"\n\n" +
+                                 denyRule("after.example");
         writeText(withBase.baseDir / "50-apt.toml", text);
         RuleStore store(withBase);
         RuleStore::LoadReport report = store.load();
@@ -418,7 +424,8 @@ private slots:
         const RuleId afterId = store.rules()[2].id;
 
         // The admin adds a mirror: one more rule, and the others keep their ids.
-        writeText(withBase.hostSourcesRoot / "etc/apt/sources.list.d/extra.sources", "Types: deb\nURIs: https://extra.example/d\n");
+        writeText(withBase.hostSourcesRoot / "etc/apt/sources.list.d/extra.sources",
+                  "Types: deb\nURIs: https://extra.example/d\n");
         report = store.load();
         QVERIFY(report.errors.empty());
         QCOMPARE(hostsOf(store.rules()), (Hosts{"deb.debian.org", "extra.example", "mirror.example", "after.example"}));

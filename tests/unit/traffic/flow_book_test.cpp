@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Specification of FlowBook: the latest decision per app and destination, bounded, newest first.
 #include "traffic/flow_book.h"
 
