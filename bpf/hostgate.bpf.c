@@ -558,4 +558,7 @@ int hg_sock_release(struct bpf_sock *ctx)
     return ALLOW;
 }
 
+// The kernel's marker for a GPL-licensed program (its list of license strings has no "GPL-3.0-or-later";
+// "GPL" is the one for the GPL family): needed for the GPL-only helpers used above. The file itself is
+// GPL-3.0-or-later, like the rest of hostgate (LICENSE).
 char LICENSE[] SEC("license") = "GPL";

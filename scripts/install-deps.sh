@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ccache systemd
-  clang llvm lld libclang-rt-14-dev
+  clang llvm lld libclang-rt-14-dev clang-format
   libbpf-dev bpftool linux-libc-dev
   libnetfilter-queue-dev libnetfilter-conntrack-dev libmnl-dev libnfnetlink-dev python3-cryptography
   iptables nftables libnftables-dev

@@ -561,38 +561,53 @@ std::optional<VerdictCounter> BpfFirewall::verdictCounter(const VerdictKey& key)
     return counterFromKernel(*kernelKey, verdict);
 }
 
-Result<std::vector<VerdictCounter>> BpfFirewall::readVerdictCounters() const
+namespace {
+
+// Every entry of a hash `map` as `convert(key, value)`, read with BPF_MAP_LOOKUP_BATCH (one syscall per
+// BpfFirewall::batchEntries entries; a snapshot: entries may come and go meanwhile). Falls back to one lookup per
+// key where batches are refused. `what` names the read in an error ("read the verdict map's counters").
+template <class Key, class Value, class Convert>
+auto readBatched(bpf_map* map, const char* what, Convert convert)
+    -> Result<std::vector<decltype(convert(std::declval<const Key&>(), std::declval<const Value&>()))>>
 {
-    const int fd = bpf_map__fd(impl_->skeleton->maps.verdicts);
-    std::vector<VerdictCounter> counters;
-    std::vector<hg_verdict_key> keys(batchEntries);
-    std::vector<hg_verdict> values(batchEntries);
+    std::vector<decltype(convert(std::declval<const Key&>(), std::declval<const Value&>()))> entries;
+    const int fd = bpf_map__fd(map);
+    std::vector<Key> keys(BpfFirewall::batchEntries);
+    std::vector<Value> values(BpfFirewall::batchEntries);
     // For hash maps the batch position is a bucket number (a __u32); a wider buffer costs nothing.
     std::uint64_t position = 0;
     bool first = true;
     LIBBPF_OPTS(bpf_map_batch_opts, options);
     for (;;) {
-        __u32 count = batchEntries;
+        __u32 count = BpfFirewall::batchEntries;
         const int err = bpf_map_lookup_batch(fd, first ? nullptr : &position, &position, keys.data(), values.data(),
                                              &count, &options);
         first = false;
         if (err != 0 && err != -ENOENT) {
             if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSPC)
                 break; // walk key by key below
-            return failure("read the verdict map's counters", err);
+            return failure(what, err);
         }
         for (__u32 i = 0; i < count; ++i)
-            counters.push_back(counterFromKernel(keys[i], values[i]));
+            entries.push_back(convert(keys[i], values[i]));
         if (err == -ENOENT)
-            return counters;
+            return entries;
     }
-    counters.clear();
-    for (const auto& key : impl_->verdictKeys()) {
-        hg_verdict verdict{};
-        if (bpf_map__lookup_elem(impl_->skeleton->maps.verdicts, &key, sizeof(key), &verdict, sizeof(verdict), 0) == 0)
-            counters.push_back(counterFromKernel(key, verdict));
+    entries.clear();
+    for (const auto& key : mapKeys<Key>(map)) {
+        Value value{};
+        if (bpf_map__lookup_elem(map, &key, sizeof(key), &value, sizeof(value), 0) == 0)
+            entries.push_back(convert(key, value));
     }
-    return counters;
+    return entries;
+}
+
+} // namespace
+
+Result<std::vector<VerdictCounter>> BpfFirewall::readVerdictCounters() const
+{
+    return readBatched<hg_verdict_key, hg_verdict>(impl_->skeleton->maps.verdicts, "read the verdict map's counters",
+                                                   counterFromKernel);
 }
 
 Result<void> BpfFirewall::removeVerdict(const VerdictKey& key)
@@ -767,38 +782,10 @@ Result<std::vector<FlowCounter>> BpfFirewall::readFlows() const
         flow.last = steady(value.last_ns != 0 ? value.last_ns : value.first_ns);
         return flow;
     };
-    std::vector<FlowCounter> flows;
     if (!impl_->accounting)
-        return flows;
-    bpf_map* map = impl_->skeleton->maps.flows;
-    const int fd = bpf_map__fd(map);
-    std::vector<hg_flow_key> keys(batchEntries);
-    std::vector<hg_flow_counters> values(batchEntries);
-    std::uint64_t position = 0;
-    bool first = true;
-    LIBBPF_OPTS(bpf_map_batch_opts, options);
-    for (;;) {
-        __u32 count = batchEntries;
-        const int err = bpf_map_lookup_batch(fd, first ? nullptr : &position, &position, keys.data(), values.data(),
-                                             &count, &options);
-        first = false;
-        if (err != 0 && err != -ENOENT) {
-            if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSPC)
-                break; // walk key by key below
-            return failure("read the traffic counters", err);
-        }
-        for (__u32 i = 0; i < count; ++i)
-            flows.push_back(convert(keys[i], values[i]));
-        if (err == -ENOENT)
-            return flows;
-    }
-    flows.clear();
-    for (const auto& key : mapKeys<hg_flow_key>(map)) {
-        hg_flow_counters value{};
-        if (bpf_map__lookup_elem(map, &key, sizeof(key), &value, sizeof(value), 0) == 0)
-            flows.push_back(convert(key, value));
-    }
-    return flows;
+        return std::vector<FlowCounter>{};
+    return readBatched<hg_flow_key, hg_flow_counters>(impl_->skeleton->maps.flows, "read the traffic counters",
+                                                      convert);
 }
 
 Result<std::map<std::uint64_t, std::chrono::steady_clock::time_point>> BpfFirewall::readClosedSockets() const
@@ -807,25 +794,33 @@ Result<std::map<std::uint64_t, std::chrono::steady_clock::time_point>> BpfFirewa
     std::map<std::uint64_t, SteadyClock::time_point> closed;
     if (!impl_->accounting)
         return closed;
-    bpf_map* map = impl_->skeleton->maps.closed_sockets;
-    for (const auto& cookie : mapKeys<std::uint64_t>(map)) {
-        std::uint64_t ns = 0;
-        if (bpf_map__lookup_elem(map, &cookie, sizeof(cookie), &ns, sizeof(ns), 0) == 0)
-            closed[cookie] = SteadyClock::time_point(
-                std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(ns)));
-    }
+    auto entries = readBatched<std::uint64_t, std::uint64_t>(
+        impl_->skeleton->maps.closed_sockets, "read the closed sockets", [](std::uint64_t cookie, std::uint64_t ns) {
+            return std::pair{cookie, SteadyClock::time_point(std::chrono::duration_cast<SteadyClock::duration>(
+                                         std::chrono::nanoseconds(ns)))};
+        });
+    if (!entries)
+        return entries.error();
+    closed.insert(entries->begin(), entries->end());
     return closed;
 }
 
-void BpfFirewall::forgetSockets(const std::vector<std::uint64_t>& cookies)
+void BpfFirewall::forgetSockets(const std::vector<std::uint64_t>& cookies, const std::vector<FlowCounter>& flows)
 {
     if (!impl_->accounting || cookies.empty())
         return;
     const std::set<std::uint64_t> gone(cookies.begin(), cookies.end());
-    bpf_map* flows = impl_->skeleton->maps.flows;
-    for (const auto& key : mapKeys<hg_flow_key>(flows))
-        if (gone.contains(key.cookie))
-            bpf_map__delete_elem(flows, &key, sizeof(key), 0);
+    for (const FlowCounter& flow : flows) {
+        if (!gone.contains(flow.cookie) || flow.protocol == Protocol::Any)
+            continue;
+        hg_flow_key key{};
+        key.cookie = flow.cookie;
+        std::memcpy(key.addr, flow.remote.bytes().data(), sizeof(key.addr));
+        key.port = flow.port;
+        key.proto = flow.protocol == Protocol::Tcp ? HG_PROTO_TCP : HG_PROTO_UDP;
+        key.family = flow.remote.isV4() ? HG_FAMILY_V4 : HG_FAMILY_V6;
+        bpf_map__delete_elem(impl_->skeleton->maps.flows, &key, sizeof(key), 0);
+    }
     for (const std::uint64_t cookie : gone)
         bpf_map__delete_elem(impl_->skeleton->maps.closed_sockets, &cookie, sizeof(cookie), 0);
 }

@@ -113,8 +113,8 @@ public:
     // sockets that closed did (cookie → steady_clock time). Both empty when accounting is off.
     Result<std::vector<FlowCounter>> readFlows() const;
     Result<std::map<std::uint64_t, std::chrono::steady_clock::time_point>> readClosedSockets() const;
-    // Forgets the flows of these sockets, and that they closed.
-    void forgetSockets(const std::vector<std::uint64_t>& cookies);
+    // Forgets that these sockets closed, and those of their `flows` (as readFlows() returned them: no map walk).
+    void forgetSockets(const std::vector<std::uint64_t>& cookies, const std::vector<FlowCounter>& flows);
     bool accountsTraffic() const;
 
     // Readable (epoll) when miss events are waiting; then call pollEvents().

@@ -36,7 +36,7 @@ Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
         for (const auto& [cookie, at] : *closed)
             if (steadyNow - at > keepClosed)
                 stale.push_back(cookie);
-        bpf_->forgetSockets(stale);
+        bpf_->forgetSockets(stale, *counters);
         const std::set<std::uint64_t> gone(stale.begin(), stale.end());
 
         std::map<std::uint64_t, std::optional<Attribution>> owners; // one attribution per socket

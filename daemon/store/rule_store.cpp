@@ -294,11 +294,6 @@ RuleStore::LoadReport RuleStore::load(RuleId idFloor)
     return report;
 }
 
-std::vector<Rule> RuleStore::userRules() const
-{
-    return lastGoodUserRules_;
-}
-
 Result<void> RuleStore::saveUserRules(std::vector<Rule> rules)
 {
     const std::string what = "Failed to save user rules to " + paths_.userFile.string() + ": ";

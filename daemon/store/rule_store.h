@@ -64,7 +64,6 @@ public:
     // Admin rules (by file name, then position) followed by user rules (file order); a fresh copy, so the
     // store holds each rule once.
     std::vector<Rule> rules() const;
-    std::vector<Rule> userRules() const;
 
     // Replaces the user's rules: validates (user origin only, unique ids in 1..2^63-1, text that parses back
     // to the same rules), writes the file atomically (creating its directory), then updates rules(). The

@@ -132,14 +132,6 @@ PID %2, UID %3</translation>
         <source>&amp;Disable rule #%1</source>
         <translation>Regel #%1 &amp;deaktivieren</translation>
     </message>
-    <message>
-        <source>disable rule #%1</source>
-        <translation>Deaktivieren von Regel #%1</translation>
-    </message>
-    <message>
-        <source>Rule #%1 disabled</source>
-        <translation>Regel #%1 deaktiviert</translation>
-    </message>
 </context>
 <context>
     <name>hostgate::gui::DenialNotifier</name>
@@ -307,14 +299,6 @@ PID %2, UID %3</translation>
     <message>
         <source>sent %1, received %2</source>
         <translation>gesendet %1, empfangen %2</translation>
-    </message>
-    <message>
-        <source>disable rule #%1</source>
-        <translation>Regel #%1 deaktivieren</translation>
-    </message>
-    <message>
-        <source>Rule #%1 disabled</source>
-        <translation>Regel #%1 deaktiviert</translation>
     </message>
 </context>
 <context>
@@ -1494,6 +1478,17 @@ PID %2, UID %3</translation>
     <message>
         <source>Network &amp;monitor…</source>
         <translation>Netzwerk&amp;monitor…</translation>
+    </message>
+</context>
+<context>
+    <name>hostgate::gui::disableRuleFrom</name>
+    <message>
+        <source>disable rule #%1</source>
+        <translation>Regel #%1 deaktivieren</translation>
+    </message>
+    <message>
+        <source>Rule #%1 disabled</source>
+        <translation>Regel #%1 deaktiviert</translation>
     </message>
 </context>
 <context>

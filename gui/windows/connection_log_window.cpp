@@ -6,6 +6,7 @@
 #include "windows/connection_log_filter_model.h"
 #include "windows/connection_log_model.h"
 #include "windows/failure_report.h"
+#include "windows/rule_actions.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -206,18 +207,7 @@ void ConnectionLogWindow::disableRuleOfSelection()
     if (event == nullptr || !event->ruleId) {
         return;
     }
-    const quint64 id = *event->ruleId;
-    QPointer<ConnectionLogWindow> self(this);
-    client_.setRuleEnabled(id, false, [self, id](const CallError& error) {
-        if (!self) {
-            return;
-        }
-        if (error.failed()) {
-            reportFailure(*self, tr("disable rule #%1").arg(id), error.describe());
-            return;
-        }
-        self->statusBar()->showMessage(tr("Rule #%1 disabled").arg(id));
-    });
+    disableRuleFrom(*this, client_, *event->ruleId);
 }
 
 } // namespace hostgate::gui

@@ -4,6 +4,7 @@
 
 #include "ui/font_units.h"
 #include "windows/failure_report.h"
+#include "windows/rule_actions.h"
 #include "windows/traffic_chart.h"
 #include "windows/traffic_model.h"
 
@@ -226,17 +227,7 @@ void MonitorWindow::disableRuleOfSelection()
     const TrafficRecord* flow = model_->flowAt(selectedSourceIndex());
     if (flow == nullptr || !flow->ruleId)
         return;
-    const quint64 id = *flow->ruleId;
-    QPointer<MonitorWindow> self(this);
-    client_.setRuleEnabled(id, false, [self, id](const CallError& error) {
-        if (!self)
-            return;
-        if (error.failed()) {
-            reportFailure(*self, tr("disable rule #%1").arg(id), error.describe());
-            return;
-        }
-        self->statusBar()->showMessage(tr("Rule #%1 disabled").arg(id));
-    });
+    disableRuleFrom(*this, client_, *flow->ruleId);
 }
 
 } // namespace hostgate::gui

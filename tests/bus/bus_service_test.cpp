@@ -123,24 +123,65 @@ private:
 
     Result<e2e::BackgroundProcess> startAgent(uid_t uid, const QString& mode)
     {
-        auto agent = e2e::startBackground(as(uid), {agentProgram, mode});
+        // The project's one test agent (tests/e2e/bus/test_agent.cpp): allow forever, never answer, or dismiss.
+        QStringList arguments{agentProgram};
+        if (mode == QLatin1String("allow"))
+            arguments << QStringLiteral("--answer") << QStringLiteral("allow") << QStringLiteral("--lifetime")
+                      << QStringLiteral("forever");
+        else if (mode == QLatin1String("silent"))
+            arguments << QStringLiteral("--never-answer");
+        else
+            arguments << QStringLiteral("--dismiss");
+        auto agent = e2e::startBackground(as(uid), arguments);
         if (!agent)
             return agent;
         const bool registered = pumpUntil([&] {
-            const auto out = agent->stdoutSoFar();
-            return out.contains("registered") || out.contains("failed") || !agent->isRunning();
+            return !agentEvents(*agent, QStringLiteral("registered")).isEmpty() ||
+                   !agentEvents(*agent, QStringLiteral("error")).isEmpty() || !agent->isRunning();
         });
-        if (!registered || !agent->stdoutSoFar().contains("registered"))
+        if (!registered || agentEvents(*agent, QStringLiteral("registered")).isEmpty())
             return e2e::harnessError("Failed to register the test agent: " +
                                      QString::fromLocal8Bit(agent->stdoutSoFar() + agent->stderrSoFar()));
         return agent;
     }
 
+    // The agent's JSON lines whose "event" is `event`.
+    static QList<QJsonObject> agentEvents(e2e::BackgroundProcess& agent, const QString& event)
+    {
+        QList<QJsonObject> found;
+        for (const QByteArray& line : agent.stdoutSoFar().split('\n')) {
+            const QJsonObject object = QJsonDocument::fromJson(line).object();
+            if (object.value(QStringLiteral("event")).toString() == event)
+                found.append(object);
+        }
+        return found;
+    }
+
     static QString uniqueNameOf(e2e::BackgroundProcess& agent)
     {
-        const auto out = QString::fromLocal8Bit(agent.stdoutSoFar());
-        const auto start = out.indexOf("registered ") + 11;
-        return out.mid(start, out.indexOf('\n', start) - start);
+        const auto registered = agentEvents(agent, QStringLiteral("registered"));
+        return registered.isEmpty() ? QString() : registered.first().value(QStringLiteral("unique_name")).toString();
+    }
+
+    // Whether the agent was asked prompt `id` for a connection of `uid`.
+    static bool wasAsked(e2e::BackgroundProcess& agent, PromptId id, uid_t uid)
+    {
+        for (const QJsonObject& ask : agentEvents(agent, QStringLiteral("ask"))) {
+            const QJsonObject request = ask.value(QStringLiteral("request")).toObject();
+            if (request.value(QStringLiteral("id")).toInteger() == static_cast<qint64>(id) &&
+                request.value(QStringLiteral("uid")).toInteger() == static_cast<qint64>(uid))
+                return true;
+        }
+        return false;
+    }
+
+    static bool wasCancelled(e2e::BackgroundProcess& agent, PromptId id, const QString& reason)
+    {
+        for (const QJsonObject& cancel : agentEvents(agent, QStringLiteral("cancel")))
+            if (cancel.value(QStringLiteral("id")).toInteger() == static_cast<qint64>(id) &&
+                cancel.value(QStringLiteral("reason")).toString() == reason)
+                return true;
+        return false;
     }
 
     static PromptRequest promptFor(uid_t uid, PromptId id, std::chrono::seconds timeout = 30s)
@@ -473,8 +514,8 @@ private slots:
         QVERIFY(control_.answers.back().answer.action == Action::Allow);
         QVERIFY(control_.answers.back().answer.lifetime == Lifetime::Kind::Forever);
         QVERIFY(control_.delivered.back() == std::make_pair(PromptId{101}, uniqueNameOf(*nobodyAgent).toStdString()));
-        QVERIFY(nobodyAgent->stdoutSoFar().contains("ask id=101 uid=65534"));
-        QVERIFY(!rootAgent->stdoutSoFar().contains("ask id=101"));
+        QVERIFY(wasAsked(*nobodyAgent, 101, nobodyUid));
+        QVERIFY(!wasAsked(*rootAgent, 101, nobodyUid) && !wasAsked(*rootAgent, 101, 0));
     }
 
     void promptForUidWithoutAgentIsUndeliverable()
@@ -499,7 +540,7 @@ private slots:
         auto agent = startAgent(nobodyUid, "silent");
         HG_E2E_VERIFY(agent);
         service_->deliverPrompt(promptFor(nobodyUid, 103, 1s));
-        QVERIFY(pumpUntil([&] { return agent->stdoutSoFar().contains("cancel id=103 reason=timeout"); }, 10s));
+        QVERIFY(pumpUntil([&] { return wasCancelled(*agent, 103, QStringLiteral("timeout")); }, 10s));
         QVERIFY(std::count(control_.delivered.begin(), control_.delivered.end(),
                            std::make_pair(PromptId{103}, uniqueNameOf(*agent).toStdString())) == 1);
         QVERIFY(std::count(control_.undeliverable.begin(), control_.undeliverable.end(), PromptId{103}) == 0);

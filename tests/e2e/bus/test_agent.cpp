@@ -3,7 +3,9 @@
 // prints every Ask and Cancel as one JSON line on stdout, answers per its command line, exits on SIGTERM.
 //
 //   hostgate_test_agent [--path /org/hostgate/TestAgent] (--answer allow|deny [--lifetime L] [--host-scope S]
-//                       [--port-scope S] [--pin] [--when-told] | --never-answer) [--register-many N]
+//                       [--port-scope S] [--pin] [--when-told] | --never-answer | --dismiss) [--register-many N]
+// --dismiss answers every Ask with the error org.hostgate.PromptAgent1.Error.Dismissed (a person closed it).
+// The one test agent of the project: the bus service's tests (tests/bus) and the end-to-end tests use it.
 // --when-told holds every Ask until a line (or EOF) arrives on stdin, then answers the held ones and every later
 // one at once, printing {"event":"answered","count":N}: the test decides when, after it has seen the prompt.
 // --register-many N first registers N more paths (<path>/extraK, no objects behind them) on the same
@@ -12,7 +14,7 @@
 // --flood N first sends N ListConnections calls at once (asynchronously, none awaited before the last is
 // sent), waits for every reply and prints {"event":"flood","ok":A,"limited":L,"bus_limited":B,"other":O,
 // "other_error":NAME} (B: refused by the bus itself, which bounds one connection's pending calls).
-// stdout lines: {"event":"registered","path":...}, {"event":"ask","request":{...}},
+// stdout lines: {"event":"registered","path":...,"uid":U,"unique_name":":1.N"}, {"event":"ask","request":{...}},
 //               {"event":"cancel","id":N,"reason":"timeout"}, {"event":"error","message":...}
 #include "variant_json.h"
 
@@ -42,6 +44,7 @@ struct AgentPolicy {
     std::string hostScope;
     std::string portScope;
     bool neverAnswer = false;
+    bool dismiss = false;
     bool pin = false;
     bool whenTold = false;
     unsigned registerMany = 0;
@@ -85,15 +88,18 @@ int main(int argc, char** argv)
     app.add_option("--host-scope", policy.hostScope, "host, domain or any");
     app.add_option("--port-scope", policy.portScope, "port or any");
     auto* never = app.add_flag("--never-answer", policy.neverAnswer, "keep every Ask pending");
+    auto* dismiss = app.add_flag("--dismiss", policy.dismiss, "answer every Ask with the Dismissed error");
     app.add_flag("--pin", policy.pin, "ask for the answer's rule to be pinned to the binary");
     auto* whenTold = app.add_flag("--when-told", policy.whenTold, "answer held Asks when a line arrives on stdin");
     app.add_option("--register-many", policy.registerMany, "register N extra paths first");
     app.add_option("--flood", policy.flood, "send N ListConnections calls at once first");
     answer->excludes(never);
+    dismiss->excludes(answer);
+    dismiss->excludes(never);
     whenTold->needs(answer);
     CLI11_PARSE(app, argc, argv);
-    if (policy.action.empty() && !policy.neverAnswer) {
-        std::fprintf(stderr, "hostgate_test_agent: give --answer or --never-answer\n");
+    if (policy.action.empty() && !policy.neverAnswer && !policy.dismiss) {
+        std::fprintf(stderr, "hostgate_test_agent: give --answer, --never-answer or --dismiss\n");
         return 2;
     }
 
@@ -113,7 +119,10 @@ int main(int argc, char** argv)
             .onInterface(agentInterface)
             .implementedAs([&](sdbus::Result<VariantMap>&& result, VariantMap request) {
                 printLine({{"event", "ask"}, {"request", hostgate::ctl::toJson(request)}});
-                if (policy.neverAnswer || policy.whenTold) {
+                if (policy.dismiss) {
+                    result.returnError(
+                        sdbus::Error("org.hostgate.PromptAgent1.Error.Dismissed", "dismissed by the test"));
+                } else if (policy.neverAnswer || policy.whenTold) {
                     withheld.push_back(std::move(result));
                 } else {
                     result.returnResults(answerFor(policy));
@@ -192,7 +201,10 @@ int main(int argc, char** argv)
         firewall->callMethod("RegisterAgent")
             .onInterface("org.hostgate.Firewall1")
             .withArguments(sdbus::ObjectPath(policy.objectPath));
-        printLine({{"event", "registered"}, {"path", policy.objectPath}, {"uid", getuid()}});
+        printLine({{"event", "registered"},
+                   {"path", policy.objectPath},
+                   {"uid", getuid()},
+                   {"unique_name", connection->getUniqueName()}});
 
         for (;;) {
             while (connection->processPendingRequest()) {
