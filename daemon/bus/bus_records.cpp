@@ -291,6 +291,10 @@ VariantMap trafficFlowToRecord(const TrafficFlow& flow)
     record["socket"] = sdbus::Variant(std::uint64_t{flow.socket});
     record["app"] = sdbus::Variant(flow.app);
     record["comm"] = sdbus::Variant(flow.comm);
+    if (!flow.script.empty())
+        record["script"] = sdbus::Variant(flow.script);
+    if (!flow.appId.empty())
+        record["app_id"] = sdbus::Variant(flow.appId);
     record["pid"] = sdbus::Variant(std::int32_t{flow.pid});
     record["uid"] = sdbus::Variant(std::uint32_t{flow.uid});
     record["address"] = sdbus::Variant(flow.address.toString());

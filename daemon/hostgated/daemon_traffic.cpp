@@ -63,6 +63,8 @@ Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
             if (owner->second) {
                 const Attribution& who = *owner->second;
                 flow.app = displayPath(who.process.app);
+                flow.script = who.process.app.script.value_or("");
+                flow.appId = who.process.app.appId.value_or(who.process.app.unit.value_or(""));
                 flow.comm = who.owner.command;
                 flow.pid = who.owner.pid;
                 flow.uid = who.owner.uid;
@@ -86,6 +88,13 @@ Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
                     flow.host = decision->host;
                     flow.explanation = decision->explanation;
                     flow.container = decision->container;
+                    // A process that exited since is known from its decision: its path, script and app id then.
+                    if (who.process.app.pathState != AppPathState::Known)
+                        flow.app = decision->app;
+                    if (flow.script.empty())
+                        flow.script = decision->script;
+                    if (flow.appId.empty())
+                        flow.appId = decision->appId;
                 }
             }
             if (flow.host.empty())
@@ -101,6 +110,8 @@ Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
             continue;
         TrafficFlow flow;
         flow.app = decision.app;
+        flow.script = decision.script;
+        flow.appId = decision.appId;
         flow.pid = decision.pid;
         flow.uid = key.uid;
         flow.address = key.address;

@@ -68,9 +68,17 @@ void DecisionLog::record(const Connection& connection, Outcome verdict, std::opt
                         connection.destination,
                         connection.port,
                         connection.protocol};
-        flows_->record(key, FlowDecision{verdict, ruleId, event.appPath,
-                                         host.empty() && connection.claimedName ? connection.claimedName->host : host,
-                                         explanation, event.container, connection.pid, now});
+        FlowDecision decision{verdict,
+                              ruleId,
+                              event.appPath,
+                              connection.app.script.value_or(""),
+                              connection.app.appId.value_or(connection.app.unit.value_or("")),
+                              host.empty() && connection.claimedName ? connection.claimedName->host : host,
+                              explanation,
+                              event.container,
+                              connection.pid,
+                              now};
+        flows_->record(key, std::move(decision));
     }
     switch (verdict) {
     case Outcome::Allowed:

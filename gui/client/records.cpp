@@ -199,6 +199,8 @@ TrafficRecord TrafficRecord::fromMap(const QVariantMap& map)
     TrafficRecord flow;
     readInteger(map, QStringLiteral("socket"), flow.socket);
     readString(map, QStringLiteral("app"), flow.app);
+    readString(map, QStringLiteral("script"), flow.script);
+    readString(map, QStringLiteral("app_id"), flow.appId);
     readString(map, QStringLiteral("comm"), flow.comm);
     readInteger(map, QStringLiteral("pid"), flow.pid);
     readInteger(map, QStringLiteral("uid"), flow.uid);

@@ -65,6 +65,8 @@ struct ConnectionRecord {
 struct TrafficRecord {
     quint64 socket = 0; // 0: a refused attempt, no socket carried traffic
     QString app;        // "" when the socket's owner is unknown
+    QString script;     // an interpreter's script, "" none
+    QString appId;      // "flatpak:ID", "snap:NAME", "appimage:FILE", "unit:NAME"; "" none
     QString comm;
     int pid = 0;
     uint uid = 0;

@@ -184,7 +184,7 @@ void MonitorWindow::updateActions()
 void MonitorWindow::updateSummary()
 {
     const QModelIndex selected = selectedSourceIndex();
-    const QString app = model_->appAt(selected);
+    const QString app = model_->groupAt(selected);
     const QModelIndex appRow = app.isEmpty() ? QModelIndex() : model_->indexOfApp(app);
     const QString whose = appRow.isValid() ? model_->data(appRow, Qt::DisplayRole).toString() : tr("All applications");
     chart_->plot(model_->history(appRow.isValid() ? app : QString()), QDateTime::currentDateTimeUtc(), whose);

@@ -14,10 +14,15 @@ namespace hostgate::gui {
 
 namespace {
 
-// The tree's group of a flow: its app, or for an unknown owner the process name the kernel recorded.
+// The tree's group of a flow: its sandbox app id, else its app (and an interpreter's script: each script is a
+// program of its own), or for an unknown owner the process name the kernel recorded.
 QString groupOf(const TrafficRecord& flow)
 {
-    return flow.app.isEmpty() ? QStringLiteral("?") + flow.comm : flow.app;
+    if (!flow.appId.isEmpty())
+        return flow.appId;
+    if (flow.app.isEmpty())
+        return QStringLiteral("?") + flow.comm;
+    return flow.script.isEmpty() ? flow.app : flow.app + QLatin1Char('\n') + flow.script;
 }
 
 } // namespace
@@ -166,7 +171,8 @@ void TrafficModel::update(const QList<TrafficRecord>& flows, const QDateTime& sa
         if (first.app.isEmpty()) {
             app->info.name = first.comm.isEmpty() ? tr("Unknown application") : tr("Unknown (%1)").arg(first.comm);
         } else {
-            app->info = resolver_->resolve(first.app);
+            app->info = resolver_->resolve(first.app, first.script, first.appId);
+            app->path = first.app;
         }
         for (const TrafficRecord& flow : grouped[name]) {
             Flow fresh{flow, 0, 0};
@@ -222,14 +228,22 @@ QString TrafficModel::appAt(const QModelIndex& index) const
         return {};
     if (const TrafficRecord* flow = flowAt(index))
         return flow->app;
-    const App& app = *apps_.at(static_cast<std::size_t>(index.row()));
-    return app.app.startsWith(QLatin1Char('?')) ? QString() : app.app;
+    return apps_.at(static_cast<std::size_t>(index.row()))->path;
+}
+
+QString TrafficModel::groupAt(const QModelIndex& index) const
+{
+    if (!index.isValid())
+        return {};
+    if (const auto* app = static_cast<const App*>(index.internalPointer()))
+        return app->app;
+    return apps_.at(static_cast<std::size_t>(index.row()))->app;
 }
 
 QModelIndex TrafficModel::indexOfApp(const QString& app) const
 {
     for (std::size_t row = 0; row < apps_.size(); ++row)
-        if (apps_[row]->app == app)
+        if (apps_[row]->app == app || (!app.isEmpty() && apps_[row]->path == app))
             return index(static_cast<int>(row), 0);
     return {};
 }
@@ -314,13 +328,14 @@ QString TrafficModel::formatRate(double bytesPerSecond)
 QVariant TrafficModel::appData(const App& app, int column, int role) const
 {
     if (role == AppRole)
-        return app.app.startsWith(QLatin1Char('?')) ? QString() : app.app;
+        return app.path;
     if (role == SearchRole)
         return app.info.name + QLatin1Char(' ') + app.app;
     if (role == Qt::DecorationRole && column == NameColumn)
         return app.info.icon();
     if (role == Qt::ToolTipRole && column == NameColumn)
-        return app.app.startsWith(QLatin1Char('?')) ? tr("The socket's owner is not known") : app.app;
+        return app.path.isEmpty() ? tr("The socket's owner is not known")
+                                  : QString(app.app).replace(QLatin1Char('\n'), QLatin1Char(' '));
     if (role == SortRole) {
         switch (column) {
         case NameColumn:

@@ -52,7 +52,9 @@ public:
 
     // nullptr for an app row.
     const TrafficRecord* flowAt(const QModelIndex& index) const;
-    QString appAt(const QModelIndex& index) const; // the app of an app row or of a flow row
+    QString appAt(const QModelIndex& index) const;   // the app of an app row or of a flow row
+    QString groupAt(const QModelIndex& index) const; // the group (as indexOfApp and history take it) of either
+    // The row of a group (an app id, a path and script, "?comm"), or the first of an executable's path.
     QModelIndex indexOfApp(const QString& app) const;
     // Throughput history (oldest first) of one app, or of all with an empty `app`.
     const std::deque<Sample>& history(const QString& app = {}) const;
@@ -78,7 +80,8 @@ private:
         double receivedPerSecond = 0;
     };
     struct App {
-        QString app;
+        QString app;  // the group (groupOf): app id, or path and script, or "?comm"
+        QString path; // the executable ("" unknown), what rules name
         AppInfo info;
         std::vector<Flow> flows;
         double sentPerSecond = 0;

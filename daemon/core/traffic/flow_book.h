@@ -36,6 +36,8 @@ struct FlowDecision {
     Outcome verdict = Outcome::Allowed;
     std::optional<RuleId> ruleId; // nullopt: the mode's default, or a prompt still open
     std::string app;              // the app as the connection log names it
+    std::string script;           // an interpreter's script ("" none)
+    std::string appId;            // a sandbox app id or systemd unit ("" none)
     std::string host;             // the name it was decided for; empty: none
     std::string explanation;
     std::string container; // the cgroup of a process in another network namespace; empty otherwise

@@ -17,6 +17,8 @@ namespace hostgate {
 struct TrafficFlow {
     std::uint64_t socket = 0; // the socket cookie; 0 for a refused attempt (no socket carried traffic)
     std::string app;          // the app as the connection log names it; empty: the socket's owner is unknown
+    std::string script;       // an interpreter's script ("" none): python3 runs many programs
+    std::string appId;        // "flatpak:ID", "snap:NAME", "appimage:FILE" or "unit:NAME" ("" none)
     std::string comm;         // the process name the kernel recorded
     std::int32_t pid = 0;
     std::uint32_t uid = 0;

@@ -202,6 +202,8 @@ private slots:
         QVERIFY(flow.value(QStringLiteral("socket")).toInteger() != 0);
         QCOMPARE(flow.value(QStringLiteral("port")).toInt(), peerPort);
         QCOMPARE(flow.value(QStringLiteral("app")).toString(), python3ExecutablePath());
+        // python3 runs many programs: the flow names the script too.
+        QCOMPARE(flow.value(QStringLiteral("script")).toString(), peerScript());
         QCOMPARE(flow.value(QStringLiteral("verdict")).toString(), QStringLiteral("allowed"));
         QVERIFY2(flow.value(QStringLiteral("rule_id")).toInteger() > 0, qPrintable(QJsonDocument(flow).toJson()));
         QVERIFY(flow.value(QStringLiteral("since_usec")).toInteger() <=

@@ -155,6 +155,30 @@ private slots:
                  QStringLiteral("no decision recorded"));
     }
 
+    void scriptsAndSandboxAppsAreApplicationsOfTheirOwn()
+    {
+        Fixture f;
+        const QString python = QStringLiteral("/usr/bin/python3.11");
+        TrafficRecord first = flow(1, python, "203.0.113.1", 1, 1);
+        first.script = QStringLiteral("/opt/tools/backup.py");
+        TrafficRecord second = flow(2, python, "203.0.113.2", 1, 1);
+        second.script = QStringLiteral("/home/u/sync.py");
+        TrafficRecord sandboxed = flow(3, QStringLiteral("/usr/lib/firefox/firefox"), "203.0.113.3", 1, 1);
+        sandboxed.appId = QStringLiteral("flatpak:org.mozilla.firefox");
+        TrafficRecord alsoSandboxed = flow(4, QStringLiteral("/app/lib/firefox/firefox-bin"), "203.0.113.4", 1, 1);
+        alsoSandboxed.appId = sandboxed.appId;
+        f.model.update({first, second, sandboxed, alsoSandboxed}, t0);
+        QCOMPARE(f.model.rowCount(), 3);
+        const QModelIndex backup = f.model.indexOfApp(python + QStringLiteral("\n/opt/tools/backup.py"));
+        QVERIFY(backup.isValid());
+        QCOMPARE(backup.data().toString(), QStringLiteral("backup.py (python3.11)")); // no .desktop file: the script
+        QCOMPARE(f.model.appAt(backup), python);                                      // rules name the interpreter
+        const QModelIndex firefox = f.model.indexOfApp(QStringLiteral("flatpak:org.mozilla.firefox"));
+        QVERIFY(firefox.isValid());
+        QCOMPARE(f.model.rowCount(firefox), 2); // one app id, two executables inside its sandbox
+        QCOMPARE(f.model.groupAt(f.model.index(1, 0, firefox)), QStringLiteral("flatpak:org.mozilla.firefox"));
+    }
+
     void pollsOnlyWhileShown()
     {
         FakeFirewallClient client;

@@ -21,6 +21,7 @@ FlowDecision decided(Outcome verdict, TimePoint at, std::optional<RuleId> rule =
     decision.verdict = verdict;
     decision.ruleId = rule;
     decision.app = "/usr/bin/curl";
+    decision.script = "";
     decision.host = "example.test";
     decision.at = at;
     return decision;
