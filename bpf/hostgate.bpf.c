@@ -3,8 +3,9 @@
 //
 // Flow for every connect()/unconnected sendmsg() of a socket in the attached cgroup:
 //   1. app key = executable (dev, inode) of the current task; no executable (kernel thread) → allow.
-//   2. record cookie → owner in `socket_owners` (also for attempts a verdict decides: the network monitor names
-//      a flow's app by it).
+//   2. record cookie → owner in `socket_owners`; for a connect() to a port other than 53 that a verdict decides
+//      only with traffic accounting (HG_STATE_TRAFFIC_ACCOUNTING: the network monitor names a flow's app by it;
+//      no packet of such a connect() reaches the daemon otherwise).
 //   3. not TCP or UDP (ping sockets' connect()) → refused when HG_STATE_DENY_OTHER_PROTOCOLS, else allowed.
 //   4. verdict {app, process 0, uid, addr, port, proto, family}, then port 0 ("any port"), then the same two
 //      with the per-process key (interpreters); in a scope (hostgate_abi.h) only the scope's key {app,
@@ -311,7 +312,7 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     struct hg_verdict_key key = {};
     __u64 pid_tgid, uid_gid, scope;
     __u8 action;
-    int had_bit = 0, err;
+    int had_bit = 0, err, decided;
 
     if (!exe)
         return ALLOW;
@@ -340,27 +341,27 @@ static __always_inline int judge(struct bpf_sock_addr *ctx, struct destination *
     key.proto = dst->proto;
     key.family = dst->family;
     // A scope's processes are judged by their scope's verdicts only (hostgate_abi.h, "Scopes").
-    scope = current_scope(daemon_state());
+    st = daemon_state();
+    scope = current_scope(st);
     if (scope)
         key.process = HG_SCOPE_PROCESS | scope;
     action = live_action_any_port(&key);
-    // The owner is recorded for every attempt, decided ones too: the DNS path and the decision queue attribute
-    // packets by it, and the network monitor names the app behind a flow's traffic with it.
-    owner.cookie = bpf_get_socket_cookie(ctx);
-    bpf_get_current_comm(owner.comm, sizeof(owner.comm));
-    owner.netns_cookie = bpf_get_netns_cookie(ctx);
-    owner.cgroup_id = bpf_get_current_cgroup_id();
-    owner.exec_id = (__u32)task->self_exec_id;
-    bpf_map_update_elem(&socket_owners, &owner.cookie, &owner, BPF_ANY);
     // The fast path: a decided connect() sends no packet the daemon has to decide (an allowed connected flow is
     // never queued, a denied one never leaves). DNS is judged by the DNS path, and an unconnected datagram may
     // still be queued (its birth mark): those go on below.
-    if (connecting && dst->port != HG_DNS_PORT) {
-        if (action == HG_ACTION_ALLOW)
-            return allow_flow(ctx, dst, connecting);
-        if (action == HG_ACTION_DENY)
-            return DENY;
+    decided = connecting && dst->port != HG_DNS_PORT && (action == HG_ACTION_ALLOW || action == HG_ACTION_DENY);
+    // The owner: the DNS path and the decision queue attribute packets by it, so every attempt that goes on
+    // records it; a decided one only with traffic accounting, whose monitor names a flow's app by it.
+    if (!decided || (st && (st->flags & HG_STATE_TRAFFIC_ACCOUNTING))) {
+        owner.cookie = bpf_get_socket_cookie(ctx);
+        bpf_get_current_comm(owner.comm, sizeof(owner.comm));
+        owner.netns_cookie = bpf_get_netns_cookie(ctx);
+        owner.cgroup_id = bpf_get_current_cgroup_id();
+        owner.exec_id = (__u32)task->self_exec_id;
+        bpf_map_update_elem(&socket_owners, &owner.cookie, &owner, BPF_ANY);
     }
+    if (decided)
+        return action == HG_ACTION_ALLOW ? allow_flow(ctx, dst, connecting) : DENY;
 
     if (!action && !scope) {
         key.process = ((__u64)owner.pid << 32) | owner.exec_id;

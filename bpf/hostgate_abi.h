@@ -43,6 +43,7 @@
 #define HG_STATE_FAIL_OPEN 1            /* daemon gone: undecided attempts pass instead of being refused */
 #define HG_STATE_DENY_OTHER_PROTOCOLS 2 /* INET sockets other than TCP and UDP are refused at socket()/connect() */
 #define HG_STATE_SCOPES 4               /* the `scoped_cgroups` set is not empty: look for the caller's scope */
+#define HG_STATE_TRAFFIC_ACCOUNTING 8   /* traffic is counted: record the owner of connect()s a verdict decides too */
 
 /*
  * Scopes (hostgatectl run / attach): a cgroup below the enforced one whose processes (and its descendants')

@@ -83,6 +83,13 @@ std::uint64_t monotonicNanoseconds(std::chrono::steady_clock::time_point time)
     return count > 0 ? static_cast<std::uint64_t>(count) : 1;
 }
 
+// The other way: a bpf_ktime_get_ns() value the programs stored, as a steady_clock instant.
+std::chrono::steady_clock::time_point steadyFromNanoseconds(std::uint64_t ns)
+{
+    using SteadyClock = std::chrono::steady_clock;
+    return SteadyClock::time_point(std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(ns)));
+}
+
 Result<hg_verdict_key> toKernelKey(const VerdictKey& key)
 {
     hg_verdict_key kernelKey{};
@@ -451,8 +458,9 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(options.staleAfter).count());
     impl->state.netns_cookie = options.refuseForeignNetns ? ownNetnsCookie() : 0;
     impl->state.daemon_tgid = static_cast<std::uint32_t>(::getpid());
-    impl->state.flags =
-        (options.failOpen ? HG_STATE_FAIL_OPEN : 0) | (options.denyOtherProtocols ? HG_STATE_DENY_OTHER_PROTOCOLS : 0);
+    impl->state.flags = (options.failOpen ? HG_STATE_FAIL_OPEN : 0) |
+                        (options.denyOtherProtocols ? HG_STATE_DENY_OTHER_PROTOCOLS : 0) |
+                        (options.trafficAccounting ? HG_STATE_TRAFFIC_ACCOUNTING : 0);
     if (auto written = impl->writeState(); !written)
         return written.error();
 
@@ -534,16 +542,13 @@ namespace {
 
 VerdictCounter counterFromKernel(const hg_verdict_key& key, const hg_verdict& verdict)
 {
-    using SteadyClock = std::chrono::steady_clock;
     VerdictCounter counter;
     counter.key = fromKernelKey(key);
     counter.ruleId = verdict.rule_id;
     counter.hits = verdict.hits;
-    counter.lastHit = SteadyClock::time_point(
-        std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(verdict.last_hit_ns)));
+    counter.lastHit = steadyFromNanoseconds(verdict.last_hit_ns);
     if (verdict.expires_ns != 0)
-        counter.expires = SteadyClock::time_point(
-            std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(verdict.expires_ns)));
+        counter.expires = steadyFromNanoseconds(verdict.expires_ns);
     return counter;
 }
 
@@ -764,11 +769,7 @@ bool BpfFirewall::accountsTraffic() const
 
 Result<std::vector<FlowCounter>> BpfFirewall::readFlows() const
 {
-    using SteadyClock = std::chrono::steady_clock;
-    const auto steady = [](std::uint64_t ns) {
-        return SteadyClock::time_point(std::chrono::duration_cast<SteadyClock::duration>(std::chrono::nanoseconds(ns)));
-    };
-    const auto convert = [&](const hg_flow_key& key, const hg_flow_counters& value) {
+    const auto convert = [](const hg_flow_key& key, const hg_flow_counters& value) {
         FlowCounter flow;
         flow.cookie = key.cookie;
         flow.remote = addressFromKernel(key.addr, key.family);
@@ -778,8 +779,8 @@ Result<std::vector<FlowCounter>> BpfFirewall::readFlows() const
         flow.bytesIn = value.bytes_in;
         flow.packetsOut = value.packets_out;
         flow.packetsIn = value.packets_in;
-        flow.first = steady(value.first_ns);
-        flow.last = steady(value.last_ns != 0 ? value.last_ns : value.first_ns);
+        flow.first = steadyFromNanoseconds(value.first_ns);
+        flow.last = steadyFromNanoseconds(value.last_ns != 0 ? value.last_ns : value.first_ns);
         return flow;
     };
     if (!impl_->accounting)
@@ -796,8 +797,7 @@ Result<std::map<std::uint64_t, std::chrono::steady_clock::time_point>> BpfFirewa
         return closed;
     auto entries = readBatched<std::uint64_t, std::uint64_t>(
         impl_->skeleton->maps.closed_sockets, "read the closed sockets", [](std::uint64_t cookie, std::uint64_t ns) {
-            return std::pair{cookie, SteadyClock::time_point(std::chrono::duration_cast<SteadyClock::duration>(
-                                         std::chrono::nanoseconds(ns)))};
+            return std::pair{cookie, steadyFromNanoseconds(ns)};
         });
     if (!entries)
         return entries.error();
@@ -805,13 +805,12 @@ Result<std::map<std::uint64_t, std::chrono::steady_clock::time_point>> BpfFirewa
     return closed;
 }
 
-void BpfFirewall::forgetSockets(const std::vector<std::uint64_t>& cookies, const std::vector<FlowCounter>& flows)
+void BpfFirewall::forgetSockets(const std::set<std::uint64_t>& cookies, const std::vector<FlowCounter>& flows)
 {
     if (!impl_->accounting || cookies.empty())
         return;
-    const std::set<std::uint64_t> gone(cookies.begin(), cookies.end());
     for (const FlowCounter& flow : flows) {
-        if (!gone.contains(flow.cookie) || flow.protocol == Protocol::Any)
+        if (!cookies.contains(flow.cookie) || flow.protocol == Protocol::Any)
             continue;
         hg_flow_key key{};
         key.cookie = flow.cookie;
@@ -821,7 +820,7 @@ void BpfFirewall::forgetSockets(const std::vector<std::uint64_t>& cookies, const
         key.family = flow.remote.isV4() ? HG_FAMILY_V4 : HG_FAMILY_V6;
         bpf_map__delete_elem(impl_->skeleton->maps.flows, &key, sizeof(key), 0);
     }
-    for (const std::uint64_t cookie : gone)
+    for (const std::uint64_t cookie : cookies)
         bpf_map__delete_elem(impl_->skeleton->maps.closed_sockets, &cookie, sizeof(cookie), 0);
 }
 

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 namespace hostgate {
@@ -114,7 +115,7 @@ public:
     Result<std::vector<FlowCounter>> readFlows() const;
     Result<std::map<std::uint64_t, std::chrono::steady_clock::time_point>> readClosedSockets() const;
     // Forgets that these sockets closed, and those of their `flows` (as readFlows() returned them: no map walk).
-    void forgetSockets(const std::vector<std::uint64_t>& cookies, const std::vector<FlowCounter>& flows);
+    void forgetSockets(const std::set<std::uint64_t>& cookies, const std::vector<FlowCounter>& flows);
     bool accountsTraffic() const;
 
     // Readable (epoll) when miss events are waiting; then call pollEvents().

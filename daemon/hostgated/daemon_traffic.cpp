@@ -14,6 +14,21 @@ namespace {
 // How long a closed socket's flows and a refused attempt stay in the monitor.
 constexpr auto keepClosed = std::chrono::minutes(10);
 
+// What a flow takes from the latest decision for its app and destination; the script and app id only where the
+// socket's owner did not say (it has exited since).
+void takeDecision(TrafficFlow& flow, const FlowDecision& decision)
+{
+    flow.verdict = decision.verdict;
+    flow.ruleId = decision.ruleId;
+    flow.host = decision.host;
+    flow.explanation = decision.explanation;
+    flow.container = decision.container;
+    if (flow.script.empty())
+        flow.script = decision.script;
+    if (flow.appId.empty())
+        flow.appId = decision.appId;
+}
+
 } // namespace
 
 Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
@@ -32,12 +47,11 @@ Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
         auto closed = bpf_->readClosedSockets();
         if (!closed)
             return closed.error();
-        std::vector<std::uint64_t> stale;
+        std::set<std::uint64_t> gone; // closed long ago: forgotten
         for (const auto& [cookie, at] : *closed)
             if (steadyNow - at > keepClosed)
-                stale.push_back(cookie);
-        bpf_->forgetSockets(stale, *counters);
-        const std::set<std::uint64_t> gone(stale.begin(), stale.end());
+                gone.insert(cookie);
+        bpf_->forgetSockets(gone, *counters);
 
         std::map<std::uint64_t, std::optional<Attribution>> owners; // one attribution per socket
         for (const FlowCounter& counter : *counters) {
@@ -83,18 +97,10 @@ Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
                 }
                 if (decision) {
                     shown.insert(key);
-                    flow.verdict = decision->verdict;
-                    flow.ruleId = decision->ruleId;
-                    flow.host = decision->host;
-                    flow.explanation = decision->explanation;
-                    flow.container = decision->container;
-                    // A process that exited since is known from its decision: its path, script and app id then.
+                    takeDecision(flow, *decision);
+                    // A process that exited since is known from its decision.
                     if (who.process.app.pathState != AppPathState::Known)
                         flow.app = decision->app;
-                    if (flow.script.empty())
-                        flow.script = decision->script;
-                    if (flow.appId.empty())
-                        flow.appId = decision->appId;
                 }
             }
             if (flow.host.empty())
@@ -110,18 +116,12 @@ Result<std::vector<TrafficFlow>> Daemon::traffic(std::size_t limit)
             continue;
         TrafficFlow flow;
         flow.app = decision.app;
-        flow.script = decision.script;
-        flow.appId = decision.appId;
         flow.pid = decision.pid;
         flow.uid = key.uid;
         flow.address = key.address;
         flow.port = key.port;
         flow.protocol = key.protocol;
-        flow.host = decision.host;
-        flow.verdict = decision.verdict;
-        flow.ruleId = decision.ruleId;
-        flow.explanation = decision.explanation;
-        flow.container = decision.container;
+        takeDecision(flow, decision);
         flow.since = decision.at;
         flow.lastActive = decision.at;
         flows.push_back(std::move(flow));

@@ -82,35 +82,31 @@ void TrafficModel::update(const QList<TrafficRecord>& flows, const QDateTime& sa
     // since that snapshot (all of it when it began after it; nothing on the very first snapshot).
     const double seconds = previousSample_.isValid() ? std::max(0.001, previousSample_.msecsTo(sampledAt) / 1000.0) : 0;
     QHash<QString, std::pair<quint64, quint64>> bytesNow;
+    QHash<QString, std::pair<double, double>> flowRates; // flow key → (sent, received) per second
     std::map<QString, std::pair<double, double>> appRates;
     double totalSent = 0, totalReceived = 0;
     for (const TrafficRecord& flow : flows) {
         bytesNow.insert(flow.key(), {flow.bytesSent, flow.bytesReceived});
+        if (seconds <= 0)
+            continue;
         quint64 sentDelta = 0, receivedDelta = 0;
         if (const auto previous = previousBytes_.constFind(flow.key()); previous != previousBytes_.cend()) {
             sentDelta = flow.bytesSent >= previous->first ? flow.bytesSent - previous->first : 0;
             receivedDelta = flow.bytesReceived >= previous->second ? flow.bytesReceived - previous->second : 0;
-        } else if (previousSample_.isValid() && flow.since >= previousSample_) {
+        } else if (flow.since >= previousSample_) {
             sentDelta = flow.bytesSent;
             receivedDelta = flow.bytesReceived;
         }
-        if (seconds > 0) {
-            auto& rate = appRates[groupOf(flow)];
-            rate.first += sentDelta / seconds;
-            rate.second += receivedDelta / seconds;
-            totalSent += sentDelta / seconds;
-            totalReceived += receivedDelta / seconds;
-        }
+        const std::pair<double, double> rate{sentDelta / seconds, receivedDelta / seconds};
+        flowRates.insert(flow.key(), rate);
+        auto& appRate = appRates[groupOf(flow)];
+        appRate.first += rate.first;
+        appRate.second += rate.second;
+        totalSent += rate.first;
+        totalReceived += rate.second;
     }
-    const auto flowRate = [&](const TrafficRecord& flow) -> std::pair<double, double> {
-        if (seconds <= 0)
-            return {0, 0};
-        const auto previous = previousBytes_.constFind(flow.key());
-        if (previous == previousBytes_.cend())
-            return flow.since >= previousSample_ ? std::pair{flow.bytesSent / seconds, flow.bytesReceived / seconds}
-                                                 : std::pair{0.0, 0.0};
-        return {flow.bytesSent >= previous->first ? (flow.bytesSent - previous->first) / seconds : 0,
-                flow.bytesReceived >= previous->second ? (flow.bytesReceived - previous->second) / seconds : 0};
+    const auto flowRate = [&flowRates](const TrafficRecord& flow) {
+        return flowRates.value(flow.key(), std::pair<double, double>{0, 0});
     };
 
     // Apps that are gone, then each remaining app's flows, then new apps.

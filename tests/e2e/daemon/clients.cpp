@@ -144,4 +144,9 @@ QString python3ExecutablePath()
     return QFileInfo(python3()).canonicalFilePath();
 }
 
+bool countedBytesAgree(quint64 counted, quint64 witnessed)
+{
+    return counted >= witnessed && counted <= witnessed + witnessed / 50;
+}
+
 } // namespace hostgate::e2e

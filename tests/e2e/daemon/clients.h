@@ -44,4 +44,8 @@ QString ruleToml(const QString& app, const QString& host, const QString& action,
 // The executable path the kernel reports for python3 (the symlink resolved), as rules must name it.
 QString python3ExecutablePath();
 
+// The network monitor's byte counts against what a server logged: at least that (nothing is missed) and at most
+// 2 % more (TCP retransmissions carry payload twice; the veth of a test netns rarely loses any).
+bool countedBytesAgree(quint64 counted, quint64 witnessed);
+
 } // namespace hostgate::e2e

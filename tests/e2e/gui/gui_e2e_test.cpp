@@ -507,9 +507,6 @@ private slots:
                     flows.append(*flow);
             return flows;
         };
-        const auto agrees = [](quint64 counted, quint64 witnessed) {
-            return counted >= witnessed && counted <= witnessed + witnessed / 50;
-        };
         const auto bothClosed = [&flowsShown] {
             const QList<gui::TrafficRecord> flows = flowsShown();
             return flows.size() == 2 && std::all_of(flows.begin(), flows.end(), [](const gui::TrafficRecord& flow) {
@@ -518,8 +515,9 @@ private slots:
         };
         QTRY_VERIFY_WITH_TIMEOUT(bothClosed(), guiBoundMs);
         for (const gui::TrafficRecord& flow : flowsShown()) {
-            QVERIFY2(agrees(flow.bytesSent, trafficSend), qPrintable(QString::number(flow.bytesSent)));
-            QVERIFY2(agrees(flow.bytesReceived, trafficReply), qPrintable(QString::number(flow.bytesReceived)));
+            QVERIFY2(countedBytesAgree(flow.bytesSent, trafficSend), qPrintable(QString::number(flow.bytesSent)));
+            QVERIFY2(countedBytesAgree(flow.bytesReceived, trafficReply),
+                     qPrintable(QString::number(flow.bytesReceived)));
             QCOMPARE(flow.verdict, QStringLiteral("allowed"));
             QVERIFY(flow.ruleId.has_value());
             QCOMPARE(flow.port, quint16{trafficPort});
