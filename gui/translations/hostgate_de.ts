@@ -815,6 +815,35 @@ PID %2, UID %3</translation>
     </message>
 </context>
 <context>
+    <name>hostgate::gui::RulesGroupModel</name>
+    <message>
+        <source>Any application</source>
+        <translation>Jede Anwendung</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rule(s)</source>
+        <translation>
+            <numerusform>%n Regel</numerusform>
+            <numerusform>%n Regeln</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rule(s), %1 off</source>
+        <translation>
+            <numerusform>%n Regel, %1 aus</numerusform>
+            <numerusform>%n Regeln, %1 aus</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Rules that apply to every application</source>
+        <translation>Regeln, die für jede Anwendung gelten</translation>
+    </message>
+    <message>
+        <source>%1 running %2</source>
+        <translation>%1 führt %2 aus</translation>
+    </message>
+</context>
+<context>
     <name>hostgate::gui::RulesModel</name>
     <message>
         <source>once</source>
@@ -1181,6 +1210,14 @@ PID %2, UID %3</translation>
     <message>
         <source>No rule names %1 yet; showing all rules</source>
         <translation>Noch keine Regel nennt %1; alle Regeln werden gezeigt</translation>
+    </message>
+    <message>
+        <source>&amp;Group by application</source>
+        <translation>Nach Anwendung &amp;gruppieren</translation>
+    </message>
+    <message>
+        <source>One row per application with its rules below (Ctrl+G)</source>
+        <translation>Eine Zeile je Anwendung, ihre Regeln darunter (Strg+G)</translation>
     </message>
 </context>
 <context>

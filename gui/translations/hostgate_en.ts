@@ -60,6 +60,23 @@
     </message>
 </context>
 <context>
+    <name>hostgate::gui::RulesGroupModel</name>
+    <message numerus="yes">
+        <source>%n rule(s)</source>
+        <translation>
+            <numerusform>%n rule</numerusform>
+            <numerusform>%n rules</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rule(s), %1 off</source>
+        <translation>
+            <numerusform>%n rule, %1 off</numerusform>
+            <numerusform>%n rules, %1 off</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>hostgate::gui::RulesWindow</name>
     <message numerus="yes">
         <source>%1 — %2, %n entries</source>

@@ -19,7 +19,7 @@ void RulesFilterModel::setSearchText(const QString& text)
         return;
     }
     searchText_ = trimmed;
-    invalidateFilter();
+    refilter();
 }
 
 void RulesFilterModel::setApplication(std::optional<QString> app)
@@ -28,7 +28,14 @@ void RulesFilterModel::setApplication(std::optional<QString> app)
         return;
     }
     application_ = std::move(app);
+    refilter();
+}
+
+void RulesFilterModel::refilter()
+{
+    emit refilterStarting();
     invalidateFilter();
+    emit refiltered();
 }
 
 bool RulesFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const

@@ -20,10 +20,20 @@ public:
     // Only rules naming exactly this application ("" = the rules for any application); nullopt = all.
     void setApplication(std::optional<QString> app);
 
+    RulesModel& rules() const { return rules_; }
+
+signals:
+    // Around a change of the search text or the application: the rows this model removes and inserts in between
+    // are one change to the grouped view (RulesGroupModel), not one per block of rows.
+    void refilterStarting();
+    void refiltered();
+
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
 
 private:
+    void refilter();
+
     RulesModel& rules_;
     QString searchText_;
     std::optional<QString> application_;

@@ -144,6 +144,11 @@ void RulesModel::refreshCountdowns()
     }
 }
 
+QString RulesModel::describeLastHit(const std::optional<QDateTime>& lastHit, const QDateTime& now)
+{
+    return lastHit ? timeText(*lastHit, now) : tr("never");
+}
+
 QString RulesModel::describeApp(const RuleRecord& rule)
 {
     if (rule.app.isEmpty()) {
@@ -174,7 +179,7 @@ QVariant RulesModel::displayText(const RuleRecord& rule, int column) const
     case HitsColumn:
         return QString::number(rule.hitCount);
     case LastHitColumn:
-        return rule.lastHit ? timeText(*rule.lastHit, QDateTime::currentDateTime()) : tr("never");
+        return describeLastHit(rule.lastHit, QDateTime::currentDateTime());
     case UserColumn:
         return rule.user ? QString::number(*rule.user) : tr("any");
     case NoteColumn:

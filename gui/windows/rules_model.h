@@ -11,6 +11,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <optional>
 
 namespace hostgate::gui {
 
@@ -71,6 +72,8 @@ public:
     // prompts do); asked once per application and script, then remembered.
     using IconLookup = std::function<QIcon(const RuleRecord&)>;
     void setIconLookup(IconLookup lookup);
+    // "14:30" (today), "2024-05-03 14:30", "never".
+    static QString describeLastHit(const std::optional<QDateTime>& lastHit, const QDateTime& now);
     // The basename shown for a rule's application, with its script when it has one.
     static QString describeApp(const RuleRecord& rule);
 

@@ -7,6 +7,7 @@
 #include "windows/failure_report.h"
 #include "windows/rule_editor_dialog.h"
 #include "windows/rules_filter_model.h"
+#include "windows/rules_group_model.h"
 #include "windows/rules_model.h"
 
 #include <QAction>
@@ -30,12 +31,14 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <memory>
 
 namespace hostgate::gui {
 
 RulesWindow::RulesWindow(FirewallClient& client, QWidget* parent)
-    : QMainWindow(parent), client_(client), model_(new RulesModel(this)), filter_(new RulesFilterModel(*model_, this))
+    : QMainWindow(parent), client_(client), model_(new RulesModel(this)), filter_(new RulesFilterModel(*model_, this)),
+      groups_(new RulesGroupModel(*filter_, this))
 {
     setWindowTitle(tr("Firewall rules — hostgate"));
     buildUi();
@@ -50,10 +53,12 @@ RulesWindow::RulesWindow(FirewallClient& client, QWidget* parent)
             self->reload(); // the checkbox was flipped optimistically; show the daemon's truth again
         });
     });
-    // The applications' icons from their .desktop files, as prompts show them.
-    model_->setIconLookup([resolver = std::make_shared<AppInfoResolver>()](const RuleRecord& rule) {
-        return resolver->resolve(rule.app, rule.script).icon();
-    });
+    // The applications' names and icons from their .desktop files, as prompts show them.
+    auto resolver = std::make_shared<AppInfoResolver>();
+    model_->setIconLookup(
+        [resolver](const RuleRecord& rule) { return resolver->resolve(rule.app, rule.script).icon(); });
+    groups_->setAppLookup(
+        [resolver](const QString& app, const QString& script) { return resolver->resolve(app, script); });
     // Expiry countdowns ("in 25 min") move on while the window is open; nothing is asked of the daemon for it.
     auto* countdowns = new QTimer(this);
     countdowns->setObjectName(QStringLiteral("countdownTimer"));
@@ -100,6 +105,14 @@ void RulesWindow::buildUi()
     refreshAction_ = toolbar->addAction(QIcon::fromTheme(QStringLiteral("view-refresh")), tr("&Refresh"), this,
                                         &RulesWindow::reload);
     refreshAction_->setShortcut(QKeySequence::Refresh);
+    toolbar->addSeparator();
+    groupAction_ = toolbar->addAction(QIcon::fromTheme(QStringLiteral("view-list-tree")), tr("&Group by application"));
+    groupAction_->setObjectName(QStringLiteral("groupByApplication"));
+    groupAction_->setCheckable(true);
+    groupAction_->setChecked(true);
+    groupAction_->setShortcut(Qt::CTRL | Qt::Key_G);
+    groupAction_->setToolTip(tr("One row per application with its rules below (Ctrl+G)"));
+    connect(groupAction_, &QAction::toggled, this, &RulesWindow::setGroupedByApplication);
 
     searchEdit_ = new QLineEdit(this);
     searchEdit_->setObjectName(QStringLiteral("searchEdit"));
@@ -117,8 +130,8 @@ void RulesWindow::buildUi()
 
     view_ = new QTreeView(this);
     view_->setObjectName(QStringLiteral("rulesView"));
-    view_->setModel(filter_);
-    view_->setRootIsDecorated(false);
+    view_->setModel(groups_);
+    view_->setRootIsDecorated(true);
     view_->setUniformRowHeights(true); // lets the view skip measuring each of thousands of rows
     view_->setAlternatingRowColors(true);
     view_->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -129,9 +142,25 @@ void RulesWindow::buildUi()
     view_->setContextMenuPolicy(Qt::ActionsContextMenu);
     view_->addActions({editAction_, deleteAction_});
     view_->header()->setStretchLastSection(true);
-    setColumnWidthsInCharacters(*view_, {6, 23, 29, 13, 10, 9, 30, 9, 17, 9, 29, 24});
-    connect(view_, &QTreeView::doubleClicked, this, &RulesWindow::editSelected);
+    setColumnWidthsInCharacters(*view_, {9, 23, 29, 13, 10, 9, 30, 9, 17, 9, 29, 24});
+    connect(view_, &QTreeView::doubleClicked, this, [this](const QModelIndex& index) {
+        if (!groups_->isGroup(index)) {
+            editSelected(); // a double click on an application row expands or collapses it
+        }
+    });
     connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RulesWindow::updateActions);
+    // Which applications are collapsed is the user's choice, kept across reloads, searches and sorting.
+    connect(view_, &QTreeView::collapsed, this, [this](const QModelIndex& index) {
+        if (groups_->isGroup(index)) {
+            collapsedGroups_.insert(index.data(RulesGroupModel::GroupKeyRole).toString());
+        }
+    });
+    connect(view_, &QTreeView::expanded, this, [this](const QModelIndex& index) {
+        if (groups_->isGroup(index)) {
+            collapsedGroups_.remove(index.data(RulesGroupModel::GroupKeyRole).toString());
+        }
+    });
+    connect(groups_, &RulesGroupModel::regrouped, this, &RulesWindow::restoreExpansion);
 
     auto* filters = new QHBoxLayout;
     filters->addWidget(searchEdit_, 1);
@@ -155,7 +184,61 @@ void RulesWindow::buildUi()
     statusBar()->addPermanentWidget(countLabel_);
     resize(initialWindowSize(*this, 157, 35));
     rebuildApplicationFilter();
+    restoreExpansion();
     updateActions();
+}
+
+void RulesWindow::setGroupedByApplication(bool grouped)
+{
+    if (grouped == groupedByApplication()) {
+        return;
+    }
+    const QSignalBlocker quiet(groupAction_);
+    groupAction_->setChecked(grouped);
+    // The selection carries over: the rules selected stay selected in the other view.
+    const QList<const RuleRecord*> selected = selectedRules();
+    QItemSelectionModel* old = view_->selectionModel();
+    view_->setModel(grouped ? static_cast<QAbstractItemModel*>(groups_) : static_cast<QAbstractItemModel*>(filter_));
+    delete old; // setModel gave the view a new selection model; the old one is not deleted by Qt
+    view_->setRootIsDecorated(grouped);
+    connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RulesWindow::updateActions);
+    if (grouped) {
+        restoreExpansion();
+    }
+    QItemSelection selection;
+    for (int row = 0; row < filter_->rowCount(); ++row) {
+        const QModelIndex index = filter_->index(row, 0);
+        const RuleRecord& rule = model_->ruleAt(filter_->mapToSource(index).row());
+        if (std::find(selected.begin(), selected.end(), &rule) != selected.end()) {
+            const QModelIndex shown = grouped ? groups_->mapFromSource(index) : index;
+            selection.select(shown, shown);
+        }
+    }
+    view_->selectionModel()->select(selection, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+    updateActions();
+}
+
+bool RulesWindow::groupedByApplication() const
+{
+    return view_->model() == groups_;
+}
+
+void RulesWindow::restoreExpansion()
+{
+    if (!groupedByApplication()) {
+        return;
+    }
+    if (collapsedGroups_.isEmpty()) {
+        view_->expandAll(); // one layout pass, not one per application
+        return;
+    }
+    for (int row = 0; row < groups_->rowCount(); ++row) {
+        const QModelIndex group = groups_->index(row, 0);
+        const bool expanded = !collapsedGroups_.contains(group.data(RulesGroupModel::GroupKeyRole).toString());
+        if (view_->isExpanded(group) != expanded) {
+            view_->setExpanded(group, expanded);
+        }
+    }
 }
 
 void RulesWindow::reloadLists()
@@ -251,7 +334,11 @@ void RulesWindow::applyWantedApp(bool rulesLoaded)
         return;
     const int index = appCombo_->findData(*wantedApp_);
     if (index >= 0) {
+        // Its rules are what the user asked for: shown expanded, even if collapsed before.
+        const QString prefix = *wantedApp_ + QLatin1Char('\n');
+        collapsedGroups_.removeIf([&prefix](const QString& key) { return key.startsWith(prefix); });
         appCombo_->setCurrentIndex(index);
+        restoreExpansion();
         wantedApp_.reset();
         return;
     }
@@ -286,16 +373,40 @@ void RulesWindow::rebuildApplicationFilter()
     filter_->setApplication(app.isValid() ? std::optional<QString>(app.toString()) : std::nullopt);
 }
 
+QList<const RuleRecord*> RulesWindow::selectedRules() const
+{
+    QList<const RuleRecord*> rules;
+    QSet<const RuleRecord*> seen;
+    const auto take = [&](const RuleRecord* rule) {
+        if (rule && !seen.contains(rule)) {
+            seen.insert(rule);
+            rules << rule;
+        }
+    };
+    const bool grouped = groupedByApplication();
+    for (const QModelIndex& index : view_->selectionModel()->selectedRows()) {
+        if (!grouped) {
+            take(&model_->ruleAt(filter_->mapToSource(index).row()));
+        } else if (groups_->isGroup(index)) {
+            for (const RuleRecord* rule : groups_->rulesUnder(index)) {
+                take(rule);
+            }
+        } else {
+            take(groups_->ruleAt(index));
+        }
+    }
+    return rules;
+}
+
 QList<quint64> RulesWindow::selectedRuleIds(bool* includesReadOnly) const
 {
     QList<quint64> ids;
     *includesReadOnly = false;
-    for (const QModelIndex& index : view_->selectionModel()->selectedRows()) {
-        const RuleRecord& rule = model_->ruleAt(filter_->mapToSource(index).row());
-        if (rule.readOnly) {
+    for (const RuleRecord* rule : selectedRules()) {
+        if (rule->readOnly) {
             *includesReadOnly = true;
         } else {
-            ids << rule.id;
+            ids << rule->id;
         }
     }
     return ids;
@@ -303,10 +414,10 @@ QList<quint64> RulesWindow::selectedRuleIds(bool* includesReadOnly) const
 
 void RulesWindow::updateActions()
 {
-    bool readOnly = false;
-    const QList<quint64> ids = selectedRuleIds(&readOnly);
-    editAction_->setEnabled(ids.size() == 1 && !readOnly);
-    deleteAction_->setEnabled(!ids.isEmpty());
+    const QList<const RuleRecord*> rules = selectedRules();
+    editAction_->setEnabled(rules.size() == 1 && !rules.first()->readOnly);
+    deleteAction_->setEnabled(
+        std::any_of(rules.begin(), rules.end(), [](const RuleRecord* rule) { return !rule->readOnly; }));
 }
 
 RuleEditorDialog* RulesWindow::openEditor()
@@ -326,11 +437,11 @@ void RulesWindow::addRule()
 
 void RulesWindow::editSelected()
 {
-    const QModelIndexList rows = view_->selectionModel()->selectedRows();
-    if (rows.size() != 1) {
+    const QList<const RuleRecord*> rules = selectedRules();
+    if (rules.size() != 1) {
         return;
     }
-    const RuleRecord& rule = model_->ruleAt(filter_->mapToSource(rows.first()).row());
+    const RuleRecord& rule = *rules.first();
     if (rule.readOnly) {
         statusBar()->showMessage(tr("Rule #%1 comes from %2 and is read-only; an administrator changes it there.")
                                      .arg(rule.id)

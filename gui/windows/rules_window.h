@@ -5,6 +5,7 @@
 #include "client/firewall_client.h"
 
 #include <QMainWindow>
+#include <QSet>
 
 #include <optional>
 
@@ -20,7 +21,9 @@ namespace hostgate::gui {
 
 class RuleEditorDialog;
 class RulesFilterModel;
+class RulesGroupModel;
 class RulesModel;
+struct RuleRecord;
 
 class RulesWindow : public QMainWindow {
     Q_OBJECT
@@ -48,8 +51,14 @@ public:
     QListWidget& listsView() { return *listsView_; }
     void reloadLists();
 
+    // Grouped (the default): one row per application, its icon and name, with its rules below; otherwise one
+    // flat table of rules. The toolbar's "Group by application" switches.
+    void setGroupedByApplication(bool grouped);
+    bool groupedByApplication() const;
+
     RulesModel& model() { return *model_; }
     RulesFilterModel& filterModel() { return *filter_; }
+    RulesGroupModel& groupModel() { return *groups_; }
     QTreeView& view() { return *view_; }
 
 private:
@@ -57,7 +66,11 @@ private:
     void buildUi();
     void rebuildApplicationFilter();
     void updateActions();
+    // The rules of the selected rows, an application row standing for its rules; each rule once.
+    QList<const RuleRecord*> selectedRules() const;
     QList<quint64> selectedRuleIds(bool* includesReadOnly) const;
+    // Expands every application row the user has not collapsed.
+    void restoreExpansion();
     void removeRules(const QList<quint64>& ids);
     void importWithDialog();
     void exportWithDialog();
@@ -71,7 +84,10 @@ private:
     FirewallClient& client_;
     RulesModel* model_ = nullptr;
     RulesFilterModel* filter_ = nullptr;
+    RulesGroupModel* groups_ = nullptr;
     QTreeView* view_ = nullptr;
+    QAction* groupAction_ = nullptr;
+    QSet<QString> collapsedGroups_; // RulesGroupModel::groupKey of the applications the user collapsed
     QLineEdit* searchEdit_ = nullptr;
     QComboBox* appCombo_ = nullptr;
     std::optional<QString> wantedApp_; // showRulesOf() before the rules naming it were loaded

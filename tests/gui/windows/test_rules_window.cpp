@@ -4,17 +4,22 @@
 #include "window_test_support.h"
 #include "windows/rule_editor_dialog.h"
 #include "windows/rules_filter_model.h"
+#include "windows/rules_group_model.h"
 #include "windows/rules_model.h"
 #include "windows/rules_window.h"
 
 #include <QAction>
 #include <QComboBox>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
 #include <QItemSelectionModel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
@@ -36,18 +41,50 @@ class RulesWindowTest : public QObject {
         };
     }
 
+    // Every row the view shows, application rows and the rules below them (grouped) or the rules (flat).
+    static QModelIndexList viewRows(RulesWindow& window)
+    {
+        QModelIndexList rows;
+        const QAbstractItemModel& model = *window.view().model();
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const QModelIndex top = model.index(row, 0);
+            rows << top;
+            for (int child = 0; child < model.rowCount(top); ++child) {
+                rows << model.index(child, 0, top);
+            }
+        }
+        return rows;
+    }
+
     // Selects the rows showing the given rule ids, as a user's clicks would.
     static void selectRules(RulesWindow& window, const QList<quint64>& ids)
     {
         QItemSelectionModel* selection = window.view().selectionModel();
         selection->clearSelection();
-        const QAbstractItemModel& rows = window.filterModel();
-        for (int row = 0; row < rows.rowCount(); ++row) {
-            const QModelIndex index = rows.index(row, 0);
-            if (ids.contains(index.data(RulesModel::RuleIdRole).toULongLong())) {
+        for (const QModelIndex& index : viewRows(window)) {
+            if (index.data(RulesModel::RuleIdRole).isValid() &&
+                ids.contains(index.data(RulesModel::RuleIdRole).toULongLong())) {
                 selection->select(index, QItemSelectionModel::Select | QItemSelectionModel::Rows);
             }
         }
+    }
+
+    // The application rows of the grouped view: "name: id id" each, "(collapsed)" when so.
+    static QStringList applicationRows(RulesWindow& window)
+    {
+        QStringList rows;
+        const QAbstractItemModel& model = *window.view().model();
+        for (int row = 0; row < model.rowCount(); ++row) {
+            const QModelIndex group = model.index(row, 0);
+            QStringList ids;
+            for (int child = 0; child < model.rowCount(group); ++child) {
+                ids << model.index(child, 0, group).data(RulesModel::RuleIdRole).toString();
+            }
+            rows << model.index(row, RulesModel::AppColumn).data().toString() + QStringLiteral(": ") +
+                        ids.join(QLatin1Char(' ')) +
+                        (window.view().isExpanded(group) ? QString() : QStringLiteral(" (collapsed)"));
+        }
+        return rows;
     }
 
     static QModelIndex rowOfRule(RulesWindow& window, quint64 id, int column)
@@ -72,6 +109,132 @@ class RulesWindowTest : public QObject {
     }
 
 private slots:
+    void rulesAreGroupedByApplicationWithTheNameAndIconOfItsDesktopFile()
+    {
+        QTemporaryDir data;
+        QVERIFY(QDir(data.path()).mkpath("applications"));
+        QImage pixels(16, 16, QImage::Format_ARGB32);
+        pixels.fill(Qt::red);
+        const QString iconPath = data.filePath("ssh-icon.png");
+        QVERIFY(pixels.save(iconPath));
+        QFile desktop(data.filePath("applications/ssh-client.desktop"));
+        QVERIFY(desktop.open(QIODevice::WriteOnly));
+        desktop.write(QString("[Desktop Entry]\nType=Application\nName=Secure Shell\nIcon=%1\nExec=/usr/bin/ssh %u\n")
+                          .arg(iconPath)
+                          .toUtf8());
+        desktop.close();
+        const QByteArray savedDirs = qgetenv("XDG_DATA_DIRS");
+        const QByteArray savedHome = qgetenv("XDG_DATA_HOME");
+        qputenv("XDG_DATA_DIRS", data.path().toUtf8());
+        qputenv("XDG_DATA_HOME", data.filePath("home").toUtf8());
+        const auto restore = qScopeGuard([&] {
+            qputenv("XDG_DATA_DIRS", savedDirs);
+            qputenv("XDG_DATA_HOME", savedHome);
+        });
+
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        client.rules.append(userRule(5, "/usr/bin/curl", "api.example.com"));
+        client.rules.append(userRule(6, "", "ntp.example.org"));
+        RulesWindow window(client);
+        window.show();
+        QVERIFY(window.groupedByApplication());
+        QCOMPARE(window.view().model(), &window.groupModel());
+        QVERIFY(window.view().rootIsDecorated());
+        QCOMPARE(applicationRows(window),
+                 (QStringList{"Any application: 6", "curl: 1 5", "firefox: 2", "Secure Shell: 3", "telnet: 4"}));
+        const QModelIndex ssh = window.groupModel().groupIndex("/usr/bin/ssh\n", RulesModel::AppColumn);
+        QVERIFY(ssh.isValid());
+        const QIcon icon = ssh.data(Qt::DecorationRole).value<QIcon>();
+        QVERIFY(!icon.isNull());
+        QCOMPARE(icon.pixmap(16, 16).toImage().pixelColor(8, 8), QColor(Qt::red));
+        QCOMPARE(ssh.data(Qt::ToolTipRole).toString(), QString("/usr/bin/ssh"));
+        // The flat table is one click away, and back.
+        QAction* group = window.findChild<QAction*>("groupByApplication");
+        QVERIFY(group && group->isCheckable() && group->isChecked());
+        QVERIFY(!group->shortcut().isEmpty());
+        group->trigger();
+        QVERIFY(!window.groupedByApplication());
+        QCOMPARE(window.view().model(), &window.filterModel());
+        QCOMPARE(window.view().model()->rowCount(), 6);
+        group->trigger();
+        QVERIFY(window.groupedByApplication());
+        QCOMPARE(applicationRows(window).size(), 5);
+    }
+
+    void aCollapsedApplicationStaysCollapsedAcrossReloadsAndSearches()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        client.rules.append(userRule(5, "/usr/bin/curl", "api.example.com"));
+        RulesWindow window(client);
+        window.show();
+        window.view().collapse(window.groupModel().groupIndex("/usr/bin/curl\n"));
+        QCOMPARE(applicationRows(window), (QStringList{"curl: 1 5 (collapsed)", "firefox: 2", "ssh: 3", "telnet: 4"}));
+        client.emitRulesChanged();
+        QCOMPARE(applicationRows(window), (QStringList{"curl: 1 5 (collapsed)", "firefox: 2", "ssh: 3", "telnet: 4"}));
+        window.findChild<QLineEdit*>("searchEdit")->setText("example");
+        QCOMPARE(applicationRows(window), (QStringList{"curl: 1 5 (collapsed)", "ssh: 3"}));
+        window.findChild<QLineEdit*>("searchEdit")->clear();
+        // Asking for an application's rules (from the log or the monitor) shows them expanded.
+        window.showRulesOf("/usr/bin/curl");
+        QCOMPARE(applicationRows(window), (QStringList{"curl: 1 5"}));
+    }
+
+    void selectingAnApplicationSelectsItsUserRulesForDeletion()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        client.rules.append(userRule(5, "/usr/bin/curl", "api.example.com"));
+        client.rules.append(adminRule(6, "/usr/bin/curl", "tracker.example.com"));
+        RulesWindow window(client);
+        window.show();
+        QAction* edit = action(window, "Edit…");
+        QAction* remove = action(window, "Delete");
+        QVERIFY(edit && remove);
+        window.view().selectionModel()->select(window.groupModel().groupIndex("/usr/bin/curl\n"),
+                                               QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QVERIFY(!edit->isEnabled()); // three rules: nothing to edit as one
+        QVERIFY(remove->isEnabled());
+        window.deleteSelected();
+        auto* box = window.findChild<QMessageBox*>("confirmDelete");
+        QVERIFY(box);
+        QVERIFY2(box->text().contains("2 rules") && box->text().contains("read-only"), qPrintable(box->text()));
+        box->button(QMessageBox::Yes)->click();
+        QList<quint64> removed;
+        for (const auto& call : client.calls) {
+            if (call.method == "removeRule") {
+                removed << call.args.value(0).toULongLong();
+            }
+        }
+        std::sort(removed.begin(), removed.end());
+        QCOMPARE(removed, (QList<quint64>{1, 5})); // the admin rule is never sent
+
+        // An application with one rule: selecting it edits that rule.
+        window.view().selectionModel()->select(window.groupModel().groupIndex("/usr/bin/ssh\n"),
+                                               QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        QVERIFY(edit->isEnabled());
+    }
+
+    void theSelectionCarriesOverBetweenTheGroupedAndTheFlatView()
+    {
+        FakeFirewallClient client;
+        client.rules = sampleRules();
+        RulesWindow window(client);
+        window.show();
+        selectRules(window, {2, 3});
+        window.setGroupedByApplication(false);
+        QList<quint64> selected;
+        for (const QModelIndex& index : window.view().selectionModel()->selectedRows()) {
+            selected << index.data(RulesModel::RuleIdRole).toULongLong();
+        }
+        std::sort(selected.begin(), selected.end());
+        QCOMPARE(selected, (QList<quint64>{2, 3}));
+        QVERIFY(action(window, "Delete")->isEnabled());
+        window.setGroupedByApplication(true);
+        QCOMPARE(window.view().selectionModel()->selectedRows().size(), 2);
+    }
+
     void subscribedListsAreShownAndToggledThroughTheDaemon()
     {
         FakeFirewallClient client;
