@@ -8,6 +8,8 @@
 #include "requests.h"
 #include "store/atomic_file.h"
 #include "time_text.h"
+#include "util/errno_error.h"
+#include "util/unique_fd.h"
 
 #include <fmt/format.h>
 
@@ -20,7 +22,6 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -69,7 +70,7 @@ ExitStatus writeRuleText(const Command& command, const std::string& toml)
     const bool closed = file != nullptr && std::fclose(file) == 0;
     if (!written || !closed) {
         std::cerr << errorLine(ExitStatus::Failure,
-                               fmt::format("Failed to write {}: {}", command.file, std::strerror(errno)))
+                               fmt::format("Failed to write {}: {}", command.file, errnoText(errno)))
                   << '\n';
         return ExitStatus::Failure;
     }
@@ -159,7 +160,7 @@ ExitStatus importRules(const Command& command, FirewallClient& client)
                                                                fromStdin ? [](std::FILE*) { return 0; } : &std::fclose);
     if (!file || !readAll(file.get(), toml)) {
         std::cerr << errorLine(ExitStatus::Failure,
-                               fmt::format("Failed to read {}: {}", command.file, std::strerror(errno)))
+                               fmt::format("Failed to read {}: {}", command.file, errnoText(errno)))
                   << '\n';
         return ExitStatus::Failure;
     }
@@ -178,10 +179,10 @@ ExitStatus writeMetricsTextfile(const Command& command, FirewallClient& client)
     sigemptyset(&stopSignals);
     sigaddset(&stopSignals, SIGINT);
     sigaddset(&stopSignals, SIGTERM);
-    int stopFd = -1;
+    UniqueFd stopFd;
     if (command.metricsInterval > 0) {
         ::sigprocmask(SIG_BLOCK, &stopSignals, nullptr);
-        stopFd = ::signalfd(-1, &stopSignals, SFD_CLOEXEC);
+        stopFd.reset(::signalfd(-1, &stopSignals, SFD_CLOEXEC));
     }
     for (;;) {
         std::string text;
@@ -197,17 +198,13 @@ ExitStatus writeMetricsTextfile(const Command& command, FirewallClient& client)
         // 0644: node_exporter runs as its own user.
         if (auto written = writeFileAtomically(command.metricsTextfile, text, 0644); !written) {
             std::cerr << errorLine(ExitStatus::Failure, written.error().describe()) << '\n';
-            if (stopFd >= 0)
-                ::close(stopFd);
             return ExitStatus::Failure;
         }
         if (command.metricsInterval == 0)
             return ExitStatus::Ok;
-        pollfd stop{stopFd, POLLIN, 0};
-        if (::poll(&stop, 1, static_cast<int>(command.metricsInterval) * 1000) > 0) {
-            ::close(stopFd);
+        pollfd stop{stopFd.get(), POLLIN, 0};
+        if (::poll(&stop, 1, static_cast<int>(command.metricsInterval) * 1000) > 0)
             return ExitStatus::Ok;
-        }
     }
 }
 

@@ -5,6 +5,7 @@
 #include "firewall_client.h"
 #include "output.h"
 #include "requests.h"
+#include "util/errno_error.h"
 #include "util/unique_fd.h"
 
 #include <fmt/format.h>
@@ -16,7 +17,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 
 namespace hostgate::ctl {
@@ -31,11 +31,11 @@ Result<UniqueFd> stopSignals()
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     if (sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) {
-        return Error(fmt::format("Failed to block SIGINT and SIGTERM: {}", std::strerror(errno)));
+        return Error(fmt::format("Failed to block SIGINT and SIGTERM: {}", errnoText(errno)));
     }
     UniqueFd fd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
     if (!fd) {
-        return Error(fmt::format("Failed to create a signalfd: {}", std::strerror(errno)));
+        return Error(fmt::format("Failed to create a signalfd: {}", errnoText(errno)));
     }
     return fd;
 }
@@ -79,8 +79,7 @@ ExitStatus followConnections(const Command& command, sdbus::IConnection& connect
         const sdbus::IConnection::PollData bus = connection.getEventLoopPollData();
         pollfd fds[2] = {{bus.fd, bus.events, 0}, {signals->get(), POLLIN, 0}};
         if (poll(fds, 2, bus.getPollTimeout()) < 0 && errno != EINTR) {
-            std::cerr << errorLine(ExitStatus::Failure,
-                                   fmt::format("Failed to wait for events: {}", std::strerror(errno)))
+            std::cerr << errorLine(ExitStatus::Failure, fmt::format("Failed to wait for events: {}", errnoText(errno)))
                       << '\n';
             return ExitStatus::Failure;
         }

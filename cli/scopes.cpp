@@ -4,6 +4,7 @@
 
 #include "firewall_client.h"
 #include "output.h"
+#include "util/errno_error.h"
 #include "util/unique_fd.h"
 
 #include <fmt/format.h>
@@ -17,7 +18,6 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <sstream>
 
@@ -57,7 +57,7 @@ std::optional<VariantMap> policyOf(const Command& command, const std::string& la
             std::fclose(file);
         if (failed) {
             failWith(ExitStatus::Failure,
-                     fmt::format("Failed to read {}: {}", command.scope.rulesFile, std::strerror(error)));
+                     fmt::format("Failed to read {}: {}", command.scope.rulesFile, errnoText(error)));
             return std::nullopt;
         }
         policy["rules"] = sdbus::Variant(text);
@@ -135,7 +135,7 @@ ExitStatus runInScope(const Command& command, sdbus::IConnection& connection)
         log = std::fopen(command.scope.log.c_str(), "ae");
         if (!log)
             return failWith(ExitStatus::Failure,
-                            fmt::format("Failed to open {}: {}", command.scope.log, std::strerror(errno)));
+                            fmt::format("Failed to open {}: {}", command.scope.log, errnoText(errno)));
     }
     const auto closeLog = [&log] {
         if (log)
@@ -174,26 +174,32 @@ ExitStatus runInScope(const Command& command, sdbus::IConnection& connection)
     sigaddset(&signals, SIGTERM);
     sigprocmask(SIG_BLOCK, &signals, &oldMask);
     UniqueFd signalFd(signalfd(-1, &signals, SFD_CLOEXEC | SFD_NONBLOCK));
-    int goPipe[2] = {-1, -1};
-    int errorPipe[2] = {-1, -1};
-    if (!signalFd || ::pipe2(goPipe, O_CLOEXEC) != 0 || ::pipe2(errorPipe, O_CLOEXEC) != 0) {
+    // Each end owned from the start, so a failed pipe2() or fork() leaks none.
+    const auto makePipe = [](UniqueFd& readEnd, UniqueFd& writeEnd) {
+        int ends[2] = {-1, -1};
+        if (::pipe2(ends, O_CLOEXEC) != 0)
+            return false;
+        readEnd.reset(ends[0]);
+        writeEnd.reset(ends[1]);
+        return true;
+    };
+    UniqueFd goRead, go, execError, errorWrite;
+    if (!signalFd || !makePipe(goRead, go) || !makePipe(execError, errorWrite)) {
         closeLog();
-        return failWith(ExitStatus::Failure, fmt::format("Failed to prepare the command: {}", std::strerror(errno)));
+        return failWith(ExitStatus::Failure, fmt::format("Failed to prepare the command: {}", errnoText(errno)));
     }
     const pid_t child = ::fork();
     if (child < 0) {
         closeLog();
-        return failWith(ExitStatus::Failure, fmt::format("Failed to fork: {}", std::strerror(errno)));
+        return failWith(ExitStatus::Failure, fmt::format("Failed to fork: {}", errnoText(errno)));
     }
     if (child == 0) {
-        ::close(goPipe[1]);
-        ::close(errorPipe[0]);
-        runChild(command.scope.command, goPipe[0], errorPipe[1], oldMask);
+        go.reset();
+        execError.reset();
+        runChild(command.scope.command, goRead.get(), errorWrite.get(), oldMask);
     }
-    ::close(goPipe[0]);
-    ::close(errorPipe[1]);
-    UniqueFd go(goPipe[1]);
-    UniqueFd execError(errorPipe[0]);
+    goRead.reset();
+    errorWrite.reset();
 
     int status = 0;
     try {
@@ -232,7 +238,7 @@ ExitStatus runInScope(const Command& command, sdbus::IConnection& connection)
     const bool notStarted = ::read(execError.get(), &startError, sizeof startError) == sizeof startError;
     if (notStarted)
         std::cerr << errorLine(ExitStatus::Failure, fmt::format("Failed to run {}: {}", command.scope.command.front(),
-                                                                std::strerror(startError)))
+                                                                errnoText(startError)))
                   << '\n';
     // The reply comes after every decision signal the daemon sent before it: handle those, then end.
     try {

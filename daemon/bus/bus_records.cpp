@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -636,28 +635,6 @@ Result<PromptAnswer> promptAnswerFromRecord(const VariantMap& answer)
         result.until = fromUsec(*untilUsec);
     }
     return result;
-}
-
-std::string userNameOf(std::uint32_t uid)
-{
-    std::array<char, 4096> buffer{};
-    passwd entry{};
-    passwd* found = nullptr;
-    if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr)
-        return {};
-    return found->pw_name;
-}
-
-std::string executableOf(std::int32_t pid)
-{
-    if (pid <= 0)
-        return {};
-    std::array<char, 4096> buffer{};
-    const auto link = fmt::format("/proc/{}/exe", pid);
-    const auto length = readlink(link.c_str(), buffer.data(), buffer.size() - 1);
-    if (length <= 0)
-        return {};
-    return std::string(buffer.data(), static_cast<std::size_t>(length));
 }
 
 } // namespace hostgate

@@ -94,9 +94,4 @@ VariantMap promptRequestToRecord(const PromptRequest& request, const std::string
 // action, unknown key, wrong type or invalid value is an InvalidArgument error naming the key.
 Result<PromptAnswer> promptAnswerFromRecord(const VariantMap& answer);
 
-// The login name of `uid` (getpwuid_r), "" when unknown.
-std::string userNameOf(std::uint32_t uid);
-// The executable of process `pid` (readlink /proc/PID/exe), "" when unknown or not readable.
-std::string executableOf(std::int32_t pid);
-
 } // namespace hostgate

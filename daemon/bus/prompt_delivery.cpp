@@ -2,6 +2,7 @@
 // PromptDelivery: one async Ask per prompt to the newest agent of the connection's uid (or, for a system user
 // without one, of a person, authorized by polkit when the answer comes); never blocks.
 #include "bus/prompt_delivery.h"
+#include "identity/process_info.h"
 
 #include "prompt_agent1_proxy.h"
 

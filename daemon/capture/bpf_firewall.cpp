@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // BpfFirewall: skeleton lifetime, cgroup attachment, verdict/owner map access and miss-event decoding.
 #include "capture/bpf_firewall.h"
+#include "util/errno_error.h"
 #include "util/unique_fd.h"
 
 #include "hostgate.skel.h"
@@ -63,18 +64,6 @@ struct RingBufferDeleter {
 using SkeletonPtr = std::unique_ptr<hostgate_bpf, SkeletonDeleter>;
 using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
 using RingBufferPtr = std::unique_ptr<ring_buffer, RingBufferDeleter>;
-
-// libbpf reports failures as negative return values or as errno; both become a readable reason.
-std::string reason(int negativeOrPositiveErrno)
-{
-    const int code = negativeOrPositiveErrno < 0 ? -negativeOrPositiveErrno : negativeOrPositiveErrno;
-    return std::error_code(code, std::generic_category()).message();
-}
-
-Error failure(const std::string& what, int err)
-{
-    return Error("Failed to " + what + ": " + reason(err));
-}
 
 std::uint64_t monotonicNanoseconds(std::chrono::steady_clock::time_point time)
 {
@@ -176,11 +165,11 @@ Result<UniqueFd> openCgroup(const std::filesystem::path& path, bool refuseRoot)
 {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.get() < 0) {
-        return failure("open cgroup " + path.string(), errno);
+        return errnoError("open cgroup " + path.string(), errno);
     }
     struct statfs fs {};
     if (::fstatfs(fd.get(), &fs) != 0) {
-        return failure("inspect cgroup " + path.string(), errno);
+        return errnoError("inspect cgroup " + path.string(), errno);
     }
     if (fs.f_type != CGROUP2_SUPER_MAGIC) {
         return Error("Failed to use cgroup " + path.string() + ": not a cgroup v2 directory");
@@ -208,15 +197,15 @@ Result<void> preparePinDirectory(const std::filesystem::path& directory)
     struct statfs fs {};
     if (::statfs(directory.c_str(), &fs) != 0) {
         if (errno != ENOENT)
-            return failure("inspect BPF pin directory " + directory.string(), errno);
+            return errnoError("inspect BPF pin directory " + directory.string(), errno);
         if (::statfs(directory.parent_path().c_str(), &fs) != 0)
-            return failure("inspect " + directory.parent_path().string(), errno);
+            return errnoError("inspect " + directory.parent_path().string(), errno);
         if (fs.f_type != BPF_FS_MAGIC)
             return Error("Failed to use BPF pin directory " + directory.string() + ": " +
                          directory.parent_path().string() + " is not a bpf filesystem (mount -t bpf bpf " +
                          directory.parent_path().string() + ")");
         if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST)
-            return failure("create BPF pin directory " + directory.string(), errno);
+            return errnoError("create BPF pin directory " + directory.string(), errno);
         return Ok{};
     }
     if (fs.f_type != BPF_FS_MAGIC)
@@ -338,7 +327,7 @@ Result<void> BpfFirewall::Impl::writeState()
     const std::uint32_t zero = 0;
     if (int err = bpf_map__update_elem(skeleton->maps.state, &zero, sizeof(zero), &state, sizeof(state), BPF_ANY);
         err != 0)
-        return failure("write the BPF state map", err);
+        return errnoError("write the BPF state map", err);
     return Ok{};
 }
 
@@ -367,7 +356,7 @@ Result<void> BpfFirewall::Impl::attach(bpf_program* program)
     // A fresh attachment first, then the old one goes: cgroup links are multi-attach, so there is no gap.
     LinkPtr link(bpf_program__attach_cgroup(program, cgroupFd.get()));
     if (!link)
-        return failure("attach BPF program " + name + " to cgroup " + cgroupPath.string(), errno);
+        return errnoError("attach BPF program " + name + " to cgroup " + cgroupPath.string(), errno);
     if (previous) {
         adopted = true;
         bpf_link__unpin(previous.get());
@@ -378,7 +367,7 @@ Result<void> BpfFirewall::Impl::attach(bpf_program* program)
     }
     if (!pin.empty())
         if (int err = bpf_link__pin(link.get(), pin.c_str()); err != 0)
-            return failure("pin BPF link " + pin.string(), err);
+            return errnoError("pin BPF link " + pin.string(), err);
     links.push_back(std::move(link));
     return Ok{};
 }
@@ -406,7 +395,7 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
     for (int attempt = 0;; ++attempt) {
         impl->skeleton.reset(hostgate_bpf__open());
         if (!impl->skeleton) {
-            return failure("open the BPF object", errno);
+            return errnoError("open the BPF object", errno);
         }
         hostgate_bpf& skeleton = *impl->skeleton;
         skeleton.rodata->mark_bit = options.markBit;
@@ -425,19 +414,19 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
                 bpf_program__set_autoload(program, false);
         for (const auto& [map, entries] : sizes) {
             if (int err = bpf_map__set_max_entries(map, entries); err != 0) {
-                return failure(std::string("size BPF map ") + bpf_map__name(map), err);
+                return errnoError(std::string("size BPF map ") + bpf_map__name(map), err);
             }
         }
         const std::array<bpf_map*, 4> pinned = pinnedMaps(skeleton);
         if (!options.pinDirectory.empty())
             for (bpf_map* map : pinned)
                 if (int err = bpf_map__set_pin_path(map, (options.pinDirectory / bpf_map__name(map)).c_str()); err != 0)
-                    return failure(std::string("set the pin path of BPF map ") + bpf_map__name(map), err);
+                    return errnoError(std::string("set the pin path of BPF map ") + bpf_map__name(map), err);
         const int err = hostgate_bpf__load(&skeleton);
         if (err == 0)
             break;
         if (options.pinDirectory.empty() || attempt > 0)
-            return failure("load the BPF programs (the verifier log is on stderr)", err);
+            return errnoError("load the BPF programs (the verifier log is on stderr)", err);
         // Most likely a pinned map of an older layout: unpin the maps (their programs keep them alive until
         // replaced below) and load with fresh ones.
         for (bpf_map* map : pinned)
@@ -487,7 +476,7 @@ Result<BpfFirewall> BpfFirewall::open(const Options& options)
 
     impl->events.reset(ring_buffer__new(bpf_map__fd(skeleton.maps.events), &Impl::onRecord, impl.get(), nullptr));
     if (!impl->events) {
-        return failure("open the BPF event ring buffer", errno);
+        return errnoError("open the BPF event ring buffer", errno);
     }
     return BpfFirewall(std::move(impl));
 }
@@ -505,12 +494,12 @@ Result<void> BpfFirewall::removePinned(const std::filesystem::path& directory)
                 bpf_link_detach(link.get()); // detaches even while another process holds the link
         }
         if (::unlink(entry.path().c_str()) != 0 && errno != ENOENT)
-            return failure("remove BPF pin " + entry.path().string(), errno);
+            return errnoError("remove BPF pin " + entry.path().string(), errno);
     }
     if (ec)
         return Error("Failed to list BPF pin directory " + directory.string() + ": " + ec.message());
     if (::rmdir(directory.c_str()) != 0 && errno != ENOENT)
-        return failure("remove BPF pin directory " + directory.string(), errno);
+        return errnoError("remove BPF pin directory " + directory.string(), errno);
     return Ok{};
 }
 
@@ -533,7 +522,7 @@ Result<void> BpfFirewall::setVerdict(const VerdictKey& key, Action action,
     const int err = bpf_map__update_elem(impl_->skeleton->maps.verdicts, &kernelKey.value(), sizeof(hg_verdict_key),
                                          &verdict, sizeof(verdict), BPF_ANY);
     if (err != 0) {
-        return failure("store verdict for " + key.address.toString(), err);
+        return errnoError("store verdict for " + key.address.toString(), err);
     }
     return Ok{};
 }
@@ -591,7 +580,7 @@ auto readBatched(bpf_map* map, const char* what, Convert convert)
         if (err != 0 && err != -ENOENT) {
             if (err == -EINVAL || err == -EOPNOTSUPP || err == -ENOSPC)
                 break; // walk key by key below
-            return failure(what, err);
+            return errnoError(what, err);
         }
         for (__u32 i = 0; i < count; ++i)
             entries.push_back(convert(keys[i], values[i]));
@@ -623,7 +612,7 @@ Result<void> BpfFirewall::removeVerdict(const VerdictKey& key)
     }
     const int err = bpf_map__delete_elem(impl_->skeleton->maps.verdicts, &kernelKey.value(), sizeof(hg_verdict_key), 0);
     if (err != 0 && err != -ENOENT) {
-        return failure("remove verdict for " + key.address.toString(), err);
+        return errnoError("remove verdict for " + key.address.toString(), err);
     }
     return Ok{};
 }
@@ -642,7 +631,7 @@ Result<void> BpfFirewall::clearVerdicts()
 {
     for (const auto& key : impl_->verdictKeys()) {
         if (int err = impl_->deleteVerdict(key); err != 0 && err != -ENOENT) {
-            return failure("clear the verdict map", err);
+            return errnoError("clear the verdict map", err);
         }
     }
     return Ok{};
@@ -696,7 +685,7 @@ Result<void> BpfFirewall::setTrustedResolvers(const std::vector<IpAddress>& reso
     const std::uint8_t yes = 1;
     for (const auto& key : keys)
         if (int err = bpf_map__update_elem(map, &key, sizeof(key), &yes, sizeof(yes), BPF_ANY); err != 0)
-            return failure("store a trusted resolver", err);
+            return errnoError("store a trusted resolver", err);
     for (const auto& old : mapKeys<hg_resolver_key>(map)) {
         const bool kept = std::any_of(keys.begin(), keys.end(), [&](const hg_resolver_key& wanted) {
             return std::memcmp(&wanted, &old, sizeof(old)) == 0;
@@ -714,7 +703,7 @@ Result<void> BpfFirewall::setScopedCgroups(const std::vector<std::uint64_t>& cgr
     // New ones before the flag turns on; the flag off before the last ones leave: never a scope without its entry.
     for (const std::uint64_t id : cgroupIds)
         if (int err = bpf_map__update_elem(map, &id, sizeof(id), &yes, sizeof(yes), BPF_ANY); err != 0)
-            return failure("store a scope's cgroup", err);
+            return errnoError("store a scope's cgroup", err);
     const std::uint32_t flags = cgroupIds.empty() ? impl_->state.flags & ~static_cast<std::uint32_t>(HG_STATE_SCOPES)
                                                   : impl_->state.flags | HG_STATE_SCOPES;
     if (flags != impl_->state.flags) {
@@ -850,7 +839,7 @@ Result<std::size_t> BpfFirewall::pollEvents(const MissHandler& onMiss)
         std::rethrow_exception(std::exchange(impl_->handlerFailure, nullptr));
     }
     if (consumed < 0) {
-        return failure("read BPF miss events", consumed);
+        return errnoError("read BPF miss events", consumed);
     }
     return impl_->handled;
 }

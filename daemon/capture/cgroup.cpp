@@ -2,6 +2,8 @@
 // cgroup v2 discovery from mountinfo and validation of the configured cgroup scope.
 #include "capture/cgroup.h"
 
+#include "util/errno_error.h"
+
 #include <linux/magic.h>
 #include <sys/statfs.h>
 
@@ -9,7 +11,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -104,7 +105,7 @@ Result<std::string> readMountInfo(const std::filesystem::path& mountInfo)
 {
     std::ifstream stream(mountInfo);
     if (!stream) {
-        return Error(fmt::format("Failed to read {}: {}", mountInfo.string(), std::strerror(errno)));
+        return Error(fmt::format("Failed to read {}: {}", mountInfo.string(), errnoText(errno)));
     }
     std::ostringstream text;
     text << stream.rdbuf();

@@ -11,10 +11,9 @@
 #include "store/encrypted_dns_file.h"
 #include "store/file_trust.h"
 #include "store/rule_file.h"
+#include "util/errno_error.h"
 
 #include <fmt/format.h>
-
-#include <cstring>
 
 #include <linux/magic.h>
 
@@ -61,7 +60,7 @@ Result<void> ensureBpfFilesystem(const std::filesystem::path& pinDirectory)
     if (::statfs(std::string(defaultBpfFs).c_str(), &fs) == 0 && fs.f_type == BPF_FS_MAGIC)
         return Ok{};
     if (::mount("bpf", std::string(defaultBpfFs).c_str(), "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") != 0)
-        return Error{"Failed to mount a bpf filesystem on /sys/fs/bpf: " + std::string(std::strerror(errno))};
+        return Error{"Failed to mount a bpf filesystem on /sys/fs/bpf: " + errnoText(errno)};
     return Ok{};
 }
 
@@ -206,7 +205,7 @@ Result<void> Daemon::start()
     dnsSockDiag_.emplace(std::move(*dnsSockDiag));
     laneDenialsEvent_ = UniqueFd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!laneDenialsEvent_)
-        return failedTo("create the DNS lane's eventfd", Result<void>(Error(std::strerror(errno))));
+        return failedTo("create the DNS lane's eventfd", Result<void>(Error(errnoText(errno))));
 
     if (auto opened = openKernel(cgroup); !opened)
         return opened;

@@ -2,13 +2,14 @@
 // The DNS lane's thread: poll the queue, serve bounded batches, expire per-flow state once a second.
 #include "hostgated/dns_lane.h"
 
+#include "util/errno_error.h"
+
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 namespace hostgate {
 
@@ -23,7 +24,7 @@ Result<std::unique_ptr<DnsLane>> DnsLane::start(DnsPath& path, int queueFd, Logg
 {
     UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake)
-        return Error(std::string("Failed to create the DNS lane's wake-up eventfd: ") + std::strerror(errno));
+        return Error(std::string("Failed to create the DNS lane's wake-up eventfd: ") + errnoText(errno));
     std::unique_ptr<DnsLane> lane(new DnsLane(path, queueFd, log, std::move(wake)));
     try {
         lane->thread_ = std::thread([raw = lane.get()] { raw->run(); });
@@ -49,7 +50,7 @@ void DnsLane::stop()
     stopping_.store(true, std::memory_order_relaxed);
     const std::uint64_t one = 1;
     if (::write(wake_.get(), &one, sizeof one) < 0)
-        log_.error("Failed to wake the DNS lane", {{"error", std::strerror(errno)}});
+        log_.error("Failed to wake the DNS lane", {{"error", errnoText(errno)}});
     thread_.join();
 }
 
@@ -58,13 +59,13 @@ void DnsLane::run()
     // Below the main loop: under a flood both want the CPU, and a prompt's held connection or a D-Bus reply must
     // not wait behind DNS packets (which the queue buffers; and a resolver retries).
     if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), lanePriority) != 0)
-        log_.warning("Failed to lower the DNS lane's priority", {{"error", std::strerror(errno)}});
+        log_.warning("Failed to lower the DNS lane's priority", {{"error", errnoText(errno)}});
     auto nextExpiry = Clock::now() + std::chrono::milliseconds(expireIntervalMs);
     for (;;) {
         pollfd fds[2] = {{queueFd_, POLLIN, 0}, {wake_.get(), POLLIN, 0}};
         const int ready = ::poll(fds, 2, expireIntervalMs);
         if (ready < 0 && errno != EINTR) {
-            log_.error("DNS lane failed to wait for packets, stopping it", {{"error", std::strerror(errno)}});
+            log_.error("DNS lane failed to wait for packets, stopping it", {{"error", errnoText(errno)}});
             return;
         }
         if ((fds[1].revents & POLLIN) || stopping_.load(std::memory_order_relaxed))

@@ -3,6 +3,7 @@
 #include "hostgated/hardening.h"
 
 #include "hostgated/seccomp_allowlist.h"
+#include "util/errno_error.h"
 
 #include <fmt/format.h>
 
@@ -12,7 +13,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <memory>
 
 namespace hostgate {
@@ -27,16 +27,11 @@ std::string capabilityName(cap_value_t capability)
     return name ? name.get() : fmt::format("cap_{}", capability);
 }
 
-Error failure(std::string_view what, int error)
-{
-    return Error{fmt::format("Failed to {}: {}", what, std::strerror(error))};
-}
-
 Result<void> dropCapabilities(HardeningReport& report)
 {
     std::unique_ptr<_cap_struct, decltype(&cap_free)> current(cap_get_proc(), &cap_free);
     if (!current)
-        return failure("read the capabilities", errno);
+        return errnoError("read the capabilities", errno);
 
     std::vector<cap_value_t> kept;
     for (const cap_value_t capability : keptCapabilities) {
@@ -53,22 +48,22 @@ Result<void> dropCapabilities(HardeningReport& report)
             if (std::find(kept.begin(), kept.end(), capability) != kept.end() || CAP_IS_SUPPORTED(capability) == 0)
                 continue;
             if (cap_drop_bound(capability) != 0)
-                return failure("drop " + capabilityName(capability) + " from the bounding set", errno);
+                return errnoError("drop " + capabilityName(capability) + " from the bounding set", errno);
         }
         report.boundingSetReduced = true;
     }
     if (cap_reset_ambient() != 0 && errno != EINVAL)
-        return failure("clear the ambient capabilities", errno);
+        return errnoError("clear the ambient capabilities", errno);
 
     std::unique_ptr<_cap_struct, decltype(&cap_free)> wanted(cap_init(), &cap_free);
     if (!wanted)
-        return failure("allocate a capability set", errno);
+        return errnoError("allocate a capability set", errno);
     if (!kept.empty() &&
         (cap_set_flag(wanted.get(), CAP_PERMITTED, static_cast<int>(kept.size()), kept.data(), CAP_SET) != 0 ||
          cap_set_flag(wanted.get(), CAP_EFFECTIVE, static_cast<int>(kept.size()), kept.data(), CAP_SET) != 0))
-        return failure("build the kept capability set", errno);
+        return errnoError("build the kept capability set", errno);
     if (cap_set_proc(wanted.get()) != 0)
-        return failure("drop capabilities", errno);
+        return errnoError("drop capabilities", errno);
     for (const cap_value_t capability : kept)
         report.keptCapabilities.push_back(capabilityName(capability));
     return Ok{};
@@ -82,9 +77,9 @@ Result<void> installSeccompFilter(const HardeningOptions& options, HardeningRepo
         return Error{"Failed to create the seccomp filter"};
     // Every thread (libraries may have started some), and NoNewPrivs (set before, asked again here).
     if (int error = seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_TSYNC, 1); error != 0)
-        return failure("ask for a filter on every thread", -error);
+        return errnoError("ask for a filter on every thread", -error);
     if (int error = seccomp_attr_set(filter.get(), SCMP_FLTATR_CTL_NNP, 1); error != 0)
-        return failure("ask for NoNewPrivs", -error);
+        return errnoError("ask for NoNewPrivs", -error);
 
     for (const std::string_view name : seccompAllowedSyscalls) {
         const std::string text(name);
@@ -94,11 +89,11 @@ Result<void> installSeccompFilter(const HardeningOptions& options, HardeningRepo
             continue;
         }
         if (int error = seccomp_rule_add(filter.get(), SCMP_ACT_ALLOW, number, 0); error != 0)
-            return failure("allow syscall " + text, -error);
+            return errnoError("allow syscall " + text, -error);
         ++report.allowedSyscalls;
     }
     if (int error = seccomp_load(filter.get()); error != 0)
-        return failure("install the seccomp filter", -error);
+        return errnoError("install the seccomp filter", -error);
     return Ok{};
 }
 
@@ -118,7 +113,7 @@ Result<HardeningReport> hardenProcess(const HardeningOptions& options)
     if (auto dropped = dropCapabilities(report); !dropped)
         return dropped.error();
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-        return failure("set NoNewPrivs", errno);
+        return errnoError("set NoNewPrivs", errno);
     if (auto installed = installSeccompFilter(options, report); !installed)
         return installed.error();
     return report;

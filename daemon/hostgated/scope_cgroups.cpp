@@ -2,7 +2,9 @@
 // ScopeCgroups: mkdir, find, move into, rmdir and walk the cgroup directories of scopes.
 #include "hostgated/scope_cgroups.h"
 
+#include "util/errno_error.h"
 #include "util/error_codes.h"
+#include "util/unique_fd.h"
 
 #include <fmt/format.h>
 
@@ -13,7 +15,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <cstring>
 #include <deque>
 
 namespace hostgate {
@@ -87,7 +88,7 @@ Result<ScopeCgroups::Found> ScopeCgroups::createRun(std::string_view name) const
         return invalid(fmt::format("Invalid cgroup name '{}'", name));
     const auto path = enforced_ / std::string(name);
     if (::mkdir(path.c_str(), 0755) != 0)
-        return Error(fmt::format("Failed to create cgroup {}: {}", path.string(), std::strerror(errno)));
+        return Error(fmt::format("Failed to create cgroup {}: {}", path.string(), errnoText(errno)));
     auto found = below(path);
     if (!found)
         ::rmdir(path.c_str());
@@ -153,15 +154,14 @@ Result<ScopeCgroups::Found> ScopeCgroups::find(std::string_view kind, std::strin
 Result<void> ScopeCgroups::move(const std::string& cgroup, std::int32_t pid) const
 {
     const auto procs = absolute(cgroup) / "cgroup.procs";
-    const int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return Error(fmt::format("Failed to open {}: {}", procs.string(), std::strerror(errno)));
+    const UniqueFd fd(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd)
+        return Error(fmt::format("Failed to open {}: {}", procs.string(), errnoText(errno)));
     const std::string text = std::to_string(pid);
-    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    const bool written = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
     const int error = errno;
-    ::close(fd);
     if (!written)
-        return Error(fmt::format("Failed to move pid {} into {}: {}", pid, cgroup, std::strerror(error)));
+        return Error(fmt::format("Failed to move pid {} into {}: {}", pid, cgroup, errnoText(error)));
     return Ok{};
 }
 

@@ -2,7 +2,11 @@
 // Reading process identity from /proc, defensively: processes exit while we read them.
 #include "identity/process_info.h"
 
+#include <fmt/format.h>
+
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -268,6 +272,28 @@ Result<ProcessInfo> readProcessInfo(std::int32_t pid, const std::filesystem::pat
     if (::stat((base / "root").c_str(), &processRoot) == 0 && ::stat(hostRoot.c_str(), &ownRoot) == 0)
         info.app.ownRoot = processRoot.st_dev != ownRoot.st_dev || processRoot.st_ino != ownRoot.st_ino;
     return info;
+}
+
+std::string userNameOf(std::uint32_t uid)
+{
+    std::array<char, 4096> buffer{};
+    passwd entry{};
+    passwd* found = nullptr;
+    if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr)
+        return {};
+    return found->pw_name;
+}
+
+std::string executableOf(std::int32_t pid)
+{
+    if (pid <= 0)
+        return {};
+    std::array<char, 4096> buffer{};
+    const auto link = fmt::format("/proc/{}/exe", pid);
+    const auto length = readlink(link.c_str(), buffer.data(), buffer.size() - 1);
+    if (length <= 0)
+        return {};
+    return std::string(buffer.data(), static_cast<std::size_t>(length));
 }
 
 } // namespace hostgate

@@ -57,4 +57,9 @@ std::optional<std::string> systemUnitOf(std::string_view cgroupPath);
 
 std::optional<std::string> sandboxAppId(std::int32_t pid, const std::filesystem::path& procRoot = "/proc");
 
+// The login name of `uid` (getpwuid_r), "" when unknown.
+std::string userNameOf(std::uint32_t uid);
+// The executable of process `pid` (readlink /proc/PID/exe), "" when unknown or not readable.
+std::string executableOf(std::int32_t pid);
+
 } // namespace hostgate

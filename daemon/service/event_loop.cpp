@@ -24,11 +24,6 @@ namespace {
 constexpr std::uint64_t kTimerFdKey = 0;
 constexpr int kMaxEventsPerBatch = 64;
 
-Error systemError(std::string_view what, int errorNumber)
-{
-    return errnoError(what, errorNumber);
-}
-
 } // namespace
 
 struct EventLoop::State {
@@ -61,17 +56,17 @@ Result<EventLoop> EventLoop::create()
     auto state = std::make_unique<State>();
     state->epoll.reset(::epoll_create1(EPOLL_CLOEXEC));
     if (!state->epoll) {
-        return systemError("create epoll instance", errno);
+        return errnoError("create epoll instance", errno);
     }
     state->timerFd.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
     if (!state->timerFd) {
-        return systemError("create timerfd", errno);
+        return errnoError("create timerfd", errno);
     }
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u64 = kTimerFdKey;
     if (::epoll_ctl(state->epoll.get(), EPOLL_CTL_ADD, state->timerFd.get(), &event) < 0) {
-        return systemError("watch timerfd", errno);
+        return errnoError("watch timerfd", errno);
     }
     return EventLoop(std::move(state));
 }
@@ -88,7 +83,7 @@ Result<WatchId> EventLoop::watchFd(int fd, std::uint32_t events, Handler handler
     event.events = events;
     event.data.u64 = id;
     if (::epoll_ctl(state_->epoll.get(), EPOLL_CTL_ADD, fd, &event) < 0) {
-        return systemError(fmt::format("watch file descriptor {}", fd), errno);
+        return errnoError(fmt::format("watch file descriptor {}", fd), errno);
     }
     state_->watches.emplace(id, State::Watch{fd, std::make_shared<Handler>(std::move(handler))});
     return WatchId{id};
@@ -104,7 +99,7 @@ Result<void> EventLoop::modifyWatch(WatchId id, std::uint32_t events)
     event.events = events;
     event.data.u64 = found->first;
     if (::epoll_ctl(state_->epoll.get(), EPOLL_CTL_MOD, found->second.fd, &event) < 0) {
-        return systemError(fmt::format("modify watch of file descriptor {}", found->second.fd), errno);
+        return errnoError(fmt::format("modify watch of file descriptor {}", found->second.fd), errno);
     }
     return Ok{};
 }
@@ -161,7 +156,7 @@ Result<void> EventLoop::State::armTimerFd()
         spec.it_value.tv_nsec = static_cast<long>(nanoseconds % 1'000'000'000);
     }
     if (::timerfd_settime(timerFd.get(), TFD_TIMER_ABSTIME, &spec, nullptr) < 0) {
-        return systemError("arm timerfd", errno);
+        return errnoError("arm timerfd", errno);
     }
     armedDeadline = wanted;
     return Ok{};
@@ -219,7 +214,7 @@ Result<void> EventLoop::runOnce(std::chrono::milliseconds timeout)
         if (errno == EINTR) {
             return Ok{};
         }
-        return systemError("wait for events", errno);
+        return errnoError("wait for events", errno);
     }
     for (int i = 0; i < count && !state_->stopRequested; ++i) {
         std::unique_lock<std::mutex> held;

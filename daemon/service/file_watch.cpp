@@ -2,6 +2,7 @@
 // FileWatcher: inotify on rule directories, filtered by entry name and debounced on the EventLoop.
 #include "service/file_watch.h"
 
+#include "util/errno_error.h"
 #include "util/unique_fd.h"
 
 #include <sys/epoll.h>
@@ -159,7 +160,7 @@ Result<FileWatcher> FileWatcher::create(EventLoop& loop, std::vector<WatchTarget
     state->debounce = debounce;
     state->inotify.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
     if (!state->inotify) {
-        return Error(fmt::format("Failed to create inotify instance: {}", std::strerror(errno)));
+        return Error(fmt::format("Failed to create inotify instance: {}", errnoText(errno)));
     }
     for (std::size_t index = 0; index < state->targets.size(); ++index) {
         const std::filesystem::path& directory = state->targets[index].directory;
@@ -167,7 +168,7 @@ Result<FileWatcher> FileWatcher::create(EventLoop& loop, std::vector<WatchTarget
         const int descriptor = ::inotify_add_watch(state->inotify.get(), directory.c_str(),
                                                    kEntryEvents | kDirectoryGoneEvents | IN_ONLYDIR);
         if (descriptor < 0) {
-            return Error(fmt::format("Failed to watch directory {}: {}", directory.string(), std::strerror(errno)));
+            return Error(fmt::format("Failed to watch directory {}: {}", directory.string(), errnoText(errno)));
         }
         // inotify returns the same descriptor for the same directory, which groups its targets.
         state->targetsByDescriptor[descriptor].push_back(index);

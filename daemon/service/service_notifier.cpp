@@ -2,12 +2,13 @@
 // ServiceNotifier: sd_notify(3) and sd_watchdog_enabled(3) from libsystemd.
 #include "service/service_notifier.h"
 
+#include "util/errno_error.h"
+
 #include <systemd/sd-daemon.h>
 
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <string>
 
@@ -20,7 +21,7 @@ Result<void> notify(const std::string& message)
     // unset_environment = 0: later notifications (keep-alives, STOPPING=1) need the socket's name again.
     const int sent = ::sd_notify(0, message.c_str());
     if (sent < 0)
-        return Error(fmt::format("Failed to notify the service manager: {}", std::strerror(-sent)));
+        return Error(fmt::format("Failed to notify the service manager: {}", errnoText(-sent)));
     return Ok{};
 }
 

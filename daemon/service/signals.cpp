@@ -2,6 +2,8 @@
 // SignalSource: reads queued signals from a signalfd on the EventLoop and calls the daemon's handlers.
 #include "service/signals.h"
 
+#include "util/errno_error.h"
+
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 
@@ -9,7 +11,6 @@
 
 #include <cerrno>
 #include <csignal>
-#include <cstring>
 #include <optional>
 
 #include <unistd.h>
@@ -34,7 +35,7 @@ Result<void> blockDaemonSignals()
 {
     const sigset_t set = daemonSignals();
     if (const int error = ::pthread_sigmask(SIG_BLOCK, &set, nullptr); error != 0) {
-        return Error(fmt::format("Failed to block signals: {}", std::strerror(error)));
+        return Error(fmt::format("Failed to block signals: {}", errnoText(error)));
     }
     return Ok{};
 }
@@ -80,7 +81,7 @@ Result<SignalSource> SignalSource::create(EventLoop& loop, SignalHandlers handle
     const sigset_t set = daemonSignals();
     state->fd.reset(::signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC));
     if (!state->fd) {
-        return Error(fmt::format("Failed to create signalfd: {}", std::strerror(errno)));
+        return Error(fmt::format("Failed to create signalfd: {}", errnoText(errno)));
     }
     State* raw = state.get();
     auto watch = loop.watchFd(state->fd.get(), EPOLLIN, [raw](std::uint32_t) { raw->drain(); });

@@ -2,6 +2,7 @@
 // File trust checks on opened descriptors (fstat), bounded reads, and private directory creation.
 #include "store/file_trust.h"
 
+#include "util/errno_error.h"
 #include "util/unique_fd.h"
 
 #include <fmt/format.h>
@@ -10,7 +11,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <vector>
 
 namespace hostgate {
@@ -51,10 +51,10 @@ Result<std::string> readTrustedFile(const fs::path& path, std::size_t maxBytes, 
 {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (!fd.valid())
-        return Error{fmt::format("Failed to open {}: {}", path.string(), std::strerror(errno))};
+        return Error{fmt::format("Failed to open {}: {}", path.string(), errnoText(errno))};
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0)
-        return Error{fmt::format("Failed to examine {}: {}", path.string(), std::strerror(errno))};
+        return Error{fmt::format("Failed to examine {}: {}", path.string(), errnoText(errno))};
     if (!S_ISREG(status.st_mode))
         return Error{fmt::format("Refusing to load {}: it is not a regular file", path.string())};
     if (auto trusted = checkTrusted(status, path, owner); !trusted)
@@ -70,7 +70,7 @@ Result<std::string> readTrustedFile(const fs::path& path, std::size_t maxBytes, 
         if (count < 0 && errno == EINTR)
             continue;
         if (count < 0)
-            return Error{fmt::format("Failed to read {}: {}", path.string(), std::strerror(errno))};
+            return Error{fmt::format("Failed to read {}: {}", path.string(), errnoText(errno))};
         if (count == 0)
             return content;
         content.append(buffer, static_cast<std::size_t>(count));
@@ -84,10 +84,10 @@ Result<void> checkTrustedDirectory(const fs::path& path, uid_t owner)
 {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!fd.valid())
-        return Error{fmt::format("Failed to open directory {}: {}", path.string(), std::strerror(errno))};
+        return Error{fmt::format("Failed to open directory {}: {}", path.string(), errnoText(errno))};
     struct stat status {};
     if (::fstat(fd.get(), &status) != 0)
-        return Error{fmt::format("Failed to examine {}: {}", path.string(), std::strerror(errno))};
+        return Error{fmt::format("Failed to examine {}: {}", path.string(), errnoText(errno))};
     return checkTrusted(status, path, owner);
 }
 
@@ -99,7 +99,7 @@ Result<void> createPrivateDirectories(const fs::path& path)
     for (const fs::path& part : path) {
         current /= part;
         if (::mkdir(current.c_str(), 0700) != 0 && errno != EEXIST)
-            return Error{fmt::format("Failed to create directory {}: {}", current.string(), std::strerror(errno))};
+            return Error{fmt::format("Failed to create directory {}: {}", current.string(), errnoText(errno))};
     }
     return Ok{};
 }

@@ -4,6 +4,7 @@
 
 #include "store/atomic_file.h"
 #include "store/toml_values.h"
+#include "util/errno_error.h"
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -11,7 +12,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <limits>
 #include <set>
@@ -306,7 +306,7 @@ LoadedProposals loadProposals(const std::filesystem::path& path, TimePoint now)
         std::ostringstream text;
         text << in.rdbuf();
         if (!in && !in.eof())
-            parsed = Error{fmt::format("Failed to read: {}", std::strerror(errno)), path.string()};
+            parsed = Error{fmt::format("Failed to read: {}", errnoText(errno)), path.string()};
         else
             parsed = parseProposals(text.str(), path.string());
     }

@@ -4,6 +4,7 @@
 
 #include "store/file_trust.h"
 #include "store/rule_file.h"
+#include "util/errno_error.h"
 #include "util/name_table.h"
 #include "util/unique_fd.h"
 
@@ -13,7 +14,6 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <unordered_map>
 
 #include <fcntl.h>
@@ -52,17 +52,12 @@ bool parseNumber(std::string_view text, T& value, int base = 10)
     return error == std::errc{} && end == text.data() + text.size();
 }
 
-std::string errnoText()
-{
-    return std::strerror(errno);
-}
-
 // Regular, root's, not writable by group or others: what readTrustedFile demands of rule files, on the fd.
 Result<void> checkJournalFd(int fd, const std::filesystem::path& path)
 {
     struct stat status {};
     if (::fstat(fd, &status) != 0)
-        return Error{fmt::format("Failed to examine {}: {}", path.string(), errnoText())};
+        return Error{fmt::format("Failed to examine {}: {}", path.string(), errnoText(errno))};
     if (!S_ISREG(status.st_mode))
         return Error{fmt::format("Refusing to load {}: it is not a regular file", path.string())};
     return checkTrusted(status, path);
@@ -75,7 +70,7 @@ Result<void> writeAll(int fd, std::string_view data)
         if (written < 0 && errno == EINTR)
             continue;
         if (written <= 0)
-            return Error{errnoText()};
+            return Error{errnoText(errno)};
         data.remove_prefix(static_cast<std::size_t>(written));
     }
     return Ok{};
@@ -221,7 +216,7 @@ Result<std::optional<std::string>> readTrustedJournal(const std::filesystem::pat
             return Error{fmt::format("Refusing to load {}: it is a symbolic link; the journal must be the daemon's "
                                      "own file (remove the link)",
                                      path.string())};
-        return Error{fmt::format("Failed to open {}: {}", path.string(), errnoText())};
+        return Error{fmt::format("Failed to open {}: {}", path.string(), errnoText(errno))};
     }
     if (auto trusted = checkJournalFd(fd.get(), path); !trusted)
         return trusted.error();
@@ -232,7 +227,7 @@ Result<std::optional<std::string>> readTrustedJournal(const std::filesystem::pat
         if (count < 0 && errno == EINTR)
             continue;
         if (count < 0)
-            return Error{fmt::format("Failed to read {}: {}", path.string(), errnoText())};
+            return Error{fmt::format("Failed to read {}: {}", path.string(), errnoText(errno))};
         if (count == 0)
             return std::optional<std::string>(std::move(content));
         content.append(buffer, static_cast<std::size_t>(count));
@@ -242,26 +237,14 @@ Result<std::optional<std::string>> readTrustedJournal(const std::filesystem::pat
     }
 }
 
-RuleJournalWriter::~RuleJournalWriter()
-{
-    close();
-}
-
-void RuleJournalWriter::close()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
-    fd_ = -1;
-}
-
 Result<void> RuleJournalWriter::open()
 {
-    if (fd_ >= 0)
+    if (fd_)
         return Ok{};
     const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
     if (fd < 0)
         return Error{fmt::format("Failed to open {}: {}", path_.string(),
-                                 errno == ELOOP ? "it is a symbolic link" : errnoText())};
+                                 errno == ELOOP ? "it is a symbolic link" : errnoText(errno))};
     UniqueFd owned(fd);
     if (auto trusted = checkJournalFd(fd, path_); !trusted)
         return trusted.error();
@@ -275,7 +258,7 @@ Result<void> RuleJournalWriter::open()
         if (directory.valid())
             ::fsync(directory.get());
     }
-    fd_ = owned.release();
+    fd_ = std::move(owned);
     return Ok{};
 }
 
@@ -289,12 +272,12 @@ Result<void> RuleJournalWriter::append(std::string_view encodedRecords)
     data += encodedRecords;
     if (size_ + data.size() > maxJournalBytes)
         return Error{fmt::format("Failed to append to {}: it would exceed {} bytes", path_.string(), maxJournalBytes)};
-    const auto written = writeAll(fd_, data);
-    if (!written || ::fdatasync(fd_) != 0) {
-        const std::string reason = written ? errnoText() : written.error().message;
+    const auto written = writeAll(fd_.get(), data);
+    if (!written || ::fdatasync(fd_.get()) != 0) {
+        const std::string reason = written ? errnoText(errno) : written.error().message;
         // A partial record must not stay in front of the next one (it would read as damage, not as a torn tail).
-        if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0)
-            close(); // reopened (and its size re-read) at the next append
+        if (::ftruncate(fd_.get(), static_cast<off_t>(size_)) != 0)
+            fd_.reset(); // reopened (and its size re-read) at the next append
         return Error{fmt::format("Failed to append to {}: {}", path_.string(), reason)};
     }
     size_ += data.size();
@@ -305,17 +288,17 @@ Result<void> RuleJournalWriter::truncate(std::size_t length)
 {
     if (auto opened = open(); !opened)
         return opened;
-    if (::ftruncate(fd_, static_cast<off_t>(length)) != 0 || ::fdatasync(fd_) != 0)
-        return Error{fmt::format("Failed to truncate {}: {}", path_.string(), errnoText())};
+    if (::ftruncate(fd_.get(), static_cast<off_t>(length)) != 0 || ::fdatasync(fd_.get()) != 0)
+        return Error{fmt::format("Failed to truncate {}: {}", path_.string(), errnoText(errno))};
     size_ = length;
     return Ok{};
 }
 
 Result<void> RuleJournalWriter::remove()
 {
-    close();
+    fd_.reset();
     if (::unlink(path_.c_str()) != 0 && errno != ENOENT)
-        return Error{fmt::format("Failed to remove {}: {}", path_.string(), errnoText())};
+        return Error{fmt::format("Failed to remove {}: {}", path_.string(), errnoText(errno))};
     size_ = 0;
     return Ok{};
 }

@@ -22,6 +22,7 @@
 
 #include "rules/rule.h"
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -73,7 +74,6 @@ Result<std::optional<std::string>> readTrustedJournal(const std::filesystem::pat
 class RuleJournalWriter {
 public:
     explicit RuleJournalWriter(std::filesystem::path path) : path_(std::move(path)) {}
-    ~RuleJournalWriter();
     RuleJournalWriter(const RuleJournalWriter&) = delete;
     RuleJournalWriter& operator=(const RuleJournalWriter&) = delete;
 
@@ -89,10 +89,9 @@ public:
 
 private:
     Result<void> open();
-    void close();
 
     std::filesystem::path path_;
-    int fd_ = -1;
+    UniqueFd fd_; // open between appends; closed (and reopened at the next) when a failed append left it unsure
     std::size_t size_ = 0;
 };
 

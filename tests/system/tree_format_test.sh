@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The house rules hold for every tracked C/C++ file: formatted with .clang-format (clang-format 14, as Debian 12
-# ships it) and carrying its SPDX line. Usage: tree_format_test.sh SOURCE_DIR
+# ships it) and carrying its SPDX line; and the shipped code (daemon/, cli/, gui/) turns errno into text only
+# through daemon/core/util/errno_error.h, never strerror (CONTRIBUTING.md). Usage: tree_format_test.sh SOURCE_DIR
 set -euo pipefail
 cd "$1"
 command -v clang-format >/dev/null || { echo "tree_format_test: clang-format is not installed (scripts/install-deps.sh)" >&2; exit 1; }
@@ -18,5 +19,11 @@ fi
 if ((${#unlicensed[@]})); then
   echo "no SPDX line in the first two lines:" >&2; printf '  %s\n' "${unlicensed[@]}" >&2; status=1
 fi
-[ "$status" -eq 0 ] && echo "tree_format_test: every C/C++ file is formatted and licensed"
+# strerror( and std::strerror(, not idn2_strerror or curl_easy_strerror (those name library codes, not errno).
+if strerror_uses=$(git grep -n -E '(^|[^_[:alnum:]])strerror(_r)?\(' -- 'daemon/*' 'cli/*' 'gui/*' \
+    ':!daemon/core/util/errno_error.h'); then
+  echo "strerror in shipped code (use errnoText/errnoError from util/errno_error.h):" >&2
+  printf '  %s\n' "$strerror_uses" >&2; status=1
+fi
+[ "$status" -eq 0 ] && echo "tree_format_test: every C/C++ file is formatted and licensed; errno becomes text one way"
 exit "$status"

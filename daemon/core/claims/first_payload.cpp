@@ -5,6 +5,7 @@
 
 #include "net/hostname.h"
 #include "net/ip_address.h"
+#include "util/name_table.h"
 
 #include <algorithm>
 #include <array>
@@ -219,30 +220,30 @@ constexpr std::array<std::string_view, 9> kMethods{"GET ",     "POST ",  "HEAD "
 
 } // namespace
 
+namespace {
+
+// The token the log, the bus and the journal carry, and the phrase explanations use.
+constexpr NameTable<ClaimSource, 3> claimSourceTokens{{
+    {ClaimSource::TlsSni, "tls-sni"},
+    {ClaimSource::HttpHost, "http-host"},
+    {ClaimSource::QuicSni, "quic-sni"},
+}};
+constexpr NameTable<ClaimSource, 3> claimSourcePhrases{{
+    {ClaimSource::TlsSni, "TLS SNI"},
+    {ClaimSource::HttpHost, "HTTP Host"},
+    {ClaimSource::QuicSni, "QUIC SNI"},
+}};
+
+} // namespace
+
 std::string_view claimSourceName(ClaimSource source)
 {
-    switch (source) {
-    case ClaimSource::TlsSni:
-        return "TLS SNI";
-    case ClaimSource::HttpHost:
-        return "HTTP Host";
-    case ClaimSource::QuicSni:
-        return "QUIC SNI";
-    }
-    return "TLS SNI";
+    return nameIn(claimSourcePhrases, source);
 }
 
 std::string_view claimSourceToken(ClaimSource source)
 {
-    switch (source) {
-    case ClaimSource::TlsSni:
-        return "tls-sni";
-    case ClaimSource::HttpHost:
-        return "http-host";
-    case ClaimSource::QuicSni:
-        return "quic-sni";
-    }
-    return "tls-sni";
+    return nameIn(claimSourceTokens, source);
 }
 
 PayloadScan scanHandshake(std::span<const std::uint8_t> handshake, ClaimSource source)

@@ -178,15 +178,6 @@ std::optional<TimePoint> PromptBroker::nextDeadline() const
     return deadlines_.begin()->first;
 }
 
-std::vector<PromptRequest> PromptBroker::pending() const
-{
-    std::vector<PromptRequest> requests;
-    requests.reserve(prompts_.size());
-    for (const auto& [id, prompt] : prompts_)
-        requests.push_back(prompt.request);
-    return requests;
-}
-
 std::optional<PromptRequest> PromptBroker::find(PromptId id) const
 {
     const auto it = prompts_.find(id);

@@ -150,9 +150,8 @@ public:
     // The earliest deadline of the pending prompts, for the daemon's timer; nullopt when none is pending.
     std::optional<TimePoint> nextDeadline() const;
 
-    // The pending prompts, oldest first. (An agent that registers late is not sent them: each prompt went to
-    // the agents of its user when it was asked, and its deadline runs from then.)
-    std::vector<PromptRequest> pending() const;
+    // A pending prompt. (An agent that registers late is not sent the prompts already pending: each went to the
+    // agents of its user when it was asked, and its deadline runs from then.)
     std::optional<PromptRequest> find(PromptId id) const;
     std::size_t pendingCount() const { return prompts_.size(); }
     std::size_t pendingCountOf(std::uint32_t uid) const;

@@ -11,9 +11,10 @@
 
 namespace hostgate {
 
+// `error` is errno, or its negation as libbpf, sd-bus and the seccomp library return it.
 inline std::string errnoText(int error)
 {
-    return std::error_code(error, std::generic_category()).message();
+    return std::error_code(error < 0 ? -error : error, std::generic_category()).message();
 }
 
 inline Error errnoError(std::string_view what, int error)

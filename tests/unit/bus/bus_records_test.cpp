@@ -513,14 +513,6 @@ private slots:
         QVERIFY2(answer.error().message.find("'" + key.toStdString() + "'") != std::string::npos,
                  answer.error().message.c_str());
     }
-
-    void rootHasAUserNameAndPidOneAnExecutable()
-    {
-        QCOMPARE(userNameOf(0), std::string("root"));
-        QVERIFY(userNameOf(4'000'000'000u).empty());
-        QVERIFY(executableOf(-1).empty());
-        QVERIFY(!executableOf(getpid()).empty());
-    }
 };
 
 QTEST_APPLESS_MAIN(BusRecordsTest)

@@ -23,6 +23,14 @@ private:
     }
 
 private slots:
+    void rootHasAUserNameAndThisProcessAnExecutable()
+    {
+        QCOMPARE(userNameOf(0), std::string("root"));
+        QVERIFY(userNameOf(4'000'000'000u).empty());
+        QVERIFY(executableOf(-1).empty());
+        QCOMPARE(executableOf(getpid()), std::filesystem::read_symlink("/proc/self/exe").string());
+    }
+
     void ownProcessIsIdentifiedByTheInodeOfItsExecutable()
     {
         const auto info = readProcessInfo(getpid());

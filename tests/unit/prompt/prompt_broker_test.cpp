@@ -503,18 +503,19 @@ private slots:
         QVERIFY(b.outcomes.empty());
     }
 
-    void pendingListsPromptsOldestFirst()
+    void findReturnsAPendingPromptUntilItIsFinished()
     {
         PromptBroker broker(config());
         Caller a;
         Caller b;
         const auto first = broker.ask(firefoxTo("203.0.113.10"), start, a.completion());
         const auto second = broker.ask(firefoxTo("2001:db8::10"), start, b.completion());
-        const auto requests = broker.pending();
-        QCOMPARE(requests.size(), std::size_t{2});
-        QCOMPARE(requests[0].id, first.promptId);
-        QCOMPARE(requests[1].id, second.promptId);
-        QCOMPARE(requests[1].connection.destination, IpAddress::parse("2001:db8::10").value());
+        QCOMPARE(broker.pendingCount(), std::size_t{2});
+        QVERIFY(second.promptId > first.promptId);
+        QCOMPARE(broker.find(second.promptId)->connection.destination, IpAddress::parse("2001:db8::10").value());
+        broker.expire(start + timeout);
+        QVERIFY(!broker.find(first.promptId));
+        QCOMPARE(broker.pendingCount(), std::size_t{0});
     }
 
     void assigningAnAgentToAFinishedPromptFails()
