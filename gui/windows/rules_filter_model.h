@@ -21,6 +21,8 @@ public:
     void setApplication(std::optional<QString> app);
 
     RulesModel& rules() const { return rules_; }
+    // The rule shown in this model's `row`.
+    const RuleRecord& ruleAt(int row) const { return rules_.ruleAt(mapToSource(index(row, 0)).row()); }
 
 signals:
     // Around a change of the search text or the application: the rows this model removes and inserts in between

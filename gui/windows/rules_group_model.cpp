@@ -20,8 +20,7 @@ constexpr quintptr groupId = 0;
 
 } // namespace
 
-RulesGroupModel::RulesGroupModel(RulesFilterModel& rules, QObject* parent)
-    : QAbstractProxyModel(parent), filter_(rules), rules_(rules.rules())
+RulesGroupModel::RulesGroupModel(RulesFilterModel& rules, QObject* parent) : QAbstractProxyModel(parent), filter_(rules)
 {
     QAbstractProxyModel::setSourceModel(&filter_);
     connect(&filter_, &QAbstractItemModel::modelAboutToBeReset, this, [this] { beginResetModel(); });
@@ -73,15 +72,10 @@ QModelIndex RulesGroupModel::groupIndex(const QString& key, int column) const
     return found == groupOfKey_.cend() ? QModelIndex() : index(*found, column);
 }
 
-const RuleRecord& RulesGroupModel::ruleOfFilterRow(int row) const
-{
-    return rules_.ruleAt(filter_.mapToSource(filter_.index(row, 0)).row());
-}
-
 const RuleRecord* RulesGroupModel::ruleAt(const QModelIndex& index) const
 {
     const QModelIndex source = mapToSource(index);
-    return source.isValid() ? &ruleOfFilterRow(source.row()) : nullptr;
+    return source.isValid() ? &filter_.ruleAt(source.row()) : nullptr;
 }
 
 QList<const RuleRecord*> RulesGroupModel::rulesUnder(const QModelIndex& group) const
@@ -91,7 +85,7 @@ QList<const RuleRecord*> RulesGroupModel::rulesUnder(const QModelIndex& group) c
         return rules;
     }
     for (int row : groups_[static_cast<std::size_t>(group.row())].rows) {
-        rules << &ruleOfFilterRow(row);
+        rules << &filter_.ruleAt(row);
     }
     return rules;
 }
@@ -103,7 +97,7 @@ void RulesGroupModel::rebuild()
     const int rows = filter_.rowCount();
     positionOfRow_.assign(static_cast<std::size_t>(rows), {-1, -1});
     for (int row = 0; row < rows; ++row) {
-        const RuleRecord& rule = ruleOfFilterRow(row);
+        const RuleRecord& rule = filter_.ruleAt(row);
         const QString key = groupKey(rule);
         auto found = groupOfKey_.find(key);
         if (found == groupOfKey_.end()) {
@@ -129,7 +123,7 @@ void RulesGroupModel::summarize(Group& group) const
     group.lastHit.reset();
     group.disabled = 0;
     for (int row : group.rows) {
-        const RuleRecord& rule = ruleOfFilterRow(row);
+        const RuleRecord& rule = filter_.ruleAt(row);
         group.hits += rule.hitCount;
         if (rule.lastHit && (!group.lastHit || *rule.lastHit > *group.lastHit)) {
             group.lastHit = rule.lastHit;

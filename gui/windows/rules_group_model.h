@@ -81,7 +81,6 @@ private:
         QPersistentModelIndex source; // a rule row's, kept up to date by the filter model
     };
 
-    const RuleRecord& ruleOfFilterRow(int row) const;
     void rebuild();
     void summarize(Group& group) const;
     void beginRegroup();
@@ -91,7 +90,6 @@ private:
     QVariant groupData(int row, int column, int role) const;
 
     RulesFilterModel& filter_;
-    RulesModel& rules_;
     AppLookup lookup_;
     std::vector<Group> groups_;
     QHash<QString, int> groupOfKey_;

@@ -196,7 +196,8 @@ void RulesWindow::setGroupedByApplication(bool grouped)
     const QSignalBlocker quiet(groupAction_);
     groupAction_->setChecked(grouped);
     // The selection carries over: the rules selected stay selected in the other view.
-    const QList<const RuleRecord*> selected = selectedRules();
+    const QList<const RuleRecord*> selectedList = selectedRules();
+    const QSet<const RuleRecord*> selected(selectedList.cbegin(), selectedList.cend());
     QItemSelectionModel* old = view_->selectionModel();
     view_->setModel(grouped ? static_cast<QAbstractItemModel*>(groups_) : static_cast<QAbstractItemModel*>(filter_));
     delete old; // setModel gave the view a new selection model; the old one is not deleted by Qt
@@ -207,9 +208,8 @@ void RulesWindow::setGroupedByApplication(bool grouped)
     }
     QItemSelection selection;
     for (int row = 0; row < filter_->rowCount(); ++row) {
-        const QModelIndex index = filter_->index(row, 0);
-        const RuleRecord& rule = model_->ruleAt(filter_->mapToSource(index).row());
-        if (std::find(selected.begin(), selected.end(), &rule) != selected.end()) {
+        if (selected.contains(&filter_->ruleAt(row))) {
+            const QModelIndex index = filter_->index(row, 0);
             const QModelIndex shown = grouped ? groups_->mapFromSource(index) : index;
             selection.select(shown, shown);
         }
@@ -386,7 +386,7 @@ QList<const RuleRecord*> RulesWindow::selectedRules() const
     const bool grouped = groupedByApplication();
     for (const QModelIndex& index : view_->selectionModel()->selectedRows()) {
         if (!grouped) {
-            take(&model_->ruleAt(filter_->mapToSource(index).row()));
+            take(&filter_->ruleAt(index.row()));
         } else if (groups_->isGroup(index)) {
             for (const RuleRecord* rule : groups_->rulesUnder(index)) {
                 take(rule);
